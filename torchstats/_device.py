@@ -1,0 +1,232 @@
+"""Device and dtype are settled once, here; so is every conversion between pandas/numpy and torch.
+
+Data enter torchstats as pandas, numpy or torch and leave in the same kind: labelled pandas
+for formulas and DataFrames, numpy for numpy, torch tensors (on the computation device) for
+tensors. :class:`OutputFormat` records that choice together with the labels.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import torch
+
+from torchstats.errors import DeviceError, InvalidOptionError, NonNumericDataError
+
+__all__ = [
+    "OutputFormat",
+    "resolve_device",
+    "resolve_dtype",
+    "to_tensor",
+    "to_numpy",
+    "output_kind_of",
+]
+
+OutputKind = Literal["pandas", "numpy", "torch"]
+
+_DTYPES = {
+    None: torch.float64,
+    "float64": torch.float64,
+    "double": torch.float64,
+    "float32": torch.float32,
+    "float": torch.float32,
+    torch.float64: torch.float64,
+    torch.float32: torch.float32,
+    np.float64: torch.float64,
+    np.float32: torch.float32,
+}
+
+
+def resolve_dtype(dtype: Any = None) -> torch.dtype:
+    """Return the floating dtype for computation: float64 unless float32 is asked for.
+
+    Raises
+    ------
+    InvalidOptionError
+        For anything but float64/float32 (given as torch, numpy or string dtypes).
+    """
+    key = dtype
+    if isinstance(dtype, np.dtype):
+        key = dtype.type
+    try:
+        return _DTYPES[key]
+    except (KeyError, TypeError):
+        raise InvalidOptionError(
+            f"unsupported dtype {dtype!r}; use torch.float64 (the default) or torch.float32"
+        ) from None
+
+
+def resolve_device(device: str | torch.device | None = None, *inputs: Any) -> torch.device:
+    """Return the computation device.
+
+    ``None`` means the device of the first torch tensor among ``inputs``, else the CPU.
+
+    Raises
+    ------
+    DeviceError
+        When a CUDA (or MPS) device is requested but not available, or the name is not a device.
+    """
+    if device is None:
+        for value in inputs:
+            if isinstance(value, torch.Tensor):
+                return value.device
+        return torch.device("cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise DeviceError(f"{device!r} is not a torch device; use 'cpu' or 'cuda'") from None
+    if resolved.type == "cuda":
+        if not torch.cuda.is_available():
+            raise DeviceError(
+                f"device {str(device)!r} requested but CUDA is not available "
+                "(torch.cuda.is_available() is False); use device='cpu' or install a CUDA build "
+                "of torch on a machine with a GPU"
+            )
+        index = resolved.index if resolved.index is not None else torch.cuda.current_device()
+        if index >= torch.cuda.device_count():
+            raise DeviceError(
+                f"device {str(device)!r} requested but only {torch.cuda.device_count()} "
+                "CUDA device(s) are present"
+            )
+        return torch.device("cuda", index)
+    if resolved.type == "mps" and not torch.backends.mps.is_available():
+        raise DeviceError(f"device {str(device)!r} requested but MPS is not available")
+    return resolved
+
+
+def output_kind_of(*inputs: Any) -> OutputKind:
+    """Pandas if any input is pandas, else torch if any is a tensor, else numpy."""
+    if any(isinstance(v, (pd.Series, pd.DataFrame)) for v in inputs):
+        return "pandas"
+    if any(isinstance(v, torch.Tensor) for v in inputs):
+        return "torch"
+    return "numpy"
+
+
+def _non_numeric_columns(frame: pd.DataFrame) -> list[str]:
+    return [
+        str(name)
+        for name, dtype in frame.dtypes.items()
+        if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
+    ]
+
+
+def to_tensor(
+    values: Any,
+    *,
+    name: str,
+    device: torch.device,
+    dtype: torch.dtype,
+) -> torch.Tensor:
+    """Convert numeric data (numpy, pandas, torch, sequences) to a tensor of ``dtype`` on ``device``.
+
+    Parameters
+    ----------
+    values : array-like
+        The data.
+    name : str
+        What the data are (``"endog"``, ``"exog"``, ``"weights"``), for error messages.
+
+    Raises
+    ------
+    NonNumericDataError
+        Naming the offending column for DataFrames, else the argument.
+    """
+    if isinstance(values, torch.Tensor):
+        if values.is_complex() or not (values.is_floating_point() or values.dtype in _INT_DTYPES):
+            raise NonNumericDataError(f"{name} has non-real dtype {values.dtype}")
+        return values.detach().to(device=device, dtype=dtype)
+    if isinstance(values, pd.DataFrame):
+        bad = _non_numeric_columns(values)
+        if bad:
+            raise NonNumericDataError(
+                f"{name} column(s) {', '.join(map(repr, bad))} are not numeric "
+                f"(dtypes: {', '.join(str(values[c].dtype) for c in bad)}); "
+                "encode them (e.g. with a formula and C()) before fitting"
+            )
+        array = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    elif isinstance(values, pd.Series):
+        if not (pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values)):
+            raise NonNumericDataError(
+                f"{name} {values.name!r} is not numeric (dtype {values.dtype})"
+            )
+        array = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        array = np.asarray(values)
+        if array.dtype.kind not in "fiub":
+            try:
+                array = array.astype(np.float64)
+            except (TypeError, ValueError):
+                raise NonNumericDataError(
+                    f"{name} is not numeric (dtype {array.dtype}); pass numbers only"
+                ) from None
+    if not (array.dtype.kind == "f" and array.dtype.itemsize == torch.finfo(dtype).bits // 8):
+        array = array.astype(np.float64)
+    with warnings.catch_warnings():
+        # pandas' copy-on-write hands out read-only views; torchstats never writes into data
+        # tensors in place, so sharing the buffer is safe and saves a copy of the design.
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        tensor = torch.from_numpy(np.ascontiguousarray(array))
+    return tensor.to(device=device, dtype=dtype)
+
+
+_INT_DTYPES = {torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8, torch.bool}
+
+
+def to_numpy(tensor: torch.Tensor) -> np.ndarray:
+    """Detach, move to the CPU and return a float64 (or the tensor's) numpy array."""
+    return tensor.detach().cpu().numpy()
+
+
+@dataclass(frozen=True, slots=True)
+class OutputFormat:
+    """How results leave torchstats: the kind of container and the labels to attach.
+
+    Attributes
+    ----------
+    kind : {"pandas", "numpy", "torch"}
+        Container type, mirroring the input.
+    param_names : tuple of str
+        Labels of the parameters (index of ``params``, rows/columns of ``cov_params()``).
+    row_index : pandas.Index or None
+        Labels of the observations used in the fit (after dropping missing rows).
+    """
+
+    kind: OutputKind
+    param_names: tuple[str, ...]
+    row_index: pd.Index | None = None
+
+    def params(self, values: torch.Tensor, name: str | None = None) -> Any:
+        """A per-parameter vector: ``pd.Series`` indexed by parameter names, ndarray or tensor."""
+        if self.kind == "pandas":
+            return pd.Series(to_numpy(values), index=list(self.param_names), name=name)
+        return self.plain(values)
+
+    def matrix(self, values: torch.Tensor) -> Any:
+        """A parameter-by-parameter matrix: labelled ``pd.DataFrame``, ndarray or tensor."""
+        if self.kind == "pandas":
+            names = list(self.param_names)
+            return pd.DataFrame(to_numpy(values), index=names, columns=names)
+        return self.plain(values)
+
+    def table(self, values: torch.Tensor, columns: Sequence[Any]) -> Any:
+        """A parameter-by-statistic table such as ``conf_int()``."""
+        if self.kind == "pandas":
+            return pd.DataFrame(to_numpy(values), index=list(self.param_names), columns=list(columns))
+        return self.plain(values)
+
+    def observations(self, values: torch.Tensor, index: pd.Index | None = None) -> Any:
+        """A per-observation vector (residuals, fitted values, predictions)."""
+        if self.kind == "pandas":
+            labels = index if index is not None else self.row_index
+            return pd.Series(to_numpy(values), index=labels)
+        return self.plain(values)
+
+    def plain(self, values: torch.Tensor) -> Any:
+        """Unlabelled output: the tensor itself for torch input, else a numpy array."""
+        return values if self.kind == "torch" else to_numpy(values)

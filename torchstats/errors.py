@@ -1,0 +1,122 @@
+"""Errors and warnings raised by torchstats, grouped by the phase that raises them.
+
+Every error derives from :class:`TorchstatsError`, so ``except ts.TorchstatsError``
+catches all of them; each also derives from the builtin exception a caller would
+expect (``ValueError``, ``KeyError``, ``TypeError``, ``RuntimeError``), so code
+written against statsmodels' exceptions keeps working.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "TorchstatsError",
+    "DesignError",
+    "UnknownColumnError",
+    "NonNumericDataError",
+    "MissingDataError",
+    "EmptyDataError",
+    "ShapeMismatchError",
+    "UnseenLevelError",
+    "InvalidWeightsError",
+    "SingularDesignError",
+    "InvalidOptionError",
+    "DeviceError",
+    "NumericalError",
+    "TorchstatsWarning",
+    "ConvergenceWarning",
+    "CollinearityWarning",
+    "PerfectSeparationWarning",
+    "PerfectSeparationError",
+    "HessianWarning",
+]
+
+
+class TorchstatsError(Exception):
+    """Base class of every error torchstats raises."""
+
+
+# --- design phase: turning user data into a design matrix -------------------------------
+
+
+class DesignError(TorchstatsError, ValueError):
+    """The data or formula cannot be turned into a valid design."""
+
+
+class UnknownColumnError(DesignError, KeyError):
+    """A formula names a variable that is neither a data column nor in the caller's scope."""
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the whole message
+        return str(self.args[0]) if self.args else ""
+
+
+class NonNumericDataError(DesignError, TypeError):
+    """A column used as numeric holds strings, objects or other non-numeric values."""
+
+
+class MissingDataError(DesignError):
+    """Missing values (NaN/None) where ``missing="raise"`` forbids them."""
+
+
+class EmptyDataError(DesignError):
+    """No observations are left, or fewer observations than parameters."""
+
+
+class ShapeMismatchError(DesignError):
+    """Arrays that must align (endog, exog, weights, new data) have incompatible shapes."""
+
+
+class UnseenLevelError(DesignError):
+    """New data for ``predict`` holds a categorical level that was not seen in the fit."""
+
+
+class InvalidWeightsError(DesignError):
+    """Weights are negative, NaN, infinite or all zero."""
+
+
+# --- solve phase -------------------------------------------------------------------------
+
+
+class SingularDesignError(TorchstatsError, ValueError):
+    """The design (or Hessian) is singular where the chosen method needs full rank."""
+
+
+class NumericalError(TorchstatsError, RuntimeError):
+    """A computation produced non-finite values (overflow, NaN log-likelihood, ...)."""
+
+
+# --- options and environment -------------------------------------------------------------
+
+
+class InvalidOptionError(TorchstatsError, ValueError):
+    """An option (method, cov_type, missing, dtype, ...) has a value outside its choices."""
+
+
+class DeviceError(TorchstatsError, RuntimeError):
+    """The requested device cannot be used (e.g. ``"cuda"`` on a machine without a GPU)."""
+
+
+class PerfectSeparationError(TorchstatsError, ValueError):
+    """A binary-response model is perfectly separated and has no finite maximum."""
+
+
+# --- warnings ------------------------------------------------------------------------------
+
+
+class TorchstatsWarning(UserWarning):
+    """Base class of every warning torchstats issues."""
+
+
+class ConvergenceWarning(TorchstatsWarning):
+    """An iterative solver stopped before meeting its convergence criterion."""
+
+
+class CollinearityWarning(TorchstatsWarning):
+    """The design is rank deficient or nearly so; some parameters are not identified."""
+
+
+class PerfectSeparationWarning(TorchstatsWarning):
+    """A binary-response model is (quasi-)perfectly separated; some estimates diverge."""
+
+
+class HessianWarning(TorchstatsWarning):
+    """The Hessian is not negative definite at the estimate; standard errors are unreliable."""

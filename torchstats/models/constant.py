@@ -1,0 +1,71 @@
+"""Does the design contain a constant? statsmodels' rule, in torch.
+
+The answer decides centered vs uncentered R-squared, ``df_model`` and the F test, so it must
+match statsmodels exactly (``statsmodels.base.data.ModelData._handle_constant``):
+
+- a column whose max equals its min and whose mean is non-zero is an explicit constant
+  (a column of ones is preferred when there are several);
+- otherwise the constant is *implicit* if the ones vector lies in the column space (e.g. a
+  full set of dummies with no intercept). statsmodels compares ``matrix_rank`` of ``X`` and
+  ``[1, X]``; we measure the distance of ``1`` from the column space by QR, the same question
+  asked without forming an ``n x (k+1)`` SVD.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from torchstats.solvers.least_squares import numerical_rank
+
+__all__ = ["detect_constant"]
+
+# Relative distance of the ones vector from span(X) below which it is taken to lie in it.
+# An implicit constant (dummies summing to one) gives ~1e-15; a genuine absence gives O(1).
+_IMPLICIT_CONSTANT_TOL = 1e-8
+
+
+def detect_constant(X: torch.Tensor, hasconst: bool | None = None) -> tuple[int, int | None]:
+    """Return ``(k_constant, const_idx)`` as statsmodels computes them.
+
+    Parameters
+    ----------
+    X : Tensor, shape (n, k)
+        Design matrix (finite).
+    hasconst : bool, optional
+        User override: True forces ``k_constant = 1``; False forces 0.
+
+    Returns
+    -------
+    k_constant : int
+        1 if there is an explicit or implicit constant, else 0.
+    const_idx : int or None
+        Column of the explicit constant, None otherwise.
+    """
+    if hasconst is False:
+        return 0, None
+    if X.shape[1] == 0:
+        return (1 if hasconst else 0), None
+    constant = torch.nonzero(X.max(dim=0).values == X.min(dim=0).values).flatten().tolist()
+    means = X[:, constant].mean(dim=0).tolist() if constant else []
+    const_idx = next((c for c, m in zip(constant, means) if m == 1), None)
+    if const_idx is None:
+        const_idx = next((c for c, m in zip(constant, means) if m != 0), None)
+    if const_idx is not None:
+        return 1, const_idx
+    if hasconst:
+        return 1, None
+    return (1 if _ones_in_span(X) else 0), None
+
+
+def _ones_in_span(X: torch.Tensor) -> bool:
+    norms = torch.linalg.vector_norm(X, dim=0)
+    usable = X[:, norms > 0] / norms[norms > 0]
+    if usable.shape[1] == 0:
+        return False
+    Q, R = torch.linalg.qr(usable)
+    U, s, _ = torch.linalg.svd(R)
+    rank = numerical_rank(s, tuple(usable.shape))
+    basis = Q @ U[:, :rank]  # orthonormal basis of span(X), even when X is rank deficient
+    ones = torch.ones(X.shape[0], dtype=X.dtype, device=X.device)
+    distance = torch.linalg.vector_norm(ones - basis @ (basis.T @ ones))
+    return float(distance) <= _IMPLICIT_CONSTANT_TOL * X.shape[0] ** 0.5

@@ -1,0 +1,380 @@
+"""Linear regression by least squares: :class:`OLS` and :class:`WLS`.
+
+Each model is a design plus the Gaussian log-likelihood with the variance concentrated out,
+``llf(b) = -n/2 log(2 pi SSR(b)/n) - n/2 + 1/2 sum(log w)``, statsmodels' ``OLS.loglike`` /
+``WLS.loglike``. Its Hessian at the estimate is ``-n X'WX / SSR``; the covariance of the
+estimate is the inverse of the negated Hessian rescaled by ``n / df_resid``, which is the
+classical ``s^2 (X'WX)^{-1}`` of R's ``lm()`` and statsmodels.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any
+
+import torch
+
+from torchstats._typing import SolverMethod, check_option
+from torchstats.covariance.nonrobust import nonrobust_covariance
+from torchstats.errors import EmptyDataError, InvalidOptionError, InvalidWeightsError, MissingDataError
+from torchstats.models.base import build_design, caller_context
+from torchstats.models.constant import detect_constant
+from torchstats.results.regression import RegressionResults
+from torchstats.solvers.first_order import solve_least_squares_gd
+from torchstats.solvers.least_squares import solve_least_squares
+from torchstats.solvers.result import SolverResult
+
+__all__ = ["OLS", "WLS"]
+
+_COV_TYPES = ("nonrobust",)
+
+
+class _LeastSquares:
+    """Shared machinery of OLS and WLS; not public. Subclasses only name themselves."""
+
+    _model_name = "LeastSquares"
+
+    def __init__(
+        self,
+        endog: Any,
+        exog: Any = None,
+        *,
+        weights: Any = None,
+        missing: str | None = None,
+        hasconst: bool | None = None,
+        device: Any = None,
+        dtype: Any = None,
+        context: int | Mapping[str, Any] | None = 0,
+    ) -> None:
+        array_weights = weights is not None and not _is_scalar(weights)
+        self.design = build_design(
+            endog,
+            exog,
+            missing=missing,
+            extras={"weights": weights} if array_weights else None,
+            context=caller_context(context, 2) if isinstance(endog, str) else None,
+            device=device,
+            dtype=dtype,
+        )
+        self._weights = self._validated_weights(weights)
+        self._hasconst = hasconst
+        _check_finite(self.design.endog, self.design.exog, self.design.exog_names)
+        if self.design.nobs < self.design.k_exog:
+            raise EmptyDataError(
+                f"more parameters ({self.design.k_exog}) than observations ({self.design.nobs}); "
+                "least squares needs at least as many observations as columns"
+            )
+
+    @classmethod
+    def from_formula(
+        cls, formula: str, data: Any, *, context: int | Mapping[str, Any] | None = 0, **kwargs: Any
+    ) -> _LeastSquares:
+        """Create the model from a formula and a DataFrame (statsmodels' ``from_formula``)."""
+        return cls(formula, data, context=caller_context(context, 1), **kwargs)
+
+    # --- data ---------------------------------------------------------------------------
+
+    def _validated_weights(self, weights: Any) -> torch.Tensor | None:
+        if weights is None:
+            return None
+        X = self.design.exog
+        if _is_scalar(weights):
+            w = torch.full((X.shape[0],), float(weights), dtype=X.dtype, device=X.device)
+        else:
+            w = self.design.extras["weights"]
+        if bool(torch.isnan(w).any()):
+            raise MissingDataError(
+                "weights contain NaN; use missing='drop' to drop those rows or fill them"
+            )
+        if not bool(torch.isfinite(w).all()):
+            raise InvalidWeightsError("weights must be finite; found infinite values")
+        if bool((w < 0).any()):
+            raise InvalidWeightsError(
+                f"weights must be non-negative; found {int((w < 0).sum())} negative value(s)"
+            )
+        if not bool((w > 0).any()):
+            raise InvalidWeightsError("all weights are zero; nothing to fit")
+        return w
+
+    @property
+    def endog(self) -> torch.Tensor:
+        """Response, shape (n,)."""
+        return self.design.endog
+
+    @property
+    def exog(self) -> torch.Tensor:
+        """Design matrix, shape (n, k)."""
+        return self.design.exog
+
+    @property
+    def weights(self) -> torch.Tensor:
+        """Observation weights (ones for OLS)."""
+        if self._weights is None:
+            return torch.ones_like(self.design.endog)
+        return self._weights
+
+    @property
+    def endog_names(self) -> str:
+        """Name of the response."""
+        return self.design.endog_name
+
+    @property
+    def exog_names(self) -> list[str]:
+        """Names of the design columns, in statsmodels' order."""
+        return list(self.design.exog_names)
+
+    @property
+    def nobs(self) -> float:
+        """Number of observations (a float, as in statsmodels)."""
+        return float(self.design.nobs)
+
+    @property
+    def formula(self) -> str | None:
+        """The formula the model was built from, if any."""
+        return self.design.formula
+
+    @cached_property
+    def _constant(self) -> tuple[int, int | None]:
+        return detect_constant(self.design.exog, self._hasconst)
+
+    @property
+    def k_constant(self) -> int:
+        """1 if the design has an explicit or implicit constant, else 0 (statsmodels' rule)."""
+        return self._constant[0]
+
+    @property
+    def const_idx(self) -> int | None:
+        """Index of the constant column, None if absent or implicit."""
+        return self._constant[1]
+
+    @cached_property
+    def _sqrt_weights(self) -> torch.Tensor | None:
+        return None if self._weights is None else torch.sqrt(self._weights)
+
+    @cached_property
+    def wendog(self) -> torch.Tensor:
+        """Whitened response ``sqrt(w) * y``."""
+        sw = self._sqrt_weights
+        return self.design.endog if sw is None else sw * self.design.endog
+
+    @cached_property
+    def wexog(self) -> torch.Tensor:
+        """Whitened design ``sqrt(w) * X``."""
+        sw = self._sqrt_weights
+        return self.design.exog if sw is None else sw[:, None] * self.design.exog
+
+    # --- likelihood -----------------------------------------------------------------------
+
+    def loglike(self, params: torch.Tensor) -> torch.Tensor:
+        """Concentrated Gaussian log-likelihood (statsmodels' ``OLS.loglike``/``WLS.loglike``)."""
+        resid = self.wendog - self.wexog @ params
+        ssr = resid @ resid
+        half_n = self.design.nobs / 2.0
+        llf = -half_n * torch.log(ssr) - (1 + math.log(math.pi / half_n)) * half_n
+        if self._weights is not None:
+            llf = llf + 0.5 * torch.sum(torch.log(self._weights))
+        return llf
+
+    def score(self, params: torch.Tensor) -> torch.Tensor:
+        """Gradient of :meth:`loglike`: ``n X'W e / SSR``."""
+        resid = self.wendog - self.wexog @ params
+        return self.design.nobs * (self.wexog.T @ resid) / (resid @ resid)
+
+    def hessian(self, params: torch.Tensor) -> torch.Tensor:
+        """Hessian of :meth:`loglike`: ``-n X'WX / SSR + 2n (X'We)(X'We)' / SSR^2``.
+
+        At the least-squares estimate the second term vanishes (``X'We = 0``).
+        """
+        resid = self.wendog - self.wexog @ params
+        ssr = resid @ resid
+        xtu = self.wexog.T @ resid
+        n = self.design.nobs
+        return -n * (self.wexog.T @ self.wexog) / ssr + 2 * n * torch.outer(xtu, xtu) / ssr**2
+
+    # --- fitting ----------------------------------------------------------------------------
+
+    def fit(
+        self,
+        method: SolverMethod = "qr",
+        cov_type: str = "nonrobust",
+        cov_kwds: Mapping[str, Any] | None = None,
+        use_t: bool | None = None,
+        *,
+        max_iter: int = 1000,
+        gtol: float | None = None,
+    ) -> RegressionResults:
+        """Fit by least squares.
+
+        Parameters
+        ----------
+        method : {"qr", "cholesky", "pinv", "gd"}
+            Solver; see ``docs/solvers.md``. ``"qr"`` (the default) is the accurate one.
+        cov_type : {"nonrobust"}
+            Covariance of the estimates (statsmodels' names).
+        cov_kwds : mapping, optional
+            Options of the covariance estimator.
+        use_t : bool, optional
+            t (True) or normal (False) inference; default True for ``"nonrobust"``.
+        max_iter, gtol
+            Iteration limit and relative gradient tolerance for ``method="gd"``.
+
+        Returns
+        -------
+        RegressionResults
+        """
+        check_option(method, SolverMethod, "method")
+        check_option(cov_type, _COV_TYPES, "cov_type")
+        if cov_kwds:
+            raise InvalidOptionError(f"cov_type='nonrobust' takes no cov_kwds, got {dict(cov_kwds)}")
+        fit = self._solve(method, max_iter=max_iter, gtol=gtol)
+        nobs = self.design.nobs
+        resid = fit.resid if fit.resid is not None else self.wendog - self.wexog @ fit.params
+        df_resid = float(nobs - fit.rank)
+        scale = (resid @ resid) / df_resid if df_resid > 0 else torch.tensor(float("nan"))
+        covariance = nonrobust_covariance(
+            fit.normalized_cov,
+            scale,
+            df_resid=df_resid,
+            use_t=True if use_t is None else bool(use_t),
+        )
+        return RegressionResults(self, fit, covariance)
+
+    def _solve(self, method: str, *, max_iter: int, gtol: float | None) -> SolverResult:
+        X, y = self.wexog, self.wendog
+        if method != "gd":
+            return solve_least_squares(X, y, method)
+        found = solve_least_squares_gd(X, y, max_iter=max_iter, gtol=gtol)
+        # Inference still comes from the closed-form Hessian: (X'WX)^{-1} by the QR solver,
+        # which also checks the rank.
+        closed = solve_least_squares(X, y, "qr")
+        return SolverResult(
+            params=found.params,
+            method="gd",
+            converged=found.converged,
+            n_iter=found.n_iter,
+            grad_norm=found.grad_norm,
+            message=found.message,
+            rank=closed.rank,
+            normalized_cov=closed.normalized_cov,
+            singular_values=closed.singular_values,
+        )
+
+    def predict(self, params: Any, exog: Any = None) -> torch.Tensor:
+        """Linear predictor ``exog @ params`` (the model's design when ``exog`` is None)."""
+        X = self.design.exog if exog is None else exog
+        return X @ torch.as_tensor(params, dtype=X.dtype, device=X.device)
+
+    def __repr__(self) -> str:
+        source = f"formula={self.design.formula!r}" if self.design.formula else "arrays"
+        return f"<torchstats.{self._model_name} {source}, nobs={self.design.nobs}, k={self.design.k_exog}>"
+
+
+class OLS(_LeastSquares):
+    """Ordinary least squares.
+
+    Parameters
+    ----------
+    endog : array-like or str
+        Response (numpy, pandas or torch), or a formula such as ``"y ~ x1 + C(g)"``.
+    exog : array-like or DataFrame
+        Design matrix (no constant is added, as in statsmodels), or the data for a formula.
+    missing : {"drop", "raise", "none"}, optional
+        Missing-data policy; default ``"drop"`` for formulas and ``"none"`` for arrays.
+    hasconst : bool, optional
+        Declare whether the design has a constant instead of detecting it.
+    device : str or torch.device, optional
+        Where to compute (``"cpu"``, ``"cuda"``); default the device of tensor input, else CPU.
+    dtype : torch.dtype, optional
+        ``torch.float64`` (default) or ``torch.float32``.
+    context : int or mapping
+        Namespace for names in a formula: frames above the caller (0 = the caller) or a mapping.
+
+    Examples
+    --------
+    >>> import torchstats as ts
+    >>> res = ts.OLS("y ~ x1 + C(g)", df).fit()        # doctest: +SKIP
+    >>> res = ts.OLS(y, X).fit(method="qr")            # doctest: +SKIP
+    """
+
+    _model_name = "OLS"
+
+    def __init__(
+        self,
+        endog: Any,
+        exog: Any = None,
+        *,
+        missing: str | None = None,
+        hasconst: bool | None = None,
+        device: Any = None,
+        dtype: Any = None,
+        context: int | Mapping[str, Any] | None = 0,
+    ) -> None:
+        super().__init__(
+            endog,
+            exog,
+            missing=missing,
+            hasconst=hasconst,
+            device=device,
+            dtype=dtype,
+            context=caller_context(context, 1) if isinstance(endog, str) else None,
+        )
+
+
+class WLS(_LeastSquares):
+    """Weighted least squares with known weights (inverse variances), as statsmodels' WLS.
+
+    Parameters
+    ----------
+    endog, exog, missing, hasconst, device, dtype, context
+        As for :class:`OLS`.
+    weights : array-like or float
+        One non-negative weight per observation, proportional to the inverse error variance.
+        Rows with NaN weights are dropped under ``missing="drop"``.
+    """
+
+    _model_name = "WLS"
+
+    def __init__(
+        self,
+        endog: Any,
+        exog: Any = None,
+        weights: Any = 1.0,
+        *,
+        missing: str | None = None,
+        hasconst: bool | None = None,
+        device: Any = None,
+        dtype: Any = None,
+        context: int | Mapping[str, Any] | None = 0,
+    ) -> None:
+        super().__init__(
+            endog,
+            exog,
+            weights=weights,
+            missing=missing,
+            hasconst=hasconst,
+            device=device,
+            dtype=dtype,
+            context=caller_context(context, 1) if isinstance(endog, str) else None,
+        )
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, (int, float)) or (
+        isinstance(value, torch.Tensor) and value.ndim == 0
+    )
+
+
+def _check_finite(endog: torch.Tensor, exog: torch.Tensor, names: tuple[str, ...]) -> None:
+    """statsmodels refuses NaN/inf that survive the missing policy; so do we, naming columns."""
+    bad_endog = not bool(torch.isfinite(endog).all())
+    bad_columns = (~torch.isfinite(exog)).any(dim=0)
+    if bad_endog or bool(bad_columns.any()):
+        culprits = (["endog"] if bad_endog else []) + [
+            name for name, bad in zip(names, bad_columns.tolist()) if bad
+        ]
+        raise MissingDataError(
+            f"non-finite values (NaN or inf) in {', '.join(map(repr, culprits))}; use "
+            "missing='drop' to drop rows with NaN, and remove infinite values"
+        )

@@ -1,0 +1,160 @@
+"""What every fitted model reports: estimates, their covariance and Wald inference.
+
+A results object *has* a model, a :class:`SolverResult` and a :class:`CovarianceResult`; it
+keeps tensors on the computation device and converts to the caller's container kind (pandas,
+numpy or torch) only when an attribute is read. Results are immutable: another covariance
+means another results object sharing the same fit.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+import torch
+
+from torchstats.covariance.result import CovarianceResult
+from torchstats.inference.distributions import critical_value, two_sided_pvalues
+from torchstats.solvers.result import SolverResult
+
+__all__ = ["LikelihoodResults"]
+
+
+class LikelihoodResults:
+    """Estimates, covariance and Wald inference shared by every model's results.
+
+    Parameters
+    ----------
+    model : object
+        The fitted model; its ``design.output`` decides the container kind and labels.
+    fit : SolverResult
+        What the solver returned.
+    covariance : CovarianceResult
+        The covariance of the estimates and how to do inference with it.
+    """
+
+    def __init__(self, model: Any, fit: SolverResult, covariance: CovarianceResult) -> None:
+        object.__setattr__(self, "model", model)
+        object.__setattr__(self, "fit_result", fit)
+        object.__setattr__(self, "covariance", covariance)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(
+            f"results are immutable (cannot set {name!r}); fit again or use "
+            "get_robustcov_results() for another covariance"
+        )
+
+    @property
+    def _output(self) -> Any:
+        return self.model.design.output
+
+    # --- estimates and covariance -------------------------------------------------------------
+
+    @property
+    def params(self) -> Any:
+        """Estimated parameters."""
+        return self._output.params(self.fit_result.params)
+
+    @cached_property
+    def _bse(self) -> torch.Tensor:
+        return torch.sqrt(torch.diagonal(self.covariance.cov))
+
+    @property
+    def bse(self) -> Any:
+        """Standard errors: square roots of the diagonal of :meth:`cov_params`."""
+        return self._output.params(self._bse)
+
+    @cached_property
+    def _tvalues(self) -> torch.Tensor:
+        return self.fit_result.params / self._bse
+
+    @property
+    def tvalues(self) -> Any:
+        """``params / bse``: t statistics (z statistics when ``use_t`` is False)."""
+        return self._output.params(self._tvalues)
+
+    @property
+    def _df_inference(self) -> float | None:
+        return self.covariance.df_resid if self.covariance.use_t else None
+
+    @cached_property
+    def _pvalues(self) -> torch.Tensor:
+        return two_sided_pvalues(self._tvalues, self._df_inference)
+
+    @property
+    def pvalues(self) -> Any:
+        """Two-sided p-values of the t (or z) statistics."""
+        return self._output.params(self._pvalues)
+
+    def conf_int(self, alpha: float = 0.05, cols: Any = None) -> Any:
+        """Confidence intervals ``params -/+ q * bse`` with columns ``0`` (lower) and ``1`` (upper).
+
+        Parameters
+        ----------
+        alpha : float
+            ``1 - alpha`` is the coverage.
+        cols : sequence of int, optional
+            Restrict to these parameters (positions).
+        """
+        if not 0 < alpha < 1:
+            raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
+        q = critical_value(alpha, self._df_inference)
+        params = self.fit_result.params
+        bounds = torch.stack([params - q * self._bse, params + q * self._bse], dim=1)
+        table = self._output.table(bounds, [0, 1])
+        if cols is None:
+            return table
+        return table.iloc[list(cols)] if hasattr(table, "iloc") else table[list(cols)]
+
+    def cov_params(self, r_matrix: Any = None, column: Any = None) -> Any:
+        """Covariance of the estimates, labelled by parameter names for pandas input.
+
+        Parameters
+        ----------
+        r_matrix : array-like, shape (m, k), optional
+            Return ``R cov R'`` instead.
+        column : int or sequence of int, optional
+            Return the sub-matrix of these parameters.
+        """
+        cov = self.covariance.cov
+        if r_matrix is not None:
+            R = torch.as_tensor(r_matrix, dtype=cov.dtype, device=cov.device).reshape(-1, cov.shape[0])
+            return (R @ cov @ R.T).detach().cpu().numpy()
+        if column is not None:
+            idx = [column] if isinstance(column, int) else list(column)
+            if self._output.kind == "pandas":
+                return self._output.matrix(cov).iloc[idx, idx]
+            return self._output.plain(cov[idx][:, idx])
+        return self._output.matrix(cov)
+
+    # --- how the fit went ------------------------------------------------------------------------
+
+    @property
+    def cov_type(self) -> str:
+        """statsmodels' name of the covariance estimator."""
+        return self.covariance.cov_type
+
+    @property
+    def cov_kwds(self) -> dict[str, Any]:
+        """Options of the covariance estimator, with its ``description``."""
+        return dict(self.covariance.kwds)
+
+    @property
+    def use_t(self) -> bool:
+        """Whether inference uses Student's t."""
+        return self.covariance.use_t
+
+    @property
+    def converged(self) -> bool:
+        """Whether the solver met its convergence criterion."""
+        return self.fit_result.converged
+
+    @property
+    def n_iter(self) -> int:
+        """Iterations (or refinement steps) the solver took."""
+        return self.fit_result.n_iter
+
+    @property
+    def method(self) -> str:
+        """The solver used."""
+        return self.fit_result.method

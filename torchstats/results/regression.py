@@ -1,0 +1,265 @@
+"""Results of a least-squares fit, with statsmodels' ``RegressionResults`` names and values."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import torch
+
+from torchstats.formula.design import exog_for_prediction
+from torchstats.inference.distributions import f_pvalue
+from torchstats.results.base import LikelihoodResults
+
+__all__ = ["RegressionResults"]
+
+
+class RegressionResults(LikelihoodResults):
+    """A fitted OLS or WLS model.
+
+    Every statistic statsmodels' ``RegressionResults`` reports is available under the same
+    name with the same value: ``params``, ``bse``, ``tvalues``, ``pvalues``, ``conf_int()``,
+    ``cov_params()``, ``rsquared``, ``fvalue``, ``llf``, ``aic``, ``resid``,
+    ``fittedvalues``, ``summary()``... Sums of squares use the weighted (whitened) residuals;
+    ``resid`` and ``fittedvalues`` are on the original scale, as in statsmodels.
+    """
+
+    # --- residuals and fitted values --------------------------------------------------------
+
+    @cached_property
+    def _fitted(self) -> torch.Tensor:
+        return self.model.exog @ self.fit_result.params
+
+    @cached_property
+    def _resid(self) -> torch.Tensor:
+        return self.model.endog - self._fitted
+
+    @cached_property
+    def _wresid(self) -> torch.Tensor:
+        # The solver's residual is computed more accurately than y - X b when it has one.
+        if self.fit_result.resid is not None:
+            return self.fit_result.resid
+        return self.model.wendog - self.model.wexog @ self.fit_result.params
+
+    @property
+    def fittedvalues(self) -> Any:
+        """``X @ params``, labelled by the rows used in the fit."""
+        return self._output.observations(self._fitted)
+
+    @property
+    def resid(self) -> Any:
+        """``y - X @ params``, labelled by the rows used in the fit."""
+        return self._output.observations(self._resid)
+
+    @property
+    def wresid(self) -> Any:
+        """Whitened residuals ``sqrt(w) * (y - X @ params)``."""
+        return self._output.observations(self._wresid)
+
+    # --- degrees of freedom ------------------------------------------------------------------
+
+    @property
+    def nobs(self) -> float:
+        """Number of observations used."""
+        return float(self.model.design.nobs)
+
+    @property
+    def rank(self) -> int:
+        """Numerical rank of the (whitened) design."""
+        return self.fit_result.rank
+
+    @property
+    def k_constant(self) -> int:
+        """1 if the design has a constant (explicit or implicit), else 0."""
+        return self.model.k_constant
+
+    @property
+    def df_model(self) -> float:
+        """``rank - k_constant``."""
+        return float(self.rank - self.k_constant)
+
+    @property
+    def df_resid(self) -> float:
+        """``nobs - rank``."""
+        return float(self.model.design.nobs - self.rank)
+
+    # --- sums of squares -----------------------------------------------------------------------
+
+    @cached_property
+    def ssr(self) -> float:
+        """Sum of squared (whitened) residuals."""
+        return float(self._wresid @ self._wresid)
+
+    @cached_property
+    def centered_tss(self) -> float:
+        """Total sum of squares about the (weighted) mean."""
+        y = self.model.endog
+        w = self.model.weights
+        mean = (w @ y) / w.sum()
+        return float(w @ (y - mean) ** 2)
+
+    @cached_property
+    def uncentered_tss(self) -> float:
+        """Sum of squares of the whitened response."""
+        wy = self.model.wendog
+        return float(wy @ wy)
+
+    @property
+    def _tss(self) -> float:
+        return self.centered_tss if self.k_constant else self.uncentered_tss
+
+    @property
+    def ess(self) -> float:
+        """Explained sum of squares (uncentered without a constant)."""
+        return self._tss - self.ssr
+
+    @property
+    def rsquared(self) -> float:
+        """R-squared; uncentered when the model has no constant, as statsmodels."""
+        return 1 - self.ssr / self._tss
+
+    @property
+    def rsquared_adj(self) -> float:
+        """Adjusted R-squared ``1 - (n - k_constant) / df_resid * (1 - R^2)``."""
+        return 1 - _ratio(self.nobs - self.k_constant, self.df_resid) * (1 - self.rsquared)
+
+    @property
+    def mse_model(self) -> float:
+        """``ess / df_model``; NaN when there is no regressor besides the constant."""
+        return math.nan if self.df_model == 0 else _ratio(self.ess, self.df_model)
+
+    @property
+    def mse_resid(self) -> float:
+        """``ssr / df_resid``."""
+        return _ratio(self.ssr, self.df_resid)
+
+    @property
+    def mse_total(self) -> float:
+        """Total sum of squares over ``df_resid + df_model``."""
+        return _ratio(self._tss, self.df_resid + self.df_model)
+
+    @property
+    def scale(self) -> float:
+        """Estimated error variance ``ssr / df_resid``."""
+        return self.mse_resid
+
+    @property
+    def normalized_cov_params(self) -> Any:
+        """``(X'WX)^{-1}``: the inverse Hessian per unit of scale."""
+        return self._output.matrix(self.fit_result.normalized_cov)
+
+    # --- tests and information criteria --------------------------------------------------------
+
+    @property
+    def fvalue(self) -> float:
+        """F statistic of the hypothesis that all non-constant coefficients are zero."""
+        return _ratio(self.mse_model, self.mse_resid)
+
+    @property
+    def f_pvalue(self) -> float:
+        """p-value of :attr:`fvalue`."""
+        if math.isnan(self.fvalue):
+            return math.nan
+        return f_pvalue(self.fvalue, self.df_model, self.df_resid)
+
+    @cached_property
+    def llf(self) -> float:
+        """Gaussian log-likelihood at the estimate."""
+        return float(self.model.loglike(self.fit_result.params))
+
+    @property
+    def aic(self) -> float:
+        """``-2 llf + 2 (df_model + k_constant)``."""
+        return -2 * self.llf + 2 * (self.df_model + self.k_constant)
+
+    @property
+    def bic(self) -> float:
+        """``-2 llf + log(nobs) (df_model + k_constant)``."""
+        return -2 * self.llf + math.log(self.nobs) * (self.df_model + self.k_constant)
+
+    # --- conditioning -----------------------------------------------------------------------------
+
+    @cached_property
+    def eigenvals(self) -> np.ndarray:
+        """Eigenvalues of ``X'WX``, descending (squared singular values of the whitened design)."""
+        values = self.fit_result.singular_values
+        return np.sort((values.detach().cpu().double().numpy()) ** 2)[::-1].copy()
+
+    @property
+    def condition_number(self) -> float:
+        """``sqrt(max eigenvalue / min eigenvalue)`` of ``X'WX``."""
+        eigenvals = self.eigenvals
+        return float(np.sqrt(eigenvals[0] / eigenvals[-1])) if eigenvals[-1] > 0 else math.inf
+
+    # --- prediction and reporting ----------------------------------------------------------------
+
+    def predict(self, exog: Any = None, transform: bool = True) -> Any:
+        """Predictions ``exog @ params``; the fitted values when ``exog`` is None.
+
+        For formula models ``exog`` is a DataFrame of the original variables, transformed
+        through the stored formula (categorical levels and stateful transforms carry over;
+        rows with missing values give NaN). An unseen categorical level raises
+        :class:`~torchstats.errors.UnseenLevelError`.
+        """
+        if exog is None:
+            return self.fittedvalues
+        design = self.model.design
+        params = self.fit_result.params
+        source = design if transform else replace(design, model_spec=None)
+        X, index = exog_for_prediction(source, exog, device=params.device, dtype=params.dtype)
+        return self._output.observations(X @ params, index=index)
+
+    def _summary_notes(self) -> list[str]:
+        notes = []
+        if self.rank < self.model.design.k_exog:
+            notes.append(
+                f"The design matrix is rank deficient (rank {self.rank} < "
+                f"{self.model.design.k_exog} columns); the minimum-norm solution is reported and "
+                "some parameters are not identified."
+            )
+        if not self.converged:
+            notes.append(
+                f"The solver ({self.method}) did not converge: {self.fit_result.message}."
+            )
+        return notes
+
+    def summary(
+        self,
+        yname: str | None = None,
+        xname: list[str] | None = None,
+        title: str | None = None,
+        alpha: float = 0.05,
+        slim: bool = False,
+    ) -> Any:
+        """statsmodels' regression summary: header, coefficient table, diagnostics and notes.
+
+        Returns
+        -------
+        Summary
+            Printable (``str``), with ``as_text()``, ``as_html()`` (and ``_repr_html_`` for
+            Jupyter) and ``as_latex()``.
+        """
+        from torchstats.summary.layouts import regression_summary
+
+        return regression_summary(
+            self,
+            yname=yname,
+            xname=xname,
+            title=title,
+            alpha=alpha,
+            slim=slim,
+            extra_notes=self._summary_notes(),
+        )
+
+    def __repr__(self) -> str:
+        return f"<torchstats.RegressionResults {self.model!r}>"
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    """``numerator / denominator`` with statsmodels' inf/NaN for a zero denominator."""
+    if denominator == 0:
+        return math.nan if numerator == 0 else math.copysign(math.inf, numerator)
+    return numerator / denominator

@@ -1,0 +1,208 @@
+"""Gradient-based fitting: L-BFGS with backtracking, and least squares by it (``method="gd"``).
+
+Plain gradient descent with a fixed learning rate fails on badly scaled designs: with columns
+around 3000 the largest curvature is ~1e7 times the smallest, so any stable step is far too
+short for the flat directions and the iterates stop, apparently converged, far from the
+solution. Two things make the gradient path reliable here:
+
+1. *Equilibration*: parameters are rescaled so every column of the design has unit norm (a
+   diagonal preconditioner), which removes the conditioning that is only due to units.
+2. *Curvature from history* (L-BFGS): the quasi-Newton direction handles the conditioning that
+   remains (collinearity), and a backtracking line search guarantees descent.
+
+Convergence is declared only when the infinity norm of the gradient falls below
+``gtol`` times its value at the start (a scale-free test, as scikit-learn's lbfgs uses), and
+non-convergence always warns with the gradient norm reached.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+
+import torch
+
+from torchstats.errors import ConvergenceWarning
+from torchstats.solvers.result import SolverResult
+
+__all__ = ["minimize_lbfgs", "solve_least_squares_gd", "default_gtol"]
+
+Objective = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+
+_HISTORY = 20
+_ARMIJO = 1e-4
+_MAX_BACKTRACKS = 50
+
+
+def default_gtol(dtype: torch.dtype) -> float:
+    """Relative gradient tolerance reachable in ``dtype``: 1e-12 in float64, 1e-5 in float32.
+
+    Set so that, on the ill-conditioned benchmark in the tests (``cond(X'X) ~ 1e5``), the
+    float64 solution matches the QR one to better than 1e-8 relative.
+    """
+    return 1e-12 if dtype == torch.float64 else 1e-5
+
+
+def minimize_lbfgs(
+    objective: Objective,
+    x0: torch.Tensor,
+    *,
+    max_iter: int = 1000,
+    gtol: float | None = None,
+    history: int = _HISTORY,
+) -> SolverResult:
+    """Minimise a smooth function by L-BFGS with an Armijo backtracking line search.
+
+    Parameters
+    ----------
+    objective : callable
+        ``objective(x) -> (value, gradient)`` as tensors.
+    x0 : Tensor, shape (k,)
+        Starting point.
+    max_iter : int
+        Iteration limit.
+    gtol : float, optional
+        Converged when ``||g||_inf <= gtol * max(||g_0||_inf, tiny)``; default
+        :func:`default_gtol` of the dtype.
+    history : int
+        Number of curvature pairs kept.
+
+    Returns
+    -------
+    SolverResult
+        ``converged``, ``n_iter`` and ``grad_norm`` report how it ended; the caller warns.
+
+    Notes
+    -----
+    Order of calls per iteration: two-loop recursion for the direction; backtracking from
+    step 1 (the quasi-Newton step is well scaled after the first iteration, whose step is
+    normalised) until the Armijo condition holds; curvature pair stored only if ``s'y > 0``
+    so the implicit Hessian stays positive definite. One host sync per iteration (the
+    convergence test) plus one per backtrack.
+    """
+    gtol = default_gtol(x0.dtype) if gtol is None else gtol
+    tiny = torch.finfo(x0.dtype).tiny
+    x = x0.clone()
+    f, g = objective(x)
+    target = gtol * max(float(g.abs().max()), tiny)
+    s_hist: list[torch.Tensor] = []
+    y_hist: list[torch.Tensor] = []
+    message = "maximum number of iterations reached"
+    converged = False
+    n_iter = 0
+    for n_iter in range(1, max_iter + 1):
+        if float(g.abs().max()) <= target:
+            converged, message = True, "gradient norm below tolerance"
+            n_iter -= 1
+            break
+        direction = -_two_loop(g, s_hist, y_hist)
+        step = 1.0 if s_hist else 1.0 / max(float(g.abs().max()), tiny)
+        slope = float(g @ direction)
+        if slope >= 0:  # lost descent (numerical noise in the history): restart
+            s_hist.clear()
+            y_hist.clear()
+            direction, slope = -g, -float(g @ g)
+            step = 1.0 / max(float(g.abs().max()), tiny)
+        for _ in range(_MAX_BACKTRACKS):
+            x_new = x + step * direction
+            f_new, g_new = objective(x_new)
+            if bool(torch.isfinite(f_new)) and float(f_new) <= float(f) + _ARMIJO * step * slope:
+                break
+            step *= 0.5
+        else:
+            converged = float(g.abs().max()) <= target
+            message = "line search could not decrease the objective (precision limit reached)"
+            break
+        s, yk = x_new - x, g_new - g
+        curvature = float(s @ yk)
+        if curvature > 0:
+            s_hist.append(s)
+            y_hist.append(yk)
+            if len(s_hist) > history:
+                s_hist.pop(0)
+                y_hist.pop(0)
+        x, f, g = x_new, f_new, g_new
+    else:
+        converged = float(g.abs().max()) <= target
+        if converged:
+            message = "gradient norm below tolerance"
+    return SolverResult(
+        params=x,
+        method="lbfgs",
+        converged=converged,
+        n_iter=n_iter,
+        grad_norm=float(g.abs().max()),
+        message=message,
+        rank=int(x.shape[0]),
+    )
+
+
+def _two_loop(g: torch.Tensor, s_hist: list[torch.Tensor], y_hist: list[torch.Tensor]) -> torch.Tensor:
+    """L-BFGS two-loop recursion: the inverse-Hessian approximation applied to ``g``."""
+    q = g.clone()
+    alphas = []
+    for s, y in zip(reversed(s_hist), reversed(y_hist)):
+        rho = 1.0 / (y @ s)
+        alpha = rho * (s @ q)
+        q = q - alpha * y
+        alphas.append((rho, alpha))
+    if s_hist:
+        q = q * ((s_hist[-1] @ y_hist[-1]) / (y_hist[-1] @ y_hist[-1]))
+    for (s, y), (rho, alpha) in zip(zip(s_hist, y_hist), reversed(alphas)):
+        beta = rho * (y @ q)
+        q = q + s * (alpha - beta)
+    return q
+
+
+def solve_least_squares_gd(
+    X: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    max_iter: int = 1000,
+    gtol: float | None = None,
+) -> SolverResult:
+    """Least squares by L-BFGS on the equilibrated problem (``method="gd"``).
+
+    Parameters
+    ----------
+    X : Tensor, shape (n, k)
+    y : Tensor, shape (n,)
+    max_iter, gtol
+        See :func:`minimize_lbfgs`.
+
+    Returns
+    -------
+    SolverResult
+        ``params`` in the original scale; ``grad_norm`` is the infinity norm of the gradient
+        of ``0.5 * ||y - X b||^2`` with respect to the *equilibrated* parameters. Warns with
+        :class:`ConvergenceWarning` when not converged.
+    """
+    from torchstats.solvers.least_squares import column_scale
+
+    with torch.no_grad():
+        d = column_scale(X)
+        Xs = X / d
+
+        def objective(theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            resid = y - Xs @ theta
+            return 0.5 * (resid @ resid), -(Xs.T @ resid)
+
+        start = torch.zeros(X.shape[1], dtype=X.dtype, device=X.device)
+        found = minimize_lbfgs(objective, start, max_iter=max_iter, gtol=gtol)
+    if not found.converged:
+        warnings.warn(
+            f"gradient-based least squares did not converge after {found.n_iter} iterations "
+            f"({found.message}; gradient norm {found.grad_norm:.3g}). Increase max_iter, "
+            "or use method='qr'.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    return SolverResult(
+        params=found.params / d,
+        method="gd",
+        converged=found.converged,
+        n_iter=found.n_iter,
+        grad_norm=found.grad_norm,
+        message=f"L-BFGS on the equilibrated problem: {found.message}",
+        rank=X.shape[1],
+    )

@@ -1,0 +1,52 @@
+"""The record every solver returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+__all__ = ["SolverResult"]
+
+
+@dataclass(frozen=True, slots=True)
+class SolverResult:
+    """What a solver found and how it got there.
+
+    Attributes
+    ----------
+    params : Tensor, shape (k,)
+        The estimate.
+    method : str
+        The solver that produced it (``"qr"``, ``"cholesky"``, ``"pinv"``, ``"gd"``, ...).
+    converged : bool
+        Whether the convergence criterion was met (always True for direct solvers that
+        succeeded).
+    n_iter : int
+        Iterations (refinement steps for direct solvers).
+    grad_norm : float
+        Infinity norm of the gradient of the objective at ``params`` (0 when not computed).
+    message : str
+        Human-readable account of the stopping reason.
+    rank : int
+        Numerical rank of the design (``k`` for full rank).
+    normalized_cov : Tensor or None, shape (k, k)
+        ``(X'WX)^{-1}`` (a pseudo-inverse when rank deficient) for least squares; None for
+        solvers that leave the Hessian to the model.
+    singular_values : Tensor or None, shape (k,)
+        Singular values of the (weighted) design, descending, when the solver has them.
+    resid : Tensor or None, shape (n,)
+        Residuals of the (weighted) problem when the solver computed them more accurately
+        than a plain ``y - X @ params`` would.
+    """
+
+    params: torch.Tensor
+    method: str
+    converged: bool = True
+    n_iter: int = 0
+    grad_norm: float = 0.0
+    message: str = ""
+    rank: int = 0
+    normalized_cov: torch.Tensor | None = None
+    singular_values: torch.Tensor | None = None
+    resid: torch.Tensor | None = None
