@@ -217,7 +217,9 @@ class OutputFormat:
     def table(self, values: torch.Tensor, columns: Sequence[Any]) -> Any:
         """A parameter-by-statistic table such as ``conf_int()``."""
         if self.kind == "pandas":
-            return pd.DataFrame(to_numpy(values), index=list(self.param_names), columns=list(columns))
+            return pd.DataFrame(
+                to_numpy(values), index=list(self.param_names), columns=list(columns)
+            )
         return self.plain(values)
 
     def observations(self, values: torch.Tensor, index: pd.Index | None = None) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal, TypeVar, Union, get_args
+from typing import Any, Literal, TypeVar, get_args
 
 import numpy as np
 import pandas as pd
@@ -19,7 +19,7 @@ __all__ = [
     "check_option",
 ]
 
-ArrayLike = Union[np.ndarray, pd.Series, pd.DataFrame, torch.Tensor, Sequence[float]]
+ArrayLike = np.ndarray | pd.Series | pd.DataFrame | torch.Tensor | Sequence[float]
 """Anything torchstats accepts as data: numpy, pandas, torch or a plain sequence."""
 
 Missing = Literal["drop", "raise", "none"]

@@ -14,7 +14,8 @@ import torch
 from formulaic.utils.context import capture_context
 
 from torchstats._device import resolve_device, resolve_dtype
-from torchstats.formula.design import Design, design_from_arrays, design_from_formula
+from torchstats.formula.arrays import design_from_arrays
+from torchstats.formula.design import Design, design_from_formula
 
 __all__ = ["LikelihoodModel", "build_design", "caller_context"]
 

@@ -18,7 +18,12 @@ import torch
 
 from torchstats._typing import SolverMethod, check_option
 from torchstats.covariance.nonrobust import nonrobust_covariance
-from torchstats.errors import EmptyDataError, InvalidOptionError, InvalidWeightsError, MissingDataError
+from torchstats.errors import (
+    EmptyDataError,
+    InvalidOptionError,
+    InvalidWeightsError,
+    MissingDataError,
+)
 from torchstats.models.base import build_design, caller_context
 from torchstats.models.constant import detect_constant
 from torchstats.results.regression import RegressionResults
@@ -227,7 +232,9 @@ class _LeastSquares:
         check_option(method, SolverMethod, "method")
         check_option(cov_type, _COV_TYPES, "cov_type")
         if cov_kwds:
-            raise InvalidOptionError(f"cov_type='nonrobust' takes no cov_kwds, got {dict(cov_kwds)}")
+            raise InvalidOptionError(
+                f"cov_type='nonrobust' takes no cov_kwds, got {dict(cov_kwds)}"
+            )
         fit = self._solve(method, max_iter=max_iter, gtol=gtol)
         nobs = self.design.nobs
         resid = fit.resid if fit.resid is not None else self.wendog - self.wexog @ fit.params
@@ -268,7 +275,8 @@ class _LeastSquares:
 
     def __repr__(self) -> str:
         source = f"formula={self.design.formula!r}" if self.design.formula else "arrays"
-        return f"<torchstats.{self._model_name} {source}, nobs={self.design.nobs}, k={self.design.k_exog}>"
+        shape = f"nobs={self.design.nobs}, k={self.design.k_exog}"
+        return f"<torchstats.{self._model_name} {source}, {shape}>"
 
 
 class OLS(_LeastSquares):
@@ -361,9 +369,7 @@ class WLS(_LeastSquares):
 
 
 def _is_scalar(value: Any) -> bool:
-    return isinstance(value, (int, float)) or (
-        isinstance(value, torch.Tensor) and value.ndim == 0
-    )
+    return isinstance(value, (int, float)) or (isinstance(value, torch.Tensor) and value.ndim == 0)
 
 
 def _check_finite(endog: torch.Tensor, exog: torch.Tensor, names: tuple[str, ...]) -> None:

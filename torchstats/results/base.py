@@ -118,7 +118,9 @@ class LikelihoodResults:
         """
         cov = self.covariance.cov
         if r_matrix is not None:
-            R = torch.as_tensor(r_matrix, dtype=cov.dtype, device=cov.device).reshape(-1, cov.shape[0])
+            R = torch.as_tensor(r_matrix, dtype=cov.dtype, device=cov.device).reshape(
+                -1, cov.shape[0]
+            )
             return (R @ cov @ R.T).detach().cpu().numpy()
         if column is not None:
             idx = [column] if isinstance(column, int) else list(column)

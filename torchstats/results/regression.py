@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from torchstats.formula.design import exog_for_prediction
+from torchstats.formula.newdata import exog_for_prediction
 from torchstats.inference.distributions import f_pvalue
 from torchstats.results.base import LikelihoodResults
 
@@ -221,9 +221,7 @@ class RegressionResults(LikelihoodResults):
                 "some parameters are not identified."
             )
         if not self.converged:
-            notes.append(
-                f"The solver ({self.method}) did not converge: {self.fit_result.message}."
-            )
+            notes.append(f"The solver ({self.method}) did not converge: {self.fit_result.message}.")
         return notes
 
     def summary(

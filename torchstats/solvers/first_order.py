@@ -137,7 +137,9 @@ def minimize_lbfgs(
     )
 
 
-def _two_loop(g: torch.Tensor, s_hist: list[torch.Tensor], y_hist: list[torch.Tensor]) -> torch.Tensor:
+def _two_loop(
+    g: torch.Tensor, s_hist: list[torch.Tensor], y_hist: list[torch.Tensor]
+) -> torch.Tensor:
     """L-BFGS two-loop recursion: the inverse-Hessian approximation applied to ``g``."""
     q = g.clone()
     alphas = []

@@ -125,7 +125,9 @@ def _solve_qr(X: torch.Tensor, y: torch.Tensor) -> SolverResult:
         return _minimum_norm(X, y, method="qr", rank=rank)
 
     cond = float(scaled_sv[0] / scaled_sv[-1])
-    extended = cond > _EXTENDED_REFINEMENT_ABOVE_COND or n * k * (k + 1) < _EXTENDED_REFINEMENT_BELOW_WORK
+    extended = (
+        cond > _EXTENDED_REFINEMENT_ABOVE_COND or n * k * (k + 1) < _EXTENDED_REFINEMENT_BELOW_WORK
+    )
     eye = torch.eye(k, dtype=X.dtype, device=X.device)
     if extended:
         # One system for the solution and for the inverse: [0; e_j] right-hand sides give
@@ -191,9 +193,9 @@ def _refine_augmented(
         x = x + dx
         r = r + dr
         steps = step
-        small = torch.linalg.vector_norm(dx, ord=float("inf"), dim=0) <= 4 * eps * torch.linalg.vector_norm(
-            x, ord=float("inf"), dim=0
-        )
+        small = torch.linalg.vector_norm(
+            dx, ord=float("inf"), dim=0
+        ) <= 4 * eps * torch.linalg.vector_norm(x, ord=float("inf"), dim=0)
         if step == max_steps or (step > 0 and bool(small.all())):
             break
         f, g = _augmented_residual(X, top, bottom, x, r, extended=extended)

@@ -150,7 +150,10 @@ def _line_search(
         candidate = x + size * step
         with torch.no_grad():
             new_value = objective(candidate)
-        if bool(torch.isfinite(new_value)) and float(new_value) <= float(value) + _ARMIJO * size * slope:
+        if (
+            bool(torch.isfinite(new_value))
+            and float(new_value) <= float(value) + _ARMIJO * size * slope
+        ):
             return candidate
         size *= 0.5
     return None

@@ -1,0 +1,98 @@
+"""Design matrices for new data, built exactly as the fitted design was (for ``predict``)."""
+
+from __future__ import annotations
+
+import builtins
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from formulaic.errors import FactorEvaluationError
+
+from torchstats._device import to_tensor
+from torchstats.errors import DesignError, ShapeMismatchError, UnknownColumnError, UnseenLevelError
+from torchstats.formula.design import (
+    Design,
+    _as_frame,
+    _factor_error,
+    _numeric_matrix,
+    _prepare_frame,
+)
+from torchstats.formula.missing import missing_rows
+
+__all__ = ["exog_for_prediction"]
+
+
+def exog_for_prediction(
+    design: Design, new_data: Any, *, device: torch.device, dtype: torch.dtype
+) -> tuple[torch.Tensor, pd.Index | None]:
+    """The design matrix for new data, built as the fit's design was.
+
+    For formula designs the stored ModelSpec rebuilds the columns (categorical levels and
+    stateful transforms carry over; rows with missing values give NaN predictions, as in
+    statsmodels). For array designs ``new_data`` must have the same number of columns.
+
+    Returns
+    -------
+    exog : Tensor, shape (m, k)
+    index : pandas.Index or None
+        Labels for the predictions (the new data's index for pandas input).
+
+    Raises
+    ------
+    UnseenLevelError
+        A categorical level that was not in the fitted data.
+    ShapeMismatchError, UnknownColumnError, NonNumericDataError
+    """
+    if design.model_spec is None:
+        X = to_tensor(new_data, name="exog", device=device, dtype=dtype)
+        if X.ndim == 1:
+            X = X[:, None] if design.k_exog == 1 else X[None, :]
+        if X.ndim != 2 or X.shape[1] != design.k_exog:
+            raise ShapeMismatchError(
+                f"new exog has shape {tuple(X.shape)} but the model has {design.k_exog} columns"
+            )
+        index = new_data.index if isinstance(new_data, (pd.Series, pd.DataFrame)) else None
+        return X, index
+    frame = _as_frame(new_data)
+    rhs_formula = design.model_spec.formula
+    missing_vars = sorted(
+        str(v)
+        for v in rhs_formula.required_variables
+        if str(v) not in {str(c) for c in frame.columns}
+        and str(v) not in (design.context or {})
+        and not hasattr(builtins, str(v))
+    )
+    if missing_vars:
+        raise UnknownColumnError(
+            f"new data lacks column(s) {', '.join(map(repr, missing_vars))} used by the model"
+        )
+    used = {str(v) for v in rhs_formula.required_variables}
+    frame = _prepare_frame(
+        frame.reset_index(drop=True), rhs_variables=used, response_variables=set()
+    )
+    incomplete = missing_rows({c: frame[c] for c in frame.columns if str(c) in used})
+    # Rows with missing values predict NaN (statsmodels); only complete rows are encoded, so
+    # a missing categorical value is not mistaken for an unseen level.
+    complete = frame if not incomplete.any() else frame.loc[~incomplete]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*categories outside of the nominated levels.*")
+        try:
+            matrix = design.model_spec.get_model_matrix(
+                complete, context=design.context, na_action="ignore"
+            )
+        except FactorEvaluationError as error:
+            raise _factor_error(error, design.formula or "") from None
+        except Warning as warning:
+            raise UnseenLevelError(
+                f"new data hold categorical level(s) not seen when fitting: {warning}"
+            ) from None
+        except ValueError as error:
+            raise DesignError(f"cannot build the design for new data: {error}") from None
+    values = np.full((len(frame), design.k_exog), np.nan)
+    values[~incomplete if incomplete.size else slice(None)] = _numeric_matrix(matrix)
+    X = to_tensor(values, name="exog", device=device, dtype=dtype)
+    index = new_data.index if isinstance(new_data, pd.DataFrame) else pd.RangeIndex(X.shape[0])
+    return X, index
