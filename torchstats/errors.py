@@ -8,6 +8,10 @@ written against statsmodels' exceptions keeps working.
 
 from __future__ import annotations
 
+import sys
+import warnings
+from pathlib import Path
+
 __all__ = [
     "TorchstatsError",
     "DesignError",
@@ -28,6 +32,7 @@ __all__ = [
     "PerfectSeparationWarning",
     "PerfectSeparationError",
     "HessianWarning",
+    "warn",
 ]
 
 
@@ -120,3 +125,20 @@ class PerfectSeparationWarning(TorchstatsWarning):
 
 class HessianWarning(TorchstatsWarning):
     """The Hessian is not negative definite at the estimate; standard errors are unreliable."""
+
+
+_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+
+
+def warn(message: str, category: type[Warning]) -> None:
+    """Issue a warning attributed to the first frame outside torchstats (the user's call).
+
+    A fixed ``stacklevel`` would point into torchstats whenever the same solver is reached
+    through a different number of internal calls.
+    """
+    level = 2  # stacklevel 2 is warn()'s caller; go further out while inside torchstats
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, category, stacklevel=level)

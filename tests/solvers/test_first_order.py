@@ -70,7 +70,9 @@ def test_gd_on_float32_input_computes_in_float64():
         method="gd"
     )
     assert res.params.dtype == torch.float64
-    reference = np.linalg.lstsq(X.astype(np.float32).astype(float), y.astype(np.float32), rcond=None)
+    reference = np.linalg.lstsq(
+        X.astype(np.float32).astype(float), y.astype(np.float32), rcond=None
+    )
     np.testing.assert_allclose(res.params.numpy(), reference[0], rtol=1e-6)
 
 

@@ -152,7 +152,11 @@ def design_from_formula(
     extra_arrays = _extras_as_arrays(extras or {}, len(frame))
 
     if missing == "raise":
-        used = [str(v) for v in parsed.required_variables if v in frame.columns]
+        required = {str(v) for v in parsed.required_variables}
+        response = sorted(str(v) for v in parsed.lhs.required_variables)
+        used = [c for c in response if c in frame.columns] + [
+            c for c in frame.columns if str(c) in required and c not in response
+        ]
         raise_on_missing({**{name: frame[name] for name in used}, **extra_arrays})
     elif missing == "drop" and extra_arrays:
         keep = ~missing_rows(extra_arrays)
@@ -289,7 +293,11 @@ def _statsmodels_formula(
     terms = list(parsed.rhs)
     if len(terms) < 2:
         return parsed
-    probe = _materialize(parsed, frame.head(_KIND_PROBE_ROWS), namespace, "none", formula)
+    try:
+        probe = _materialize(parsed, frame.head(_KIND_PROBE_ROWS), namespace, "none", formula)
+    except DesignError:
+        # e.g. a full-length array from the caller's namespace cannot align with a few rows
+        probe = _materialize(parsed, frame, namespace, "none", formula)
     numeric = {
         expr
         for expr, (kind, _state) in probe.rhs.model_spec.encoder_state.items()

@@ -19,12 +19,11 @@ with the gradient norm reached.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 
 import torch
 
-from torchstats.errors import ConvergenceWarning
+from torchstats.errors import ConvergenceWarning, warn
 from torchstats.solvers.result import SolverResult
 
 __all__ = [
@@ -259,12 +258,11 @@ def solve_least_squares_gd(
             gradient_scale=residual_norm,
         )
     if not found.converged:
-        warnings.warn(
+        warn(
             f"gradient-based least squares did not converge after {found.n_iter} iterations "
             f"({found.message}; gradient norm {found.grad_norm:.3g}). Increase max_iter, "
             "or use method='qr'.",
             ConvergenceWarning,
-            stacklevel=3,
         )
     return SolverResult(
         params=found.params / d,

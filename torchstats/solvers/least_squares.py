@@ -13,7 +13,8 @@ inverse of the closed-form Hessian. Choose by how well posed the problem is:
 ``"cholesky"``
     Cholesky of the Gram matrix ``X'X`` (equilibrated) and one refinement step. Fastest, one
     pass over the data, but the error grows like ``cond(X)^2 * eps``: fine for standardised
-    data, about 7 digits at ``cond(X) = 1e5``, useless beyond ``1e8``.
+    data, about 7 digits at ``cond(X) = 1e5``. Beyond ``cond(X'X) = 1e10`` it warns and
+    hands over to QR rather than return a solution with fewer than six digits.
 ``"pinv"``
     statsmodels' default: SVD pseudo-inverse of the unscaled design with ``rcond=1e-15``.
     Gives the minimum-norm solution for rank-deficient designs; loses all digits on Filip,
@@ -26,11 +27,9 @@ a :class:`~torchstats.errors.CollinearityWarning`, never a silently wrong one.
 
 from __future__ import annotations
 
-import warnings
-
 import torch
 
-from torchstats.errors import CollinearityWarning
+from torchstats.errors import CollinearityWarning, warn
 from torchstats.solvers.extended import dd_matmul, dd_matmul_t, two_sum
 from torchstats.solvers.result import SolverResult
 
@@ -47,6 +46,11 @@ _EXTENDED_REFINEMENT_BELOW_WORK = 1 << 22
 # Refinement steps: each gains about -log10(cond * eps) digits; three reach float64 limits
 # for any problem with cond * eps < 1e-3.
 _MAX_REFINEMENT_STEPS = 4
+
+# Condition number of the equilibrated Gram matrix above which Cholesky hands over to QR:
+# Cholesky's error grows like cond(X'X) * eps, so beyond 1e10 fewer than six digits remain
+# (NIST Filip, cond(X'X) ~ 5e19, would get none). Longley (1.4e9) still uses Cholesky.
+_CHOLESKY_MAX_GRAM_COND = 1e10
 
 
 def column_scale(X: torch.Tensor) -> torch.Tensor:
@@ -101,12 +105,11 @@ def solve_least_squares(
 
 
 def _warn_rank_deficient(rank: int, k: int) -> None:
-    warnings.warn(
+    warn(
         f"the design matrix is rank deficient (rank {rank} < {k} columns): some parameters are "
         "not identified; returning the minimum-norm solution (as statsmodels' pinv). Drop or "
         "combine collinear columns to identify them.",
         CollinearityWarning,
-        stacklevel=4,
     )
 
 
@@ -228,17 +231,22 @@ def _augmented_residual(
 
 
 def _solve_cholesky(X: torch.Tensor, y: torch.Tensor) -> SolverResult:
-    n, k = X.shape
+    k = X.shape[1]
     d = column_scale(X)
     Xs = X / d
     gram = Xs.T @ Xs
-    eigenvalues = torch.linalg.eigvalsh(gram).clamp(min=0).flip(0)
-    rank = numerical_rank(eigenvalues.sqrt(), (n, k))
+    eigenvalues = torch.linalg.eigvalsh(gram)
     L, info = torch.linalg.cholesky_ex(gram)
-    if rank < k or int(info) != 0:
-        rank = min(rank, k - 1) if int(info) != 0 else rank
-        _warn_rank_deficient(rank, k)
-        return _minimum_norm(X, y, method="cholesky", rank=rank)
+    too_ill = eigenvalues[0] <= eigenvalues[-1] / _CHOLESKY_MAX_GRAM_COND
+    if bool(too_ill) or int(info) != 0:
+        warn(
+            "the Gram matrix X'X is too ill-conditioned for a Cholesky solve (condition number "
+            f"about {float(eigenvalues[-1] / eigenvalues[0].clamp(min=1e-300)):.1e} after "
+            "equilibration, which would leave fewer than 6 correct digits); solving by "
+            "Householder QR instead",
+            CollinearityWarning,
+        )
+        return _solve_qr(X, y)
     rhs = (Xs.T @ y)[:, None]
     theta = torch.cholesky_solve(rhs, L)
     # One step of refinement on the semi-normal equations (Björck's CSNE).

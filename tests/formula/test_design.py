@@ -1,0 +1,132 @@
+"""The formula and array doors: missing data, row labels, extras, namespaces."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+
+import torchstats as ts
+from torchstats.formula.arrays import design_from_arrays
+from torchstats.formula.design import design_from_formula
+
+CPU = {"device": torch.device("cpu"), "dtype": torch.float64}
+
+
+def test_missing_drop_keeps_original_labels(frame_with_missing):
+    design = design_from_formula("y ~ x1 + C(g)", frame_with_missing, **CPU)
+    dropped = frame_with_missing.index[[2, 5, 9, 17]]
+    assert design.nobs == len(frame_with_missing) - 4
+    assert not set(dropped) & set(design.row_index)
+    assert list(design.row_index) == [i for i in frame_with_missing.index if i not in dropped]
+
+
+def test_missing_drop_only_considers_used_columns(frame_with_missing):
+    design = design_from_formula("y ~ x2", frame_with_missing, **CPU)
+    assert design.nobs == len(frame_with_missing) - 1
+
+
+def test_missing_none_keeps_nan(frame_with_missing):
+    design = design_from_formula("y ~ x1", frame_with_missing, missing="none", **CPU)
+    assert design.nobs == len(frame_with_missing)
+    assert torch.isnan(design.exog).any()
+
+
+def test_transform_producing_nan_is_dropped():
+    data = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0, 5.0], "x": [1.0, -1.0, 2.0, 3.0, 4.0]})
+    with np.errstate(invalid="ignore"):
+        design = design_from_formula("y ~ np.log(x)", data, **CPU)
+    assert list(design.row_index) == [0, 2, 3, 4]
+
+
+def test_extras_follow_the_dropped_rows(frame_with_missing):
+    weights = np.arange(len(frame_with_missing), dtype=float)
+    design = design_from_formula("y ~ x1", frame_with_missing, extras={"weights": weights}, **CPU)
+    positions = [frame_with_missing.index.get_loc(i) for i in design.row_index]
+    np.testing.assert_array_equal(design.extras["weights"].numpy(), weights[positions])
+
+
+def test_duplicate_row_labels_are_kept():
+    data = pd.DataFrame(
+        {"y": [1.0, 2.0, 4.0, 3.0], "x": [0.0, 1.0, 2.0, np.nan]}, index=list("aaba")
+    )
+    res = ts.ols("y ~ x", data).fit()
+    assert list(res.resid.index) == ["a", "a", "b"]
+
+
+def test_boolean_regressor_is_categorical_like_patsy(frame):
+    design = design_from_formula("y ~ flag", frame, **CPU)
+    assert design.exog_names == ("Intercept", "flag[T.True]")
+
+
+def test_boolean_response_is_numeric():
+    data = pd.DataFrame({"y": [True, False, True, True], "x": [1.0, 2.0, 3.0, 5.0]})
+    design = design_from_formula("y ~ x", data, **CPU)
+    np.testing.assert_array_equal(design.endog.numpy(), [1.0, 0.0, 1.0, 1.0])
+
+
+def test_mapping_data_is_accepted():
+    data = {"y": [1.0, 2.0, 4.0], "x": [0.0, 1.0, 3.0]}
+    assert ts.ols("y ~ x", data).exog_names == ["Intercept", "x"]
+
+
+def test_terms_record_column_indices(frame):
+    design = design_from_formula("y ~ x1 * C(g)", frame, **CPU)
+    assert dict(design.terms) == {
+        "Intercept": (0,),
+        "C(g)": (1, 2),
+        "x1": (3,),
+        "x1:C(g)": (4, 5),
+    }
+
+
+def _fit_in_a_function(frame):
+    local_scale = 10.0  # noqa: F841  (used by the formula)
+    return ts.ols("y ~ I(x1 * local_scale)", frame).fit()
+
+
+def test_names_from_the_callers_namespace(frame):
+    res = _fit_in_a_function(frame)
+    assert "I(x1 * local_scale)" in res.params.index
+
+
+def test_names_from_the_callers_namespace_in_every_entry_point(frame):
+    factor = 3.0  # noqa: F841  (used by the formulas)
+    for model in (
+        ts.ols("y ~ I(x1 * factor)", frame),
+        ts.OLS("y ~ I(x1 * factor)", frame),
+        ts.OLS.from_formula("y ~ I(x1 * factor)", frame),
+        ts.wls("y ~ I(x1 * factor)", frame, weights=frame["w"]),
+        ts.WLS("y ~ I(x1 * factor)", frame, weights=frame["w"]),
+    ):
+        assert model.exog_names == ["Intercept", "I(x1 * factor)"]
+
+
+def test_explicit_context_mapping(frame):
+    model = ts.ols("y ~ I(x1 * c)", frame, context={"c": 2.0})
+    np.testing.assert_allclose(model.exog[:, 1].numpy(), 2.0 * frame["x1"].to_numpy())
+
+
+def test_predict_uses_the_stateful_transforms_of_the_fit(frame):
+    res = ts.ols("y ~ center(x3)", frame).fit()
+    new = pd.DataFrame({"x3": [frame["x3"].mean(), frame["x3"].mean() + 1.0]})
+    predicted = res.predict(new)
+    np.testing.assert_allclose(predicted.iloc[0], res.params["Intercept"], rtol=1e-12)
+    np.testing.assert_allclose(
+        predicted.iloc[1] - predicted.iloc[0], res.params["center(x3)"], rtol=1e-12
+    )
+
+
+def test_array_door_names_and_types():
+    design = design_from_arrays(
+        pd.Series([1.0, 2.0, 3.0], name="resp"),
+        pd.DataFrame({"a": [1.0, 2.0, 3.5], "b": [0.0, 1.0, 0.0]}),
+        **CPU,
+    )
+    assert design.endog_name == "resp" and design.exog_names == ("a", "b")
+    assert design.output.kind == "pandas"
+
+
+def test_array_door_one_dimensional_exog():
+    design = design_from_arrays(np.arange(4.0), np.array([1.0, 3.0, 2.0, 5.0]), **CPU)
+    assert design.exog.shape == (4, 1) and design.exog_names == ("x1",)

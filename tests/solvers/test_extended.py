@@ -1,0 +1,54 @@
+"""Double-double kernels are exact where they claim to be (oracle: Python fractions)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import torch
+
+from torchstats.solvers.extended import dd_matmul, dd_matmul_t, two_prod, two_sum
+
+
+def _exact(values) -> list[Fraction]:
+    return [Fraction(float(v)) for v in np.ravel(values)]
+
+
+def test_two_sum_is_error_free():
+    rng = np.random.default_rng(0)
+    a = torch.tensor(rng.normal(size=1000) * 10.0 ** rng.integers(-8, 8, 1000))
+    b = torch.tensor(rng.normal(size=1000) * 10.0 ** rng.integers(-8, 8, 1000))
+    s, e = two_sum(a, b)
+    for ai, bi, si, ei in zip(_exact(a), _exact(b), _exact(s), _exact(e)):
+        assert ai + bi == si + ei
+
+
+def test_two_prod_is_error_free():
+    rng = np.random.default_rng(1)
+    a = torch.tensor(rng.normal(size=1000) * 10.0 ** rng.integers(-6, 6, 1000))
+    b = torch.tensor(rng.normal(size=1000) * 10.0 ** rng.integers(-6, 6, 1000))
+    p, e = two_prod(a, b)
+    for ai, bi, pi, ei in zip(_exact(a), _exact(b), _exact(p), _exact(e)):
+        assert ai * bi == pi + ei
+
+
+@pytest.mark.parametrize("rows", [7, 64, 1001])
+def test_dd_matmul_t_is_accurate_to_twice_working_precision(rows):
+    rng = np.random.default_rng(rows)
+    A = rng.normal(size=(rows, 3)) * 1e4
+    B = rng.normal(size=(rows, 2))
+    hi, lo = dd_matmul_t(torch.tensor(A), torch.tensor(B))
+    for j in range(3):
+        for m in range(2):
+            exact = sum(Fraction(float(a)) * Fraction(float(b)) for a, b in zip(A[:, j], B[:, m]))
+            got = Fraction(float(hi[j, m])) + Fraction(float(lo[j, m]))
+            assert abs(got - exact) <= abs(exact) * Fraction(2) ** -100 + Fraction(2) ** -1000
+
+
+def test_dd_matmul_cancels_catastrophically_cancelling_products():
+    A = torch.tensor([[1e16, 1.0, -1e16]], dtype=torch.float64)
+    B = torch.tensor([[1.0], [1.0], [1.0]], dtype=torch.float64)
+    hi, lo = dd_matmul(A, B)
+    assert float(hi[0, 0]) + float(lo[0, 0]) == 1.0
+    assert float((A @ B)[0, 0]) != 1.0  # plain float64 loses it

@@ -1,0 +1,76 @@
+"""Direct least-squares solvers: agreement, rank detection, inverse accuracy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from torchstats.errors import CollinearityWarning
+from torchstats.solvers.least_squares import column_scale, numerical_rank, solve_least_squares
+
+
+def _problem(seed: int, n: int = 200, k: int = 6):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, k)) * 10.0 ** rng.integers(-3, 4, size=k)
+    y = X @ rng.normal(size=k) + rng.normal(size=n)
+    return torch.tensor(X), torch.tensor(y)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("method", ["qr", "cholesky", "pinv"])
+def test_solution_matches_numpy_lstsq(seed, method):
+    X, y = _problem(seed)
+    expected = np.linalg.lstsq(X.numpy(), y.numpy(), rcond=None)[0]
+    found = solve_least_squares(X, y, method)
+    np.testing.assert_allclose(found.params.numpy(), expected, rtol=1e-9)
+    np.testing.assert_allclose(
+        found.normalized_cov.numpy(), np.linalg.inv(X.numpy().T @ X.numpy()), rtol=1e-8
+    )
+    assert found.rank == X.shape[1]
+
+
+def test_column_scale_is_a_power_of_two_and_exact():
+    X, _ = _problem(0)
+    d = column_scale(X)
+    assert torch.equal(torch.log2(d), torch.round(torch.log2(d)))
+    norms = torch.linalg.vector_norm(X / d, dim=0)
+    assert bool(((norms > 0.7) & (norms < 1.42)).all())
+    assert torch.equal((X / d) * d, X)
+
+
+def test_numerical_rank_uses_numpys_rule():
+    X, _ = _problem(1)
+    X = torch.cat([X, X[:, :1] * 3.0], dim=1)
+    values = torch.linalg.svdvals(X)
+    assert numerical_rank(values, tuple(X.shape)) == np.linalg.matrix_rank(X.numpy()) == 6
+
+
+@pytest.mark.parametrize("method", ["qr", "cholesky", "pinv"])
+def test_rank_deficiency_warns_and_gives_minimum_norm(method):
+    X, y = _problem(2)
+    X = torch.cat([X, X[:, 1:2] - X[:, 2:3]], dim=1)
+    with pytest.warns(CollinearityWarning, match="rank 6 < 7"):
+        found = solve_least_squares(X, y, method)
+    expected = np.linalg.pinv(X.numpy()) @ y.numpy()
+    np.testing.assert_allclose(found.params.numpy(), expected, rtol=1e-7)
+    assert found.rank == 6
+
+
+def test_qr_refinement_recovers_digits_lost_to_a_large_residual():
+    # Wampler-type problem: polynomial design, residual much larger than the signal.
+    x = torch.arange(21, dtype=torch.float64)
+    X = torch.stack([x**p for p in range(6)], dim=1)
+    coefficients = torch.tensor([1.0, 0.1, 0.01, 0.001, 1e-4, 1e-5], dtype=torch.float64)
+    noise = torch.tensor(np.random.default_rng(0).normal(size=21)) * 1e6
+    y = X @ coefficients + noise
+    found = solve_least_squares(X, y, "qr")
+    from fractions import Fraction
+
+    import sympy
+
+    Xq = sympy.Matrix([[sympy.Rational(Fraction(float(v))) for v in row] for row in X.numpy()])
+    yq = sympy.Matrix([sympy.Rational(Fraction(float(v))) for v in y.numpy()])
+    exact = np.array([float(v) for v in (Xq.T * Xq).LUsolve(Xq.T * yq)])
+    np.testing.assert_allclose(found.params.numpy(), exact, rtol=1e-13)
+    assert "double-double" in found.message
