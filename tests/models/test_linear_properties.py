@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -72,7 +74,12 @@ def test_row_order_does_not_matter(frame):
 def test_duplicated_column_warns_and_keeps_fitted_values(frame, method):
     data = frame.assign(x1_copy=frame["x1"])
     base = ts.ols("y ~ x1 + x3", data).fit()
-    with pytest.warns(CollinearityWarning, match=r"rank deficient \(rank 3 < 4 columns\)"):
+    handover = (
+        pytest.warns(CollinearityWarning, match="too ill-conditioned for a Cholesky")
+        if method == "cholesky"
+        else contextlib.nullcontext()
+    )
+    with handover, pytest.warns(CollinearityWarning, match=r"rank deficient \(rank 3 < 4"):
         dup = ts.ols("y ~ x1 + x1_copy + x3", data).fit(method=method)
     assert dup.rank == 3 and dup.df_resid == base.df_resid and dup.df_model == base.df_model
     np.testing.assert_allclose(dup.fittedvalues, base.fittedvalues, rtol=1e-10)
