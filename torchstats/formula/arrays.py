@@ -91,15 +91,15 @@ def _exog_names(exog: Any, X: torch.Tensor) -> tuple[str, ...]:
         return tuple(str(c) for c in exog.columns)
     if isinstance(exog, pd.Series):
         return (str(exog.name) if exog.name is not None else "x1",)
-    # statsmodels.base.data._make_exog_names: a zero-variance column is "const" (columns
-    # with NaN/inf cannot be constant; statsmodels would fail on them later anyway).
+    # statsmodels.base.data._make_exog_names: a zero-variance column is "const" (the first
+    # one; columns with NaN/inf are not constant, and are refused later anyway).
     k = X.shape[1]
     names = [f"x{i}" for i in range(1, k + 1)]
     if X.shape[0] > 1:
-        finite = torch.isfinite(X)
-        variance = torch.where(finite.all(dim=0), X.var(dim=0), torch.full_like(X[0], float("inf")))
-        if bool((variance == 0).any()):
-            const_at = int(torch.argmin(variance))
+        low, high = torch.aminmax(X, dim=0)
+        constant = (low == high) & torch.isfinite(low)
+        if bool(constant.any()):
+            const_at = int(torch.nonzero(constant)[0])
             names = [f"x{i}" for i in range(1, k)]
             names.insert(const_at, "const")
     return tuple(names)

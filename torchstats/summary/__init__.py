@@ -1,0 +1,27 @@
+"""Model summaries laid out exactly as statsmodels prints them (text, HTML, LaTeX)."""
+
+from torchstats.summary.blocks import d_or_f, forg, params_table, top_table
+from torchstats.summary.layouts import (
+    Summary,
+    discrete_summary,
+    glm_summary,
+    likelihood_summary,
+    regression_summary,
+    separation_note,
+)
+from torchstats.summary.table import SummaryTable, latex_tabular
+
+__all__ = [
+    "Summary",
+    "SummaryTable",
+    "d_or_f",
+    "discrete_summary",
+    "forg",
+    "glm_summary",
+    "latex_tabular",
+    "likelihood_summary",
+    "params_table",
+    "regression_summary",
+    "separation_note",
+    "top_table",
+]

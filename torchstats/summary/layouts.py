@@ -1,0 +1,476 @@
+"""statsmodels' model summaries, reproduced from statsmodels' results attribute names.
+
+Each layout function builds the :class:`Summary` that the matching statsmodels
+``summary()`` method builds, line for line:
+
+* :func:`regression_summary` - ``RegressionResults.summary`` (OLS, WLS),
+* :func:`glm_summary` - ``GLMResults.summary``,
+* :func:`discrete_summary` - ``DiscreteResults.summary`` (Logit, Probit, Poisson,
+  NegativeBinomial),
+* :func:`likelihood_summary` - ``GenericLikelihoodModelResults.summary``.
+
+They only read attributes (``params``, ``bse``, ``rsquared``, ``llf``, ``cov_type``...), so
+they accept torchstats and statsmodels results objects alike; the tests compare the two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from torchstats.inference.residual_tests import durbin_watson, jarque_bera, omni_normtest
+from torchstats.summary.blocks import HeaderItem, as_float, as_numpy, params_table, top_table
+from torchstats.summary.table import SummaryTable, latex_tabular
+
+__all__ = [
+    "Summary",
+    "regression_summary",
+    "glm_summary",
+    "discrete_summary",
+    "likelihood_summary",
+    "separation_note",
+]
+
+# statsmodels' thresholds for the multicollinearity notes of the OLS summary.
+_SMALL_EIGENVALUE = 1e-10
+_LARGE_CONDITION_NUMBER = 1000
+
+
+class Summary:
+    """A model summary: a list of tables plus extra text (statsmodels ``Summary``).
+
+    Attributes
+    ----------
+    tables : list of SummaryTable
+        The tables, top to bottom.
+    extra_txt : str or None
+        Text printed after the tables (notes and warnings).
+    """
+
+    def __init__(self, tables: Iterable[SummaryTable] = ()) -> None:
+        self.tables: list[SummaryTable] = list(tables)
+        self.extra_txt: str | None = None
+
+    def add_extra_txt(self, etext: Sequence[str]) -> None:
+        """Set the extra text to the given lines (replacing any earlier text)."""
+        self.extra_txt = "\n".join(etext)
+
+    def as_text(self) -> str:
+        """The tables stacked (each but the last without its closing rule), then the text."""
+        parts = [str(table).rsplit("\n", 1)[0] for table in self.tables[:-1]]
+        text = "\n".join([*parts, str(self.tables[-1])])
+        if self.extra_txt is not None:
+            text += "\n\n" + self.extra_txt
+        return text
+
+    def as_html(self) -> str:
+        """One ``<table class="simpletable">`` per table, then the text with ``<br/>``."""
+        html = "\n".join(table.as_html() for table in self.tables)
+        if self.extra_txt is not None:
+            html += "<br/><br/>" + self.extra_txt.replace("\n", "<br/>")
+        return html
+
+    def as_latex(self) -> str:
+        """The tables as LaTeX ``tabular`` blocks, then the text with ``\\newline``."""
+        latex = latex_tabular(self.tables)
+        if self.extra_txt is not None:
+            latex += "\n\n" + self.extra_txt.replace("\n", " \\newline\n ")
+        return latex
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+    def __repr__(self) -> str:
+        return f'{type(self)}\n"""\n{self}\n"""'
+
+    def _repr_html_(self) -> str:
+        return self.as_html()
+
+    def _repr_latex_(self) -> str:
+        return self.as_latex()
+
+
+def _numbered_notes(notes: Sequence[str]) -> list[str]:
+    """``["Notes:", "[1] ...", "[2] ..."]``, or nothing when there are no notes."""
+    if not notes:
+        return []
+    return ["Notes:", *(f"[{i + 1}] {note}" for i, note in enumerate(notes))]
+
+
+def _build(
+    results: Any,
+    top: tuple[Sequence[HeaderItem], Sequence[HeaderItem]],
+    title: str,
+    yname: str | None,
+    xname: Sequence[str] | None,
+    alpha: float,
+    extra_txt: Sequence[str] = (),
+) -> Summary:
+    """Header table, coefficient table and optional extra text."""
+    left, right = top
+    summary = Summary(
+        [
+            top_table(results, left, right, title=title, yname=yname),
+            params_table(results, xname=xname, alpha=alpha, use_t=bool(results.use_t)),
+        ]
+    )
+    if extra_txt:
+        summary.add_extra_txt(extra_txt)
+    return summary
+
+
+def _model_name(results: Any) -> str:
+    return type(results.model).__name__
+
+
+def _name_of(obj: Any) -> str:
+    """A family or link name: the string itself, else the object's class name."""
+    return obj if isinstance(obj, str) else type(obj).__name__
+
+
+# --- OLS / WLS ------------------------------------------------------------------------------
+
+
+def _regression_top(results: Any, slim: bool) -> tuple[list[HeaderItem], list[HeaderItem]]:
+    """Left and right header lines of ``RegressionResults.summary``."""
+    left: list[HeaderItem] = [
+        ("Dep. Variable:", None),
+        ("Model:", None),
+        ("Method:", "Least Squares"),
+        ("Date:", None),
+        ("Time:", None),
+        ("No. Observations:", None),
+        ("Df Residuals:", None),
+        ("Df Model:", None),
+    ]
+    if hasattr(results, "cov_type"):
+        left.append(("Covariance Type:", str(results.cov_type)))
+    centered = "" if results.k_constant else " (uncentered)"
+    right: list[HeaderItem] = [
+        (f"R-squared{centered}:", f"{as_float(results.rsquared):#8.3f}"),
+        (f"Adj. R-squared{centered}:", f"{as_float(results.rsquared_adj):#8.3f}"),
+        ("F-statistic:", f"{as_float(results.fvalue):#8.4g}"),
+        ("Prob (F-statistic):", f"{as_float(results.f_pvalue):#6.3g}"),
+        ("Log-Likelihood:", None),
+        ("AIC:", f"{as_float(results.aic):#8.4g}"),
+        ("BIC:", f"{as_float(results.bic):#8.4g}"),
+    ]
+    if slim:
+        keep = {"Dep. Variable:", "Model:", "No. Observations:", "Covariance Type:"}
+        keep |= {"R-squared:", "Adj. R-squared:", "F-statistic:", "Prob (F-statistic):"}
+        left = [item for item in left if item[0] in keep]
+        right = [item for item in right if item[0] in keep]
+        right += [("", "")] * (len(left) - len(right))
+    return left, right
+
+
+def _residual_diagnostics(results: Any, condno: float) -> tuple[list[HeaderItem], list[HeaderItem]]:
+    """Left and right lines of the OLS footer: normality, autocorrelation, Cond. No."""
+    wresid = as_numpy(results.wresid).reshape(-1)
+    jb, jb_pvalue, skew, kurtosis = jarque_bera(wresid)
+    omnibus, omnibus_pvalue = omni_normtest(wresid)
+    left: list[HeaderItem] = [
+        ("Omnibus:", f"{omnibus:#6.3f}"),
+        ("Prob(Omnibus):", f"{omnibus_pvalue:#6.3f}"),
+        ("Skew:", f"{skew:#6.3f}"),
+        ("Kurtosis:", f"{kurtosis:#6.3f}"),
+    ]
+    right: list[HeaderItem] = [
+        ("Durbin-Watson:", f"{durbin_watson(wresid):#8.3f}"),
+        ("Jarque-Bera (JB):", f"{jb:#8.3f}"),
+        ("Prob(JB):", f"{jb_pvalue:#8.3g}"),
+        ("Cond. No.", f"{condno:#8.3g}"),
+    ]
+    return left, right
+
+
+def _regression_notes(results: Any, min_eigenvalue: float, condno: float) -> list[str]:
+    """The notes statsmodels prints below an OLS/WLS summary, in its order."""
+    notes = []
+    if not results.k_constant:
+        notes.append(
+            "R² is computed without centering (uncentered) since the "
+            "model does not contain a constant."
+        )
+    if hasattr(results, "cov_type"):
+        notes.append(results.cov_kwds["description"])
+    # statsmodels compares the design's shape (rows < columns), not its numerical rank.
+    exog_shape = getattr(getattr(results.model, "exog", None), "shape", None)
+    if exog_shape is not None and exog_shape[0] < exog_shape[1]:
+        notes.append("The input rank is higher than the number of observations.")
+    if min_eigenvalue < _SMALL_EIGENVALUE:
+        notes.append(
+            f"The smallest eigenvalue is {min_eigenvalue:6.3g}. This might indicate that there "
+            "are\nstrong multicollinearity problems or that the design matrix is singular."
+        )
+    elif condno > _LARGE_CONDITION_NUMBER:
+        notes.append(
+            f"The condition number is large, {condno:6.3g}. This might indicate that there "
+            "are\nstrong multicollinearity or other numerical problems."
+        )
+    return notes
+
+
+def regression_summary(
+    res: Any,
+    yname: str | None = None,
+    xname: Sequence[str] | None = None,
+    title: str | None = None,
+    alpha: float = 0.05,
+    slim: bool = False,
+    extra_notes: Sequence[str] = (),
+) -> Summary:
+    """The summary of an OLS or WLS fit, as ``RegressionResults.summary``.
+
+    Parameters
+    ----------
+    res : results object
+        With statsmodels' ``RegressionResults`` attributes (``rsquared``, ``fvalue``,
+        ``wresid``, ``eigenvals``, ``condition_number``, ``cov_type``, ``cov_kwds``...).
+    yname : str, optional
+        Name of the dependent variable; default ``model.endog_names``.
+    xname : sequence of str, optional
+        Parameter names; default ``model.exog_names``.
+    title : str, optional
+        Default ``"<Model> Regression Results"``.
+    alpha : float, optional
+        Significance level of the confidence intervals.
+    slim : bool, optional
+        Fewer header lines and no residual diagnostics.
+    extra_notes : sequence of str, optional
+        Further notes, numbered after statsmodels' own.
+
+    Returns
+    -------
+    Summary
+
+    Notes
+    -----
+    Notes, in order: uncentered R² (no constant), the covariance description, more
+    columns than rows, then a smallest eigenvalue below 1e-10 or else a condition number
+    above 1000.
+    """
+    eigenvalues = as_numpy(res.eigenvals).reshape(-1)
+    min_eigenvalue = float(np.min(eigenvalues))
+    condno = as_float(res.condition_number)
+    title = f"{_model_name(res)} Regression Results" if title is None else title
+    summary = _build(res, _regression_top(res, slim), title, yname, xname, float(alpha))
+    if not slim:
+        left, right = _residual_diagnostics(res, condno)
+        summary.tables.append(top_table(res, left, right, title="", yname=yname))
+    notes = _numbered_notes([*_regression_notes(res, min_eigenvalue, condno), *extra_notes])
+    if notes:
+        summary.add_extra_txt(notes)
+    return summary
+
+
+# --- GLM ------------------------------------------------------------------------------------
+
+
+def _pseudo_rsquared_cs(results: Any) -> float:
+    """Cox-Snell pseudo R², NaN where it is undefined (statsmodels' ValueError)."""
+    try:
+        return as_float(results.pseudo_rsquared(kind="cs"))
+    except ValueError:
+        return float("nan")
+
+
+def _glm_link(results: Any) -> Any:
+    """The link: ``model.family.link`` as in statsmodels, else ``model.link``."""
+    link = getattr(results.model.family, "link", None)
+    return results.model.link if link is None else link
+
+
+def glm_summary(
+    res: Any,
+    yname: str | None = None,
+    xname: Sequence[str] | None = None,
+    title: str | None = None,
+    alpha: float = 0.05,
+    extra_txt: Sequence[str] = (),
+) -> Summary:
+    """The summary of a GLM fit, as ``GLMResults.summary``.
+
+    Parameters
+    ----------
+    res : results object
+        With ``model.family`` (its class name, or a string, is printed), the link
+        (``model.family.link`` or ``model.link``), ``method``, ``fit_history``,
+        ``scale``, ``deviance``, ``pearson_chi2``, ``pseudo_rsquared(kind="cs")``...
+    yname, xname, alpha
+        As in :func:`regression_summary`.
+    title : str, optional
+        Default ``"Generalized Linear Model Regression Results"``.
+    extra_txt : sequence of str, optional
+        Lines printed after the tables, unnumbered.
+
+    Returns
+    -------
+    Summary
+    """
+    left: list[HeaderItem] = [
+        ("Dep. Variable:", None),
+        ("Model:", None),
+        ("Model Family:", _name_of(res.model.family)),
+        ("Link Function:", _name_of(_glm_link(res))),
+        ("Method:", str(res.method)),
+        ("Date:", None),
+        ("Time:", None),
+        ("No. Iterations:", f"{int(as_float(res.fit_history['iteration'])):d}"),
+    ]
+    right: list[HeaderItem] = [
+        ("No. Observations:", None),
+        ("Df Residuals:", None),
+        ("Df Model:", None),
+        ("Scale:", f"{as_float(res.scale):#8.5g}"),
+        ("Log-Likelihood:", None),
+        ("Deviance:", f"{as_float(res.deviance):#8.5g}"),
+        ("Pearson chi2:", f"{as_float(res.pearson_chi2):#6.3g}"),
+        ("Pseudo R-squ. (CS):", f"{_pseudo_rsquared_cs(res):#6.4g}"),
+    ]
+    if hasattr(res, "cov_type"):
+        left.append(("Covariance Type:", str(res.cov_type)))
+    title = "Generalized Linear Model Regression Results" if title is None else title
+    return _build(res, (left, right), title, yname, xname, float(alpha), extra_txt)
+
+
+# --- discrete and generic likelihood models ------------------------------------------------
+
+
+def _converged(results: Any) -> str:
+    """``"True"`` or ``"False"`` from ``mle_retvals["converged"]``."""
+    return str(bool(as_numpy(results.mle_retvals["converged"])))
+
+
+def discrete_summary(
+    res: Any,
+    yname: str | None = None,
+    xname: Sequence[str] | None = None,
+    title: str | None = None,
+    alpha: float = 0.05,
+    extra_txt: Sequence[str] = (),
+) -> Summary:
+    """The summary of a Logit, Probit, Poisson or NegativeBinomial fit (``DiscreteResults``).
+
+    Parameters
+    ----------
+    res : results object
+        With ``method``, ``mle_retvals``, ``prsquared``, ``llnull``, ``llr_pvalue``...
+        A NegativeBinomial's ``alpha`` is the last parameter, named by ``exog_names`` or
+        by the index of ``params``.
+    yname, xname, alpha
+        As in :func:`regression_summary`.
+    title : str, optional
+        Default ``"<Model> Regression Results"``.
+    extra_txt : sequence of str, optional
+        Lines printed after the tables, e.g. :func:`separation_note`.
+
+    Returns
+    -------
+    Summary
+    """
+    left: list[HeaderItem] = [
+        ("Dep. Variable:", None),
+        ("Model:", _model_name(res)),
+        ("Method:", str(res.method)),
+        ("Date:", None),
+        ("Time:", None),
+        ("converged:", _converged(res)),
+    ]
+    right: list[HeaderItem] = [
+        ("No. Observations:", None),
+        ("Df Residuals:", None),
+        ("Df Model:", None),
+        ("Pseudo R-squ.:", f"{as_float(res.prsquared):#6.4g}"),
+        ("Log-Likelihood:", None),
+        ("LL-Null:", f"{as_float(res.llnull):#8.5g}"),
+        ("LLR p-value:", f"{as_float(res.llr_pvalue):#6.4g}"),
+    ]
+    if hasattr(res, "cov_type"):
+        left.append(("Covariance Type:", str(res.cov_type)))
+    title = f"{_model_name(res)} Regression Results" if title is None else title
+    return _build(res, (left, right), title, yname, xname, float(alpha), extra_txt)
+
+
+def separation_note(endog: Any, fitted_probability: Any) -> list[str]:
+    """The (quasi-)separation warning of a binary model summary, if any.
+
+    Parameters
+    ----------
+    endog : array_like or Tensor, shape (n,)
+        Observed 0/1 outcomes.
+    fitted_probability : array_like or Tensor, shape (n,)
+        Fitted probabilities.
+
+    Returns
+    -------
+    list of str
+        Empty, or one warning for :func:`discrete_summary`'s ``extra_txt``.
+
+    Notes
+    -----
+    statsmodels ``BinaryResults.__init__``: a prediction within 1e-4 of the outcome is
+    "perfect"; all perfect means complete separation, more than 10% quasi-separation.
+    """
+    error = np.abs(as_numpy(endog).reshape(-1) - as_numpy(fitted_probability).reshape(-1))
+    close = int((error < 1e-4).sum())
+    fraction = close / error.size
+    if close == error.size:
+        return [
+            "Complete Separation: The results show that there iscomplete separation or "
+            "perfect prediction.\nIn this case the Maximum Likelihood Estimator does not "
+            "exist and the parameters\nare not identified."
+        ]
+    if fraction > 0.1:
+        return [
+            f"Possibly complete quasi-separation: A fraction {fraction:4.2f} of observations "
+            "can be\nperfectly predicted. This might indicate that there is complete\n"
+            "quasi-separation. In this case some parameters will not be identified."
+        ]
+    return []
+
+
+def likelihood_summary(
+    res: Any,
+    yname: str | None = None,
+    xname: Sequence[str] | None = None,
+    title: str | None = None,
+    alpha: float = 0.05,
+    extra_txt: Sequence[str] = (),
+) -> Summary:
+    """The summary of a generic maximum-likelihood fit (``GenericLikelihoodModelResults``).
+
+    Parameters
+    ----------
+    res : results object
+        With ``llf``, ``aic``, ``bic``, ``nobs``, ``df_model``, ``df_resid``, ``use_t``.
+    yname, xname, alpha
+        As in :func:`regression_summary`.
+    title : str, optional
+        Default ``"<Model> Results"``.
+    extra_txt : sequence of str, optional
+        Lines printed after the tables, unnumbered.
+
+    Returns
+    -------
+    Summary
+    """
+    left: list[HeaderItem] = [
+        ("Dep. Variable:", None),
+        ("Model:", None),
+        ("Method:", "Maximum Likelihood"),
+        ("Date:", None),
+        ("Time:", None),
+        ("No. Observations:", None),
+        ("Df Residuals:", None),
+        ("Df Model:", None),
+    ]
+    right: list[HeaderItem] = [
+        ("Log-Likelihood:", None),
+        ("AIC:", f"{as_float(res.aic):#8.4g}"),
+        ("BIC:", f"{as_float(res.bic):#8.4g}"),
+    ]
+    title = f"{_model_name(res)} Results" if title is None else title
+    return _build(res, (left, right), title, yname, xname, float(alpha), extra_txt)
