@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 import warnings
 from pathlib import Path
+from types import FrameType
 
 __all__ = [
     "TorchstatsError",
@@ -137,7 +138,7 @@ def warn(message: str, category: type[Warning]) -> None:
     through a different number of internal calls.
     """
     level = 2  # stacklevel 2 is warn()'s caller; go further out while inside torchstats
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame = frame.f_back
         level += 1

@@ -240,6 +240,7 @@ class _LeastSquares:
         resid = fit.resid if fit.resid is not None else self.wendog - self.wexog @ fit.params
         df_resid = float(nobs - fit.rank)
         scale = (resid @ resid) / df_resid if df_resid > 0 else torch.tensor(float("nan"))
+        assert fit.normalized_cov is not None  # every least-squares solver provides it
         covariance = nonrobust_covariance(
             fit.normalized_cov,
             scale,

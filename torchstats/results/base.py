@@ -33,6 +33,10 @@ class LikelihoodResults:
         The covariance of the estimates and how to do inference with it.
     """
 
+    model: Any
+    fit_result: SolverResult
+    covariance: CovarianceResult
+
     def __init__(self, model: Any, fit: SolverResult, covariance: CovarianceResult) -> None:
         object.__setattr__(self, "model", model)
         object.__setattr__(self, "fit_result", fit)

@@ -186,6 +186,7 @@ class RegressionResults(LikelihoodResults):
     def eigenvals(self) -> np.ndarray:
         """Eigenvalues of ``X'WX``, descending (squared singular values of the whitened design)."""
         values = self.fit_result.singular_values
+        assert values is not None  # every least-squares solver provides them
         return np.sort((values.detach().cpu().double().numpy()) ** 2)[::-1].copy()
 
     @property
