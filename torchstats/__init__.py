@@ -6,14 +6,20 @@
 """
 
 from torchstats import datasets, errors
-from torchstats.api import ols, wls
+from torchstats.api import logit, negativebinomial, ols, poisson, probit, wls
 from torchstats.errors import (
     CollinearityWarning,
     ConvergenceWarning,
+    HessianWarning,
+    PerfectSeparationError,
+    PerfectSeparationWarning,
     TorchstatsError,
     TorchstatsWarning,
 )
+from torchstats.models.binary import Logit, Probit
+from torchstats.models.count import NegativeBinomial, Poisson
 from torchstats.models.linear import OLS, WLS
+from torchstats.results.discrete import BinaryResults, CountResults, NegativeBinomialResults
 from torchstats.results.regression import RegressionResults
 
 __version__ = "0.1.0"
@@ -21,13 +27,27 @@ __version__ = "0.1.0"
 __all__ = [
     "OLS",
     "WLS",
+    "Logit",
+    "Probit",
+    "Poisson",
+    "NegativeBinomial",
     "ols",
     "wls",
+    "logit",
+    "probit",
+    "poisson",
+    "negativebinomial",
     "RegressionResults",
+    "BinaryResults",
+    "CountResults",
+    "NegativeBinomialResults",
     "TorchstatsError",
     "TorchstatsWarning",
     "ConvergenceWarning",
     "CollinearityWarning",
+    "HessianWarning",
+    "PerfectSeparationWarning",
+    "PerfectSeparationError",
     "datasets",
     "errors",
 ]

@@ -6,9 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from torchstats.models.base import caller_context
+from torchstats.models.binary import Logit, Probit
+from torchstats.models.count import NegativeBinomial, Poisson
 from torchstats.models.linear import OLS, WLS
 
-__all__ = ["ols", "wls"]
+__all__ = ["ols", "wls", "logit", "probit", "poisson", "negativebinomial"]
 
 
 def ols(
@@ -79,6 +81,100 @@ def wls(
         weights,
         missing=missing,
         hasconst=hasconst,
+        device=device,
+        dtype=dtype,
+        context=caller_context(context, 1),
+    )
+
+
+def logit(
+    formula: str,
+    data: Any,
+    offset: Any = None,
+    *,
+    missing: str = "drop",
+    device: Any = None,
+    dtype: Any = None,
+    context: int | Mapping[str, Any] | None = 0,
+) -> Logit:
+    """Logistic regression from a formula: ``ts.logit("y ~ x + C(g)", df).fit()``."""
+    return Logit(
+        formula,
+        data,
+        offset=offset,
+        missing=missing,
+        device=device,
+        dtype=dtype,
+        context=caller_context(context, 1),
+    )
+
+
+def probit(
+    formula: str,
+    data: Any,
+    offset: Any = None,
+    *,
+    missing: str = "drop",
+    device: Any = None,
+    dtype: Any = None,
+    context: int | Mapping[str, Any] | None = 0,
+) -> Probit:
+    """Probit regression from a formula: ``ts.probit("y ~ x + C(g)", df).fit()``."""
+    return Probit(
+        formula,
+        data,
+        offset=offset,
+        missing=missing,
+        device=device,
+        dtype=dtype,
+        context=caller_context(context, 1),
+    )
+
+
+def poisson(
+    formula: str,
+    data: Any,
+    offset: Any = None,
+    exposure: Any = None,
+    *,
+    missing: str = "drop",
+    device: Any = None,
+    dtype: Any = None,
+    context: int | Mapping[str, Any] | None = 0,
+) -> Poisson:
+    """Poisson regression from a formula: ``ts.poisson("n ~ x", df, exposure=df.t).fit()``."""
+    return Poisson(
+        formula,
+        data,
+        offset=offset,
+        exposure=exposure,
+        missing=missing,
+        device=device,
+        dtype=dtype,
+        context=caller_context(context, 1),
+    )
+
+
+def negativebinomial(
+    formula: str,
+    data: Any,
+    loglike_method: str = "nb2",
+    offset: Any = None,
+    exposure: Any = None,
+    *,
+    missing: str = "drop",
+    device: Any = None,
+    dtype: Any = None,
+    context: int | Mapping[str, Any] | None = 0,
+) -> NegativeBinomial:
+    """Negative binomial regression (NB2, NB1 or geometric) from a formula."""
+    return NegativeBinomial(
+        formula,
+        data,
+        loglike_method,
+        offset=offset,
+        exposure=exposure,
+        missing=missing,
         device=device,
         dtype=dtype,
         context=caller_context(context, 1),

@@ -1,0 +1,409 @@
+"""Discrete models: input/output kinds, options, bad input, warnings, precision and devices."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
+import torch
+from scipy import stats
+
+from tests.conftest import DEVICES
+from tests.models.discrete_cases import make_discrete_frame
+from tests.parity import assert_matches
+from torchstats.errors import (
+    CollinearityWarning,
+    ConvergenceWarning,
+    DesignError,
+    HessianWarning,
+    InvalidOptionError,
+    MissingDataError,
+    NumericalError,
+    PerfectSeparationWarning,
+    UnseenLevelError,
+)
+from torchstats.models.base import LikelihoodModel
+from torchstats.models.binary import Logit, Probit
+from torchstats.models.count import NegativeBinomial, Poisson
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    return make_discrete_frame(3)
+
+
+def _arrays(frame: pd.DataFrame, response: str) -> tuple[np.ndarray, np.ndarray]:
+    X = np.column_stack([np.ones(len(frame)), frame["x1"], np.log(frame["x2"])])
+    return frame[response].to_numpy(), X
+
+
+# --- input and output kinds ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "response"),
+    [
+        (Logit, sm.Logit, "yb"),
+        (Probit, sm.Probit, "yb"),
+        (Poisson, sm.Poisson, "yc"),
+        (NegativeBinomial, sm.NegativeBinomial, "yn"),
+    ],
+    ids=["logit", "probit", "poisson", "negbin"],
+)
+def test_numpy_input_gives_numpy_output_matching_statsmodels(frame, ours, theirs, response):
+    y, X = _arrays(frame, response)
+    res = ours(y, X).fit()
+    their_model = theirs(y, X)
+    start = their_model.fit(method="bfgs", maxiter=1000, disp=0).params
+    ref = their_model.fit(start_params=start, method="newton", maxiter=100, disp=0)
+    for name in ("params", "bse", "pvalues", "fittedvalues", "resid_pearson"):
+        value = getattr(res, name)
+        assert isinstance(value, np.ndarray), name
+        assert_matches(value, getattr(ref, name), rtol=1e-7, atol_scale=1e-10)
+    assert isinstance(res.cov_params(), np.ndarray) and isinstance(res.conf_int(), np.ndarray)
+    assert isinstance(res.predict(X[:5]), np.ndarray)
+    assert_matches(res.predict(X[:5]), ref.predict(X[:5]), rtol=1e-9)
+    assert res.model.exog_names == ref.model.exog_names
+
+
+def test_pandas_arrays_give_labelled_output(frame):
+    X = pd.DataFrame({"const": 1.0, "x1": frame["x1"], "lx2": np.log(frame["x2"])})
+    res = Poisson(frame["yc"], X, exposure=frame["expo"]).fit()
+    ref = sm.Poisson(frame["yc"], X, exposure=frame["expo"]).fit(disp=0)
+    assert_matches(res.params, ref.params, rtol=1e-10)
+    assert_matches(res.resid, ref.resid, rtol=1e-9)
+    assert list(res.fittedvalues.index) == list(frame.index)
+    assert_matches(res.predict(X.iloc[:7]), ref.predict(X.iloc[:7]), rtol=1e-10)
+
+
+def test_torch_input_gives_tensors(frame):
+    y, X = _arrays(frame, "yn")
+    res = NegativeBinomial(torch.tensor(y), torch.tensor(X)).fit()
+    for value in (
+        res.params,
+        res.bse,
+        res.fittedvalues,
+        res.resid,
+        res.cov_params(),
+        res.predict(torch.tensor(X[:3])),
+    ):
+        assert isinstance(value, torch.Tensor)
+    assert res.params.shape == (4,)
+    assert res.model.exog_names == ["const", "x1", "x2", "alpha"]
+
+
+@pytest.mark.parametrize("build", [Logit, Probit, Poisson, NegativeBinomial])
+def test_models_follow_the_likelihood_protocol(frame, build):
+    model = build("yb ~ x1", frame)
+    assert isinstance(model, LikelihoodModel)
+    assert repr(model).startswith(f"<torchstats.{build.__name__} formula='yb ~ x1'")
+
+
+def test_boolean_response_is_zero_one(frame):
+    as_bool = Logit("flag ~ x1 + C(g)", frame).fit()
+    as_float = Logit("flag ~ x1 + C(g)", frame.assign(flag=frame["flag"].astype(float))).fit()
+    assert_matches(as_bool.params, as_float.params, rtol=1e-14)
+
+
+def test_formula_and_arrays_agree(frame):
+    y, X = _arrays(frame, "yb")
+    by_formula = Probit("yb ~ x1 + np.log(x2)", frame).fit()
+    by_arrays = Probit(y, X).fit()
+    np.testing.assert_allclose(by_formula.params.to_numpy(), by_arrays.params, rtol=1e-12)
+
+
+def test_from_formula_uses_the_callers_namespace(frame):
+    factor = 2.5  # noqa: F841 - looked up by the formula
+    direct = Logit("yb ~ I(x1 * factor)", frame).fit()
+    via_classmethod = Logit.from_formula("yb ~ I(x1 * factor)", frame).fit()
+    plain = Logit("yb ~ x1", frame).fit()
+    assert direct.params.iloc[1] * 2.5 == pytest.approx(plain.params.iloc[1], rel=1e-10)
+    assert_matches(via_classmethod.params, direct.params, rtol=1e-14)
+
+
+def test_missing_rows_dropped_with_offset_as_statsmodels(frame):
+    data = frame.copy()
+    data.loc[data.index[[1, 4]], "x1"] = np.nan
+    offset = data["off"].copy()
+    offset.iloc[[7, 9]] = np.nan
+    res = Poisson("yc ~ x1 + C(g)", data, offset=offset).fit()
+    ref = smf.poisson("yc ~ x1 + C(g)", data, offset=offset).fit(disp=0)
+    assert res.nobs == ref.nobs == len(frame) - 4
+    assert_matches(res.params, ref.params, rtol=1e-10)
+    assert res.llnull == pytest.approx(ref.llnull, rel=1e-8)
+
+
+def test_fractional_logit_estimates_match_statsmodels(frame):
+    """Proportions: same score and Hessian, so the same estimates and standard errors."""
+    share = frame.assign(share=stats.norm.cdf(frame["x1"] + frame["off"]))
+    res = Logit("share ~ x1 + C(h)", share).fit()
+    ref = smf.logit("share ~ x1 + C(h)", share).fit(disp=0)
+    assert_matches(res.params, ref.params, rtol=1e-10)
+    assert_matches(res.bse, ref.bse, rtol=1e-10)
+    y, p = share["share"].to_numpy(), res.predict().to_numpy()
+    assert res.llf == pytest.approx(np.sum(y * np.log(p) + (1 - y) * np.log1p(-p)), rel=1e-12)
+
+
+def test_use_t(frame):
+    res = Logit("yb ~ x1 + C(g)", frame).fit(use_t=True)
+    ref = smf.logit("yb ~ x1 + C(g)", frame).fit(disp=0, use_t=True)
+    assert res.use_t is True
+    assert_matches(res.pvalues, ref.pvalues, rtol=1e-9)
+    assert_matches(res.conf_int(), ref.conf_int(), rtol=1e-9)
+
+
+@pytest.mark.parametrize("method", ["bfgs", "lbfgs"])
+@pytest.mark.parametrize("model", ["logit", "negbin-nb2", "negbin-nb1"])
+def test_lbfgs_agrees_with_newton(frame, method, model):
+    build = {
+        "logit": lambda: Logit("yb ~ x1 + C(g)", frame),
+        "negbin-nb2": lambda: NegativeBinomial("yn ~ x1 + C(g)", frame, exposure=frame["expo"]),
+        "negbin-nb1": lambda: NegativeBinomial("yn ~ x1 + C(g)", frame, "nb1"),
+    }[model]
+    newton = build().fit()
+    other = build().fit(method=method, maxiter=500)
+    assert other.mle_settings["optimizer"] == method and other.converged
+    assert other.mle_retvals["fit_history"]["llf"][-1] == pytest.approx(other.llf, rel=1e-12)
+    # L-BFGS stops on a relative gradient of 1e-12; Newton is exact to rounding.
+    assert_matches(other.params, newton.params, rtol=1e-7, atol_scale=1e-9)
+    assert_matches(other.bse, newton.bse, rtol=1e-6)
+
+
+def test_start_params_in_alpha_scale(frame):
+    model = NegativeBinomial("yn ~ x1 + C(g)", frame)
+    default = model.fit()
+    started = model.fit(start_params=np.r_[np.zeros(4), 2.0])
+    assert_matches(started.params, default.params, rtol=1e-10)
+    assert started.mle_settings["start_params"][-1] == pytest.approx(2.0)
+
+
+def test_disp_prints_statsmodels_message(frame, capsys):
+    Logit("yb ~ x1", frame).fit(disp=True)
+    assert "Optimization terminated successfully." in capsys.readouterr().out
+
+
+def test_results_are_immutable(frame):
+    res = Poisson("yc ~ x1", frame).fit()
+    with pytest.raises(AttributeError, match="immutable"):
+        res.params = None
+    res.mle_retvals["converged"] = False
+    assert res.mle_retvals["converged"] is True
+
+
+def test_logit_flipping_the_response_negates_the_estimates(frame):
+    res = Logit("yb ~ x1 + C(g)", frame).fit()
+    flipped = Logit("I(1 - yb) ~ x1 + C(g)", frame).fit()
+    assert_matches(flipped.params, -res.params, rtol=1e-12)
+    assert_matches(flipped.bse, res.bse, rtol=1e-12)
+
+
+def test_exposure_is_a_log_offset(frame):
+    with_exposure = Poisson("yc ~ x1 + C(g)", frame, exposure=frame["expo"]).fit()
+    with_offset = Poisson("yc ~ x1 + C(g)", frame, offset=np.log(frame["expo"])).fit()
+    assert_matches(with_exposure.params, with_offset.params, rtol=1e-12)
+    assert with_exposure.llnull == pytest.approx(with_offset.llnull, rel=1e-12)
+
+
+def test_probit_loglike_stays_accurate_in_the_far_tail():
+    """log Phi(-40) = -804.6 (statsmodels clips Phi at 2.2e-16, giving -36.0)."""
+    model = Probit(np.array([1.0, 0.0]), np.array([[1.0], [1.0]]))
+    value = model.loglikeobs(torch.tensor([-40.0], dtype=torch.float64))
+    expected = stats.norm.logcdf([-40.0, 40.0])
+    np.testing.assert_allclose(value.numpy(), expected, rtol=1e-13)
+
+
+# --- bad input ----------------------------------------------------------------------------------
+
+
+def test_binary_response_outside_unit_interval(frame):
+    with pytest.raises(DesignError, match="endog must be in the unit interval"):
+        Logit("yc ~ x1", frame)
+
+
+def test_probit_rejects_proportions(frame):
+    with pytest.raises(DesignError, match="endog must be binary, either 0 or 1"):
+        Probit(np.full(len(frame), 0.5), np.ones((len(frame), 1)))
+
+
+def test_negative_counts(frame):
+    with pytest.raises(DesignError, match="endog must be non-negative counts.*1 negative"):
+        Poisson(np.r_[-1.0, frame["yc"].to_numpy()[1:]], np.ones((len(frame), 1)))
+
+
+def test_all_zero_counts():
+    with pytest.raises(DesignError, match="zero for every observation"):
+        NegativeBinomial(np.zeros(10), np.ones((10, 1)))
+
+
+def test_non_positive_exposure(frame):
+    with pytest.raises(DesignError, match="exposure must be positive"):
+        Poisson("yc ~ x1", frame, exposure=frame["expo"] - 1)
+
+
+def test_nan_with_missing_none():
+    with pytest.raises(MissingDataError, match="non-finite values.*'x1'"):
+        Logit(np.array([0.0, 1, 0, 1]), np.array([[1.0, np.nan], [1, 2], [1, 3], [1, 0]]))
+
+
+def test_offset_of_wrong_length(frame):
+    with pytest.raises(DesignError, match="offset"):
+        Logit("yb ~ x1", frame, offset=np.zeros(3))
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"cov_type": "HC0"}, "unknown cov_type 'HC0'.*'nonrobust'"),
+        ({"method": "nm"}, "unknown method 'nm'.*'newton'"),
+        ({"tol": 1e-8}, "unknown fit option.*'tol'"),
+        ({"cov_kwds": {"groups": 1}}, "takes no cov_kwds"),
+        ({"maxiter": -1}, "maxiter must be a non-negative integer"),
+    ],
+)
+def test_bad_fit_options(frame, options, match):
+    with pytest.raises(InvalidOptionError, match=match):
+        Logit("yb ~ x1", frame).fit(**options)
+
+
+def test_bad_loglike_method(frame):
+    with pytest.raises(InvalidOptionError, match="unknown loglike_method 'nb3'"):
+        NegativeBinomial("yn ~ x1", frame, loglike_method="nb3")
+
+
+def test_bad_start_params(frame):
+    with pytest.raises(DesignError, match="start_params has 2 values; the model has 3"):
+        NegativeBinomial("yn ~ x1", frame).fit(start_params=[0.0, 0.0])
+    with pytest.raises(DesignError, match="alpha must be positive"):
+        NegativeBinomial("yn ~ x1", frame).fit(start_params=[0.0, 0.0, -1.0])
+
+
+def test_bad_predict_options(frame):
+    res = Logit("yb ~ x1 + C(g)", frame).fit()
+    with pytest.raises(InvalidOptionError, match="unknown which 'prob'"):
+        res.predict(which="prob")
+    with pytest.raises(TypeError, match="Logit.predict takes no exposure"):
+        res.predict(exposure=np.ones(len(frame)))
+    with pytest.raises(UnseenLevelError, match="not seen"):
+        res.predict(frame.head(3).assign(g="zzz"))
+
+
+# --- warnings and numerical failures ------------------------------------------------------------
+
+
+def _separated(n: int = 60) -> tuple[np.ndarray, np.ndarray]:
+    x = np.random.default_rng(0).normal(size=n)
+    return (x > 0).astype(float), np.column_stack([np.ones(n), x])
+
+
+@pytest.mark.parametrize("model", [Logit, Probit])
+@pytest.mark.parametrize("maxiter", [35, 300])
+def test_complete_separation_warns(model, maxiter):
+    y, X = _separated()
+    with pytest.warns(PerfectSeparationWarning, match="complete separation"):
+        model(y, X).fit(maxiter=maxiter, warn_convergence=False)
+
+
+@pytest.mark.parametrize("model", [Logit, Probit])
+@pytest.mark.parametrize("maxiter", [35, 300])
+def test_quasi_separation_by_a_category_warns(frame, model, maxiter):
+    data = frame.assign(yb=np.where(frame["g"] == "c", 1.0, frame["yb"]))
+    with pytest.warns(PerfectSeparationWarning, match="quasi-complete separation: \\d+ of 250"):
+        model("yb ~ x1 + C(g)", data).fit(maxiter=maxiter, warn_convergence=False)
+
+
+def test_quasi_separation_summary_note_as_statsmodels(frame):
+    data = frame.assign(yb=np.where(frame["g"] == "c", 1.0, frame["yb"]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = Logit("yb ~ x1 + C(g)", data).fit()
+        theirs = smf.logit("yb ~ x1 + C(g)", data).fit(disp=0)
+    note = str(theirs.summary()).split("\n\n")[-1]
+    assert note.startswith("Possibly complete quasi-separation")
+    assert str(ours.summary()).endswith(note)
+
+
+def test_regular_fits_do_not_warn(frame):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for res in (
+            Logit("yb ~ x1 + C(g)", frame).fit(),
+            Probit("yb ~ x1 * C(h)", frame).fit(),
+            Poisson("yc ~ x1 + C(g)", frame, exposure=frame["expo"]).fit(),
+            NegativeBinomial("yn ~ x1 + C(g)", frame, "nb1").fit(),
+        ):
+            assert res.converged and np.isfinite(res.bse).all() and np.isfinite(res.llnull)
+
+
+def test_non_convergence_warns(frame):
+    with pytest.warns(ConvergenceWarning, match="did not converge after 1 iterations"):
+        res = NegativeBinomial("yn ~ x1 + C(g)", frame).fit(maxiter=1)
+    assert res.mle_retvals["converged"] is False and res.mle_retvals["warnflag"] == 1
+    assert "converged:                      False" in str(res.summary())
+
+
+def test_warn_convergence_false_is_quiet(frame):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = Logit("yb ~ x1 + C(g)", frame).fit(maxiter=1, warn_convergence=False)
+    assert not res.converged
+
+
+def test_rank_deficient_design_warns_and_gives_nan_bse(frame):
+    y, X = _arrays(frame, "yb")
+    with pytest.warns(CollinearityWarning, match="rank deficient \\(rank 3 < 4"):
+        with pytest.warns(HessianWarning, match="not negative definite.*collinear"):
+            res = Logit(y, np.column_stack([X, 2 * X[:, 1]])).fit()
+    assert np.isnan(res.bse).all()
+
+
+def test_non_finite_loglike_raises(frame):
+    with pytest.raises(NumericalError, match="not finite at the start values"):
+        Poisson("yc ~ x1", frame).fit(start_params=[800.0, 800.0])
+
+
+# --- precision and devices ----------------------------------------------------------------------
+
+MODEL_TABLE = {
+    "logit": lambda f, **kw: Logit("yb ~ x1 + C(g)", f, offset=f["off"], **kw),
+    "probit": lambda f, **kw: Probit("yb ~ x1 + np.log(x2)", f, **kw),
+    "poisson": lambda f, **kw: Poisson("yc ~ x1 + C(g)", f, exposure=f["expo"], **kw),
+    "negbin": lambda f, **kw: NegativeBinomial("yn ~ x1 + C(h)", f, offset=f["off"], **kw),
+    "negbin-nb1": lambda f, **kw: NegativeBinomial("yn ~ x1", f, "nb1", **kw),
+}
+
+
+@pytest.mark.parametrize("name", list(MODEL_TABLE))
+def test_float32_matches_float64(frame, name):
+    single = MODEL_TABLE[name](frame, dtype=torch.float32).fit()
+    double = MODEL_TABLE[name](frame).fit()
+    assert single.fit_result.params.dtype == torch.float32 and single.converged
+    # float32 carries ~7 digits; the Newton decrement test stops at 64 eps * (1 + |llf|).
+    assert_matches(single.params, double.params, rtol=1e-3, atol_scale=1e-4)
+    assert_matches(single.bse, double.bse, rtol=1e-3)
+    assert single.llf == pytest.approx(double.llf, rel=1e-6)
+    assert single.llnull == pytest.approx(double.llnull, rel=1e-6)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("name", list(MODEL_TABLE))
+def test_devices_agree(frame, device, name):
+    on_device = MODEL_TABLE[name](frame, device=device).fit()
+    on_cpu = MODEL_TABLE[name](frame).fit()
+    assert on_device.fit_result.params.device.type == device
+    assert_matches(on_device.params, on_cpu.params, rtol=1e-10)
+    assert_matches(on_device.bse, on_cpu.bse, rtol=1e-10)
+    assert on_device.llnull == pytest.approx(on_cpu.llnull, rel=1e-12)
+    assert_matches(on_device.predict(frame.head(5)), on_cpu.predict(frame.head(5)), rtol=1e-10)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_tensor_outputs_stay_on_the_device(frame, device):
+    y, X = _arrays(frame, "yc")
+    res = Poisson(torch.tensor(y, device=device), torch.tensor(X, device=device)).fit()
+    assert res.params.device.type == device
+    assert res.resid_pearson.device.type == device
+    assert res.predict(torch.tensor(X[:4], device=device)).device.type == device

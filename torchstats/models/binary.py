@@ -1,0 +1,299 @@
+"""Binary-response models: :class:`Logit` and :class:`Probit`, as statsmodels'.
+
+Both are single-index models: with ``eta = X b + offset`` the log-likelihood is a sum of
+``l(y_i, eta_i)``, so the score is ``X' l'(eta)`` and the Hessian ``X' diag(l''(eta)) X``;
+only the per-observation functions ``_index_loglike`` and ``_index_derivatives`` differ.
+
+Perfect or quasi-complete separation has no finite maximum: Newton's iterates diverge and the
+fitted probabilities of the separated observations reach 0 or 1. After the fit, observations
+predicted to within ``1e-8`` (statsmodels' ``_check_perfect_pred`` tolerance) are counted;
+if all are, or some are and the fit did not converge or the Hessian is singular along a
+direction, :class:`~torchstats.errors.PerfectSeparationWarning` is issued (statsmodels 0.15
+warns rather than raising :class:`~torchstats.errors.PerfectSeparationError`).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+from torch.nn.functional import logsigmoid
+
+from torchstats.errors import DesignError, PerfectSeparationWarning
+from torchstats.models.base import caller_context
+from torchstats.models.discrete import _DiscreteModel
+from torchstats.results.discrete import BinaryResults
+from torchstats.solvers.result import SolverResult
+
+__all__ = ["Logit", "Probit"]
+
+# |y - p| below which an observation counts as perfectly predicted: the ``atol`` of
+# ``np.allclose`` in statsmodels' ``DiscreteModel._check_perfect_pred``.
+_PERFECT_PREDICTION_TOL = 1e-8
+# Smallest eigenvalue of the information relative to X'X (the mean curvature weight along
+# the flattest direction) below which that direction counts as unidentified, as a power of
+# eps: sqrt(eps) = 1.5e-8 in float64. Weights are at most 1/4 (logit) and 2/pi (probit) and
+# stay above ~1e-5 along every direction of a well-posed fit; the separated observations of
+# a diverging fit contribute p(1 - p) < 1e-8, which falls to ~1e-12 by Newton's stop.
+_FLAT_DIRECTION_EPS_POWER = 0.5
+_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+_MODEL_DOC_PARAMETERS = """
+    Parameters
+    ----------
+    endog : array-like or str
+        Response in [0, 1] (numpy, pandas, torch; booleans are 0/1), or a formula such
+        as ``"y ~ x1 + C(g)"``.
+    exog : array-like or DataFrame
+        Design matrix (no constant is added), or the data for a formula.
+    offset : array-like, optional
+        Added to the linear predictor with coefficient 1, one value per row.
+    missing : {"drop", "raise", "none"}, optional
+        Missing-data policy; default ``"drop"`` for formulas, ``"none"`` for arrays.
+    device, dtype
+        Computation device (``"cpu"``, ``"cuda"``) and precision (float64 by default).
+    context : int or mapping
+        Namespace for names in a formula (0 = the caller's).
+"""
+
+
+class _Binary(_DiscreteModel):
+    """Shared parts of Logit and Probit; not public."""
+
+    _results_class = BinaryResults
+    _allows_fractional = False
+
+    def __init__(
+        self,
+        endog: Any,
+        exog: Any = None,
+        offset: Any = None,
+        missing: str | None = None,
+        *,
+        device: Any = None,
+        dtype: Any = None,
+        context: int | Mapping[str, Any] | None = 0,
+    ) -> None:
+        self._setup(
+            endog,
+            exog,
+            offset=offset,
+            exposure=None,
+            missing=missing,
+            device=device,
+            dtype=dtype,
+            context=caller_context(context, 1) if isinstance(endog, str) else None,
+        )
+
+    def _check_endog(self, y: torch.Tensor) -> None:
+        outside = (y < 0) | (y > 1)
+        if bool(outside.any()):
+            raise DesignError(
+                f"endog must be in the unit interval. {self._model_name} needs a 0/1 (or "
+                f"boolean) response; {int(outside.sum())} value(s) lie outside [0, 1] "
+                f"(min {float(y.min()):g}, max {float(y.max()):g})"
+            )
+        if not self._allows_fractional and bool(((y != 0) & (y != 1)).any()):
+            raise DesignError(
+                f"endog must be binary, either 0 or 1; {self._model_name} found "
+                f"{int(((y != 0) & (y != 1)).sum())} fractional value(s) (Logit accepts "
+                "proportions)"
+            )
+
+    # --- likelihood from the per-observation terms --------------------------------------------
+
+    def _eta(self, params: Any) -> torch.Tensor:
+        return self._linear(self._params_tensor(params))
+
+    def loglikeobs(self, params: Any) -> torch.Tensor:
+        """Per-observation log-likelihood, shape (n,)."""
+        return self._index_loglike(self._eta(params))
+
+    def score_obs(self, params: Any) -> torch.Tensor:
+        """Per-observation score ``l'(eta_i) x_i``, shape (n, k)."""
+        return self._index_derivatives(self._eta(params))[0][:, None] * self.design.exog
+
+    def score(self, params: Any) -> torch.Tensor:
+        """Gradient of the log-likelihood ``X' l'(eta)``, shape (k,)."""
+        return self.design.exog.T @ self._index_derivatives(self._eta(params))[0]
+
+    def hessian(self, params: Any) -> torch.Tensor:
+        """Hessian of the log-likelihood ``X' diag(l''(eta)) X``, shape (k, k)."""
+        X = self.design.exog
+        return (X * self._index_derivatives(self._eta(params))[1][:, None]).T @ X
+
+    def _internal_derivatives(
+        self, theta: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        X = self.design.exog
+        eta = self._linear(theta)
+        d1, d2 = self._index_derivatives(eta)
+        return -self._index_loglike(eta).sum(), -(X.T @ d1), -((X * d2[:, None]).T @ X)
+
+    def _index_loglike(self, eta: torch.Tensor) -> torch.Tensor:
+        """``l(y_i, eta_i)``, shape (n,)."""
+        raise NotImplementedError
+
+    def _index_derivatives(self, eta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(dl/deta, d2l/deta2)`` per observation."""
+        raise NotImplementedError
+
+    # --- prediction and start -----------------------------------------------------------------
+
+    def predict(
+        self, params: Any, exog: Any = None, which: str = "mean", offset: Any = None
+    ) -> torch.Tensor:
+        """Probabilities (``"mean"``), linear predictor (``"linear"``) or ``p(1-p)`` (``"var"``).
+
+        Without ``exog`` the model's own design and offset are used; with new ``exog`` the
+        offset is zero unless given (statsmodels' rule).
+        """
+        return self._predict(params, exog, offset=offset, exposure=None, which=which)
+
+    def cdf(self, X: torch.Tensor) -> torch.Tensor:
+        """The inverse link: probability at linear predictor ``X``."""
+        return self._mean(X)
+
+    def _variance(self, mean: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
+        return mean * (1 - mean)
+
+    def _start_params(self) -> torch.Tensor:
+        X = self.design.exog
+        return torch.zeros(X.shape[1], dtype=X.dtype, device=X.device)
+
+    # --- separation ---------------------------------------------------------------------------
+
+    def _check_fit(self, params: torch.Tensor, found: SolverResult) -> None:
+        y = self.design.endog
+        perfect = int(
+            ((y - self._mean(self._linear(params))).abs() < _PERFECT_PREDICTION_TOL).sum()
+        )
+        if perfect == 0:
+            return
+        n = self.design.nobs
+        if perfect == n:
+            kind = (
+                "complete separation: every observation is predicted exactly (fitted "
+                "probabilities are 0 or 1)"
+            )
+        elif not found.converged or _nearly_singular(self.hessian(params), self.design.exog):
+            kind = (
+                f"quasi-complete separation: {perfect} of {n} observations are predicted "
+                "exactly (fitted probabilities 0 or 1) and the estimates diverge"
+            )
+        else:
+            return
+        warnings.warn(
+            f"{self._model_name}: perfect separation or prediction detected ({kind}). The "
+            "maximum likelihood estimate does not exist and some parameters are not "
+            "identified; their estimates and standard errors are meaningless. Remove or "
+            "combine the regressors that separate the outcomes, or use penalised (Firth) "
+            "regression",
+            PerfectSeparationWarning,
+            stacklevel=3,
+        )
+
+    def _generalized_residuals(self, params: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+
+class Logit(_Binary):
+    __doc__ = (
+        """Logistic regression, statsmodels' ``Logit``: ``P(y = 1) = 1 / (1 + exp(-X b))``.
+
+    A proportion in [0, 1] is accepted as response (fractional logit, quasi-likelihood).
+    """
+        + _MODEL_DOC_PARAMETERS
+        + """
+    Notes
+    -----
+    ``loglikeobs`` is ``y log p + (1 - y) log(1 - p)``. For a 0/1 response it equals
+    statsmodels' ``log F(q X b)`` with ``q = 2y - 1``; for proportions it is the Bernoulli
+    quasi-likelihood, consistent with the score ``(y - p) x`` that both libraries maximise
+    (statsmodels' ``llf`` differs there, its estimates do not).
+
+    Examples
+    --------
+    >>> res = Logit("admit ~ gre + C(rank)", df).fit()   # doctest: +SKIP
+    """
+    )
+
+    _model_name = "Logit"
+    _allows_fractional = True
+
+    def _mean(self, eta: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(eta)
+
+    def pdf(self, X: torch.Tensor) -> torch.Tensor:
+        """Logistic density at ``X``."""
+        return torch.sigmoid(X) * torch.sigmoid(-X)
+
+    def _index_loglike(self, eta: torch.Tensor) -> torch.Tensor:
+        y = self.design.endog
+        return y * logsigmoid(eta) + (1 - y) * logsigmoid(-eta)
+
+    def _index_derivatives(self, eta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        p = torch.sigmoid(eta)
+        return self.design.endog - p, -p * torch.sigmoid(-eta)
+
+    def _generalized_residuals(self, params: torch.Tensor) -> torch.Tensor:
+        return self.design.endog - self._mean(self._linear(params))
+
+
+class Probit(_Binary):
+    __doc__ = (
+        """Probit regression, statsmodels' ``Probit``: ``P(y = 1) = Phi(X b)``.
+
+    The response must be 0/1 (or boolean).
+    """
+        + _MODEL_DOC_PARAMETERS
+        + """
+    Notes
+    -----
+    ``loglikeobs`` is ``log Phi(q X b)``, ``q = 2y - 1``, evaluated by ``log_ndtr`` so that it
+    stays finite and accurate far in the tails (statsmodels clips ``Phi`` at 2.2e-16); the
+    inverse Mills ratio ``phi / Phi`` is computed as ``exp(log phi - log Phi)``.
+    """
+    )
+
+    _model_name = "Probit"
+
+    def _mean(self, eta: torch.Tensor) -> torch.Tensor:
+        return torch.special.ndtr(eta)
+
+    def pdf(self, X: torch.Tensor) -> torch.Tensor:
+        """Standard normal density at ``X``."""
+        return torch.exp(-0.5 * X * X - _LOG_SQRT_2PI)
+
+    def _index_loglike(self, eta: torch.Tensor) -> torch.Tensor:
+        return torch.special.log_ndtr((2 * self.design.endog - 1) * eta)
+
+    def _index_derivatives(self, eta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        q = 2 * self.design.endog - 1
+        z = q * eta
+        mills = torch.exp(-0.5 * z * z - _LOG_SQRT_2PI - torch.special.log_ndtr(z))
+        return q * mills, -mills * (mills + z)
+
+    def _generalized_residuals(self, params: torch.Tensor) -> torch.Tensor:
+        eta = self._linear(params)
+        y = self.design.endog
+        density, cdf = self.pdf(eta), self._mean(eta)
+        return y * density / cdf - (1 - y) * density / (1 - cdf)
+
+
+def _nearly_singular(hessian: torch.Tensor, X: torch.Tensor) -> bool:
+    """Whether the information ``-H = X' W X`` is flat along some direction relative to ``X'X``.
+
+    The smallest eigenvalue of ``L^{-1} (-H) L^{-T}`` (``X'X = L L'``) is the smallest
+    weighted-mean curvature over directions; a rank-deficient ``X`` is reported separately.
+    """
+    factor, info = torch.linalg.cholesky_ex(X.T @ X)
+    if int(info) != 0:
+        return False
+    scaled = torch.linalg.solve_triangular(factor, -hessian, upper=False)
+    scaled = torch.linalg.solve_triangular(factor, scaled.T, upper=False)
+    eigenvalues = torch.linalg.eigvalsh((scaled + scaled.T) / 2)
+    return bool(eigenvalues[0] <= torch.finfo(X.dtype).eps ** _FLAT_DIRECTION_EPS_POWER)

@@ -1,0 +1,599 @@
+"""What the discrete-choice and count models share: data checks, offsets and Newton fitting.
+
+:class:`~torchstats.models.binary.Logit`, :class:`~torchstats.models.binary.Probit`,
+:class:`~torchstats.models.count.Poisson` and
+:class:`~torchstats.models.count.NegativeBinomial` are statsmodels'
+``statsmodels.discrete.discrete_model`` classes in torch. Each supplies its log-likelihood with
+closed-form per-observation scores and Hessian; this module turns them into a fit:
+
+1. the data are checked once (finite values, a valid response, positive exposure);
+2. the negative log-likelihood is minimised by damped Newton
+   (:func:`~torchstats.solvers.newton.minimize_newton`) with the closed-form derivatives, in the
+   model's *internal* parametrisation (``log(alpha)`` for the negative binomial, which keeps
+   ``alpha`` positive along the path; statsmodels steps in ``alpha`` itself);
+3. the covariance is the inverse of the negative Hessian at the estimate in the *reported*
+   parametrisation (``alpha``), as statsmodels' ``cov_type="nonrobust"``.
+
+Non-convergence warns :class:`~torchstats.errors.ConvergenceWarning`; a Hessian that is not
+negative definite at the end warns :class:`~torchstats.errors.HessianWarning` and leaves NaN
+standard errors; a non-finite log-likelihood raises :class:`~torchstats.errors.NumericalError`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import replace
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import torch
+
+from torchstats._device import OutputFormat, to_tensor
+from torchstats._typing import check_option
+from torchstats.covariance.nonrobust import nonrobust_covariance
+from torchstats.errors import (
+    CollinearityWarning,
+    ConvergenceWarning,
+    DesignError,
+    HessianWarning,
+    InvalidOptionError,
+    MissingDataError,
+    NumericalError,
+)
+from torchstats.formula.design import Design
+from torchstats.models.base import build_design, caller_context
+from torchstats.models.constant import detect_constant
+from torchstats.solvers.first_order import minimize_lbfgs
+from torchstats.solvers.newton import minimize_newton
+from torchstats.solvers.result import SolverResult
+
+__all__ = ["FIT_METHODS", "PREDICT_WHICH"]
+
+FIT_METHODS = ("newton", "bfgs", "lbfgs")
+"""Solvers of ``fit(method=...)``: Newton (default) or L-BFGS (``"bfgs"`` is an alias)."""
+
+PREDICT_WHICH = ("mean", "linear", "var")
+"""Statistics ``predict(which=...)`` returns."""
+
+_COV_TYPES = ("nonrobust",)
+_SOLVER_OPTIONS = ("ftol", "gtol", "warn_convergence")
+# Iteration limit of the internal fits (the constant-only model behind ``llnull`` and the
+# Poisson start of the negative binomial); statsmodels allows 10000 BFGS steps there.
+_AUXILIARY_MAXITER = 100
+
+
+class _DiscreteModel:
+    """Shared machinery of the discrete models; not public. Subclasses supply the likelihood.
+
+    A subclass defines ``_model_name``, ``_results_class``, ``_check_endog``,
+    ``loglikeobs``, ``score_obs``, ``score``, ``hessian``, ``_mean`` (inverse link),
+    ``_variance`` and ``_start_params``; models with an extra parameter (the negative
+    binomial's ``alpha``) also override the ``_internal_*`` hooks.
+    """
+
+    _model_name = "DiscreteModel"
+    _results_class: Any = None
+    _accepts_exposure = False
+    k_extra = 0
+
+    # --- construction -------------------------------------------------------------------------
+
+    def _setup(
+        self,
+        endog: Any,
+        exog: Any,
+        *,
+        offset: Any,
+        exposure: Any,
+        missing: str | None,
+        device: Any,
+        dtype: Any,
+        context: Mapping[str, Any] | None,
+    ) -> None:
+        extras = {
+            name: v for name, v in (("offset", offset), ("exposure", exposure)) if v is not None
+        }
+        design = build_design(
+            endog,
+            exog,
+            missing=missing,
+            extras=extras or None,
+            context=context if isinstance(endog, str) else None,
+            device=device,
+            dtype=dtype,
+        )
+        self._initialize(design)
+
+    def _initialize(self, design: Design) -> None:
+        self.design = design
+        _check_finite(design)
+        self._check_endog(design.endog)
+        self._offset = design.extras.get("offset")
+        exposure = design.extras.get("exposure")
+        if exposure is not None and bool((exposure <= 0).any()):
+            raise DesignError(
+                f"exposure must be positive; found {int((exposure <= 0).sum())} value(s) <= 0 "
+                "(its log is added to the linear predictor)"
+            )
+        self._log_exposure = None if exposure is None else torch.log(exposure)
+
+    @classmethod
+    def from_formula(
+        cls, formula: str, data: Any, *, context: int | Mapping[str, Any] | None = 0, **kwargs: Any
+    ) -> Any:
+        """Create the model from a formula and a DataFrame (statsmodels' ``from_formula``)."""
+        factory: Any = cls  # the public subclasses take (formula, data, ..., context=...)
+        return factory(formula, data, context=caller_context(context, 1), **kwargs)
+
+    def _sibling(self, cls: Any, exog: torch.Tensor, names: tuple[str, ...]) -> Any:
+        """The same response, offset and exposure with another design (null model, start)."""
+        output = OutputFormat(self.design.output.kind, names, self.design.output.row_index)
+        design = replace(
+            self.design, exog=exog, exog_names=names, output=output, terms=(), model_spec=None
+        )
+        model = cls.__new__(cls)
+        if cls is type(self):
+            model.__dict__.update(self._options())
+        model._initialize(design)
+        return model
+
+    def _options(self) -> dict[str, Any]:
+        """Constructor options besides the data (e.g. ``loglike_method``)."""
+        return {}
+
+    # --- data ---------------------------------------------------------------------------------
+
+    @property
+    def endog(self) -> torch.Tensor:
+        """Response, shape (n,)."""
+        return self.design.endog
+
+    @property
+    def exog(self) -> torch.Tensor:
+        """Design matrix, shape (n, k)."""
+        return self.design.exog
+
+    @property
+    def offset(self) -> torch.Tensor | None:
+        """Offset added to the linear predictor, shape (n,), or None."""
+        return self._offset
+
+    @property
+    def endog_names(self) -> str:
+        """Name of the response."""
+        return self.design.endog_name
+
+    @property
+    def exog_names(self) -> list[str]:
+        """Parameter names (design columns, then ``alpha`` for the negative binomial)."""
+        return list(self._output.param_names)
+
+    @property
+    def formula(self) -> str | None:
+        """The formula the model was built from, if any."""
+        return self.design.formula
+
+    @property
+    def nobs(self) -> float:
+        """Number of observations."""
+        return float(self.design.nobs)
+
+    @cached_property
+    def _output(self) -> OutputFormat:
+        return self.design.output
+
+    @cached_property
+    def rank(self) -> int:
+        """Numerical rank of the design (statsmodels' ``matrix_rank`` tolerance)."""
+        return _matrix_rank(self.design.exog)
+
+    @property
+    def df_model(self) -> float:
+        """``rank - 1``: statsmodels counts a constant whether or not the design has one."""
+        return float(self.rank - 1)
+
+    @property
+    def df_resid(self) -> float:
+        """``nobs - rank``."""
+        return float(self.design.nobs - self.rank)
+
+    @cached_property
+    def _constant(self) -> tuple[int, int | None]:
+        return detect_constant(self.design.exog)
+
+    @property
+    def k_constant(self) -> int:
+        """1 if the design has an explicit or implicit constant, else 0."""
+        return self._constant[0]
+
+    @property
+    def _total_offset(self) -> torch.Tensor | None:
+        """Offset plus log-exposure, or None when the model has neither."""
+        parts = [t for t in (self._offset, self._log_exposure) if t is not None]
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else parts[0] + parts[1]
+
+    def _params_tensor(self, params: Any) -> torch.Tensor:
+        X = self.design.exog
+        if isinstance(params, torch.Tensor):
+            return params.to(device=X.device, dtype=X.dtype)
+        return torch.as_tensor(np.asarray(params, dtype=float), dtype=X.dtype, device=X.device)
+
+    def _linear(self, beta: torch.Tensor) -> torch.Tensor:
+        eta = self.design.exog @ beta
+        offset = self._total_offset
+        return eta if offset is None else eta + offset
+
+    # --- likelihood (subclasses supply the closed forms) --------------------------------------
+
+    def _check_endog(self, y: torch.Tensor) -> None:
+        raise NotImplementedError
+
+    def loglikeobs(self, params: Any) -> torch.Tensor:
+        """Per-observation log-likelihood, shape (n,)."""
+        raise NotImplementedError
+
+    def score_obs(self, params: Any) -> torch.Tensor:
+        """Per-observation gradient of the log-likelihood, shape (n, k)."""
+        raise NotImplementedError
+
+    def score(self, params: Any) -> torch.Tensor:
+        """Gradient of the log-likelihood, shape (k,)."""
+        raise NotImplementedError
+
+    def hessian(self, params: Any) -> torch.Tensor:
+        """Hessian of the log-likelihood, shape (k, k)."""
+        raise NotImplementedError
+
+    def _mean(self, eta: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def _variance(self, mean: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def _start_params(self) -> torch.Tensor:
+        raise NotImplementedError
+
+    def loglike(self, params: Any) -> torch.Tensor:
+        """Log-likelihood at ``params`` (a 0-d tensor, differentiable)."""
+        return self.loglikeobs(params).sum()
+
+    def information(self, params: Any) -> torch.Tensor:
+        """Observed information: the negative Hessian, shape (k, k)."""
+        return -self.hessian(params)
+
+    # Internal parametrisation: identity unless a model overrides it (NegativeBinomial).
+
+    def _to_internal(self, params: torch.Tensor) -> torch.Tensor:
+        return params
+
+    def _from_internal(self, theta: torch.Tensor) -> torch.Tensor:
+        return theta
+
+    def _internal_derivatives(
+        self, theta: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Value, gradient and Hessian of the negative log-likelihood at ``theta``."""
+        return -self.loglike(theta), -self.score(theta), -self.hessian(theta)
+
+    def _internal_objective(self, theta: torch.Tensor) -> torch.Tensor:
+        return -self.loglike(self._from_internal(theta))
+
+    def _internal_value_grad(self, theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Value and gradient only (L-BFGS): no ``O(n k^2)`` Hessian."""
+        return -self.loglike(theta), -self.score(theta)
+
+    # --- prediction ---------------------------------------------------------------------------
+
+    def _predict(
+        self,
+        params: Any,
+        exog: Any,
+        *,
+        offset: Any,
+        exposure: Any,
+        which: str,
+    ) -> torch.Tensor:
+        """statsmodels' defaults: the model's offset/exposure in sample, none for new exog."""
+        check_option(which, PREDICT_WHICH, "which")
+        params = self._params_tensor(params)
+        X = self.design.exog
+        in_sample = exog is None
+        if not in_sample:
+            X = to_tensor(exog, name="exog", device=X.device, dtype=X.dtype)
+            X = X[None, :] if X.ndim == 1 else X
+        eta = X @ params[: self.design.k_exog]
+        n = eta.shape[0]
+        if offset is not None:
+            eta = eta + self._row_values(offset, "offset", n, eta)
+        elif in_sample and self._offset is not None:
+            eta = eta + self._offset
+        if exposure is not None:
+            exposure_values = self._row_values(exposure, "exposure", n, eta)
+            if bool((exposure_values <= 0).any()):
+                raise DesignError("exposure must be positive (its log enters the predictor)")
+            eta = eta + torch.log(exposure_values)
+        elif in_sample and self._log_exposure is not None:
+            eta = eta + self._log_exposure
+        if which == "linear":
+            return eta
+        mean = self._mean(eta)
+        return mean if which == "mean" else self._variance(mean, params)
+
+    @staticmethod
+    def _row_values(value: Any, name: str, n: int, like: torch.Tensor) -> torch.Tensor:
+        tensor = to_tensor(value, name=name, device=like.device, dtype=like.dtype).reshape(-1)
+        if tensor.numel() not in (1, n):
+            raise DesignError(f"{name} has {tensor.numel()} values but there are {n} predictions")
+        return tensor
+
+    # --- fitting ------------------------------------------------------------------------------
+
+    def fit(
+        self,
+        start_params: Any = None,
+        method: str = "newton",
+        maxiter: int = 35,
+        disp: bool = False,
+        cov_type: str = "nonrobust",
+        cov_kwds: Mapping[str, Any] | None = None,
+        use_t: bool | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Fit by maximum likelihood.
+
+        Parameters
+        ----------
+        start_params : array-like, optional
+            Starting values, in the reported parametrisation (``alpha``, not its log).
+            Default: zeros (binary), the constant-only estimate (Poisson), a Poisson fit and a
+            moment estimate of ``alpha`` (negative binomial), as statsmodels.
+        method : {"newton", "bfgs", "lbfgs"}
+            Damped Newton with closed-form Hessian (default), or L-BFGS.
+        maxiter : int
+            Iteration limit (statsmodels' default 35).
+        disp : bool
+            Print a convergence message as statsmodels does.
+        cov_type : {"nonrobust"}
+            Covariance of the estimates: the inverse of the negative Hessian.
+        cov_kwds : mapping, optional
+            Must be empty for ``"nonrobust"``.
+        use_t : bool, optional
+            Student's t inference with ``df_resid`` (default False: normal, as statsmodels).
+        **kwargs
+            ``ftol`` (Newton-decrement tolerance), ``gtol`` (L-BFGS gradient tolerance),
+            ``warn_convergence`` (default True).
+
+        Returns
+        -------
+        BinaryResults, CountResults or NegativeBinomialResults
+
+        Warns
+        -----
+        ConvergenceWarning, HessianWarning, PerfectSeparationWarning, CollinearityWarning
+
+        Raises
+        ------
+        NumericalError
+            The log-likelihood is not finite at the start or along the path.
+        """
+        check_option(method, FIT_METHODS, "method")
+        check_option(cov_type, _COV_TYPES, "cov_type")
+        if cov_kwds:
+            raise InvalidOptionError(
+                f"cov_type='nonrobust' takes no cov_kwds, got {dict(cov_kwds)}"
+            )
+        unknown = sorted(set(kwargs) - set(_SOLVER_OPTIONS))
+        if unknown:
+            raise InvalidOptionError(
+                f"unknown fit option(s) {', '.join(map(repr, unknown))}; choose from "
+                f"{', '.join(map(repr, _SOLVER_OPTIONS))}"
+            )
+        if not isinstance(maxiter, int) or maxiter < 0:
+            raise InvalidOptionError(f"maxiter must be a non-negative integer, got {maxiter!r}")
+        self._warn_if_rank_deficient()
+        start = self._start_tensor(start_params)
+        found, history = self._solve(start, method, maxiter, kwargs)
+        if disp:
+            _print_convergence(found, float(-self._internal_objective(found.params)) / self.nobs)
+        if not found.converged and kwargs.get("warn_convergence", True):
+            warnings.warn(
+                f"{self._model_name}: maximum likelihood optimization ({method}) did not "
+                f"converge after {found.n_iter} iterations ({found.message}; gradient norm "
+                f"{found.grad_norm:.3g}); check mle_retvals, increase maxiter, or rescale "
+                "the regressors",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        params = self._from_internal(found.params)
+        self._check_fit(params, found)
+        return self._make_results(params, found, history, method, maxiter, start, use_t)
+
+    def _make_results(
+        self,
+        params: torch.Tensor,
+        found: SolverResult,
+        history: list[float],
+        method: str,
+        maxiter: int,
+        start: torch.Tensor,
+        use_t: bool | None,
+    ) -> Any:
+        cov = _inverse_information(
+            self.hessian(params), self._model_name, singular=self.rank < self.design.k_exog
+        )
+        covariance = nonrobust_covariance(
+            cov, 1.0, df_resid=self.df_resid, use_t=bool(use_t) if use_t is not None else False
+        )
+        fit = replace(found, params=params, normalized_cov=cov, rank=self.rank)
+        retvals = {
+            "fopt": float(-self.loglike(params)) / self.design.nobs,
+            "iterations": found.n_iter,
+            "converged": found.converged,
+            "warnflag": 0 if found.converged else 1,
+            "grad_norm": found.grad_norm,
+            "message": found.message,
+            "method": method,
+            "fit_history": {"iteration": found.n_iter, "llf": history},
+        }
+        settings = {
+            "optimizer": method,
+            "start_params": self._output.plain(self._from_internal(start)),
+            "maxiter": maxiter,
+        }
+        return self._results_class(self, fit, covariance, retvals=retvals, settings=settings)
+
+    def _start_tensor(self, start_params: Any) -> torch.Tensor:
+        k = len(self._output.param_names)
+        if start_params is None:
+            return self._to_internal(self._start_params())
+        start = self._params_tensor(start_params).reshape(-1)
+        if start.shape[0] != k:
+            raise DesignError(f"start_params has {start.shape[0]} values; the model has {k}")
+        return self._to_internal(start)
+
+    def _solve(
+        self, start: torch.Tensor, method: str, maxiter: int, options: Mapping[str, Any]
+    ) -> tuple[SolverResult, list[float]]:
+        values: list[torch.Tensor] = []  # the objective wherever the solver asked for derivatives
+
+        def derivatives(theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+            value, grad, hess = self._internal_derivatives(theta)
+            values.append(value)
+            return value, grad, hess
+
+        def value_and_gradient(theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            value, grad = self._internal_value_grad(theta)
+            values.append(value)
+            return value, grad
+
+        first = self._internal_objective(start)
+        if not bool(torch.isfinite(first)):
+            raise NumericalError(
+                f"{self._model_name}: the log-likelihood is not finite at the start values "
+                f"({first.item()}); check the data and start_params for extreme values"
+            )
+        with torch.no_grad():
+            if method == "newton":
+                found = minimize_newton(
+                    self._internal_objective,
+                    start,
+                    derivatives=derivatives,
+                    max_iter=maxiter,
+                    ftol=options.get("ftol"),
+                )
+            else:
+                found = minimize_lbfgs(
+                    value_and_gradient,
+                    start,
+                    max_iter=maxiter,
+                    gtol=options.get("gtol"),
+                )
+                found = replace(found, method=method)
+        if "not finite" in found.message:
+            raise NumericalError(
+                f"{self._model_name}: the log-likelihood or its gradient became non-finite "
+                f"after {found.n_iter} iterations (overflow of the linear predictor?); rescale "
+                "the regressors or pass start_params"
+            )
+        history = [-v for v in torch.stack(values).tolist()] if values else []
+        return found, history
+
+    def _check_fit(self, params: torch.Tensor, found: SolverResult) -> None:
+        """Post-fit diagnostics (perfect separation for binary models)."""
+
+    def _warn_if_rank_deficient(self) -> None:
+        k = self.design.k_exog
+        if self.rank < k:
+            warnings.warn(
+                f"{self._model_name}: the design matrix is rank deficient (rank {self.rank} < "
+                f"{k} columns), so some parameters are not identified; drop redundant columns",
+                CollinearityWarning,
+                stacklevel=3,
+            )
+
+    def _null_loglike(self) -> float:
+        """Log-likelihood of the constant-only model with the same offset and exposure."""
+        X = self.design.exog
+        ones = torch.ones((X.shape[0], 1), dtype=X.dtype, device=X.device)
+        null = self._sibling(type(self), ones, ("const",))
+        found, _ = null._solve(
+            null._to_internal(null._start_params()), "newton", _AUXILIARY_MAXITER, {}
+        )
+        if not found.converged:
+            warnings.warn(
+                f"{self._model_name}: the constant-only model behind llnull did not converge "
+                f"({found.message}); llnull, llr and prsquared are unreliable",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        return float(null.loglike(null._from_internal(found.params)))
+
+    def __repr__(self) -> str:
+        source = f"formula={self.design.formula!r}" if self.design.formula else "arrays"
+        return (
+            f"<torchstats.{self._model_name} {source}, nobs={self.design.nobs}, "
+            f"k={len(self._output.param_names)}>"
+        )
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _check_finite(design: Design) -> None:
+    """statsmodels refuses NaN/inf that survive the missing policy; so do we, naming columns."""
+    culprits = [] if bool(torch.isfinite(design.endog).all()) else ["endog"]
+    bad_columns = (~torch.isfinite(design.exog)).any(dim=0).tolist()
+    culprits += [name for name, bad in zip(design.exog_names, bad_columns) if bad]
+    culprits += [n for n, t in design.extras.items() if not bool(torch.isfinite(t).all())]
+    if culprits:
+        raise MissingDataError(
+            f"non-finite values (NaN or inf) in {', '.join(map(repr, culprits))}; use "
+            "missing='drop' to drop rows with NaN, and remove infinite values"
+        )
+
+
+def _matrix_rank(X: torch.Tensor) -> int:
+    """Rank from the singular values of ``R`` in ``X = QR`` (numpy's tolerance)."""
+    if X.shape[1] == 0:
+        return 0
+    R = torch.linalg.qr(X, mode="r")[1] if X.shape[0] >= X.shape[1] else X
+    s = torch.linalg.svdvals(R)
+    tol = s.max() * max(X.shape) * torch.finfo(X.dtype).eps
+    return int((s > tol).sum())
+
+
+def _inverse_information(hessian: torch.Tensor, name: str, *, singular: bool) -> torch.Tensor:
+    """``(-H)^{-1}`` by Cholesky; NaN with a :class:`HessianWarning` when not positive definite.
+
+    ``singular`` (a rank-deficient design) forces the NaN result: rounding can leave an
+    exactly singular information matrix with a Cholesky factor, whose inverse is noise.
+    """
+    information = -hessian
+    information = (information + information.T) / 2
+    factor, info = torch.linalg.cholesky_ex(information)
+    if singular or int(info) != 0 or not bool(torch.isfinite(hessian).all()):
+        warnings.warn(
+            f"{name}: the Hessian of the log-likelihood is not negative definite at the "
+            "estimate, so the covariance (bse, pvalues, conf_int) is NaN. Remedies: check "
+            "convergence (mle_retvals), drop collinear or constant columns, rescale the "
+            "regressors, or look for (quasi-)separation",
+            HessianWarning,
+            stacklevel=4,
+        )
+        return torch.full_like(hessian, float("nan"))
+    eye = torch.eye(hessian.shape[0], dtype=hessian.dtype, device=hessian.device)
+    return torch.cholesky_solve(eye, factor)
+
+
+def _print_convergence(found: SolverResult, fopt: float) -> None:
+    """statsmodels' ``disp=True`` report (``fopt`` is the negative mean log-likelihood)."""
+    if found.converged:
+        print("Optimization terminated successfully.")
+    else:
+        print("Warning: Maximum number of iterations has been exceeded.")
+    print(f"         Current function value: {fopt:f}")
+    print(f"         Iterations {found.n_iter:d}")

@@ -1,0 +1,310 @@
+"""Results of the discrete models, with statsmodels' ``DiscreteResults`` names and values.
+
+:class:`BinaryResults` (Logit, Probit), :class:`CountResults` (Poisson) and
+:class:`NegativeBinomialResults` share the likelihood statistics of ``_DiscreteResults``:
+``llf``, ``llnull`` (the constant-only model with the same offset and exposure), ``llr``,
+``llr_pvalue``, ``prsquared``, ``aic``, ``bic``, residuals and ``predict``. statsmodels'
+conventions are kept where they surprise: ``df_model`` is ``rank - 1`` even without a
+constant, ``fittedvalues`` is ``X b`` without the offset, ``method`` is ``"MLE"`` (the solver
+is ``mle_settings["optimizer"]``) and ``nobs`` is an int.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from functools import cached_property
+from typing import Any
+
+import torch
+
+from torchstats.covariance.result import CovarianceResult
+from torchstats.formula.newdata import exog_for_prediction
+from torchstats.inference.distributions import chi2_pvalue
+from torchstats.results.base import LikelihoodResults
+from torchstats.solvers.result import SolverResult
+
+__all__ = ["BinaryResults", "CountResults", "NegativeBinomialResults"]
+
+
+class _DiscreteResults(LikelihoodResults):
+    """Statistics every discrete model reports; not public.
+
+    Parameters
+    ----------
+    model : Logit, Probit, Poisson or NegativeBinomial
+    fit : SolverResult
+        The solver's record, with ``params`` in the reported parametrisation.
+    covariance : CovarianceResult
+    retvals : dict
+        statsmodels' ``mle_retvals``: ``converged``, ``iterations``, ``fopt``, ``warnflag``,
+        ``fit_history``, ...
+    settings : dict
+        statsmodels' ``mle_settings``: ``optimizer``, ``start_params``, ``maxiter``.
+    """
+
+    _retvals: dict[str, Any]
+    _settings: dict[str, Any]
+
+    def __init__(
+        self,
+        model: Any,
+        fit: SolverResult,
+        covariance: CovarianceResult,
+        *,
+        retvals: dict[str, Any],
+        settings: dict[str, Any],
+    ) -> None:
+        super().__init__(model, fit, covariance)
+        object.__setattr__(self, "_retvals", dict(retvals))
+        object.__setattr__(self, "_settings", dict(settings))
+
+    @property
+    def _output(self) -> Any:
+        return self.model._output
+
+    @property
+    def mle_retvals(self) -> dict[str, Any]:
+        """How the optimisation ended (a copy): ``converged``, ``iterations``, ``fopt``, ..."""
+        return dict(self._retvals)
+
+    @property
+    def mle_settings(self) -> dict[str, Any]:
+        """How the optimisation was set up (a copy): ``optimizer``, ``start_params``, ..."""
+        return dict(self._settings)
+
+    @property
+    def method(self) -> str:
+        """``"MLE"``, as statsmodels; the solver is ``mle_settings["optimizer"]``."""
+        return "MLE"
+
+    # --- sizes --------------------------------------------------------------------------------
+
+    @property
+    def nobs(self) -> int:
+        """Number of observations (an int, as statsmodels' discrete results)."""
+        return int(self.model.design.nobs)
+
+    @property
+    def df_model(self) -> float:
+        """``rank - 1`` (statsmodels assumes a constant)."""
+        return self.model.df_model
+
+    @property
+    def df_resid(self) -> float:
+        """``nobs - rank``."""
+        return self.model.df_resid
+
+    @property
+    def k_constant(self) -> int:
+        """1 if the design has a constant (explicit or implicit), else 0."""
+        return self.model.k_constant
+
+    # --- likelihood statistics ----------------------------------------------------------------
+
+    @cached_property
+    def llf(self) -> float:
+        """Log-likelihood at the estimate."""
+        return float(self.model.loglike(self.fit_result.params))
+
+    @cached_property
+    def llnull(self) -> float:
+        """Log-likelihood of the constant-only model with the same offset and exposure."""
+        return self.model._null_loglike()
+
+    @property
+    def llr(self) -> float:
+        """Likelihood-ratio statistic ``-2 (llnull - llf)``."""
+        return -2 * (self.llnull - self.llf)
+
+    @property
+    def llr_pvalue(self) -> float:
+        """Chi-squared (``df_model`` degrees of freedom) p-value of :attr:`llr`."""
+        return chi2_pvalue(self.llr, self.df_model)
+
+    @property
+    def prsquared(self) -> float:
+        """McFadden's pseudo R-squared ``1 - llf / llnull``."""
+        return 1 - self.llf / self.llnull
+
+    @property
+    def _k_information(self) -> float:
+        return self.df_model + 1 + self.model.k_extra
+
+    @property
+    def aic(self) -> float:
+        """``-2 (llf - (df_model + 1 + k_extra))``."""
+        return -2 * (self.llf - self._k_information)
+
+    @property
+    def bic(self) -> float:
+        """``-2 llf + log(nobs) (df_model + 1 + k_extra)``."""
+        return -2 * self.llf + math.log(self.nobs) * self._k_information
+
+    # --- fitted values and residuals ----------------------------------------------------------
+
+    @cached_property
+    def _fitted_linear(self) -> torch.Tensor:
+        return self.model.design.exog @ self.fit_result.params[: self.model.design.k_exog]
+
+    @cached_property
+    def _fitted_mean(self) -> torch.Tensor:
+        return self.model.predict(self.fit_result.params)
+
+    @cached_property
+    def _resid_response(self) -> torch.Tensor:
+        return self.model.design.endog - self._fitted_mean
+
+    @property
+    def fittedvalues(self) -> Any:
+        """Linear predictor ``X b`` without offset or exposure (statsmodels' definition)."""
+        return self._output.observations(self._fitted_linear)
+
+    @property
+    def resid_response(self) -> Any:
+        """``y - E(y)``, the mean including offset and exposure."""
+        return self._output.observations(self._resid_response)
+
+    @property
+    def resid_pearson(self) -> Any:
+        """``(y - E(y)) / sqrt(Var(y))`` with the model's variance function."""
+        variance = self.model._variance(self._fitted_mean, self.fit_result.params)
+        return self._output.observations(self._resid_response / torch.sqrt(variance))
+
+    # --- prediction ---------------------------------------------------------------------------
+
+    def predict(
+        self,
+        exog: Any = None,
+        transform: bool = True,
+        which: str = "mean",
+        offset: Any = None,
+        exposure: Any = None,
+    ) -> Any:
+        """Predictions at the estimate; in sample (with the fit's offset) when ``exog`` is None.
+
+        Parameters
+        ----------
+        exog : DataFrame or array-like, optional
+            New data: the original variables for formula models (transformed through the
+            stored formula; an unseen level raises
+            :class:`~torchstats.errors.UnseenLevelError`), else a design matrix.
+        transform : bool
+            Pass ``exog`` through the formula (default True).
+        which : {"mean", "linear", "var"}
+            The mean (probabilities or expected counts), linear predictor or variance.
+        offset, exposure : array-like, optional
+            For new data (zero and one when omitted, as statsmodels).
+        """
+        params = self.fit_result.params
+        if exposure is not None and not self.model._accepts_exposure:
+            raise TypeError(f"{type(self.model).__name__}.predict takes no exposure")
+        if exog is None:
+            values = self.model._predict(
+                params, None, offset=offset, exposure=exposure, which=which
+            )
+            return self._output.observations(values)
+        design = self.model.design
+        source = design if transform else replace(design, model_spec=None)
+        X, index = exog_for_prediction(source, exog, device=params.device, dtype=params.dtype)
+        values = self.model._predict(params, X, offset=offset, exposure=exposure, which=which)
+        return self._output.observations(values, index=index)
+
+    # --- reporting ----------------------------------------------------------------------------
+
+    def summary(
+        self,
+        yname: str | None = None,
+        xname: list[str] | None = None,
+        title: str | None = None,
+        alpha: float = 0.05,
+    ) -> Any:
+        """statsmodels' discrete-model summary: header with ``converged:``, coefficient table.
+
+        Returns
+        -------
+        Summary
+            Printable, with ``as_text()``, ``as_html()`` and ``as_latex()``.
+        """
+        from torchstats.summary.layouts import discrete_summary
+
+        return discrete_summary(
+            self, yname=yname, xname=xname, title=title, alpha=alpha, extra_txt=self._notes()
+        )
+
+    def _notes(self) -> list[str]:
+        return []
+
+    def __repr__(self) -> str:
+        return f"<torchstats.{type(self).__name__} {self.model!r}>"
+
+
+class BinaryResults(_DiscreteResults):
+    """A fitted Logit or Probit model (statsmodels' ``LogitResults``/``ProbitResults``)."""
+
+    def pred_table(self, threshold: float = 0.5) -> Any:
+        """2x2 table: rows observed 0/1, columns predicted 0/1 (``p > threshold``).
+
+        Returns
+        -------
+        ndarray (tensor for torch input), shape (2, 2)
+            Counts as floats, as statsmodels' ``np.histogram2d``.
+        """
+        y = self.model.design.endog
+        observed = (y >= 0.5).long()
+        predicted = (self._fitted_mean > threshold).long()
+        counts = torch.bincount(2 * observed + predicted, minlength=4).reshape(2, 2)
+        return self._output.plain(counts.to(y.dtype))
+
+    @property
+    def resid_dev(self) -> Any:
+        """Deviance residuals ``sign(y - p) sqrt(-2 log L_i)`` for a 0/1 response."""
+        y, p = self.model.design.endog, self._fitted_mean
+        values = -(1 - y) * torch.sqrt(2 * torch.abs(torch.log1p(-p))) + y * torch.sqrt(
+            2 * torch.abs(torch.log(p))
+        )
+        return self._output.observations(values)
+
+    @property
+    def resid_generalized(self) -> Any:
+        """Generalised residuals: ``y - p`` (Logit); ``y phi/Phi - (1-y) phi/(1-Phi)`` (Probit)."""
+        return self._output.observations(self.model._generalized_residuals(self.fit_result.params))
+
+    def _notes(self) -> list[str]:
+        """statsmodels' separation note: fitted ``cdf(X b)`` (no offset) within 1e-4 of y."""
+        from torchstats.summary.layouts import separation_note
+
+        return separation_note(self.model.design.endog, self.model.cdf(self._fitted_linear))
+
+
+class CountResults(_DiscreteResults):
+    """A fitted Poisson model (statsmodels' ``PoissonResults``)."""
+
+    @property
+    def resid(self) -> Any:
+        """``y - E(y)`` (statsmodels' ``CountResults.resid``)."""
+        return self.resid_response
+
+
+class NegativeBinomialResults(_DiscreteResults):
+    """A fitted negative binomial model (statsmodels' ``NegativeBinomialResults``)."""
+
+    @property
+    def resid(self) -> Any:
+        """``y - E(y)``."""
+        return self.resid_response
+
+    @property
+    def lnalpha(self) -> float:
+        """``log(alpha)``."""
+        return float(torch.log(self.fit_result.params[-1]))
+
+    @property
+    def lnalpha_std_err(self) -> float:
+        """``bse(alpha) / alpha``: the delta-method standard error of ``log(alpha)``."""
+        return float(self._bse[-1] / self.fit_result.params[-1])
+
+    @property
+    def _k_information(self) -> float:
+        # statsmodels' NegativeBinomialResults counts k_constant here, not an assumed 1.
+        return self.df_model + self.k_constant + self.model.k_extra
