@@ -11,9 +11,11 @@ import torchstats as ts
 @pytest.fixture
 def counts_frame(frame):
     rng = np.random.default_rng(5)
+    mean = np.exp(0.8 + 0.3 * frame["x1"])
+    size = 2.0  # overdispersed counts (alpha = 0.5), so NB's alpha is interior
     return frame.assign(
         b=(frame["y"] > frame["y"].median()).astype(float),
-        n=rng.poisson(np.exp(0.3 + 0.2 * frame["x1"])),
+        n=rng.negative_binomial(size, size / (size + mean)),
     )
 
 
