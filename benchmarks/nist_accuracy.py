@@ -21,7 +21,7 @@ REFERENCE = Path(__file__).resolve().parents[1] / "tests" / "reference" / "nist"
 sys.path.insert(0, str(REFERENCE))
 from nist_design import CERTIFIED, NAMES, formula, load, lre  # noqa: E402
 
-METHODS = ["qr", "cholesky", "pinv", "gd"]
+METHODS = ["auto", "qr", "cholesky", "pinv", "gd"]
 
 
 def digits(res: object, name: str) -> str:

@@ -25,7 +25,7 @@ ArrayLike = np.ndarray | pd.Series | pd.DataFrame | torch.Tensor | Sequence[floa
 Missing = Literal["drop", "raise", "none"]
 """What to do with rows holding NaN/None: statsmodels' ``missing`` argument."""
 
-SolverMethod = Literal["qr", "cholesky", "pinv", "gd"]
+SolverMethod = Literal["auto", "qr", "cholesky", "pinv", "gd"]
 """Least-squares solvers; see ``docs/solvers.md`` for what each does and its limits."""
 
 CovType = Literal["nonrobust"]

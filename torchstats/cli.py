@@ -94,7 +94,9 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("data", nargs="?", help="CSV or Parquet file")
     fit.add_argument("--example", choices=sorted(datasets.EXAMPLES), help="use a bundled data set")
     fit.add_argument("--model", choices=sorted(MODELS), default="ols")
-    fit.add_argument("--method", default="qr", help="solver: qr (default), cholesky, pinv, gd")
+    fit.add_argument(
+        "--method", default="auto", help="solver: auto (default), qr, cholesky, pinv, gd"
+    )
     fit.add_argument("--device", default=None, help="cpu (default) or cuda")
     fit.add_argument("--dtype", default=None, choices=["float64", "float32"])
     fit.add_argument("--weights", default=None, help="weights column (for --model wls)")

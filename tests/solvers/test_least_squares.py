@@ -81,3 +81,29 @@ def test_qr_refinement_recovers_digits_lost_to_a_large_residual():
     exact = np.array([float(v) for v in (Xq.T * Xq).LUsolve(Xq.T * yq)])
     np.testing.assert_allclose(found.params.numpy(), exact, rtol=1e-13)
     assert "double-double" in found.message
+
+
+def test_auto_uses_qr_for_small_problems():
+    X, y = _problem(0)
+    assert solve_least_squares(X, y, "auto").method == "qr"
+
+
+def test_auto_uses_the_gram_for_large_well_conditioned_problems():
+    X, y = _problem(3, n=200_000, k=8)
+    found = solve_least_squares(X, y, "auto")
+    assert found.method == "auto" and "Cholesky" in found.message
+    reference = solve_least_squares(X, y, "qr")
+    np.testing.assert_allclose(found.params.numpy(), reference.params.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(
+        found.normalized_cov.numpy(), reference.normalized_cov.numpy(), rtol=1e-11
+    )
+
+
+def test_auto_hands_ill_conditioned_large_problems_to_qr_silently():
+    rng = np.random.default_rng(4)
+    n = 200_000
+    x = rng.uniform(0, 1, size=n)
+    X = torch.tensor(np.column_stack([x**p for p in range(8)]))  # cond(X_s'X_s) ~ 1e12
+    y = X @ torch.ones(8, dtype=torch.float64) + torch.tensor(rng.normal(size=n))
+    found = solve_least_squares(X, y, "auto")
+    assert found.method == "qr"

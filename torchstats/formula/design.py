@@ -22,7 +22,7 @@ from formulaic.errors import FactorEvaluationError, FormulaicError
 from formulaic.formula import SimpleFormula
 from formulaic.parser.types import Factor
 
-from torchstats._device import OutputFormat, to_tensor
+from torchstats._device import OutputFormat, frame_to_tensor, to_tensor
 from torchstats._typing import Missing
 from torchstats.errors import (
     DesignError,
@@ -180,10 +180,17 @@ def design_from_formula(
 
     exog_names = tuple(str(c) for c in rhs.columns)
     spec = rhs.model_spec
+    endog = to_tensor(lhs.iloc[:, 0].to_numpy(), name="endog", device=device, dtype=dtype)
+    endog_name = str(lhs.columns[0])
+    del matrices, lhs
+    # The model matrix is ours alone: consuming it column by column keeps the peak near one
+    # design rather than two.
+    exog = frame_to_tensor(rhs, device=device, dtype=dtype, consume=True)
+    del rhs
     return Design(
-        endog=to_tensor(lhs.iloc[:, 0].to_numpy(), name="endog", device=device, dtype=dtype),
-        exog=to_tensor(_numeric_matrix(rhs), name="exog", device=device, dtype=dtype),
-        endog_name=str(lhs.columns[0]),
+        endog=endog,
+        exog=exog,
+        endog_name=endog_name,
         exog_names=exog_names,
         output=OutputFormat("pandas", exog_names, original_index[positions]),
         extras={

@@ -17,7 +17,6 @@ from torchstats.formula.design import (
     Design,
     _as_frame,
     _factor_error,
-    _numeric_matrix,
     _prepare_frame,
 )
 from torchstats.formula.missing import missing_rows
@@ -92,7 +91,7 @@ def exog_for_prediction(
         except ValueError as error:
             raise DesignError(f"cannot build the design for new data: {error}") from None
     values = np.full((len(frame), design.k_exog), np.nan)
-    values[~incomplete if incomplete.size else slice(None)] = _numeric_matrix(matrix)
+    values[~incomplete if incomplete.size else slice(None)] = matrix.to_numpy(dtype=np.float64)
     X = to_tensor(values, name="exog", device=device, dtype=dtype)
     index = new_data.index if isinstance(new_data, pd.DataFrame) else pd.RangeIndex(X.shape[0])
     return X, index

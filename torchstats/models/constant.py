@@ -24,7 +24,9 @@ __all__ = ["detect_constant"]
 _IMPLICIT_CONSTANT_TOL = 1e-8
 
 
-def detect_constant(X: torch.Tensor, hasconst: bool | None = None) -> tuple[int, int | None]:
+def detect_constant(
+    X: torch.Tensor, hasconst: bool | None = None, *, intercept_column: int | None = None
+) -> tuple[int, int | None]:
     """Return ``(k_constant, const_idx)`` as statsmodels computes them.
 
     Parameters
@@ -33,6 +35,9 @@ def detect_constant(X: torch.Tensor, hasconst: bool | None = None) -> tuple[int,
         Design matrix (finite).
     hasconst : bool, optional
         User override: True forces ``k_constant = 1``; False forces 0.
+    intercept_column : int, optional
+        Column known to be the formula's ``Intercept`` (all ones by construction), which
+        spares a pass over the data.
 
     Returns
     -------
@@ -43,6 +48,8 @@ def detect_constant(X: torch.Tensor, hasconst: bool | None = None) -> tuple[int,
     """
     if hasconst is False:
         return 0, None
+    if intercept_column is not None:
+        return 1, intercept_column
     if X.shape[1] == 0:
         return (1 if hasconst else 0), None
     constant = torch.nonzero(X.max(dim=0).values == X.min(dim=0).values).flatten().tolist()

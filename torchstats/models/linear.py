@@ -142,7 +142,10 @@ class _LeastSquares:
 
     @cached_property
     def _constant(self) -> tuple[int, int | None]:
-        return detect_constant(self.design.exog, self._hasconst)
+        intercept = dict(self.design.terms).get("Intercept") if self.design.formula else None
+        return detect_constant(
+            self.design.exog, self._hasconst, intercept_column=intercept[0] if intercept else None
+        )
 
     @property
     def k_constant(self) -> int:
@@ -202,7 +205,7 @@ class _LeastSquares:
 
     def fit(
         self,
-        method: SolverMethod = "qr",
+        method: SolverMethod = "auto",
         cov_type: str = "nonrobust",
         cov_kwds: Mapping[str, Any] | None = None,
         use_t: bool | None = None,
@@ -214,8 +217,10 @@ class _LeastSquares:
 
         Parameters
         ----------
-        method : {"qr", "cholesky", "pinv", "gd"}
-            Solver; see ``docs/solvers.md``. ``"qr"`` (the default) is the accurate one.
+        method : {"auto", "qr", "cholesky", "pinv", "gd"}
+            Solver; see ``docs/solvers.md``. ``"auto"`` (the default) uses QR with
+            double-double refinement for small or ill-conditioned problems and a guarded
+            Cholesky of ``X'X`` for large well-conditioned ones.
         cov_type : {"nonrobust"}
             Covariance of the estimates (statsmodels' names).
         cov_kwds : mapping, optional
@@ -254,9 +259,9 @@ class _LeastSquares:
         if method != "gd":
             return solve_least_squares(X, y, method)
         found = solve_least_squares_gd(X, y, max_iter=max_iter, gtol=gtol)
-        # Inference still comes from the closed-form Hessian: (X'WX)^{-1} by the QR solver,
-        # which also checks the rank.
-        closed = solve_least_squares(X, y, "qr")
+        # Inference still comes from the closed-form Hessian: (X'WX)^{-1} by a direct
+        # solver, which also checks the rank.
+        closed = solve_least_squares(X, y, "auto")
         return SolverResult(
             params=found.params,
             method="gd",
