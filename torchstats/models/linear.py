@@ -18,9 +18,9 @@ import torch
 
 from torchstats._typing import SolverMethod, check_option
 from torchstats.covariance.nonrobust import nonrobust_covariance
+from torchstats.covariance.sandwich import canonical_cov_type
 from torchstats.errors import (
     EmptyDataError,
-    InvalidOptionError,
     InvalidWeightsError,
     MissingDataError,
 )
@@ -32,8 +32,6 @@ from torchstats.solvers.least_squares import solve_least_squares
 from torchstats.solvers.result import SolverResult
 
 __all__ = ["OLS", "WLS"]
-
-_COV_TYPES = ("nonrobust",)
 
 
 class _LeastSquares:
@@ -221,12 +219,15 @@ class _LeastSquares:
             Solver; see ``docs/solvers.md``. ``"auto"`` (the default) uses QR with
             double-double refinement for small or ill-conditioned problems and a guarded
             Cholesky of ``X'X`` for large well-conditioned ones.
-        cov_type : {"nonrobust"}
-            Covariance of the estimates (statsmodels' names).
+        cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster", "HAC"}
+            Covariance of the estimates (statsmodels' names; see
+            :meth:`~torchstats.results.base.LikelihoodResults.get_robustcov_results`).
         cov_kwds : mapping, optional
-            Options of the covariance estimator.
+            Options of the covariance estimator, e.g. ``{"groups": df["firm"]}`` for
+            ``"cluster"`` or ``{"maxlags": 4}`` for ``"HAC"``.
         use_t : bool, optional
-            t (True) or normal (False) inference; default True for ``"nonrobust"``.
+            t (True) or normal (False) inference; statsmodels' default: True for
+            ``"nonrobust"``, False for the robust covariances.
         max_iter, gtol
             Iteration limit and relative gradient tolerance for ``method="gd"``.
 
@@ -235,24 +236,21 @@ class _LeastSquares:
         RegressionResults
         """
         check_option(method, SolverMethod, "method")
-        check_option(cov_type, _COV_TYPES, "cov_type")
-        if cov_kwds:
-            raise InvalidOptionError(
-                f"cov_type='nonrobust' takes no cov_kwds, got {dict(cov_kwds)}"
-            )
+        canonical_cov_type(cov_type)  # refuse an unknown cov_type before solving
         fit = self._solve(method, max_iter=max_iter, gtol=gtol)
         nobs = self.design.nobs
         resid = fit.resid if fit.resid is not None else self.wendog - self.wexog @ fit.params
         df_resid = float(nobs - fit.rank)
         scale = (resid @ resid) / df_resid if df_resid > 0 else torch.tensor(float("nan"))
         assert fit.normalized_cov is not None  # every least-squares solver provides it
-        covariance = nonrobust_covariance(
-            fit.normalized_cov,
-            scale,
-            df_resid=df_resid,
-            use_t=True if use_t is None else bool(use_t),
+        classical = nonrobust_covariance(
+            fit.normalized_cov, scale, df_resid=df_resid, use_t=True if use_t is None else use_t
         )
-        return RegressionResults(self, fit, covariance)
+        results = RegressionResults(self, fit, classical)
+        if canonical_cov_type(cov_type) == "nonrobust" and not cov_kwds:
+            return results
+        # statsmodels: fit(cov_type=robust) reports z unless use_t=True
+        return results._with_covariance(results._covariance(cov_type, cov_kwds, use_t))
 
     def _solve(self, method: str, *, max_iter: int, gtol: float | None) -> SolverResult:
         X, y = self.wexog, self.wendog

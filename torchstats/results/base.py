@@ -11,9 +11,12 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
+import pandas as pd
 import torch
 
 from torchstats.covariance.result import CovarianceResult
+from torchstats.covariance.sandwich import SandwichInputs, canonical_cov_type, robust_covariance
+from torchstats.errors import InvalidOptionError
 from torchstats.inference.distributions import critical_value, two_sided_pvalues
 from torchstats.solvers.result import SolverResult
 
@@ -164,3 +167,68 @@ class LikelihoodResults:
     def method(self) -> str:
         """The solver used."""
         return self.fit_result.method
+
+    # --- other covariances -----------------------------------------------------------------------
+
+    def _sandwich_inputs(self) -> SandwichInputs:
+        """Bread and per-observation scores for robust covariances (each model's own)."""
+        raise NotImplementedError(f"{type(self).__name__} has no robust covariances")
+
+    def _nonrobust_covariance(self, use_t: bool | None) -> CovarianceResult:
+        """The model's classical covariance (each model's own; ``use_t=None``: its default)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot recompute its covariance")
+
+    def _with_covariance(self, covariance: CovarianceResult) -> LikelihoodResults:
+        """A results object sharing this fit, with another covariance."""
+        return type(self)(self.model, self.fit_result, covariance)
+
+    def get_robustcov_results(
+        self, cov_type: str = "HC1", use_t: bool | None = None, **cov_kwds: Any
+    ) -> LikelihoodResults:
+        """A new results object with another covariance; this one is left unchanged.
+
+        Parameters
+        ----------
+        cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster", "HAC"}
+            statsmodels' names; HC2/HC3 for least squares only.
+        use_t : bool, optional
+            Default: this results object's ``use_t``, as statsmodels.
+        **cov_kwds
+            Options of the estimator: ``groups``, ``use_correction``, ``df_correction`` for
+            ``"cluster"``; ``maxlags``, ``kernel``, ``use_correction`` for ``"HAC"``.
+        """
+        use_t = self.use_t if use_t is None else use_t
+        return self._with_covariance(self._covariance(cov_type, cov_kwds, use_t))
+
+    def _covariance(
+        self, cov_type: str, cov_kwds: dict[str, Any] | None, use_t: bool | None
+    ) -> CovarianceResult:
+        if canonical_cov_type(cov_type) == "nonrobust":
+            if cov_kwds:
+                raise InvalidOptionError(
+                    f"cov_type='nonrobust' takes no cov_kwds, got {sorted(cov_kwds)}"
+                )
+            return self._nonrobust_covariance(use_t)
+        kwds = dict(cov_kwds or {})
+        if kwds.get("groups") is not None:
+            kwds["groups"] = self._rows_used(kwds["groups"])
+        return robust_covariance(cov_type, kwds, self._sandwich_inputs(), use_t=use_t)
+
+    def _rows_used(self, values: Any) -> Any:
+        """Per-row values given for the whole data, restricted to the rows the fit used.
+
+        A pandas object indexed like the data is aligned by label (so ``df["firm"]`` works
+        after rows with missing values were dropped); anything else must already have one
+        value per observation used.
+        """
+        index = self._output.row_index
+        if isinstance(values, (pd.Series, pd.DataFrame)) and index is not None:
+            if not values.index.equals(index):
+                missing = index.difference(values.index)
+                if len(missing):
+                    raise InvalidOptionError(
+                        f"groups lack {len(missing)} row label(s) used in the fit, e.g. "
+                        f"{list(missing[:3])}"
+                    )
+                values = values.loc[index]
+        return values

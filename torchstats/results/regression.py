@@ -10,6 +10,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from torchstats.covariance.nonrobust import nonrobust_covariance
+from torchstats.covariance.result import CovarianceResult
+from torchstats.covariance.sandwich import SandwichInputs
 from torchstats.formula.newdata import exog_for_prediction
 from torchstats.inference.distributions import f_pvalue
 from torchstats.results.base import LikelihoodResults
@@ -155,15 +158,44 @@ class RegressionResults(LikelihoodResults):
 
     @property
     def fvalue(self) -> float:
-        """F statistic of the hypothesis that all non-constant coefficients are zero."""
-        return _ratio(self.mse_model, self.mse_resid)
+        """F statistic of the hypothesis that all non-constant coefficients are zero.
+
+        With a robust covariance it is the Wald F test of that hypothesis using that
+        covariance (statsmodels); NaN when the constant is implicit or nothing is tested.
+        """
+        if self.cov_type == "nonrobust":
+            return _ratio(self.mse_model, self.mse_resid)
+        return self._robust_f[0]
 
     @property
     def f_pvalue(self) -> float:
         """p-value of :attr:`fvalue`."""
+        if self.cov_type != "nonrobust":
+            return self._robust_f[1]
         if math.isnan(self.fvalue):
             return math.nan
         return f_pvalue(self.fvalue, self.df_model, self.df_resid)
+
+    @cached_property
+    def _robust_f(self) -> tuple[float, float]:
+        k = self.fit_result.params.shape[0]
+        keep = list(range(k))
+        if self.k_constant == 1:
+            if self.model.const_idx is None:  # statsmodels #2444: implicit constant
+                return math.nan, math.nan
+            keep.pop(self.model.const_idx)
+        if not keep:
+            return math.nan, math.nan
+        beta = self.fit_result.params[keep]
+        cov = self.covariance.cov[keep][:, keep]
+        # A cluster covariance with fewer clusters than constraints is singular: statsmodels'
+        # wald_test then uses the pseudo-inverse and the rank as numerator df; so do we.
+        # (numpy's matrix_rank: two-way cluster covariances can be indefinite)
+        singular = torch.linalg.eigvalsh(cov).abs()
+        rank = int((singular > singular.max() * len(keep) * torch.finfo(cov.dtype).eps).sum())
+        wald = float(beta @ torch.linalg.pinv(cov, hermitian=True) @ beta)
+        statistic = wald / rank
+        return statistic, f_pvalue(statistic, rank, self.covariance.df_resid)
 
     @cached_property
     def llf(self) -> float:
@@ -212,6 +244,29 @@ class RegressionResults(LikelihoodResults):
         source = design if transform else replace(design, model_spec=None)
         X, index = exog_for_prediction(source, exog, device=params.device, dtype=params.dtype)
         return self._output.observations(X @ params, index=index)
+
+    # --- covariances -----------------------------------------------------------------------------
+
+    def _nonrobust_covariance(self, use_t: bool | None) -> CovarianceResult:
+        assert self.fit_result.normalized_cov is not None
+        return nonrobust_covariance(
+            self.fit_result.normalized_cov,
+            self.ssr / self.df_resid if self.df_resid > 0 else math.nan,
+            df_resid=self.df_resid,
+            use_t=True if use_t is None else bool(use_t),
+        )
+
+    def _sandwich_inputs(self) -> SandwichInputs:
+        """statsmodels' least-squares sandwich: bread ``(X'WX)^{-1}``, scores ``x_i w_i e_i``."""
+        assert self.fit_result.normalized_cov is not None
+        bread = self.fit_result.normalized_cov
+        wexog = self.model.wexog
+        return SandwichInputs(
+            bread=bread,
+            scores=wexog * self._wresid[:, None],
+            df_resid=self.df_resid,
+            leverage=lambda: ((wexog @ bread) * wexog).sum(dim=1),
+        )
 
     def _summary_notes(self) -> list[str]:
         notes = []

@@ -1,0 +1,176 @@
+"""Robust covariances of OLS and WLS against statsmodels, one test per statistic."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+import statsmodels.formula.api as smf
+
+import torchstats as ts
+from tests.conftest import make_frame
+from tests.parity import assert_matches
+from torchstats.errors import InvalidOptionError
+
+pytestmark = [
+    # statsmodels itself warns on the indefinite two-way cluster covariances and the singular
+    # few-cluster covariances these cases include on purpose
+    pytest.mark.filterwarnings("ignore:invalid value encountered in sqrt:RuntimeWarning"),
+    pytest.mark.filterwarnings("ignore:covariance of constraints does not have full rank"),
+]
+
+FORMULAS = ["y ~ x1 * C(g) + np.log(x2)", "y ~ C(k) + x3", "y ~ x1 + x3 - 1", "y ~ C(g) - 1"]
+COV_SPECS = {
+    "HC0": ("HC0", {}),
+    "HC1": ("HC1", {}),
+    "HC2": ("HC2", {}),
+    "HC3": ("HC3", {}),
+    "cluster": ("cluster", {"groups": "k"}),
+    "cluster-nocorr": ("cluster", {"groups": "k", "use_correction": False}),
+    "cluster-nodf": ("cluster", {"groups": "k", "df_correction": False}),
+    "cluster-2way": ("cluster", {"groups": ("k", "g")}),
+    "HAC1": ("HAC", {"maxlags": 1}),
+    "HAC4": ("HAC", {"maxlags": 4}),
+    "HAC3-corrected": ("HAC", {"maxlags": 3, "use_correction": True}),
+    "HAC2-uniform": ("HAC", {"maxlags": 2, "kernel": "uniform"}),
+}
+
+
+def _kwds(frame, spec: dict, *, statsmodels: bool) -> dict:
+    kwds = dict(spec)
+    groups = kwds.get("groups")
+    if isinstance(groups, str):
+        kwds["groups"] = frame[groups] if not statsmodels else frame[groups].to_numpy()
+    elif isinstance(groups, tuple):
+        both = frame[list(groups)]
+        codes = both.apply(lambda c: c.astype("category").cat.codes).to_numpy()
+        kwds["groups"] = codes if statsmodels else both
+    if statsmodels and kwds.get("kernel") == "uniform":
+        kwds["weights_func"] = kwds.pop("kernel")
+    return kwds
+
+
+@functools.cache
+def _fits(kind: str, formula: str, seed: int, spec_name: str) -> tuple:
+    frame = make_frame(seed)
+    cov_type, spec = COV_SPECS[spec_name]
+    if kind == "ols":
+        ours_model, theirs_model = ts.ols(formula, frame), smf.ols(formula, frame)
+    else:
+        ours_model = ts.wls(formula, frame, weights=frame["w"])
+        theirs_model = smf.wls(formula, frame, weights=frame["w"])
+    ours = ours_model.fit(cov_type=cov_type, cov_kwds=_kwds(frame, spec, statsmodels=False))
+    theirs = theirs_model.fit(cov_type=cov_type, cov_kwds=_kwds(frame, spec, statsmodels=True))
+    return ours, theirs
+
+
+CASES = [
+    (kind, formula, seed, spec)
+    for kind in ("ols", "wls")
+    for formula in FORMULAS
+    for seed in (0, 1)
+    for spec in COV_SPECS
+]
+
+
+@pytest.fixture(params=CASES, ids=lambda c: f"{c[0]}|{c[1]}|data{c[2]}|{c[3]}")
+def fits(request):
+    return _fits(*request.param)
+
+
+def test_bse(fits):
+    assert_matches(fits[0].bse, fits[1].bse, rtol=1e-9)
+
+
+def test_cov_params(fits):
+    assert_matches(fits[0].cov_params(), fits[1].cov_params(), rtol=1e-9, atol_scale=1e-12)
+
+
+def test_pvalues(fits):
+    assert_matches(fits[0].pvalues, fits[1].pvalues, rtol=1e-8, atol_scale=1e-14)
+
+
+def test_conf_int(fits):
+    assert_matches(fits[0].conf_int(), fits[1].conf_int(), rtol=1e-9)
+
+
+def test_use_t_and_cov_type(fits):
+    ours, theirs = fits
+    assert ours.use_t == theirs.use_t is False
+    assert ours.cov_type == theirs.cov_type
+
+
+def test_fvalue(fits):
+    assert_matches(fits[0].fvalue, fits[1].fvalue, rtol=1e-8)
+    assert_matches(fits[0].f_pvalue, fits[1].f_pvalue, rtol=1e-7, atol_scale=1e-12)
+
+
+def test_description(fits):
+    assert fits[0].cov_kwds["description"] == fits[1].cov_kwds["description"]
+
+
+@pytest.mark.parametrize("spec_name", ["HC1", "cluster", "HAC4"])
+def test_use_t_true_gives_t_inference(frame, spec_name):
+    cov_type, spec = COV_SPECS[spec_name]
+    ours = ts.ols("y ~ x1 + C(g)", frame).fit(
+        cov_type=cov_type, cov_kwds=_kwds(frame, spec, statsmodels=False), use_t=True
+    )
+    theirs = smf.ols("y ~ x1 + C(g)", frame).fit(
+        cov_type=cov_type, cov_kwds=_kwds(frame, spec, statsmodels=True), use_t=True
+    )
+    assert ours.use_t is True
+    assert_matches(ours.pvalues, theirs.pvalues, rtol=1e-8)
+    assert_matches(ours.conf_int(), theirs.conf_int(), rtol=1e-9)
+
+
+def test_get_robustcov_results_is_a_new_object_inheriting_use_t(frame):
+    base = ts.ols("y ~ x1 + C(g)", frame).fit()
+    robust = base.get_robustcov_results("HC3")
+    theirs = smf.ols("y ~ x1 + C(g)", frame).fit().get_robustcov_results("HC3")
+    assert robust is not base and base.cov_type == "nonrobust"
+    assert robust.use_t is theirs.use_t is True
+    assert_matches(robust.bse, theirs.bse, rtol=1e-9)
+    assert_matches(robust.pvalues, theirs.pvalues, rtol=1e-8)
+    assert robust.get_robustcov_results("nonrobust").bse.equals(base.bse)
+
+
+def test_cluster_groups_align_by_label_after_dropping_rows(frame_with_missing):
+    frame = frame_with_missing
+    ours = ts.ols("y ~ x1 + C(g)", frame).fit(cov_type="cluster", cov_kwds={"groups": frame["k"]})
+    used = frame.dropna(subset=["y", "x1", "g"])
+    theirs = smf.ols("y ~ x1 + C(g)", used).fit(
+        cov_type="cluster", cov_kwds={"groups": used["k"].to_numpy()}
+    )
+    assert_matches(ours.bse, theirs.bse, rtol=1e-9)
+
+
+def test_robust_summary_notes(frame):
+    ours = ts.ols("y ~ x1", frame).fit(cov_type="HC1").summary().as_text()
+    assert "Covariance Type:                  HC1" in ours
+    assert "Standard Errors are heteroscedasticity robust (HC1)" in ours
+    assert "P>|z|" in ours
+
+
+@pytest.mark.parametrize(
+    ("cov_type", "kwds", "message"),
+    [
+        ("HC1", {"maxlags": 2}, "takes no cov_kwds"),
+        ("cluster", {}, r"needs cov_kwds=\{'groups'"),
+        ("HAC", {}, r"needs cov_kwds=\{'maxlags': L\}"),
+        ("HAC", {"maxlags": 2, "kernel": "parzen"}, "unknown HAC kernel 'parzen'"),
+        ("HAC", {"maxlags": -1}, "non-negative integer"),
+        ("cluster", {"groups": "k", "bogus": 1}, r"unknown cov_kwds.*bogus"),
+        ("HC7", {}, "unknown cov_type 'HC7'"),
+        ("nonrobust", {"groups": "k"}, "takes no cov_kwds"),
+    ],
+)
+def test_bad_covariance_options(frame, cov_type, kwds, message):
+    kwds = {k: (frame[v] if k == "groups" else v) for k, v in kwds.items()}
+    with pytest.raises(InvalidOptionError, match=message):
+        ts.ols("y ~ x1", frame).fit(cov_type=cov_type, cov_kwds=kwds)
+
+
+def test_cluster_groups_of_wrong_length(frame):
+    with pytest.raises(ValueError, match="groups has 5 labels"):
+        ts.ols("y ~ x1", frame).fit(cov_type="cluster", cov_kwds={"groups": np.arange(5)})

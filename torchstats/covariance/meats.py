@@ -1,0 +1,105 @@
+"""Meats of sandwich covariances: outer products of per-observation scores.
+
+Every function takes the scores ``s_i`` (the per-observation gradients of the objective at
+the estimate, ``x_i * e_i`` for least squares) as an ``(n, k)`` tensor and returns a
+``(k, k)`` meat, in a few passes over the data and never an ``n x n`` matrix. They run on any
+device; group codes must be on the scores' device.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+
+__all__ = ["white_meat", "cluster_meat", "hac_meat", "group_codes", "intersect_groups"]
+
+
+def white_meat(scores: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
+    """``sum_i w_i s_i s_i'``: the HC meat (``w = 1`` for HC0/HC1).
+
+    Parameters
+    ----------
+    scores : Tensor, shape (n, k)
+    weights : Tensor, shape (n,), optional
+        Per-observation factors, ``1/(1-h_i)`` (HC2) or ``1/(1-h_i)^2`` (HC3).
+    """
+    if weights is None:
+        return scores.T @ scores
+    return (scores * weights[:, None]).T @ scores
+
+
+def cluster_meat(scores: torch.Tensor, codes: torch.Tensor, n_groups: int) -> torch.Tensor:
+    """Sum over clusters of the outer product of within-cluster score sums.
+
+    Parameters
+    ----------
+    scores : Tensor, shape (n, k)
+        Per-observation scores at the estimate.
+    codes : Tensor of int64, shape (n,)
+        Cluster codes in ``0..n_groups-1``.
+    n_groups : int
+        Number of clusters G.
+
+    Returns
+    -------
+    Tensor, shape (k, k)
+
+    Notes
+    -----
+    The CRV1 meat of statsmodels ``cov_type="cluster"`` (``S_crosssection``), before the
+    small-sample factor ``G/(G-1) * (n-1)/(n-k)`` is applied.
+    """
+    sums = torch.zeros(n_groups, scores.shape[1], dtype=scores.dtype, device=scores.device)
+    sums.index_add_(0, codes, scores)
+    return sums.T @ sums
+
+
+def hac_meat(scores: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """``w_0 G_0 + sum_l w_l (G_l + G_l')`` with ``G_l = sum_t s_t s_{t-l}'`` (Newey-West).
+
+    Parameters
+    ----------
+    scores : Tensor, shape (n, k)
+        Scores in time order.
+    weights : Tensor, shape (maxlags + 1,)
+        Kernel weights for lags ``0..maxlags`` (see :mod:`.kernels`).
+
+    Notes
+    -----
+    statsmodels ``sandwich_covariance.S_hac_simple``.
+    """
+    meat = weights[0] * (scores.T @ scores)
+    for lag in range(1, weights.shape[0]):
+        if lag >= scores.shape[0]:
+            break
+        gamma = scores[lag:].T @ scores[:-lag]
+        meat = meat + weights[lag] * (gamma + gamma.T)
+    return meat
+
+
+def group_codes(groups: object, nobs: int, device: torch.device) -> tuple[torch.Tensor, int]:
+    """Integer codes ``0..G-1`` for any cluster labels (numbers, strings, categoricals).
+
+    Raises
+    ------
+    ValueError
+        If there is not one label per observation, or a label is missing.
+    """
+    values = groups.detach().cpu().numpy() if isinstance(groups, torch.Tensor) else groups
+    if not isinstance(values, pd.Series):
+        values = pd.Series(np.asarray(values).reshape(-1))
+    labels = values
+    if len(labels) != nobs:
+        raise ValueError(f"groups has {len(labels)} labels but the model has {nobs} observations")
+    codes, uniques = pd.factorize(labels, sort=True)
+    if (codes < 0).any():
+        raise ValueError("groups contain missing labels; every observation needs a cluster")
+    return torch.as_tensor(codes, dtype=torch.int64, device=device), len(uniques)
+
+
+def intersect_groups(first: torch.Tensor, second: torch.Tensor) -> tuple[torch.Tensor, int]:
+    """Codes of the intersection clusters of two clusterings (for two-way clustering)."""
+    combined = first * (int(second.max()) + 1) + second
+    _, codes = torch.unique(combined, return_inverse=True)
+    return codes, int(codes.max()) + 1
