@@ -2,8 +2,9 @@
 
 Accuracy is the log relative error (LRE, McCullough 1998): the number of agreeing digits.
 
-``method="qr"`` (and the default ``"auto"``, which takes QR for problems this size) must reach at least as many digits as statsmodels' best
-method (pinv or qr) on every data set, for params *and* standard errors. Where statsmodels
+``method="qr"`` (and the default ``"auto"``, which takes QR at this size) must reach at
+least as many digits as statsmodels' best method (pinv or qr) on every data set, for params
+*and* standard errors. Where statsmodels
 beats even the exact least-squares solution of the float64-rounded data (a lucky rounding,
 e.g. Wampler2's ``1.11111`` is not representable), the bound is that exact solution's
 digits, from ``tests/reference/nist/exact_digits.json``.

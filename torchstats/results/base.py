@@ -8,8 +8,9 @@ means another results object sharing the same fit.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import torch
@@ -21,6 +22,8 @@ from torchstats.inference.distributions import critical_value, two_sided_pvalues
 from torchstats.solvers.result import SolverResult
 
 __all__ = ["LikelihoodResults"]
+
+_Results = TypeVar("_Results", bound="LikelihoodResults")
 
 
 class LikelihoodResults:
@@ -178,13 +181,13 @@ class LikelihoodResults:
         """The model's classical covariance (each model's own; ``use_t=None``: its default)."""
         raise NotImplementedError(f"{type(self).__name__} cannot recompute its covariance")
 
-    def _with_covariance(self, covariance: CovarianceResult) -> LikelihoodResults:
+    def _with_covariance(self: _Results, covariance: CovarianceResult) -> _Results:
         """A results object sharing this fit, with another covariance."""
         return type(self)(self.model, self.fit_result, covariance)
 
     def get_robustcov_results(
-        self, cov_type: str = "HC1", use_t: bool | None = None, **cov_kwds: Any
-    ) -> LikelihoodResults:
+        self: _Results, cov_type: str = "HC1", use_t: bool | None = None, **cov_kwds: Any
+    ) -> _Results:
         """A new results object with another covariance; this one is left unchanged.
 
         Parameters
@@ -201,7 +204,7 @@ class LikelihoodResults:
         return self._with_covariance(self._covariance(cov_type, cov_kwds, use_t))
 
     def _covariance(
-        self, cov_type: str, cov_kwds: dict[str, Any] | None, use_t: bool | None
+        self, cov_type: str, cov_kwds: Mapping[str, Any] | None, use_t: bool | None
     ) -> CovarianceResult:
         if canonical_cov_type(cov_type) == "nonrobust":
             if cov_kwds:
