@@ -257,7 +257,7 @@ def test_offset_of_wrong_length(frame):
 @pytest.mark.parametrize(
     ("options", "match"),
     [
-        ({"cov_type": "HC0"}, "unknown cov_type 'HC0'.*'nonrobust'"),
+        ({"cov_type": "HC9"}, "unknown cov_type 'HC9'.*'nonrobust'"),
         ({"method": "nm"}, "unknown method 'nm'.*'newton'"),
         ({"tol": 1e-8}, "unknown fit option.*'tol'"),
         ({"cov_kwds": {"groups": 1}}, "takes no cov_kwds"),

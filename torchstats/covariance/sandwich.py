@@ -57,12 +57,17 @@ class SandwichInputs:
         Residual degrees of freedom (HC1's ``n / df_resid``).
     leverage : callable, optional
         Returns the hat-matrix diagonal ``h_i`` (least squares only; HC2 and HC3 need it).
+    hc1_correction : bool
+        Whether HC1 multiplies HC0 by ``n / df_resid``. statsmodels does for least squares
+        only; for likelihood models its HC1 equals HC0 (``cov_white_simple`` without
+        correction), which is reproduced with False.
     """
 
     bread: torch.Tensor
     scores: torch.Tensor
     df_resid: float
     leverage: Callable[[], torch.Tensor] | None = None
+    hc1_correction: bool = True
 
     @property
     def nobs(self) -> int:
@@ -98,7 +103,7 @@ def _hc(kind: str) -> _Estimator:
             one_minus_h = 1 - inputs.leverage()
             weights = 1 / one_minus_h if kind == "HC2" else 1 / one_minus_h**2
         cov = inputs.sandwich(white_meat(inputs.scores, weights))
-        if kind == "HC1":
+        if kind == "HC1" and inputs.hc1_correction:
             cov = cov * (inputs.nobs / inputs.df_resid)
         return cov, {"description": DESCRIPTIONS[kind]}
 

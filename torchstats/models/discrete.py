@@ -33,6 +33,7 @@ import torch
 from torchstats._device import OutputFormat, to_tensor
 from torchstats._typing import check_option
 from torchstats.covariance.nonrobust import nonrobust_covariance
+from torchstats.covariance.sandwich import canonical_cov_type
 from torchstats.errors import (
     CollinearityWarning,
     ConvergenceWarning,
@@ -57,7 +58,6 @@ FIT_METHODS = ("newton", "bfgs", "lbfgs")
 PREDICT_WHICH = ("mean", "linear", "var")
 """Statistics ``predict(which=...)`` returns."""
 
-_COV_TYPES = ("nonrobust",)
 _SOLVER_OPTIONS = ("ftol", "gtol", "warn_convergence")
 # Iteration limit of the internal fits (the constant-only model behind ``llnull`` and the
 # Poisson start of the negative binomial); statsmodels allows 10000 BFGS steps there.
@@ -357,10 +357,11 @@ class _DiscreteModel:
             Iteration limit (statsmodels' default 35).
         disp : bool
             Print a convergence message as statsmodels does.
-        cov_type : {"nonrobust"}
-            Covariance of the estimates: the inverse of the negative Hessian.
+        cov_type : {"nonrobust", "HC0", "HC1", "cluster", "HAC"}
+            Covariance of the estimates: the inverse of the negative Hessian, or a sandwich
+            of it around the outer product of per-observation scores (statsmodels' names).
         cov_kwds : mapping, optional
-            Must be empty for ``"nonrobust"``.
+            Options of the robust estimators (``groups``, ``maxlags``, ...).
         use_t : bool, optional
             Student's t inference with ``df_resid`` (default False: normal, as statsmodels).
         **kwargs
@@ -381,11 +382,7 @@ class _DiscreteModel:
             The log-likelihood is not finite at the start or along the path.
         """
         check_option(method, FIT_METHODS, "method")
-        check_option(cov_type, _COV_TYPES, "cov_type")
-        if cov_kwds:
-            raise InvalidOptionError(
-                f"cov_type='nonrobust' takes no cov_kwds, got {dict(cov_kwds)}"
-            )
+        canonical_cov_type(cov_type)  # refuse an unknown cov_type before fitting
         unknown = sorted(set(kwargs) - set(_SOLVER_OPTIONS))
         if unknown:
             raise InvalidOptionError(
@@ -410,7 +407,10 @@ class _DiscreteModel:
             )
         params = self._from_internal(found.params)
         self._check_fit(params, found)
-        return self._make_results(params, found, history, method, maxiter, start, use_t)
+        results = self._make_results(params, found, history, method, maxiter, start, use_t)
+        if canonical_cov_type(cov_type) == "nonrobust" and not cov_kwds:
+            return results
+        return results._with_covariance(results._covariance(cov_type, cov_kwds, use_t))
 
     def _make_results(
         self,

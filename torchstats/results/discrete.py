@@ -18,7 +18,9 @@ from typing import Any
 
 import torch
 
+from torchstats.covariance.nonrobust import nonrobust_covariance
 from torchstats.covariance.result import CovarianceResult
+from torchstats.covariance.sandwich import SandwichInputs
 from torchstats.formula.newdata import exog_for_prediction
 from torchstats.inference.distributions import chi2_pvalue
 from torchstats.results.base import LikelihoodResults
@@ -62,6 +64,41 @@ class _DiscreteResults(LikelihoodResults):
     @property
     def _output(self) -> Any:
         return self.model._output
+
+    def _with_covariance(self, covariance: CovarianceResult) -> Any:
+        return type(self)(
+            self.model,
+            self.fit_result,
+            covariance,
+            retvals=self._retvals,
+            settings=self._settings,
+        )
+
+    def _nonrobust_covariance(self, use_t: bool | None) -> CovarianceResult:
+        assert self.fit_result.normalized_cov is not None
+        return nonrobust_covariance(
+            self.fit_result.normalized_cov,
+            1.0,
+            df_resid=self.df_resid,
+            use_t=bool(use_t) if use_t is not None else False,
+        )
+
+    def _sandwich_inputs(self) -> SandwichInputs:
+        """statsmodels' generic sandwich: ``score_obs`` and the inverse of ``-hessian``.
+
+        Small-sample factors use ``n - k`` with ``k`` every estimated parameter (``alpha``
+        included), as statsmodels' ``cov_cluster`` does; HC1 is HC0, as in statsmodels'
+        discrete models (``cov_white_simple`` without correction).
+        """
+        assert self.fit_result.normalized_cov is not None
+        params = self.fit_result.params
+        scores = self.model.score_obs(params)
+        return SandwichInputs(
+            bread=self.fit_result.normalized_cov,
+            scores=scores,
+            df_resid=float(scores.shape[0] - scores.shape[1]),
+            hc1_correction=False,
+        )
 
     @property
     def mle_retvals(self) -> dict[str, Any]:
