@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 
 from torchstats.covariance.nonrobust import nonrobust_covariance
@@ -16,6 +17,8 @@ from torchstats.covariance.sandwich import SandwichInputs
 from torchstats.formula.newdata import exog_for_prediction
 from torchstats.inference.distributions import f_pvalue
 from torchstats.results.base import LikelihoodResults
+from torchstats.results.influence import OLSInfluence
+from torchstats.results.prediction import PredictionResults, prediction_variance
 
 __all__ = ["RegressionResults"]
 
@@ -267,6 +270,61 @@ class RegressionResults(LikelihoodResults):
             df_resid=self.df_resid,
             leverage=lambda: ((wexog @ bread) * wexog).sum(dim=1),
         )
+
+    def get_prediction(
+        self,
+        exog: Any = None,
+        transform: bool = True,
+        weights: Any = None,
+        row_labels: Any = None,
+    ) -> PredictionResults:
+        """Predicted means with standard errors, confidence and prediction intervals.
+
+        Parameters
+        ----------
+        exog : DataFrame or array-like, optional
+            New data (through the formula when ``transform``); the fitted data if None.
+        transform : bool
+            Pass ``exog`` through the model's formula.
+        weights : array-like, optional
+            WLS weights of the new observations, dividing the residual variance of the
+            prediction intervals; for the fitted data the model's weights are used.
+        row_labels : sequence, optional
+            Index of :meth:`PredictionResults.summary_frame`.
+
+        Returns
+        -------
+        PredictionResults
+            ``summary_frame(alpha)`` has ``mean, mean_se, mean_ci_lower, mean_ci_upper,
+            obs_ci_lower, obs_ci_upper``, as statsmodels.
+        """
+        design = self.model.design
+        params = self.fit_result.params
+        if exog is None:
+            X = design.exog
+            index = design.row_index
+            if weights is None and self.model._weights is not None:
+                weights = self.model._weights
+        else:
+            source = design if transform else replace(design, model_spec=None)
+            X, index = exog_for_prediction(source, exog, device=params.device, dtype=params.dtype)
+        var_resid = torch.full_like(X[:, 0], self.scale)
+        if weights is not None:
+            var_resid = var_resid / torch.as_tensor(weights, dtype=X.dtype, device=X.device)
+        return PredictionResults(
+            X @ params,
+            prediction_variance(X, self.covariance.cov),
+            df=self.df_resid if self.use_t else None,
+            var_resid=var_resid,
+            row_labels=pd.Index(row_labels) if row_labels is not None else index,
+        )
+
+    def get_influence(self) -> OLSInfluence:
+        """Outlier and influence measures (leverage, Cook's distance, DFBETAS, ...).
+
+        Computed from closed-form leave-one-out identities, never the ``n x n`` hat matrix.
+        """
+        return OLSInfluence(self)
 
     def _summary_notes(self) -> list[str]:
         notes = []

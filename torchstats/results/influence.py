@@ -1,0 +1,163 @@
+"""Outlier and influence measures of least-squares fits, without the ``n x n`` hat matrix.
+
+statsmodels' ``OLSInfluence`` refits the model once per observation for the leave-one-out
+quantities. The classical identities give them in closed form from the full fit:
+
+- leverage ``h_i = x_i' (X'X)^{-1} x_i`` (row sums of ``(X (X'X)^{-1}) * X``);
+- ``b - b_(i) = (X'X)^{-1} x_i e_i / (1 - h_i)``;
+- ``s_(i)^2 = (SSR - e_i^2 / (1 - h_i)) / (df_resid - 1)``,
+
+so every measure costs ``O(n k^2)`` and runs on the device, for millions of rows. Weighted
+fits use the whitened design and residuals (the influence of an observation in the WLS
+problem it actually solves); statsmodels' ``OLSInfluence`` mixes weighted and unweighted
+quantities there, so WLS is checked against a leave-one-out loop instead.
+
+Reference: Belsley, Kuh & Welsch (1980), *Regression Diagnostics*, ch. 2.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from scipy import stats
+
+__all__ = ["OLSInfluence"]
+
+
+class OLSInfluence:
+    """Influence measures of an OLS or WLS fit (statsmodels' ``OLSInfluence`` names).
+
+    Parameters
+    ----------
+    results : RegressionResults
+        The fit to diagnose.
+    """
+
+    def __init__(self, results: Any) -> None:
+        self.results = results
+        model = results.model
+        self._X = model.wexog
+        self._resid = results._wresid
+        assert results.fit_result.normalized_cov is not None
+        self._inverse = results.fit_result.normalized_cov
+        self.nobs, self.k_vars = (int(v) for v in self._X.shape)
+        self.scale = results.mse_resid
+        self._output = results._output
+
+    def _out(self, values: torch.Tensor) -> Any:
+        return values if self._output.kind == "torch" else values.detach().cpu().numpy()
+
+    @cached_property
+    def _h(self) -> torch.Tensor:
+        return ((self._X @ self._inverse) * self._X).sum(dim=1)
+
+    @cached_property
+    def _sigma2_not_obsi(self) -> torch.Tensor:
+        ssr = self._resid @ self._resid
+        return (ssr - self._resid**2 / (1 - self._h)) / (self.results.df_resid - 1)
+
+    @cached_property
+    def _internal(self) -> torch.Tensor:
+        return self._resid / torch.sqrt(self.scale * (1 - self._h))
+
+    @cached_property
+    def _external(self) -> torch.Tensor:
+        return self._resid / torch.sqrt(self._sigma2_not_obsi * (1 - self._h))
+
+    @cached_property
+    def _dfbeta(self) -> torch.Tensor:
+        return (self._X @ self._inverse) * (self._resid / (1 - self._h))[:, None]
+
+    @property
+    def hat_matrix_diag(self) -> Any:
+        """Leverage ``h_i``: the diagonal of the hat matrix."""
+        return self._out(self._h)
+
+    @property
+    def resid_press(self) -> Any:
+        """PRESS residuals ``e_i / (1 - h_i)``."""
+        return self._out(self._resid / (1 - self._h))
+
+    @property
+    def sigma2_not_obsi(self) -> Any:
+        """Residual variance of each leave-one-out fit."""
+        return self._out(self._sigma2_not_obsi)
+
+    @property
+    def resid_studentized_internal(self) -> Any:
+        """``e_i / (s sqrt(1 - h_i))`` with the full fit's ``s``."""
+        return self._out(self._internal)
+
+    @property
+    def resid_studentized(self) -> Any:
+        """Alias of :attr:`resid_studentized_internal`."""
+        return self.resid_studentized_internal
+
+    @property
+    def resid_studentized_external(self) -> Any:
+        """``e_i / (s_(i) sqrt(1 - h_i))`` with the leave-one-out ``s_(i)``."""
+        return self._out(self._external)
+
+    @property
+    def cooks_distance(self) -> tuple[Any, np.ndarray]:
+        """Cook's distance and its p-values from ``F(k, df_resid)``."""
+        distance = self._internal**2 / self.k_vars * self._h / (1 - self._h)
+        host = distance.detach().cpu().double().numpy()
+        return self._out(distance), stats.f.sf(host, self.k_vars, self.results.df_resid)
+
+    @property
+    def _threshold(self) -> float:
+        return 2 * math.sqrt(self.k_vars / self.nobs)
+
+    @property
+    def dffits_internal(self) -> tuple[Any, float]:
+        """DFFITS from internally studentized residuals, and the threshold ``2 sqrt(k/n)``."""
+        return self._out(self._internal * torch.sqrt(self._h / (1 - self._h))), self._threshold
+
+    @property
+    def dffits(self) -> tuple[Any, float]:
+        """DFFITS from externally studentized residuals, and the threshold ``2 sqrt(k/n)``."""
+        return self._out(self._external * torch.sqrt(self._h / (1 - self._h))), self._threshold
+
+    @property
+    def dfbeta(self) -> Any:
+        """``b - b_(i)``: change of each coefficient when observation ``i`` is left out."""
+        return self._out(self._dfbeta)
+
+    @property
+    def params_not_obsi(self) -> Any:
+        """Coefficients of each leave-one-out fit, shape (n, k)."""
+        return self._out(self.results.fit_result.params[None, :] - self._dfbeta)
+
+    @property
+    def dfbetas(self) -> Any:
+        """DFBETA scaled by ``s_(i) sqrt(((X'X)^{-1})_jj)``."""
+        scaled = self._dfbeta / torch.sqrt(self._sigma2_not_obsi)[:, None]
+        return self._out(scaled / torch.sqrt(torch.diagonal(self._inverse))[None, :])
+
+    def summary_frame(self) -> pd.DataFrame:
+        """DFBETAS (``dfb_<name>``) and the six measures, indexed by observation."""
+
+        def host(values: Any) -> np.ndarray:
+            return values.detach().cpu().numpy() if isinstance(values, torch.Tensor) else values
+
+        index = self._output.row_index
+        names = ["dfb_" + name for name in self._output.param_names]
+        frame = pd.DataFrame(host(self.dfbetas), columns=names, index=index)
+        measures = pd.DataFrame(
+            {
+                "cooks_d": host(self.cooks_distance[0]),
+                "standard_resid": host(self.resid_studentized_internal),
+                "hat_diag": host(self.hat_matrix_diag),
+                "dffits_internal": host(self.dffits_internal[0]),
+                "student_resid": host(self.resid_studentized_external),
+                "dffits": host(self.dffits[0]),
+            },
+            index=index,
+        )
+        return frame.join(measures)

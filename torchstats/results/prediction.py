@@ -1,0 +1,119 @@
+"""Predictions with their uncertainty: statsmodels' ``get_prediction(...).summary_frame()``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from torchstats.inference.distributions import critical_value
+
+__all__ = ["PredictionResults", "prediction_variance"]
+
+
+def prediction_variance(exog: torch.Tensor, cov: torch.Tensor) -> torch.Tensor:
+    """``diag(X V X')`` without the ``m x m`` matrix: row sums of ``(X V) * X``."""
+    return ((exog @ cov) * exog).sum(dim=1)
+
+
+class PredictionResults:
+    """Predicted means, their standard errors and intervals, for new or fitted data.
+
+    For linear models ``mean = X b`` with ``var(mean) = diag(X V X')`` (``V`` the parameter
+    covariance in use, robust or not), and a new observation adds ``scale / weight``. For
+    models with a link (GLM), the interval for the mean is the linear predictor's interval
+    mapped through the inverse link and its standard error comes from the delta method, as
+    statsmodels does.
+
+    Attributes
+    ----------
+    predicted_mean, se_mean, var_pred_mean : ndarray
+        As statsmodels (numpy arrays).
+    se_obs : ndarray or None
+        Standard error of a new observation (linear models only).
+    row_labels : pandas.Index or None
+        Index of :meth:`summary_frame`.
+    """
+
+    def __init__(
+        self,
+        linear: torch.Tensor,
+        var_linear: torch.Tensor,
+        *,
+        df: float | None,
+        var_resid: torch.Tensor | None = None,
+        inverse_link: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        derivative: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        row_labels: pd.Index | None = None,
+    ) -> None:
+        self._linear = linear
+        self._var_linear = var_linear
+        self._var_resid = var_resid
+        self._inverse_link = inverse_link
+        self._derivative = derivative
+        self.df = df
+        self.dist = "t" if df is not None else "norm"
+        self.row_labels = row_labels
+
+    @staticmethod
+    def _host(values: torch.Tensor) -> np.ndarray:
+        return values.detach().cpu().double().numpy()
+
+    @property
+    def predicted_mean(self) -> np.ndarray:
+        """Predicted means (on the response scale)."""
+        if self._inverse_link is None:
+            return self._host(self._linear)
+        return self._host(self._inverse_link(self._linear))
+
+    @property
+    def var_pred_mean(self) -> np.ndarray:
+        """Variance of the predicted mean (delta method through the link, if any)."""
+        if self._derivative is None:
+            return self._host(self._var_linear)
+        return self._host(self._derivative(self._linear) ** 2 * self._var_linear)
+
+    @property
+    def se_mean(self) -> np.ndarray:
+        """Standard error of the predicted mean."""
+        return np.sqrt(self.var_pred_mean)
+
+    @property
+    def se_obs(self) -> np.ndarray | None:
+        """Standard error for a new observation: ``sqrt(var_pred_mean + scale / weight)``."""
+        if self._var_resid is None:
+            return None
+        return self._host(torch.sqrt(self._var_linear + self._var_resid))
+
+    def conf_int(self, obs: bool = False, alpha: float = 0.05) -> np.ndarray:
+        """``(m, 2)`` confidence intervals for the mean, or prediction intervals if ``obs``."""
+        q = critical_value(alpha, self.df)
+        if obs:
+            if self._var_resid is None:
+                raise ValueError("prediction intervals for new observations need a linear model")
+            se = torch.sqrt(self._var_linear + self._var_resid)
+            bounds = torch.stack([self._linear - q * se, self._linear + q * se], dim=1)
+            return self._host(bounds)
+        se = torch.sqrt(self._var_linear)
+        bounds = torch.stack([self._linear - q * se, self._linear + q * se], dim=1)
+        if self._inverse_link is not None:
+            bounds = torch.sort(self._inverse_link(bounds), dim=1).values
+        return self._host(bounds)
+
+    def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
+        """``mean, mean_se, mean_ci_lower, mean_ci_upper`` (+ ``obs_ci_lower/upper``)."""
+        ci_mean = self.conf_int(alpha=alpha)
+        table: dict[str, Any] = {
+            "mean": self.predicted_mean,
+            "mean_se": self.se_mean,
+            "mean_ci_lower": ci_mean[:, 0],
+            "mean_ci_upper": ci_mean[:, 1],
+        }
+        if self._var_resid is not None:
+            ci_obs = self.conf_int(obs=True, alpha=alpha)
+            table["obs_ci_lower"] = ci_obs[:, 0]
+            table["obs_ci_upper"] = ci_obs[:, 1]
+        return pd.DataFrame(table, index=self.row_labels)
