@@ -171,11 +171,14 @@ def to_tensor(
                 ) from None
     if not (array.dtype.kind == "f" and array.dtype.itemsize == torch.finfo(dtype).bits // 8):
         array = array.astype(np.float64)
+    if any(stride < 0 or stride % array.itemsize for stride in array.strides):
+        array = np.ascontiguousarray(array)  # torch takes any layout but negative strides
     with warnings.catch_warnings():
         # pandas' copy-on-write hands out read-only views; torchstats never writes into data
         # tensors in place, so sharing the buffer is safe and saves a copy of the design.
+        # Column-major arrays stay column-major: BLAS reads either layout at full speed.
         warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
-        tensor = torch.from_numpy(np.ascontiguousarray(array))
+        tensor = torch.from_numpy(array)
     return tensor.to(device=device, dtype=dtype)
 
 

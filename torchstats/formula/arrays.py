@@ -13,6 +13,7 @@ from torchstats._typing import Missing
 from torchstats.errors import EmptyDataError, MissingDataError, ShapeMismatchError
 from torchstats.formula.design import Design
 from torchstats.formula.missing import check_missing_option
+from torchstats.models.constant import constant_columns
 
 __all__ = ["design_from_arrays"]
 
@@ -96,12 +97,10 @@ def _exog_names(exog: Any, X: torch.Tensor) -> tuple[str, ...]:
     k = X.shape[1]
     names = [f"x{i}" for i in range(1, k + 1)]
     if X.shape[0] > 1:
-        low, high = torch.aminmax(X, dim=0)
-        constant = (low == high) & torch.isfinite(low)
-        if bool(constant.any()):
-            const_at = int(torch.nonzero(constant)[0])
+        constant = constant_columns(X)
+        if constant:
             names = [f"x{i}" for i in range(1, k)]
-            names.insert(const_at, "const")
+            names.insert(constant[0], "const")
     return tuple(names)
 
 
