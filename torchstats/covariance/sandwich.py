@@ -20,14 +20,8 @@ from typing import Any
 import torch
 
 from torchstats.covariance.kernels import KERNELS, default_maxlags
-from torchstats.covariance.meats import (
-    cluster_meat,
-    group_codes,
-    hac_meat,
-    intersect_groups,
-    white_meat,
-)
 from torchstats.covariance.result import CovarianceResult
+from torchstats.covariance.scores import Intersection, ScoreSource, TensorScores
 from torchstats.errors import InvalidOptionError
 
 __all__ = ["SandwichInputs", "robust_covariance", "ROBUST_COV_TYPES", "canonical_cov_type"]
@@ -50,32 +44,52 @@ class SandwichInputs:
     Attributes
     ----------
     bread : Tensor, shape (k, k)
-        Inverse of the negative Hessian in the units of ``scores``.
-    scores : Tensor, shape (n, k)
-        Per-observation scores at the estimate, in the data's row order.
+        Inverse of the negative Hessian in the units of the scores.
+    scores : ScoreSource
+        The per-observation scores at the estimate, in the data's row order: in memory
+        (:class:`~torchstats.covariance.scores.TensorScores`) or streamed.
     df_resid : float
         Residual degrees of freedom (HC1's ``n / df_resid``).
-    leverage : callable, optional
-        Returns the hat-matrix diagonal ``h_i`` (least squares only; HC2 and HC3 need it).
     hc1_correction : bool
         Whether HC1 multiplies HC0 by ``n / df_resid``. statsmodels does for least squares
         only; for likelihood models its HC1 equals HC0 (``cov_white_simple`` without
         correction), which is reproduced with False.
+    leverage_available : bool
+        Whether the scores come with leverages (least squares), which HC2/HC3 need.
     """
 
     bread: torch.Tensor
-    scores: torch.Tensor
+    scores: ScoreSource
     df_resid: float
-    leverage: Callable[[], torch.Tensor] | None = None
     hc1_correction: bool = True
+    leverage_available: bool = False
+
+    @classmethod
+    def from_tensor(
+        cls,
+        bread: torch.Tensor,
+        scores: torch.Tensor,
+        df_resid: float,
+        *,
+        leverage: Callable[[], torch.Tensor] | None = None,
+        hc1_correction: bool = True,
+    ) -> SandwichInputs:
+        """Inputs from an in-memory ``(n, k)`` score tensor."""
+        return cls(
+            bread=bread,
+            scores=TensorScores(scores, leverage),
+            df_resid=df_resid,
+            hc1_correction=hc1_correction,
+            leverage_available=leverage is not None,
+        )
 
     @property
     def nobs(self) -> int:
-        return int(self.scores.shape[0])
+        return int(self.scores.nobs)
 
     @property
     def k_params(self) -> int:
-        return int(self.scores.shape[1])
+        return int(self.scores.k_params)
 
     def sandwich(self, meat: torch.Tensor) -> torch.Tensor:
         """``bread @ meat @ bread``, symmetrised against rounding."""
@@ -93,16 +107,13 @@ def _hc(kind: str) -> _Estimator:
                 f"cov_type={kind!r} takes no cov_kwds (got {sorted(kwds)}); "
                 "heteroscedasticity-robust covariances have no options"
             )
-        weights = None
-        if kind in ("HC2", "HC3"):
-            if inputs.leverage is None:
-                raise InvalidOptionError(
-                    f"cov_type={kind!r} needs the leverage of each observation, available for "
-                    "least-squares models only; use 'HC0' or 'HC1'"
-                )
-            one_minus_h = 1 - inputs.leverage()
-            weights = 1 / one_minus_h if kind == "HC2" else 1 / one_minus_h**2
-        cov = inputs.sandwich(white_meat(inputs.scores, weights))
+        power = {"HC0": 0, "HC1": 0, "HC2": 1, "HC3": 2}[kind]
+        if power and not inputs.leverage_available:
+            raise InvalidOptionError(
+                f"cov_type={kind!r} needs the leverage of each observation, available for "
+                "least-squares models only; use 'HC0' or 'HC1'"
+            )
+        cov = inputs.sandwich(inputs.scores.white_meat(power))
         if kind == "HC1" and inputs.hc1_correction:
             cov = cov * (inputs.nobs / inputs.df_resid)
         return cov, {"description": DESCRIPTIONS[kind]}
@@ -121,21 +132,16 @@ def _cluster(inputs: SandwichInputs, kwds: dict[str, Any]) -> tuple[torch.Tensor
         )
     use_correction = bool(kwds.get("use_correction", True))
     columns = _group_columns(kwds["groups"], inputs.nobs)
-    device = inputs.scores.device
-    codes = [group_codes(column, inputs.nobs, device) for column in columns]
-    if len(codes) == 1:
-        cov = _cluster_cov(inputs, *codes[0], use_correction)
-        n_groups = codes[0][1]
+    if len(columns) == 1:
+        cov, n_groups = _cluster_cov(inputs, columns[0], use_correction)
     else:
         # Cameron, Gelbach & Miller (2011): V(g0) + V(g1) - V(g0 & g1), statsmodels'
         # cov_cluster_2groups, each term with its own correction.
-        both = intersect_groups(codes[0][0], codes[1][0])
-        cov = (
-            _cluster_cov(inputs, *codes[0], use_correction)
-            + _cluster_cov(inputs, *codes[1], use_correction)
-            - _cluster_cov(inputs, *both, use_correction)
-        )
-        n_groups = min(codes[0][1], codes[1][1])
+        cov0, n0 = _cluster_cov(inputs, columns[0], use_correction)
+        cov1, n1 = _cluster_cov(inputs, columns[1], use_correction)
+        both, _ = _cluster_cov(inputs, Intersection(columns[0], columns[1]), use_correction)
+        cov = cov0 + cov1 - both
+        n_groups = min(n0, n1)
     adjust_df = kwds.get("df_correction", True) is not False
     out = {
         "description": DESCRIPTIONS["cluster"],
@@ -148,13 +154,14 @@ def _cluster(inputs: SandwichInputs, kwds: dict[str, Any]) -> tuple[torch.Tensor
 
 
 def _cluster_cov(
-    inputs: SandwichInputs, codes: torch.Tensor, n_groups: int, use_correction: bool
-) -> torch.Tensor:
-    cov = inputs.sandwich(cluster_meat(inputs.scores, codes, n_groups))
+    inputs: SandwichInputs, groups: Any, use_correction: bool
+) -> tuple[torch.Tensor, int]:
+    meat, n_groups = inputs.scores.cluster_meat(groups)
+    cov = inputs.sandwich(meat)
     if use_correction:
         n, k = inputs.nobs, inputs.k_params
         cov = cov * (n_groups / (n_groups - 1.0) * ((n - 1.0) / (n - k)))
-    return cov
+    return cov, n_groups
 
 
 def _group_columns(groups: Any, nobs: int) -> list[Any]:
@@ -190,8 +197,8 @@ def _hac(inputs: SandwichInputs, kwds: dict[str, Any]) -> tuple[torch.Tensor, di
         raise InvalidOptionError(
             f"unknown HAC kernel {kernel_name!r}; choose one of {', '.join(map(repr, KERNELS))}"
         )
-    weights = kernel(int(maxlags), inputs.scores.dtype, inputs.scores.device)
-    cov = inputs.sandwich(hac_meat(inputs.scores, weights))
+    weights = kernel(int(maxlags), inputs.bread.dtype, inputs.bread.device)
+    cov = inputs.sandwich(inputs.scores.hac_meat(weights))
     use_correction = bool(kwds.get("use_correction", False))
     if use_correction:
         cov = cov * (inputs.nobs / (inputs.nobs - inputs.k_params))

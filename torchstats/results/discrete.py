@@ -93,10 +93,10 @@ class _DiscreteResults(LikelihoodResults):
         assert self.fit_result.normalized_cov is not None
         params = self.fit_result.params
         scores = self.model.score_obs(params)
-        return SandwichInputs(
-            bread=self.fit_result.normalized_cov,
-            scores=scores,
-            df_resid=float(scores.shape[0] - scores.shape[1]),
+        return SandwichInputs.from_tensor(
+            self.fit_result.normalized_cov,
+            scores,
+            float(scores.shape[0] - scores.shape[1]),
             hc1_correction=False,
         )
 

@@ -264,10 +264,10 @@ class RegressionResults(LikelihoodResults):
         assert self.fit_result.normalized_cov is not None
         bread = self.fit_result.normalized_cov
         wexog = self.model.wexog
-        return SandwichInputs(
-            bread=bread,
-            scores=wexog * self._wresid[:, None],
-            df_resid=self.df_resid,
+        return SandwichInputs.from_tensor(
+            bread,
+            wexog * self._wresid[:, None],
+            self.df_resid,
             leverage=lambda: ((wexog @ bread) * wexog).sum(dim=1),
         )
 

@@ -1,0 +1,94 @@
+"""Where the meats of robust covariances come from: per-observation scores.
+
+A :class:`ScoreSource` computes the three kinds of meat the estimators need. In memory the
+scores are one ``(n, k)`` tensor (:class:`TensorScores`); a fit streamed from disk computes
+the same sums in a pass over the chunks instead, without ever holding all scores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import torch
+
+from torchstats.covariance.meats import (
+    cluster_meat,
+    group_codes,
+    hac_meat,
+    intersect_groups,
+    white_meat,
+)
+
+__all__ = ["ScoreSource", "TensorScores", "Intersection"]
+
+
+@dataclass(frozen=True)
+class Intersection:
+    """The clusters formed by two clusterings together (for two-way clustering)."""
+
+    first: Any
+    second: Any
+
+
+class ScoreSource(Protocol):
+    """Sums over observations of products of scores (``n``: rows, ``k``: parameters)."""
+
+    nobs: int
+    k_params: int
+
+    def white_meat(self, leverage_power: int) -> torch.Tensor:
+        """``sum_i s_i s_i' / (1 - h_i)^p`` with ``p`` 0 (HC0/HC1), 1 (HC2) or 2 (HC3)."""
+        ...
+
+    def cluster_meat(self, groups: Any) -> tuple[torch.Tensor, int]:
+        """``sum_g (sum_{i in g} s_i)(...)'`` and the number of clusters."""
+        ...
+
+    def hac_meat(self, weights: torch.Tensor) -> torch.Tensor:
+        """Newey-West meat with kernel ``weights`` for lags ``0..L``."""
+        ...
+
+
+class TensorScores:
+    """Scores held in memory as one tensor.
+
+    Parameters
+    ----------
+    scores : Tensor, shape (n, k)
+    leverage : callable, optional
+        Returns the hat-matrix diagonal (least squares only; HC2/HC3 need it).
+    """
+
+    def __init__(
+        self, scores: torch.Tensor, leverage: Callable[[], torch.Tensor] | None = None
+    ) -> None:
+        self.scores = scores
+        self._leverage = leverage
+        self.nobs, self.k_params = (int(v) for v in scores.shape)
+
+    def white_meat(self, leverage_power: int) -> torch.Tensor:
+        if leverage_power == 0:
+            return white_meat(self.scores)
+        if self._leverage is None:
+            raise ValueError("leverage is not available for these scores")
+        return white_meat(self.scores, 1 / (1 - self._leverage()) ** leverage_power)
+
+    @property
+    def has_leverage(self) -> bool:
+        return self._leverage is not None
+
+    def cluster_meat(self, groups: Any) -> tuple[torch.Tensor, int]:
+        codes, n_groups = self._codes(groups)
+        return cluster_meat(self.scores, codes, n_groups), n_groups
+
+    def _codes(self, groups: Any) -> tuple[torch.Tensor, int]:
+        if isinstance(groups, Intersection):
+            first, _ = self._codes(groups.first)
+            second, _ = self._codes(groups.second)
+            return intersect_groups(first, second)
+        return group_codes(groups, self.nobs, self.scores.device)
+
+    def hac_meat(self, weights: torch.Tensor) -> torch.Tensor:
+        return hac_meat(self.scores, weights)
