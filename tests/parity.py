@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -25,3 +27,11 @@ def assert_matches(ours: object, theirs: object, *, rtol: float, atol_scale: flo
     finite = np.isfinite(expected)
     scale = np.max(np.abs(expected[finite])) if finite.any() else 0.0
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol_scale * scale, equal_nan=True)
+
+
+_CLOCK = re.compile(r"^((?:Date|Time):\s+)\S.*?(?=\s{3,}|$)", re.M)
+
+
+def mask_clock(text: str) -> str:
+    """A summary's text with the values of its Date and Time lines replaced (they change)."""
+    return _CLOCK.sub(r"\1<clock>", text)

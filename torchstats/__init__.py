@@ -19,6 +19,7 @@ from torchstats.errors import (
 from torchstats.models.binary import Logit, Probit
 from torchstats.models.count import NegativeBinomial, Poisson
 from torchstats.models.linear import OLS, WLS
+from torchstats.models.streaming import StreamingOLS
 from torchstats.results.discrete import BinaryResults, CountResults, NegativeBinomialResults
 from torchstats.results.regression import RegressionResults
 
@@ -31,6 +32,7 @@ __all__ = [
     "Probit",
     "Poisson",
     "NegativeBinomial",
+    "StreamingOLS",
     "ols",
     "wls",
     "logit",

@@ -9,6 +9,8 @@ from torchstats.models.base import caller_context
 from torchstats.models.binary import Logit, Probit
 from torchstats.models.count import NegativeBinomial, Poisson
 from torchstats.models.linear import OLS, WLS
+from torchstats.models.streaming import StreamingOLS
+from torchstats.streaming.sources import is_chunked
 
 __all__ = ["ols", "wls", "logit", "probit", "poisson", "negativebinomial"]
 
@@ -43,7 +45,18 @@ def ols(
     Returns
     -------
     OLS
+        Or :class:`~torchstats.models.streaming.StreamingOLS` when ``data`` is chunked: a
+        list of DataFrames, a callable returning chunks, a Parquet path or a pyarrow Dataset.
     """
+    if is_chunked(data):
+        return StreamingOLS(  # type: ignore[return-value]
+            formula,
+            data,
+            missing=missing,
+            device=device,
+            dtype=dtype,
+            context=caller_context(context, 1),
+        )
     return OLS(
         formula,
         data,
@@ -69,12 +82,23 @@ def wls(
     """Weighted least squares from a formula: ``ts.wls("y ~ x", df, weights=df.w).fit()``.
 
     Parameters are those of :func:`ols`, plus ``weights`` (one per row of ``data``,
-    proportional to inverse variances).
+    proportional to inverse variances; for chunked data, the name of a weights column).
 
     Returns
     -------
     WLS
+        Or :class:`~torchstats.models.streaming.StreamingOLS` for chunked data.
     """
+    if is_chunked(data):
+        return StreamingOLS(  # type: ignore[return-value]
+            formula,
+            data,
+            weights=weights,
+            missing=missing,
+            device=device,
+            dtype=dtype,
+            context=caller_context(context, 1),
+        )
     return WLS(
         formula,
         data,

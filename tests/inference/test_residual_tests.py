@@ -115,3 +115,27 @@ def test_results_are_python_floats() -> None:
     resid = _sample("normal", 50, 0)
     values = [*omni_normtest(resid), *jarque_bera(resid), durbin_watson(resid)]
     assert all(type(value) is float for value in values)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("n", [8, 30, 1000])
+def test_diagnostics_from_moments_equal_the_array_versions(seed, n):
+    from torchstats.inference.residual_tests import ResidualMoments, diagnostics_from_moments
+
+    values = np.random.default_rng(seed).standard_t(5, size=n) + 0.1
+    centred = values - values.mean()
+    moments = ResidualMoments(
+        nobs=n,
+        m2=float(np.mean(centred**2)),
+        m3=float(np.mean(centred**3)),
+        m4=float(np.mean(centred**4)),
+        sum_squares=float(np.sum(values**2)),
+        sum_squared_differences=float(np.sum(np.diff(values) ** 2)),
+    )
+    got = diagnostics_from_moments(moments)
+    omnibus, omnibus_p = omni_normtest(values)
+    jb, jb_p, skew, kurtosis = jarque_bera(values)
+    expected = [omnibus, omnibus_p, jb, jb_p, skew, kurtosis, durbin_watson(values)]
+    names = ["omnibus", "omnibus_pvalue", "jarque_bera", "jarque_bera_pvalue", "skew"]
+    names += ["kurtosis", "durbin_watson"]
+    np.testing.assert_allclose([got[name] for name in names], expected, rtol=1e-10)

@@ -9,13 +9,12 @@ import pytest
 import statsmodels.formula.api as smf
 
 import torchstats as ts
+from tests.parity import mask_clock
 from torchstats.errors import CollinearityWarning, ConvergenceWarning
-
-_CLOCK = re.compile(r"^(Date|Time):.*?(?=\s{2,}\S|$)", re.M)
 
 
 def _masked(text: str) -> str:
-    return _CLOCK.sub("<clock>", text)
+    return mask_clock(text)
 
 
 @pytest.mark.parametrize("formula", ["y ~ x1 * C(g) + np.log(x2)", "y ~ x1 + x3 - 1"])

@@ -35,7 +35,7 @@ from torchstats.errors import (
 from torchstats.formula.missing import check_missing_option, missing_rows, raise_on_missing
 from torchstats.formula.ordering import patsy_term_order, term_label
 
-__all__ = ["Design", "design_from_formula"]
+__all__ = ["Design", "FormulaPlan", "design_from_formula", "formula_namespace", "plan_formula"]
 
 # Rows evaluated to learn which factors are categorical before the full materialisation.
 # Factor kinds depend on dtypes, not values, so a few rows suffice; 64 keeps the probe
@@ -140,7 +140,7 @@ def design_from_formula(
     missing = check_missing_option(missing)
     frame = _as_frame(data)
     parsed = _parse_formula(formula)
-    namespace = {**_DEFAULT_CONTEXT, **(context or {})}
+    namespace = formula_namespace(context)
     _check_variables(parsed, frame, namespace, formula)
 
     original_index = frame.index
@@ -163,7 +163,11 @@ def design_from_formula(
         if not keep.all():
             frame = frame.loc[keep]
 
-    ordered = _statsmodels_formula(parsed, frame, namespace, formula)
+    ordered = (
+        _ordered_formula(parsed, _factor_kinds(parsed, frame, namespace, formula))
+        if len(list(parsed.rhs)) > 1
+        else parsed
+    )
     matrices = _materialize(ordered, frame, namespace, missing, formula)
     lhs, rhs = matrices.lhs, matrices.rhs
     if lhs.shape[1] != 1:
@@ -202,6 +206,11 @@ def design_from_formula(
         model_spec=spec,
         context=namespace,
     )
+
+
+def formula_namespace(context: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The names a formula can use: ``np``/``numpy``, then the caller's context."""
+    return {**_DEFAULT_CONTEXT, **(context or {})}
 
 
 def _as_frame(data: Any) -> pd.DataFrame:
@@ -293,23 +302,70 @@ def _extras_as_arrays(extras: Mapping[str, Any], nrows: int) -> dict[str, np.nda
     return arrays
 
 
-def _statsmodels_formula(
+@dataclass(frozen=True, slots=True)
+class FormulaPlan:
+    """A parsed formula with statsmodels' term order and what its factors are.
+
+    Attributes
+    ----------
+    text : str
+        The formula as written.
+    parsed : formulaic Formula
+        Terms in formula order.
+    ordered : formulaic Formula
+        Terms in statsmodels' (patsy's) order, ready to materialise.
+    namespace : mapping
+        Names available to the formula.
+    categorical_columns : frozenset of str
+        Data columns that enter the formula through categorical factors.
+    """
+
+    text: str
+    parsed: Any
+    ordered: Any
+    namespace: Mapping[str, Any]
+    categorical_columns: frozenset[str]
+
+
+def plan_formula(
+    formula: str, frame: pd.DataFrame, namespace: Mapping[str, Any]
+) -> FormulaPlan:
+    """Parse ``formula``, learn its factors' kinds from ``frame`` and order its terms.
+
+    ``frame`` may be a sample of the data (the kinds depend on dtypes, not values).
+    """
+    parsed = _parse_formula(formula)
+    kinds = _factor_kinds(parsed, frame, namespace, formula)
+    categorical = set()
+    for expr, kind in kinds.items():
+        if kind == Factor.Kind.CATEGORICAL:
+            categorical |= {str(v) for v in Formula(f"~ {expr}").required_variables}
+    columns = {str(c) for c in frame.columns}
+    return FormulaPlan(
+        text=formula,
+        parsed=parsed,
+        ordered=_ordered_formula(parsed, kinds),
+        namespace=namespace,
+        categorical_columns=frozenset(categorical & columns),
+    )
+
+
+def _factor_kinds(
     parsed: Any, frame: pd.DataFrame, namespace: Mapping[str, Any], formula: str
-) -> Any:
-    """Reorder the right-hand-side terms as patsy does (see :mod:`.ordering`)."""
-    terms = list(parsed.rhs)
-    if len(terms) < 2:
-        return parsed
+) -> dict[str, Any]:
+    """Kind (numerical/categorical) of each right-hand-side factor, from a few rows."""
     try:
         probe = _materialize(parsed, frame.head(_KIND_PROBE_ROWS), namespace, "none", formula)
     except DesignError:
         # e.g. a full-length array from the caller's namespace cannot align with a few rows
         probe = _materialize(parsed, frame, namespace, "none", formula)
-    numeric = {
-        expr
-        for expr, (kind, _state) in probe.rhs.model_spec.encoder_state.items()
-        if kind == Factor.Kind.NUMERICAL
-    }
+    return {expr: kind for expr, (kind, _state) in probe.rhs.model_spec.encoder_state.items()}
+
+
+def _ordered_formula(parsed: Any, kinds: Mapping[str, Any]) -> Any:
+    """Reorder the right-hand-side terms as patsy does (see :mod:`.ordering`)."""
+    terms = list(parsed.rhs)
+    numeric = {expr for expr, kind in kinds.items() if kind == Factor.Kind.NUMERICAL}
     ordered = patsy_term_order(terms, numeric)
     if ordered == terms:
         return parsed

@@ -8,7 +8,9 @@ these statistics run once per summary, so they are computed on the host in float
 
 from __future__ import annotations
 
+import math
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,7 +20,13 @@ from scipy import stats
 
 from torchstats.errors import TorchstatsWarning
 
-__all__ = ["omni_normtest", "jarque_bera", "durbin_watson"]
+__all__ = [
+    "omni_normtest",
+    "jarque_bera",
+    "durbin_watson",
+    "ResidualMoments",
+    "diagnostics_from_moments",
+]
 
 # scipy's skewness test, inside the omnibus test, needs at least this many observations.
 _OMNIBUS_MIN_NOBS = 8
@@ -135,3 +143,89 @@ def durbin_watson(resid: Any) -> float:
     """
     values = _residual_array(resid)
     return float(np.sum(np.diff(values) ** 2) / np.sum(values**2))
+
+
+@dataclass(frozen=True, slots=True)
+class ResidualMoments:
+    """Sums that determine the OLS footer's diagnostics, mergeable across chunks.
+
+    Attributes
+    ----------
+    nobs : int
+        Number of residuals.
+    m2, m3, m4 : float
+        Central moments ``mean((e - mean(e))^p)`` (biased, as scipy's ``skew``/``kurtosis``).
+    sum_squares : float
+        ``sum e^2`` (Durbin-Watson's denominator).
+    sum_squared_differences : float
+        ``sum (e_t - e_{t-1})^2`` (Durbin-Watson's numerator).
+    """
+
+    nobs: int
+    m2: float
+    m3: float
+    m4: float
+    sum_squares: float
+    sum_squared_differences: float
+
+
+def diagnostics_from_moments(moments: ResidualMoments) -> dict[str, float]:
+    """Omnibus, Jarque-Bera, skew, kurtosis and Durbin-Watson from :class:`ResidualMoments`.
+
+    The same numbers as :func:`omni_normtest`, :func:`jarque_bera` and
+    :func:`durbin_watson` on the residuals themselves (scipy's ``skewtest`` and
+    ``kurtosistest`` formulas, D'Agostino 1990), for fits whose residuals are never held in
+    memory.
+    """
+    n = float(moments.nobs)
+    skew = moments.m3 / moments.m2**1.5
+    kurtosis = moments.m4 / moments.m2**2
+    jb = n / 6.0 * (skew**2 + (kurtosis - 3) ** 2 / 4.0)
+    if moments.nobs < _OMNIBUS_MIN_NOBS:
+        omnibus = omnibus_pvalue = float("nan")
+    else:
+        z_skew, z_kurtosis = _skewtest_z(skew, n), _kurtosistest_z(kurtosis, n)
+        omnibus = z_skew**2 + z_kurtosis**2
+        omnibus_pvalue = float(stats.chi2.sf(omnibus, 2))
+    return {
+        "omnibus": float(omnibus),
+        "omnibus_pvalue": omnibus_pvalue,
+        "jarque_bera": float(jb),
+        "jarque_bera_pvalue": float(stats.chi2.sf(jb, 2)),
+        "skew": float(skew),
+        "kurtosis": float(kurtosis),
+        "durbin_watson": moments.sum_squared_differences / moments.sum_squares,
+    }
+
+
+def _skewtest_z(skew: float, n: float) -> float:
+    """scipy.stats.skewtest's normal approximation of the sample skewness."""
+    y = skew * math.sqrt(((n + 1) * (n + 3)) / (6.0 * (n - 2)))
+    beta2 = (
+        3.0 * (n**2 + 27 * n - 70) * (n + 1) * (n + 3) / ((n - 2.0) * (n + 5) * (n + 7) * (n + 9))
+    )
+    w2 = -1 + math.sqrt(2 * (beta2 - 1))
+    delta = 1 / math.sqrt(0.5 * math.log(w2))
+    alpha = math.sqrt(2.0 / (w2 - 1))
+    y = 1.0 if y == 0 else y
+    return delta * math.log(y / alpha + math.sqrt((y / alpha) ** 2 + 1))
+
+
+def _kurtosistest_z(kurtosis: float, n: float) -> float:
+    """scipy.stats.kurtosistest's normal approximation (Anscombe & Glynn 1983)."""
+    expected = 3.0 * (n - 1) / (n + 1)
+    variance = 24.0 * n * (n - 2) * (n - 3) / ((n + 1) * (n + 1.0) * (n + 3) * (n + 5))
+    x = (kurtosis - expected) / math.sqrt(variance)
+    sqrt_beta1 = (
+        6.0
+        * (n * n - 5 * n + 2)
+        / ((n + 7) * (n + 9))
+        * math.sqrt((6.0 * (n + 3) * (n + 5)) / (n * (n - 2) * (n - 3)))
+    )
+    a = 6.0 + 8.0 / sqrt_beta1 * (2.0 / sqrt_beta1 + math.sqrt(1 + 4.0 / sqrt_beta1**2))
+    term1 = 1 - 2 / (9.0 * a)
+    denom = 1 + x * math.sqrt(2 / (a - 4.0))
+    if denom == 0:
+        return float("nan")
+    term2 = math.copysign(((1 - 2.0 / a) / abs(denom)) ** (1 / 3), denom)
+    return (term1 - term2) / math.sqrt(2 / (9.0 * a))

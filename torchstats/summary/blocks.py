@@ -118,7 +118,7 @@ def _default_values(results: Any, yname: str) -> dict[str, Callable[[], str]]:
     return {
         "Dep. Variable:": lambda: yname,
         "Dependent Variable:": lambda: yname,
-        "Model:": lambda: type(results.model).__name__,
+        "Model:": lambda: model_name(results.model),
         "Date:": lambda: time.strftime("%a, %d %b %Y", now),
         "Time:": lambda: time.strftime("%H:%M:%S", now),
         "No. Observations:": lambda: d_or_f(results.nobs),
@@ -236,3 +236,8 @@ def params_table(
     lower, upper = float(alpha) / 2, 1 - float(alpha) / 2
     headers = ["coef", "std err", stat, f"P>|{stat}|", f"[{lower!s}", f"{upper!s}]"]
     return SummaryTable.from_data(data, headers=headers, stubs=names, text_format=TEXT_PARAMS)
+
+
+def model_name(model: Any) -> str:
+    """The model's statsmodels name: its ``_model_name`` if set, else its class name."""
+    return str(getattr(model, "_model_name", type(model).__name__))

@@ -21,7 +21,14 @@ from typing import Any
 import numpy as np
 
 from torchstats.inference.residual_tests import durbin_watson, jarque_bera, omni_normtest
-from torchstats.summary.blocks import HeaderItem, as_float, as_numpy, params_table, top_table
+from torchstats.summary.blocks import (
+    HeaderItem,
+    as_float,
+    as_numpy,
+    model_name,
+    params_table,
+    top_table,
+)
 from torchstats.summary.table import SummaryTable, latex_tabular
 
 __all__ = [
@@ -122,7 +129,7 @@ def _build(
 
 
 def _model_name(results: Any) -> str:
-    return type(results.model).__name__
+    return model_name(results.model)
 
 
 def _name_of(obj: Any) -> str:
@@ -168,9 +175,18 @@ def _regression_top(results: Any, slim: bool) -> tuple[list[HeaderItem], list[He
 
 def _residual_diagnostics(results: Any, condno: float) -> tuple[list[HeaderItem], list[HeaderItem]]:
     """Left and right lines of the OLS footer: normality, autocorrelation, Cond. No."""
-    wresid = as_numpy(results.wresid).reshape(-1)
-    jb, jb_pvalue, skew, kurtosis = jarque_bera(wresid)
-    omnibus, omnibus_pvalue = omni_normtest(wresid)
+    precomputed = getattr(results, "_footer_diagnostics", None)
+    if precomputed is not None:  # fits whose residuals are not held (streamed data)
+        values = precomputed()
+        jb, jb_pvalue = values["jarque_bera"], values["jarque_bera_pvalue"]
+        skew, kurtosis = values["skew"], values["kurtosis"]
+        omnibus, omnibus_pvalue = values["omnibus"], values["omnibus_pvalue"]
+        dw = values["durbin_watson"]
+    else:
+        wresid = as_numpy(results.wresid).reshape(-1)
+        jb, jb_pvalue, skew, kurtosis = jarque_bera(wresid)
+        omnibus, omnibus_pvalue = omni_normtest(wresid)
+        dw = durbin_watson(wresid)
     left: list[HeaderItem] = [
         ("Omnibus:", f"{omnibus:#6.3f}"),
         ("Prob(Omnibus):", f"{omnibus_pvalue:#6.3f}"),
@@ -178,7 +194,7 @@ def _residual_diagnostics(results: Any, condno: float) -> tuple[list[HeaderItem]
         ("Kurtosis:", f"{kurtosis:#6.3f}"),
     ]
     right: list[HeaderItem] = [
-        ("Durbin-Watson:", f"{durbin_watson(wresid):#8.3f}"),
+        ("Durbin-Watson:", f"{dw:#8.3f}"),
         ("Jarque-Bera (JB):", f"{jb:#8.3f}"),
         ("Prob(JB):", f"{jb_pvalue:#8.3g}"),
         ("Cond. No.", f"{condno:#8.3g}"),

@@ -1,0 +1,257 @@
+"""Least squares on data that do not fit in memory: chunks, Parquet datasets, many processes.
+
+``StreamingOLS`` reads the data in passes — levels of categorical columns (unless known),
+sufficient statistics, then residual statistics at the estimate — and gives the same results
+object, with the same numbers, as the in-memory fit. With ``distributed=True`` every
+process reads its own shard and the sums are all-reduced (``torch.distributed``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import torch
+
+from torchstats._device import resolve_device, resolve_dtype
+from torchstats.covariance.nonrobust import nonrobust_covariance
+from torchstats.covariance.sandwich import canonical_cov_type
+from torchstats.errors import EmptyDataError, InvalidOptionError, SingularDesignError
+from torchstats.models.base import caller_context
+from torchstats.results.streaming import StreamedMoments, StreamingRegressionResults
+from torchstats.solvers.least_squares import numerical_rank
+from torchstats.solvers.result import SolverResult
+from torchstats.streaming.chunks import ChunkDesigner
+from torchstats.streaming.distributed import make_reducer
+from torchstats.streaming.passes import progress, residual_pass
+from torchstats.streaming.sources import DEFAULT_BATCH_ROWS, chunk_source
+from torchstats.streaming.suffstats import SufficientStats
+
+__all__ = ["StreamingOLS"]
+
+# Beyond this condition number of the equilibrated X'X even refined normal equations cannot
+# promise digits (refinement converges only while cond * eps < 1); the in-memory QR path is
+# then the way.
+_MAX_GRAM_COND = 1e13
+# Refinement passes at most; each costs a pass over the data and gains about
+# -log10(cond * eps) digits, so two suffice up to the bound above.
+_MAX_REFINEMENTS = 3
+# Relative distance of the (weighted) ones vector from the column space below which the
+# design has an implicit constant (as models.constant, from the Gram matrix).
+_IMPLICIT_CONSTANT_TOL = 1e-12
+
+
+class StreamingOLS:
+    """OLS (or WLS, with a weights column) fitted by streaming over chunks.
+
+    Parameters
+    ----------
+    formula : str
+        Formula with a response.
+    data : list of DataFrames, callable, Parquet path or pyarrow Dataset
+        See :func:`torchstats.streaming.sources.chunk_source`; a one-shot iterator can only
+        serve a single pass and is refused when the fit needs more.
+    weights : str, optional
+        Name of a weights column (WLS).
+    missing : {"drop", "raise"}
+        Rows with missing values in used columns are dropped (default) or refused.
+    categories : mapping of str to sequence, optional
+        Levels of categorical columns; otherwise taken from a ``Categorical`` dtype or found
+        in one pass over those columns.
+    batch_rows : int
+        Rows per batch when reading Parquet.
+    distributed : bool or ProcessGroup
+        Combine the sums of all processes of the default (or given) process group.
+    progress : bool
+        Show a tqdm progress bar for each pass (if tqdm is installed).
+    device, dtype, context
+        As for :class:`~torchstats.OLS`.
+    """
+
+    def __init__(
+        self,
+        formula: str,
+        data: Any,
+        *,
+        weights: str | None = None,
+        missing: str = "drop",
+        categories: Mapping[str, Sequence[Any]] | None = None,
+        batch_rows: int = DEFAULT_BATCH_ROWS,
+        distributed: Any = False,
+        progress: bool = False,
+        device: Any = None,
+        dtype: Any = None,
+        context: int | Mapping[str, Any] | None = 0,
+    ) -> None:
+        if weights is not None and not isinstance(weights, str):
+            raise InvalidOptionError(
+                "for streamed data, weights must name a column of the data, e.g. weights='w'"
+            )
+        self._model_name = "WLS" if weights is not None else "OLS"
+        self.reducer = make_reducer(distributed)
+        self.progress = progress
+        self.source = chunk_source(data, batch_rows=batch_rows)
+        self.designer = ChunkDesigner(
+            formula,
+            self.source,
+            weights=weights,
+            missing=missing,
+            categories=categories,
+            context=caller_context(context, 1),
+            reducer=self.reducer,
+            device=resolve_device(device),
+            dtype=resolve_dtype(dtype),
+        )
+        self.design = self.designer.design()
+        self._weights = None
+
+    # --- names ---------------------------------------------------------------------------------
+
+    @property
+    def endog_names(self) -> str:
+        """Name of the response."""
+        return self.design.endog_name
+
+    @property
+    def exog_names(self) -> list[str]:
+        """Names of the design columns, in statsmodels' order."""
+        return list(self.design.exog_names)
+
+    @property
+    def formula(self) -> str:
+        """The formula."""
+        return self.designer.plan.text
+
+    # --- fitting ---------------------------------------------------------------------------------
+
+    def fit(
+        self,
+        method: str = "auto",
+        cov_type: str = "nonrobust",
+        cov_kwds: Mapping[str, Any] | None = None,
+        use_t: bool | None = None,
+    ) -> StreamingRegressionResults:
+        """Fit in passes over the data; the results equal the in-memory fit's.
+
+        Parameters
+        ----------
+        method : {"auto", "cholesky"}
+            Normal equations by Cholesky of the equilibrated ``X'WX`` with refinement steps
+            on the residuals (the only method that streams).
+        cov_type, cov_kwds, use_t
+            As for :meth:`torchstats.OLS.fit`; cluster groups are given by column name(s),
+            e.g. ``cov_kwds={"groups": "firm"}``. Robust covariances cost one more pass.
+        """
+        if method not in ("auto", "cholesky"):
+            raise InvalidOptionError(
+                f"unknown method {method!r} for streamed data; choose 'auto' or 'cholesky' "
+                "(QR needs the whole design in memory)"
+            )
+        canonical_cov_type(cov_type)
+        stats = self._sufficient_stats()
+        fit, moments = self._solve(stats)
+        assert fit.normalized_cov is not None
+        classical = nonrobust_covariance(
+            fit.normalized_cov,
+            moments.ssr / (moments.nobs - fit.rank),
+            df_resid=float(moments.nobs - fit.rank),
+            use_t=True if use_t is None else bool(use_t),
+        )
+        results = StreamingRegressionResults(self, fit, classical, moments=moments)
+        if canonical_cov_type(cov_type) == "nonrobust" and not cov_kwds:
+            return results
+        return results._with_covariance(results._covariance(cov_type, cov_kwds, use_t))
+
+    def _sufficient_stats(self) -> SufficientStats:
+        total: SufficientStats | None = None
+        for chunk in progress(self.designer.chunks(), self.progress, "X'X"):
+            part = SufficientStats.of_chunk(chunk.exog, chunk.endog, chunk.weights)
+            total = part if total is None else total + part
+        if total is None:
+            raise EmptyDataError(f"no observations left in {self.source.description}")
+        return total.reduced(self.reducer)
+
+    def _solve(self, stats: SufficientStats) -> tuple[SolverResult, StreamedMoments]:
+        gram = stats.gram
+        d = torch.exp2(torch.round(torch.log2(torch.sqrt(torch.diagonal(gram)).clamp(min=1e-300))))
+        scaled = gram / d[:, None] / d[None, :]
+        eigenvalues = torch.linalg.eigvalsh(scaled)
+        factor, info = torch.linalg.cholesky_ex(scaled)
+        cond = float(eigenvalues[-1] / eigenvalues[0].clamp(min=torch.finfo(gram.dtype).tiny))
+        rank = numerical_rank(
+            torch.sqrt(eigenvalues.clamp(min=0)).flip(0), (int(stats.nobs), gram.shape[0])
+        )
+        if int(info) != 0 or rank < gram.shape[0] or not cond <= _MAX_GRAM_COND:
+            raise SingularDesignError(
+                f"X'X of the streamed design is singular or too ill-conditioned (condition "
+                f"number about {cond:.1e} after equilibration): drop or combine collinear "
+                "columns, or fit in memory with method='qr'"
+            )
+
+        def solve(rhs: torch.Tensor) -> torch.Tensor:
+            return torch.cholesky_solve((rhs / d)[:, None], factor)[:, 0] / d
+
+        params = solve(stats.xty)
+        y_mean = stats.sum_wy / stats.sum_w
+        steps = 0
+        while steps < _MAX_REFINEMENTS:
+            steps += 1
+            resid_mean = (stats.sum_sqrt_w_y - stats.xt_sqrt_w @ params) / stats.nobs
+            residuals = residual_pass(
+                self.designer,
+                params,
+                y_mean=y_mean,
+                resid_mean=resid_mean,
+                reducer=self.reducer,
+                show_progress=self.progress,
+            )
+            step = solve(residuals.xtr)
+            # Residual sums at params + step, from those at params (exact up to step^2 terms,
+            # which are below rounding once the step is this small).
+            ssr = residuals.ssr - 2 * step @ residuals.xtr + step @ gram @ step
+            params = params + step
+            if float(step.abs().max()) <= 1e-10 * float(params.abs().max()):
+                break
+        inverse = torch.cholesky_solve(
+            torch.eye(gram.shape[0], dtype=gram.dtype, device=gram.device), factor
+        )
+        fit = SolverResult(
+            params=params,
+            method=f"streamed Cholesky ({steps} refinement pass(es))",
+            n_iter=steps,
+            rank=rank,
+            normalized_cov=inverse / d[:, None] / d[None, :],
+            singular_values=torch.sqrt(torch.linalg.eigvalsh(gram).clamp(min=0)).flip(0),
+        )
+        moments = StreamedMoments.from_sums(stats, residuals, ssr=ssr)
+        self._constant = self._detect_constant(stats, solve)
+        return fit, moments
+
+    def _detect_constant(self, stats: SufficientStats, solve: Any) -> tuple[int, int | None]:
+        intercept = dict(self.design.terms).get("Intercept")
+        if intercept is not None:
+            return 1, intercept[0]
+        n = stats.nobs
+        diagonal, column_sums = torch.diagonal(stats.gram), stats.xt_w
+        if self.designer.weights_column is None:
+            ones = torch.nonzero((column_sums != 0) & (diagonal * n == column_sums**2)).flatten()
+            if ones.numel():
+                return 1, int(ones[0])
+        distance = stats.sum_w - column_sums @ solve(column_sums)
+        return (1 if float(distance) <= _IMPLICIT_CONSTANT_TOL * float(stats.sum_w) else 0), None
+
+    @property
+    def k_constant(self) -> int:
+        """1 if the design has a constant (explicit or implicit), else 0; known after fit."""
+        return self._constant[0]
+
+    @property
+    def const_idx(self) -> int | None:
+        """Index of the constant column, if explicit."""
+        return self._constant[1]
+
+    def loglike(self, params: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError("the streamed log-likelihood is evaluated at the estimate only")
+
+    def __repr__(self) -> str:
+        return f"<torchstats.StreamingOLS formula={self.formula!r} over {self.source.description}>"

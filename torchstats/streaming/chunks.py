@@ -1,0 +1,274 @@
+"""Design matrices chunk by chunk, with the columns the in-memory fit would have.
+
+Every chunk must encode the same columns, in statsmodels' order, whatever levels it happens
+to contain. :class:`ChunkDesigner` therefore fixes the levels of every categorical column up
+front — given by the user, taken from a pandas ``Categorical`` dtype, or found in one pass
+over just those columns — and builds each chunk through one formulaic ``ModelSpec``.
+
+Stateful transforms (``center(x)``, ``scale(x)``) keep the state of the first chunk; the
+in-memory fit would use the whole data's, so their constant parts can differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from torchstats._device import OutputFormat, frame_to_tensor, to_tensor
+from torchstats.errors import (
+    DesignError,
+    EmptyDataError,
+    MissingDataError,
+    NonNumericDataError,
+    UnknownColumnError,
+    UnseenLevelError,
+)
+from torchstats.formula.design import (
+    Design,
+    _check_variables,
+    _materialize,
+    _parse_formula,
+    _prepare_frame,
+    formula_namespace,
+    plan_formula,
+)
+from torchstats.formula.missing import check_missing_option
+from torchstats.formula.ordering import term_label
+from torchstats.streaming.distributed import Reducer
+from torchstats.streaming.sources import ChunkSource
+
+__all__ = ["Chunk", "ChunkDesigner"]
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """One chunk's data, ready for torch.
+
+    Attributes
+    ----------
+    endog : Tensor, shape (m,)
+    exog : Tensor, shape (m, k)
+    weights : Tensor or None, shape (m,)
+    frame : DataFrame
+        The rows used, as read (for cluster labels and other columns).
+    """
+
+    endog: torch.Tensor
+    exog: torch.Tensor
+    weights: torch.Tensor | None
+    frame: pd.DataFrame
+
+
+class ChunkDesigner:
+    """Builds each chunk's design consistently with statsmodels' in-memory design.
+
+    Parameters
+    ----------
+    formula : str
+        Formula with a response.
+    source : ChunkSource
+        The data.
+    weights : str, optional
+        Column of observation weights (WLS).
+    missing : {"drop", "raise"}
+        Rows with missing values in used columns are dropped, or refused.
+    categories : mapping of str to sequence, optional
+        Levels of categorical columns, which spares the pass that finds them.
+    context : mapping, optional
+        The caller's namespace.
+    reducer : Reducer
+        Combines levels found by several processes (distributed fits).
+    device, dtype
+        Where and in which precision the chunks' tensors live.
+    """
+
+    def __init__(
+        self,
+        formula: str,
+        source: ChunkSource,
+        *,
+        weights: str | None,
+        missing: str,
+        categories: Mapping[str, Sequence[Any]] | None,
+        context: Mapping[str, Any] | None,
+        reducer: Reducer,
+        device: torch.device,
+        dtype: torch.dtype,
+    ) -> None:
+        self.missing = check_missing_option(missing)
+        if self.missing == "none":
+            raise DesignError("streamed fits support missing='drop' or 'raise', not 'none'")
+        self.source = source
+        self.weights_column = weights
+        self.device, self.dtype = device, dtype
+        namespace = formula_namespace(context)
+        first = next(source.chunks(), None)
+        if first is None:
+            raise EmptyDataError(f"{source.description} holds no chunks")
+        parsed = _parse_formula(formula)
+        _check_variables(parsed, first, namespace, formula)
+        if weights is not None and weights not in first.columns:
+            raise UnknownColumnError(f"weights column {weights!r} is not in the data")
+        self._response = {str(v) for v in parsed.lhs.required_variables}
+        self._rhs = {str(v) for v in parsed.rhs.required_variables}
+        # booleans are categorical on the right-hand side, as patsy has them
+        first = _prepare_frame(first, rhs_variables=self._rhs, response_variables=self._response)
+        self.plan = plan_formula(formula, first, namespace)
+        self.levels = self._find_levels(first, dict(categories or {}), reducer)
+        self.columns = sorted(
+            {str(v) for v in self.plan.parsed.required_variables} & {str(c) for c in first.columns}
+            | ({weights} if weights else set())
+        )
+        matrices = _materialize(
+            self.plan.ordered, self._prepared(first), namespace, "none", formula
+        )
+        self.spec = matrices.model_spec
+        self.exog_names = tuple(str(c) for c in matrices.rhs.columns)
+        self.endog_name = str(matrices.lhs.columns[0])
+        if matrices.lhs.shape[1] != 1:
+            raise NonNumericDataError(
+                f"the response {str(self.plan.parsed.lhs)!r} is not a single numeric column"
+            )
+        self.terms = tuple(
+            (term_label(t), tuple(idx))
+            for t, idx in matrices.rhs.model_spec.term_indices.items()
+            if idx
+        )
+
+    # --- levels -------------------------------------------------------------------------------
+
+    def _find_levels(
+        self, first: pd.DataFrame, given: dict[str, Sequence[Any]], reducer: Reducer
+    ) -> dict[str, list[Any]]:
+        """Levels of each categorical column, in the order the in-memory fit would use.
+
+        Given levels are used as they are; booleans are ``[False, True]``; a pandas
+        ``Categorical`` column keeps its categories (in order of first appearance across
+        chunks); other columns get their sorted distinct values, found in one pass that
+        reads only those columns.
+        """
+        levels: dict[str, list[Any]] = {}
+        to_scan = []
+        for column in sorted(self.plan.categorical_columns):
+            if column in given:
+                levels[column] = list(given[column])
+            elif first[column].dtype == pd.CategoricalDtype([False, True]):
+                levels[column] = [False, True]
+            else:
+                to_scan.append(column)
+        if not to_scan:
+            return levels
+        seen: dict[str, dict[Any, None]] = {column: {} for column in to_scan}
+        for chunk in self.source.chunks(columns=to_scan):
+            for column in to_scan:
+                values = chunk[column]
+                found = (
+                    values.cat.categories
+                    if isinstance(values.dtype, pd.CategoricalDtype)
+                    else pd.unique(values.dropna())
+                )
+                seen[column].update(dict.fromkeys(found))
+        for column in to_scan:
+            values = reducer.union(list(seen[column]))
+            if isinstance(first[column].dtype, pd.CategoricalDtype):
+                levels[column] = values
+            else:
+                levels[column] = list(pd.Index(values).sort_values())
+        return levels
+
+    def _prepared(self, chunk: pd.DataFrame) -> pd.DataFrame:
+        """Categorical columns with the fixed levels (an unknown level is an error)."""
+        chunk = _prepare_frame(
+            chunk.reset_index(drop=True), rhs_variables=self._rhs, response_variables=self._response
+        )
+        if not self.levels:
+            return chunk
+        chunk = chunk.copy(deep=False)
+        for column, levels in self.levels.items():
+            values = chunk[column]
+            encoded = pd.Categorical(values, categories=levels)
+            unseen = (encoded.codes < 0) & values.notna().to_numpy()
+            if unseen.any():
+                raise UnseenLevelError(
+                    f"column {column!r} holds level(s) {sorted(map(str, set(values[unseen])))[:5]} "
+                    "outside its categories"
+                )
+            chunk[column] = encoded
+        return chunk
+
+    # --- chunks -------------------------------------------------------------------------------
+
+    def chunks(self, extra_columns: Sequence[str] | None = None) -> Iterator[Chunk]:
+        """One pass over the data: each chunk's response, design and weights.
+
+        ``extra_columns`` (e.g. cluster labels) are read too and kept in ``Chunk.frame``.
+        """
+        columns = list(self.columns) + [c for c in extra_columns or () if c not in self.columns]
+        for raw in self.source.chunks(columns=columns):
+            missing = [c for c in extra_columns or () if c not in raw.columns]
+            if missing:
+                raise UnknownColumnError(f"column(s) {missing} are not in the data")
+            chunk = self._chunk(raw)
+            if chunk is not None:
+                yield chunk
+
+    def _chunk(self, raw: pd.DataFrame) -> Chunk | None:
+        frame = self._prepared(raw)
+        if self.weights_column is not None:
+            weights = frame[self.weights_column]
+            if weights.isna().any():
+                if self.missing == "raise":
+                    raise MissingDataError(
+                        f"missing values in weights column {self.weights_column!r} with "
+                        "missing='raise'"
+                    )
+                frame = frame.loc[weights.notna().to_numpy()]
+        if frame.empty:
+            return None
+        try:
+            matrices = self.spec.get_model_matrix(
+                frame, context=self.plan.namespace, na_action=self.missing
+            )
+        except ValueError as error:
+            raise MissingDataError(f"in a chunk of {self.source.description}: {error}") from None
+        rhs, lhs = matrices.rhs, matrices.lhs
+        if rhs.shape[0] == 0:
+            return None
+        rows = frame.loc[rhs.index]
+        weights_tensor = None
+        if self.weights_column is not None:
+            weights_tensor = to_tensor(
+                rows[self.weights_column].to_numpy(dtype=np.float64),
+                name="weights",
+                device=self.device,
+                dtype=self.dtype,
+            )
+        return Chunk(
+            endog=to_tensor(
+                lhs.iloc[:, 0].to_numpy(), name="endog", device=self.device, dtype=self.dtype
+            ),
+            exog=frame_to_tensor(rhs, device=self.device, dtype=self.dtype),
+            weights=weights_tensor,
+            frame=rows,
+        )
+
+    def design(self) -> Design:
+        """An empty :class:`Design` carrying names, spec and namespace (for ``predict``)."""
+        k = len(self.exog_names)
+        empty = torch.empty((0, k), dtype=self.dtype, device=self.device)
+        return Design(
+            endog=torch.empty(0, dtype=self.dtype, device=self.device),
+            exog=empty,
+            endog_name=self.endog_name,
+            exog_names=self.exog_names,
+            output=OutputFormat("pandas", self.exog_names, None),
+            terms=self.terms,
+            formula=self.plan.text,
+            model_spec=self.spec.rhs,
+            context=self.plan.namespace,
+        )

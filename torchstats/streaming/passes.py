@@ -1,0 +1,252 @@
+"""Passes over streamed data after the estimate: residual statistics and score meats.
+
+The first pass gives sufficient statistics and the estimate. A second pass at the estimate
+gives what needs residuals: the sum of squared residuals computed from the residuals
+themselves (not ``y'y - b'X'y``, which cancels catastrophically when R-squared is near 1),
+``X'r`` for a refinement step, the centered total sum of squares, the residual moments of
+the summary's diagnostics, and — on demand — the meats of robust covariances.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from torchstats.covariance.scores import Intersection
+from torchstats.streaming.chunks import Chunk, ChunkDesigner
+from torchstats.streaming.distributed import Reducer
+
+__all__ = ["ResidualStats", "residual_pass", "StreamedScores", "progress"]
+
+
+def progress(chunks: Iterable[Chunk], enabled: bool, description: str) -> Iterator[Chunk]:
+    """Chunks, with a tqdm progress bar when ``enabled`` and tqdm is installed."""
+    if enabled:
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:  # pragma: no cover - tqdm is optional
+            enabled = False
+    if not enabled:
+        yield from chunks
+        return
+    with tqdm(desc=description, unit=" chunks") as bar:
+        for chunk in chunks:
+            yield chunk
+            bar.update(1)
+
+
+def _whitened(chunk: Chunk, params: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(W^(1/2) X, W^(1/2) (y - X b))`` of a chunk."""
+    resid = chunk.endog - chunk.exog @ params
+    if chunk.weights is None:
+        return chunk.exog, resid
+    sqrt_w = torch.sqrt(chunk.weights)
+    return chunk.exog * sqrt_w[:, None], resid * sqrt_w
+
+
+@dataclass(frozen=True, slots=True)
+class ResidualStats:
+    """Residual sums at one estimate (``r`` the whitened residuals).
+
+    Attributes
+    ----------
+    xtr : Tensor, (k,)
+        ``X'W (y - X b)``: zero at the exact least-squares solution; drives refinement.
+    ssr : Tensor, 0-d
+        ``sum r^2``.
+    centered_tss : Tensor, 0-d
+        ``sum w (y - ybar_w)^2``.
+    central : Tensor, (3,)
+        ``sum (r - rbar)^p`` for p = 2, 3, 4 (``rbar`` from the sufficient statistics).
+    squared_differences : Tensor, 0-d
+        ``sum (r_t - r_{t-1})^2`` in data order (Durbin-Watson).
+    """
+
+    xtr: torch.Tensor
+    ssr: torch.Tensor
+    centered_tss: torch.Tensor
+    central: torch.Tensor
+    squared_differences: torch.Tensor
+
+
+def residual_pass(
+    designer: ChunkDesigner,
+    params: torch.Tensor,
+    *,
+    y_mean: torch.Tensor,
+    resid_mean: torch.Tensor,
+    reducer: Reducer,
+    show_progress: bool,
+) -> ResidualStats:
+    """One pass computing :class:`ResidualStats` at ``params``."""
+    k = params.shape[0]
+    zero = torch.zeros((), dtype=params.dtype, device=params.device)
+    xtr = torch.zeros(k, dtype=params.dtype, device=params.device)
+    ssr, tss, differences = zero.clone(), zero.clone(), zero.clone()
+    central = torch.zeros(3, dtype=params.dtype, device=params.device)
+    first: torch.Tensor | None = None
+    last: torch.Tensor | None = None
+    for chunk in progress(designer.chunks(), show_progress, "residuals"):
+        Xw, r = _whitened(chunk, params)
+        xtr = xtr + Xw.T @ r
+        ssr = ssr + r @ r
+        weights = torch.ones_like(r) if chunk.weights is None else chunk.weights
+        tss = tss + weights @ (chunk.endog - y_mean) ** 2
+        shifted = r - resid_mean
+        central = central + torch.stack([(shifted**p).sum() for p in (2, 3, 4)])
+        differences = differences + (torch.diff(r) ** 2).sum()
+        if last is not None:
+            differences = differences + (r[0] - last) ** 2
+        first = r[0] if first is None else first
+        last = r[-1]
+    differences = differences + _rank_boundaries(first, last, reducer, zero)
+    summed = reducer.sum(torch.cat([xtr, torch.stack([ssr, tss, differences]), central]))
+    return ResidualStats(
+        xtr=summed[:k],
+        ssr=summed[k],
+        centered_tss=summed[k + 1],
+        squared_differences=summed[k + 2],
+        central=summed[k + 3 :],
+    )
+
+
+def _rank_boundaries(
+    first: torch.Tensor | None, last: torch.Tensor | None, reducer: Reducer, zero: torch.Tensor
+) -> torch.Tensor:
+    """Durbin-Watson terms across processes: rank r's last residual to rank r+1's first."""
+    if reducer.world_size == 1:
+        return zero
+    ends = reducer.union(
+        [
+            (
+                reducer.rank,
+                None if first is None else float(first),
+                None if last is None else float(last),
+            )
+        ]
+    )
+    ordered = sorted(ends)
+    total = 0.0
+    for (_, _, end), (_, start, _) in zip(ordered, ordered[1:]):
+        if end is not None and start is not None:
+            total += (start - end) ** 2
+    # every rank adds the same total; only rank 0 contributes it to the sum
+    return zero + (total if reducer.rank == 0 else 0.0)
+
+
+class StreamedScores:
+    """Meats of robust covariances computed in passes over streamed data.
+
+    The scores of least squares are ``x_i w_i e_i`` (whitened design times whitened
+    residuals); each meat is one more pass. Cluster labels and HAC's time order come from
+    the chunks as they are read.
+    """
+
+    def __init__(
+        self,
+        designer: ChunkDesigner,
+        params: torch.Tensor,
+        bread: torch.Tensor,
+        *,
+        nobs: int,
+        reducer: Reducer,
+        show_progress: bool,
+    ) -> None:
+        self._designer = designer
+        self._params = params
+        self._bread = bread
+        self._reducer = reducer
+        self._progress = show_progress
+        self.nobs = nobs
+        self.k_params = int(params.shape[0])
+
+    def _scores(self, extra: list[str] | None = None) -> Iterator[tuple[torch.Tensor, Chunk]]:
+        chunks = self._designer.chunks(extra_columns=extra)
+        for chunk in progress(chunks, self._progress, "scores"):
+            Xw, r = _whitened(chunk, self._params)
+            yield Xw * r[:, None], chunk
+
+    def white_meat(self, leverage_power: int) -> torch.Tensor:
+        k = self.k_params
+        meat = torch.zeros((k, k), dtype=self._params.dtype, device=self._params.device)
+        for scores, chunk in self._scores():
+            if leverage_power:
+                Xw, _ = _whitened(chunk, self._params)
+                h = ((Xw @ self._bread) * Xw).sum(dim=1)
+                meat = meat + (scores / (1 - h)[:, None] ** leverage_power).T @ scores
+            else:
+                meat = meat + scores.T @ scores
+        return self._reducer.sum(meat)
+
+    def cluster_meat(self, groups: Any) -> tuple[torch.Tensor, int]:
+        columns = _cluster_columns(groups)
+        index: dict[Any, int] = {}
+        sums: list[torch.Tensor] = []
+        for scores, chunk in self._scores(extra=columns):
+            labels = _labels(chunk.frame, columns)
+            codes, uniques = pd.factorize(labels)
+            for label in uniques:
+                if label not in index:
+                    index[label] = len(index)
+            global_codes = np.array([index[label] for label in uniques])[codes]
+            local = torch.zeros(len(index), self.k_params, dtype=scores.dtype, device=scores.device)
+            local.index_add_(0, torch.as_tensor(global_codes, device=scores.device), scores)
+            sums.append(local)
+        totals = self._merge_clusters(index, sums)
+        return totals.T @ totals, totals.shape[0]
+
+    def _merge_clusters(self, index: dict[Any, int], sums: list[torch.Tensor]) -> torch.Tensor:
+        """Cluster sums in one global label order, added up across chunks and processes."""
+        labels = self._reducer.union(list(index))
+        order = {label: position for position, label in enumerate(labels)}
+        dtype, device = self._params.dtype, self._params.device
+        totals = torch.zeros(len(labels), self.k_params, dtype=dtype, device=device)
+        for part in sums:
+            rows = torch.as_tensor([order[label] for label in list(index)[: part.shape[0]]])
+            totals.index_add_(0, rows.to(device), part)
+        return self._reducer.sum(totals)
+
+    def hac_meat(self, weights: torch.Tensor) -> torch.Tensor:
+        if self._reducer.world_size > 1:
+            raise ValueError(
+                "HAC covariances need the whole series in one process; fit on one process"
+            )
+        maxlags = weights.shape[0] - 1
+        k = self.k_params
+        meat = torch.zeros((k, k), dtype=self._params.dtype, device=self._params.device)
+        tail = torch.zeros((0, k), dtype=self._params.dtype, device=self._params.device)
+        for scores, _ in self._scores():
+            meat = meat + weights[0] * (scores.T @ scores)
+            window = torch.cat([tail, scores])
+            offset = tail.shape[0]
+            for lag in range(1, maxlags + 1):
+                # products s_t s_{t-lag}' with t in this chunk (t - lag may be in the tail)
+                start = max(offset, lag)
+                if start >= window.shape[0]:
+                    continue
+                gamma = window[start:].T @ window[start - lag : window.shape[0] - lag]
+                meat = meat + weights[lag] * (gamma + gamma.T)
+            tail = window[-maxlags:] if maxlags else tail
+        return meat
+
+
+def _cluster_columns(groups: Any) -> list[str]:
+    if isinstance(groups, Intersection):
+        return _cluster_columns(groups.first) + _cluster_columns(groups.second)
+    if isinstance(groups, str):
+        return [groups]
+    raise ValueError(
+        "for streamed data, cluster groups are given by column name(s), e.g. "
+        "cov_kwds={'groups': 'firm'} or {'groups': ['firm', 'year']}"
+    )
+
+
+def _labels(frame: pd.DataFrame, columns: list[str]) -> pd.Series | pd.Index:
+    if len(columns) == 1:
+        return frame[columns[0]].reset_index(drop=True)
+    return pd.MultiIndex.from_frame(frame[columns].reset_index(drop=True)).to_flat_index()
