@@ -61,7 +61,7 @@ def _fits(model: str, spec_name: str, seed: int, use_t: bool | None = None):
         method="newton",
         maxiter=100,
         cov_type=cov_type,
-        cov_kwds=_kwds(frame, spec, statsmodels=True),
+        cov_kwds=_kwds(frame, spec, statsmodels=True) or None,
         use_t=use_t,
     )
     return ours, theirs

@@ -71,7 +71,9 @@ def is_chunked(data: Any) -> bool:
         return True
     if _is_arrow_dataset(data):
         return True
-    return isinstance(data, (list, tuple, Iterator)) or callable(data)
+    if isinstance(data, (list, tuple)):
+        return bool(data) and all(isinstance(part, pd.DataFrame) for part in data)
+    return isinstance(data, Iterator) or callable(data)
 
 
 def chunk_source(data: Any, *, batch_rows: int = DEFAULT_BATCH_ROWS) -> ChunkSource:
