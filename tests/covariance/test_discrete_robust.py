@@ -10,7 +10,11 @@ import pytest
 from tests.models.discrete_cases import OURS, THEIRS_FORMULA, make_discrete_frame
 from tests.parity import assert_matches
 
-pytestmark = pytest.mark.filterwarnings("ignore:covariance of constraints does not have full rank")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:covariance of constraints does not have full rank"),
+    # statsmodels' NegativeBinomial.fit hands cov_kwds on to its optimizer, which complains
+    pytest.mark.filterwarnings("ignore:Keyword arguments have been passed to the optimizer"),
+]
 
 MODELS = {
     "logit": "yb ~ x1 + np.log(x2) + C(g)",
