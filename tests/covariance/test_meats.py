@@ -98,3 +98,14 @@ def test_group_codes_accept_pandas_and_reject_missing():
         group_codes(pd.Series(["a", None, "b"]), 3, CPU)
     with pytest.raises(ValueError, match="groups has 2 labels but the model has 3"):
         group_codes([1, 2], 3, CPU)
+
+
+@pytest.mark.parametrize("maxlags", [0, 2, 9])
+@pytest.mark.parametrize("block", [1, 4, 20])
+def test_hac_meat_over_blocks_equals_all_at_once(maxlags, block):
+    from torchstats.covariance.meats import hac_meat_blocks
+
+    s = torch.tensor(_scores(5))
+    w = bartlett(maxlags, torch.float64, CPU)
+    blocks = (s[i : i + block] for i in range(0, s.shape[0], block))
+    torch.testing.assert_close(hac_meat_blocks(blocks, w), hac_meat(s, w), rtol=1e-12, atol=1e-12)

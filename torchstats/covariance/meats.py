@@ -8,11 +8,20 @@ device; group codes must be on the scores' device.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 import torch
 
-__all__ = ["white_meat", "cluster_meat", "hac_meat", "group_codes", "intersect_groups"]
+__all__ = [
+    "white_meat",
+    "cluster_meat",
+    "hac_meat",
+    "hac_meat_blocks",
+    "group_codes",
+    "intersect_groups",
+]
 
 
 def white_meat(scores: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
@@ -75,6 +84,32 @@ def hac_meat(scores: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
             break
         gamma = scores[lag:].T @ scores[:-lag]
         meat = meat + weights[lag] * (gamma + gamma.T)
+    return meat
+
+
+def hac_meat_blocks(blocks: Iterable[torch.Tensor], weights: torch.Tensor) -> torch.Tensor:
+    """:func:`hac_meat` over scores that arrive in consecutive row blocks.
+
+    The last ``maxlags`` rows of each block are kept so lags that cross block boundaries
+    are counted, which makes the result equal to :func:`hac_meat` on all rows at once.
+    """
+    maxlags = weights.shape[0] - 1
+    meat: torch.Tensor | None = None
+    tail: torch.Tensor | None = None
+    for scores in blocks:
+        part = weights[0] * (scores.T @ scores)
+        window = scores if tail is None else torch.cat([tail, scores])
+        offset = 0 if tail is None else tail.shape[0]
+        for lag in range(1, maxlags + 1):
+            start = max(offset, lag)  # rows t of this block with t - lag in the window
+            if start >= window.shape[0]:
+                continue
+            gamma = window[start:].T @ window[start - lag : window.shape[0] - lag]
+            part = part + weights[lag] * (gamma + gamma.T)
+        meat = part if meat is None else meat + part
+        tail = window[-maxlags:] if maxlags else None
+    if meat is None:
+        raise ValueError("no scores to build a HAC meat from")
     return meat
 
 

@@ -34,6 +34,7 @@ from torchstats.errors import (
 )
 from torchstats.formula.missing import check_missing_option, missing_rows, raise_on_missing
 from torchstats.formula.ordering import patsy_term_order, term_label
+from torchstats.formula.sparse import needs_sparse_design, sparse_model_matrices
 
 __all__ = ["Design", "FormulaPlan", "design_from_formula", "formula_namespace", "plan_formula"]
 
@@ -163,11 +164,10 @@ def design_from_formula(
         if not keep.all():
             frame = frame.loc[keep]
 
-    ordered = (
-        _ordered_formula(parsed, _factor_kinds(parsed, frame, namespace, formula))
-        if len(list(parsed.rhs)) > 1
-        else parsed
-    )
+    plan = plan_formula(formula, frame, namespace)
+    if needs_sparse_design(frame, plan.categorical_columns):
+        return _sparse_design(plan, frame, original_index, extra_arrays, missing, device, dtype)
+    ordered = plan.ordered
     matrices = _materialize(ordered, frame, namespace, missing, formula)
     lhs, rhs = matrices.lhs, matrices.rhs
     if lhs.shape[1] != 1:
@@ -211,6 +211,49 @@ def design_from_formula(
 def formula_namespace(context: Mapping[str, Any] | None) -> dict[str, Any]:
     """The names a formula can use: ``np``/``numpy``, then the caller's context."""
     return {**_DEFAULT_CONTEXT, **(context or {})}
+
+
+def _sparse_design(
+    plan: FormulaPlan,
+    frame: pd.DataFrame,
+    original_index: pd.Index,
+    extra_arrays: dict[str, np.ndarray],
+    missing: str,
+    device: torch.device,
+    dtype: torch.dtype,
+) -> Design:
+    """The design of a formula with many-level factors, their dummies kept sparse."""
+    used = [c for c in frame.columns if str(c) in {str(v) for v in plan.parsed.required_variables}]
+    if missing == "drop":
+        keep = ~missing_rows({c: frame[c] for c in used})
+        if not keep.all():
+            frame = frame.loc[keep]
+    endog, exog, spec, kept = sparse_model_matrices(
+        plan.ordered,
+        frame,
+        plan.namespace,
+        plan.text,
+        drop_nonfinite=missing == "drop",
+        device=device,
+        dtype=dtype,
+    )
+    positions = frame.index.to_numpy()[kept]
+    exog_names = tuple(str(c) for c in spec.column_names)
+    return Design(
+        endog=to_tensor(endog, name="endog", device=device, dtype=dtype),
+        exog=exog,  # type: ignore[arg-type]
+        endog_name=str(plan.parsed.lhs),
+        exog_names=exog_names,
+        output=OutputFormat("pandas", exog_names, original_index[positions]),
+        extras={
+            name: to_tensor(values[positions], name=name, device=device, dtype=dtype)
+            for name, values in extra_arrays.items()
+        },
+        terms=tuple((term_label(t), tuple(idx)) for t, idx in spec.term_indices.items() if idx),
+        formula=plan.text,
+        model_spec=spec,
+        context=plan.namespace,
+    )
 
 
 def _as_frame(data: Any) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import torch
 
 from torchstats.solvers.least_squares import numerical_rank
+from torchstats.structured.block_matrix import BlockMatrix
 
 __all__ = ["detect_constant", "constant_columns"]
 
@@ -52,8 +53,11 @@ def detect_constant(
         return 1, intercept_column
     if X.shape[1] == 0:
         return (1 if hasconst else 0), None
-    constant = constant_columns(X)
-    means = X[:, constant].mean(dim=0).tolist() if constant else []
+    if isinstance(X, BlockMatrix):  # sparse dummy columns are not constant
+        constant = [int(X.dense_index[j]) for j in constant_columns(X.dense)]
+    else:
+        constant = constant_columns(X)
+    means = [float(_column(X, j).mean()) for j in constant]
     const_idx = next((c for c, m in zip(constant, means) if m == 1), None)
     if const_idx is None:
         const_idx = next((c for c, m in zip(constant, means) if m != 0), None)
@@ -79,7 +83,18 @@ def constant_columns(X: torch.Tensor) -> list[int]:
     return [j for j in candidates if bool((X[:, j] == X[0, j]).all())]
 
 
-def _ones_in_span(X: torch.Tensor) -> bool:
+def _column(X: torch.Tensor | BlockMatrix, j: int) -> torch.Tensor:
+    if isinstance(X, BlockMatrix):
+        return X.dense[:, int(torch.nonzero(X.dense_index == j)[0])]
+    return X[:, j]
+
+
+def _ones_in_span(X: torch.Tensor | BlockMatrix) -> bool:
+    if isinstance(X, BlockMatrix):
+        # distance of 1 from span(X) through the Gram matrix: n - 1'X (X'X)^+ X'1
+        sums = X.sum(dim=0)
+        projection = float(sums @ torch.linalg.pinv(X.gram(), hermitian=True) @ sums)
+        return X.shape[0] - projection <= 1e-10 * X.shape[0]  # Gram rounding ~1e-13
     norms = torch.linalg.vector_norm(X, dim=0)
     usable = X[:, norms > 0] / norms[norms > 0]
     if usable.shape[1] == 0:

@@ -30,6 +30,7 @@ from torchstats.results.regression import RegressionResults
 from torchstats.solvers.first_order import solve_least_squares_gd
 from torchstats.solvers.least_squares import solve_least_squares
 from torchstats.solvers.result import SolverResult
+from torchstats.structured.block_matrix import BlockMatrix, densify, scale_rows
 
 __all__ = ["OLS", "WLS"]
 
@@ -166,10 +167,10 @@ class _LeastSquares:
         return self.design.endog if sw is None else sw * self.design.endog
 
     @cached_property
-    def wexog(self) -> torch.Tensor:
+    def wexog(self) -> Any:
         """Whitened design ``sqrt(w) * X``."""
         sw = self._sqrt_weights
-        return self.design.exog if sw is None else sw[:, None] * self.design.exog
+        return self.design.exog if sw is None else scale_rows(self.design.exog, sw)
 
     # --- likelihood -----------------------------------------------------------------------
 
@@ -256,7 +257,7 @@ class _LeastSquares:
         X, y = self.wexog, self.wendog
         if method != "gd":
             return solve_least_squares(X, y, method)
-        found = solve_least_squares_gd(X, y, max_iter=max_iter, gtol=gtol)
+        found = solve_least_squares_gd(densify(X), y, max_iter=max_iter, gtol=gtol)
         # Inference still comes from the closed-form Hessian: (X'WX)^{-1} by a direct
         # solver, which also checks the rank.
         closed = solve_least_squares(X, y, "auto")
@@ -383,7 +384,10 @@ def _check_finite(endog: torch.Tensor, exog: torch.Tensor, names: tuple[str, ...
     if bool(torch.isfinite(exog.sum(dim=0)).all()) and bool(torch.isfinite(endog.sum())):
         return
     bad_endog = not bool(torch.isfinite(endog).all())
-    bad_columns = (~torch.isfinite(exog)).any(dim=0)
+    if isinstance(exog, BlockMatrix):
+        bad_columns = exog.nonfinite_columns()
+    else:
+        bad_columns = (~torch.isfinite(exog)).any(dim=0)
     if bad_endog or bool(bad_columns.any()):
         culprits = (["endog"] if bad_endog else []) + [
             name for name, bad in zip(names, bad_columns.tolist()) if bad

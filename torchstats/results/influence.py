@@ -26,6 +26,8 @@ import pandas as pd
 import torch
 from scipy import stats
 
+from torchstats.structured.block_matrix import row_quadratic
+
 __all__ = ["OLSInfluence"]
 
 
@@ -54,7 +56,7 @@ class OLSInfluence:
 
     @cached_property
     def _h(self) -> torch.Tensor:
-        return ((self._X @ self._inverse) * self._X).sum(dim=1)
+        return row_quadratic(self._X, self._inverse)
 
     @cached_property
     def _sigma2_not_obsi(self) -> torch.Tensor:

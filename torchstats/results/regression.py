@@ -18,7 +18,9 @@ from torchstats.formula.newdata import exog_for_prediction
 from torchstats.inference.distributions import f_pvalue
 from torchstats.results.base import LikelihoodResults
 from torchstats.results.influence import OLSInfluence
-from torchstats.results.prediction import PredictionResults, prediction_variance
+from torchstats.results.prediction import PredictionResults
+from torchstats.structured.block_matrix import BlockMatrix, row_quadratic
+from torchstats.structured.scores import BlockScores
 
 __all__ = ["RegressionResults"]
 
@@ -264,11 +266,18 @@ class RegressionResults(LikelihoodResults):
         assert self.fit_result.normalized_cov is not None
         bread = self.fit_result.normalized_cov
         wexog = self.model.wexog
+        if isinstance(wexog, BlockMatrix):
+            return SandwichInputs(
+                bread=bread,
+                scores=BlockScores(wexog, self._wresid, bread),
+                df_resid=self.df_resid,
+                leverage_available=True,
+            )
         return SandwichInputs.from_tensor(
             bread,
             wexog * self._wresid[:, None],
             self.df_resid,
-            leverage=lambda: ((wexog @ bread) * wexog).sum(dim=1),
+            leverage=lambda: row_quadratic(wexog, bread),
         )
 
     def get_prediction(
@@ -308,12 +317,12 @@ class RegressionResults(LikelihoodResults):
         else:
             source = design if transform else replace(design, model_spec=None)
             X, index = exog_for_prediction(source, exog, device=params.device, dtype=params.dtype)
-        var_resid = torch.full_like(X[:, 0], self.scale)
+        var_resid = torch.full((X.shape[0],), self.scale, dtype=X.dtype, device=X.device)
         if weights is not None:
             var_resid = var_resid / torch.as_tensor(weights, dtype=X.dtype, device=X.device)
         return PredictionResults(
             X @ params,
-            prediction_variance(X, self.covariance.cov),
+            row_quadratic(X, self.covariance.cov),
             df=self.df_resid if self.use_t else None,
             var_resid=var_resid,
             row_labels=pd.Index(row_labels) if row_labels is not None else index,

@@ -36,6 +36,7 @@ import torch
 from torchstats.errors import CollinearityWarning, warn
 from torchstats.solvers.extended import dd_matmul, dd_matmul_t, two_sum
 from torchstats.solvers.result import SolverResult
+from torchstats.structured.block_matrix import densify
 
 __all__ = ["solve_least_squares", "column_scale", "numerical_rank"]
 
@@ -90,8 +91,10 @@ def solve_least_squares(
 
     Parameters
     ----------
-    X : Tensor, shape (n, k)
-        Design (already multiplied by ``sqrt(w)`` for weighted problems).
+    X : Tensor or BlockMatrix, shape (n, k)
+        Design (already multiplied by ``sqrt(w)`` for weighted problems). A
+        :class:`~torchstats.structured.block_matrix.BlockMatrix` (sparse dummies) is solved
+        through its Gram matrix; QR and pinv make it dense.
     y : Tensor, shape (n,)
         Response (likewise whitened).
     method : {"auto", "qr", "cholesky", "pinv"}
@@ -106,11 +109,11 @@ def solve_least_squares(
         if method == "auto":
             return _solve_auto(X, y)
         if method == "qr":
-            return _solve_qr(X, y)
+            return _solve_qr(densify(X), y)
         if method == "cholesky":
             return _solve_cholesky(X, y)
         if method == "pinv":
-            return _solve_pinv(X, y)
+            return _solve_pinv(densify(X), y)
     raise ValueError(f"unknown least-squares method {method!r}")
 
 
@@ -247,7 +250,7 @@ def _solve_cholesky(X: torch.Tensor, y: torch.Tensor) -> SolverResult:
 def _solve_auto(X: torch.Tensor, y: torch.Tensor) -> SolverResult:
     n, k = X.shape
     if n * k * (k + 1) < _EXTENDED_REFINEMENT_BELOW_WORK:
-        return _solve_qr(X, y)
+        return _solve_qr(densify(X), y)
     return _solve_gram(X, y, max_cond=_AUTO_MAX_GRAM_COND, method="auto", announce=False)
 
 
@@ -274,7 +277,7 @@ def _solve_gram(
                 "correct digits); solving by Householder QR instead",
                 CollinearityWarning,
             )
-        return _solve_qr(X, y)
+        return _solve_qr(densify(X), y)
     theta = torch.cholesky_solve(((X.T @ y) / d)[:, None], L)[:, 0]
     # One refinement step on the semi-normal equations (Björck's corrected semi-normal
     # equations): two GEMV passes, about a third of the Gram's cost, for 2-3 more digits.

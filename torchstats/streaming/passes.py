@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from torchstats.covariance.meats import hac_meat_blocks
 from torchstats.covariance.scores import Intersection
 from torchstats.streaming.chunks import Chunk, ChunkDesigner
 from torchstats.streaming.distributed import Reducer
@@ -216,23 +217,7 @@ class StreamedScores:
             raise ValueError(
                 "HAC covariances need the whole series in one process; fit on one process"
             )
-        maxlags = weights.shape[0] - 1
-        k = self.k_params
-        meat = torch.zeros((k, k), dtype=self._params.dtype, device=self._params.device)
-        tail = torch.zeros((0, k), dtype=self._params.dtype, device=self._params.device)
-        for scores, _ in self._scores():
-            meat = meat + weights[0] * (scores.T @ scores)
-            window = torch.cat([tail, scores])
-            offset = tail.shape[0]
-            for lag in range(1, maxlags + 1):
-                # products s_t s_{t-lag}' with t in this chunk (t - lag may be in the tail)
-                start = max(offset, lag)
-                if start >= window.shape[0]:
-                    continue
-                gamma = window[start:].T @ window[start - lag : window.shape[0] - lag]
-                meat = meat + weights[lag] * (gamma + gamma.T)
-            tail = window[-maxlags:] if maxlags else tail
-        return meat
+        return hac_meat_blocks((scores for scores, _ in self._scores()), weights)
 
 
 def _cluster_columns(groups: Any) -> list[str]:

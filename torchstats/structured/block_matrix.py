@@ -1,0 +1,197 @@
+"""Design matrices with a dense block and a sparse block (dummies of many-level factors).
+
+A 1000-level factor at a million rows would be an 8 GB dense matrix of which 99.9% is zero,
+and statsmodels decomposes it as such. A :class:`BlockMatrix` keeps the numeric columns
+dense and the dummy columns as a torch sparse (COO) matrix, in statsmodels' column order,
+and offers what the least-squares path needs — ``X @ b``, ``X' v``, ``X'WX``, row scaling,
+group sums and dense row blocks — at the cost of the non-zeros. The dummy blocks of the
+Gram matrix are then sums over the levels (``S'S`` is diagonal for one factor), as the
+group sums they are.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import torch
+
+__all__ = ["BlockMatrix", "gram", "row_quadratic", "scale_rows", "densify"]
+
+# Rows materialised at once when a computation needs dense rows (leverages, HAC meats):
+# 2^14 rows x 1000 columns is 128 MB in float64.
+_ROW_BLOCK = 1 << 14
+
+
+class BlockMatrix:
+    """``X`` with columns ``dense_index`` held densely and ``sparse_index`` sparsely.
+
+    Parameters
+    ----------
+    dense : Tensor, shape (n, p)
+        The dense columns.
+    sparse : Tensor (sparse COO, coalesced), shape (n, q)
+        The sparse columns.
+    dense_index, sparse_index : Tensor of int64
+        Positions of the two blocks' columns in ``X`` (together a permutation of ``0..k-1``).
+    """
+
+    def __init__(
+        self,
+        dense: torch.Tensor,
+        sparse: torch.Tensor,
+        dense_index: torch.Tensor,
+        sparse_index: torch.Tensor,
+    ) -> None:
+        self.dense = dense
+        self.sparse = sparse.coalesce()
+        self.dense_index = dense_index.to(dense.device)
+        self.sparse_index = sparse_index.to(dense.device)
+        self._sparse_t = self.sparse.t().coalesce()
+        n = dense.shape[0]
+        self.shape = torch.Size((n, dense.shape[1] + self.sparse.shape[1]))
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.dense.dtype
+
+    @property
+    def device(self) -> torch.device:
+        return self.dense.device
+
+    @property
+    def T(self) -> _Transposed:  # noqa: N802 - mirrors Tensor.T
+        return _Transposed(self)
+
+    def __matmul__(self, other: torch.Tensor) -> torch.Tensor:
+        """``X @ b`` for ``b`` of shape (k,) or (k, m)."""
+        vector = other.ndim == 1
+        rhs = other[:, None] if vector else other
+        out = self.dense @ rhs[self.dense_index]
+        out = out + torch.sparse.mm(self.sparse, rhs[self.sparse_index])
+        return out[:, 0] if vector else out
+
+    def rmatmul(self, values: torch.Tensor) -> torch.Tensor:
+        """``X' v`` for ``v`` of shape (n,) or (n, m)."""
+        vector = values.ndim == 1
+        rhs = values[:, None] if vector else values
+        out = torch.empty(self.shape[1], rhs.shape[1], dtype=self.dtype, device=self.device)
+        out[self.dense_index] = self.dense.T @ rhs
+        out[self.sparse_index] = torch.sparse.mm(self._sparse_t, rhs)
+        return out[:, 0] if vector else out
+
+    def gram(self, weights: torch.Tensor | None = None) -> torch.Tensor:
+        """``X' diag(w) X`` (``w = 1`` by default), shape (k, k), in column order."""
+        scaled = self if weights is None else self.scale_rows(weights)
+        k = self.shape[1]
+        out = torch.empty(k, k, dtype=self.dtype, device=self.device)
+        d, s = self.dense_index, self.sparse_index
+        out[d[:, None], d[None, :]] = scaled.dense.T @ self.dense
+        cross = torch.sparse.mm(scaled._sparse_t, self.dense)
+        out[s[:, None], d[None, :]] = cross
+        out[d[:, None], s[None, :]] = cross.T
+        with warnings.catch_warnings():  # torch routes sparse @ sparse through "beta" CSR
+            warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
+            dummies = torch.sparse.mm(scaled._sparse_t, self.sparse).to_dense()
+        out[s[:, None], s[None, :]] = dummies
+        return out
+
+    def scale_rows(self, factors: torch.Tensor) -> BlockMatrix:
+        """``diag(f) X``."""
+        rows = self.sparse.indices()[0]
+        sparse = torch.sparse_coo_tensor(
+            self.sparse.indices(),
+            self.sparse.values() * factors[rows],
+            self.sparse.shape,
+            check_invariants=False,
+            is_coalesced=True,
+        )
+        return BlockMatrix(
+            self.dense * factors[:, None], sparse, self.dense_index, self.sparse_index
+        )
+
+    def sum(self, dim: int = 0) -> torch.Tensor:
+        """Column sums (``dim=0`` only)."""
+        if dim != 0:
+            raise ValueError("BlockMatrix.sum supports dim=0 only")
+        return self.rmatmul(torch.ones(self.shape[0], dtype=self.dtype, device=self.device))
+
+    def nonfinite_columns(self) -> torch.Tensor:
+        """Boolean mask of the columns holding NaN or inf."""
+        mask = torch.zeros(self.shape[1], dtype=torch.bool, device=self.device)
+        mask[self.dense_index] = (~torch.isfinite(self.dense)).any(dim=0)
+        bad = ~torch.isfinite(self.sparse.values())
+        if bool(bad.any()):
+            mask[self.sparse_index[self.sparse.indices()[1][bad]]] = True
+        return mask
+
+    def row_blocks(self, size: int = _ROW_BLOCK) -> Iterator[tuple[int, torch.Tensor]]:
+        """Dense row blocks ``(start, X[start:start+size])`` in column order."""
+        rows, cols = self.sparse.indices()
+        values = self.sparse.values()
+        for start in range(0, self.shape[0], size):
+            stop = min(start + size, self.shape[0])
+            block = torch.zeros(stop - start, self.shape[1], dtype=self.dtype, device=self.device)
+            block[:, self.dense_index] = self.dense[start:stop]
+            inside = (rows >= start) & (rows < stop)
+            block[rows[inside] - start, self.sparse_index[cols[inside]]] = values[inside]
+            yield start, block
+
+    def group_sums(self, codes: torch.Tensor, n_groups: int, weights: torch.Tensor) -> torch.Tensor:
+        """``sum_{i in g} w_i x_i`` for each group ``g``, shape (G, k)."""
+        out = torch.zeros(n_groups, self.shape[1], dtype=self.dtype, device=self.device)
+        out[:, self.dense_index] = torch.zeros(
+            n_groups, self.dense.shape[1], dtype=self.dtype, device=self.device
+        ).index_add_(0, codes, self.dense * weights[:, None])
+        rows, cols = self.sparse.indices()
+        flat = torch.zeros(n_groups * self.sparse.shape[1], dtype=self.dtype, device=self.device)
+        flat.index_add_(
+            0, codes[rows] * self.sparse.shape[1] + cols, self.sparse.values() * weights[rows]
+        )
+        out[:, self.sparse_index] = flat.reshape(n_groups, self.sparse.shape[1])
+        return out
+
+    def to_dense(self) -> torch.Tensor:
+        """The full ``(n, k)`` matrix (what this class exists to avoid)."""
+        out = torch.empty(self.shape[1], self.shape[0], dtype=self.dtype, device=self.device).T
+        out[:, self.dense_index] = self.dense
+        out[:, self.sparse_index] = self.sparse.to_dense()
+        return out
+
+
+class _Transposed:
+    """``X.T`` of a :class:`BlockMatrix`, enough for ``X.T @ v`` and ``X.T @ X``."""
+
+    def __init__(self, matrix: BlockMatrix) -> None:
+        self._matrix = matrix
+
+    def __matmul__(self, other: Any) -> torch.Tensor:
+        if other is self._matrix:
+            return self._matrix.gram()
+        return self._matrix.rmatmul(other)
+
+
+def gram(X: torch.Tensor | BlockMatrix) -> torch.Tensor:
+    """``X'X`` for a dense tensor or a :class:`BlockMatrix`."""
+    return X.gram() if isinstance(X, BlockMatrix) else X.T @ X
+
+
+def scale_rows(X: torch.Tensor | BlockMatrix, factors: torch.Tensor) -> torch.Tensor | BlockMatrix:
+    """``diag(f) X``."""
+    return X.scale_rows(factors) if isinstance(X, BlockMatrix) else factors[:, None] * X
+
+
+def row_quadratic(X: torch.Tensor | BlockMatrix, A: torch.Tensor) -> torch.Tensor:
+    """``diag(X A X')`` without the ``n x n`` matrix (row blocks for a BlockMatrix)."""
+    if not isinstance(X, BlockMatrix):
+        return ((X @ A) * X).sum(dim=1)
+    out = torch.empty(X.shape[0], dtype=X.dtype, device=X.device)
+    for start, block in X.row_blocks():
+        out[start : start + block.shape[0]] = ((block @ A) * block).sum(dim=1)
+    return out
+
+
+def densify(X: torch.Tensor | BlockMatrix) -> torch.Tensor:
+    """A dense tensor for code paths that need one (QR, SVD)."""
+    return X.to_dense() if isinstance(X, BlockMatrix) else X
