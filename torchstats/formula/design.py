@@ -22,7 +22,7 @@ from formulaic.errors import FactorEvaluationError, FormulaicError
 from formulaic.formula import SimpleFormula
 from formulaic.parser.types import Factor
 
-from torchstats._device import OutputFormat, frame_to_tensor, to_tensor
+from torchstats._device import OutputFormat, columns_to_tensor, to_tensor
 from torchstats._typing import Missing
 from torchstats.errors import (
     DesignError,
@@ -187,10 +187,11 @@ def design_from_formula(
     endog = to_tensor(lhs.iloc[:, 0].to_numpy(), name="endog", device=device, dtype=dtype)
     endog_name = str(lhs.columns[0])
     del matrices, lhs
-    # The model matrix is ours alone: consuming it column by column keeps the peak near one
-    # design rather than two.
-    exog = frame_to_tensor(rhs, device=device, dtype=dtype, consume=True)
+    # The model matrix is ours alone: holding only its columns, and releasing each once
+    # copied, keeps the peak near one design rather than two.
+    columns = [rhs.iloc[:, j].to_numpy() for j in range(rhs.shape[1])]
     del rhs
+    exog = columns_to_tensor(columns, exog_names, device=device, dtype=dtype)
     return Design(
         endog=endog,
         exog=exog,
@@ -370,9 +371,7 @@ class FormulaPlan:
     categorical_columns: frozenset[str]
 
 
-def plan_formula(
-    formula: str, frame: pd.DataFrame, namespace: Mapping[str, Any]
-) -> FormulaPlan:
+def plan_formula(formula: str, frame: pd.DataFrame, namespace: Mapping[str, Any]) -> FormulaPlan:
     """Parse ``formula``, learn its factors' kinds from ``frame`` and order its terms.
 
     ``frame`` may be a sample of the data (the kinds depend on dtypes, not values).
@@ -397,12 +396,41 @@ def _factor_kinds(
     parsed: Any, frame: pd.DataFrame, namespace: Mapping[str, Any], formula: str
 ) -> dict[str, Any]:
     """Kind (numerical/categorical) of each right-hand-side factor, from a few rows."""
+    known = _kinds_from_dtypes(parsed, frame)
+    if known is not None:
+        return known
     try:
         probe = _materialize(parsed, frame.head(_KIND_PROBE_ROWS), namespace, "none", formula)
     except DesignError:
         # e.g. a full-length array from the caller's namespace cannot align with a few rows
         probe = _materialize(parsed, frame, namespace, "none", formula)
     return {expr: kind for expr, (kind, _state) in probe.rhs.model_spec.encoder_state.items()}
+
+
+def _kinds_from_dtypes(parsed: Any, frame: pd.DataFrame) -> dict[str, Any] | None:
+    """Factor kinds read off the data's dtypes, or None if some factor must be evaluated.
+
+    A column looked up by name is numerical when its dtype is numeric, categorical otherwise;
+    ``C(...)`` is categorical. Anything else (``np.log(x)``, ``I(...)``, names from the
+    caller's namespace) needs formulaic to evaluate it on a few rows.
+    """
+    kinds: dict[str, Any] = {}
+    for term in parsed.rhs:
+        for factor in term.factors:
+            expr = factor.expr
+            if factor.eval_method == Factor.EvalMethod.LITERAL:
+                continue
+            if factor.eval_method == Factor.EvalMethod.LOOKUP and expr in frame.columns:
+                dtype = frame[expr].dtype
+                numeric = pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(
+                    dtype
+                )
+                kinds[expr] = Factor.Kind.NUMERICAL if numeric else Factor.Kind.CATEGORICAL
+            elif expr.startswith("C("):
+                kinds[expr] = Factor.Kind.CATEGORICAL
+            else:
+                return None
+    return kinds
 
 
 def _ordered_formula(parsed: Any, kinds: Mapping[str, Any]) -> Any:
