@@ -153,6 +153,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--max-statsmodels-rows", type=int, default=1_000_000)
     parser.add_argument("--memory", action="store_true", help="measure peak memory (subprocesses)")
+    parser.add_argument("--csv", default=None, help="also write the table to this CSV file")
     args = parser.parse_args()
     device = torch.cuda.get_device_name() if torch.cuda.is_available() else "none"
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, GPU: {device}")
@@ -165,6 +166,8 @@ def main() -> None:
                 row["sm peak/design"] = peak_memory(n, args.cols, "statsmodels")
         rows.append(row)
     table = pd.DataFrame(rows).set_index(["rows", "cols"])
+    if args.csv:
+        table.to_csv(args.csv)
     with pd.option_context("display.float_format", "{:.3f}".format, "display.width", 250):
         print(table.to_string())
 
