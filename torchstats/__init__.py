@@ -16,6 +16,7 @@ from torchstats.errors import (
     TorchstatsError,
     TorchstatsWarning,
 )
+from torchstats.inference.anova import anova_lm
 from torchstats.models.binary import Logit, Probit
 from torchstats.models.count import NegativeBinomial, Poisson
 from torchstats.models.linear import OLS, WLS
@@ -39,6 +40,7 @@ __all__ = [
     "probit",
     "poisson",
     "negativebinomial",
+    "anova_lm",
     "RegressionResults",
     "BinaryResults",
     "CountResults",

@@ -25,6 +25,7 @@ __all__ = [
     "InvalidWeightsError",
     "SingularDesignError",
     "InvalidOptionError",
+    "ConstraintError",
     "DeviceError",
     "NumericalError",
     "TorchstatsWarning",
@@ -95,6 +96,11 @@ class NumericalError(TorchstatsError, RuntimeError):
 
 class InvalidOptionError(TorchstatsError, ValueError):
     """An option (method, cov_type, missing, dtype, ...) has a value outside its choices."""
+
+
+class ConstraintError(TorchstatsError, ValueError):
+    """A hypothesis (a constraint string, or ``R`` and ``q``) is malformed or names an unknown
+    parameter."""
 
 
 class DeviceError(TorchstatsError, RuntimeError):

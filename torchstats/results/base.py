@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 import torch
 
@@ -19,6 +20,13 @@ from torchstats.covariance.result import CovarianceResult
 from torchstats.covariance.sandwich import SandwichInputs, canonical_cov_type, robust_covariance
 from torchstats.errors import InvalidOptionError
 from torchstats.inference.distributions import critical_value, two_sided_pvalues
+from torchstats.inference.hypotheses import (
+    ContrastResults,
+    WaldTestResults,
+    parse_constraints,
+    t_test,
+    wald_test,
+)
 from torchstats.solvers.result import SolverResult
 
 __all__ = ["LikelihoodResults"]
@@ -170,6 +178,103 @@ class LikelihoodResults:
     def method(self) -> str:
         """The solver used."""
         return self.fit_result.method
+
+    # --- hypothesis tests ---------------------------------------------------------------------
+
+    def _host(self, values: torch.Tensor) -> np.ndarray:
+        return values.detach().cpu().double().numpy()
+
+    def _constraint_inputs(
+        self, r_matrix: Any, cov_p: Any
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        names = list(self._output.param_names)
+        R, q = parse_constraints(r_matrix, names)
+        cov = self._host(self.covariance.cov) if cov_p is None else np.asarray(cov_p, float)
+        return self._host(self.fit_result.params), cov, R, q
+
+    def t_test(
+        self, r_matrix: Any, cov_p: Any = None, use_t: bool | None = None
+    ) -> ContrastResults:
+        """t tests of each linear hypothesis ``R b = q`` (z tests unless ``use_t``).
+
+        Parameters
+        ----------
+        r_matrix : str, list of str, (R, q) or array
+            E.g. ``"x1 = x2, C(g)[T.b] = 0"``; names are the parameter names.
+        cov_p : array-like, optional
+            Covariance to use instead of :meth:`cov_params`.
+        use_t : bool, optional
+            Default: this fit's ``use_t``.
+        """
+        params, cov, R, q = self._constraint_inputs(r_matrix, cov_p)
+        use_t = self.use_t if use_t is None else use_t
+        return t_test(params, cov, R, q, df=self.covariance.df_resid if use_t else None)
+
+    def f_test(self, r_matrix: Any, cov_p: Any = None, invcov: Any = None) -> ContrastResults:
+        """Joint F test of ``R b = q`` (``F = W / J`` with ``F(J, df_resid)``)."""
+        return self.wald_test(r_matrix, cov_p=cov_p, use_f=True)
+
+    def wald_test(
+        self,
+        r_matrix: Any,
+        cov_p: Any = None,
+        invcov: Any = None,
+        use_f: bool | None = None,
+        df_constraints: float | None = None,
+        scalar: bool = True,
+    ) -> ContrastResults:
+        """Joint Wald test of ``R b = q``: F when ``use_f`` (default: ``use_t``), else chi2."""
+        params, cov, R, q = self._constraint_inputs(r_matrix, cov_p)
+        return wald_test(
+            params,
+            cov,
+            R,
+            q,
+            use_f=self.use_t if use_f is None else use_f,
+            df_denom=self.covariance.df_resid,
+            df_constraints=df_constraints,
+        )
+
+    def wald_test_terms(
+        self,
+        skip_single: bool = False,
+        extra_constraints: Any = None,
+        combine_terms: Any = None,
+        scalar: bool = True,
+    ) -> WaldTestResults:
+        """A Wald test of each formula term (all its columns zero), F if ``use_t`` else chi2.
+
+        Parameters
+        ----------
+        skip_single : bool
+            Leave out terms with a single column.
+        extra_constraints : list of (name, R), optional
+            Further rows of the table.
+        combine_terms : list of str, optional
+            Also test together all terms whose name contains each string.
+        """
+        k = self.fit_result.params.shape[0]
+        identity = np.eye(k)
+        tests: list[tuple[str, np.ndarray]] = []
+        combined: dict[str, list[np.ndarray]] = {name: [] for name in combine_terms or ()}
+        for name, columns in self.model.design.terms:
+            matrix = identity[list(columns)]
+            for key in combined:
+                if key in name:
+                    combined[key].append(matrix)
+            if not (skip_single and matrix.shape[0] == 1):
+                tests.append((name, matrix))
+        tests += [(key, np.vstack(parts)) for key, parts in combined.items() if parts]
+        tests += list(extra_constraints or ())
+        rows = []
+        for _, matrix in tests:
+            result = self.wald_test(matrix)
+            df_constraint = result.df_num if self.use_t else result.df_denom
+            row = [result.statistic, result.pvalue, int(df_constraint)]  # type: ignore[arg-type]
+            rows.append(row + ([result.df_denom] if self.use_t else []))
+        columns = ["statistic", "pvalue", "df_constraint"] + (["df_denom"] if self.use_t else [])
+        table = pd.DataFrame(rows, index=[name for name, _ in tests], columns=columns)
+        return WaldTestResults(table, "F" if self.use_t else "chi2")
 
     # --- other covariances -----------------------------------------------------------------------
 

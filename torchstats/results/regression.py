@@ -14,8 +14,9 @@ import torch
 from torchstats.covariance.nonrobust import nonrobust_covariance
 from torchstats.covariance.result import CovarianceResult
 from torchstats.covariance.sandwich import SandwichInputs
+from torchstats.errors import InvalidOptionError, TorchstatsWarning, warn
 from torchstats.formula.newdata import exog_for_prediction
-from torchstats.inference.distributions import f_pvalue
+from torchstats.inference.distributions import chi2_pvalue, f_pvalue
 from torchstats.results.base import LikelihoodResults
 from torchstats.results.influence import OLSInfluence
 from torchstats.results.prediction import PredictionResults
@@ -328,6 +329,31 @@ class RegressionResults(LikelihoodResults):
             row_labels=pd.Index(row_labels) if row_labels is not None else index,
         )
 
+    def compare_f_test(self, restricted: RegressionResults) -> tuple[float, float, float]:
+        """F test of this model against a nested ``restricted`` one (statsmodels).
+
+        Returns ``(f_value, p_value, df_diff)``; warns with robust covariances, under which
+        the test is not valid.
+        """
+        _warn_if_robust(self, restricted, "F test for comparison")
+        df_diff = restricted.df_resid - self.df_resid
+        f_value = (restricted.ssr - self.ssr) / df_diff / self.ssr * self.df_resid
+        return f_value, f_pvalue(f_value, df_diff, self.df_resid), df_diff
+
+    def compare_lr_test(
+        self, restricted: RegressionResults, large_sample: bool = False
+    ) -> tuple[float, float, float]:
+        """Likelihood-ratio test against a nested ``restricted`` model.
+
+        Returns ``(lr_stat, p_value, df_diff)``.
+        """
+        if large_sample:
+            raise InvalidOptionError("large_sample=True (the LM form) is not implemented")
+        _warn_if_robust(self, restricted, "Likelihood Ratio test")
+        df_diff = restricted.df_resid - self.df_resid
+        statistic = -2 * (restricted.llf - self.llf)
+        return statistic, chi2_pvalue(statistic, df_diff), df_diff
+
     def get_influence(self) -> OLSInfluence:
         """Outlier and influence measures (leverage, Cook's distance, DFBETAS, ...).
 
@@ -377,6 +403,13 @@ class RegressionResults(LikelihoodResults):
 
     def __repr__(self) -> str:
         return f"<torchstats.RegressionResults {self.model!r}>"
+
+
+def _warn_if_robust(full: Any, restricted: Any, test: str) -> None:
+    if full.cov_type != "nonrobust" or restricted.cov_type != "nonrobust":
+        warn(
+            f"{test} is likely invalid with robust covariance, proceeding anyway", TorchstatsWarning
+        )
 
 
 def _ratio(numerator: float, denominator: float) -> float:
