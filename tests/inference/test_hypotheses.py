@@ -204,12 +204,13 @@ def test_anova_lm_weighted(frame):
     ours = ts.anova_lm(ts.wls("y ~ x1 + C(g)", frame, weights=frame["w"]).fit())
     ssr = [
         smf.wls(f, frame, weights=frame["w"]).fit().ssr
-        for f in ("y ~ 1", "y ~ x1", "y ~ x1 + C(g)")
+        for f in ("y ~ 1", "y ~ C(g)", "y ~ C(g) + x1")  # statsmodels' term order
     ]
     np.testing.assert_allclose(
         ours["sum_sq"], [ssr[0] - ssr[1], ssr[1] - ssr[2], ssr[2]], rtol=1e-9
     )
-    np.testing.assert_allclose(ours["df"], [1, 2, len(frame) - 4])
+    assert list(ours.index) == ["C(g)", "x1", "Residual"]
+    np.testing.assert_allclose(ours["df"], [2, 1, len(frame) - 4])
 
 
 def test_anova_lm_several_models(frame):
