@@ -21,7 +21,7 @@ from torchstats.covariance.meats import (
     white_meat,
 )
 
-__all__ = ["ScoreSource", "TensorScores", "Intersection"]
+__all__ = ["ScoreSource", "TensorScores", "Intersection", "cluster_codes"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,15 @@ class Intersection:
 
     first: Any
     second: Any
+
+
+def cluster_codes(groups: Any, nobs: int, device: torch.device) -> tuple[torch.Tensor, int]:
+    """Cluster codes ``0..G-1`` of labels, or of the intersection of two clusterings."""
+    if isinstance(groups, Intersection):
+        first, _ = cluster_codes(groups.first, nobs, device)
+        second, _ = cluster_codes(groups.second, nobs, device)
+        return intersect_groups(first, second)
+    return group_codes(groups, nobs, device)
 
 
 class ScoreSource(Protocol):
@@ -80,15 +89,8 @@ class TensorScores:
         return self._leverage is not None
 
     def cluster_meat(self, groups: Any) -> tuple[torch.Tensor, int]:
-        codes, n_groups = self._codes(groups)
+        codes, n_groups = cluster_codes(groups, self.nobs, self.scores.device)
         return cluster_meat(self.scores, codes, n_groups), n_groups
-
-    def _codes(self, groups: Any) -> tuple[torch.Tensor, int]:
-        if isinstance(groups, Intersection):
-            first, _ = self._codes(groups.first)
-            second, _ = self._codes(groups.second)
-            return intersect_groups(first, second)
-        return group_codes(groups, self.nobs, self.scores.device)
 
     def hac_meat(self, weights: torch.Tensor) -> torch.Tensor:
         return hac_meat(self.scores, weights)

@@ -10,8 +10,8 @@ from typing import Any
 
 import torch
 
-from torchstats.covariance.meats import group_codes, hac_meat_blocks, intersect_groups
-from torchstats.covariance.scores import Intersection
+from torchstats.covariance.meats import hac_meat_blocks
+from torchstats.covariance.scores import cluster_codes
 from torchstats.structured.block_matrix import BlockMatrix, row_quadratic
 
 __all__ = ["BlockScores"]
@@ -39,16 +39,9 @@ class BlockScores:
         return self._X.gram(weights)
 
     def cluster_meat(self, groups: Any) -> tuple[torch.Tensor, int]:
-        codes, n_groups = self._codes(groups)
+        codes, n_groups = cluster_codes(groups, self.nobs, self._X.device)
         sums = self._X.group_sums(codes, n_groups, self._resid)
         return sums.T @ sums, n_groups
-
-    def _codes(self, groups: Any) -> tuple[torch.Tensor, int]:
-        if isinstance(groups, Intersection):
-            first, _ = self._codes(groups.first)
-            second, _ = self._codes(groups.second)
-            return intersect_groups(first, second)
-        return group_codes(groups, self.nobs, self._X.device)
 
     def hac_meat(self, weights: torch.Tensor) -> torch.Tensor:
         blocks = (
