@@ -88,3 +88,11 @@ def test_unknown_extension(tmp_path, capsys):
     pd.DataFrame({"y": np.ones(3)}).to_csv(path)
     assert main(["fit", "y ~ 1", str(path)]) == 2
     assert "cannot tell the format" in capsys.readouterr().err
+
+
+def test_discrete_models(tmp_path, capsys, frame):
+    path = tmp_path / "data.csv"
+    frame.assign(b=(frame["y"] > frame["y"].median()).astype(float)).to_csv(path, index=False)
+    assert main(["fit", "b ~ x1 + C(g)", str(path), "--model", "logit"]) == 0
+    out = capsys.readouterr().out
+    assert "Logit Regression Results" in out and "converged:" in out

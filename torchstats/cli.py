@@ -49,9 +49,25 @@ def _fit_wls(formula: str, data: pd.DataFrame, args: argparse.Namespace) -> Any:
     return model.fit(method=args.method)
 
 
+def _fit_discrete(name: str) -> Callable[[str, pd.DataFrame, argparse.Namespace], Any]:
+    def fit(formula: str, data: pd.DataFrame, args: argparse.Namespace) -> Any:
+        from torchstats import api
+
+        model = getattr(api, name)(
+            formula, data, missing=args.missing, device=args.device, dtype=args.dtype
+        )
+        return model.fit() if args.method == "auto" else model.fit(method=args.method)
+
+    return fit
+
+
 MODELS: dict[str, Callable[[str, pd.DataFrame, argparse.Namespace], Any]] = {
     "ols": _fit_ols,
     "wls": _fit_wls,
+    "logit": _fit_discrete("logit"),
+    "probit": _fit_discrete("probit"),
+    "poisson": _fit_discrete("poisson"),
+    "negativebinomial": _fit_discrete("negativebinomial"),
 }
 
 
@@ -95,7 +111,10 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--example", choices=sorted(datasets.EXAMPLES), help="use a bundled data set")
     fit.add_argument("--model", choices=sorted(MODELS), default="ols")
     fit.add_argument(
-        "--method", default="auto", help="solver: auto (default), qr, cholesky, pinv, gd"
+        "--method",
+        default="auto",
+        help="solver: auto (default), qr, cholesky, pinv, gd for least squares; newton, "
+        "lbfgs for the discrete models",
     )
     fit.add_argument("--device", default=None, help="cpu (default) or cuda")
     fit.add_argument("--dtype", default=None, choices=["float64", "float32"])
