@@ -7,6 +7,7 @@
 
 from torchstats import datasets, errors
 from torchstats.api import logit, negativebinomial, ols, poisson, probit, wls
+from torchstats.autodiff.hessian import gradient, hessian, hessian_diag, hvp
 from torchstats.errors import (
     CollinearityWarning,
     ConvergenceWarning,
@@ -19,7 +20,9 @@ from torchstats.errors import (
 from torchstats.inference.anova import anova_lm
 from torchstats.models.binary import Logit, Probit
 from torchstats.models.count import NegativeBinomial, Poisson
+from torchstats.models.generic import MLE, GenericLikelihoodModel
 from torchstats.models.linear import OLS, WLS
+from torchstats.models.module import module_inference
 from torchstats.models.streaming import StreamingOLS
 from torchstats.results.discrete import BinaryResults, CountResults, NegativeBinomialResults
 from torchstats.results.regression import RegressionResults
@@ -41,6 +44,13 @@ __all__ = [
     "poisson",
     "negativebinomial",
     "anova_lm",
+    "hessian",
+    "hvp",
+    "hessian_diag",
+    "gradient",
+    "MLE",
+    "GenericLikelihoodModel",
+    "module_inference",
     "RegressionResults",
     "BinaryResults",
     "CountResults",
