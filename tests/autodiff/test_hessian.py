@@ -8,8 +8,8 @@ import pytest
 import torch
 from torch import nn
 
-import torchstats as ts
 from tests.conftest import DEVICES
+from torchstats.autodiff.hessian import gradient, hessian, hessian_diag, hvp
 
 
 def _reference(loss: torch.Tensor, params: list[torch.Tensor]) -> torch.Tensor:
@@ -44,12 +44,10 @@ def test_module_hessian_equals_create_graph_reference(seed, device):
     net, x, y = _mlp(seed, device)
     loss = lambda: ((net(x) - y) ** 2).mean()  # noqa: E731
     expected = _reference(loss(), list(net.parameters()))
-    got = ts.hessian(loss, net)
+    got = hessian(loss, net)
     assert got.shape == (32, 32)  # 3*5 + 5 + 5*2 + 2
     torch.testing.assert_close(got, expected, rtol=1e-10, atol=1e-12)
-    torch.testing.assert_close(
-        ts.hessian(loss, net, method="loop"), expected, rtol=1e-10, atol=1e-12
-    )
+    torch.testing.assert_close(hessian(loss, net, method="loop"), expected, rtol=1e-10, atol=1e-12)
 
 
 def test_the_classic_trap_is_avoided():
@@ -59,7 +57,7 @@ def test_the_classic_trap_is_avoided():
     grads = torch.autograd.grad(((net(x) - y) ** 2).mean(), params)  # no create_graph
     with pytest.raises(RuntimeError):
         torch.autograd.grad(grads[0].reshape(-1)[0], params)
-    assert float(ts.hessian(lambda: ((net(x) - y) ** 2).mean(), net).abs().max()) > 0
+    assert float(hessian(lambda: ((net(x) - y) ** 2).mean(), net).abs().max()) > 0
 
 
 def test_tensor_tuple_and_dict_forms_agree():
@@ -71,10 +69,10 @@ def test_tensor_tuple_and_dict_forms_agree():
 
     a_, b_ = a.clone().requires_grad_(), b.clone().requires_grad_()
     expected = _reference(f(a_, b_), [a_, b_])
-    torch.testing.assert_close(ts.hessian(f, (a, b)), expected)
-    torch.testing.assert_close(ts.hessian(f, [a, b]), expected)
-    torch.testing.assert_close(ts.hessian(lambda a, b: f(a, b), {"a": a, "b": b}), expected)
-    single = ts.hessian(lambda t: f(t[:2], t[2]), torch.cat([a, b[None]]))
+    torch.testing.assert_close(hessian(f, (a, b)), expected)
+    torch.testing.assert_close(hessian(f, [a, b]), expected)
+    torch.testing.assert_close(hessian(lambda a, b: f(a, b), {"a": a, "b": b}), expected)
+    single = hessian(lambda t: f(t[:2], t[2]), torch.cat([a, b[None]]))
     torch.testing.assert_close(single, expected)
 
 
@@ -84,7 +82,7 @@ def test_frozen_parameters_are_excluded_and_state_restored():
     before = [p.detach().clone() for p in net.parameters()]
     loss = lambda: ((net(x) - y) ** 2).mean()  # noqa: E731
     trainable = [p for p in net.parameters() if p.requires_grad]
-    got = ts.hessian(loss, net)
+    got = hessian(loss, net)
     assert got.shape == (17, 17)  # without the frozen 3*5 weight
     torch.testing.assert_close(got, _reference(loss(), trainable))
     assert [p.requires_grad for p in net.parameters()] == [False, True, True, True]
@@ -94,11 +92,11 @@ def test_frozen_parameters_are_excluded_and_state_restored():
 
 def test_labels():
     net, x, y = _mlp()
-    table = ts.hessian(lambda: ((net(x) - y) ** 2).mean(), net, labels=True)
+    table = hessian(lambda: ((net(x) - y) ** 2).mean(), net, labels=True)
     assert isinstance(table, pd.DataFrame)
     assert table.index[:2].tolist() == ["0.weight[0,0]", "0.weight[0,1]"]
     assert table.index[-1] == "2.bias[1]"
-    named = ts.hessian(
+    named = hessian(
         lambda mu, beta: mu**2 * beta.sum(), {"mu": 1.0, "beta": torch.ones(2)}, labels=True
     )
     assert named.index.tolist() == ["mu", "beta[0]", "beta[1]"]
@@ -107,14 +105,14 @@ def test_labels():
 def test_hvp_and_diagonal():
     net, x, y = _mlp(3)
     loss = lambda: ((net(x) - y) ** 2).mean()  # noqa: E731
-    H = ts.hessian(loss, net)
+    H = hessian(loss, net)
     v = torch.randn(H.shape[0], dtype=torch.float64)
-    torch.testing.assert_close(ts.hvp(loss, net, v), H @ v)
-    torch.testing.assert_close(ts.hessian_diag(loss, net, chunk_size=7), torch.diagonal(H))
+    torch.testing.assert_close(hvp(loss, net, v), H @ v)
+    torch.testing.assert_close(hessian_diag(loss, net, chunk_size=7), torch.diagonal(H))
 
 
 def test_parameters_without_influence_give_zero_rows():
-    H = ts.hessian(
+    H = hessian(
         lambda a, b: (a**2).sum(),
         (torch.ones(2, dtype=torch.float64), torch.ones(1, dtype=torch.float64)),
     )
@@ -123,14 +121,101 @@ def test_parameters_without_influence_give_zero_rows():
 
 def test_bad_input():
     with pytest.raises(ValueError, match="must return a scalar"):
-        ts.hessian(lambda t: t * 2, torch.ones(3))
+        hessian(lambda t: t * 2, torch.ones(3))
     with pytest.raises(TypeError, match="floating point"):
-        ts.hessian(lambda t: t.sum(), torch.ones(3, dtype=torch.int64))
+        hessian(lambda t: t.sum(), torch.ones(3, dtype=torch.int64))
     with pytest.raises(ValueError, match="empty"):
-        ts.hessian(lambda: torch.tensor(0.0), {})
+        hessian(lambda: torch.tensor(0.0), {})
     frozen = nn.Linear(2, 1)
     frozen.requires_grad_(False)
     with pytest.raises(TypeError, match="no trainable parameters"):
-        ts.hessian(lambda: frozen(torch.ones(1, 2)).sum(), frozen)
+        hessian(lambda: frozen(torch.ones(1, 2)).sum(), frozen)
     with pytest.raises(ValueError, match="v has 2 entries but there are 3"):
-        ts.hvp(lambda t: t.pow(2).sum(), torch.ones(3), torch.ones(2))
+        hvp(lambda t: t.pow(2).sum(), torch.ones(3), torch.ones(2))
+
+
+def test_gradient_matches_autograd():
+    net, x, y = _mlp(4)
+    loss = ((net(x) - y) ** 2).mean()
+    expected = torch.cat([g.reshape(-1) for g in torch.autograd.grad(loss, list(net.parameters()))])
+    got = gradient(lambda: ((net(x) - y) ** 2).mean(), net)
+    torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-14)
+
+
+def test_float32_module_keeps_its_dtype():
+    torch.manual_seed(5)
+    net = nn.Linear(3, 2)  # float32
+    x = torch.randn(20, 3)
+    loss = lambda: net(x).pow(2).mean()  # noqa: E731
+    got = hessian(loss, net)
+    assert got.dtype == torch.float32
+    torch.testing.assert_close(
+        got, _reference(loss(), list(net.parameters())), rtol=1e-5, atol=1e-6
+    )
+    assert all(p.dtype == torch.float32 for p in net.parameters())
+
+
+def test_python_numbers_and_tensor_labels():
+    H = hessian(lambda mu, s: mu**2 * s**3, {"mu": 2, "s": 1.5})
+    assert H.dtype == torch.float64
+    expected = np.array([[2 * 1.5**3, 2 * 2 * 3 * 1.5**2], [2 * 2 * 3 * 1.5**2, 4 * 6 * 1.5]])
+    np.testing.assert_allclose(H.numpy(), expected, rtol=1e-14)
+    table = hessian(lambda t: (t**4).sum(), torch.ones(2, 2, dtype=torch.float64), labels=True)
+    assert table.index.tolist() == ["x[0,0]", "x[0,1]", "x[1,0]", "x[1,1]"]
+    np.testing.assert_allclose(table.to_numpy(), 12 * np.eye(4), rtol=1e-14)
+    pair = hessian(lambda a, b: (a * b).sum(), [torch.ones(1), torch.ones(1)], labels=True)
+    assert pair.columns.tolist() == ["arg0[0]", "arg1[0]"]
+
+
+def test_hvp_and_diag_in_dict_form():
+    params = {
+        "a": torch.tensor([0.5, -0.3], dtype=torch.float64),
+        "b": torch.tensor(1.2, dtype=torch.float64),
+    }
+    f = lambda a, b: torch.exp(a * b).sum() + a.prod() ** 2  # noqa: E731
+    H = hessian(f, params)
+    v = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64)
+    torch.testing.assert_close(hvp(f, params, v), H @ v, rtol=1e-12, atol=1e-14)
+    torch.testing.assert_close(hessian_diag(f, params, chunk_size=2), torch.diagonal(H))
+
+
+def test_more_bad_input():
+    with pytest.raises(ValueError, match="0 scalars"):
+        hessian(lambda t: t.sum(), torch.ones(0))
+    with pytest.raises(TypeError, match="must return a torch tensor"):
+        hessian(lambda t: 1.0, torch.ones(2))
+    with pytest.raises(ValueError, match="chunk_size must be a positive"):
+        hessian_diag(lambda t: t.pow(2).sum(), torch.ones(2), chunk_size=0)
+    with pytest.raises(TypeError, match="params must be a tensor"):
+        hessian(lambda t: t, "abc")
+    with pytest.raises(ValueError, match="unknown method"):
+        hessian(lambda t: t.pow(2).sum(), torch.ones(2), method="fd")
+
+
+class _OldStyleCube(torch.autograd.Function):
+    """A custom autograd Function without ``setup_context``: torch.func refuses it."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x**3
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return 3 * x**2 * grad
+
+
+def test_functions_torch_func_cannot_transform_fall_back_to_the_loop():
+    def f(t):
+        return _OldStyleCube.apply(t).sum() * t[0]
+
+    t = torch.tensor([0.4, 1.1], dtype=torch.float64)
+    with pytest.raises(RuntimeError, match="setup_context"):
+        hessian(f, t, method="func")
+    expected = torch.tensor(
+        [[12 * 0.4**2, 3 * 1.1**2], [3 * 1.1**2, 6 * 1.1 * 0.4]], dtype=torch.float64
+    )
+    torch.testing.assert_close(hessian(f, t), expected, rtol=1e-14, atol=0)
+    t_ = t.clone().requires_grad_()
+    torch.testing.assert_close(hessian(f, t, method="loop"), _reference(f(t_), [t_]))

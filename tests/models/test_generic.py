@@ -1,20 +1,28 @@
-"""Custom maximum likelihood: known closed forms, restricted fits and the three classical tests."""
+"""Custom maximum likelihood: closed-form estimates and information, restricted fits, the
+three classical tests, warnings and errors, and statsmodels' GenericLikelihoodModel."""
 
 from __future__ import annotations
 
 import math
+import re
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 import statsmodels.api as sm
 import torch
 from scipy import stats
 from statsmodels.base.model import GenericLikelihoodModel as SMGeneric
 
-import torchstats as ts
 from tests.conftest import DEVICES
-from torchstats.errors import ConvergenceWarning, HessianWarning, InvalidOptionError, NumericalError
+from torchstats.errors import (
+    ConvergenceWarning,
+    HessianWarning,
+    InvalidOptionError,
+    NumericalError,
+)
+from torchstats.models.generic import MLE, GenericLikelihoodModel
 
 D = torch.distributions
 
@@ -23,14 +31,17 @@ def _normal_data(seed: int = 0, n: int = 400) -> np.ndarray:
     return np.random.default_rng(seed).normal(1.3, 2.1, size=n)
 
 
-def _normal_model(y: np.ndarray, device: str = "cpu") -> ts.MLE:
+def _normal_model(y: np.ndarray, device: str = "cpu") -> MLE:
     yt = torch.tensor(y, device=device)
-    return ts.MLE(
+    return MLE(
         lambda mu, sigma: D.Normal(mu, sigma).log_prob(yt),
         start_params={"mu": 0.0, "sigma": 1.0},
         positive=["sigma"],
         device=device,
     )
+
+
+# --- closed forms ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -42,32 +53,95 @@ def test_normal_mle_and_information(seed, device):
     np.testing.assert_allclose(res.params, [mu, sigma], rtol=1e-10)
     np.testing.assert_allclose(res.bse, [sigma / math.sqrt(n), sigma / math.sqrt(2 * n)], rtol=1e-9)
     np.testing.assert_allclose(res.llf, stats.norm.logpdf(y, mu, sigma).sum(), rtol=1e-12)
-    assert res.converged and res.nobs == n and res.df_resid == n - 2
+    assert res.converged and res.nobs == n and res.df_resid == n - 2 and res.df_model == 2
+    assert list(res.params.index) == ["mu", "sigma"]
     np.testing.assert_allclose(res.aic, -2 * res.llf + 4, rtol=1e-14)
     np.testing.assert_allclose(res.bic, -2 * res.llf + 2 * math.log(n), rtol=1e-14)
+    np.testing.assert_allclose(
+        res.pvalues, 2 * stats.norm.sf(np.abs(res.params / res.bse)), rtol=1e-10
+    )
 
 
-def test_opg_and_sandwich_against_hand_computed_scores():
-    y = _normal_data(3)
-    model = _normal_model(y)
+def _normal_scores(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     mu, sigma = y.mean(), y.std()
     scores = np.column_stack([(y - mu) / sigma**2, -1 / sigma + (y - mu) ** 2 / sigma**3])
-    meat = scores.T @ scores
     hessian = np.diag([-len(y) / sigma**2, -2 * len(y) / sigma**2])
+    return scores, hessian
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_opg_against_hand_computed_scores(seed):
+    y = _normal_data(seed)
+    scores, _ = _normal_scores(y)
+    res = _normal_model(y).fit(cov_type="opg")
+    np.testing.assert_allclose(res.cov_params(), np.linalg.inv(scores.T @ scores), rtol=1e-9)
+    assert res.cov_type == "opg" and not res.use_t
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_sandwich_against_hand_computed_scores(seed):
+    y = _normal_data(seed)
+    scores, hessian = _normal_scores(y)
     bread = np.linalg.inv(-hessian)
+    res = _normal_model(y).fit(cov_type="sandwich")
+    expected = bread @ scores.T @ scores @ bread
+    np.testing.assert_allclose(res.cov_params(), expected, rtol=1e-9, atol=1e-14)
+    assert res.cov_type == "sandwich"
+
+
+def test_statsmodels_named_covariances_match_the_cov_types():
+    y = _normal_data(5)
+    res = _normal_model(y).fit()
     np.testing.assert_allclose(
-        model.fit(cov_type="opg").cov_params(), np.linalg.inv(meat), rtol=1e-8
+        res.covjac, _normal_model(y).fit(cov_type="opg").cov_params(), rtol=1e-14
     )
     np.testing.assert_allclose(
-        model.fit(cov_type="sandwich").cov_params(), bread @ meat @ bread, rtol=1e-8, atol=1e-14
+        res.covjhj, _normal_model(y).fit(cov_type="sandwich").cov_params(), rtol=1e-14
     )
+    np.testing.assert_allclose(res.bsejac, np.sqrt(np.diag(res.covjac)), rtol=1e-14)
+    np.testing.assert_allclose(res.bsejhj, np.sqrt(np.diag(res.covjhj)), rtol=1e-14)
+    scores, hessian = _normal_scores(y)
+    np.testing.assert_allclose(res.score_obsv, scores, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(res.hessv, hessian, rtol=1e-9, atol=1e-8)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_exponential_rate_with_opg_and_sandwich(seed):
+    y = np.random.default_rng(seed).exponential(1 / 2.5, size=250)
+    yt, n = torch.tensor(y), len(y)
+    model = MLE(
+        lambda rate: D.Exponential(rate).log_prob(yt), start_params={"rate": 1.0}, positive=["rate"]
+    )
+    rate = 1 / y.mean()
+    score = 1 / rate - y  # d/d rate of log(rate) - rate * y
+    res = model.fit()
+    np.testing.assert_allclose(res.params["rate"], rate, rtol=1e-11)
+    np.testing.assert_allclose(res.bse["rate"], rate / math.sqrt(n), rtol=1e-10)
+    opg = model.fit(cov_type="opg").bse["rate"]
+    np.testing.assert_allclose(opg, 1 / math.sqrt(np.sum(score**2)), rtol=1e-10)
+    sandwich = model.fit(cov_type="sandwich").bse["rate"]
+    np.testing.assert_allclose(sandwich, rate**2 / n * math.sqrt(np.sum(score**2)), rtol=1e-10)
+
+
+def test_gamma_rate_with_known_shape():
+    shape = 3.0
+    y = np.random.default_rng(6).gamma(shape, 1 / 1.7, size=300)
+    yt, n = torch.tensor(y), len(y)
+    res = MLE(
+        lambda rate: D.Gamma(shape, rate).log_prob(yt),
+        start_params={"rate": 1.0},
+        positive=["rate"],
+    ).fit()
+    rate = shape / y.mean()
+    np.testing.assert_allclose(res.params["rate"], rate, rtol=1e-11)
+    np.testing.assert_allclose(res.bse["rate"], rate / math.sqrt(n * shape), rtol=1e-10)
 
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_poisson_rate_with_known_information(seed):
     y = np.random.default_rng(seed).poisson(3.7, size=300).astype(float)
     yt = torch.tensor(y)
-    res = ts.MLE(
+    res = MLE(
         lambda rate: D.Poisson(rate).log_prob(yt), start_params={"rate": 1.0}, positive=["rate"]
     ).fit()
     np.testing.assert_allclose(res.params["rate"], y.mean(), rtol=1e-10)
@@ -79,22 +153,23 @@ def test_vector_parameters_reproduce_least_squares():
     X = np.column_stack([np.ones(150), rng.normal(size=(150, 2))])
     y = X @ [0.5, 1.0, -2.0] + rng.normal(size=150)
     Xt, yt = torch.tensor(X), torch.tensor(y)
-    res = ts.MLE(
+    res = MLE(
         lambda beta, sigma: D.Normal(Xt @ beta, sigma).log_prob(yt),
         start_params={"beta": torch.zeros(3), "sigma": 1.0},
         positive=["sigma"],
     ).fit()
     ols = sm.OLS(y, X).fit()
     assert list(res.params.index) == ["beta[0]", "beta[1]", "beta[2]", "sigma"]
-    np.testing.assert_allclose(res.params.iloc[:3], ols.params, rtol=1e-9)
-    # MLE standard errors use SSR / n where OLS uses SSR / (n - k)
-    np.testing.assert_allclose(res.bse.iloc[:3], ols.bse * math.sqrt(147 / 150), rtol=1e-8)
+    np.testing.assert_allclose(res.params.iloc[:3], ols.params, rtol=1e-10)
+    # the MLE of the variance is SSR / n where OLS uses SSR / (n - k)
+    np.testing.assert_allclose(res.bse.iloc[:3], ols.bse * math.sqrt(147 / 150), rtol=1e-9)
+    np.testing.assert_allclose(res.llf, ols.llf, rtol=1e-12)
 
 
 def test_bounded_parameter():
     y = (np.random.default_rng(5).random(200) < 0.3).astype(float)
     yt = torch.tensor(y)
-    res = ts.MLE(
+    res = MLE(
         lambda p: D.Bernoulli(probs=p).log_prob(yt), start_params={"p": 0.5}, bounds={"p": (0, 1)}
     ).fit()
     p = y.mean()
@@ -102,52 +177,128 @@ def test_bounded_parameter():
     np.testing.assert_allclose(res.bse["p"], math.sqrt(p * (1 - p) / len(y)), rtol=1e-9)
 
 
-def test_lbfgs_agrees_with_newton():
+@pytest.mark.parametrize("method", ["lbfgs", "bfgs", "nm"])
+def test_other_optimisers_agree_with_newton(method):
     model = _normal_model(_normal_data(6))
-    np.testing.assert_allclose(model.fit(method="lbfgs").params, model.fit().params, rtol=1e-7)
+    newton = model.fit()
+    other = model.fit(method=method, maxiter=2000)
+    # L-BFGS and Nelder-Mead stop on looser criteria than Newton's decrement
+    np.testing.assert_allclose(other.params, newton.params, rtol=1e-6)
+    np.testing.assert_allclose(other.bse, newton.bse, rtol=1e-5)
+    assert other.converged and other.mle_settings["optimizer"] == method
+
+
+def test_sum_loglike_with_nobs():
+    y = _normal_data(7)
+    yt = torch.tensor(y)
+    res = MLE(
+        lambda mu, sigma: D.Normal(mu, sigma).log_prob(yt).sum(),
+        start_params={"mu": 0.0, "sigma": 1.0},
+        positive=["sigma"],
+        nobs=len(y),
+    ).fit()
+    np.testing.assert_allclose(res.params, [y.mean(), y.std()], rtol=1e-10)
+    assert res.nobs == len(y)
 
 
 # --- restricted fits and the three tests ----------------------------------------------------
 
 
-@pytest.mark.parametrize("mu0", [1.0, 1.5])
-def test_score_lr_and_wald_tests_against_hand_computed_values(mu0):
-    y = _normal_data(7)
+def _hand_computed_tests(y: np.ndarray, mu0: float) -> dict[str, float]:
     n = len(y)
-    model = _normal_model(y)
-    full = model.fit()
-    restricted = model.fit(fixed={"mu": mu0})
-    sigma2_r = np.mean((y - mu0) ** 2)
-    sigma2 = np.var(y)
-    np.testing.assert_allclose(restricted.params, [mu0, math.sqrt(sigma2_r)], rtol=1e-10)
-    assert np.isnan(restricted.bse["mu"]) and restricted.k_free == 1
-
+    sigma2_r, sigma2 = np.mean((y - mu0) ** 2), np.var(y)
     s_r = math.sqrt(sigma2_r)
     score = np.array([n * (y.mean() - mu0) / sigma2_r, 0.0])
-    hessian = np.array(
-        [
-            [-n / sigma2_r, -2 * n * (y.mean() - mu0) / s_r**3],
-            [-2 * n * (y.mean() - mu0) / s_r**3, -2 * n / sigma2_r],
-        ]
+    cross = -2 * n * (y.mean() - mu0) / s_r**3
+    hessian = np.array([[-n / sigma2_r, cross], [cross, -2 * n / sigma2_r]])
+    return {
+        "sigma_r": s_r,
+        "lm": float(score @ np.linalg.solve(-hessian, score)),
+        "lr": n * math.log(sigma2_r / sigma2),
+        "wald": (y.mean() - mu0) ** 2 / (sigma2 / n),
+    }
+
+
+@pytest.mark.parametrize("mu0", [1.0, 1.5])
+def test_restricted_fit(mu0):
+    y = _normal_data(7)
+    restricted = _normal_model(y).fit(fixed={"mu": mu0})
+    expected = _hand_computed_tests(y, mu0)
+    np.testing.assert_allclose(restricted.params, [mu0, expected["sigma_r"]], rtol=1e-10)
+    assert np.isnan(restricted.bse["mu"]) and restricted.k_free == 1
+    np.testing.assert_allclose(
+        restricted.bse["sigma"], expected["sigma_r"] / math.sqrt(2 * len(y)), rtol=1e-9
     )
-    lm = score @ np.linalg.solve(-hessian, score)
-    score_test = restricted.score_test()
-    np.testing.assert_allclose(score_test.statistic, lm, rtol=1e-8)
-    np.testing.assert_allclose(score_test.pvalue, stats.chi2.sf(lm, 1), rtol=1e-8)
-    assert score_test.df == 1
+    assert restricted.fixed_params == ["mu"] and restricted.df_resid == len(y) - 1
 
+
+@pytest.mark.parametrize("mu0", [1.0, 1.5])
+def test_score_test_against_hand_computed(mu0):
+    y = _normal_data(7)
+    expected = _hand_computed_tests(y, mu0)["lm"]
+    result = _normal_model(y).fit(fixed={"mu": mu0}).score_test()
+    np.testing.assert_allclose(result.statistic, expected, rtol=1e-9)
+    np.testing.assert_allclose(result.pvalue, stats.chi2.sf(expected, 1), rtol=1e-9)
+    assert result.df == 1 and result.distribution == "chi2"
+
+
+@pytest.mark.parametrize("mu0", [1.0, 1.5])
+def test_lr_test_against_hand_computed(mu0):
+    y = _normal_data(7)
+    model = _normal_model(y)
+    result = model.fit().lr_test(model.fit(fixed={"mu": mu0}))
+    expected = _hand_computed_tests(y, mu0)["lr"]
+    np.testing.assert_allclose(result.statistic, expected, rtol=1e-9)
+    np.testing.assert_allclose(result.pvalue, stats.chi2.sf(expected, 1), rtol=1e-9)
+    assert result.df == 1
+
+
+@pytest.mark.parametrize("mu0", [1.0, 1.5])
+def test_wald_test_against_hand_computed(mu0):
+    y = _normal_data(7)
+    full = _normal_model(y).fit()
+    expected = _hand_computed_tests(y, mu0)["wald"]
+    for hypothesis in (f"mu = {mu0}", ([[1.0, 0.0]], [mu0])):
+        result = full.wald_test(hypothesis)
+        np.testing.assert_allclose(result.statistic, expected, rtol=1e-9)
+        np.testing.assert_allclose(result.pvalue, stats.chi2.sf(expected, 1), rtol=1e-9)
+        assert result.df == 1
+    assert re.match(r"Wald test \(chi2\): statistic=[\d.]+, p-value=", str(result))
+
+
+def test_joint_restriction_of_a_vector_parameter():
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(200, 3))
+    y = rng.poisson(np.exp(0.3 + X @ [0.5, 0.0, 0.0]))
+    Xt, yt = torch.tensor(X), torch.tensor(y, dtype=torch.float64)
+    model = MLE(
+        lambda a, beta: D.Poisson(torch.exp(a + Xt @ beta)).log_prob(yt),
+        start_params={"a": 0.0, "beta": torch.zeros(3)},
+    )
+    full = model.fit()
+    restricted = model.fit(fixed={"beta": 0.0})
+    assert restricted.k_free == 1 and restricted.fixed_params == ["beta[0]", "beta[1]", "beta[2]"]
+    np.testing.assert_allclose(restricted.params["a"], math.log(y.mean()), rtol=1e-11)
+    glm = sm.GLM(y, np.ones((200, 1)), family=sm.families.Poisson()).fit()
+    lm = glm.score_test(exog_extra=X)  # expected = observed information (canonical link)
+    np.testing.assert_allclose(restricted.score_test().statistic, lm.statistic[0], rtol=1e-9)
+    np.testing.assert_allclose(restricted.score_test().pvalue, lm.pvalue[0], rtol=1e-9)
+    assert restricted.score_test().df == 3
+    full_sm = sm.GLM(y, sm.add_constant(X), family=sm.families.Poisson()).fit()
     lr = full.lr_test(restricted)
-    np.testing.assert_allclose(lr.statistic, n * math.log(sigma2_r / sigma2), rtol=1e-9)
-    assert lr.df == 1
+    np.testing.assert_allclose(lr.statistic, 2 * (full_sm.llf - glm.llf), rtol=1e-9)
+    wald = full.wald_test("beta[0] = 0, beta[1] = 0, beta[2] = 0")
+    expected = full_sm.wald_test(np.eye(4)[1:], scalar=True, use_f=False)
+    np.testing.assert_allclose(wald.statistic, expected.statistic, rtol=1e-8)
+    assert wald.df == 3
 
-    wald = full.wald_test(f"mu = {mu0}")
-    np.testing.assert_allclose(wald.statistic, (y.mean() - mu0) ** 2 / (sigma2 / n), rtol=1e-9)
-    np.testing.assert_allclose(wald.pvalue, stats.chi2.sf(wald.statistic, 1), rtol=1e-9)
 
-
-def test_summary_of_a_restricted_fit():
-    text = str(_normal_model(_normal_data(8)).fit(fixed={"mu": 1.0}).summary())
+def test_summary_notes():
+    y = _normal_data(8)
+    text = str(_normal_model(y).fit(fixed={"mu": 1.0}).summary())
     assert "MLE Results" in text and "Parameters held fixed (not estimated): mu." in text
+    robust = str(_normal_model(y).fit(cov_type="sandwich").summary())
+    assert "Covariance type: sandwich." in robust
 
 
 # --- warnings and errors -----------------------------------------------------------------------
@@ -155,58 +306,98 @@ def test_summary_of_a_restricted_fit():
 
 def test_non_finite_loglike_at_start():
     yt = torch.tensor(_normal_data(9))
-
-    def loglike(rate):  # an exponential likelihood: -inf for the negative observations
-        return torch.where(yt >= 0, torch.log(rate) - rate * yt, -torch.inf)
-
-    model = ts.MLE(loglike, start_params={"rate": 1.0}, positive=["rate"])
+    model = MLE(
+        lambda mu, sigma: D.Normal(mu, sigma, validate_args=False).log_prob(yt),
+        start_params={"mu": 0.0, "sigma": 0.0},
+    )
     with pytest.raises(NumericalError, match="not finite at the start values"):
         model.fit()
 
 
-def test_non_positive_definite_hessian_warns():
-    yt = torch.tensor(_normal_data(10))
-    model = ts.MLE(  # only a + b is identified
-        lambda a, b: D.Normal(a + b, 1.0).log_prob(yt), start_params={"a": 0.0, "b": 0.0}
+def test_non_finite_gradient_during_the_fit():
+    yt = torch.tensor(_normal_data(9))
+    model = MLE(  # sqrt(|mu|) has an infinite (NaN) derivative at the start, mu = 0
+        lambda mu: -0.5 * (yt - mu) ** 2 - torch.sqrt(torch.abs(mu)) / len(yt),
+        start_params={"mu": 0.0},
     )
-    with pytest.warns(HessianWarning, match="not negative definite"):
+    with pytest.raises(NumericalError, match="became non-finite during the fit"):
+        model.fit()
+
+
+def test_non_positive_definite_hessian_warns_and_gives_nan_where_unidentified():
+    y, z = _normal_data(10), _normal_data(11)
+    yt, zt = torch.tensor(y), torch.tensor(z)
+    model = MLE(  # only a + b is identified; c is
+        lambda a, b, c: D.Normal(a + b, 1.0).log_prob(yt) + D.Normal(c, 1.0).log_prob(zt),
+        start_params={"a": 0.0, "b": 0.0, "c": 0.0},
+    )
+    with pytest.warns(
+        HessianWarning, match=r"not negative definite.*standard errors of a, b are NaN"
+    ):
         res = model.fit()
-    assert np.isnan(res.bse).all()
+    assert np.isnan(res.bse["a"]) and np.isnan(res.bse["b"])
+    np.testing.assert_allclose(res.bse["c"], 1 / math.sqrt(len(z)), rtol=1e-10)
+    np.testing.assert_allclose(res.params["a"] + res.params["b"], y.mean(), rtol=1e-10)
 
 
 def test_non_convergence_warns():
     with pytest.warns(ConvergenceWarning, match="did not converge after 1 iterations"):
         res = _normal_model(_normal_data(11)).fit(maxiter=1)
     assert not res.converged and not res.mle_retvals["converged"]
+    assert "did not converge" in str(res.summary())
 
 
 def test_bad_options():
     model = _normal_model(_normal_data(12))
-    with pytest.raises(InvalidOptionError, match="cannot fix unknown parameter"):
+    with pytest.raises(InvalidOptionError, match=r"cannot fix unknown parameter\(s\) \['nu'\]"):
         model.fit(fixed={"nu": 1.0})
-    with pytest.raises(InvalidOptionError, match="unknown method 'nm'"):
-        model.fit(method="nm")
-    with pytest.raises(ValueError, match="not strictly inside their bounds"):
+    with pytest.raises(InvalidOptionError, match="unknown method 'powell'; choose one of"):
+        model.fit(method="powell")
+    with pytest.raises(InvalidOptionError, match="unknown cov_type 'HC9'; choose"):
+        model.fit(cov_type="HC9")
+    with pytest.raises(InvalidOptionError, match="start values of sigma are not strictly inside"):
         model.fit(start_params={"sigma": -1.0})
+    with pytest.raises(InvalidOptionError, match=r"unknown parameter\(s\) \['tau'\]"):
+        model.fit(start_params={"tau": 1.0})
     with pytest.raises(InvalidOptionError, match="pass nobs="):
-        ts.MLE(lambda mu: -(mu**2), start_params={"mu": 0.0})
-    with pytest.raises(ValueError, match="per-observation log-likelihoods"):
-        ts.MLE(lambda mu: -(mu**2), start_params={"mu": 0.0}, nobs=10).fit(cov_type="opg")
+        MLE(lambda mu: -(mu**2), start_params={"mu": 0.0})
+    with pytest.raises(InvalidOptionError, match="non-empty mapping"):
+        MLE(lambda mu: -(mu**2), start_params=[0.0])
+    with pytest.raises(InvalidOptionError, match=r"unknown parameter\(s\) \['s'\]"):
+        MLE(lambda mu: -(mu**2), start_params={"mu": 0.0}, positive=["s"], nobs=3)
+    with pytest.raises(ValueError, match="per-observation values"):
+        MLE(lambda mu: -(mu**2), start_params={"mu": 0.0}, nobs=10).fit(cov_type="opg")
+    with pytest.raises(InvalidOptionError, match="fit with fixed"):
+        model.fit().score_test()
+    with pytest.raises(InvalidOptionError, match="fewer free parameters"):
+        model.fit(fixed={"mu": 1.0}).lr_test(model.fit())
 
 
 # --- GenericLikelihoodModel ---------------------------------------------------------------------
 
 
-class TorchProbit(ts.GenericLikelihoodModel):
+class TorchProbit(GenericLikelihoodModel):
     def loglikeobs(self, params):
         q = 2 * self.endog - 1
         return torch.special.log_ndtr(q * (self.exog @ params))
 
 
 class StatsmodelsProbit(SMGeneric):
+    """statsmodels' form: numerical score and Hessian."""
+
     def loglikeobs(self, params):
         q = 2 * self.endog - 1
         return stats.norm.logcdf(q * (self.exog @ params))
+
+
+class AnalyticStatsmodelsProbit(StatsmodelsProbit):
+    """The same model with statsmodels' analytic Probit derivatives."""
+
+    def score(self, params):
+        return sm.Probit(self.endog, self.exog).score(params)
+
+    def hessian(self, params):
+        return sm.Probit(self.endog, self.exog).hessian(params)
 
 
 def _probit_data(seed: int = 0):
@@ -216,15 +407,19 @@ def _probit_data(seed: int = 0):
     return y, X
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("seed", [0, 1])
-def test_generic_model_matches_analytic_probit(seed):
+def test_generic_model_matches_analytic_probit(seed, device):
     y, X = _probit_data(seed)
-    ours = TorchProbit(y, X).fit()
-    analytic = sm.Probit(y, X).fit(disp=0)
-    np.testing.assert_allclose(ours.params, analytic.params, rtol=1e-9)
-    np.testing.assert_allclose(ours.bse, analytic.bse, rtol=1e-9)
-    np.testing.assert_allclose(ours.llf, analytic.llf, rtol=1e-12)
-    assert TorchProbit(y, X).exog_names == ["const", "x1", "x2"]
+    ours = TorchProbit(y, X, device=device).fit()
+    analytic = sm.Probit(y, X).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(ours.params, analytic.params, rtol=1e-10)
+    np.testing.assert_allclose(ours.bse, analytic.bse, rtol=1e-10)
+    np.testing.assert_allclose(ours.llf, analytic.llf, rtol=1e-13)
+    np.testing.assert_allclose(ours.aic, analytic.aic, rtol=1e-13)
+    np.testing.assert_allclose(ours.bic, analytic.bic, rtol=1e-13)
+    assert (ours.df_model, ours.df_resid) == (analytic.df_model, analytic.df_resid)
+    assert isinstance(ours.params, np.ndarray)
 
 
 def test_generic_model_against_statsmodels_numerical_derivatives(seed=2):
@@ -233,17 +428,105 @@ def test_generic_model_against_statsmodels_numerical_derivatives(seed=2):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         theirs = StatsmodelsProbit(y, X).fit(disp=0, method="bfgs", maxiter=2000, gtol=1e-10)
+    # statsmodels differentiates numerically: a few digits only
     np.testing.assert_allclose(ours.params, theirs.params, rtol=1e-5)
     np.testing.assert_allclose(ours.bse, theirs.bse, rtol=1e-4)
     np.testing.assert_allclose(ours.llf, theirs.llf, rtol=1e-9)
+    np.testing.assert_allclose(ours.covjac, theirs.covjac, rtol=1e-4)
+    np.testing.assert_allclose(ours.covjhj, theirs.covjhj, rtol=1e-4)
 
 
-def test_generic_model_summary_layout():
+def test_generic_model_summary_text_equals_statsmodels():
     y, X = _probit_data(3)
-    text = str(TorchProbit(y, X).fit().summary())
-    assert "TorchProbit Results" in text and "Maximum Likelihood" in text
+    ours_class = type("ProbitML", (TorchProbit,), {})  # the same model name in both titles
+    theirs_class = type("ProbitML", (AnalyticStatsmodelsProbit,), {})
+    ours = str(ours_class(y, X).fit().summary())
+    theirs = str(theirs_class(y, X).fit(method="newton", disp=0).summary())
+    mask = re.compile(r"^(Date|Time):.*?(?=\S+:|$)", re.M)
+    assert [mask.sub("", line) for line in ours.splitlines()] == [
+        mask.sub("", line) for line in theirs.splitlines()
+    ]
+    assert "ProbitML Results" in ours and "z      P>|z|" in ours
 
 
-def test_generic_model_requires_a_likelihood():
-    with pytest.raises(NotImplementedError, match="define loglikeobs"):
-        ts.GenericLikelihoodModel(np.ones(3), np.ones((3, 1))).fit()
+class NormalRegression(GenericLikelihoodModel):
+    """A hand-written normal regression with an extra parameter, in the nloglikeobs form."""
+
+    def nloglikeobs(self, params):
+        beta, log_sigma = params[:-1], params[-1]
+        resid = self.endog - self.exog @ beta
+        return 0.5 * math.log(2 * math.pi) + log_sigma + 0.5 * (resid / torch.exp(log_sigma)) ** 2
+
+
+def _regression_data(seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"x1": rng.normal(size=120), "x2": rng.normal(size=120)})
+    df["y"] = 1.0 + 0.5 * df["x1"] - 0.7 * df["x2"] + rng.normal(scale=0.8, size=120)
+    return df
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_generic_normal_regression_matches_ols(seed):
+    df = _regression_data(seed)
+    X = sm.add_constant(df[["x1", "x2"]])
+    res = NormalRegression(df["y"], X, extra_params_names=["log_sigma"]).fit()
+    ols = sm.OLS(df["y"], X).fit()
+    assert list(res.params.index) == ["const", "x1", "x2", "log_sigma"]
+    np.testing.assert_allclose(res.params.iloc[:3], ols.params, rtol=1e-10)
+    np.testing.assert_allclose(res.params["log_sigma"], 0.5 * math.log(ols.ssr / 120), rtol=1e-10)
+    np.testing.assert_allclose(res.bse.iloc[:3], ols.bse * math.sqrt(117 / 120), rtol=1e-9)
+    np.testing.assert_allclose(res.bse["log_sigma"], 1 / math.sqrt(2 * 120), rtol=1e-9)
+    # statsmodels' degrees of freedom: rank(exog) - 1 and n - rank - k_extra
+    assert (res.df_model, res.df_resid) == (2.0, 116.0)
+    np.testing.assert_allclose(res.aic, -2 * res.llf + 2 * 4, rtol=1e-14)
+
+
+def test_generic_from_formula_and_fixed():
+    df = _regression_data(2)
+    model = NormalRegression.from_formula("y ~ x1 + x2", df, extra_params_names=["log_sigma"])
+    assert model.exog_names == ["Intercept", "x1", "x2", "log_sigma"]
+    full = model.fit()
+    restricted = model.fit(fixed={"x2": 0.0})
+    ols_r = sm.OLS(df["y"], sm.add_constant(df[["x1"]])).fit()
+    np.testing.assert_allclose(restricted.params.iloc[:2], ols_r.params, rtol=1e-10)
+    assert np.isnan(restricted.bse["x2"])
+    np.testing.assert_allclose(
+        full.lr_test(restricted).statistic,
+        120 * math.log(ols_r.ssr / sm.OLS(df["y"], sm.add_constant(df[["x1", "x2"]])).fit().ssr),
+        rtol=1e-9,
+    )
+
+
+class SumOnly(GenericLikelihoodModel):
+    def loglike(self, params):
+        return D.Normal(params[0], torch.exp(params[1])).log_prob(self.endog).sum()
+
+
+def test_generic_model_with_only_loglike_and_par_names():
+    y = _normal_data(13)
+    res = SumOnly(y).fit(start_params=[0.0, 0.0])
+    assert res.model.exog_names == ["par0", "par1"]
+    np.testing.assert_allclose(res.params, [y.mean(), math.log(y.std())], rtol=1e-10)
+    np.testing.assert_allclose(res.bse[0], y.std() / math.sqrt(len(y)), rtol=1e-9)
+    with pytest.raises(ValueError, match="per-observation values"):
+        SumOnly(y).fit(start_params=[0.0, 0.0], cov_type="opg")
+
+
+def test_generic_model_nelder_mead_like_statsmodels_default():
+    y, X = _probit_data(4)
+    ours = TorchProbit(y, X).fit(method="nm", maxiter=5000)
+    analytic = sm.Probit(y, X).fit(disp=0)
+    np.testing.assert_allclose(ours.params, analytic.params, rtol=1e-6)
+    np.testing.assert_allclose(ours.bse, analytic.bse, rtol=1e-6)
+
+
+def test_generic_model_bad_input():
+    with pytest.raises(NotImplementedError, match="must define loglikeobs"):
+        GenericLikelihoodModel(np.ones(3), np.ones((3, 1))).fit()
+    y, X = _probit_data(5)
+    with pytest.raises(InvalidOptionError, match="start_params has 2 values; the model has 3"):
+        TorchProbit(y, X).fit(start_params=[0.0, 0.0])
+    with pytest.raises(InvalidOptionError, match=r"cannot fix unknown parameter\(s\) \['x9'\]"):
+        TorchProbit(y, X).fit(fixed={"x9": 0.0})
+    with pytest.raises(InvalidOptionError, match="pass start_params"):
+        SumOnly(np.ones(4)).fit()

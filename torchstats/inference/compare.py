@@ -1,49 +1,144 @@
-"""Likelihood-ratio and score (Lagrange multiplier) tests of restricted fits."""
+"""The likelihood trinity for nested models: likelihood-ratio and score (LM) tests.
+
+With the Wald test (:mod:`torchstats.inference.wald`) these are the three classical tests of
+restrictions on a likelihood model; they agree asymptotically and differ in what must be
+fitted: LR both models, score only the restricted one, Wald only the full one.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import torch
 
-from torchstats.inference.distributions import chi2_pvalue
+from torchstats.errors import InvalidOptionError
+from torchstats.inference.distributions import chi2_pvalue, f_pvalue
 
 __all__ = ["TestResult", "lr_test", "score_test"]
 
 
 @dataclass(frozen=True, slots=True)
 class TestResult:
-    """A chi-squared test: statistic, p-value and degrees of freedom."""
+    """A test statistic with its reference distribution.
+
+    Attributes
+    ----------
+    statistic : float
+        Chi-squared statistic, or F statistic when ``df_denom`` is set.
+    pvalue : float
+    df : float
+        Degrees of freedom (of the numerator, for F): the number of restrictions.
+    kind : str
+        ``"likelihood-ratio"``, ``"score (LM)"``, ``"Wald"``.
+    df_denom : float or None
+        Denominator degrees of freedom of an F test; None for chi-squared.
+    """
+
+    __test__ = False  # not a pytest test class, despite the name
 
     statistic: float
     pvalue: float
     df: float
     kind: str
+    df_denom: float | None = None
+
+    @property
+    def distribution(self) -> str:
+        """``"chi2"`` or ``"F"``."""
+        return "chi2" if self.df_denom is None else "F"
+
+    @property
+    def df_num(self) -> float:
+        """Numerator degrees of freedom (``df``), as statsmodels names it for F tests."""
+        return self.df
 
     def summary(self) -> str:
-        """One line: ``<kind> test: statistic=..., p-value=..., df=...``."""
+        """One line, e.g. ``Wald test (chi2): statistic=4.21, p-value=0.0402, df=1``."""
+        dof = f"df={self.df:g}" + (f", df_denom={self.df_denom:g}" if self.df_denom else "")
         return (
-            f"{self.kind} test: statistic={self.statistic:.6g}, p-value={self.pvalue:.6g}, "
-            f"df={self.df:g}"
+            f"{self.kind} test ({self.distribution}): statistic={self.statistic:.6g}, "
+            f"p-value={self.pvalue:.4g}, {dof}"
         )
 
     def __str__(self) -> str:
         return self.summary()
 
+    def __repr__(self) -> str:
+        return f"<{self.summary()}>"
+
+
+def chi2_result(statistic: float, df: float, kind: str) -> TestResult:
+    """A chi-squared :class:`TestResult` (NaN p-value for a NaN statistic)."""
+    pvalue = math.nan if math.isnan(statistic) else float(chi2_pvalue(statistic, df))
+    return TestResult(float(statistic), pvalue, float(df), kind)
+
+
+def f_result(statistic: float, df: float, df_denom: float, kind: str) -> TestResult:
+    """An F :class:`TestResult` on ``(df, df_denom)`` degrees of freedom."""
+    pvalue = math.nan if math.isnan(statistic) else float(f_pvalue(statistic, df, df_denom))
+    return TestResult(float(statistic), pvalue, float(df), kind, float(df_denom))
+
 
 def lr_test(llf_full: float, llf_restricted: float, df: float) -> TestResult:
-    """``LR = 2 (llf_full - llf_restricted)`` on chi-squared with ``df`` degrees of freedom."""
-    if df <= 0:
-        raise ValueError(
-            f"the restricted model must have fewer free parameters (difference {df:g})"
+    """Likelihood-ratio test of a restricted model against the full one.
+
+    Parameters
+    ----------
+    llf_full, llf_restricted : float
+        Maximised log-likelihoods of the nested models.
+    df : float
+        Number of restrictions (difference in estimated parameters).
+
+    Returns
+    -------
+    TestResult
+        ``LR = 2 (llf_full - llf_restricted)`` on chi-squared(``df``) (Wilks 1938; R's
+        ``lrtest``, statsmodels' ``compare_lr_test``).
+
+    Raises
+    ------
+    InvalidOptionError
+        ``df`` not positive (the models are not nested that way round).
+    """
+    if not df > 0:
+        raise InvalidOptionError(
+            f"the restricted model must have fewer free parameters than the full one "
+            f"(difference {df:g}); pass the full model first"
         )
-    statistic = 2.0 * (llf_full - llf_restricted)
-    return TestResult(statistic, chi2_pvalue(statistic, df), float(df), "likelihood-ratio")
+    return chi2_result(2.0 * (float(llf_full) - float(llf_restricted)), df, "likelihood-ratio")
 
 
-def score_test(score: torch.Tensor, hessian: torch.Tensor, df: float) -> TestResult:
-    """``LM = s' (-H)^{-1} s``: score and Hessian of the full log-likelihood at the restricted
-    estimate (Rao 1948), on chi-squared with ``df`` (the number of restrictions)."""
-    information = -hessian
-    statistic = float(score @ torch.linalg.solve(information, score))
-    return TestResult(statistic, chi2_pvalue(statistic, df), float(df), "score (LM)")
+def score_test(score: Any, hessian: Any, df: float) -> TestResult:
+    """Score (Lagrange multiplier) test from the full model's derivatives at the restricted fit.
+
+    Parameters
+    ----------
+    score : Tensor or array, shape (k,)
+        Gradient of the full model's log-likelihood at the restricted estimate (zero in the
+        estimated directions, up to the optimiser's tolerance).
+    hessian : Tensor or array, shape (k, k)
+        Hessian of the full model's log-likelihood there (its negative, the observed
+        information, must be positive definite).
+    df : float
+        Number of restrictions.
+
+    Returns
+    -------
+    TestResult
+        ``LM = s' (-H)^{-1} s`` on chi-squared(``df``) (Rao 1948). With the expected
+        information instead of ``-H`` this is statsmodels' ``score_test`` of GLMs.
+    """
+    s = torch.as_tensor(np.asarray(score) if not isinstance(score, torch.Tensor) else score)
+    H = torch.as_tensor(np.asarray(hessian) if not isinstance(hessian, torch.Tensor) else hessian)
+    s, H = s.to(torch.float64).reshape(-1), H.to(s.device, torch.float64)
+    if H.shape != (s.shape[0], s.shape[0]):
+        raise InvalidOptionError(
+            f"score has {s.shape[0]} entries but the Hessian has shape {tuple(H.shape)}"
+        )
+    if not df > 0:
+        raise InvalidOptionError(f"df must be positive (the number of restrictions), got {df}")
+    statistic = float(s @ torch.linalg.solve(-H, s))
+    return chi2_result(statistic, df, "score (LM)")

@@ -1,106 +1,51 @@
 """Custom likelihoods by maximum likelihood: ``MLE`` (a function of named parameters) and
 ``GenericLikelihoodModel`` (statsmodels' subclass form, for porting code).
 
-    m = ts.MLE(lambda mu, sigma: dist.Normal(mu, sigma).log_prob(y),
-               start_params={"mu": 0.0, "sigma": 1.0}, positive=["sigma"])
-    res = m.fit()                       # Newton with the exact Hessian
+    m = MLE(lambda mu, sigma: dist.Normal(mu, sigma).log_prob(y),
+            start_params={"mu": 0.0, "sigma": 1.0}, positive=["sigma"])
+    res = m.fit()                       # Newton with the exact autograd Hessian
     res.bse, res.summary()
     restricted = m.fit(fixed={"mu": 0.0})
     restricted.score_test(); res.lr_test(restricted); res.wald_test("mu = 0")
+
+Both run on :class:`~torchstats.models.likelihood_engine.LikelihoodEngine` (exact autograd
+information, scores and score tests; statsmodels' ``GenericLikelihoodModel`` uses finite
+differences).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
 import torch
 
-from torchstats._device import resolve_device, resolve_dtype, to_tensor
-from torchstats.autodiff.parameters import flatten_parameters
-from torchstats.covariance.sandwich import canonical_cov_type
-from torchstats.errors import InvalidOptionError
-from torchstats.formula.arrays import _exog_names as exog_names
-from torchstats.models.likelihood_engine import LikelihoodEngine
+from torchstats._device import (
+    OutputFormat,
+    output_kind_of,
+    resolve_device,
+    resolve_dtype,
+    to_tensor,
+)
+from torchstats.autodiff.parameters import BoxTransform, FlatParameters, flatten_parameters
+from torchstats.errors import (
+    InvalidOptionError,
+)
+from torchstats.models.base import build_design, caller_context
+from torchstats.models.constant import constant_columns
+from torchstats.models.likelihood_engine import (
+    EngineModel,
+    LikelihoodEngine,
+    check_fit_options,
+)
 from torchstats.results.likelihood import MaximumLikelihoodResults
-from torchstats.solvers.result import SolverResult
 
 __all__ = ["MLE", "GenericLikelihoodModel"]
 
-_FIT_METHODS = ("newton", "lbfgs", "bfgs")
 
-
-class _EngineModel:
-    """What results need from a likelihood model, delegated to its :class:`LikelihoodEngine`."""
-
-    _model_name = "MLE"
-    engine: LikelihoodEngine
-    endog_names: str = "y"
-    k_constant = 0
-
-    @property
-    def output(self) -> Any:
-        return self.engine.output
-
-    @property
-    def param_names(self) -> list[str]:
-        return list(self.engine.names)
-
-    @property
-    def exog_names(self) -> list[str]:
-        return self.param_names
-
-    @property
-    def nobs(self) -> int:
-        return self.engine.nobs
-
-    def loglike_at(self, params: torch.Tensor) -> torch.Tensor:
-        return self.engine.loglike_at(params)
-
-    def scores_at(self, params: torch.Tensor) -> torch.Tensor:
-        return self.engine.scores_at(params)
-
-    def _results(
-        self,
-        fit: SolverResult,
-        retvals: dict[str, Any],
-        free: torch.Tensor,
-        cov_type: str,
-        cov_kwds: Mapping[str, Any] | None,
-        use_t: bool | None,
-    ) -> MaximumLikelihoodResults:
-        use_t = bool(use_t) if use_t is not None else False
-        results = MaximumLikelihoodResults(
-            self,
-            fit,
-            self.engine.classical_covariance(fit, free, use_t),
-            retvals=retvals,
-            free=free,
-        )
-        name = cov_type.lower() if isinstance(cov_type, str) else cov_type
-        if name in ("opg",):
-            return results._with_covariance(self.engine.opg_covariance(fit, free, use_t))
-        if name in ("sandwich", "robust"):
-            cov_type = "HC0"
-        if canonical_cov_type(cov_type) == "nonrobust" and not cov_kwds:
-            return results
-        return results._with_covariance(results._covariance(cov_type, cov_kwds, use_t))
-
-    def __repr__(self) -> str:
-        return f"<torchstats.{self._model_name} k={len(self.engine.names)}, nobs={self.nobs}>"
-
-
-def _check_fit_options(method: str, cov_type: Any) -> None:
-    if method not in _FIT_METHODS:
-        raise InvalidOptionError(
-            f"unknown method {method!r}; choose one of {', '.join(map(repr, _FIT_METHODS))}"
-        )
-    if not (isinstance(cov_type, str) and cov_type.lower() in ("opg", "sandwich", "robust")):
-        canonical_cov_type(cov_type)
-
-
-class MLE(_EngineModel):
+class MLE(EngineModel):
     """Maximum likelihood for a log-likelihood written in torch.
 
     Parameters
@@ -111,7 +56,7 @@ class MLE(_EngineModel):
     start_params : mapping of str to float or tensor
         Names and starting values; vector-valued parameters are allowed (``beta[0]``...).
     nobs : int, optional
-        Number of observations; default the length of ``loglike``'s output at the start.
+        Number of observations; default the number of values ``loglike`` returns.
     bounds : mapping of str to (lower, upper), optional
         Box constraints (None for an open side), enforced by reparametrisation.
     positive : iterable of str
@@ -119,7 +64,12 @@ class MLE(_EngineModel):
     device, dtype
         Computation device and precision (float64 by default).
     name : str
-        The model's name in the summary.
+        The model's name in the summary (``"<name> Results"``).
+
+    Notes
+    -----
+    Estimates, standard errors and tests are on the user's scale whatever the
+    reparametrisation; the Hessian is the exact one in those parameters.
     """
 
     def __init__(
@@ -134,30 +84,36 @@ class MLE(_EngineModel):
         dtype: Any = None,
         name: str = "MLE",
     ) -> None:
-        self._model_name = name
-        device, dtype = resolve_device(device), resolve_dtype(dtype)
-        start = {
-            key: torch.as_tensor(value, dtype=dtype, device=device)
-            for key, value in dict(start_params).items()
-        }
-        flat = flatten_parameters(start)
+        if not isinstance(start_params, Mapping) or not start_params:
+            raise InvalidOptionError(
+                "start_params must be a non-empty mapping of names to start values, e.g. "
+                "{'mu': 0.0, 'sigma': 1.0}"
+            )
+        device = resolve_device(device, *start_params.values())
+        dtype = resolve_dtype(dtype)
+        flat = flatten_parameters(
+            {k: torch.as_tensor(v, dtype=dtype, device=device) for k, v in start_params.items()}
+        )
         self._flat = flat
-        self.start_params = flat.vector.to(dtype)
-        lower, upper = _bounds(flat, dict(bounds or {}), set(positive), dtype, device)
+        self.start_params = flat.vector
+        transform = _box_transform(flat, dict(bounds or {}), set(positive))
 
         def loglikeobs(theta: torch.Tensor) -> torch.Tensor:
             return flat.call(loglike, theta)
 
         self.engine = LikelihoodEngine(
-            loglikeobs, flat.names, lower=lower, upper=upper, nobs=nobs or 0
+            loglikeobs, flat.names, transform=transform, nobs=nobs or 0, name=name
         )
         if nobs is None:
-            values = loglikeobs(self.start_params)
-            if values.ndim == 0 or values.numel() == 1:
+            with torch.no_grad():
+                values = loglikeobs(self.start_params)
+            if values.numel() == 1:
                 raise InvalidOptionError(
-                    "loglike returns a single value: pass nobs= (the number of observations)"
+                    "loglike returns a single value (a sum): pass nobs= (the number of "
+                    "observations), or return one log-likelihood per observation"
                 )
             self.engine.nobs = int(values.numel())
+        self.output = OutputFormat("pandas", tuple(flat.names))
 
     def fit(
         self,
@@ -173,94 +129,132 @@ class MLE(_EngineModel):
 
         Parameters
         ----------
-        method : {"newton", "lbfgs"}
-            Newton with the exact autograd Hessian and a line search (default), or L-BFGS.
+        method : {"newton", "lbfgs", "bfgs", "nm"}
+            Newton with the exact autograd Hessian and a line search (default); L-BFGS
+            (``"bfgs"`` is an alias); Nelder-Mead (derivative-free, on the host).
         maxiter : int
-            Iteration limit; non-convergence warns.
+            Iteration limit; non-convergence warns (``ConvergenceWarning``).
         cov_type : {"nonrobust", "opg", "sandwich", "HC0", "cluster", "HAC"}
-            Inverse observed information (default), outer product of gradients, or a
-            sandwich from per-observation scores.
+            Inverse observed information (default), outer product of per-observation scores,
+            ``H^-1 (S'S) H^-1``, or a sandwich from the scores (``cov_kwds`` as for OLS).
+        cov_kwds : mapping, optional
+            Options of the robust covariance (``groups``, ``maxlags``...).
+        use_t : bool, optional
+            t instead of normal inference (default False).
         fixed : mapping of str to value, optional
-            Parameters held at these values (a restricted fit, e.g. for ``score_test``).
+            Parameters held at these values (a restricted fit, e.g. for ``score_test``); a
+            vector parameter is fixed whole (a scalar broadcasts).
         start_params : mapping, optional
             Starting values overriding those given to the model.
+
+        Returns
+        -------
+        MaximumLikelihoodResults
+
+        Raises
+        ------
+        NumericalError
+            Non-finite log-likelihood at the start or during the fit.
+        InvalidOptionError
+            Unknown method, cov_type or parameter name; start values outside the bounds.
         """
-        _check_fit_options(method, cov_type)
+        check_fit_options(method, cov_type)
         start = self.start_params.clone()
         if start_params:
-            start = self._flat_values(start_params, start)
-        fixed_values = self._fixed(fixed or {})
+            start = self._with_values(start_params, start)
         fit, retvals, free = self.engine.fit(
-            start, fixed=fixed_values, method=method, maxiter=maxiter, name=self._model_name
+            start, fixed=self._fixed_positions(fixed or {}), method=method, maxiter=maxiter
         )
         return self._results(fit, retvals, free, cov_type, cov_kwds, use_t)
 
-    def _flat_values(self, values: Mapping[str, Any], base: torch.Tensor) -> torch.Tensor:
-        out = base.clone()
-        parts = dict(zip(self._flat.keys, self._flat.split(out)))
+    def _with_values(self, values: Mapping[str, Any], base: torch.Tensor) -> torch.Tensor:
+        parts = dict(zip(self._flat.keys, self._flat.split(base.clone())))
+        unknown = set(values) - set(parts)
+        if unknown:
+            raise InvalidOptionError(
+                f"unknown parameter(s) {sorted(unknown)}; parameters are {list(parts)}"
+            )
         for key, value in values.items():
-            if key not in parts:
-                raise InvalidOptionError(f"unknown parameter {key!r}; parameters are {list(parts)}")
-            parts[key].copy_(torch.as_tensor(value, dtype=out.dtype).reshape(parts[key].shape))
+            parts[key] = torch.as_tensor(value, dtype=base.dtype, device=base.device).expand(
+                parts[key].shape
+            )
         return torch.cat([p.reshape(-1) for p in parts.values()])
 
-    def _fixed(self, fixed: Mapping[str, Any]) -> dict[int, float]:
-        positions: dict[int, float] = {}
-        offset = 0
-        for key, shape in zip(self._flat.keys, self._flat.shapes):
-            size = int(torch.Size(shape).numel())
-            if key in fixed:
-                values = np.broadcast_to(np.asarray(fixed[key], dtype=float), (size,))
-                positions.update({offset + i: float(v) for i, v in enumerate(values)})
-            offset += size
+    def _fixed_positions(self, fixed: Mapping[str, Any]) -> dict[int, float]:
         unknown = set(fixed) - set(self._flat.keys)
         if unknown:
             raise InvalidOptionError(
                 f"cannot fix unknown parameter(s) {sorted(unknown)}; parameters are "
                 f"{list(self._flat.keys)}"
             )
+        positions: dict[int, float] = {}
+        offset = 0
+        for key, shape in zip(self._flat.keys, self._flat.shapes):
+            size = int(torch.Size(shape).numel())
+            if key in fixed:
+                values = np.broadcast_to(np.asarray(fixed[key], dtype=float), shape).reshape(-1)
+                positions.update({offset + i: float(v) for i, v in enumerate(values)})
+            offset += size
         return positions
 
 
-def _bounds(
-    flat: Any,
-    bounds: dict[str, tuple[float | None, float | None]],
-    positive: set[str],
-    dtype: torch.dtype,
-    device: torch.device,
-) -> tuple[torch.Tensor, torch.Tensor]:
+def _box_transform(
+    flat: FlatParameters, bounds: dict[str, tuple[float | None, float | None]], positive: set[str]
+) -> BoxTransform:
     unknown = (set(bounds) | positive) - set(flat.keys)
     if unknown:
-        raise InvalidOptionError(f"bounds given for unknown parameter(s) {sorted(unknown)}")
-    lower, upper = [], []
+        raise InvalidOptionError(
+            f"bounds or positive= name unknown parameter(s) {sorted(unknown)}; parameters are "
+            f"{list(flat.keys)}"
+        )
+    lower: list[float] = []
+    upper: list[float] = []
     for key, shape in zip(flat.keys, flat.shapes):
         size = int(torch.Size(shape).numel())
         low, high = bounds.get(key, (None, None))
         if key in positive:
             low = 0.0 if low is None else max(low, 0.0)
-        lower += [-np.inf if low is None else float(low)] * size
-        upper += [np.inf if high is None else float(high)] * size
-    return (
-        torch.tensor(lower, dtype=dtype, device=device),
-        torch.tensor(upper, dtype=dtype, device=device),
+        low_value = -math.inf if low is None else float(low)
+        high_value = math.inf if high is None else float(high)
+        if not low_value < high_value:
+            raise InvalidOptionError(f"bounds of {key!r} are empty: ({low}, {high})")
+        lower += [low_value] * size
+        upper += [high_value] * size
+    like = flat.vector
+    return BoxTransform(
+        torch.tensor(lower, dtype=like.dtype, device=like.device),
+        torch.tensor(upper, dtype=like.dtype, device=like.device),
     )
 
 
-class GenericLikelihoodModel(_EngineModel):
+class GenericLikelihoodModel(EngineModel):
     """statsmodels' ``GenericLikelihoodModel``: subclass it and define ``loglikeobs``.
 
-    Override ``loglikeobs(self, params)`` (per-observation log-likelihoods, torch) or
-    ``nloglikeobs(self, params)`` (their negatives); ``params`` is a 1-d tensor. ``self.endog``
-    and ``self.exog`` are tensors on the model's device.
+    Override ``loglikeobs(self, params)`` (per-observation log-likelihoods, torch),
+    ``nloglikeobs(self, params)`` (their negatives) or only ``loglike(self, params)`` (the
+    sum; no OPG or robust covariances then). ``params`` is a 1-d tensor; ``self.endog``
+    ``(n,)`` and ``self.exog`` ``(n, k)`` are tensors on the model's device.
 
     Parameters
     ----------
-    endog, exog : array-like
-        Data (numpy, pandas or torch).
+    endog : array-like or str
+        The response (numpy, pandas or torch), or a formula with ``exog`` the DataFrame.
+    exog : array-like, optional
+        Regressors, used as given (no constant is added).
     extra_params_names : list of str, optional
         Names of parameters beyond ``exog``'s columns (e.g. ``["alpha"]``).
+    missing : {"none", "drop", "raise"}, optional
+        As for OLS.
     device, dtype
         As elsewhere.
+
+    Notes
+    -----
+    ``df_model`` and ``df_resid`` follow statsmodels: ``rank(exog) - 1`` and
+    ``nobs - rank(exog) - k_extra`` when ``exog`` is given (statsmodels assumes a constant),
+    else ``k - k_extra`` and ``nobs - k``; ``aic``/``bic`` count ``df_model + k_constant +
+    k_extra`` parameters. Where statsmodels differentiates numerically, these derivatives
+    are exact.
     """
 
     def __init__(
@@ -269,34 +263,68 @@ class GenericLikelihoodModel(_EngineModel):
         exog: Any = None,
         *,
         extra_params_names: list[str] | None = None,
+        missing: str | None = None,
+        context: Any = None,
         device: Any = None,
         dtype: Any = None,
     ) -> None:
-        self._model_name = type(self).__name__
-        device, dtype = resolve_device(device, endog, exog), resolve_dtype(dtype)
-        self.endog = to_tensor(endog, name="endog", device=device, dtype=dtype).reshape(-1)
-        self.exog = (
-            None if exog is None else to_tensor(exog, name="exog", device=device, dtype=dtype)
-        )
-        if self.exog is not None and self.exog.ndim == 1:
-            self.exog = self.exog[:, None]
-        self.endog_names = str(getattr(endog, "name", None) or "y")
-        names = (list(exog_names(exog, self.exog)) if self.exog is not None else []) + list(
-            extra_params_names or []
-        )
+        name = type(self).__name__
+        if exog is not None or isinstance(endog, str):
+            design = build_design(
+                endog,
+                exog,
+                missing=missing,
+                extras=None,
+                context=caller_context(context, 1),
+                device=device,
+                dtype=dtype,
+            )
+            self.design = design
+            self.endog = design.endog
+            self.exog: torch.Tensor | None = design.exog
+            self.endog_names = design.endog_name
+            names, kind = list(design.exog_names), design.output.kind
+            row_index = design.output.row_index
+            self.k_constant = 1 if constant_columns(self.exog) else 0
+            self._rank = int(torch.linalg.matrix_rank(self.exog))
+        else:
+            torch_device, torch_dtype = resolve_device(device, endog), resolve_dtype(dtype)
+            self.endog = to_tensor(endog, name="endog", device=torch_device, dtype=torch_dtype)
+            self.exog = None
+            self.endog_names = str(getattr(endog, "name", None) or "y")
+            names, kind, row_index, self._rank = [], output_kind_of(endog), None, -1
+        self.endog = self.endog.reshape(self.endog.shape[0], -1).squeeze(-1)
+        self.k_extra = len(extra_params_names or [])
+        self._kind, self._row_index = kind, row_index
+        self._build_engine(names + list(extra_params_names or []), name)
+
+    @classmethod
+    def from_formula(
+        cls, formula: str, data: Any, *args: Any, context: Any = None, **kwargs: Any
+    ) -> GenericLikelihoodModel:
+        """The model from a formula (``"y ~ x1 + x2"``) and a DataFrame."""
+        return cls(formula, data, *args, context=caller_context(context, 1), **kwargs)
+
+    def _build_engine(self, names: list[str], name: str) -> None:
         k = len(names)
+        like = self.endog
+        infinite = torch.full((k,), math.inf, dtype=like.dtype, device=like.device)
         self.engine = LikelihoodEngine(
-            self._loglikeobs_checked,
+            self._loglikeobs,
             names,
-            lower=torch.full((k,), -np.inf, dtype=dtype, device=device),
-            upper=torch.full((k,), np.inf, dtype=dtype, device=device),
-            nobs=int(self.endog.shape[0]),
+            transform=BoxTransform(-infinite, infinite),
+            nobs=int(like.shape[0]),
+            name=name,
         )
+        self.output = OutputFormat(self._kind, tuple(names), self._row_index)
 
     def loglikeobs(self, params: torch.Tensor) -> torch.Tensor:
         """Per-observation log-likelihoods; override this or :meth:`nloglikeobs`."""
         if type(self).nloglikeobs is GenericLikelihoodModel.nloglikeobs:
-            raise NotImplementedError("subclasses define loglikeobs(params) or nloglikeobs(params)")
+            raise NotImplementedError(
+                f"{type(self).__name__} must define loglikeobs(params) or nloglikeobs(params) "
+                "(or loglike(params)) returning torch tensors"
+            )
         return -self.nloglikeobs(params)
 
     def nloglikeobs(self, params: torch.Tensor) -> torch.Tensor:
@@ -304,11 +332,26 @@ class GenericLikelihoodModel(_EngineModel):
         return -self.loglikeobs(params)
 
     def loglike(self, params: Any) -> torch.Tensor:
-        """Total log-likelihood."""
-        return self.loglikeobs(torch.as_tensor(params, dtype=self.endog.dtype)).sum()
+        """Total log-likelihood (a 0-d tensor)."""
+        return self.loglikeobs(self._theta(params)).sum()
 
-    def _loglikeobs_checked(self, theta: torch.Tensor) -> torch.Tensor:
-        return self.loglikeobs(theta)
+    def _loglikeobs(self, theta: torch.Tensor) -> torch.Tensor:
+        only_sum = type(self).loglike is not GenericLikelihoodModel.loglike and (
+            type(self).loglikeobs is GenericLikelihoodModel.loglikeobs
+            and type(self).nloglikeobs is GenericLikelihoodModel.nloglikeobs
+        )
+        return self.loglike(theta) if only_sum else self.loglikeobs(theta)
+
+    def degrees_of_freedom(self, k_free: int) -> tuple[float, float, float]:
+        """statsmodels' ``df_model``, ``df_resid`` and the ``aic`` parameter count."""
+        n_fixed = len(self.engine.names) - k_free
+        if self._rank >= 0:
+            df_model = float(self._rank - 1 - n_fixed)
+            df_resid = float(self.nobs - self._rank - self.k_extra + n_fixed)
+        else:
+            df_model = float(k_free - self.k_constant - self.k_extra)
+            df_resid = float(self.nobs - df_model - self.k_extra)
+        return df_model, df_resid, df_model + self.k_constant + self.k_extra
 
     def fit(
         self,
@@ -318,30 +361,58 @@ class GenericLikelihoodModel(_EngineModel):
         cov_type: str = "nonrobust",
         cov_kwds: Mapping[str, Any] | None = None,
         use_t: bool | None = None,
+        fixed: Mapping[str, float] | None = None,
         disp: bool = False,
-        **kwargs: Any,
+        full_output: bool = True,
     ) -> MaximumLikelihoodResults:
-        """Maximise the log-likelihood (``start_params`` default ``0.1`` for every parameter,
-        as statsmodels)."""
-        _check_fit_options(method, cov_type)
-        k = len(self.engine.names)
+        """Maximise the log-likelihood.
+
+        Parameters
+        ----------
+        start_params : array-like, optional
+            Default ``self.start_params`` if the subclass sets it, else ``0.1`` for every
+            parameter (statsmodels' default). More values than names add ``par0``...
+        method : {"newton", "lbfgs", "bfgs", "nm"}
+            Newton with the exact Hessian (default; statsmodels' default is ``"nm"``).
+        maxiter : int
+        cov_type, cov_kwds, use_t
+            As for :meth:`MLE.fit`.
+        fixed : mapping of str to float, optional
+            Parameters held fixed (a restricted fit).
+        disp, full_output
+            Accepted for compatibility with statsmodels; nothing is printed.
+        """
+        check_fit_options(method, cov_type)
+        start = self._start_values(start_params)
+        unknown = set(fixed or {}) - set(self.engine.names)
+        if unknown:
+            raise InvalidOptionError(
+                f"cannot fix unknown parameter(s) {sorted(unknown)}; parameters are "
+                f"{self.engine.names}"
+            )
+        positions = {self.engine.names.index(n): float(v) for n, v in (fixed or {}).items()}
+        fit, retvals, free = self.engine.fit(start, fixed=positions, method=method, maxiter=maxiter)
+        return self._results(fit, retvals, free, cov_type, cov_kwds, use_t)
+
+    def _start_values(self, start_params: Any) -> torch.Tensor:
         if start_params is None:
             start_params = getattr(self, "start_params", None)
-        start = (
-            torch.full((k,), 0.1, dtype=self.endog.dtype, device=self.endog.device)
-            if start_params is None
-            else torch.as_tensor(np.asarray(start_params, dtype=float), dtype=self.endog.dtype)
-        )
-        if start.shape != (k,):
-            raise InvalidOptionError(f"start_params has {start.numel()} values; the model has {k}")
-        fixed = {self.engine.names.index(n): float(v) for n, v in kwargs.pop("fixed", {}).items()}
-        if kwargs:
-            raise InvalidOptionError(f"unknown fit option(s) {sorted(kwargs)}")
-        fit, retvals, free = self.engine.fit(
-            start.to(self.endog.device),
-            fixed=fixed,
-            method=method,
-            maxiter=maxiter,
-            name=self._model_name,
-        )
-        return self._results(fit, retvals, free, cov_type, cov_kwds, use_t)
+        like, k = self.endog, len(self.engine.names)
+        if start_params is None:
+            if k == 0:
+                raise InvalidOptionError(
+                    "the model has no named parameters (no exog, no extra_params_names): "
+                    "pass start_params"
+                )
+            return torch.full((k,), 0.1, dtype=like.dtype, device=like.device)
+        values = np.asarray(start_params, dtype=float).reshape(-1)
+        if values.shape[0] > k:  # statsmodels names the missing ones par0, par1, ...
+            extra = [f"par{i}" for i in range(values.shape[0] - k)]
+            self.k_extra += len(extra)
+            self._build_engine(self.engine.names + extra, self.engine.name)
+        elif values.shape[0] < k:
+            raise InvalidOptionError(
+                f"start_params has {values.shape[0]} values; the model has {k} parameters "
+                f"({self.engine.names})"
+            )
+        return torch.as_tensor(values, dtype=like.dtype, device=like.device)

@@ -1,42 +1,62 @@
-"""Maximum likelihood for a log-likelihood over a flat parameter vector.
+"""The likelihood engine behind ``MLE``, ``GenericLikelihoodModel`` and ``module_inference``.
 
-The engine behind :class:`~torchstats.models.generic.MLE`,
-:class:`~torchstats.models.generic.GenericLikelihoodModel` and the inference for fitted torch
-modules. It optimises on an unconstrained scale (bounds and positivity become ``exp`` and
-logistic transforms), can hold parameters fixed (restricted fits), and computes everything
-else on the user's scale with exact autograd derivatives:
-
-- the observed information ``-H`` (``torch.func.hessian``) for standard errors;
-- per-observation scores (``torch.func.jacfwd`` of the per-observation log-likelihoods:
-  ``k`` forward passes) for OPG and sandwich covariances;
-- the score and Hessian of the full model at a restricted estimate for score tests.
+:class:`LikelihoodEngine` optimises ``loglikeobs(theta)`` on an unconstrained scale (bounds and
+positivity become logistic and ``exp`` transforms), can hold parameters fixed (restricted
+fits), and computes everything else on the user's scale with exact autograd derivatives: the
+observed information ``-H`` for standard errors, per-observation scores for OPG and sandwich
+covariances, and the full model's score and Hessian at a restricted estimate for score tests.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
 import torch
+from scipy import optimize
 
-from torchstats._device import OutputFormat
+from torchstats._device import (
+    OutputFormat,
+)
+from torchstats.autodiff.hessian import hessian
+from torchstats.autodiff.parameters import BoxTransform
+from torchstats.autodiff.scores import score_obs
 from torchstats.covariance.nonrobust import nonrobust_covariance
 from torchstats.covariance.result import CovarianceResult
-from torchstats.errors import ConvergenceWarning, HessianWarning, NumericalError, warn
+from torchstats.covariance.sandwich import canonical_cov_type
+from torchstats.errors import (
+    ConvergenceWarning,
+    HessianWarning,
+    InvalidOptionError,
+    NumericalError,
+    warn,
+)
 from torchstats.inference.compare import TestResult, score_test
+from torchstats.results.likelihood import MaximumLikelihoodResults, embed
 from torchstats.solvers.first_order import minimize_lbfgs
 from torchstats.solvers.newton import minimize_newton
 from torchstats.solvers.result import SolverResult
 
-__all__ = ["LikelihoodEngine", "OPG_DESCRIPTION", "OIM_DESCRIPTION"]
+__all__ = [
+    "LikelihoodEngine",
+    "EngineModel",
+    "FIT_METHODS",
+    "check_fit_options",
+    "information_rank",
+    "invert_information",
+]
 
-OIM_DESCRIPTION = (
-    "Covariance matrix calculated as the inverse of the observed information (exact "
-    "autograd Hessian)."
-)
+FIT_METHODS = ("newton", "lbfgs", "bfgs", "nm")
+_EXTRA_COV_TYPES = ("opg", "sandwich")
+
 OPG_DESCRIPTION = "Covariance matrix calculated using the outer product of gradients (exact)."
 
-LogLikeObs = Callable[[torch.Tensor], torch.Tensor]
+# Nelder-Mead (derivative-free) tolerances on the mean negative log-likelihood and on the
+# unconstrained parameters: far tighter than statsmodels' fmin defaults (1e-4), so that
+# estimates agree with Newton's to about 1e-7 when the likelihood is smooth.
+_NM_XATOL, _NM_FATOL = 1e-10, 1e-14
 
 
 class LikelihoodEngine:
@@ -45,122 +65,69 @@ class LikelihoodEngine:
     Parameters
     ----------
     loglikeobs : callable
-        ``theta (k,) -> per-observation log-likelihoods (n,)`` (or their sum, a scalar;
-        robust covariances then need per-observation values).
+        ``theta (k,) -> per-observation log-likelihoods (n,)`` (or their sum, a scalar; OPG
+        and robust covariances then need per-observation values).
     names : list of str
         One name per entry of ``theta``.
-    lower, upper : Tensor, shape (k,)
-        Bounds (``-inf``/``inf`` where none).
+    transform : BoxTransform
+        The bounds of ``theta``.
     nobs : int
         Number of observations (for information criteria and degrees of freedom).
+    name : str
+        The model's name, in messages.
     """
 
     def __init__(
         self,
-        loglikeobs: LogLikeObs,
+        loglikeobs: Callable[[torch.Tensor], torch.Tensor],
         names: list[str],
         *,
-        lower: torch.Tensor,
-        upper: torch.Tensor,
+        transform: BoxTransform,
         nobs: int,
+        name: str,
     ) -> None:
         self.loglikeobs = loglikeobs
-        self.names = names
-        self.lower, self.upper = lower, upper
+        self.names = list(names)
+        self.transform = transform
         self.nobs = nobs
-        self.output = OutputFormat("pandas", tuple(names))
-
-    # --- the objective -----------------------------------------------------------------------
+        self.name = name
 
     def loglike_at(self, theta: torch.Tensor) -> torch.Tensor:
-        """Total log-likelihood at ``theta``."""
+        """Total log-likelihood at ``theta`` (a 0-d tensor)."""
         return self.loglikeobs(theta).sum()
-
-    def _bound_masks(self) -> tuple[torch.Tensor, ...]:
-        lo, hi = self.lower, self.upper
-        both = torch.isfinite(lo) & torch.isfinite(hi)
-        low_only = torch.isfinite(lo) & ~torch.isfinite(hi)
-        high_only = ~torch.isfinite(lo) & torch.isfinite(hi)
-        # infinite bounds replaced by 0 so that no branch of torch.where computes inf - inf
-        # (NaN gradients flow back through unselected branches otherwise)
-        lo_safe = torch.where(torch.isfinite(lo), lo, torch.zeros_like(lo))
-        hi_safe = torch.where(torch.isfinite(hi), hi, torch.zeros_like(hi))
-        return both, low_only, high_only, lo_safe, hi_safe
-
-    def to_user(self, u: torch.Tensor) -> torch.Tensor:
-        """Unconstrained ``u`` to ``theta`` within the bounds."""
-        both, low_only, high_only, lo, hi = self._bound_masks()
-        theta = torch.where(both, lo + (hi - lo) * torch.sigmoid(u), u)
-        theta = torch.where(low_only, lo + torch.exp(u), theta)
-        return torch.where(high_only, hi - torch.exp(u), theta)
-
-    def to_unconstrained(self, theta: torch.Tensor) -> torch.Tensor:
-        """``theta`` (strictly inside its bounds) to the unconstrained scale."""
-        inside = (theta > self.lower) & (theta < self.upper)
-        if not bool(inside.all()):
-            bad = [n for n, ok in zip(self.names, inside.tolist()) if not ok]
-            raise ValueError(
-                f"start values of {', '.join(bad)} are not strictly inside their bounds"
-            )
-        both, low_only, high_only, lo, hi = self._bound_masks()
-        width = torch.where(both, hi - lo, torch.ones_like(hi))
-        fraction = torch.where(both, (theta - lo) / width, torch.full_like(theta, 0.5))
-        u = torch.where(both, torch.log(fraction) - torch.log1p(-fraction), theta)
-        u = torch.where(low_only, torch.log(torch.where(low_only, theta - lo, 1.0)), u)
-        return torch.where(high_only, torch.log(torch.where(high_only, hi - theta, 1.0)), u)
 
     # --- fitting -----------------------------------------------------------------------------
 
     def fit(
-        self,
-        start: torch.Tensor,
-        *,
-        fixed: dict[int, float],
-        method: str,
-        maxiter: int,
-        name: str,
+        self, start: torch.Tensor, *, fixed: Mapping[int, float], method: str, maxiter: int
     ) -> tuple[SolverResult, dict[str, Any], torch.Tensor]:
         """Maximise over the free parameters.
 
-        Returns the fit (user scale), statsmodels-style retvals and the mask of the free
-        (estimated) parameters.
+        Returns
+        -------
+        fit : SolverResult
+            ``params`` on the user's scale, ``normalized_cov`` the inverse observed
+            information of the free parameters (NaN rows and columns for fixed ones).
+        retvals : dict
+            statsmodels' ``mle_retvals``: ``converged``, ``iterations``, ``grad_norm``, ...
+        free : Tensor of bool, shape (k,)
         """
-        theta0 = start.clone()
-        for index, value in fixed.items():
-            theta0[index] = value
-        free = torch.ones(len(self.names), dtype=torch.bool, device=start.device)
-        free[list(fixed)] = False
-        u0 = self.to_unconstrained(theta0)
-        start_llf = self.loglike_at(theta0)
-        if not bool(torch.isfinite(start_llf)):
-            raise NumericalError(
-                f"{name}: the log-likelihood is not finite at the start values "
-                f"({float(start_llf)}); choose start_params where every observation has "
-                "positive likelihood"
-            )
+        theta0, free = self._start(start, fixed)
+        all_free = bool(free.all())  # one host sync here, none inside the objective
+        free_index = torch.nonzero(free).flatten()
+        u0 = torch.where(free, self.transform.to_unconstrained(theta0), 0.0)
 
         def objective(u_free: torch.Tensor) -> torch.Tensor:
-            u = u0.clone() if not free.all() else u_free
-            if not free.all():
-                u = u.index_put((torch.nonzero(free).flatten(),), u_free)
-            theta = self.to_user(u)
-            if not free.all():
+            u = u_free if all_free else u0.index_put((free_index,), u_free)
+            theta = self.transform.to_user(u)
+            if not all_free:
                 theta = torch.where(free, theta, theta0)
             return -self.loglike_at(theta) / self.nobs
 
-        found = self._minimise(objective, u0[free], method, maxiter)
-        if not bool(torch.isfinite(objective(found.params))):
-            raise NumericalError(f"{name}: the log-likelihood became non-finite during the fit")
-        u = u0.clone()
-        u[free] = found.params
-        theta = torch.where(free, self.to_user(u), theta0)
-        if not found.converged:
-            warn(
-                f"{name}: maximum likelihood did not converge after {found.n_iter} iterations "
-                f"({found.message}; gradient norm {found.grad_norm:.3g}); increase maxiter "
-                "or try other start_params",
-                ConvergenceWarning,
-            )
+        found = _minimise(objective, u0[free_index], method, maxiter)
+        u = u0.index_put((free_index,), found.params)
+        theta = torch.where(free, self.transform.to_user(u), theta0).detach()
+        self._check_finished(found, objective)
         retvals = {
             "converged": found.converged,
             "iterations": found.n_iter,
@@ -168,77 +135,95 @@ class LikelihoodEngine:
             "message": found.message,
             "method": method,
         }
-        return (
-            SolverResult(
-                params=theta.detach(),
-                method=method,
-                converged=found.converged,
-                n_iter=found.n_iter,
-                grad_norm=found.grad_norm,
-                message=found.message,
-                rank=int(free.sum()),
-                normalized_cov=self.inverse_information(theta.detach(), free, name),
-            ),
-            retvals,
-            free,
+        inverse = self.inverse_information(theta, free)
+        fit = SolverResult(
+            params=theta,
+            method=method,
+            converged=found.converged,
+            n_iter=found.n_iter,
+            grad_norm=found.grad_norm,
+            message=found.message,
+            rank=int(free.sum()),
+            normalized_cov=inverse,
         )
+        return fit, retvals, free
 
-    def _minimise(
-        self, objective: Callable, u0: torch.Tensor, method: str, maxiter: int
-    ) -> SolverResult:
-        if method == "newton":
-            return minimize_newton(objective, u0.detach(), max_iter=maxiter)
-        if method in ("lbfgs", "bfgs"):
-            value_and_grad = torch.func.grad_and_value(objective)
+    def _start(
+        self, start: torch.Tensor, fixed: Mapping[int, float]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Start values with the fixed ones set, the mask of free parameters; checked."""
+        theta0 = start.clone()
+        free = torch.ones(len(self.names), dtype=torch.bool, device=start.device)
+        for index, value in fixed.items():
+            theta0[index] = value
+            free[index] = False
+        bad = (self.transform.outside(theta0) & free).tolist()
+        if any(bad):
+            names = ", ".join(n for n, b in zip(self.names, bad) if b)
+            raise InvalidOptionError(
+                f"{self.name}: start values of {names} are not strictly inside their bounds"
+            )
+        llf = self.loglike_at(theta0)
+        if not bool(torch.isfinite(llf)):
+            raise NumericalError(
+                f"{self.name}: the log-likelihood is not finite at the start values "
+                f"({float(llf)}); choose start_params where every observation has positive "
+                "likelihood (and any scale parameter is positive)"
+            )
+        return theta0, free
 
-            def with_grad(u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-                grad, value = value_and_grad(u)
-                return value.detach(), grad.detach()
-
-            return minimize_lbfgs(with_grad, u0.detach(), max_iter=maxiter)
-        raise ValueError(f"unknown method {method!r}; choose 'newton' or 'lbfgs'")
+    def _check_finished(self, found: SolverResult, objective: Callable) -> None:
+        with torch.no_grad():
+            value = objective(found.params)
+        if not (bool(torch.isfinite(value)) and bool(torch.isfinite(found.params).all())) or (
+            "not finite" in found.message
+        ):
+            raise NumericalError(
+                f"{self.name}: the log-likelihood or its gradient became non-finite during "
+                f"the fit (after {found.n_iter} iterations, log-likelihood "
+                f"{-float(value) * self.nobs:.6g}); check the likelihood for log(0), "
+                "overflow or parameters leaving their domain (use positive= or bounds=)"
+            )
+        if not found.converged:
+            warn(
+                f"{self.name}: maximum likelihood did not converge after {found.n_iter} "
+                f"iterations ({found.message}; gradient norm {found.grad_norm:.3g}); "
+                "increase maxiter or try other start_params",
+                ConvergenceWarning,
+            )
 
     # --- information -----------------------------------------------------------------------------
 
     def hessian_at(self, theta: torch.Tensor) -> torch.Tensor:
-        """Hessian of the total log-likelihood at ``theta`` (all parameters)."""
-        with torch.enable_grad():
-            return torch.func.hessian(self.loglike_at)(theta.detach()).detach()
+        """Hessian of the total log-likelihood at ``theta`` (all parameters), shape (k, k)."""
+        return hessian(self.loglike_at, theta.detach())
+
+    def scores_at(self, theta: torch.Tensor) -> torch.Tensor:
+        """Per-observation scores ``d log L_i / d theta``, shape (n, k)."""
+        return score_obs(self.loglikeobs, theta.detach())
 
     def inverse_information(
-        self, theta: torch.Tensor, free: torch.Tensor, name: str
+        self, theta: torch.Tensor, free: torch.Tensor, hessian: torch.Tensor | None = None
     ) -> torch.Tensor:
-        """``(-H_ff)^{-1}`` of the free parameters, embedded (NaN for fixed ones).
+        """``(-H_ff)^{-1}`` of the free parameters embedded in ``(k, k)`` (NaN: fixed ones).
 
-        A Hessian that is not negative definite at the estimate warns and gives NaN
-        variances to the parameters the likelihood does not identify.
+        ``hessian`` (all parameters, at ``theta``) is computed unless given.
         """
-        information = -self.hessian_at(theta)[free][:, free]
-        factor, info = torch.linalg.cholesky_ex(information)
-        if int(info) == 0:
-            eye = torch.eye(information.shape[0], dtype=theta.dtype, device=theta.device)
-            inverse = torch.cholesky_solve(eye, factor)
-        else:
-            warn(
-                f"{name}: the Hessian of the log-likelihood is not negative definite at the "
-                "estimate (not a strict maximum: a flat direction, a saddle point or a boundary "
-                "estimate); parameters involved in those directions get NaN standard errors, "
-                "the others come from a pseudo-inverse. Check identification, rescale or "
-                "reparametrise.",
-                HessianWarning,
-            )
-            inverse = _identified_inverse(information)
-        full = torch.full(
-            (free.shape[0],) * 2, float("nan"), dtype=theta.dtype, device=theta.device
+        hessian = self.hessian_at(theta) if hessian is None else hessian
+        information = -hessian[free][:, free]
+        inverse = invert_information(
+            information,
+            [n for n, f in zip(self.names, free.tolist()) if f],
+            f"{self.name}: the Hessian of the log-likelihood is not negative definite at "
+            "the estimate (not a strict maximum: a flat direction, a saddle point or a "
+            "boundary estimate)",
         )
-        index = torch.nonzero(free).flatten()
-        full[index[:, None], index[None, :]] = inverse
-        return full
+        return embed(inverse, free, fill=math.nan)
 
     def classical_covariance(
         self, fit: SolverResult, free: torch.Tensor, use_t: bool | None
     ) -> CovarianceResult:
-        """The inverse observed information (statsmodels' nonrobust for MLE)."""
+        """The inverse observed information (statsmodels' ``nonrobust`` for MLE)."""
         assert fit.normalized_cov is not None
         return nonrobust_covariance(
             fit.normalized_cov, 1.0, df_resid=self.nobs - int(free.sum()), use_t=bool(use_t)
@@ -247,14 +232,16 @@ class LikelihoodEngine:
     def opg_covariance(
         self, fit: SolverResult, free: torch.Tensor, use_t: bool | None
     ) -> CovarianceResult:
-        """Inverse of the outer product of per-observation scores (free parameters)."""
+        """``(S'S)^{-1}`` with ``S`` the per-observation scores of the free parameters
+        (statsmodels' ``covjac``; the BHHH estimate of the information)."""
         scores = self.scores_at(fit.params)[:, free]
-        inverse = torch.linalg.inv(scores.T @ scores)
-        full = torch.full_like(fit.normalized_cov, float("nan"))  # type: ignore[arg-type]
-        index = torch.nonzero(free).flatten()
-        full[index[:, None], index[None, :]] = inverse
+        inverse = invert_information(
+            scores.T @ scores,
+            [n for n, f in zip(self.names, free.tolist()) if f],
+            f"{self.name}: the outer product of the scores is singular",
+        )
         return CovarianceResult(
-            cov=full,
+            cov=embed(inverse, free, fill=math.nan),
             cov_type="opg",
             use_t=bool(use_t),
             df_resid=float(self.nobs - int(free.sum())),
@@ -262,42 +249,227 @@ class LikelihoodEngine:
             kwds={"description": OPG_DESCRIPTION},
         )
 
-    def scores_at(self, theta: torch.Tensor) -> torch.Tensor:
-        """Per-observation scores ``d log L_i / d theta``, shape (n, k)."""
-        with torch.enable_grad():
-            values = self.loglikeobs(theta.detach())
-        if values.ndim == 0 or values.numel() == 1:
-            raise ValueError(
-                "robust and OPG covariances need per-observation log-likelihoods: make the "
-                "log-likelihood return one value per observation instead of their sum"
-            )
-        with torch.enable_grad():
-            return torch.func.jacfwd(self.loglikeobs)(theta.detach()).detach()
-
     def score_test_at(self, theta: torch.Tensor, free: torch.Tensor) -> TestResult:
         """Score test of the fixed parameters at a restricted estimate ``theta``."""
         n_fixed = int((~free).sum())
         if n_fixed == 0:
-            raise ValueError("score_test() tests fixed parameters: fit with fixed={...} first")
+            raise InvalidOptionError(
+                "score_test() tests the parameters held fixed: fit with fixed={...} first"
+            )
         with torch.enable_grad():
             score = torch.func.grad(self.loglike_at)(theta.detach()).detach()
         return score_test(score, self.hessian_at(theta), n_fixed)
 
 
-def _identified_inverse(information: torch.Tensor) -> torch.Tensor:
-    """Pseudo-inverse of a singular or indefinite information matrix, NaN where unidentified.
+def invert_information(information: torch.Tensor, names: list[str], problem: str) -> torch.Tensor:
+    """Inverse of a (symmetric) information matrix; NaN where it is not positive definite.
 
-    Eigenvectors with eigenvalues that are not clearly positive span the directions the data
-    do not determine; every parameter with weight on them gets NaN variances and
-    covariances, so that no standard error pretends to more than the likelihood says.
+    Parameters
+    ----------
+    information : Tensor, shape (m, m)
+    names : list of str
+        The parameters, for the warning.
+    problem : str
+        The warning's first sentence.
+
+    Returns
+    -------
+    Tensor, shape (m, m)
+
+    Notes
+    -----
+    A Cholesky factorisation (``cholesky_ex``, no exception) decides. When it fails, the
+    eigen-decomposition splits the directions: eigenvalues at most ``m * eps * max|lambda|``
+    are flat or curve the wrong way. Parameters with a loading above ``sqrt(eps)`` on such a
+    direction get NaN variances and covariances (their standard errors do not exist); the
+    others come from the pseudo-inverse on the remaining directions, which is exact for
+    them because they are orthogonal to the bad directions.
     """
-    eigenvalues, vectors = torch.linalg.eigh(information)
-    scale = eigenvalues.abs().max()
-    tol = scale * information.shape[0] * torch.finfo(information.dtype).eps * 1e3
-    good = eigenvalues > tol
+    m = information.shape[0]
+    eye = torch.eye(m, dtype=information.dtype, device=information.device)
+    factor, info = torch.linalg.cholesky_ex(information)
+    if int(info) == 0:
+        return torch.cholesky_solve(eye, factor)
+    eigenvalues, vectors, bad = _spectrum(information)
+    eps = torch.finfo(information.dtype).eps
+    good = ~bad
     inverse = (vectors[:, good] / eigenvalues[good]) @ vectors[:, good].T
-    weight = (vectors[:, ~good] ** 2).sum(dim=1)
-    unidentified = weight > 1e-8
-    inverse[unidentified] = float("nan")
-    inverse[:, unidentified] = float("nan")
+    affected = (vectors[:, bad].abs() > math.sqrt(eps)).any(dim=1)
+    inverse[affected] = math.nan
+    inverse[:, affected] = math.nan
+    listed = ", ".join(n for n, a in zip(names, affected.tolist()) if a)
+    warn(
+        f"{problem}; the standard errors of {listed} are NaN (they move along a flat or "
+        "upward-curving direction of the log-likelihood); those of the other parameters "
+        "come from the pseudo-inverse on the remaining directions. Check identification "
+        "(collinear or redundant parameters), rescale or reparametrise.",
+        HessianWarning,
+    )
     return inverse
+
+
+def _spectrum(information: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Eigenvalues, eigenvectors and the mask of the flat or negative directions.
+
+    A direction is bad when its eigenvalue is at most ``m * eps * max|lambda|`` (numerically
+    zero, or negative), the rank rule of ``numpy.linalg.matrix_rank``.
+    """
+    m = information.shape[0]
+    eigenvalues, vectors = torch.linalg.eigh(0.5 * (information + information.T))
+    eps = torch.finfo(information.dtype).eps
+    return eigenvalues, vectors, eigenvalues <= m * eps * eigenvalues.abs().max()
+
+
+def information_rank(information: torch.Tensor) -> int:
+    """Number of directions in which the information is (numerically) positive."""
+    _, info = torch.linalg.cholesky_ex(information)
+    if int(info) == 0:
+        return int(information.shape[0])
+    return int((~_spectrum(information)[2]).sum())
+
+
+def _minimise(objective: Callable, u0: torch.Tensor, method: str, maxiter: int) -> SolverResult:
+    """Minimise ``objective`` from ``u0`` by Newton (exact Hessian), L-BFGS or Nelder-Mead."""
+    u0 = u0.detach()
+    if method == "newton":
+        return minimize_newton(objective, u0, max_iter=maxiter)
+    if method in ("lbfgs", "bfgs"):
+        value_and_grad = torch.func.grad_and_value(objective)
+
+        def with_grad(u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            with torch.enable_grad():
+                grad, value = value_and_grad(u)
+            return value.detach(), grad.detach()
+
+        return minimize_lbfgs(with_grad, u0, max_iter=maxiter)
+    return _nelder_mead(objective, u0, maxiter)
+
+
+def _nelder_mead(objective: Callable, u0: torch.Tensor, maxiter: int) -> SolverResult:
+    """scipy's Nelder-Mead on the host: for likelihoods without usable derivatives.
+
+    Each evaluation copies ``k`` numbers to the device and one back: slow on a GPU, and
+    derivative-free search needs many evaluations; prefer ``"newton"``.
+    """
+
+    def on_host(u: np.ndarray) -> float:
+        with torch.no_grad():
+            value = float(objective(torch.as_tensor(u, dtype=u0.dtype, device=u0.device)))
+        return value if math.isfinite(value) else math.inf
+
+    found = optimize.minimize(
+        on_host,
+        u0.cpu().numpy(),
+        method="Nelder-Mead",
+        options={"maxiter": maxiter, "xatol": _NM_XATOL, "fatol": _NM_FATOL},
+    )
+    params = torch.as_tensor(found.x, dtype=u0.dtype, device=u0.device)
+    with torch.enable_grad():
+        grad = torch.func.grad(objective)(params)
+    return SolverResult(
+        params=params,
+        method="nm",
+        converged=bool(found.success),
+        n_iter=int(found.nit),
+        grad_norm=float(grad.abs().max()),
+        message=str(found.message),
+        rank=int(params.shape[0]),
+    )
+
+
+def check_fit_options(method: str, cov_type: Any) -> None:
+    """Refuse an unknown ``method`` or ``cov_type``, listing the choices."""
+    if method not in FIT_METHODS:
+        raise InvalidOptionError(
+            f"unknown method {method!r}; choose one of {', '.join(map(repr, FIT_METHODS))}"
+        )
+    if not (isinstance(cov_type, str) and cov_type.lower() in _EXTRA_COV_TYPES):
+        try:
+            canonical_cov_type(cov_type)
+        except InvalidOptionError:
+            raise InvalidOptionError(
+                f"unknown cov_type {cov_type!r}; choose 'nonrobust', 'opg', 'sandwich', 'HC0', "
+                "'cluster' or 'HAC'"
+            ) from None
+
+
+class EngineModel:
+    """What results need from a likelihood model, delegated to its :class:`LikelihoodEngine`."""
+
+    engine: LikelihoodEngine
+    output: OutputFormat
+    endog_names: str = "y"
+    k_constant: int = 0
+    k_extra: int = 0
+
+    @property
+    def _model_name(self) -> str:
+        """The name in the summary's title and ``Model:`` line."""
+        return self.engine.name
+
+    @property
+    def param_names(self) -> list[str]:
+        """One name per (flattened) parameter."""
+        return list(self.engine.names)
+
+    @property
+    def exog_names(self) -> list[str]:
+        return self.param_names
+
+    @property
+    def nobs(self) -> int:
+        return self.engine.nobs
+
+    def _theta(self, params: Any) -> torch.Tensor:
+        start = self.engine.transform.lower
+        values = params.to_numpy() if hasattr(params, "to_numpy") else params
+        theta = torch.as_tensor(values, dtype=start.dtype, device=start.device).reshape(-1)
+        if theta.shape[0] != len(self.engine.names):
+            raise InvalidOptionError(
+                f"params has {theta.shape[0]} values; the model has {len(self.engine.names)}"
+            )
+        return theta
+
+    def loglike_at(self, params: torch.Tensor) -> torch.Tensor:
+        """Total log-likelihood at a flat parameter vector."""
+        return self.engine.loglike_at(params)
+
+    def scores_at(self, params: torch.Tensor) -> torch.Tensor:
+        """Per-observation scores at a flat parameter vector, shape (n, k)."""
+        return self.engine.scores_at(params)
+
+    def score(self, params: Any) -> torch.Tensor:
+        """Gradient of the log-likelihood (exact, autograd), shape (k,)."""
+        with torch.enable_grad():
+            return torch.func.grad(self.engine.loglike_at)(self._theta(params)).detach()
+
+    def score_obs(self, params: Any) -> torch.Tensor:
+        """Per-observation scores (exact, autograd), shape (n, k)."""
+        return self.engine.scores_at(self._theta(params))
+
+    def hessian(self, params: Any) -> torch.Tensor:
+        """Hessian of the log-likelihood (exact, autograd), shape (k, k)."""
+        return self.engine.hessian_at(self._theta(params))
+
+    def degrees_of_freedom(self, k_free: int) -> tuple[float, float, float]:
+        """``(df_model, df_resid, k for aic/bic)`` with ``k_free`` estimated parameters."""
+        return float(k_free - self.k_constant), float(self.nobs - k_free), float(k_free)
+
+    def _results(
+        self,
+        fit: SolverResult,
+        retvals: dict[str, Any],
+        free: torch.Tensor,
+        cov_type: str,
+        cov_kwds: Mapping[str, Any] | None,
+        use_t: bool | None,
+    ) -> MaximumLikelihoodResults:
+        use_t = bool(use_t) if use_t is not None else False
+        classical = self.engine.classical_covariance(fit, free, use_t)
+        results = MaximumLikelihoodResults(self, fit, classical, retvals=retvals, free=free)
+        if cov_type == "nonrobust" and not cov_kwds:
+            return results
+        return results._with_covariance(results._covariance(cov_type, cov_kwds, use_t))
+
+    def __repr__(self) -> str:
+        return f"<torchstats.{self.engine.name} k={len(self.engine.names)}, nobs={self.nobs}>"

@@ -1,15 +1,16 @@
 """Standard errors for a model already fitted in torch (an ``nn.Module`` trained with Adam...).
 
     net = nn.Linear(3, 1).double()          # ... trained by any optimiser ...
-    res = ts.module_inference(net, residuals=lambda: net(X).squeeze(-1) - y)
+    res = module_inference(net, residuals=lambda: net(X).squeeze(-1) - y)
     res.params, res.bse, res.summary()      # names like "weight[0,1]", "bias[0]"
 
-Give either the residuals of a Gaussian loss (mean squared error) — the variance is then
-estimated by ``scale``: ``"df_resid"`` (``SSR / (n - k)``, R's ``lm()`` and statsmodels'
-OLS, with t tests), ``"mle"`` (``SSR / n``) or a known number — or the per-observation
-negative log-likelihoods of any model. Standard errors come from the exact Hessian at the
-module's current parameters (trainable ones only); robust covariances from per-observation
-scores.
+Give either the residuals of a Gaussian loss (mean squared error) — the error variance is
+then estimated by ``scale``: ``"df_resid"`` (``SSR / (n - k)``, as R's ``lm()`` and
+statsmodels' OLS, with t inference), ``"mle"`` (``SSR / n``) or a known number — or the
+per-observation negative log-likelihoods of any model (cross-entropy with
+``reduction="none"``, a Poisson NLL, ...). Standard errors come from the exact Hessian at the
+module's current parameters (its trainable ones only); robust covariances from exact
+per-observation scores. Nothing is re-fitted and the module is left exactly as it was.
 """
 
 from __future__ import annotations
@@ -21,19 +22,24 @@ from typing import Any
 import torch
 from torch import nn
 
-from torchstats.autodiff.parameters import flatten_parameters
+from torchstats._device import OutputFormat
+from torchstats.autodiff.parameters import BoxTransform, flatten_parameters
 from torchstats.errors import ConvergenceWarning, InvalidOptionError, warn
-from torchstats.models.generic import _check_fit_options, _EngineModel
-from torchstats.models.likelihood_engine import LikelihoodEngine
+from torchstats.models.likelihood_engine import (
+    EngineModel,
+    LikelihoodEngine,
+    check_fit_options,
+    information_rank,
+)
 from torchstats.results.likelihood import MaximumLikelihoodResults
 from torchstats.solvers.result import SolverResult
 
 __all__ = ["module_inference", "ModuleLikelihood"]
 
 # Distance to the maximum, in standard errors (the Newton decrement sqrt(g' (-H)^-1 g)),
-# above which the module's parameters are not treated as the estimate: beyond a thousandth
-# of a standard error the optimiser's leftover error starts to show in the reported digits.
-_OPTIMUM_TOL = 1e-3
+# above which the module's parameters are reported as not converged: beyond a thousandth of
+# a standard error the optimiser's leftover error starts to show in the printed digits.
+OPTIMUM_TOLERANCE = 1e-3
 
 
 def module_inference(
@@ -41,7 +47,7 @@ def module_inference(
     residuals: Callable[[], torch.Tensor] | None = None,
     *,
     nll: Callable[[], torch.Tensor] | None = None,
-    scale: str | float = "df_resid",
+    scale: str | float | None = None,
     cov_type: str = "nonrobust",
     cov_kwds: Mapping[str, Any] | None = None,
     use_t: bool | None = None,
@@ -51,31 +57,50 @@ def module_inference(
     Parameters
     ----------
     module : nn.Module
-        The fitted model; its parameters are the estimates (left untouched).
+        The fitted model; its trainable parameters (``requires_grad=True``) are the
+        estimates. Frozen parameters are treated as known constants.
     residuals : callable, optional
-        ``residuals()`` returns the per-observation residuals ``(n,)`` of a Gaussian loss.
+        ``residuals()`` returns the residuals ``y - f(x)`` (or ``f(x) - y``), shape ``(n,)``
+        (or ``(n, m)``, flattened), of a Gaussian (mean-squared-error) loss.
     nll : callable, optional
-        ``nll()`` returns per-observation negative log-likelihoods ``(n,)`` (or their sum).
-    scale : {"df_resid", "mle"} or float
+        ``nll()`` returns per-observation negative log-likelihoods ``(n,)`` (or their sum,
+        which rules out robust covariances). Exactly one of ``residuals`` and ``nll``.
+    scale : {"df_resid", "mle"} or float, optional
         Error variance for ``residuals``: ``SSR / (n - k)`` (default, as ``lm()``),
         ``SSR / n``, or a known value.
-    cov_type : {"nonrobust", "opg", "sandwich", "HC0", "cluster", "HAC"}
-        Covariance of the estimates.
+    cov_type : {"nonrobust", "opg", "sandwich", "HC0", "HC1", "cluster", "HAC"}
+        Covariance of the estimates (``cov_kwds`` as for OLS). For ``residuals``, HC1 is
+        statsmodels' OLS HC1 (``n / (n - k)`` times HC0).
     use_t : bool, optional
         Default True for ``residuals`` with ``scale="df_resid"``, else False.
 
     Returns
     -------
     MaximumLikelihoodResults
+        ``params`` named after the module's parameters (``weight[0,1]``, ``0.bias[2]``).
+
+    Warns
+    -----
+    ConvergenceWarning
+        When the parameters are more than ``OPTIMUM_TOLERANCE`` standard errors from the
+        maximum (the optimiser stopped early): the standard errors assume an optimum.
+    HessianWarning
+        When the Hessian is not negative definite (over-parametrised networks): NaN
+        standard errors for the parameters on flat directions.
+
+    Notes
+    -----
+    The closures are called with the module's parameters temporarily replaced by tensors
+    that autograd differentiates twice (``torch.func``), so they must use the module, not
+    cached outputs. A float32 module is differentiated in float32; call ``.double()`` on it
+    (and its data) for statistics with more than about 6 correct digits.
     """
     model = ModuleLikelihood(module, residuals=residuals, nll=nll, scale=scale)
     return model.fit(cov_type=cov_type, cov_kwds=cov_kwds, use_t=use_t)
 
 
-class ModuleLikelihood(_EngineModel):
+class ModuleLikelihood(EngineModel):
     """The likelihood of a fitted module's loss, for :func:`module_inference`."""
-
-    _model_name = "Module"
 
     def __init__(
         self,
@@ -83,53 +108,88 @@ class ModuleLikelihood(_EngineModel):
         *,
         residuals: Callable[[], torch.Tensor] | None,
         nll: Callable[[], torch.Tensor] | None,
-        scale: str | float,
+        scale: str | float | None = None,
     ) -> None:
         if (residuals is None) == (nll is None):
             raise InvalidOptionError("give exactly one of residuals= or nll=")
-        self._model_name = type(module).__name__
-        self._flat = flatten_parameters(module)
-        theta = self._flat.vector
+        if nll is not None and scale is not None:
+            raise InvalidOptionError("scale= applies to residuals=, not to nll=")
+        if not isinstance(module, nn.Module):
+            raise InvalidOptionError(f"module must be an nn.Module, not {type(module).__name__}")
+        self._flat = flat = flatten_parameters(module)
         self._gaussian = residuals is not None
-        self.least_squares = self._gaussian
+        self._scale_rule = scale or "df_resid"
+        self._rank = int(flat.vector.shape[0])
         if residuals is not None:
-            resid = self._flat.call(residuals, theta).detach().reshape(-1)
-            n, k = resid.shape[0], theta.shape[0]
-            self._ssr = float(resid @ resid)
-            self._sigma2 = _variance(scale, self._ssr, n, k)
-            sigma2 = self._sigma2
-
-            def loglikeobs(t: torch.Tensor) -> torch.Tensor:
-                r = self._flat.call(residuals, t).reshape(-1)
-                return -0.5 * math.log(2 * math.pi * sigma2) - 0.5 * r * r / sigma2
-
-            nobs = n
-            self._default_use_t = scale == "df_resid"
+            loglikeobs, nobs = self._gaussian_loglikeobs(residuals, self._scale_rule)
+            self._default_use_t = self._scale_rule == "df_resid"
         else:
             assert nll is not None
-            values = self._flat.call(nll, theta).detach()
 
-            def loglikeobs(t: torch.Tensor) -> torch.Tensor:
-                return -self._flat.call(nll, t)
+            def loglikeobs(theta: torch.Tensor) -> torch.Tensor:
+                return -flat.call(nll, theta).reshape(-1)
 
-            nobs = int(values.numel())
+            with torch.no_grad():
+                nobs = int(flat.call(nll, flat.vector).numel())
             self._default_use_t = False
+        infinite = torch.full_like(flat.vector, math.inf)
         self.engine = LikelihoodEngine(
             loglikeobs,
-            self._flat.names,
-            lower=torch.full_like(theta, -math.inf),
-            upper=torch.full_like(theta, math.inf),
+            flat.names,
+            transform=BoxTransform(-infinite, infinite),
             nobs=nobs,
+            name=type(module).__name__,
         )
+        self.output = OutputFormat("pandas", tuple(flat.names))
+        self.hc1_correction = self._gaussian
+
+    def _gaussian_loglikeobs(
+        self, residuals: Callable[[], torch.Tensor], scale: str | float
+    ) -> tuple[Callable[[torch.Tensor], torch.Tensor], int]:
+        flat = self._flat
+        self._residuals = residuals
+        with torch.no_grad():
+            resid = flat.call(residuals, flat.vector).reshape(-1)
+        n, k = resid.shape[0], flat.vector.shape[0]
+        self._ssr = float(resid @ resid)
+        self.scale = _variance(scale, self._ssr, n, k)
+
+        def loglikeobs(theta: torch.Tensor) -> torch.Tensor:
+            r = flat.call(residuals, theta).reshape(-1)
+            return -0.5 * math.log(2 * math.pi * self.scale) - 0.5 * r * r / self.scale
+
+        return loglikeobs, n
 
     def loglike_at(self, params: torch.Tensor) -> torch.Tensor:
-        """Log-likelihood; for residuals, the Gaussian one with the variance concentrated out
-        (statsmodels' OLS ``llf``)."""
+        """Log-likelihood; for residuals the Gaussian one with the variance concentrated
+        out, ``-n/2 (log(2 pi SSR / n) + 1)`` (statsmodels' OLS ``llf``)."""
         if self._gaussian:
-            n = self.nobs
-            value = -n / 2 * (math.log(2 * math.pi * self._ssr / n) + 1)
+            with torch.no_grad():
+                r = self._flat.call(self._residuals, params).reshape(-1)
+            n = r.numel()
+            ssr = float(r @ r)
+            value = -n / 2 * (math.log(2 * math.pi * ssr / n) + 1)
             return torch.tensor(value, dtype=torch.float64)
         return self.engine.loglike_at(params)
+
+    def _hessian(self, theta: torch.Tensor) -> torch.Tensor:
+        """The Hessian at ``theta``; with ``scale="df_resid"``, the variance uses the rank.
+
+        For an over-parametrised module (``w2 * (w1 x)``) the residual degrees of freedom
+        are ``n - rank``, as R's ``lm()`` with aliased coefficients: the Hessian is
+        rescaled, not recomputed (it is proportional to ``1 / scale``).
+        """
+        hessian = self.engine.hessian_at(theta)
+        self._rank = information_rank(-hessian)
+        if self._gaussian and self._scale_rule == "df_resid":
+            scale = self._ssr / (self.nobs - self._rank)
+            hessian = hessian * (self.scale / scale)
+            self.scale = scale
+        return hessian
+
+    def degrees_of_freedom(self, k_free: int) -> tuple[float, float, float]:
+        """``(rank, nobs - rank, rank)``: a module has no separate constant."""
+        return float(self._rank), float(self.nobs - self._rank), float(self._rank)
 
     def fit(
         self,
@@ -138,39 +198,47 @@ class ModuleLikelihood(_EngineModel):
         use_t: bool | None = None,
     ) -> MaximumLikelihoodResults:
         """Inference at the module's current parameters (no optimisation)."""
-        _check_fit_options("newton", cov_type)
+        check_fit_options("newton", cov_type)
         theta = self._flat.vector
         free = torch.ones_like(theta, dtype=torch.bool)
         with torch.enable_grad():
             gradient = torch.func.grad(self.engine.loglike_at)(theta).detach()
-        normalized_cov = self.engine.inverse_information(theta, free, self._model_name)
-        distance = float(torch.sqrt((gradient @ torch.nan_to_num(normalized_cov) @ gradient).abs()))
-        converged = distance <= _OPTIMUM_TOL
+        normalized_cov = self.engine.inverse_information(theta, free, self._hessian(theta))
+        decrement = gradient @ torch.nan_to_num(normalized_cov) @ gradient
+        distance = math.sqrt(abs(float(decrement)))
+        converged = distance <= OPTIMUM_TOLERANCE
+        grad_norm = float(gradient.abs().max())
         if not converged:
             warn(
                 f"the module's parameters are {distance:.3g} standard errors from the maximum "
-                "of the likelihood (gradient norm "
-                f"{float(gradient.abs().max()):.3g}); the standard errors assume the "
-                "estimate maximises it — train to convergence first",
+                f"of the likelihood (gradient norm {grad_norm:.3g}); the standard errors "
+                "assume the estimate maximises it: train to convergence first (e.g. finish "
+                "with torch.optim.LBFGS)",
                 ConvergenceWarning,
             )
         fit = SolverResult(
             params=theta,
             method="given",
             converged=converged,
-            grad_norm=float(gradient.abs().max()),
-            message="parameters of the fitted module",
+            grad_norm=grad_norm,
+            message=f"parameters of the fitted module ({distance:.3g} standard errors from "
+            "the maximum)",
             rank=int(theta.shape[0]),
             normalized_cov=normalized_cov,
         )
-        retvals: dict[str, Any] = {"converged": converged, "iterations": 0}
-        retvals["grad_norm"] = fit.grad_norm
-        retvals["message"] = fit.message
+        retvals = {
+            "converged": converged,
+            "iterations": 0,
+            "grad_norm": grad_norm,
+            "message": fit.message,
+            "method": "given",
+        }
         use_t = self._default_use_t if use_t is None else use_t
         return self._results(fit, retvals, free, cov_type, cov_kwds, use_t)
 
 
 def _variance(scale: str | float, ssr: float, n: int, k: int) -> float:
+    """The Gaussian error variance by ``scale``'s rule."""
     if scale == "df_resid":
         if n <= k:
             raise InvalidOptionError(
@@ -179,7 +247,7 @@ def _variance(scale: str | float, ssr: float, n: int, k: int) -> float:
         return ssr / (n - k)
     if scale == "mle":
         return ssr / n
-    if isinstance(scale, (int, float)) and scale > 0:
+    if isinstance(scale, (int, float)) and not isinstance(scale, bool) and scale > 0:
         return float(scale)
     raise InvalidOptionError(
         f"unknown scale {scale!r}; choose 'df_resid', 'mle' or a positive number"

@@ -1,27 +1,35 @@
 """Results of maximum-likelihood fits of custom likelihoods and of fitted torch modules.
 
 Standard errors come from the exact (autograd) Hessian of the log-likelihood — the inverse
-observed information — or from per-observation scores (``opg``, ``sandwich``/``HC0`` and the
-other robust covariances), never from finite differences.
+observed information — or from per-observation scores (``opg``, ``sandwich`` and the robust
+covariances ``HC0``, ``cluster``, ``HAC``), never from finite differences.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 import torch
 
 from torchstats._device import OutputFormat
 from torchstats.covariance.result import CovarianceResult
 from torchstats.covariance.sandwich import SandwichInputs
 from torchstats.inference.compare import TestResult, lr_test
+from torchstats.inference.wald import wald_test
 from torchstats.results.base import LikelihoodResults
 from torchstats.solvers.result import SolverResult
 
-__all__ = ["MaximumLikelihoodResults"]
+__all__ = ["MaximumLikelihoodResults", "embed"]
+
+SANDWICH_DESCRIPTION = (
+    "Covariance matrix calculated as the sandwich H^-1 (S'S) H^-1 of the exact Hessian and "
+    "the per-observation scores"
+)
 
 
 class MaximumLikelihoodResults(LikelihoodResults):
@@ -29,12 +37,12 @@ class MaximumLikelihoodResults(LikelihoodResults):
 
     Parameters
     ----------
-    model : MLE, GenericLikelihoodModel or a module-inference model
-        Provides ``param_names``, ``nobs``, ``output``, ``engine`` and ``loglike_at(params)``
-        and, for robust covariances, ``scores_at(params)``.
+    model : MLE, GenericLikelihoodModel or ModuleLikelihood
+        Provides ``engine``, ``output``, ``param_names``, ``nobs``, ``loglike_at(params)``,
+        ``scores_at(params)`` and ``degrees_of_freedom(k_free)``.
     fit : SolverResult
-        With ``params`` on the user's scale and ``normalized_cov`` the inverse observed
-        information (NaN rows/columns for fixed parameters).
+        ``params`` on the user's scale and ``normalized_cov`` the inverse observed
+        information (NaN rows and columns for fixed parameters).
     covariance : CovarianceResult
     retvals : dict
         ``converged``, ``iterations``, ``grad_norm``, ``message`` (statsmodels'
@@ -74,6 +82,11 @@ class MaximumLikelihoodResults(LikelihoodResults):
         return dict(self._retvals)
 
     @property
+    def mle_settings(self) -> dict[str, Any]:
+        """The optimiser used (statsmodels' ``mle_settings``)."""
+        return {"optimizer": self._retvals.get("method", self.fit_result.method)}
+
+    @property
     def converged(self) -> bool:
         return bool(self._retvals.get("converged", True))
 
@@ -93,69 +106,182 @@ class MaximumLikelihoodResults(LikelihoodResults):
         return int(self._free.sum())
 
     @property
+    def fixed_params(self) -> list[str]:
+        """Names of the parameters held fixed in this fit."""
+        return [n for n, f in zip(self.model.param_names, self._free.tolist()) if not f]
+
+    @property
     def df_model(self) -> float:
-        """Estimated parameters (minus the constant, for models with one)."""
-        return float(self.k_free - getattr(self.model, "k_constant", 0))
+        """Model degrees of freedom (statsmodels' convention for the model class)."""
+        return self.model.degrees_of_freedom(self.k_free)[0]
 
     @property
     def df_resid(self) -> float:
-        return float(self.nobs - self.k_free)
+        return self.model.degrees_of_freedom(self.k_free)[1]
+
+    @property
+    def df_modelwc(self) -> float:
+        """Parameters counted by ``aic`` and ``bic``."""
+        return self.model.degrees_of_freedom(self.k_free)[2]
 
     @cached_property
     def llf(self) -> float:
         """Log-likelihood at the estimate."""
-        return float(self.model.loglike_at(self.fit_result.params))
+        with torch.no_grad():
+            return float(self.model.loglike_at(self.fit_result.params))
 
     @property
     def aic(self) -> float:
-        """``-2 llf + 2 k`` with ``k`` the estimated parameters."""
-        return -2 * self.llf + 2 * self.k_free
+        """``-2 llf + 2 k`` with ``k = df_modelwc``."""
+        return -2 * self.llf + 2 * self.df_modelwc
 
     @property
     def bic(self) -> float:
-        """``-2 llf + log(nobs) k``."""
-        return -2 * self.llf + math.log(self.nobs) * self.k_free
+        """``-2 llf + log(nobs) k`` with ``k = df_modelwc``."""
+        return -2 * self.llf + math.log(self.nobs) * self.df_modelwc
+
+    # --- statsmodels' GenericLikelihoodModelResults extras ---------------------------------------
+
+    @cached_property
+    def _scores(self) -> torch.Tensor:
+        return self.model.scores_at(self.fit_result.params)
+
+    @property
+    def score_obsv(self) -> Any:
+        """Per-observation scores at the estimate, shape (n, k)."""
+        return self._output.plain(self._scores)
+
+    @property
+    def hessv(self) -> Any:
+        """Hessian of the log-likelihood at the estimate, shape (k, k)."""
+        return self._output.plain(self.model.engine.hessian_at(self.fit_result.params))
+
+    @property
+    def covjac(self) -> Any:
+        """``(S'S)^{-1}``: the outer-product-of-gradients covariance."""
+        return self._output.matrix(self._extra_covariance("opg").cov)
+
+    @property
+    def covjhj(self) -> Any:
+        """``H^{-1} S'S H^{-1}``: the sandwich covariance."""
+        return self._output.matrix(self._extra_covariance("sandwich").cov)
+
+    @property
+    def bsejac(self) -> Any:
+        """Standard errors from :attr:`covjac`."""
+        cov = self._extra_covariance("opg").cov
+        return self._output.params(torch.sqrt(torch.diagonal(cov)))
+
+    @property
+    def bsejhj(self) -> Any:
+        """Standard errors from :attr:`covjhj`."""
+        cov = self._extra_covariance("sandwich").cov
+        return self._output.params(torch.sqrt(torch.diagonal(cov)))
 
     # --- covariances ---------------------------------------------------------------------
 
     def _nonrobust_covariance(self, use_t: bool | None) -> CovarianceResult:
         return self.model.engine.classical_covariance(self.fit_result, self._free, use_t)
 
-    def _covariance(self, cov_type: str, cov_kwds: Any, use_t: bool | None) -> CovarianceResult:
-        covariance = super()._covariance(cov_type, cov_kwds, use_t)
+    def _extra_covariance(self, kind: str, use_t: bool | None = None) -> CovarianceResult:
+        use_t = self.use_t if use_t is None else use_t
+        if kind == "opg":
+            return self.model.engine.opg_covariance(self.fit_result, self._free, use_t)
+        covariance = super()._covariance("HC0", None, use_t)
+        return replace(
+            covariance,
+            cov_type="sandwich",
+            description=SANDWICH_DESCRIPTION,
+            kwds={"use_t": use_t, "description": SANDWICH_DESCRIPTION},
+        )
+
+    def _covariance(
+        self, cov_type: str, cov_kwds: Mapping[str, Any] | None, use_t: bool | None
+    ) -> CovarianceResult:
+        kind = cov_type.lower() if isinstance(cov_type, str) else cov_type
+        if kind in ("opg", "sandwich"):
+            if cov_kwds:
+                raise ValueError(f"cov_type={kind!r} takes no cov_kwds, got {sorted(cov_kwds)}")
+            covariance = self._extra_covariance(kind, use_t)
+        else:
+            covariance = super()._covariance(cov_type, cov_kwds, use_t)
         fixed = ~self._free
         if not bool(fixed.any()):
             return covariance
         cov = covariance.cov.clone()  # fixed parameters are not estimated: no variance
-        cov[fixed] = float("nan")
-        cov[:, fixed] = float("nan")
+        cov[fixed] = math.nan
+        cov[:, fixed] = math.nan
         return replace(covariance, cov=cov)
 
     def _sandwich_inputs(self) -> SandwichInputs:
         free = self._free
-        scores = self.model.scores_at(self.fit_result.params)[:, free]
         bread = self.fit_result.normalized_cov[free][:, free]  # type: ignore[index]
-        # HC1's n / (n - k) factor is statsmodels' for least squares, not for likelihoods
-        least_squares = bool(getattr(self.model, "least_squares", False))
         return SandwichInputs.from_tensor(
-            _embed(bread, free),
-            _embed_columns(scores, free),
+            embed(bread, free),
+            self._scores * free.to(self._scores.dtype),
             self.df_resid,
-            hc1_correction=least_squares,
+            hc1_correction=getattr(self.model, "hc1_correction", False),
         )
 
     # --- tests ---------------------------------------------------------------------------------
 
+    def wald_test(  # type: ignore[override]
+        self,
+        r_matrix: Any,
+        cov_p: Any = None,
+        invcov: Any = None,
+        use_f: bool | None = None,
+        df_constraints: float | None = None,
+        scalar: bool = True,
+    ) -> TestResult:
+        """Wald test of the linear hypotheses ``R theta = q``.
+
+        Parameters
+        ----------
+        r_matrix : str, list of str, (R, q) or array
+            E.g. ``"mu = 0"``, ``"beta[1] = beta[2], sigma = 1"`` over the parameter names.
+        cov_p : array-like, optional
+            Covariance to use instead of :meth:`cov_params`.
+        use_f : bool, optional
+            F test on ``(J, df_resid)`` instead of chi-squared (default: ``use_t``).
+        df_constraints : float, optional
+            Override the number of constraints ``J``.
+
+        Returns
+        -------
+        TestResult
+            ``statistic``, ``pvalue``, ``df`` (and ``df_denom`` for F).
+        """
+        cov = self.covariance.cov if cov_p is None else np.asarray(cov_p, dtype=float)
+        use_f = self.use_t if use_f is None else use_f
+        return wald_test(
+            self.fit_result.params,
+            cov,
+            r_matrix,
+            names=self.model.param_names,
+            df_denom=self.covariance.df_resid if use_f else None,
+            df_constraints=df_constraints,
+        )
+
     def lr_test(self, restricted: MaximumLikelihoodResults) -> TestResult:
-        """Likelihood-ratio test of ``restricted`` (a fit with some parameters fixed)."""
+        """Likelihood-ratio test of ``restricted`` (this model with parameters fixed).
+
+        ``LR = 2 (llf - llf_restricted)`` on chi-squared with as many degrees of freedom as
+        parameters the restricted fit holds fixed beyond this one's.
+        """
+        if restricted.model is not self.model:
+            raise ValueError(
+                "lr_test compares two fits of the same model (the restricted one with "
+                "fixed=...); for other nested models use torchstats.inference.compare.lr_test"
+            )
         return lr_test(self.llf, restricted.llf, self.k_free - restricted.k_free)
 
     def score_test(self) -> TestResult:
-        """Lagrange-multiplier (score) test of the fixed parameters of this restricted fit.
+        """Lagrange-multiplier (score) test of the parameters this restricted fit fixed.
 
-        Uses the score and the Hessian of the *full* model (all parameters free) at the
-        restricted estimate: ``LM = s' (-H)^{-1} s`` on chi-squared with as many degrees of
-        freedom as fixed parameters.
+        ``LM = s' (-H)^{-1} s`` with the score ``s`` and Hessian ``H`` of the *full* model
+        (all parameters free) at the restricted estimate, on chi-squared with as many degrees
+        of freedom as fixed parameters (Rao 1948). Only the restricted model is fitted.
         """
         return self.model.engine.score_test_at(self.fit_result.params, self._free)
 
@@ -172,9 +298,10 @@ class MaximumLikelihoodResults(LikelihoodResults):
         notes = []
         if not self.converged:
             notes.append(f"The optimisation did not converge: {self._retvals.get('message', '')}.")
-        fixed = [n for n, f in zip(self.model.param_names, self._free.tolist()) if not f]
-        if fixed:
-            notes.append(f"Parameters held fixed (not estimated): {', '.join(fixed)}.")
+        if self.fixed_params:
+            notes.append(f"Parameters held fixed (not estimated): {', '.join(self.fixed_params)}.")
+        if self.cov_type != "nonrobust":
+            notes.append(f"Covariance type: {self.cov_type}.")
         return likelihood_summary(
             self, yname=yname, xname=xname, title=title, alpha=alpha, extra_txt=notes
         )
@@ -183,16 +310,19 @@ class MaximumLikelihoodResults(LikelihoodResults):
         return f"<torchstats.MaximumLikelihoodResults {self.model!r}>"
 
 
-def _embed(matrix: torch.Tensor, free: torch.Tensor) -> torch.Tensor:
-    """A free-by-free matrix placed into the full parameter space (zeros elsewhere)."""
+def embed(matrix: torch.Tensor, free: torch.Tensor, fill: float = 0.0) -> torch.Tensor:
+    """A free-by-free matrix placed into the full ``(k, k)`` parameter space.
+
+    Parameters
+    ----------
+    matrix : Tensor, shape (m, m)
+        Rows and columns of the ``m`` free parameters, in order.
+    free : Tensor of bool, shape (k,)
+    fill : float
+        The value of the other entries.
+    """
     k = free.shape[0]
-    out = torch.zeros(k, k, dtype=matrix.dtype, device=matrix.device)
+    out = torch.full((k, k), fill, dtype=matrix.dtype, device=matrix.device)
     index = torch.nonzero(free).flatten()
     out[index[:, None], index[None, :]] = matrix
-    return out
-
-
-def _embed_columns(scores: torch.Tensor, free: torch.Tensor) -> torch.Tensor:
-    out = torch.zeros(scores.shape[0], free.shape[0], dtype=scores.dtype, device=scores.device)
-    out[:, torch.nonzero(free).flatten()] = scores
     return out
