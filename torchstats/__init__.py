@@ -5,12 +5,13 @@
 >>> res.params, res.bse, res.summary()                            # doctest: +SKIP
 """
 
-from torchstats import datasets, errors
-from torchstats.api import logit, negativebinomial, ols, poisson, probit, wls
+from torchstats import datasets, errors, families
+from torchstats.api import glm, logit, negativebinomial, ols, poisson, probit, wls
 from torchstats.autodiff.hessian import gradient, hessian, hessian_diag, hvp
 from torchstats.errors import (
     CollinearityWarning,
     ConvergenceWarning,
+    DomainWarning,
     HessianWarning,
     PerfectSeparationError,
     PerfectSeparationWarning,
@@ -21,10 +22,12 @@ from torchstats.inference.anova import anova_lm
 from torchstats.models.binary import Logit, Probit
 from torchstats.models.count import NegativeBinomial, Poisson
 from torchstats.models.generic import MLE, GenericLikelihoodModel
+from torchstats.models.glm import GLM
 from torchstats.models.linear import OLS, WLS
 from torchstats.models.module import module_inference
 from torchstats.models.streaming import StreamingOLS
 from torchstats.results.discrete import BinaryResults, CountResults, NegativeBinomialResults
+from torchstats.results.glm import GLMResults
 from torchstats.results.regression import RegressionResults
 
 __version__ = "0.1.0"
@@ -32,6 +35,7 @@ __version__ = "0.1.0"
 __all__ = [
     "OLS",
     "WLS",
+    "GLM",
     "Logit",
     "Probit",
     "Poisson",
@@ -39,6 +43,7 @@ __all__ = [
     "StreamingOLS",
     "ols",
     "wls",
+    "glm",
     "logit",
     "probit",
     "poisson",
@@ -52,6 +57,7 @@ __all__ = [
     "GenericLikelihoodModel",
     "module_inference",
     "RegressionResults",
+    "GLMResults",
     "BinaryResults",
     "CountResults",
     "NegativeBinomialResults",
@@ -60,8 +66,10 @@ __all__ = [
     "ConvergenceWarning",
     "CollinearityWarning",
     "HessianWarning",
+    "DomainWarning",
     "PerfectSeparationWarning",
     "PerfectSeparationError",
     "datasets",
+    "families",
     "errors",
 ]

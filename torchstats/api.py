@@ -8,11 +8,12 @@ from typing import Any
 from torchstats.models.base import caller_context
 from torchstats.models.binary import Logit, Probit
 from torchstats.models.count import NegativeBinomial, Poisson
+from torchstats.models.glm import GLM
 from torchstats.models.linear import OLS, WLS
 from torchstats.models.streaming import StreamingOLS
 from torchstats.streaming.sources import is_chunked
 
-__all__ = ["ols", "wls", "logit", "probit", "poisson", "negativebinomial"]
+__all__ = ["ols", "wls", "glm", "logit", "probit", "poisson", "negativebinomial"]
 
 
 def ols(
@@ -105,6 +106,51 @@ def wls(
         weights,
         missing=missing,
         hasconst=hasconst,
+        device=device,
+        dtype=dtype,
+        context=caller_context(context, 1),
+    )
+
+
+def glm(
+    formula: str,
+    data: Any,
+    family: Any = None,
+    offset: Any = None,
+    exposure: Any = None,
+    freq_weights: Any = None,
+    var_weights: Any = None,
+    *,
+    missing: str = "drop",
+    device: Any = None,
+    dtype: Any = None,
+    context: int | Mapping[str, Any] | None = 0,
+) -> GLM:
+    """Generalised linear model from a formula: ``ts.glm("y ~ x", df, family=...).fit()``.
+
+    Parameters
+    ----------
+    formula : str
+        Formula with a response.
+    data : pandas.DataFrame
+        The data.
+    family : Family, optional
+        E.g. ``ts.families.Poisson()``; default Gaussian.
+    offset, exposure, freq_weights, var_weights : array-like, optional
+        Per-row values (pandas objects are aligned with the rows kept), as
+        :class:`~torchstats.models.glm.GLM`.
+    missing, device, dtype, context
+        As :func:`ols`.
+    """
+    return GLM(
+        formula,
+        data,
+        family=family,
+        offset=offset,
+        exposure=exposure,
+        freq_weights=freq_weights,
+        var_weights=var_weights,
+        missing=missing,
         device=device,
         dtype=dtype,
         context=caller_context(context, 1),

@@ -34,6 +34,8 @@ __all__ = [
     "PerfectSeparationWarning",
     "PerfectSeparationError",
     "HessianWarning",
+    "DomainWarning",
+    "SpecificationWarning",
     "warn",
 ]
 
@@ -132,6 +134,14 @@ class PerfectSeparationWarning(TorchstatsWarning):
 
 class HessianWarning(TorchstatsWarning):
     """The Hessian is not negative definite at the estimate; standard errors are unreliable."""
+
+
+class DomainWarning(TorchstatsWarning):
+    """A GLM link does not map onto the family's range of means (e.g. identity for Poisson)."""
+
+
+class SpecificationWarning(TorchstatsWarning):
+    """An option is combined with a setting it is not fully valid for (statsmodels' name)."""
 
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)

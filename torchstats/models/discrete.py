@@ -40,12 +40,12 @@ from torchstats.errors import (
     DesignError,
     HessianWarning,
     InvalidOptionError,
-    MissingDataError,
     NumericalError,
 )
 from torchstats.formula.design import Design
 from torchstats.models.base import build_design, caller_context
 from torchstats.models.constant import detect_constant
+from torchstats.models.design_checks import check_finite, matrix_rank
 from torchstats.solvers.first_order import minimize_lbfgs
 from torchstats.solvers.newton import minimize_newton
 from torchstats.solvers.result import SolverResult
@@ -108,7 +108,7 @@ class _DiscreteModel:
 
     def _initialize(self, design: Design) -> None:
         self.design = design
-        _check_finite(design)
+        check_finite(design)
         self._check_endog(design.endog)
         self._offset = design.extras.get("offset")
         exposure = design.extras.get("exposure")
@@ -187,7 +187,7 @@ class _DiscreteModel:
     @cached_property
     def rank(self) -> int:
         """Numerical rank of the design (statsmodels' ``matrix_rank`` tolerance)."""
-        return _matrix_rank(self.design.exog)
+        return matrix_rank(self.design.exog)
 
     @property
     def df_model(self) -> float:
@@ -541,29 +541,6 @@ class _DiscreteModel:
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def _check_finite(design: Design) -> None:
-    """statsmodels refuses NaN/inf that survive the missing policy; so do we, naming columns."""
-    culprits = [] if bool(torch.isfinite(design.endog).all()) else ["endog"]
-    bad_columns = (~torch.isfinite(design.exog)).any(dim=0).tolist()
-    culprits += [name for name, bad in zip(design.exog_names, bad_columns) if bad]
-    culprits += [n for n, t in design.extras.items() if not bool(torch.isfinite(t).all())]
-    if culprits:
-        raise MissingDataError(
-            f"non-finite values (NaN or inf) in {', '.join(map(repr, culprits))}; use "
-            "missing='drop' to drop rows with NaN, and remove infinite values"
-        )
-
-
-def _matrix_rank(X: torch.Tensor) -> int:
-    """Rank from the singular values of ``R`` in ``X = QR`` (numpy's tolerance)."""
-    if X.shape[1] == 0:
-        return 0
-    R = torch.linalg.qr(X, mode="r")[1] if X.shape[0] >= X.shape[1] else X
-    s = torch.linalg.svdvals(R)
-    tol = s.max() * max(X.shape) * torch.finfo(X.dtype).eps
-    return int((s > tol).sum())
 
 
 def _inverse_information(hessian: torch.Tensor, name: str, *, singular: bool) -> torch.Tensor:

@@ -282,6 +282,10 @@ class LikelihoodResults:
         """Bread and per-observation scores for robust covariances (each model's own)."""
         raise NotImplementedError(f"{type(self).__name__} has no robust covariances")
 
+    def _sandwich_inputs_for(self, cov_type: str) -> SandwichInputs:
+        """The inputs for one ``cov_type`` (the same for all unless a model says otherwise)."""
+        return self._sandwich_inputs()
+
     def _nonrobust_covariance(self, use_t: bool | None) -> CovarianceResult:
         """The model's classical covariance (each model's own; ``use_t=None``: its default)."""
         raise NotImplementedError(f"{type(self).__name__} cannot recompute its covariance")
@@ -320,7 +324,7 @@ class LikelihoodResults:
         kwds = dict(cov_kwds or {})
         if kwds.get("groups") is not None:
             kwds["groups"] = self._rows_used(kwds["groups"])
-        return robust_covariance(cov_type, kwds, self._sandwich_inputs(), use_t=use_t)
+        return robust_covariance(cov_type, kwds, self._sandwich_inputs_for(cov_type), use_t=use_t)
 
     def _rows_used(self, values: Any) -> Any:
         """Per-row values given for the whole data, restricted to the rows the fit used.

@@ -100,7 +100,9 @@ class PredictionResults:
         se = torch.sqrt(self._var_linear)
         bounds = torch.stack([self._linear - q * se, self._linear + q * se], dim=1)
         if self._inverse_link is not None:
-            bounds = torch.sort(self._inverse_link(bounds), dim=1).values
+            # statsmodels maps the bounds without reordering: under a decreasing link
+            # (inverse, inverse squared) column 0 is then the upper limit of the mean.
+            bounds = self._inverse_link(bounds)
         return self._host(bounds)
 
     def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:

@@ -1,0 +1,564 @@
+"""Generalised linear models: statsmodels' ``GLM`` in torch, fitted by IRLS on any device.
+
+    res = ts.glm("claims ~ age + C(region)", df, family=ts.families.Poisson(),
+                 exposure=df["years"]).fit()
+    res = ts.GLM(y, X, family=ts.families.Gamma(ts.families.links.Log())).fit(cov_type="HC0")
+
+The model holds the design, the family and the per-observation offset, exposure and
+weights; :func:`~torchstats.solvers.irls.fit_irls` finds the estimate and
+:class:`~torchstats.results.glm.GLMResults` reports it. Score and Hessian are closed forms
+(statsmodels' ``score_factor`` and ``hessian_factor``), tested against autograd of the
+log-likelihood. Conventions follow statsmodels: ``freq_weights`` repeat observations
+(``df_resid = sum(freq_weights) - rank``), ``var_weights`` divide the variance; the
+dispersion is 1 for the binomial, Poisson and negative binomial families and Pearson's
+chi-squared over ``df_resid`` otherwise (``fit(scale=...)`` chooses ``"X2"``, ``"dev"`` or a
+number); the covariance of IRLS fits is the inverse expected information times the scale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import torch
+
+from torchstats._device import to_tensor
+from torchstats._typing import check_option
+from torchstats.covariance.sandwich import canonical_cov_type
+from torchstats.errors import (
+    ConvergenceWarning,
+    DesignError,
+    DomainWarning,
+    InvalidOptionError,
+    InvalidWeightsError,
+    warn,
+)
+from torchstats.families import links as L
+from torchstats.families.families import Family, Gaussian
+from torchstats.models.base import build_design, caller_context
+from torchstats.models.constant import detect_constant
+from torchstats.models.design_checks import check_finite, matrix_rank
+from torchstats.solvers.irls import IrlsProblem, fit_irls
+
+__all__ = ["GLM", "GLM_FIT_METHODS", "GLM_PREDICT_WHICH"]
+
+GLM_FIT_METHODS = ("IRLS",)
+"""``fit(method=...)``: iteratively reweighted least squares."""
+
+GLM_PREDICT_WHICH = ("mean", "linear", "var_unscaled")
+"""Statistics ``predict(which=...)`` returns (statsmodels' names)."""
+
+_EXTRAS = ("offset", "exposure", "freq_weights", "var_weights")
+
+
+class GLM:
+    """A generalised linear model (statsmodels' ``GLM``).
+
+    Parameters
+    ----------
+    endog : str or array-like
+        A formula (then ``exog`` is the DataFrame) or the response, shape (n,).
+    exog : DataFrame or array-like, optional
+        The data for a formula, or the design matrix (no constant added).
+    family : Family, optional
+        Default :class:`~torchstats.families.Gaussian` with the identity link.
+    offset : array-like, optional
+        Added to the linear predictor.
+    exposure : array-like, optional
+        Its log is added to the linear predictor (log link only).
+    freq_weights : array-like, optional
+        Frequency weights: observation ``i`` stands for ``freq_weights[i]`` identical ones.
+    var_weights : array-like, optional
+        Variance weights: ``Var(y_i) = scale V(mu_i) / var_weights[i]``.
+    missing : {"drop", "raise", "none"}, optional
+        Default "drop" for formulas, "none" for arrays.
+    hasconst : bool, optional
+        Override constant detection (``k_constant``).
+    device, dtype
+        Computation device and precision (float64 by default).
+    context : int or mapping
+        Namespace for the formula (0 = the caller's).
+
+    Raises
+    ------
+    DesignError
+        A response outside the family's support, negative or all-zero weights, a
+        non-positive exposure.
+    InvalidOptionError
+        ``exposure`` without the log link, a link the family does not accept.
+
+    Warns
+    -----
+    DomainWarning
+        The link can produce means outside the family's range (e.g. identity for Poisson).
+    """
+
+    def __init__(
+        self,
+        endog: Any,
+        exog: Any = None,
+        family: Family | None = None,
+        offset: Any = None,
+        exposure: Any = None,
+        freq_weights: Any = None,
+        var_weights: Any = None,
+        missing: str | None = None,
+        *,
+        hasconst: bool | None = None,
+        device: Any = None,
+        dtype: Any = None,
+        context: int | Mapping[str, Any] | None = 0,
+    ) -> None:
+        self.family = _checked_family(family)
+        given = dict(zip(_EXTRAS, (offset, exposure, freq_weights, var_weights), strict=True))
+        scalars = {k: v for k, v in given.items() if v is not None and np.ndim(v) == 0}
+        extras = {k: v for k, v in given.items() if v is not None and k not in scalars}
+        self.design = build_design(
+            endog,
+            exog,
+            missing=missing,
+            extras=extras or None,
+            context=caller_context(context, 1) if isinstance(endog, str) else None,
+            device=device,
+            dtype=dtype,
+        )
+        self._hasconst = hasconst
+        check_finite(self.design)
+        self._data = {k: self._per_row(k, v) for k, v in {**extras, **scalars}.items()}
+        self._check_data()
+
+    @classmethod
+    def from_formula(
+        cls, formula: str, data: Any, *, context: int | Mapping[str, Any] | None = 0, **kwargs: Any
+    ) -> GLM:
+        """Create the model from a formula and a DataFrame (statsmodels' ``from_formula``)."""
+        return cls(formula, data, context=caller_context(context, 1), **kwargs)
+
+    # --- data ---------------------------------------------------------------------------
+
+    def _per_row(self, name: str, value: Any) -> torch.Tensor:
+        if np.ndim(value) == 0:
+            X = self.design.exog
+            return torch.full((X.shape[0],), float(value), dtype=X.dtype, device=X.device)
+        return self.design.extras[name].reshape(-1)
+
+    def _check_data(self) -> None:
+        self.family.check_endog(self.design.endog)
+        exposure = self._data.get("exposure")
+        if exposure is not None:
+            if not isinstance(self.family.link, L.Log):
+                raise InvalidOptionError(
+                    "exposure can only be used with the log link (its log is added to the "
+                    f"linear predictor); the {type(self.family.link).__name__} link was given"
+                )
+            if bool((exposure <= 0).any()):
+                raise DesignError(
+                    f"exposure must be positive; found {int((exposure <= 0).sum())} value(s) <= 0"
+                )
+        for name in ("freq_weights", "var_weights"):
+            weights = self._data.get(name)
+            if weights is not None and bool((weights < 0).any()):
+                raise InvalidWeightsError(
+                    f"{name} must be non-negative; found {int((weights < 0).sum())} negative "
+                    "value(s)"
+                )
+            if weights is not None and not bool((weights > 0).any()):
+                raise InvalidWeightsError(f"all {name} are zero; nothing to fit")
+
+    @property
+    def endog(self) -> torch.Tensor:
+        """Response, shape (n,)."""
+        return self.design.endog
+
+    @property
+    def exog(self) -> torch.Tensor:
+        """Design matrix, shape (n, k)."""
+        return self.design.exog
+
+    @property
+    def endog_names(self) -> str:
+        """Name of the response."""
+        return self.design.endog_name
+
+    @property
+    def exog_names(self) -> list[str]:
+        """Names of the design columns, in statsmodels' order."""
+        return list(self.design.exog_names)
+
+    @property
+    def formula(self) -> str | None:
+        """The formula the model was built from, if any."""
+        return self.design.formula
+
+    @property
+    def nobs(self) -> int:
+        """Number of observations (rows, whatever their frequency weights)."""
+        return self.design.nobs
+
+    @property
+    def offset(self) -> torch.Tensor | None:
+        """The offset, shape (n,), or None."""
+        return self._data.get("offset")
+
+    @property
+    def exposure(self) -> torch.Tensor | None:
+        """The exposure (not its log), shape (n,), or None."""
+        return self._data.get("exposure")
+
+    @property
+    def freq_weights(self) -> torch.Tensor:
+        """Frequency weights (ones when not given)."""
+        return self._data.get("freq_weights", torch.ones_like(self.design.endog))
+
+    @property
+    def var_weights(self) -> torch.Tensor:
+        """Variance weights (ones when not given)."""
+        return self._data.get("var_weights", torch.ones_like(self.design.endog))
+
+    @property
+    def iweights(self) -> torch.Tensor:
+        """``freq_weights * var_weights``."""
+        return self.freq_weights * self.var_weights
+
+    @cached_property
+    def _offset_exposure(self) -> torch.Tensor | None:
+        """Offset plus log exposure, or None."""
+        parts = [self._data.get("offset")]
+        if "exposure" in self._data:
+            parts.append(torch.log(self._data["exposure"]))
+        present = [p for p in parts if p is not None]
+        if not present:
+            return None
+        return present[0] if len(present) == 1 else present[0] + present[1]
+
+    @cached_property
+    def rank(self) -> int:
+        """Numerical rank of the design."""
+        return matrix_rank(self.design.exog)
+
+    @property
+    def wnobs(self) -> float:
+        """Weighted number of observations: ``sum(freq_weights)``."""
+        weights = self._data.get("freq_weights")
+        return float(self.design.nobs) if weights is None else float(weights.sum())
+
+    @property
+    def df_model(self) -> float:
+        """``rank - 1`` (statsmodels counts a constant whether or not there is one)."""
+        return float(self.rank - 1)
+
+    @property
+    def df_resid(self) -> float:
+        """``wnobs - rank``."""
+        return self.wnobs - self.rank
+
+    @cached_property
+    def _constant(self) -> tuple[int, int | None]:
+        return detect_constant(self.design.exog, self._hasconst)
+
+    @property
+    def k_constant(self) -> int:
+        """1 if the design has an explicit or implicit constant, else 0."""
+        return self._constant[0]
+
+    # --- likelihood ---------------------------------------------------------------------
+
+    def _params_tensor(self, params: Any) -> torch.Tensor:
+        X = self.design.exog
+        if isinstance(params, torch.Tensor):
+            return params.to(device=X.device, dtype=X.dtype).reshape(-1)
+        values = np.asarray(params, dtype=float).reshape(-1)
+        return torch.as_tensor(values, dtype=X.dtype, device=X.device)
+
+    def _mean(self, params: torch.Tensor) -> torch.Tensor:
+        eta = self.design.exog @ params
+        offset = self._offset_exposure
+        return self.family.fitted(eta if offset is None else eta + offset)
+
+    def scale_rule(self, scaletype: Any = None) -> Callable[[torch.Tensor], float]:
+        """``mu -> scale`` for ``fit(scale=...)``: None (the family's), "X2", "dev" or a number.
+
+        Raises
+        ------
+        InvalidOptionError
+            An unknown scale type.
+        """
+        if scaletype is None:
+            return (lambda mu: 1.0) if self.family.fixed_scale else self._pearson_scale
+        if isinstance(scaletype, str):
+            key = scaletype.lower()
+            if key == "x2":
+                return self._pearson_scale
+            if key == "dev":
+                return self._deviance_scale
+        elif isinstance(scaletype, (int, float)) and not isinstance(scaletype, bool):
+            return lambda mu: float(scaletype)
+        raise InvalidOptionError(
+            f"unknown scale {scaletype!r}; choose None (the family's default), 'X2' (Pearson), "
+            "'dev' (deviance) or a number"
+        )
+
+    def _pearson_scale(self, mu: torch.Tensor) -> float:
+        resid = (self.design.endog - mu) ** 2 * self.iweights / self.family.variance(mu)
+        return float(resid.sum()) / self.df_resid
+
+    def _deviance_scale(self, mu: torch.Tensor) -> float:
+        dev = self.family.deviance(self.design.endog, mu, self.var_weights, self.freq_weights)
+        return float(dev) / self.df_resid
+
+    def estimate_scale(self, mu: Any) -> float:
+        """The family's default dispersion at ``mu``: 1 or Pearson's chi-squared / df_resid."""
+        return self.scale_rule(None)(self._params_tensor(mu))
+
+    def loglike_mu(self, mu: Any, scale: float = 1.0) -> torch.Tensor:
+        """Log-likelihood at the means ``mu`` with a given scale (a 0-d tensor)."""
+        mu = self._params_tensor(mu)
+        return self.family.loglike(
+            self.design.endog, mu, self.var_weights, self.freq_weights, scale
+        )
+
+    def loglike(self, params: Any, scale: float | None = None) -> torch.Tensor:
+        """Log-likelihood at ``params``; the scale is estimated at them when not given."""
+        mu = self._mean(self._params_tensor(params))
+        if scale is None:
+            scale = self.scale_rule(None)(mu)
+        return self.family.loglike(
+            self.design.endog, mu, self.var_weights, self.freq_weights, scale
+        )
+
+    def score_factor(self, params: Any, scale: float | None = None) -> torch.Tensor:
+        """``(y - mu) iweights / (g'(mu) V(mu) scale)``: ``score_obs = factor[:, None] * X``."""
+        mu = self._mean(self._params_tensor(params))
+        scale = self.scale_rule(None)(mu) if scale is None else scale
+        link, variance = self.family.link, self.family.variance
+        factor = (self.design.endog - mu) / link.deriv(mu) / variance(mu)
+        return factor * self.iweights / scale
+
+    def score_obs(self, params: Any, scale: float | None = None) -> torch.Tensor:
+        """Per-observation gradient of the log-likelihood, shape (n, k)."""
+        return self.score_factor(params, scale)[:, None] * self.design.exog
+
+    def score(self, params: Any, scale: float | None = None) -> torch.Tensor:
+        """Gradient of the log-likelihood, shape (k,)."""
+        return self.score_factor(params, scale) @ self.design.exog
+
+    def hessian_factor(
+        self, params: Any, scale: float | None = None, observed: bool = True
+    ) -> torch.Tensor:
+        """Weights ``h`` with ``hessian = -X' diag(h) X`` (observed or expected information).
+
+        Notes
+        -----
+        Expected: ``iweights / (g'^2 V scale)``; observed adds the factor
+        ``1 + (y - mu) (V g'' + V' g') / (g' V)``, which vanishes for canonical links.
+        statsmodels' ``GLM.hessian_factor``.
+        """
+        params = self._params_tensor(params)
+        mu = self._mean(params)
+        scale = self.scale_rule(None)(mu) if scale is None else scale
+        link, variance = self.family.link, self.family.variance
+        expected = self.iweights / (link.deriv(mu) ** 2 * variance(mu)) / scale
+        if not observed:
+            return expected
+        residual = (self.design.endog - mu) / link.deriv(mu) / variance(mu)
+        curvature = variance(mu) * link.deriv2(mu) + variance.deriv(mu) * link.deriv(mu)
+        return expected * (1 + residual * curvature)
+
+    def hessian(
+        self, params: Any, scale: float | None = None, observed: bool = True
+    ) -> torch.Tensor:
+        """Hessian of the log-likelihood, shape (k, k) (observed by default, as statsmodels)."""
+        X = self.design.exog
+        factor = self.hessian_factor(params, scale, observed)
+        return -(X * factor[:, None]).T @ X
+
+    def information(self, params: Any, scale: float | None = None) -> torch.Tensor:
+        """Expected (Fisher) information, shape (k, k)."""
+        return -self.hessian(params, scale, observed=False)
+
+    # --- prediction ---------------------------------------------------------------------
+
+    def predict(
+        self,
+        params: Any,
+        exog: Any = None,
+        exposure: Any = None,
+        offset: Any = None,
+        which: str = "mean",
+    ) -> torch.Tensor:
+        """Predictions for a design matrix, as a tensor (results convert to the input kind).
+
+        In sample (``exog`` None) the model's offset and exposure are used unless given; for
+        new ``exog`` they default to none, as statsmodels.
+        """
+        check_option(which, GLM_PREDICT_WHICH, "which")
+        params = self._params_tensor(params)
+        X = self.design.exog
+        in_sample = exog is None
+        if not in_sample:
+            X = to_tensor(exog, name="exog", device=X.device, dtype=X.dtype)
+            X = X[None, :] if X.ndim == 1 else X
+        eta = X @ params
+        eta = eta + self._prediction_offset(eta, offset, exposure, in_sample)
+        if which == "linear":
+            return eta
+        mean = self.family.fitted(eta)
+        return mean if which == "mean" else self.family.variance(mean)
+
+    def _prediction_offset(
+        self, eta: torch.Tensor, offset: Any, exposure: Any, in_sample: bool
+    ) -> torch.Tensor | float:
+        total: torch.Tensor | float = 0.0
+        if offset is not None:
+            total = total + _row_values(offset, "offset", eta)
+        elif in_sample and "offset" in self._data:
+            total = total + self._data["offset"]
+        if exposure is not None:
+            if not isinstance(self.family.link, L.Log):
+                raise InvalidOptionError("exposure can only be used with the log link")
+            values = _row_values(exposure, "exposure", eta)
+            if bool((values <= 0).any()):
+                raise DesignError("exposure must be positive (its log enters the predictor)")
+            total = total + torch.log(values)
+        elif in_sample and "exposure" in self._data:
+            total = total + torch.log(self._data["exposure"])
+        return total
+
+    # --- fitting ------------------------------------------------------------------------
+
+    def irls_problem(self, scaletype: Any = None, exog: torch.Tensor | None = None) -> IrlsProblem:
+        """The model's data as an :class:`~torchstats.solvers.irls.IrlsProblem`."""
+        return IrlsProblem(
+            exog=self.design.exog if exog is None else exog,
+            endog=self.design.endog,
+            family=self.family,
+            offset=self._offset_exposure,
+            var_weights=self._data.get("var_weights"),
+            freq_weights=self._data.get("freq_weights"),
+            scale_of=self.scale_rule(scaletype),
+        )
+
+    def fit(
+        self,
+        start_params: Any = None,
+        maxiter: int = 100,
+        method: str = "IRLS",
+        tol: float = 1e-8,
+        scale: Any = None,
+        cov_type: str = "nonrobust",
+        cov_kwds: Mapping[str, Any] | None = None,
+        use_t: bool | None = None,
+        full_output: bool = True,
+        disp: bool = False,
+        max_start_irls: int = 3,
+        *,
+        wls_method: str = "auto",
+    ) -> Any:
+        """Fit by iteratively reweighted least squares.
+
+        Parameters
+        ----------
+        start_params : array-like, optional
+            Start values (default: the family's starting means).
+        maxiter : int
+            Iteration limit (statsmodels' 100).
+        method : {"IRLS"}
+            The solver.
+        tol : float
+            Absolute tolerance on successive deviances (statsmodels' 1e-8).
+        scale : None, "X2", "dev" or float
+            The dispersion: the family's default (1 or Pearson), Pearson's chi-squared,
+            the deviance, each over ``df_resid``, or a fixed value.
+        cov_type : {"nonrobust", "HC0", "HC1", "cluster", "HAC"}
+            Covariance of the estimates (statsmodels' names; HC1 equals HC0 for GLMs, as
+            statsmodels' generic sandwich).
+        cov_kwds : mapping, optional
+            ``groups``, ``maxlags``, ``use_correction``, ...
+        use_t : bool, optional
+            Student's t with ``df_resid`` (default False, normal inference).
+        full_output, disp, max_start_irls
+            Accepted for statsmodels compatibility (IRLS reports through ``fit_history``).
+        wls_method : {"auto", "qr", "cholesky", "pinv"}
+            Least-squares solver of each IRLS step.
+
+        Returns
+        -------
+        GLMResults
+
+        Warns
+        -----
+        ConvergenceWarning
+            IRLS stopped at ``maxiter``.
+        """
+        from torchstats.results.glm import GLMResults
+
+        check_option(
+            method.upper() if isinstance(method, str) else method, GLM_FIT_METHODS, "method"
+        )
+        canonical_cov_type(cov_type)
+        check_option(wls_method, ("auto", "qr", "cholesky", "pinv"), "wls_method")
+        if not isinstance(maxiter, int) or maxiter < 0:
+            raise InvalidOptionError(f"maxiter must be a non-negative integer, got {maxiter!r}")
+        self.scale_rule(scale)  # refuse an unknown scale before fitting
+        start = None if start_params is None else self._params_tensor(start_params)
+        if start is not None and start.shape[0] != self.design.k_exog:
+            raise DesignError(
+                f"start_params has {start.shape[0]} values; the model has {self.design.k_exog}"
+            )
+        with torch.no_grad():
+            found = fit_irls(
+                self.irls_problem(scale),
+                start_params=start,
+                maxiter=maxiter,
+                tol=tol,
+                wls_method=wls_method,
+            )
+        if not found.solution.converged and maxiter > 0:
+            warn(
+                f"GLM: IRLS did not converge in {maxiter} iterations (last change of the "
+                f"deviance {abs(found.deviance_history[-1] - found.deviance_history[-2]):.3g} > "
+                f"tol={tol:g}); increase maxiter, or check the link and the data",
+                ConvergenceWarning,
+            )
+        results = GLMResults.from_irls(self, found, scaletype=scale, use_t=use_t)
+        if canonical_cov_type(cov_type) == "nonrobust" and not cov_kwds:
+            return results
+        return results.get_robustcov_results(
+            cov_type, use_t=use_t if use_t is not None else False, **dict(cov_kwds or {})
+        )
+
+    def __repr__(self) -> str:
+        source = f"formula={self.design.formula!r}" if self.design.formula else "arrays"
+        return f"<torchstats.GLM {source}, family={self.family!r}, nobs={self.design.nobs}>"
+
+
+def _checked_family(family: Any) -> Family:
+    if family is None:
+        return Gaussian()
+    if isinstance(family, type):
+        raise TypeError(
+            f"pass a family instance such as {family.__name__}(), not the class {family.__name__}"
+        )
+    if not isinstance(family, Family):
+        raise TypeError(
+            f"family must be a torchstats family (ts.families.Poisson(), ...), got "
+            f"{type(family).__name__}"
+        )
+    if not family.link_is_safe:
+        warn(
+            f"The {type(family.link).__name__} link function does not respect the domain of "
+            f"the {type(family).__name__} family.",
+            DomainWarning,
+        )
+    return family
+
+
+def _row_values(value: Any, name: str, like: torch.Tensor) -> torch.Tensor:
+    tensor = to_tensor(value, name=name, device=like.device, dtype=like.dtype).reshape(-1)
+    if tensor.numel() not in (1, like.shape[0]):
+        raise DesignError(
+            f"{name} has {tensor.numel()} values but there are {like.shape[0]} predictions"
+        )
+    return tensor

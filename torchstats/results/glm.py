@@ -1,0 +1,442 @@
+"""Results of a GLM fit, with statsmodels' ``GLMResults`` names, values and conventions.
+
+The covariance of an IRLS fit is ``scale (X' W X)^{-1}`` at the last working weights (the
+inverse expected information); robust covariances use the observed Hessian as bread and the
+per-observation scores as meat (statsmodels' generic sandwich, so HC1 equals HC0). ``llf``
+is the full log-likelihood at the estimated scale, except the Gaussian family with the
+identity link, where the scale is concentrated out (``SSR / wnobs``); ``bic`` is
+``bic_llf``; ``llnull`` and ``null_deviance`` come from the constant-only model with the same
+offset, exposure and weights.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import replace
+from functools import cached_property
+from typing import Any
+
+import torch
+
+from torchstats.covariance.nonrobust import nonrobust_covariance
+from torchstats.covariance.result import CovarianceResult
+from torchstats.covariance.sandwich import SandwichInputs, canonical_cov_type
+from torchstats.errors import ConvergenceWarning, InvalidOptionError, SpecificationWarning, warn
+from torchstats.families import families, links
+from torchstats.formula.newdata import exog_for_prediction
+from torchstats.results.base import LikelihoodResults
+from torchstats.results.prediction import PredictionResults, prediction_variance
+from torchstats.solvers.irls import IrlsResult, fit_irls
+from torchstats.solvers.result import SolverResult
+
+__all__ = ["GLMResults"]
+
+
+class GLMResults(LikelihoodResults):
+    """A fitted GLM (statsmodels' ``GLMResults``).
+
+    Parameters
+    ----------
+    model : GLM
+    fit : SolverResult
+        ``params`` and ``normalized_cov`` (``(X' W X)^{-1}``) of the IRLS fit.
+    covariance : CovarianceResult
+    scale : float
+        The dispersion at the estimate.
+    scaletype : None, str or float
+        The ``fit(scale=...)`` rule it came from.
+    history : dict
+        statsmodels' ``fit_history``: ``iteration`` and ``deviance``.
+    """
+
+    _scale: float
+    _scaletype: Any
+    _history: dict[str, Any]
+
+    def __init__(
+        self,
+        model: Any,
+        fit: SolverResult,
+        covariance: CovarianceResult,
+        *,
+        scale: float,
+        scaletype: Any,
+        history: dict[str, Any],
+    ) -> None:
+        super().__init__(model, fit, covariance)
+        object.__setattr__(self, "_scale", float(scale))
+        object.__setattr__(self, "_scaletype", scaletype)
+        object.__setattr__(self, "_history", dict(history))
+
+    @classmethod
+    def from_irls(
+        cls, model: Any, found: IrlsResult, *, scaletype: Any, use_t: bool | None
+    ) -> GLMResults:
+        """Results of an IRLS fit, with the nonrobust covariance."""
+        fit = found.solution
+        assert fit.normalized_cov is not None
+        covariance = nonrobust_covariance(
+            fit.normalized_cov, found.scale, df_resid=model.df_resid, use_t=bool(use_t)
+        )
+        history = {"iteration": fit.n_iter, "deviance": found.deviance_history}
+        return cls(model, fit, covariance, scale=found.scale, scaletype=scaletype, history=history)
+
+    def _with_covariance(self, covariance: CovarianceResult) -> GLMResults:
+        return type(self)(
+            self.model,
+            self.fit_result,
+            covariance,
+            scale=self._scale,
+            scaletype=self._scaletype,
+            history=self._history,
+        )
+
+    def _nonrobust_covariance(self, use_t: bool | None) -> CovarianceResult:
+        assert self.fit_result.normalized_cov is not None
+        return nonrobust_covariance(
+            self.fit_result.normalized_cov,
+            self._scale,
+            df_resid=self.df_resid,
+            use_t=bool(use_t),
+        )
+
+    def _sandwich_inputs_for(self, cov_type: str) -> SandwichInputs:
+        """Observed-information bread and scores (statsmodels' ``_get_sandwich_arrays``).
+
+        Frequency weights enter the scores once; the meat would square them, so for
+        every type but ``cluster`` the scores are divided by ``sqrt(freq_weights)``, as
+        statsmodels does.
+        """
+        model, params = self.model, self.fit_result.params
+        kind = canonical_cov_type(cov_type)
+        if kind not in ("nonrobust", "HC0", "HC1") and model._data.keys() & {
+            "freq_weights",
+            "var_weights",
+        }:
+            warn(f"cov_type {cov_type!r} is not fully supported with weights", SpecificationWarning)
+        hessian = model.hessian(params, scale=self._scale, observed=True)
+        bread = torch.linalg.inv(-hessian)
+        scores = model.score_obs(params, scale=self._scale)
+        if "freq_weights" in model._data and kind != "cluster":
+            scores = scores / torch.sqrt(model.freq_weights)[:, None]
+        return SandwichInputs.from_tensor(
+            bread, scores, float(scores.shape[0] - scores.shape[1]), hc1_correction=False
+        )
+
+    # --- sizes and fit record -----------------------------------------------------------
+
+    @property
+    def nobs(self) -> int:
+        """Number of observations (rows)."""
+        return int(self.model.nobs)
+
+    @property
+    def df_model(self) -> float:
+        """``rank - 1``."""
+        return self.model.df_model
+
+    @property
+    def df_resid(self) -> float:
+        """``sum(freq_weights) - rank``."""
+        return self.model.df_resid
+
+    @property
+    def k_constant(self) -> int:
+        """1 if the design has a constant, else 0."""
+        return self.model.k_constant
+
+    @property
+    def family(self) -> families.Family:
+        """The model's family."""
+        return self.model.family
+
+    @property
+    def scale(self) -> float:
+        """The dispersion: 1, or Pearson's chi-squared over ``df_resid`` (or as fitted)."""
+        return self._scale
+
+    @property
+    def method(self) -> str:
+        """``"IRLS"``."""
+        return "IRLS"
+
+    @property
+    def fit_history(self) -> dict[str, Any]:
+        """``iteration`` (count) and ``deviance`` (criterion at the start and each step)."""
+        return {
+            "iteration": self._history["iteration"],
+            "deviance": list(self._history["deviance"]),
+        }
+
+    @property
+    def mle_settings(self) -> dict[str, Any]:
+        """``optimizer`` and ``wls_method``, as statsmodels."""
+        return {"optimizer": "IRLS", "wls_method": "auto"}
+
+    # --- fitted values and residuals ----------------------------------------------------
+
+    @cached_property
+    def _mu(self) -> torch.Tensor:
+        return self.model._mean(self.fit_result.params)
+
+    @property
+    def mu(self) -> Any:
+        """Fitted means ``g^{-1}(X b + offset)``."""
+        return self._output.observations(self._mu)
+
+    @property
+    def fittedvalues(self) -> Any:
+        """Fitted means (statsmodels' GLM ``fittedvalues`` is ``mu``)."""
+        return self.mu
+
+    @property
+    def resid_response(self) -> Any:
+        """``y - mu``."""
+        return self._output.observations(self.model.endog - self._mu)
+
+    @property
+    def resid_pearson(self) -> Any:
+        """``(y - mu) sqrt(var_weights / V(mu))``."""
+        model = self.model
+        values = (model.endog - self._mu) * torch.sqrt(
+            model.var_weights / model.family.variance(self._mu)
+        )
+        return self._output.observations(values)
+
+    @property
+    def resid_working(self) -> Any:
+        """``(y - mu) g'(mu)``: the IRLS working residuals."""
+        values = (self.model.endog - self._mu) * self.family.link.deriv(self._mu)
+        return self._output.observations(values)
+
+    @property
+    def resid_deviance(self) -> Any:
+        """``sign(y - mu) sqrt(var_weights d(y, mu))``."""
+        model = self.model
+        values = model.family.resid_dev(model.endog, self._mu, model.var_weights, 1.0)
+        return self._output.observations(values)
+
+    # --- deviance and likelihood --------------------------------------------------------
+
+    @cached_property
+    def deviance(self) -> float:
+        """``sum(freq_weights var_weights d(y, mu))``."""
+        model = self.model
+        return float(
+            model.family.deviance(model.endog, self._mu, model.var_weights, model.freq_weights)
+        )
+
+    @cached_property
+    def pearson_chi2(self) -> float:
+        """``sum(iweights (y - mu)^2 / V(mu))``."""
+        model = self.model
+        chi2 = (model.endog - self._mu) ** 2 / model.family.variance(self._mu) * model.iweights
+        return float(chi2.sum())
+
+    @cached_property
+    def _null_mu(self) -> torch.Tensor:
+        """Fitted means of the constant-only model (same offset, exposure and weights)."""
+        model = self.model
+        y, weights = model.endog, model.iweights
+        if model._offset_exposure is None:
+            return torch.full_like(y, float((weights * y).sum() / weights.sum()))
+        ones = torch.ones((y.shape[0], 1), dtype=y.dtype, device=y.device)
+        start = model.family.predict(y.mean().reshape(1))
+        with torch.no_grad():
+            found = fit_irls(model.irls_problem(None, exog=ones), start_params=start)
+        if not found.solution.converged:
+            warn(
+                "GLM: the constant-only model behind llnull and null_deviance did not "
+                "converge; both are unreliable",
+                ConvergenceWarning,
+            )
+        return found.mu
+
+    @property
+    def null(self) -> Any:
+        """Fitted values of the constant-only model."""
+        return self._output.observations(self._null_mu)
+
+    @cached_property
+    def null_deviance(self) -> float:
+        """Deviance of the constant-only model."""
+        model = self.model
+        return float(
+            model.family.deviance(model.endog, self._null_mu, model.var_weights, model.freq_weights)
+        )
+
+    @cached_property
+    def llnull(self) -> float:
+        """Log-likelihood of the constant-only model at this fit's scale."""
+        return float(self.model.loglike_mu(self._null_mu, scale=self._scale))
+
+    def llf_scaled(self, scale: float | None = None) -> float:
+        """Log-likelihood at ``scale`` (default: concentrated for Gaussian-identity, else
+        the estimated scale)."""
+        model = self.model
+        if scale is None:
+            if isinstance(self.family, families.Gaussian) and _is_identity(self.family.link):
+                ssr = ((model.endog - self._mu) ** 2 * model.iweights).sum()
+                scale = float(ssr) / model.wnobs
+            else:
+                scale = self._scale
+        return float(model.loglike_mu(self._mu, scale=scale))
+
+    @cached_property
+    def llf(self) -> float:
+        """Log-likelihood at the estimate (see :meth:`llf_scaled`)."""
+        return self.llf_scaled()
+
+    def pseudo_rsquared(self, kind: str = "cs") -> float:
+        """Cox-Snell (``"cs"``, default) or McFadden (``"mcf"``) pseudo R-squared."""
+        kind = kind.lower()
+        if kind.startswith("mcf"):
+            return 1 - self.llf / self.llnull
+        if kind.startswith("cox") or kind in ("cs", "lr"):
+            return 1 - math.exp((self.llnull - self.llf) * (2 / self.nobs))
+        raise ValueError("only McFadden ('mcf') and Cox-Snell ('cs') are available")
+
+    def info_criteria(self, crit: str, scale: float | None = None, dk_params: float = 0) -> float:
+        """``"aic"``, ``"bic"`` or ``"qaic"`` with ``df_model + 1 + dk_params`` parameters."""
+        crit = crit.lower()
+        k_params = self.df_model + 1 + dk_params
+        if crit == "aic":
+            return -2 * self.llf + 2 * k_params
+        if crit == "bic":
+            return -2 * self.llf + k_params * math.log(self.df_model + self.df_resid + 1)
+        if crit == "qaic":
+            if scale is None:
+                raise InvalidOptionError("qaic needs the scale of the largest model")
+            if not isinstance(
+                self.family, (families.Poisson, families.NegativeBinomial, families.Binomial)
+            ):
+                warnings.warn(
+                    "QAIC is only valid for Binomial, Poisson and Negative Binomial families.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+            return -2 * self.llf_scaled(scale=1.0) / scale + 2 * k_params
+        raise InvalidOptionError(f"unknown criterion {crit!r}; choose 'aic', 'bic' or 'qaic'")
+
+    @property
+    def aic(self) -> float:
+        """``-2 llf + 2 (df_model + 1)``."""
+        return self.info_criteria("aic")
+
+    @property
+    def bic_llf(self) -> float:
+        """``-2 llf + (df_model + 1) log(wnobs)``."""
+        return self.info_criteria("bic")
+
+    @property
+    def bic(self) -> float:
+        """:attr:`bic_llf` (statsmodels' definition since 0.14)."""
+        return self.bic_llf
+
+    @property
+    def bic_deviance(self) -> float:
+        """``deviance - df_resid log(wnobs)`` (statsmodels' older ``bic``)."""
+        wnobs = self.model.wnobs
+        return self.deviance - (wnobs - self.df_model - 1) * math.log(wnobs)
+
+    # --- prediction ---------------------------------------------------------------------
+
+    def _new_exog(self, exog: Any, transform: bool) -> tuple[torch.Tensor, Any]:
+        design = self.model.design
+        source = design if transform else replace(design, model_spec=None)
+        params = self.fit_result.params
+        return exog_for_prediction(source, exog, device=params.device, dtype=params.dtype)
+
+    def predict(
+        self,
+        exog: Any = None,
+        exposure: Any = None,
+        offset: Any = None,
+        transform: bool = True,
+        which: str = "mean",
+    ) -> Any:
+        """Predicted means (``which="mean"``), linear predictors or unscaled variances.
+
+        Parameters
+        ----------
+        exog : DataFrame or array-like, optional
+            New data (the original variables for formula models); in sample when None,
+            with the fit's offset and exposure.
+        exposure, offset : array-like, optional
+            For the predictions (default none for new data, as statsmodels).
+        transform : bool
+            Pass ``exog`` through the formula.
+        which : {"mean", "linear", "var_unscaled"}
+        """
+        params = self.fit_result.params
+        if exog is None:
+            values = self.model.predict(params, None, exposure, offset, which)
+            return self._output.observations(values)
+        X, index = self._new_exog(exog, transform)
+        values = self.model.predict(params, X, exposure, offset, which)
+        return self._output.observations(values, index=index)
+
+    def get_prediction(
+        self,
+        exog: Any = None,
+        exposure: Any = None,
+        offset: Any = None,
+        transform: bool = True,
+        which: str | None = None,
+        row_labels: Any = None,
+    ) -> PredictionResults:
+        """Predicted means with delta-method standard errors and link-scale intervals.
+
+        The interval is the linear predictor's interval mapped through the inverse link;
+        ``mean_se`` is ``|d mu / d eta| se(eta)`` (statsmodels' ``get_prediction`` with
+        ``which=None``).
+        """
+        if which is not None:
+            raise InvalidOptionError(
+                "get_prediction supports which=None (means with link-scale intervals); use "
+                "predict(which='linear') for the linear predictor"
+            )
+        params = self.fit_result.params
+        if exog is None:
+            X, index = self.model.exog, self._output.row_index
+            eta = self.model.predict(params, None, exposure, offset, "linear")
+        else:
+            X, index = self._new_exog(exog, transform)
+            eta = self.model.predict(params, X, exposure, offset, "linear")
+        link = self.family.link
+        return PredictionResults(
+            eta,
+            prediction_variance(X, self.covariance.cov),
+            df=self.df_resid if self.use_t else None,
+            inverse_link=link.inverse,
+            derivative=link.inverse_deriv,
+            row_labels=index if row_labels is None else row_labels,
+        )
+
+    # --- reporting ----------------------------------------------------------------------
+
+    def summary(
+        self,
+        yname: str | None = None,
+        xname: list[str] | None = None,
+        title: str | None = None,
+        alpha: float = 0.05,
+    ) -> Any:
+        """statsmodels' GLM summary: family, link, scale, deviance, Pearson chi2, coefficients.
+
+        Returns
+        -------
+        Summary
+            Printable, with ``as_text()``, ``as_html()`` and ``as_latex()``.
+        """
+        from torchstats.summary.layouts import glm_summary
+
+        return glm_summary(self, yname=yname, xname=xname, title=title, alpha=alpha)
+
+    def __repr__(self) -> str:
+        return f"<torchstats.GLMResults {self.model!r}>"
+
+
+def _is_identity(link: links.Link) -> bool:
+    return isinstance(link, links.Power) and link.power == 1.0
