@@ -162,7 +162,10 @@ _BASE = [
     ),
     GlmCase("tweedie", "ytw ~ x1 + x2", family_kwds=(("var_power", 1.5),)),
     GlmCase(
-        "tweedie", "ytw ~ x1 + C(g)", family_kwds=(("var_power", 1.3),), columns=(("var_weights", "vw"),)
+        "tweedie",
+        "ytw ~ x1 + C(g)",
+        family_kwds=(("var_power", 1.3),),
+        columns=(("var_weights", "vw"),),
     ),
     GlmCase("poisson", "yc ~ x1 + x2", fit_kwds=(("scale", 2.0),)),
 ]
@@ -174,7 +177,9 @@ CASES = [c for c in _BASE] + [
 
 
 @functools.lru_cache(maxsize=None)
-def fitted_pair(case: GlmCase, cov_type: str = "nonrobust", cov_kwds: tuple = ()) -> tuple[Any, Any]:
+def fitted_pair(
+    case: GlmCase, cov_type: str = "nonrobust", cov_kwds: tuple = ()
+) -> tuple[Any, Any]:
     """``(ours, theirs)`` results for a case (cached)."""
     frame = glm_frame(case.seed)
     ours_family, theirs_family = case.families()

@@ -100,9 +100,7 @@ def _new_data(case: GlmCase) -> pd.DataFrame:
 def test_predict_new_data(case: GlmCase, which: str) -> None:
     ours, theirs = fitted_pair(case)
     new = _new_data(case)
-    assert_matches(
-        ours.predict(new, which=which), theirs.predict(new, which=which), rtol=RTOL
-    )
+    assert_matches(ours.predict(new, which=which), theirs.predict(new, which=which), rtol=RTOL)
 
 
 @case_param

@@ -79,6 +79,10 @@ class Family:
     def check_endog(self, endog: torch.Tensor) -> None:
         """Raise :class:`~torchstats.errors.DesignError` for responses outside the support."""
 
+    def valid_mean(self, mu: torch.Tensor) -> torch.Tensor:
+        """Whether each mean lies in the family's range (positive, or in [0, 1])."""
+        return torch.isfinite(mu)
+
     def starting_mu(self, endog: torch.Tensor) -> torch.Tensor:
         """IRLS start ``(y + mean(y)) / 2``."""
         return (endog + endog.mean()) / 2.0
@@ -176,6 +180,9 @@ class Poisson(Family):
     fixed_scale = True
     variance = V.Power(1.0)
 
+    def valid_mean(self, mu: torch.Tensor) -> torch.Tensor:
+        return mu > 0
+
     def check_endog(self, endog: torch.Tensor) -> None:
         _require(endog >= 0, "Poisson", "the response must be non-negative")
 
@@ -195,6 +202,9 @@ class Gamma(Family):
     safe_links = (L.Log,)
     default_link = L.InversePower
     variance = V.Power(2.0)
+
+    def valid_mean(self, mu: torch.Tensor) -> torch.Tensor:
+        return mu > 0
 
     def check_endog(self, endog: torch.Tensor) -> None:
         _require(endog > 0, "Gamma", "the response must be positive")
@@ -225,6 +235,9 @@ class Binomial(Family):
     fixed_scale = True
     variance = V.Binomial()
 
+    def valid_mean(self, mu: torch.Tensor) -> torch.Tensor:
+        return (mu >= 0) & (mu <= 1)
+
     def check_endog(self, endog: torch.Tensor) -> None:
         _require((endog >= 0) & (endog <= 1), "Binomial", "the response must lie in [0, 1]")
 
@@ -253,6 +266,9 @@ class InverseGaussian(Family):
     safe_links = (L.InverseSquared, L.Log)
     default_link = L.InverseSquared
     variance = V.Power(3.0)
+
+    def valid_mean(self, mu: torch.Tensor) -> torch.Tensor:
+        return mu > 0
 
     def check_endog(self, endog: torch.Tensor) -> None:
         _require(endog > 0, "InverseGaussian", "the response must be positive")
@@ -300,6 +316,9 @@ class NegativeBinomial(Family):
         self.alpha = float(alpha)
         self.variance = V.NegativeBinomial(self.alpha)
         super().__init__(link, check_link)
+
+    def valid_mean(self, mu: torch.Tensor) -> torch.Tensor:
+        return mu > 0
 
     def check_endog(self, endog: torch.Tensor) -> None:
         _require(endog >= 0, "NegativeBinomial", "the response must be non-negative")
@@ -353,6 +372,9 @@ class Tweedie(Family):
         self.eql = eql
         self.variance = V.Power(self.var_power)
         super().__init__(link, check_link)
+
+    def valid_mean(self, mu: torch.Tensor) -> torch.Tensor:
+        return mu > 0
 
     def check_endog(self, endog: torch.Tensor) -> None:
         _require(endog >= 0, "Tweedie", "the response must be non-negative")

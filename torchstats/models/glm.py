@@ -522,12 +522,25 @@ class GLM:
                 f"tol={tol:g}); increase maxiter, or check the link and the data",
                 ConvergenceWarning,
             )
+        self._warn_if_outside_range(found.mu)
         results = GLMResults.from_irls(self, found, scaletype=scale, use_t=use_t)
         if canonical_cov_type(cov_type) == "nonrobust" and not cov_kwds:
             return results
         return results.get_robustcov_results(
             cov_type, use_t=use_t if use_t is not None else False, **dict(cov_kwds or {})
         )
+
+    def _warn_if_outside_range(self, mu: torch.Tensor) -> None:
+        """statsmodels reports such fits as converged; the likelihood is not valid there."""
+        invalid = int((~self.family.valid_mean(mu)).sum())
+        if invalid:
+            warn(
+                f"GLM: {invalid} fitted mean(s) lie outside the range of the "
+                f"{type(self.family).__name__} family (the {type(self.family.link).__name__} "
+                "link does not keep them there); llf, deviance and standard errors are not "
+                "valid. Use the family's canonical link or constrain the model",
+                DomainWarning,
+            )
 
     def __repr__(self) -> str:
         source = f"formula={self.design.formula!r}" if self.design.formula else "arrays"

@@ -1,0 +1,332 @@
+"""GLM behaviour beyond statsmodels parity: derivatives against autograd, weights as
+repeated rows, array inputs, devices, warnings and bad input."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+import torch
+
+import torchstats as ts
+from tests.conftest import DEVICES
+from tests.models.glm_cases import glm_frame
+from torchstats.errors import (
+    ConvergenceWarning,
+    DesignError,
+    DomainWarning,
+    InvalidOptionError,
+    InvalidWeightsError,
+    NumericalError,
+    PerfectSeparationWarning,
+    UnknownColumnError,
+)
+
+F, L = ts.families, ts.families.links
+
+DERIVATIVE_CASES = [
+    ("yc ~ x1 + C(g)", F.Poisson()),
+    ("yc ~ x1 + x2", F.Poisson(L.Sqrt())),
+    ("yb ~ x1 + x2", F.Binomial(L.Probit())),
+    ("yb ~ x1 + x2", F.Binomial(L.CLogLog())),
+    ("ypos ~ x1 + x2", F.Gamma(L.Log())),
+    ("ypos ~ x2", F.Gamma()),
+    ("yig ~ x1", F.InverseGaussian(L.Log())),
+    ("yc ~ x1", F.NegativeBinomial(alpha=0.5)),
+    ("ytw ~ x1 + x2", F.Tweedie(var_power=1.5)),
+]
+
+
+def _model(formula: str, family: F.Family, **kwds: object) -> ts.GLM:
+    frame = glm_frame(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DomainWarning)
+        return ts.glm(formula, frame, family=family, var_weights=frame["vw"], **kwds)
+
+
+@pytest.mark.parametrize(("formula", "family"), DERIVATIVE_CASES, ids=repr)
+def test_score_and_hessian_equal_autograd(formula: str, family: F.Family) -> None:
+    model = _model(formula, family)
+    params = model.fit().fit_result.params + 0.01  # away from the optimum: no cancellation
+    # the binomial log-likelihood ignores the scale (statsmodels'); the score divides by it
+    scale = 1.0 if isinstance(family, F.Binomial) else 1.3
+
+    def loglike(b: torch.Tensor) -> torch.Tensor:
+        return model.family.loglike(
+            model.endog, model.family.fitted(model.exog @ b), model.var_weights, 1.0, scale
+        )
+
+    if isinstance(family, F.Tweedie):  # its density needs scipy: a quasi-likelihood check
+        expected_score = torch.func.jacrev(
+            lambda b: (
+                -model.family.deviance(
+                    model.endog, model.family.fitted(model.exog @ b), model.var_weights
+                )
+                / (2 * scale)
+            )
+        )(params)
+    else:
+        expected_score = torch.func.grad(loglike)(params)
+        expected_hessian = torch.func.hessian(loglike)(params)
+        np.testing.assert_allclose(model.hessian(params, scale=scale), expected_hessian, rtol=1e-9)
+    np.testing.assert_allclose(model.score(params, scale=scale), expected_score, rtol=1e-9)
+    if isinstance(family, F.Tweedie):
+        return
+    per_row = torch.func.jacrev(
+        lambda b: model.family.loglike_obs(
+            model.endog, model.family.fitted(model.exog @ b), model.var_weights, scale
+        )
+    )(params)
+    np.testing.assert_allclose(model.score_obs(params, scale=scale), per_row, rtol=1e-9)
+
+
+@pytest.mark.parametrize(("formula", "family"), DERIVATIVE_CASES[:4], ids=repr)
+def test_closed_forms_match_statsmodels(formula: str, family: F.Family) -> None:
+    model = _model(formula, family)
+    frame = glm_frame(2)
+    theirs_family = getattr(sm.families, type(family).__name__)(
+        getattr(sm.families.links, type(family.link).__name__)()
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = sm.GLM.from_formula(formula, frame, family=theirs_family, var_weights=frame["vw"])
+    params = model.fit().fit_result.params.numpy() + 0.02
+    for observed in (True, False):
+        np.testing.assert_allclose(
+            model.hessian(params, scale=1.0, observed=observed),
+            theirs.hessian(params, scale=1.0, observed=observed),
+            rtol=1e-10,
+        )
+    np.testing.assert_allclose(
+        model.score_obs(params, scale=1.0), theirs.score_obs(params, scale=1.0)
+    )
+
+
+def test_frequency_weights_equal_repeated_rows() -> None:
+    frame = glm_frame(0)
+    weighted = ts.glm("yc ~ x1 + C(g)", frame, family=F.Poisson(), freq_weights=frame["fw"]).fit()
+    repeated = frame.loc[frame.index.repeat(frame["fw"].astype(int))]
+    expanded = ts.glm("yc ~ x1 + C(g)", repeated, family=F.Poisson()).fit()
+    np.testing.assert_allclose(weighted.params, expanded.params, rtol=1e-10)
+    np.testing.assert_allclose(weighted.bse, expanded.bse, rtol=1e-10)
+    assert np.isclose(weighted.llf, expanded.llf, rtol=1e-12)
+    assert weighted.df_resid == expanded.df_resid
+
+
+def test_proportions_with_trials_as_var_weights_match_a_two_column_binomial() -> None:
+    frame = glm_frame(1)
+    ours = ts.glm("yprop ~ x1 + x2", frame, family=F.Binomial(), var_weights=frame["trials"]).fit()
+    successes = np.round(frame["yprop"] * frame["trials"])
+    endog = np.column_stack([successes, frame["trials"] - successes])
+    theirs = sm.GLM(
+        endog, sm.add_constant(frame[["x1", "x2"]]), family=sm.families.Binomial()
+    ).fit()
+    np.testing.assert_allclose(ours.params.to_numpy(), theirs.params.to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(ours.bse.to_numpy(), theirs.bse.to_numpy(), rtol=1e-9)
+    assert np.isclose(ours.deviance, theirs.deviance, rtol=1e-9)
+
+
+@pytest.mark.parametrize("kind", ["numpy", "torch"])
+def test_array_inputs_give_outputs_of_the_same_kind(kind: str) -> None:
+    frame = glm_frame(0)
+    X = sm.add_constant(frame[["x1", "x2"]].to_numpy())
+    y = frame["yc"].to_numpy()
+    if kind == "torch":
+        X, y = torch.as_tensor(X), torch.as_tensor(y)
+    res = ts.GLM(y, X, family=F.Poisson()).fit()
+    expected = sm.GLM(np.asarray(y), np.asarray(X), family=sm.families.Poisson()).fit()
+    container = np.ndarray if kind == "numpy" else torch.Tensor
+    for name in ("params", "bse", "pvalues", "mu", "resid_deviance"):
+        assert isinstance(getattr(res, name), container), name
+    np.testing.assert_allclose(np.asarray(res.params), expected.params, rtol=1e-10)
+    assert res.model.exog_names == ["const", "x1", "x2"]
+
+
+def test_formula_entry_points_agree() -> None:
+    frame = glm_frame(0)
+    a = ts.glm("yb ~ x1 + C(g)", frame, family=F.Binomial()).fit()
+    b = ts.GLM("yb ~ x1 + C(g)", frame, family=F.Binomial()).fit()
+    c = ts.GLM.from_formula("yb ~ x1 + C(g)", frame, family=F.Binomial()).fit()
+    pd.testing.assert_series_equal(a.params, b.params)
+    pd.testing.assert_series_equal(a.params, c.params)
+
+
+def test_names_from_the_callers_namespace() -> None:
+    frame = glm_frame(0)
+    shift = 2.0
+    res = ts.glm("yc ~ I(x1 + shift)", frame, family=F.Poisson()).fit()
+    assert list(res.params.index) == ["Intercept", "I(x1 + shift)"]
+
+
+def test_missing_rows_are_dropped_and_labels_kept() -> None:
+    frame = glm_frame(0).copy()
+    frame.loc[frame.index[[3, 8]], "x1"] = np.nan
+    res = ts.glm("yc ~ x1", frame, family=F.Poisson(), exposure=frame["expo"]).fit()
+    assert res.nobs == len(frame) - 2
+    assert list(res.resid_response.index) == list(frame.index.delete([3, 8]))
+
+
+def test_wald_tests_with_categorical_names() -> None:
+    frame = glm_frame(0)
+    res = ts.glm("yc ~ x1 + C(g)", frame, family=F.Poisson()).fit()
+    theirs = sm.GLM.from_formula("yc ~ x1 + C(g)", frame, family=sm.families.Poisson()).fit()
+    hypothesis = "C(g)[T.b] = 0, C(g)[T.c] = x1"
+    ours_test = res.wald_test(hypothesis, scalar=True)
+    theirs_test = theirs.wald_test(hypothesis, scalar=True)
+    assert np.isclose(ours_test.statistic, theirs_test.statistic, rtol=1e-9)
+    assert np.isclose(ours_test.pvalue, theirs_test.pvalue, rtol=1e-9)
+    terms = res.wald_test_terms()
+    assert list(terms.table.index) == ["Intercept", "C(g)", "x1"]
+
+
+def test_float32_fit_agrees_with_float64() -> None:
+    frame = glm_frame(0)
+    res32 = ts.glm("yc ~ x1 + C(g)", frame, family=F.Poisson(), dtype=torch.float32).fit()
+    res64 = ts.glm("yc ~ x1 + C(g)", frame, family=F.Poisson()).fit()
+    assert res32.fit_result.params.dtype == torch.float32
+    np.testing.assert_allclose(res32.params, res64.params, rtol=1e-4)
+    np.testing.assert_allclose(res32.bse, res64.bse, rtol=1e-4)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize(
+    ("formula", "family"),
+    [("yb ~ x1 + C(g)", F.Binomial()), ("ypos ~ x1 + x2", F.Gamma(L.Log()))],
+    ids=repr,
+)
+def test_devices_give_the_same_numbers(device: str, formula: str, family: F.Family) -> None:
+    frame = glm_frame(1)
+    on_device = ts.glm(formula, frame, family=family, device=device).fit(cov_type="HC0")
+    on_cpu = ts.glm(formula, frame, family=family).fit(cov_type="HC0")
+    assert on_device.fit_result.params.device.type == device
+    np.testing.assert_allclose(on_device.params, on_cpu.params, rtol=1e-10)
+    np.testing.assert_allclose(on_device.bse, on_cpu.bse, rtol=1e-10)
+    assert np.isclose(on_device.llf, on_cpu.llf, rtol=1e-12)
+
+
+# --- warnings ---------------------------------------------------------------------------
+
+
+def test_unsafe_link_warns_domain() -> None:
+    frame = glm_frame(0)
+    with pytest.warns(DomainWarning, match="Identity link function does not respect"):
+        ts.glm("yc ~ x1", frame, family=F.Poisson(L.Identity()))
+
+
+def test_means_outside_the_family_range_warn() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 10, 60)
+    y = rng.poisson(np.maximum(0.05, 4 - 0.6 * x)).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DomainWarning)
+        model = ts.GLM(y, sm.add_constant(x), family=F.Poisson(L.Identity()))
+    with pytest.warns(DomainWarning, match="fitted mean.*outside the range of the Poisson"):
+        model.fit()
+
+
+def test_non_convergence_warns() -> None:
+    frame = glm_frame(0)
+    with pytest.warns(ConvergenceWarning, match="did not converge in 2 iterations"):
+        res = ts.glm("ypos ~ x1 + x2", frame, family=F.Gamma(L.Log())).fit(maxiter=2)
+    assert not res.converged and res.fit_history["iteration"] == 2
+
+
+def test_perfect_separation_warns() -> None:
+    x = np.linspace(-1, 1, 40)
+    y = (x > 0).astype(float)
+    with pytest.warns(PerfectSeparationWarning, match="perfect separation"):
+        ts.GLM(y, sm.add_constant(x), family=F.Binomial()).fit()
+
+
+def test_rank_deficient_design_warns_once() -> None:
+    frame = glm_frame(0).assign(x1_copy=lambda d: 2 * d["x1"])
+    with pytest.warns(ts.CollinearityWarning) as record:
+        res = ts.glm("yc ~ x1 + x1_copy", frame, family=F.Poisson()).fit()
+    assert sum(issubclass(r.category, ts.CollinearityWarning) for r in record) == 1
+    assert res.df_model == 1
+
+
+# --- bad input ----------------------------------------------------------------------------
+
+
+def test_exposure_needs_the_log_link() -> None:
+    frame = glm_frame(0)
+    with (
+        pytest.warns(DomainWarning),
+        pytest.raises(InvalidOptionError, match="exposure can only be used with the log link"),
+    ):
+        ts.glm("yc ~ x1", frame, family=F.Poisson(L.Sqrt()), exposure=frame["expo"])
+
+
+@pytest.mark.parametrize("name", ["freq_weights", "var_weights"])
+def test_negative_weights_are_refused(name: str) -> None:
+    frame = glm_frame(0)
+    weights = frame["vw"].copy()
+    weights.iloc[4] = -1.0
+    with pytest.raises(InvalidWeightsError, match=f"{name} must be non-negative"):
+        ts.glm("yc ~ x1", frame, family=F.Poisson(), **{name: weights})
+
+
+def test_all_zero_weights_are_refused() -> None:
+    frame = glm_frame(0)
+    with pytest.raises(InvalidWeightsError, match="all var_weights are zero"):
+        ts.glm("yc ~ x1", frame, family=F.Poisson(), var_weights=0.0 * frame["vw"])
+
+
+def test_non_positive_exposure_is_refused() -> None:
+    frame = glm_frame(0)
+    with pytest.raises(DesignError, match="exposure must be positive"):
+        ts.glm("yc ~ x1", frame, family=F.Poisson(), exposure=frame["x1"])
+
+
+def test_response_outside_the_support_is_refused() -> None:
+    frame = glm_frame(0)
+    with pytest.raises(DesignError, match=r"Binomial family: the response must lie in \[0, 1\]"):
+        ts.glm("yc ~ x1", frame, family=F.Binomial())
+
+
+def test_unknown_column_is_named() -> None:
+    with pytest.raises(UnknownColumnError, match="nope"):
+        ts.glm("yc ~ nope", glm_frame(0), family=F.Poisson())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"method": "newton"}, InvalidOptionError, "method"),
+        ({"scale": "pearson"}, InvalidOptionError, "unknown scale 'pearson'"),
+        ({"cov_type": "HC9"}, InvalidOptionError, "HC9"),
+        ({"maxiter": -1}, InvalidOptionError, "maxiter"),
+        ({"start_params": [0.0]}, DesignError, "start_params has 1 values; the model has 2"),
+        ({"wls_method": "svd"}, InvalidOptionError, "wls_method"),
+    ],
+)
+def test_bad_fit_options(kwargs: dict, error: type, message: str) -> None:
+    model = ts.glm("yc ~ x1", glm_frame(0), family=F.Poisson())
+    with pytest.raises(error, match=message):
+        model.fit(**kwargs)
+
+
+def test_family_must_be_an_instance() -> None:
+    with pytest.raises(TypeError, match=r"family instance such as Poisson\(\)"):
+        ts.glm("yc ~ x1", glm_frame(0), family=F.Poisson)
+    with pytest.raises(TypeError, match="torchstats family"):
+        ts.glm("yc ~ x1", glm_frame(0), family=sm.families.Poisson())
+
+
+def test_non_finite_start_deviance_is_an_error() -> None:
+    frame = glm_frame(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DomainWarning)
+        model = ts.glm("ycont ~ x1", frame, family=F.Gaussian(L.Log()))
+    with pytest.raises(NumericalError, match="not finite at the start"):
+        model.fit(start_params=[1000.0, 0.0])
+
+
+def test_get_prediction_which_other_than_none_is_refused() -> None:
+    res = ts.glm("yc ~ x1", glm_frame(0), family=F.Poisson()).fit()
+    with pytest.raises(InvalidOptionError, match="which=None"):
+        res.get_prediction(which="linear")
