@@ -52,7 +52,7 @@ def make_glm_frame(seed: int, n: int = 300) -> pd.DataFrame:
     return frame
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def glm_frame(seed: int) -> pd.DataFrame:
     return make_glm_frame(seed)
 
@@ -176,7 +176,7 @@ CASES = [c for c in _BASE] + [
 ]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def fitted_pair(
     case: GlmCase, cov_type: str = "nonrobust", cov_kwds: tuple = ()
 ) -> tuple[Any, Any]:

@@ -159,6 +159,8 @@ def test_names_from_the_callers_namespace() -> None:
     shift = 2.0
     res = ts.glm("yc ~ I(x1 + shift)", frame, family=F.Poisson()).fit()
     assert list(res.params.index) == ["Intercept", "I(x1 + shift)"]
+    shifted = ts.glm("yc ~ z", frame.assign(z=frame["x1"] + shift), family=F.Poisson()).fit()
+    np.testing.assert_allclose(res.params.to_numpy(), shifted.params.to_numpy(), rtol=1e-12)
 
 
 def test_missing_rows_are_dropped_and_labels_kept() -> None:
