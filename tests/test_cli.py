@@ -96,3 +96,29 @@ def test_discrete_models(tmp_path, capsys, frame):
     assert main(["fit", "b ~ x1 + C(g)", str(path), "--model", "logit"]) == 0
     out = capsys.readouterr().out
     assert "Logit Regression Results" in out and "converged:" in out
+
+
+def test_glm_with_family_and_link(tmp_path, capsys, frame):
+    import statsmodels.api as sm
+
+    path = tmp_path / "data.csv"
+    data = frame.assign(c=(frame["y"] - frame["y"].min()).round())
+    data.to_csv(path, index=False)
+    argv = ["fit", "c ~ x1 + C(g)", str(path), "--model", "glm", "--family", "poisson"]
+    assert main(argv + ["--link", "sqrt"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "Model Family:                 Poisson" in out
+        and "Link Function:                   Sqrt" in out
+    )
+    theirs = smf.glm(
+        "c ~ x1 + C(g)", pd.read_csv(path), family=sm.families.Poisson(sm.families.links.Sqrt())
+    ).fit()
+    assert f"{theirs.params['x1']:.4f}" in out
+
+
+def test_glm_weights_column_must_exist(tmp_path, capsys, frame):
+    path = tmp_path / "data.csv"
+    frame.to_csv(path, index=False)
+    assert main(["fit", "y ~ x1", str(path), "--model", "glm", "--weights", "nope"]) != 0
+    assert "--weights column 'nope'" in capsys.readouterr().err

@@ -5,6 +5,7 @@ Examples
     torchstats fit --example longley
     torchstats fit "y ~ x1 + C(g)" data.csv --method qr --device cuda
     torchstats fit "y ~ x" data.parquet --model wls --weights w --format html
+    torchstats fit "claims ~ age + C(region)" data.csv --model glm --family poisson
     torchstats examples
 """
 
@@ -61,6 +62,50 @@ def _fit_discrete(name: str) -> Callable[[str, pd.DataFrame, argparse.Namespace]
     return fit
 
 
+FAMILIES = {
+    "gaussian": "Gaussian",
+    "binomial": "Binomial",
+    "poisson": "Poisson",
+    "gamma": "Gamma",
+    "inverse_gaussian": "InverseGaussian",
+    "tweedie": "Tweedie",
+}
+LINKS = {
+    "identity": "Identity",
+    "log": "Log",
+    "logit": "Logit",
+    "probit": "Probit",
+    "cloglog": "CLogLog",
+    "loglog": "LogLog",
+    "inverse": "InversePower",
+    "inverse_squared": "InverseSquared",
+    "sqrt": "Sqrt",
+}
+
+
+def _fit_glm(formula: str, data: pd.DataFrame, args: argparse.Namespace) -> Any:
+    from torchstats import families
+    from torchstats.api import glm
+
+    link = None if args.link is None else getattr(families.links, LINKS[args.link])()
+    family = getattr(families, FAMILIES[args.family])(link)
+    weights = None
+    if args.weights is not None:
+        if args.weights not in data.columns:
+            raise TorchstatsError(f"--weights column {args.weights!r} is not in the data")
+        weights = data[args.weights]
+    model = glm(
+        formula,
+        data,
+        family=family,
+        var_weights=weights,
+        missing=args.missing,
+        device=args.device,
+        dtype=args.dtype,
+    )
+    return model.fit() if args.method == "auto" else model.fit(wls_method=args.method)
+
+
 MODELS: dict[str, Callable[[str, pd.DataFrame, argparse.Namespace], Any]] = {
     "ols": _fit_ols,
     "wls": _fit_wls,
@@ -68,6 +113,7 @@ MODELS: dict[str, Callable[[str, pd.DataFrame, argparse.Namespace], Any]] = {
     "probit": _fit_discrete("probit"),
     "poisson": _fit_discrete("poisson"),
     "negativebinomial": _fit_discrete("negativebinomial"),
+    "glm": _fit_glm,
 }
 
 
@@ -114,11 +160,15 @@ def _parser() -> argparse.ArgumentParser:
         "--method",
         default="auto",
         help="solver: auto (default), qr, cholesky, pinv, gd for least squares; newton, "
-        "lbfgs for the discrete models",
+        "lbfgs for the discrete models; qr, cholesky, pinv for the IRLS steps of glm",
+    )
+    fit.add_argument("--family", default="gaussian", choices=sorted(FAMILIES), help="for glm")
+    fit.add_argument(
+        "--link", default=None, choices=sorted(LINKS), help="for glm (default: the family's)"
     )
     fit.add_argument("--device", default=None, help="cpu (default) or cuda")
     fit.add_argument("--dtype", default=None, choices=["float64", "float32"])
-    fit.add_argument("--weights", default=None, help="weights column (for --model wls)")
+    fit.add_argument("--weights", default=None, help="weights column (wls; var_weights for glm)")
     fit.add_argument("--missing", default="drop", choices=["drop", "raise", "none"])
     fit.add_argument("--format", default="text", choices=["text", "html", "latex"])
     commands.add_parser("examples", help="list the bundled data sets")
