@@ -6,7 +6,17 @@
 """
 
 from torchstats import datasets, errors, families
-from torchstats.api import glm, logit, negativebinomial, ols, poisson, probit, wls
+from torchstats.api import (
+    batched_ols,
+    batched_wls,
+    glm,
+    logit,
+    negativebinomial,
+    ols,
+    poisson,
+    probit,
+    wls,
+)
 from torchstats.autodiff.hessian import gradient, hessian, hessian_diag, hvp
 from torchstats.errors import (
     CollinearityWarning,
@@ -19,6 +29,7 @@ from torchstats.errors import (
     TorchstatsWarning,
 )
 from torchstats.inference.anova import anova_lm
+from torchstats.models.batched_ols import BatchedOLS
 from torchstats.models.binary import Logit, Probit
 from torchstats.models.count import NegativeBinomial, Poisson
 from torchstats.models.generic import MLE, GenericLikelihoodModel
@@ -41,8 +52,11 @@ __all__ = [
     "Poisson",
     "NegativeBinomial",
     "StreamingOLS",
+    "BatchedOLS",
     "ols",
     "wls",
+    "batched_ols",
+    "batched_wls",
     "glm",
     "logit",
     "probit",

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from torchstats.models.base import caller_context
+from torchstats.models.batched_ols import BatchedOLS
 from torchstats.models.binary import Logit, Probit
 from torchstats.models.count import NegativeBinomial, Poisson
 from torchstats.models.glm import GLM
@@ -13,7 +14,17 @@ from torchstats.models.linear import OLS, WLS
 from torchstats.models.streaming import StreamingOLS
 from torchstats.streaming.sources import is_chunked
 
-__all__ = ["ols", "wls", "glm", "logit", "probit", "poisson", "negativebinomial"]
+__all__ = [
+    "ols",
+    "wls",
+    "batched_ols",
+    "batched_wls",
+    "glm",
+    "logit",
+    "probit",
+    "poisson",
+    "negativebinomial",
+]
 
 
 def ols(
@@ -106,6 +117,56 @@ def wls(
         weights,
         missing=missing,
         hasconst=hasconst,
+        device=device,
+        dtype=dtype,
+        context=caller_context(context, 1),
+    )
+
+
+def batched_ols(
+    formula: str,
+    data: Any,
+    by: Any = None,
+    *,
+    missing: str = "drop",
+    device: Any = None,
+    dtype: Any = None,
+    context: int | Mapping[str, Any] | None = 0,
+) -> BatchedOLS:
+    """One OLS per group (``by``) and per response, fitted in one batched call.
+
+    ``ts.batched_ols("y ~ x", df, by="firm").fit()``; ``"y1 + y2 ~ x"`` fits each response.
+    ``by`` is a column name, a list of them, or one label per row.
+    """
+    return BatchedOLS(
+        formula,
+        data,
+        groups=by,
+        missing=missing,
+        device=device,
+        dtype=dtype,
+        context=caller_context(context, 1),
+    )
+
+
+def batched_wls(
+    formula: str,
+    data: Any,
+    weights: Any,
+    by: Any = None,
+    *,
+    missing: str = "drop",
+    device: Any = None,
+    dtype: Any = None,
+    context: int | Mapping[str, Any] | None = 0,
+) -> BatchedOLS:
+    """One WLS per group and response (``weights`` one per row), in one batched call."""
+    return BatchedOLS(
+        formula,
+        data,
+        groups=by,
+        weights=weights,
+        missing=missing,
         device=device,
         dtype=dtype,
         context=caller_context(context, 1),

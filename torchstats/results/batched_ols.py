@@ -1,0 +1,380 @@
+"""Results of many regressions fitted at once: statsmodels' OLS statistics, one row each.
+
+Every statistic is computed for all regressions together from the padded blocks of the
+batched solve: tables (``params``, ``bse``...) have one row per regression and one column
+per parameter; scalars (``rsquared``, ``llf``...) are Series. A regression is a group, a
+response, or a (group, response) pair. ``res[key]`` gives the one-at-a-time
+:class:`~torchstats.results.regression.RegressionResults` of one regression.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from scipy import stats
+
+from torchstats.solvers.batched_least_squares import BatchedSolution
+
+__all__ = ["BatchedRegressionResults"]
+
+
+class BatchedRegressionResults:
+    """Statistics of every regression of a :class:`~torchstats.models.batched_ols.BatchedOLS`.
+
+    Parameters
+    ----------
+    model : BatchedOLS
+    solution : BatchedSolution
+    counts : Tensor, shape (G,)
+        Rows per group.
+    Xw, Yw : Tensor, shapes (G, m, k) and (G, m, r)
+        The padded, whitened design and responses.
+    root_w : Tensor, shape (G, m)
+        ``sqrt(w)`` of each row, zero on padding.
+    cov_type : str
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        solution: BatchedSolution,
+        counts: torch.Tensor,
+        Xw: torch.Tensor,
+        Yw: torch.Tensor,
+        root_w: torch.Tensor,
+        cov_type: str,
+    ) -> None:
+        self.model = model
+        self.cov_type = cov_type
+        self.use_t = cov_type == "nonrobust"  # statsmodels: robust fits report z
+        G, _, r = Yw.shape
+        self._n_responses = r
+        ones = torch.ones((G, r), dtype=Yw.dtype, device=Yw.device)
+        self._nobs = counts.to(Yw.dtype)[:, None] * ones
+        self._rank = solution.rank.to(Yw.dtype)[:, None] * ones
+        self._df_model = self._rank - model.k_constant
+        self._df_resid = self._nobs - self._rank
+        self._params = solution.params  # (G, r, k)
+        self._sums_of_squares(solution.resid, Yw, root_w)
+        self._cov = self._covariance(solution, Xw, cov_type)
+        self._bse = torch.sqrt(torch.diagonal(self._cov, dim1=-2, dim2=-1))
+        real = root_w > 0  # padding rows have zero weight
+        log_w = torch.where(real, torch.log(torch.where(real, root_w**2, 1.0)), 0.0)
+        self._log_weights = log_w.sum(dim=1)[:, None] * ones
+
+    # --- computation ----------------------------------------------------------------------
+
+    def _sums_of_squares(self, resid: torch.Tensor, Yw: torch.Tensor, root_w: torch.Tensor) -> None:
+        self._ssr = (resid**2).sum(dim=1)
+        total_weight = (root_w**2).sum(dim=1)[:, None]
+        weighted_sum = (root_w[:, :, None] * Yw).sum(dim=1)
+        self._uncentered_tss = (Yw**2).sum(dim=1)
+        self._centered_tss = self._uncentered_tss - weighted_sum**2 / total_weight
+        tss = self._centered_tss if self.model.k_constant else self._uncentered_tss
+        self._ess = tss - self._ssr
+        self._rsquared = 1 - self._ssr / tss
+        positive = self._df_resid > 0
+        self._scale = torch.where(positive, self._ssr / self._df_resid, torch.nan)
+        self._resid = resid
+
+    def _covariance(
+        self, solution: BatchedSolution, Xw: torch.Tensor, cov_type: str
+    ) -> torch.Tensor:
+        bread = solution.normalized_cov[:, None]  # (G, 1, k, k)
+        if cov_type == "nonrobust":
+            return bread * self._scale[..., None, None]
+        e2 = solution.resid**2  # (G, m, r)
+        if cov_type in ("HC2", "HC3"):
+            leverage = (solution.hat_factor**2).sum(dim=-1)[..., None]
+            e2 = e2 / (1 - leverage) ** (1 if cov_type == "HC2" else 2)
+        meat = torch.einsum("gmk,gmr,gml->grkl", Xw, e2, Xw)
+        cov = bread @ meat @ bread
+        if cov_type == "HC1":
+            cov = cov * (self._nobs / self._df_resid)[..., None, None]
+        return cov
+
+    # --- labels and containers ------------------------------------------------------------
+
+    @property
+    def index(self) -> pd.Index:
+        """One label per regression: group, response or (group, response)."""
+        model = self.model
+        responses = pd.Index(model.response_names, name="response")
+        if not model.grouped:
+            return responses
+        if self._n_responses == 1:
+            return model.group_index
+        groups = model.group_index
+        frame = (
+            groups.to_frame(index=False)
+            if isinstance(groups, pd.MultiIndex)
+            else (pd.DataFrame({groups.name or "group": groups}))
+        )
+        pairs = frame.loc[frame.index.repeat(self._n_responses)].reset_index(drop=True)
+        pairs["response"] = list(model.response_names) * len(groups)
+        return pd.MultiIndex.from_frame(pairs)
+
+    def _flat(self, values: torch.Tensor) -> torch.Tensor:
+        return values.reshape(-1, *values.shape[2:])
+
+    def _table(self, values: torch.Tensor) -> Any:
+        flat = self._flat(values)
+        if self.model.output_kind == "torch":
+            return flat
+        array = flat.detach().cpu().numpy()
+        if self.model.output_kind == "numpy":
+            return array
+        return pd.DataFrame(array, index=self.index, columns=self.model.exog_names)
+
+    def _series(self, values: torch.Tensor, name: str) -> Any:
+        flat = self._flat(values)
+        if self.model.output_kind == "torch":
+            return flat
+        array = flat.detach().cpu().numpy()
+        if self.model.output_kind == "numpy":
+            return array
+        return pd.Series(array, index=self.index, name=name)
+
+    # --- estimates ------------------------------------------------------------------------
+
+    @property
+    def params(self) -> Any:
+        """Estimates: a row per regression, a column per parameter."""
+        return self._table(self._params)
+
+    @property
+    def bse(self) -> Any:
+        """Standard errors."""
+        return self._table(self._bse)
+
+    @property
+    def tvalues(self) -> Any:
+        """``params / bse``."""
+        return self._table(self._params / self._bse)
+
+    def _pvalues_array(self) -> np.ndarray:
+        t = np.abs((self._params / self._bse).detach().cpu().numpy())
+        if not self.use_t:
+            return 2 * stats.norm.sf(t)
+        df = self._df_resid.detach().cpu().numpy()[..., None]
+        with np.errstate(invalid="ignore"):
+            return 2 * stats.t.sf(t, np.where(df > 0, df, np.nan))
+
+    @property
+    def pvalues(self) -> Any:
+        """Two-sided p-values (t with each regression's ``df_resid``; z for robust fits)."""
+        values = torch.as_tensor(self._pvalues_array(), dtype=self._params.dtype)
+        return self._table(values.to(self._params.device))
+
+    def _critical(self, alpha: float) -> np.ndarray:
+        if not self.use_t:
+            return np.full(self._df_resid.shape, stats.norm.ppf(1 - alpha / 2))
+        df = self._df_resid.detach().cpu().numpy()
+        with np.errstate(invalid="ignore"):
+            return stats.t.ppf(1 - alpha / 2, np.where(df > 0, df, np.nan))
+
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Confidence intervals, long: one row per (regression, parameter), columns 0 and 1."""
+        q = self._critical(alpha).reshape(-1)[:, None]
+        params = self._flat(self._params).detach().cpu().numpy()
+        bse = self._flat(self._bse).detach().cpu().numpy()
+        frame = pd.DataFrame(
+            {0: (params - q * bse).reshape(-1), 1: (params + q * bse).reshape(-1)},
+            index=self._long_index(),
+        )
+        return frame
+
+    def _long_index(self) -> pd.MultiIndex:
+        index = self.index
+        names = list(self.model.exog_names)
+        outer = index.to_frame(index=False)
+        long = outer.loc[outer.index.repeat(len(names))].reset_index(drop=True)
+        long["term"] = names * len(index)
+        return pd.MultiIndex.from_frame(long)
+
+    def cov_params(self, key: Any) -> pd.DataFrame:
+        """The ``(k, k)`` covariance of one regression, labelled."""
+        position = self.index.get_loc(key)
+        if not isinstance(position, int):
+            raise KeyError(f"{key!r} does not identify one regression")
+        cov = self._flat(self._cov)[position].detach().cpu().numpy()
+        names = self.model.exog_names
+        return pd.DataFrame(cov, index=names, columns=names)
+
+    def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
+        """The coefficient tables of all regressions, stacked: ``coef``, ``std err``, ``t``
+        (``z``), ``P>|t|``, and the interval bounds, indexed by (regression, term)."""
+        stat = "t" if self.use_t else "z"
+        ci = self.conf_int(alpha)
+        lower, upper = f"[{alpha / 2:g}", f"{1 - alpha / 2:g}]"
+        frame = pd.DataFrame(
+            {
+                "coef": self._flat(self._params).detach().cpu().numpy().reshape(-1),
+                "std err": self._flat(self._bse).detach().cpu().numpy().reshape(-1),
+                stat: self._flat(self._params / self._bse).detach().cpu().numpy().reshape(-1),
+                f"P>|{stat}|": self._pvalues_array().reshape(-1),
+                lower: ci[0].to_numpy(),
+                upper: ci[1].to_numpy(),
+            },
+            index=ci.index,
+        )
+        return frame
+
+    # --- per-regression statistics --------------------------------------------------------
+
+    @property
+    def nobs(self) -> Any:
+        """Observations of each regression."""
+        return self._series(self._nobs, "nobs")
+
+    @property
+    def rank(self) -> Any:
+        """Rank of each regression's design."""
+        return self._series(self._rank, "rank")
+
+    @property
+    def df_model(self) -> Any:
+        """``rank - k_constant``."""
+        return self._series(self._df_model, "df_model")
+
+    @property
+    def df_resid(self) -> Any:
+        """``nobs - rank``."""
+        return self._series(self._df_resid, "df_resid")
+
+    @property
+    def ssr(self) -> Any:
+        """Sum of squared (whitened) residuals."""
+        return self._series(self._ssr, "ssr")
+
+    @property
+    def centered_tss(self) -> Any:
+        """Total sum of squares about the (weighted) mean."""
+        return self._series(self._centered_tss, "centered_tss")
+
+    @property
+    def uncentered_tss(self) -> Any:
+        """Total sum of squares about zero."""
+        return self._series(self._uncentered_tss, "uncentered_tss")
+
+    @property
+    def ess(self) -> Any:
+        """Explained sum of squares (centered with a constant, else uncentered)."""
+        return self._series(self._ess, "ess")
+
+    @property
+    def rsquared(self) -> Any:
+        """R-squared (uncentered without a constant, as statsmodels)."""
+        return self._series(self._rsquared, "rsquared")
+
+    @property
+    def rsquared_adj(self) -> Any:
+        """``1 - (nobs - k_constant) / df_resid (1 - R^2)``."""
+        factor = (self._nobs - self.model.k_constant) / self._df_resid
+        return self._series(1 - factor * (1 - self._rsquared), "rsquared_adj")
+
+    @property
+    def scale(self) -> Any:
+        """``ssr / df_resid`` (NaN without residual degrees of freedom)."""
+        return self._series(self._scale, "scale")
+
+    @property
+    def mse_resid(self) -> Any:
+        """``ssr / df_resid``."""
+        return self._series(self._scale, "mse_resid")
+
+    @property
+    def _llf(self) -> torch.Tensor:
+        n = self._nobs
+        value = -n / 2 * (torch.log(2 * math.pi * self._ssr / n) + 1)
+        return value + 0.5 * self._log_weights if self.model.weights is not None else value
+
+    @property
+    def llf(self) -> Any:
+        """Gaussian log-likelihood (statsmodels' OLS/WLS ``llf``)."""
+        return self._series(self._llf, "llf")
+
+    @property
+    def aic(self) -> Any:
+        """``-2 llf + 2 (df_model + k_constant)``."""
+        return self._series(-2 * self._llf + 2 * (self._df_model + self.model.k_constant), "aic")
+
+    @property
+    def bic(self) -> Any:
+        """``-2 llf + log(nobs) (df_model + k_constant)``."""
+        k = self._df_model + self.model.k_constant
+        return self._series(-2 * self._llf + torch.log(self._nobs) * k, "bic")
+
+    @property
+    def _fvalue(self) -> torch.Tensor:
+        if self.cov_type == "nonrobust":
+            return (self._ess / self._df_model) / self._scale
+        columns = [j for j in range(self._params.shape[-1]) if j != self._const_idx]
+        b = self._params[..., columns]
+        V = self._cov[..., columns, :][..., columns]
+        wald = (b[..., None, :] @ torch.linalg.pinv(V) @ b[..., :, None])[..., 0, 0]
+        return wald / self._df_model
+
+    @property
+    def _const_idx(self) -> int | None:
+        names = list(self.model.exog_names)
+        for name in ("Intercept", "const"):
+            if name in names:
+                return names.index(name)
+        return None
+
+    @property
+    def fvalue(self) -> Any:
+        """F statistic that all non-constant parameters are zero (Wald F for robust fits)."""
+        return self._series(self._fvalue, "fvalue")
+
+    @property
+    def f_pvalue(self) -> Any:
+        """p-value of :attr:`fvalue` on ``F(df_model, df_resid)``."""
+        f = self._fvalue.detach().cpu().numpy()
+        dfn = self._df_model.detach().cpu().numpy()
+        dfd = self._df_resid.detach().cpu().numpy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values = stats.f.sf(f, dfn, np.where(dfd > 0, dfd, np.nan))
+        tensor = torch.as_tensor(values, dtype=self._params.dtype, device=self._params.device)
+        return self._series(tensor, "f_pvalue")
+
+    # --- one regression -------------------------------------------------------------------
+
+    def __getitem__(self, key: Any) -> Any:
+        """The one-at-a-time results of one regression: ``ts.OLS``/``ts.WLS`` on its rows of
+        the shared design (same columns as the batch, so absent levels stay as zero
+        columns)."""
+        from torchstats.models.linear import OLS, WLS
+
+        position = self.index.get_loc(key)
+        if not isinstance(position, int):
+            raise KeyError(f"{key!r} does not identify one regression")
+        group, response = divmod(position, self._n_responses)
+        model = self.model
+        rows = model.group_codes == group
+        X = model.exog[rows]
+        y = model.endog[rows, response]
+        if model.output_kind == "pandas":
+            labels = model.data.index[rows.cpu().numpy()] if model.data is not None else None
+            X = pd.DataFrame(X.cpu().numpy(), columns=model.exog_names, index=labels)
+            y = pd.Series(y.cpu().numpy(), index=labels, name=model.response_names[response])
+        elif model.output_kind == "numpy":
+            X, y = X.cpu().numpy(), y.cpu().numpy()
+        hasconst = bool(model.k_constant)
+        single: OLS | WLS
+        if model.weights is None:
+            single = OLS(y, X, hasconst=hasconst)
+        else:
+            single = WLS(y, X, weights=model.weights[rows].cpu().numpy(), hasconst=hasconst)
+        return single.fit(method="pinv", cov_type=self.cov_type)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __repr__(self) -> str:
+        return f"<torchstats.BatchedRegressionResults {len(self)} regressions, {self.cov_type}>"
