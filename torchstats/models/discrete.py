@@ -45,7 +45,7 @@ from torchstats.errors import (
 from torchstats.formula.design import Design
 from torchstats.models.base import build_design, caller_context
 from torchstats.models.constant import detect_constant
-from torchstats.models.design_checks import check_finite, matrix_rank
+from torchstats.models.design_checks import check_finite, matrix_rank, row_values
 from torchstats.solvers.first_order import minimize_lbfgs
 from torchstats.solvers.newton import minimize_newton
 from torchstats.solvers.result import SolverResult
@@ -306,13 +306,12 @@ class _DiscreteModel:
             X = to_tensor(exog, name="exog", device=X.device, dtype=X.dtype)
             X = X[None, :] if X.ndim == 1 else X
         eta = X @ params[: self.design.k_exog]
-        n = eta.shape[0]
         if offset is not None:
-            eta = eta + self._row_values(offset, "offset", n, eta)
+            eta = eta + row_values(offset, "offset", eta)
         elif in_sample and self._offset is not None:
             eta = eta + self._offset
         if exposure is not None:
-            exposure_values = self._row_values(exposure, "exposure", n, eta)
+            exposure_values = row_values(exposure, "exposure", eta)
             if bool((exposure_values <= 0).any()):
                 raise DesignError("exposure must be positive (its log enters the predictor)")
             eta = eta + torch.log(exposure_values)
@@ -322,13 +321,6 @@ class _DiscreteModel:
             return eta
         mean = self._mean(eta)
         return mean if which == "mean" else self._variance(mean, params)
-
-    @staticmethod
-    def _row_values(value: Any, name: str, n: int, like: torch.Tensor) -> torch.Tensor:
-        tensor = to_tensor(value, name=name, device=like.device, dtype=like.dtype).reshape(-1)
-        if tensor.numel() not in (1, n):
-            raise DesignError(f"{name} has {tensor.numel()} values but there are {n} predictions")
-        return tensor
 
     # --- fitting ------------------------------------------------------------------------------
 

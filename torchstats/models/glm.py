@@ -39,7 +39,7 @@ from torchstats.families import links as L
 from torchstats.families.families import Family, Gaussian
 from torchstats.models.base import build_design, caller_context
 from torchstats.models.constant import detect_constant
-from torchstats.models.design_checks import check_finite, matrix_rank
+from torchstats.models.design_checks import check_finite, matrix_rank, row_values
 from torchstats.solvers.irls import IrlsProblem, fit_irls
 
 __all__ = ["GLM", "GLM_FIT_METHODS", "GLM_PREDICT_WHICH"]
@@ -412,13 +412,13 @@ class GLM:
     ) -> torch.Tensor | float:
         total: torch.Tensor | float = 0.0
         if offset is not None:
-            total = total + _row_values(offset, "offset", eta)
+            total = total + row_values(offset, "offset", eta)
         elif in_sample and "offset" in self._data:
             total = total + self._data["offset"]
         if exposure is not None:
             if not isinstance(self.family.link, L.Log):
                 raise InvalidOptionError("exposure can only be used with the log link")
-            values = _row_values(exposure, "exposure", eta)
+            values = row_values(exposure, "exposure", eta)
             if bool((values <= 0).any()):
                 raise DesignError("exposure must be positive (its log enters the predictor)")
             total = total + torch.log(values)
@@ -566,12 +566,3 @@ def _checked_family(family: Any) -> Family:
             DomainWarning,
         )
     return family
-
-
-def _row_values(value: Any, name: str, like: torch.Tensor) -> torch.Tensor:
-    tensor = to_tensor(value, name=name, device=like.device, dtype=like.dtype).reshape(-1)
-    if tensor.numel() not in (1, like.shape[0]):
-        raise DesignError(
-            f"{name} has {tensor.numel()} values but there are {like.shape[0]} predictions"
-        )
-    return tensor
