@@ -332,3 +332,18 @@ def test_get_prediction_which_other_than_none_is_refused() -> None:
     res = ts.glm("yc ~ x1", glm_frame(0), family=F.Poisson()).fit()
     with pytest.raises(InvalidOptionError, match="which=None"):
         res.get_prediction(which="linear")
+
+
+def test_in_sample_get_prediction_keeps_offset_and_exposure() -> None:
+    """statsmodels' in-sample get_prediction() drops them; passing the design with them
+    explicitly gives the same frame as ours, and the means equal the fitted values."""
+    frame = glm_frame(0)
+    formula, options = "yc ~ x1 + C(g)", {"offset": frame["off"], "exposure": frame["expo"]}
+    ours = ts.glm(formula, frame, family=ts.families.Poisson(), **options).fit()
+    theirs = sm.formula.glm(formula, frame, family=sm.families.Poisson(), **options).fit()
+    prediction = ours.get_prediction().summary_frame()
+    expected = theirs.get_prediction(
+        theirs.model.exog, offset=frame["off"], exposure=frame["expo"], transform=False
+    ).summary_frame()
+    np.testing.assert_allclose(prediction.to_numpy(), expected.to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(prediction["mean"], ours.fittedvalues, rtol=1e-12)

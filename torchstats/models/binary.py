@@ -153,6 +153,19 @@ class _Binary(_DiscreteModel):
         """
         return self._predict(params, exog, offset=offset, exposure=None, which=which)
 
+    def _influence_derivatives(self, params: Any) -> tuple[torch.Tensor | None, torch.Tensor]:
+        eta = self._eta(params)
+        X = self.design.exog
+        return self._score_endog_factor(eta)[:, None] * X, self.pdf(eta)[:, None] * X
+
+    def _score_endog_factor(self, eta: torch.Tensor) -> torch.Tensor:
+        """``d l'(eta) / d y`` per observation."""
+        raise NotImplementedError
+
+    def pdf(self, X: torch.Tensor) -> torch.Tensor:
+        """Density of the latent error at ``X``: the derivative of :meth:`cdf`."""
+        raise NotImplementedError
+
     def cdf(self, X: torch.Tensor) -> torch.Tensor:
         """The inverse link: probability at linear predictor ``X``."""
         return self._mean(X)
@@ -242,6 +255,9 @@ class Logit(_Binary):
     def _generalized_residuals(self, params: torch.Tensor) -> torch.Tensor:
         return self.design.endog - self._mean(self._linear(params))
 
+    def _score_endog_factor(self, eta: torch.Tensor) -> torch.Tensor:
+        return torch.ones_like(eta)
+
 
 class Probit(_Binary):
     __doc__ = (
@@ -282,6 +298,12 @@ class Probit(_Binary):
         y = self.design.endog
         density, cdf = self.pdf(eta), self._mean(eta)
         return y * density / cdf - (1 - y) * density / (1 - cdf)
+
+    def _score_endog_factor(self, eta: torch.Tensor) -> torch.Tensor:
+        # statsmodels clips the probabilities at machine epsilon here
+        eps = torch.finfo(eta.dtype).eps
+        cdf = self._mean(eta).clamp(eps, 1 - eps)
+        return self.pdf(eta) / cdf / (1 - cdf)
 
 
 def _nearly_singular(hessian: torch.Tensor, X: torch.Tensor) -> bool:

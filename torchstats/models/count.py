@@ -184,6 +184,11 @@ class Poisson(_Count):
     def _variance(self, mean: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
         return mean
 
+    def _influence_derivatives(self, params: Any) -> tuple[torch.Tensor | None, torch.Tensor]:
+        _, mu = self._terms(params)
+        X = self.design.exog
+        return X, mu[:, None] * X
+
     def _start_params(self) -> torch.Tensor:
         return self._beta_start()
 
@@ -345,6 +350,14 @@ class NegativeBinomial(_Count):
         if self.k_extra:
             grad = torch.cat([grad[:-1], grad[-1:] * params[-1:]])  # d/dlog(alpha)
         return -self.loglike(params), -grad
+
+    def _influence_derivatives(self, params: Any) -> tuple[torch.Tensor | None, torch.Tensor]:
+        """No derivative of the score in the response (as statsmodels): no leverage."""
+        eta, _ = self._split(params)
+        X = self.design.exog
+        mean_params = torch.exp(eta)[:, None] * X
+        padding = torch.zeros((X.shape[0], self.k_extra), dtype=X.dtype, device=X.device)
+        return None, torch.cat([mean_params, padding], dim=1)
 
     def _variance(self, mean: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
         if self.loglike_method == "geometric":

@@ -251,6 +251,12 @@ class _DiscreteModel:
     def _mean(self, eta: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
+    def _influence_derivatives(self, params: Any) -> tuple[torch.Tensor | None, torch.Tensor]:
+        """``(d score_obs / d endog, d mean / d params)``, each (n, k), for the generalized
+        leverage (statsmodels' ``_deriv_score_obs_dendog`` and ``_deriv_mean_dparams``); the
+        first is None where the model has none."""
+        raise NotImplementedError
+
     def _variance(self, mean: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 

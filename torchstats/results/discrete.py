@@ -24,6 +24,7 @@ from torchstats.covariance.sandwich import SandwichInputs
 from torchstats.formula.newdata import exog_for_prediction
 from torchstats.inference.distributions import chi2_pvalue
 from torchstats.results.base import LikelihoodResults
+from torchstats.results.likelihood_influence import MLEInfluence
 from torchstats.solvers.result import SolverResult
 
 __all__ = ["BinaryResults", "CountResults", "NegativeBinomialResults"]
@@ -202,11 +203,19 @@ class _DiscreteResults(LikelihoodResults):
         """``y - E(y)``, the mean including offset and exposure."""
         return self._output.observations(self._resid_response)
 
+    @cached_property
+    def _resid_pearson_tensor(self) -> torch.Tensor:
+        variance = self.model._variance(self._fitted_mean, self.fit_result.params)
+        return self._resid_response / torch.sqrt(variance)
+
     @property
     def resid_pearson(self) -> Any:
         """``(y - E(y)) / sqrt(Var(y))`` with the model's variance function."""
-        variance = self.model._variance(self._fitted_mean, self.fit_result.params)
-        return self._output.observations(self._resid_response / torch.sqrt(variance))
+        return self._output.observations(self._resid_pearson_tensor)
+
+    def get_influence(self) -> MLEInfluence:
+        """One-step influence and outlier measures (statsmodels' ``MLEInfluence``)."""
+        return MLEInfluence(self)
 
     # --- prediction ---------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from torchstats.errors import ConvergenceWarning, InvalidOptionError, Specificat
 from torchstats.families import families, links
 from torchstats.formula.newdata import exog_for_prediction
 from torchstats.results.base import LikelihoodResults
+from torchstats.results.likelihood_influence import GLMInfluence
 from torchstats.results.prediction import PredictionResults, prediction_variance
 from torchstats.solvers.irls import IrlsResult, fit_irls
 from torchstats.solvers.result import SolverResult
@@ -195,14 +196,17 @@ class GLMResults(LikelihoodResults):
         """``y - mu``."""
         return self._output.observations(self.model.endog - self._mu)
 
+    @cached_property
+    def _resid_pearson_tensor(self) -> torch.Tensor:
+        model = self.model
+        return (model.endog - self._mu) * torch.sqrt(
+            model.var_weights / model.family.variance(self._mu)
+        )
+
     @property
     def resid_pearson(self) -> Any:
         """``(y - mu) sqrt(var_weights / V(mu))``."""
-        model = self.model
-        values = (model.endog - self._mu) * torch.sqrt(
-            model.var_weights / model.family.variance(self._mu)
-        )
-        return self._output.observations(values)
+        return self._output.observations(self._resid_pearson_tensor)
 
     @property
     def resid_working(self) -> Any:
@@ -413,6 +417,22 @@ class GLMResults(LikelihoodResults):
             derivative=link.inverse_deriv,
             row_labels=index if row_labels is None else row_labels,
         )
+
+    # --- influence ----------------------------------------------------------------------
+
+    def get_influence(self, observed: bool = True) -> GLMInfluence:
+        """Influence and outlier measures (statsmodels' ``GLMInfluence``), no ``n x n`` matrix.
+
+        Parameters
+        ----------
+        observed : bool
+            Leverage from the observed (default) or expected information.
+        """
+        return GLMInfluence(self, observed=observed)
+
+    def get_hat_matrix_diag(self, observed: bool = True) -> Any:
+        """Diagonal of the hat matrix of ``W^{1/2} X`` (observed or expected weights)."""
+        return GLMInfluence(self, observed=observed).hat_matrix_diag
 
     # --- reporting ----------------------------------------------------------------------
 
