@@ -116,19 +116,6 @@ def test_frequency_weights_equal_repeated_rows() -> None:
     assert weighted.df_resid == expanded.df_resid
 
 
-def test_proportions_with_trials_as_var_weights_match_a_two_column_binomial() -> None:
-    frame = glm_frame(1)
-    ours = ts.glm("yprop ~ x1 + x2", frame, family=F.Binomial(), var_weights=frame["trials"]).fit()
-    successes = np.round(frame["yprop"] * frame["trials"])
-    endog = np.column_stack([successes, frame["trials"] - successes])
-    theirs = sm.GLM(
-        endog, sm.add_constant(frame[["x1", "x2"]]), family=sm.families.Binomial()
-    ).fit()
-    np.testing.assert_allclose(ours.params.to_numpy(), theirs.params.to_numpy(), rtol=1e-9)
-    np.testing.assert_allclose(ours.bse.to_numpy(), theirs.bse.to_numpy(), rtol=1e-9)
-    assert np.isclose(ours.deviance, theirs.deviance, rtol=1e-9)
-
-
 @pytest.mark.parametrize("kind", ["numpy", "torch"])
 def test_array_inputs_give_outputs_of_the_same_kind(kind: str) -> None:
     frame = glm_frame(0)
@@ -347,3 +334,15 @@ def test_in_sample_get_prediction_keeps_offset_and_exposure() -> None:
     ).summary_frame()
     np.testing.assert_allclose(prediction.to_numpy(), expected.to_numpy(), rtol=1e-9)
     np.testing.assert_allclose(prediction["mean"], ours.fittedvalues, rtol=1e-12)
+
+
+@pytest.mark.parametrize("wls_method", ["qr", "cholesky", "pinv"])
+def test_wls_methods_agree_and_are_recorded(wls_method: str) -> None:
+    frame = glm_frame(0)
+    formula, family = "yc ~ x1 + C(g)", ts.families.Poisson()
+    default = ts.glm(formula, frame, family=family).fit()
+    other = ts.glm(formula, frame, family=family).fit(wls_method=wls_method)
+    assert default.mle_settings == {"optimizer": "IRLS", "wls_method": "auto"}
+    assert other.mle_settings["wls_method"] == wls_method
+    np.testing.assert_allclose(other.params, default.params, rtol=1e-10)
+    np.testing.assert_allclose(other.bse, default.bse, rtol=1e-10)

@@ -224,9 +224,10 @@ class Gamma(Family):
 class Binomial(Family):
     """Binary outcomes or proportions in [0, 1], ``V(mu) = mu (1 - mu)``; link logit.
 
-    A proportion of ``n`` trials is fitted with ``var_weights=n`` (same estimates and
-    standard errors as statsmodels' two-column response; the log-likelihood then lacks the
-    binomial coefficients).
+    Counts of successes out of ``n`` trials are given to ``GLM`` as a two-column response
+    ``(successes, failures)`` (``"s + f ~ x"``), as in statsmodels and R's ``cbind``; the
+    model then fits the proportions with ``n`` as a weight and adds the binomial
+    coefficients to the log-likelihood (:meth:`loglike_trials_obs`).
     """
 
     links = (L.Logit, L.Probit, L.Log, L.CLogLog, L.LogLog, L.Identity)
@@ -257,6 +258,29 @@ class Binomial(Family):
         combinations = -torch.lgamma(endog + 1) - torch.lgamma(2 - endog)
         odds = torch.log((mu + 1e-20) / (1 - mu + 1e-20))
         return (combinations + endog * odds + torch.log(1 - mu + 1e-20)) * var_weights
+
+    def loglike_trials_obs(
+        self,
+        endog: torch.Tensor,
+        mu: torch.Tensor,
+        n_trials: torch.Tensor,
+        var_weights: Weights = 1.0,
+    ) -> torch.Tensor:
+        """Log-likelihood of ``n_trials * endog`` successes in ``n_trials`` trials.
+
+        statsmodels: ``ln C(n, y) + y log(mu / (1 - mu)) + n log(1 - mu)`` with ``y`` the
+        number of successes, times ``var_weights``.
+        """
+        successes = endog * n_trials
+        combinations = (
+            torch.lgamma(n_trials + 1)
+            - torch.lgamma(successes + 1)
+            - torch.lgamma(n_trials - successes + 1)
+        )
+        odds = torch.log((mu + 1e-20) / (1 - mu + 1e-20))
+        return (combinations + successes * odds + n_trials * torch.log(1 - mu + 1e-20)) * (
+            var_weights
+        )
 
 
 class InverseGaussian(Family):

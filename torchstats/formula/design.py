@@ -142,7 +142,7 @@ def design_from_formula(
     frame = _as_frame(data)
     parsed = _parse_formula(formula)
     namespace = formula_namespace(context)
-    _check_variables(parsed, frame, namespace, formula)
+    check_variables(parsed, frame, namespace, formula)
 
     original_index = frame.index
     frame = _prepare_frame(
@@ -285,9 +285,10 @@ def _parse_formula(formula: str) -> Any:
     return parsed
 
 
-def _check_variables(
+def check_variables(
     parsed: Any, frame: pd.DataFrame, namespace: Mapping[str, Any], formula: str
 ) -> None:
+    """Refuse a formula naming variables in neither the data nor the namespace."""
     columns = {str(c) for c in frame.columns}
     unknown = sorted(
         str(v)

@@ -32,6 +32,7 @@ from torchstats.errors import (
     warn,
 )
 from torchstats.formula.design import Design
+from torchstats.formula.responses import split_responses
 from torchstats.models.base import build_design, caller_context
 from torchstats.models.constant import detect_constant
 from torchstats.solvers.batched_least_squares import pad_groups, solve_batched
@@ -119,7 +120,7 @@ class BatchedOLS:
         labels = _group_labels(groups, frame)
         rows = frame.reset_index(drop=True)
         namespace = caller_context(context, 2)
-        response_names, first, others = _responses(formula, rows, namespace)
+        response_names, first, others = split_responses(formula, rows, namespace)
         extras = {_RESPONSE.format(j): values for j, values in enumerate(others, start=1)}
         if weights is not None:
             extras["weights"] = _aligned(weights, frame, "weights")
@@ -320,22 +321,3 @@ def _aligned(values: Any, frame: pd.DataFrame, name: str) -> pd.Series:
             f"{name} has {array.shape[0]} values but the data have {len(frame)} rows"
         )
     return pd.Series(array, name=name)
-
-
-def _responses(
-    formula: str, rows: pd.DataFrame, context: Mapping[str, Any] | None
-) -> tuple[list[str], str, list[np.ndarray]]:
-    """Split ``"y1 + y2 ~ rhs"`` into names, a one-response formula and the other responses."""
-    from formulaic import Formula, model_matrix
-
-    from torchstats.formula.design import formula_namespace
-
-    lhs, _, rhs = formula.partition("~")
-    parsed = Formula(formula)
-    terms = [str(term) for term in parsed.lhs]
-    if len(terms) <= 1:
-        return terms or ["y"], formula, []
-    namespace = formula_namespace(context)
-    values = model_matrix("0 + " + " + ".join(terms), rows, context=namespace, na_action="ignore")
-    others = [values[name].to_numpy(dtype=float) for name in terms[1:]]
-    return terms, f"{terms[0]} ~ {rhs}", others

@@ -36,8 +36,9 @@ from torchstats.errors import (
     warn,
 )
 from torchstats.families import links as L
-from torchstats.families.families import Family, Gaussian
+from torchstats.families.families import Binomial, Family, Gaussian
 from torchstats.models.base import build_design, caller_context
+from torchstats.models.binomial_counts import FAILURES, binomial_counts, proportions_of_trials
 from torchstats.models.constant import detect_constant
 from torchstats.models.design_checks import check_finite, matrix_rank, row_values
 from torchstats.solvers.irls import IrlsProblem, fit_irls
@@ -59,7 +60,9 @@ class GLM:
     Parameters
     ----------
     endog : str or array-like
-        A formula (then ``exog`` is the DataFrame) or the response, shape (n,).
+        A formula (then ``exog`` is the DataFrame) or the response, shape (n,). For the
+        Binomial family also counts ``(successes, failures)``: ``"s + f ~ x"`` or shape
+        (n, 2).
     exog : DataFrame or array-like, optional
         The data for a formula, or the design matrix (no constant added).
     family : Family, optional
@@ -112,20 +115,29 @@ class GLM:
         context: int | Mapping[str, Any] | None = 0,
     ) -> None:
         self.family = _checked_family(family)
+        namespace = caller_context(context, 1) if isinstance(endog, str) else None
         given = dict(zip(_EXTRAS, (offset, exposure, freq_weights, var_weights), strict=True))
         scalars = {k: v for k, v in given.items() if v is not None and np.ndim(v) == 0}
         extras = {k: v for k, v in given.items() if v is not None and k not in scalars}
+        counts = binomial_counts(endog, exog, self.family, namespace)
+        if counts is not None:
+            endog, extras[FAILURES] = counts.successes, counts.failures
         self.design = build_design(
             endog,
             exog,
             missing=missing,
             extras=extras or None,
-            context=caller_context(context, 1) if isinstance(endog, str) else None,
+            context=namespace,
             device=device,
             dtype=dtype,
         )
         self._hasconst = hasconst
         check_finite(self.design)
+        self._response_names = None if counts is None else counts.names
+        self._n_trials: torch.Tensor | None = None
+        if counts is not None:
+            self.design, self._n_trials = proportions_of_trials(self.design, counts.names)
+            del extras[FAILURES]
         self._data = {k: self._per_row(k, v) for k, v in {**extras, **scalars}.items()}
         self._check_data()
 
@@ -178,9 +190,9 @@ class GLM:
         return self.design.exog
 
     @property
-    def endog_names(self) -> str:
-        """Name of the response."""
-        return self.design.endog_name
+    def endog_names(self) -> Any:
+        """Name of the response (the two names of a ``(successes, failures)`` response)."""
+        return self.design.endog_name if self._response_names is None else self._response_names
 
     @property
     def exog_names(self) -> list[str]:
@@ -218,9 +230,23 @@ class GLM:
         return self._data.get("var_weights", torch.ones_like(self.design.endog))
 
     @property
+    def n_trials(self) -> torch.Tensor:
+        """Binomial trials per row: successes + failures of a two-column response, else 1."""
+        if self._n_trials is None:
+            return torch.ones_like(self.design.endog)
+        return self._n_trials
+
+    @property
+    def _trial_var_weights(self) -> torch.Tensor:
+        """``var_weights * n_trials``: what divides each row's variance."""
+        if self._n_trials is None:
+            return self.var_weights
+        return self.var_weights * self._n_trials
+
+    @property
     def iweights(self) -> torch.Tensor:
-        """``freq_weights * var_weights``."""
-        return self.freq_weights * self.var_weights
+        """``freq_weights * var_weights * n_trials``: the rows' weights in the likelihood."""
+        return self.freq_weights * self._trial_var_weights
 
     @cached_property
     def _offset_exposure(self) -> torch.Tensor | None:
@@ -305,8 +331,13 @@ class GLM:
         return float(resid.sum()) / self.df_resid
 
     def _deviance_scale(self, mu: torch.Tensor) -> float:
-        dev = self.family.deviance(self.design.endog, mu, self.var_weights, self.freq_weights)
-        return float(dev) / self.df_resid
+        return float(self.deviance_mu(mu)) / self.df_resid
+
+    def deviance_mu(self, mu: torch.Tensor) -> torch.Tensor:
+        """Deviance at the means ``mu`` (a 0-d tensor)."""
+        return self.family.deviance(
+            self.design.endog, mu, self._trial_var_weights, self.freq_weights
+        )
 
     def estimate_scale(self, mu: Any) -> float:
         """The family's default dispersion at ``mu``: 1 or Pearson's chi-squared / df_resid."""
@@ -315,6 +346,12 @@ class GLM:
     def loglike_mu(self, mu: Any, scale: float = 1.0) -> torch.Tensor:
         """Log-likelihood at the means ``mu`` with a given scale (a 0-d tensor)."""
         mu = self._params_tensor(mu)
+        if self._n_trials is not None:
+            assert isinstance(self.family, Binomial)
+            values = self.family.loglike_trials_obs(
+                self.design.endog, mu, self._n_trials, self.var_weights
+            )
+            return torch.sum(values * self.freq_weights)
         return self.family.loglike(
             self.design.endog, mu, self.var_weights, self.freq_weights, scale
         )
@@ -324,9 +361,7 @@ class GLM:
         mu = self._mean(self._params_tensor(params))
         if scale is None:
             scale = self.scale_rule(None)(mu)
-        return self.family.loglike(
-            self.design.endog, mu, self.var_weights, self.freq_weights, scale
-        )
+        return self.loglike_mu(mu, scale)
 
     def score_factor(self, params: Any, scale: float | None = None) -> torch.Tensor:
         """``(y - mu) iweights / (g'(mu) V(mu) scale)``: ``score_obs = factor[:, None] * X``."""
@@ -435,7 +470,11 @@ class GLM:
             endog=self.design.endog,
             family=self.family,
             offset=self._offset_exposure,
-            var_weights=self._data.get("var_weights"),
+            var_weights=(
+                self._trial_var_weights
+                if self._n_trials is not None
+                else self._data.get("var_weights")
+            ),
             freq_weights=self._data.get("freq_weights"),
             scale_of=self.scale_rule(scaletype),
         )
@@ -523,7 +562,9 @@ class GLM:
                 ConvergenceWarning,
             )
         self._warn_if_outside_range(found.mu)
-        results = GLMResults.from_irls(self, found, scaletype=scale, use_t=use_t)
+        results = GLMResults.from_irls(
+            self, found, scaletype=scale, use_t=use_t, wls_method=wls_method
+        )
         if canonical_cov_type(cov_type) == "nonrobust" and not cov_kwds:
             return results
         return results.get_robustcov_results(

@@ -48,7 +48,8 @@ class GLMResults(LikelihoodResults):
     scaletype : None, str or float
         The ``fit(scale=...)`` rule it came from.
     history : dict
-        statsmodels' ``fit_history``: ``iteration`` and ``deviance``.
+        statsmodels' ``fit_history`` (``iteration`` and ``deviance``) and the
+        ``wls_method`` of the IRLS steps.
     """
 
     _scale: float
@@ -72,7 +73,13 @@ class GLMResults(LikelihoodResults):
 
     @classmethod
     def from_irls(
-        cls, model: Any, found: IrlsResult, *, scaletype: Any, use_t: bool | None
+        cls,
+        model: Any,
+        found: IrlsResult,
+        *,
+        scaletype: Any,
+        use_t: bool | None,
+        wls_method: str = "auto",
     ) -> GLMResults:
         """Results of an IRLS fit, with the nonrobust covariance."""
         fit = found.solution
@@ -80,7 +87,11 @@ class GLMResults(LikelihoodResults):
         covariance = nonrobust_covariance(
             fit.normalized_cov, found.scale, df_resid=model.df_resid, use_t=bool(use_t)
         )
-        history = {"iteration": fit.n_iter, "deviance": found.deviance_history}
+        history = {
+            "iteration": fit.n_iter,
+            "deviance": found.deviance_history,
+            "wls_method": wls_method,
+        }
         return cls(model, fit, covariance, scale=found.scale, scaletype=scaletype, history=history)
 
     def _with_covariance(self, covariance: CovarianceResult) -> GLMResults:
@@ -173,7 +184,7 @@ class GLMResults(LikelihoodResults):
     @property
     def mle_settings(self) -> dict[str, Any]:
         """``optimizer`` and ``wls_method``, as statsmodels."""
-        return {"optimizer": "IRLS", "wls_method": "auto"}
+        return {"optimizer": "IRLS", "wls_method": self._history.get("wls_method", "auto")}
 
     # --- fitted values and residuals ----------------------------------------------------
 
@@ -193,19 +204,20 @@ class GLMResults(LikelihoodResults):
 
     @property
     def resid_response(self) -> Any:
-        """``y - mu``."""
-        return self._output.observations(self.model.endog - self._mu)
+        """``y - mu`` (times the trials of a ``(successes, failures)`` response, as
+        statsmodels: successes minus their fitted number)."""
+        return self._output.observations((self.model.endog - self._mu) * self.model.n_trials)
 
     @cached_property
     def _resid_pearson_tensor(self) -> torch.Tensor:
         model = self.model
         return (model.endog - self._mu) * torch.sqrt(
-            model.var_weights / model.family.variance(self._mu)
+            model._trial_var_weights / model.family.variance(self._mu)
         )
 
     @property
     def resid_pearson(self) -> Any:
-        """``(y - mu) sqrt(var_weights / V(mu))``."""
+        """``(y - mu) sqrt(var_weights n_trials / V(mu))``."""
         return self._output.observations(self._resid_pearson_tensor)
 
     @property
@@ -218,7 +230,7 @@ class GLMResults(LikelihoodResults):
     def resid_deviance(self) -> Any:
         """``sign(y - mu) sqrt(var_weights d(y, mu))``."""
         model = self.model
-        values = model.family.resid_dev(model.endog, self._mu, model.var_weights, 1.0)
+        values = model.family.resid_dev(model.endog, self._mu, model._trial_var_weights, 1.0)
         return self._output.observations(values)
 
     # --- deviance and likelihood --------------------------------------------------------
@@ -226,10 +238,7 @@ class GLMResults(LikelihoodResults):
     @cached_property
     def deviance(self) -> float:
         """``sum(freq_weights var_weights d(y, mu))``."""
-        model = self.model
-        return float(
-            model.family.deviance(model.endog, self._mu, model.var_weights, model.freq_weights)
-        )
+        return float(self.model.deviance_mu(self._mu))
 
     @cached_property
     def pearson_chi2(self) -> float:
@@ -265,10 +274,7 @@ class GLMResults(LikelihoodResults):
     @cached_property
     def null_deviance(self) -> float:
         """Deviance of the constant-only model."""
-        model = self.model
-        return float(
-            model.family.deviance(model.endog, self._null_mu, model.var_weights, model.freq_weights)
-        )
+        return float(self.model.deviance_mu(self._null_mu))
 
     @cached_property
     def llnull(self) -> float:

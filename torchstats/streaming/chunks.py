@@ -30,10 +30,10 @@ from torchstats.errors import (
 )
 from torchstats.formula.design import (
     Design,
-    _check_variables,
     _materialize,
     _parse_formula,
     _prepare_frame,
+    check_variables,
     formula_namespace,
     plan_formula,
 )
@@ -111,7 +111,7 @@ class ChunkDesigner:
         if first is None:
             raise EmptyDataError(f"{source.description} holds no chunks")
         parsed = _parse_formula(formula)
-        _check_variables(parsed, first, namespace, formula)
+        check_variables(parsed, first, namespace, formula)
         if weights is not None and weights not in first.columns:
             raise UnknownColumnError(f"weights column {weights!r} is not in the data")
         self._response = {str(v) for v in parsed.lhs.required_variables}
