@@ -8,6 +8,7 @@ rank with numpy's ``matrix_rank`` tolerance, which gives statsmodels' ``df_model
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
@@ -15,16 +16,31 @@ import torch
 from torchstats._device import to_tensor
 from torchstats.errors import DesignError, MissingDataError
 from torchstats.formula.design import Design
+from torchstats.solvers.blas import gram_matrix
+from torchstats.structured.block_matrix import BlockMatrix
 
 __all__ = ["check_finite", "matrix_rank", "row_values"]
 
 
-def check_finite(design: Design) -> None:
-    """statsmodels refuses NaN/inf that survive the missing policy; so do we, naming columns."""
-    culprits = [] if bool(torch.isfinite(design.endog).all()) else ["endog"]
-    bad_columns = (~torch.isfinite(design.exog)).any(dim=0).tolist()
-    culprits += [name for name, bad in zip(design.exog_names, bad_columns) if bad]
-    culprits += [n for n, t in design.extras.items() if not bool(torch.isfinite(t).all())]
+def check_finite(design: Design, *, extras: bool = True) -> None:
+    """statsmodels refuses NaN/inf that survive the missing policy; so do we, naming columns.
+
+    Column sums propagate NaN and inf: one reduction instead of an ``n x k`` boolean mask
+    (an overflowing sum of finite values only sends the check to the entry-wise test).
+    ``extras=False`` leaves per-row extras (weights) to the model's own checks.
+    """
+    endog, exog = design.endog, design.exog
+    culprits = []
+    if not (bool(torch.isfinite(exog.sum(dim=0)).all()) and bool(torch.isfinite(endog.sum()))):
+        if not bool(torch.isfinite(endog).all()):
+            culprits.append("endog")
+        if isinstance(exog, BlockMatrix):
+            bad_columns = exog.nonfinite_columns()
+        else:
+            bad_columns = (~torch.isfinite(exog)).any(dim=0)
+        culprits += [name for name, bad in zip(design.exog_names, bad_columns.tolist()) if bad]
+    if extras:
+        culprits += [n for n, t in design.extras.items() if not bool(torch.isfinite(t).all())]
     if culprits:
         raise MissingDataError(
             f"non-finite values (NaN or inf) in {', '.join(map(repr, culprits))}; use "
@@ -32,14 +48,46 @@ def check_finite(design: Design) -> None:
         )
 
 
+#: Safety factor on the worst-case rounding bound of a computed Gram matrix (below).
+_GRAM_BOUND_MARGIN = 10.0
+#: Tall designs try the Gram route (one GEMM) before Householder QR, about 3x dearer.
+_GRAM_ROUTE_ROWS_PER_COLUMN = 8
+
+
 def matrix_rank(X: torch.Tensor) -> int:
-    """Rank from the singular values of ``R`` in ``X = QR`` (numpy's tolerance)."""
-    if X.shape[1] == 0:
+    """Numerical rank with numpy's tolerance: singular values above ``s_max max(n, k) eps``.
+
+    Tall designs first try ``X'X``: with ``D`` the column norms and ``X_s = X D^{-1}``, the
+    computed ``X_s'X_s`` is within ``k n eps`` of the exact one (entrywise dot-product
+    bounds), so if its smallest eigenvalue exceeds ten times that, ``X`` has full column
+    rank; and since ``cond(X) <= cond(X_s) max(D) / min(D)``, numpy's tolerance cannot cut
+    a singular value when that product stays below ``1 / (10 max(n, k) eps)``. Otherwise the
+    singular values of ``R`` in ``X = QR`` decide.
+    """
+    n, k = X.shape
+    if k == 0:
         return 0
-    R = torch.linalg.qr(X, mode="r")[1] if X.shape[0] >= X.shape[1] else X
+    if n >= _GRAM_ROUTE_ROWS_PER_COLUMN * k and _gram_shows_full_rank(X):
+        return k
+    R = torch.linalg.qr(X, mode="r")[1] if n >= k else X
     s = torch.linalg.svdvals(R)
     tol = s.max() * max(X.shape) * torch.finfo(X.dtype).eps
     return int((s > tol).sum())
+
+
+def _gram_shows_full_rank(X: torch.Tensor) -> bool:
+    n, k = X.shape
+    eps = torch.finfo(X.dtype).eps
+    gram = gram_matrix(X)
+    norms = torch.sqrt(torch.diagonal(gram))
+    if not bool((norms > 0).all()):
+        return False
+    eigenvalues = torch.linalg.eigvalsh(gram / norms[:, None] / norms[None, :])
+    smallest, largest = float(eigenvalues[0]), float(eigenvalues[-1])
+    if not smallest > _GRAM_BOUND_MARGIN * k * n * eps * largest:
+        return False
+    cond_bound = math.sqrt(largest / smallest) * float(norms.max() / norms.min())
+    return cond_bound * _GRAM_BOUND_MARGIN * max(n, k) * eps < 1
 
 
 def row_values(value: Any, name: str, like: torch.Tensor) -> torch.Tensor:

@@ -41,6 +41,7 @@ from torchstats.models.base import build_design, caller_context
 from torchstats.models.binomial_counts import FAILURES, binomial_counts, proportions_of_trials
 from torchstats.models.constant import detect_constant
 from torchstats.models.design_checks import check_finite, matrix_rank, row_values
+from torchstats.solvers.blas import gram_matrix, matvec
 from torchstats.solvers.irls import IrlsProblem, fit_irls
 
 __all__ = ["GLM", "GLM_FIT_METHODS", "GLM_PREDICT_WHICH"]
@@ -299,7 +300,7 @@ class GLM:
         return torch.as_tensor(values, dtype=X.dtype, device=X.device)
 
     def _mean(self, params: torch.Tensor) -> torch.Tensor:
-        eta = self.design.exog @ params
+        eta = matvec(self.design.exog, params)
         offset = self._offset_exposure
         return self.family.fitted(eta if offset is None else eta + offset)
 
@@ -407,7 +408,7 @@ class GLM:
         """Hessian of the log-likelihood, shape (k, k) (observed by default, as statsmodels)."""
         X = self.design.exog
         factor = self.hessian_factor(params, scale, observed)
-        return -(X * factor[:, None]).T @ X
+        return -gram_matrix(X, factor)
 
     def information(self, params: Any, scale: float | None = None) -> torch.Tensor:
         """Expected (Fisher) information, shape (k, k)."""

@@ -26,11 +26,12 @@ from torchstats.errors import (
 )
 from torchstats.models.base import build_design, caller_context
 from torchstats.models.constant import detect_constant
+from torchstats.models.design_checks import check_finite
 from torchstats.results.regression import RegressionResults
 from torchstats.solvers.first_order import solve_least_squares_gd
 from torchstats.solvers.least_squares import solve_least_squares
 from torchstats.solvers.result import SolverResult
-from torchstats.structured.block_matrix import BlockMatrix, densify, scale_rows
+from torchstats.structured.block_matrix import densify, scale_rows
 
 __all__ = ["OLS", "WLS"]
 
@@ -64,7 +65,7 @@ class _LeastSquares:
         )
         self._weights = self._validated_weights(weights)
         self._hasconst = hasconst
-        _check_finite(self.design.endog, self.design.exog, self.design.exog_names)
+        check_finite(self.design, extras=False)
         if self.design.nobs < self.design.k_exog:
             raise EmptyDataError(
                 f"more parameters ({self.design.k_exog}) than observations ({self.design.nobs}); "
@@ -375,24 +376,3 @@ class WLS(_LeastSquares):
 
 def _is_scalar(value: Any) -> bool:
     return isinstance(value, (int, float)) or (isinstance(value, torch.Tensor) and value.ndim == 0)
-
-
-def _check_finite(endog: torch.Tensor, exog: torch.Tensor, names: tuple[str, ...]) -> None:
-    """statsmodels refuses NaN/inf that survive the missing policy; so do we, naming columns."""
-    # Column sums propagate NaN and inf: one reduction instead of an n x k boolean mask.
-    # (An overflowing sum of finite values only triggers the exact check below.)
-    if bool(torch.isfinite(exog.sum(dim=0)).all()) and bool(torch.isfinite(endog.sum())):
-        return
-    bad_endog = not bool(torch.isfinite(endog).all())
-    if isinstance(exog, BlockMatrix):
-        bad_columns = exog.nonfinite_columns()
-    else:
-        bad_columns = (~torch.isfinite(exog)).any(dim=0)
-    if bad_endog or bool(bad_columns.any()):
-        culprits = (["endog"] if bad_endog else []) + [
-            name for name, bad in zip(names, bad_columns.tolist()) if bad
-        ]
-        raise MissingDataError(
-            f"non-finite values (NaN or inf) in {', '.join(map(repr, culprits))}; use "
-            "missing='drop' to drop rows with NaN, and remove infinite values"
-        )

@@ -34,7 +34,8 @@ import torch
 
 from torchstats.errors import CollinearityWarning, NumericalError, PerfectSeparationWarning, warn
 from torchstats.families.families import Family
-from torchstats.solvers.least_squares import solve_least_squares
+from torchstats.solvers.blas import matvec
+from torchstats.solvers.least_squares import solve_weighted_least_squares
 from torchstats.solvers.result import SolverResult
 
 __all__ = ["IrlsProblem", "IrlsResult", "fit_irls"]
@@ -78,7 +79,7 @@ class IrlsProblem:
 
     def linear(self, params: torch.Tensor) -> torch.Tensor:
         """``X b + offset``."""
-        eta = self.exog @ params
+        eta = matvec(self.exog, params)
         return eta if self.offset is None else eta + self.offset
 
     def deviance(self, mu: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
@@ -202,8 +203,7 @@ def _weighted_step(
     working = eta + family.link.deriv(mu) * (y - mu)
     if problem.offset is not None:
         working = working - problem.offset
-    root = torch.sqrt(weights)
-    return solve_least_squares(problem.exog * root[:, None], working * root, method)
+    return solve_weighted_least_squares(problem.exog, working, weights, method)
 
 
 def _accept(

@@ -34,11 +34,18 @@ from __future__ import annotations
 import torch
 
 from torchstats.errors import CollinearityWarning, warn
+from torchstats.solvers.blas import gram_matrix, matvec, rmatvec
 from torchstats.solvers.extended import dd_matmul, dd_matmul_t, two_sum
 from torchstats.solvers.result import SolverResult
-from torchstats.structured.block_matrix import densify
+from torchstats.structured.block_matrix import BlockMatrix, densify, scale_rows
+from torchstats.structured.block_matrix import gram as block_gram
 
-__all__ = ["solve_least_squares", "column_scale", "numerical_rank"]
+__all__ = [
+    "solve_least_squares",
+    "solve_weighted_least_squares",
+    "column_scale",
+    "numerical_rank",
+]
 
 # Scaled condition number above which QR refines with double-double residuals rather than
 # float64 ones. Below 1e3 one float64 step already gives 13+ digits on every NIST set;
@@ -83,7 +90,7 @@ def numerical_rank(singular_values: torch.Tensor, shape: tuple[int, int]) -> int
 
 
 def solve_least_squares(
-    X: torch.Tensor,
+    X: torch.Tensor | BlockMatrix,
     y: torch.Tensor,
     method: str = "qr",
 ) -> SolverResult:
@@ -243,27 +250,62 @@ def _augmented_residual(
 # --- Gram (Cholesky) ---------------------------------------------------------------------
 
 
-def _solve_cholesky(X: torch.Tensor, y: torch.Tensor) -> SolverResult:
+def _solve_cholesky(X: torch.Tensor | BlockMatrix, y: torch.Tensor) -> SolverResult:
     return _solve_gram(X, y, max_cond=_CHOLESKY_MAX_GRAM_COND, method="cholesky", announce=True)
 
 
-def _solve_auto(X: torch.Tensor, y: torch.Tensor) -> SolverResult:
+def _solve_auto(X: torch.Tensor | BlockMatrix, y: torch.Tensor) -> SolverResult:
     n, k = X.shape
     if n * k * (k + 1) < _EXTENDED_REFINEMENT_BELOW_WORK:
         return _solve_qr(densify(X), y)
     return _solve_gram(X, y, max_cond=_AUTO_MAX_GRAM_COND, method="auto", announce=False)
 
 
-def _solve_gram(
-    X: torch.Tensor, y: torch.Tensor, *, max_cond: float, method: str, announce: bool
+def solve_weighted_least_squares(
+    X: torch.Tensor | BlockMatrix, y: torch.Tensor, weights: torch.Tensor, method: str = "qr"
 ) -> SolverResult:
-    """Cholesky of the equilibrated Gram matrix; Householder QR beyond ``max_cond``.
+    """Solve ``min_b ||sqrt(w) (y - X b)||_2`` (``w >= 0``) and compute ``(X'WX)^{-1}``.
 
-    ``X`` is read, never copied: ``X'X`` (one GEMM), then ``X'y``, ``X b``, ``X'r`` and
-    ``X b`` again (GEMVs) for the solution, one refinement step and the residuals.
+    Large problems under ``"auto"`` and ``"cholesky"`` never form ``sqrt(w) X``: the
+    weighted Gram matrix is built in row chunks and the other passes weight vectors only.
+    The rest whiten and call :func:`solve_least_squares`. ``resid`` is None on the Gram
+    path (the whitened residuals otherwise).
+    """
+    n, k = X.shape
+    with torch.no_grad():
+        if method == "cholesky" or (
+            method == "auto" and n * k * (k + 1) >= _EXTENDED_REFINEMENT_BELOW_WORK
+        ):
+            max_cond = _AUTO_MAX_GRAM_COND if method == "auto" else _CHOLESKY_MAX_GRAM_COND
+            return _solve_gram(
+                X,
+                y,
+                max_cond=max_cond,
+                method=method,
+                announce=method == "cholesky",
+                weights=weights,
+            )
+    root = torch.sqrt(weights)
+    return solve_least_squares(scale_rows(X, root), y * root, method)
+
+
+def _solve_gram(
+    X: torch.Tensor | BlockMatrix,
+    y: torch.Tensor,
+    *,
+    max_cond: float,
+    method: str,
+    announce: bool,
+    weights: torch.Tensor | None = None,
+) -> SolverResult:
+    """Cholesky of the equilibrated (weighted) Gram matrix; Householder QR beyond ``max_cond``.
+
+    ``X`` is read, never copied: ``X'WX`` (one GEMM or SYRK), then ``X'Wy``, ``X b`` and
+    ``X'Wr`` (GEMVs) for the solution and one refinement step, and for unweighted
+    problems ``X b`` again for the residuals (weighted callers, IRLS, do not use them).
     """
     k = X.shape[1]
-    gram = X.T @ X
+    gram = block_gram(X) if weights is None else _weighted_gram(X, weights)
     d = _gram_scale(gram)
     gram_scaled = gram / d[:, None] / d[None, :]
     eigenvalues = torch.linalg.eigvalsh(gram_scaled)
@@ -277,13 +319,17 @@ def _solve_gram(
                 "correct digits); solving by Householder QR instead",
                 CollinearityWarning,
             )
-        return _solve_qr(densify(X), y)
-    theta = torch.cholesky_solve(((X.T @ y) / d)[:, None], L)[:, 0]
+        if weights is None:
+            return _solve_qr(densify(X), y)
+        root = torch.sqrt(weights)
+        return _solve_qr(densify(scale_rows(X, root)), y * root)
+    w = torch.ones_like(y) if weights is None else weights
+    theta = torch.cholesky_solve((rmatvec(X, w * y) / d)[:, None], L)[:, 0]
     # One refinement step on the semi-normal equations (Björck's corrected semi-normal
     # equations): two GEMV passes, about a third of the Gram's cost, for 2-3 more digits.
-    resid = y - X @ (theta / d)
-    theta = theta + torch.cholesky_solve(((X.T @ resid) / d)[:, None], L)[:, 0]
-    resid = y - X @ (theta / d)
+    step = y - matvec(X, theta / d)
+    theta = theta + torch.cholesky_solve((rmatvec(X, w * step) / d)[:, None], L)[:, 0]
+    resid = y - matvec(X, theta / d) if weights is None else None
     eye = torch.eye(k, dtype=X.dtype, device=X.device)
     inverse = torch.cholesky_solve(eye, L)
     return SolverResult(
@@ -297,6 +343,12 @@ def _solve_gram(
         singular_values=torch.sqrt(torch.linalg.eigvalsh(gram).clamp(min=0)).flip(0),
         resid=resid,
     )
+
+
+def _weighted_gram(X: torch.Tensor | BlockMatrix, weights: torch.Tensor) -> torch.Tensor:
+    if isinstance(X, BlockMatrix):
+        return X.gram(weights)
+    return gram_matrix(X, weights)
 
 
 def _gram_scale(gram: torch.Tensor) -> torch.Tensor:

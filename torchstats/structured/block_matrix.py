@@ -17,6 +17,8 @@ from typing import Any
 
 import torch
 
+from torchstats.solvers.blas import gram_matrix
+
 __all__ = ["BlockMatrix", "gram", "row_quadratic", "scale_rows", "densify"]
 
 # Rows materialised at once when a computation needs dense rows (leverages, HAC meats):
@@ -87,7 +89,7 @@ class BlockMatrix:
         k = self.shape[1]
         out = torch.empty(k, k, dtype=self.dtype, device=self.device)
         d, s = self.dense_index, self.sparse_index
-        out[d[:, None], d[None, :]] = scaled.dense.T @ self.dense
+        out[d[:, None], d[None, :]] = gram_matrix(self.dense, weights)
         cross = torch.sparse.mm(scaled._sparse_t, self.dense)
         out[s[:, None], d[None, :]] = cross
         out[d[:, None], s[None, :]] = cross.T
@@ -174,7 +176,7 @@ class _Transposed:
 
 def gram(X: torch.Tensor | BlockMatrix) -> torch.Tensor:
     """``X'X`` for a dense tensor or a :class:`BlockMatrix`."""
-    return X.gram() if isinstance(X, BlockMatrix) else X.T @ X
+    return X.gram() if isinstance(X, BlockMatrix) else gram_matrix(X)
 
 
 def scale_rows(X: torch.Tensor | BlockMatrix, factors: torch.Tensor) -> torch.Tensor | BlockMatrix:

@@ -1,0 +1,93 @@
+"""Dense kernels: the numpy (SYRK) route equals torch's products on every layout and sign."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from torchstats.solvers import blas
+from torchstats.solvers.blas import gram_matrix, matvec, rmatvec
+from torchstats.solvers.least_squares import solve_least_squares, solve_weighted_least_squares
+
+ROWS = 40_000  # large enough for the numpy route (n k^2 above about a million)
+
+
+def _design(layout: str, dtype=torch.float64, k: int = 12) -> torch.Tensor:
+    X = np.random.default_rng(0).standard_normal((ROWS, k))
+    X = np.asfortranarray(X) if layout == "F" else X
+    return torch.as_tensor(X).to(dtype)
+
+
+def _weights(sign: str) -> torch.Tensor:
+    w = torch.as_tensor(np.random.default_rng(1).uniform(0.1, 3.0, ROWS))
+    if sign == "negative":
+        return -w
+    if sign == "mixed":
+        return w * torch.where(torch.arange(ROWS) % 3 == 0, -1.0, 1.0).double()
+    if sign == "zeros":
+        return w * (torch.arange(ROWS) % 2).double()
+    return w
+
+
+@pytest.mark.parametrize("layout", ["C", "F"])
+def test_gram_equals_torch(layout):
+    X = _design(layout)
+    assert blas._numpy_route(X, None)
+    expected = X.T @ X
+    torch.testing.assert_close(gram_matrix(X), expected, rtol=1e-13, atol=1e-9)
+
+
+@pytest.mark.parametrize("sign", ["positive", "negative", "mixed", "zeros"])
+@pytest.mark.parametrize("layout", ["C", "F"])
+def test_weighted_gram_equals_torch(layout, sign):
+    X, w = _design(layout), _weights(sign)
+    expected = (X * w[:, None]).T @ X
+    result = gram_matrix(X, w)
+    torch.testing.assert_close(result, expected, rtol=1e-12, atol=1e-9)
+    torch.testing.assert_close(result, result.T, rtol=0, atol=0)
+
+
+def test_float32_and_matrix_vector_products():
+    X = _design("C", torch.float32)
+    v, u = torch.ones(X.shape[1]), torch.linspace(-1, 1, ROWS)
+    assert gram_matrix(X).dtype == torch.float32
+    torch.testing.assert_close(gram_matrix(X), X.T @ X, rtol=1e-4, atol=1e-2)
+    torch.testing.assert_close(matvec(X, v), X @ v, rtol=1e-5, atol=1e-4)
+    torch.testing.assert_close(rmatvec(X, u), X.T @ u, rtol=1e-4, atol=1e-2)
+
+
+def test_tensors_requiring_gradients_stay_in_torch():
+    X = _design("C")
+    w = _weights("positive").requires_grad_()
+    assert not blas._numpy_route(X, w)
+    gram_matrix(X, w).trace().backward()
+    torch.testing.assert_close(w.grad, (X * X).sum(dim=1))
+
+
+def test_small_problems_stay_in_torch():
+    X = torch.randn(50, 4, dtype=torch.float64)
+    assert not blas._numpy_route(X, None)
+    torch.testing.assert_close(gram_matrix(X), X.T @ X)
+
+
+@pytest.mark.parametrize("method", ["auto", "cholesky", "qr", "pinv"])
+def test_weighted_solve_equals_whitened_solve(method):
+    X, w = _design("C"), _weights("positive")
+    y = X @ torch.linspace(1, 2, X.shape[1], dtype=X.dtype) + torch.randn(ROWS, dtype=X.dtype)
+    root = torch.sqrt(w)
+    expected = solve_least_squares(X * root[:, None], y * root, method)
+    found = solve_weighted_least_squares(X, y, w, method)
+    torch.testing.assert_close(found.params, expected.params, rtol=1e-12, atol=0)
+    torch.testing.assert_close(found.normalized_cov, expected.normalized_cov, rtol=1e-10, atol=0)
+
+
+def test_weighted_solve_hands_ill_conditioned_problems_to_qr():
+    X, w = _design("C", k=4), _weights("positive")
+    X = torch.cat([X, X[:, :1] + 1e-7 * torch.randn(ROWS, 1, dtype=X.dtype)], dim=1)
+    y = X.sum(dim=1) + torch.randn(ROWS, dtype=X.dtype)
+    found = solve_weighted_least_squares(X, y, w, "auto")
+    assert found.method == "qr"
+    root = torch.sqrt(w)
+    expected = solve_least_squares(X * root[:, None], y * root, "qr")
+    torch.testing.assert_close(found.params, expected.params, rtol=1e-9, atol=0)

@@ -1,0 +1,116 @@
+"""Dense kernels of every large fit: Gram matrices ``X'X``, ``X' diag(w) X`` and the
+matrix-vector products ``X v``, ``X' v``, each one pass over the data.
+
+On a GPU each is one cuBLAS call. On the CPU, torch's GEMM does not use the symmetric
+rank-k update (SYRK), and its GEMM and GEMV are slow on row-major designs (numpy arrays
+wrapped without a copy), while numpy's matmul recognises ``A.T @ A`` and calls SYRK. The
+CPU path therefore hands the shared, zero-copy buffers to numpy. Measured on the 2-core
+development machine, float64, 1e6 x 50:
+
+==============================  ===========  ===========
+kernel                          torch        this module
+==============================  ===========  ===========
+``X'X``, row-major              0.34 s       0.10 s
+``X'X``, column-major           0.18 s       0.10 s
+``X' diag(w) X``, row-major     0.56 s       0.15 s
+``X v``, row-major              0.064 s      0.033 s
+``X' v``, row-major             0.082 s      0.054 s
+``X v``, column-major           0.028 s      0.022 s
+==============================  ===========  ===========
+
+A weighted Gram with non-negative weights is ``Z'Z`` with ``Z = sqrt(w) X``, formed in
+row chunks of a few megabytes so that no ``n x k`` copy of the design is made;
+non-positive weights (log-likelihood Hessians) negate it; weights of both signs take the
+general product. Small problems, tensors that require gradients, other dtypes and
+other devices stay in torch; anything else (a
+:class:`~torchstats.structured.block_matrix.BlockMatrix`) uses its own ``@``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+__all__ = ["gram_matrix", "matvec", "rmatvec"]
+
+#: Bytes of the design per row chunk of a weighted Gram. Measured on 1e6 x 50 float64:
+#: chunks of 2048 rows (0.8 MB) 0.21 s, 8192 (3.3 MB) 0.15 s, 32768 (13 MB) 0.20 s,
+#: one copy of the whole design 0.25 s.
+_CHUNK_BYTES = 4 << 20
+#: Smaller problems (``n k^2`` below about a million multiply-adds) stay in torch: the
+#: hand-over saves nothing there, and the documented NIST digits were measured with torch's
+#: summation order.
+_NUMPY_ROUTE_MIN_WORK = 1 << 20
+
+
+def gram_matrix(X: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
+    """``X' X`` or ``X' diag(weights) X``, shape (k, k), on the device and dtype of ``X``.
+
+    Parameters
+    ----------
+    X : Tensor, shape (n, k)
+    weights : Tensor, shape (n,), optional
+        Any sign; the product is symmetric.
+    """
+    if not _numpy_route(X, weights):
+        if weights is None:
+            return X.T @ X
+        return _symmetric((X * weights[:, None]).T @ X)
+    design = X.numpy()
+    if weights is None:
+        return torch.from_numpy(design.T @ design)
+    w = weights.numpy()
+    if bool((w >= 0).all()):
+        return torch.from_numpy(_root_weighted_gram(design, np.sqrt(w)))
+    if bool((w <= 0).all()):
+        return torch.from_numpy(-_root_weighted_gram(design, np.sqrt(-w)))
+    return _symmetric(torch.from_numpy((design * w[:, None]).T @ design))
+
+
+def _symmetric(product: torch.Tensor) -> torch.Tensor:
+    """A GEMM's ``A'B`` with ``A = diag(w) B`` is symmetric up to rounding: make it exact."""
+    return 0.5 * (product + product.T)
+
+
+def matvec(X: Any, v: torch.Tensor) -> torch.Tensor:
+    """``X @ v`` for a design ``X`` (n, k) and a vector ``v`` (k,)."""
+    if _numpy_route(X, v):
+        return torch.from_numpy(X.numpy() @ v.numpy())
+    return X @ v
+
+
+def rmatvec(X: Any, v: torch.Tensor) -> torch.Tensor:
+    """``X.T @ v`` for a design ``X`` (n, k) and a vector ``v`` (n,)."""
+    if _numpy_route(X, v):
+        return torch.from_numpy(X.numpy().T @ v.numpy())
+    return X.T @ v
+
+
+def _numpy_route(X: Any, other: torch.Tensor | None) -> bool:
+    tensors = [X] if other is None else [X, other]
+    if not isinstance(X, torch.Tensor) or X.numel() * X.shape[-1] < _NUMPY_ROUTE_MIN_WORK:
+        return False
+    return all(
+        isinstance(t, torch.Tensor)
+        and t.device.type == "cpu"
+        and t.dtype in (torch.float32, torch.float64)
+        and not t.requires_grad
+        and t.layout == torch.strided
+        for t in tensors
+    ) and (other is None or other.dtype == X.dtype)
+
+
+def _root_weighted_gram(design: np.ndarray, root: np.ndarray) -> np.ndarray:
+    """``Z'Z`` with ``Z = root[:, None] * design``, by row chunks of a row-major design."""
+    n, k = design.shape
+    if not design.flags.c_contiguous:  # row slices would be strided: one copy is faster
+        weighted = design * root[:, None]
+        return weighted.T @ weighted
+    rows = max(256, _CHUNK_BYTES // max(1, k * design.itemsize))
+    total = np.zeros((k, k), dtype=design.dtype)
+    for start in range(0, n, rows):
+        chunk = design[start : start + rows] * root[start : start + rows, None]
+        total += chunk.T @ chunk
+    return total
