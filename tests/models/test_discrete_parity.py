@@ -161,6 +161,38 @@ def test_predict_new_data_defaults_offset_to_zero(case, fits):
     assert_matches(ours.predict(frame), theirs.predict(frame), rtol=1e-10)
 
 
+@pytest.mark.filterwarnings("ignore:using default log-link")  # statsmodels, count models
+@pytest.mark.parametrize("which", ["mean", "linear"])
+def test_get_prediction_new_data(case, fits, which):
+    ours, theirs = fits
+    frame, extras = new_data(case)
+    theirs_frame = frame.assign(flag=frame["flag"].astype(float))
+    expected = theirs.get_prediction(theirs_frame, which=which, **extras)
+    found = ours.get_prediction(frame, which=which, **extras)
+    assert_matches(found.summary_frame(alpha=0.1), expected.summary_frame(alpha=0.1), rtol=1e-8)
+    if which == "mean":
+        assert_matches(found.linpred_se, expected.linpred_se, rtol=1e-8)
+        assert_matches(
+            found.conf_int(method="delta"), expected.conf_int(method="delta"), rtol=1e-8
+        )
+
+
+@pytest.mark.filterwarnings("ignore:using default log-link")
+def test_get_prediction_in_sample_keeps_offset_and_exposure(case, fits):
+    """statsmodels 0.15 drops them in sample; passing its design with them explicitly
+    gives our frame, whose means are the fitted means."""
+    ours, theirs = fits
+    found = ours.get_prediction().summary_frame()
+    extras = {}
+    if case.offset:
+        extras["offset"] = theirs.model.offset
+    if case.exposure:
+        extras["exposure"] = np.exp(theirs.model.exposure)  # statsmodels keeps its log
+    expected = theirs.get_prediction(theirs.model.exog, transform=False, **extras)
+    assert_matches(found, expected.summary_frame().set_axis(found.index), rtol=1e-8)
+    assert_matches(found["predicted"].to_numpy(), ours.predict().to_numpy(), rtol=1e-12)
+
+
 def test_mle_retvals(fits):
     ours, theirs = fits
     assert ours.mle_retvals["converged"] is True

@@ -26,6 +26,7 @@ from torchstats.errors import DesignError, PerfectSeparationWarning
 from torchstats.models.base import caller_context
 from torchstats.models.discrete import _DiscreteModel
 from torchstats.results.discrete import BinaryResults
+from torchstats.solvers.blas import gram_matrix, rmatvec
 from torchstats.solvers.result import SolverResult
 
 __all__ = ["Logit", "Probit"]
@@ -118,12 +119,12 @@ class _Binary(_DiscreteModel):
 
     def score(self, params: Any) -> torch.Tensor:
         """Gradient of the log-likelihood ``X' l'(eta)``, shape (k,)."""
-        return self.design.exog.T @ self._index_derivatives(self._eta(params))[0]
+        return rmatvec(self.design.exog, self._index_derivatives(self._eta(params))[0])
 
     def hessian(self, params: Any) -> torch.Tensor:
         """Hessian of the log-likelihood ``X' diag(l''(eta)) X``, shape (k, k)."""
         X = self.design.exog
-        return (X * self._index_derivatives(self._eta(params))[1][:, None]).T @ X
+        return gram_matrix(X, self._index_derivatives(self._eta(params))[1])
 
     def _internal_derivatives(
         self, theta: torch.Tensor
@@ -131,7 +132,7 @@ class _Binary(_DiscreteModel):
         X = self.design.exog
         eta = self._linear(theta)
         d1, d2 = self._index_derivatives(eta)
-        return -self._index_loglike(eta).sum(), -(X.T @ d1), -((X * d2[:, None]).T @ X)
+        return -self._index_loglike(eta).sum(), -rmatvec(X, d1), -gram_matrix(X, d2)
 
     def _index_loglike(self, eta: torch.Tensor) -> torch.Tensor:
         """``l(y_i, eta_i)``, shape (n,)."""
@@ -157,6 +158,9 @@ class _Binary(_DiscreteModel):
         eta = self._eta(params)
         X = self.design.exog
         return self._score_endog_factor(eta)[:, None] * X, self.pdf(eta)[:, None] * X
+
+    def _mean_derivative(self, eta: torch.Tensor) -> torch.Tensor:
+        return self.pdf(eta)
 
     def _score_endog_factor(self, eta: torch.Tensor) -> torch.Tensor:
         """``d l'(eta) / d y`` per observation."""
@@ -312,7 +316,7 @@ def _nearly_singular(hessian: torch.Tensor, X: torch.Tensor) -> bool:
     The smallest eigenvalue of ``L^{-1} (-H) L^{-T}`` (``X'X = L L'``) is the smallest
     weighted-mean curvature over directions; a rank-deficient ``X`` is reported separately.
     """
-    factor, info = torch.linalg.cholesky_ex(X.T @ X)
+    factor, info = torch.linalg.cholesky_ex(gram_matrix(X))
     if int(info) != 0:
         return False
     scaled = torch.linalg.solve_triangular(factor, -hessian, upper=False)

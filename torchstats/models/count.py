@@ -24,6 +24,7 @@ from torchstats.errors import DesignError
 from torchstats.models.base import caller_context
 from torchstats.models.discrete import _AUXILIARY_MAXITER, _DiscreteModel
 from torchstats.results.discrete import CountResults, NegativeBinomialResults
+from torchstats.solvers.blas import gram_matrix, rmatvec
 
 __all__ = ["Poisson", "NegativeBinomial", "LOGLIKE_METHODS"]
 
@@ -92,6 +93,9 @@ class _Count(_DiscreteModel):
         return self._predict(params, exog, offset=offset, exposure=exposure, which=which)
 
     def _mean(self, eta: torch.Tensor) -> torch.Tensor:
+        return torch.exp(eta)
+
+    def _mean_derivative(self, eta: torch.Tensor) -> torch.Tensor:
         return torch.exp(eta)
 
     def _constant_start(self) -> torch.Tensor:
@@ -165,13 +169,13 @@ class Poisson(_Count):
     def score(self, params: Any) -> torch.Tensor:
         """``X' (y - mu)``, shape (k,)."""
         _, mu = self._terms(params)
-        return self.design.exog.T @ (self.design.endog - mu)
+        return rmatvec(self.design.exog, self.design.endog - mu)
 
     def hessian(self, params: Any) -> torch.Tensor:
         """``-X' diag(mu) X``, shape (k, k)."""
         _, mu = self._terms(params)
         X = self.design.exog
-        return -(X * mu[:, None]).T @ X
+        return -gram_matrix(X, mu)
 
     def _internal_derivatives(
         self, theta: torch.Tensor
@@ -179,7 +183,7 @@ class Poisson(_Count):
         eta, mu = self._terms(theta)
         X, y = self.design.exog, self.design.endog
         value = (mu - y * eta + torch.lgamma(y + 1)).sum()
-        return value, X.T @ (mu - y), (X * mu[:, None]).T @ X
+        return value, rmatvec(X, mu - y), gram_matrix(X, mu)
 
     def _variance(self, mean: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
         return mean
@@ -284,7 +288,7 @@ class NegativeBinomial(_Count):
         """Gradient of the log-likelihood, shape (k + k_extra,)."""
         eta, alpha = self._split(params)
         terms = _nb_terms(self.design.endog, eta, alpha, self.loglike_method, order=1)
-        grad = self.design.exog.T @ terms[1]
+        grad = rmatvec(self.design.exog, terms[1])
         return torch.cat([grad, terms[2].sum()[None]]) if self.k_extra else grad
 
     def hessian(self, params: Any) -> torch.Tensor:
@@ -297,11 +301,11 @@ class NegativeBinomial(_Count):
         self, d_ee: torch.Tensor, d_ea: torch.Tensor | None, d_aa: torch.Tensor | None
     ) -> torch.Tensor:
         X = self.design.exog
-        block = (X * d_ee[:, None]).T @ X
+        block = gram_matrix(X, d_ee)
         if not self.k_extra:
             return block
         assert d_ea is not None and d_aa is not None
-        cross = X.T @ d_ea
+        cross = rmatvec(X, d_ea)
         top = torch.cat([block, cross[:, None]], dim=1)
         bottom = torch.cat([cross, d_aa.sum()[None]])[None, :]
         return torch.cat([top, bottom], dim=0)
@@ -337,7 +341,7 @@ class NegativeBinomial(_Count):
             self.design.endog, eta, alpha, self.loglike_method, order=2
         )
         X = self.design.exog
-        grad = X.T @ d_e
+        grad = rmatvec(X, d_e)
         if self.k_extra:
             grad = torch.cat([grad, (alpha * d_a.sum())[None]])
             d_ea = alpha * d_ea

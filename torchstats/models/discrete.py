@@ -46,6 +46,7 @@ from torchstats.formula.design import Design
 from torchstats.models.base import build_design, caller_context
 from torchstats.models.constant import detect_constant
 from torchstats.models.design_checks import check_finite, matrix_rank, row_values
+from torchstats.solvers.blas import matvec
 from torchstats.solvers.first_order import minimize_lbfgs
 from torchstats.solvers.newton import minimize_newton
 from torchstats.solvers.result import SolverResult
@@ -223,7 +224,7 @@ class _DiscreteModel:
         return torch.as_tensor(np.asarray(params, dtype=float), dtype=X.dtype, device=X.device)
 
     def _linear(self, beta: torch.Tensor) -> torch.Tensor:
-        eta = self.design.exog @ beta
+        eta = matvec(self.design.exog, beta)
         offset = self._total_offset
         return eta if offset is None else eta + offset
 
@@ -249,6 +250,10 @@ class _DiscreteModel:
         raise NotImplementedError
 
     def _mean(self, eta: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def _mean_derivative(self, eta: torch.Tensor) -> torch.Tensor:
+        """``d mean / d eta``: the derivative of the inverse link."""
         raise NotImplementedError
 
     def _influence_derivatives(self, params: Any) -> tuple[torch.Tensor | None, torch.Tensor]:

@@ -18,6 +18,7 @@ from typing import Any
 
 import torch
 
+from torchstats._typing import check_option
 from torchstats.covariance.nonrobust import nonrobust_covariance
 from torchstats.covariance.result import CovarianceResult
 from torchstats.covariance.sandwich import SandwichInputs
@@ -25,6 +26,7 @@ from torchstats.formula.newdata import exog_for_prediction
 from torchstats.inference.distributions import chi2_pvalue
 from torchstats.results.base import LikelihoodResults
 from torchstats.results.likelihood_influence import MLEInfluence
+from torchstats.results.prediction import LinkPredictionResults, prediction_variance
 from torchstats.solvers.result import SolverResult
 
 __all__ = ["BinaryResults", "CountResults", "NegativeBinomialResults"]
@@ -255,6 +257,59 @@ class _DiscreteResults(LikelihoodResults):
         X, index = exog_for_prediction(source, exog, device=params.device, dtype=params.dtype)
         values = self.model._predict(params, X, offset=offset, exposure=exposure, which=which)
         return self._output.observations(values, index=index)
+
+    def get_prediction(
+        self,
+        exog: Any = None,
+        transform: bool = True,
+        which: str = "mean",
+        row_labels: Any = None,
+        offset: Any = None,
+        exposure: Any = None,
+    ) -> LinkPredictionResults:
+        """Predictions with standard errors and intervals (statsmodels' ``get_prediction``).
+
+        ``which="mean"``: the interval maps the linear predictor's interval through the
+        inverse link, the standard error is the delta method's; ``which="linear"``: the
+        linear predictor. In sample (``exog`` None) the fit's offset and exposure are used,
+        as :meth:`predict` does (statsmodels 0.15 drops them there).
+
+        Parameters
+        ----------
+        exog : DataFrame or array-like, optional
+            New data, as for :meth:`predict`.
+        transform : bool
+            Pass ``exog`` through the formula (default True).
+        which : {"mean", "linear"}
+        row_labels : sequence, optional
+            Index of the summary frame (default: the data's).
+        offset, exposure : array-like, optional
+            For new data (zero and one when omitted, as statsmodels).
+        """
+        check_option(which, ("mean", "linear"), "which")
+        params = self.fit_result.params
+        model = self.model
+        if exposure is not None and not model._accepts_exposure:
+            raise TypeError(f"{type(model).__name__}.get_prediction takes no exposure")
+        if exog is None:
+            X, index = model.design.exog, self._output.row_index
+        else:
+            source = model.design if transform else replace(model.design, model_spec=None)
+            X, index = exog_for_prediction(source, exog, device=params.device, dtype=params.dtype)
+        linear = model._predict(
+            params, None if exog is None else X, offset=offset, exposure=exposure, which="linear"
+        )
+        k = model.design.k_exog
+        variance = prediction_variance(X, self.covariance.cov[:k, :k])
+        mean = which == "mean"
+        return LinkPredictionResults(
+            linear,
+            variance,
+            df=self.df_resid if self.use_t else None,
+            inverse_link=model._mean if mean else None,
+            derivative=model._mean_derivative if mean else None,
+            row_labels=index if row_labels is None else row_labels,
+        )
 
     # --- reporting ----------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ import torch
 
 from torchstats.inference.distributions import critical_value
 
-__all__ = ["PredictionResults", "prediction_variance"]
+__all__ = ["LinkPredictionResults", "PredictionResults", "prediction_variance"]
 
 
 def prediction_variance(exog: torch.Tensor, cov: torch.Tensor) -> torch.Tensor:
@@ -118,4 +118,98 @@ class PredictionResults:
             ci_obs = self.conf_int(obs=True, alpha=alpha)
             table["obs_ci_lower"] = ci_obs[:, 0]
             table["obs_ci_upper"] = ci_obs[:, 1]
+        return pd.DataFrame(table, index=self.row_labels)
+
+
+class LinkPredictionResults:
+    """Predictions of a single-index model (Logit, Probit, Poisson, negative binomial).
+
+    statsmodels' ``PredictionResultsMonotonic`` for the mean (``inverse_link`` given: the
+    interval is the linear predictor's interval mapped through the inverse link, the
+    standard error comes from the delta method) and ``PredictionResultsBase`` for the
+    linear predictor (``inverse_link`` None).
+
+    Attributes
+    ----------
+    predicted, se, var_pred : ndarray
+        Predictions, their standard errors and variances.
+    linpred, linpred_se : ndarray
+        The linear predictor and its standard error.
+    row_labels : pandas.Index or None
+        Index of :meth:`summary_frame`.
+    """
+
+    def __init__(
+        self,
+        linear: torch.Tensor,
+        var_linear: torch.Tensor,
+        *,
+        df: float | None,
+        inverse_link: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        derivative: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        row_labels: pd.Index | None = None,
+    ) -> None:
+        self._linear = linear
+        self._var_linear = var_linear
+        self._inverse_link = inverse_link
+        self._derivative = derivative
+        self.df = df
+        self.dist = "t" if df is not None else "norm"
+        self.row_labels = row_labels
+
+    _host = staticmethod(PredictionResults._host)
+
+    @property
+    def linpred(self) -> np.ndarray:
+        """The linear predictor."""
+        return self._host(self._linear)
+
+    @property
+    def linpred_se(self) -> np.ndarray:
+        """Standard error of the linear predictor."""
+        return self._host(torch.sqrt(self._var_linear))
+
+    @property
+    def predicted(self) -> np.ndarray:
+        """The predictions: means, or the linear predictor."""
+        if self._inverse_link is None:
+            return self.linpred
+        return self._host(self._inverse_link(self._linear))
+
+    @property
+    def var_pred(self) -> np.ndarray:
+        """Variance of the predictions (delta method for the mean)."""
+        if self._derivative is None:
+            return self._host(self._var_linear)
+        return self._host(self._derivative(self._linear) ** 2 * self._var_linear)
+
+    @property
+    def se(self) -> np.ndarray:
+        """Standard error of the predictions."""
+        return np.sqrt(self.var_pred)
+
+    def conf_int(self, method: str = "endpoint", alpha: float = 0.05) -> np.ndarray:
+        """``(m, 2)`` intervals: ``"endpoint"`` (mapped from the linear predictor's) or
+        ``"delta"`` (symmetric, from :attr:`se`)."""
+        if method not in ("endpoint", "delta"):
+            raise ValueError(f"unknown method {method!r}; choose 'endpoint' or 'delta'")
+        q = critical_value(alpha, self.df)
+        if self._inverse_link is None or method == "endpoint":
+            se = torch.sqrt(self._var_linear)
+            bounds = torch.stack([self._linear - q * se, self._linear + q * se], dim=1)
+            if self._inverse_link is not None:
+                bounds = self._inverse_link(bounds)
+            return self._host(bounds)
+        predicted, se_pred = self.predicted, self.se
+        return np.column_stack([predicted - q * se_pred, predicted + q * se_pred])
+
+    def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
+        """``predicted, se, ci_lower, ci_upper`` (statsmodels' column names)."""
+        ci = self.conf_int(alpha=alpha)
+        table = {
+            "predicted": self.predicted,
+            "se": self.se,
+            "ci_lower": ci[:, 0],
+            "ci_upper": ci[:, 1],
+        }
         return pd.DataFrame(table, index=self.row_labels)
