@@ -172,9 +172,7 @@ def test_get_prediction_new_data(case, fits, which):
     assert_matches(found.summary_frame(alpha=0.1), expected.summary_frame(alpha=0.1), rtol=1e-8)
     if which == "mean":
         assert_matches(found.linpred_se, expected.linpred_se, rtol=1e-8)
-        assert_matches(
-            found.conf_int(method="delta"), expected.conf_int(method="delta"), rtol=1e-8
-        )
+        assert_matches(found.conf_int(method="delta"), expected.conf_int(method="delta"), rtol=1e-8)
 
 
 @pytest.mark.filterwarnings("ignore:using default log-link")

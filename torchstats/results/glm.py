@@ -19,6 +19,7 @@ from typing import Any
 
 import torch
 
+from torchstats._typing import check_option
 from torchstats.covariance.nonrobust import nonrobust_covariance
 from torchstats.covariance.result import CovarianceResult
 from torchstats.covariance.sandwich import SandwichInputs, canonical_cov_type
@@ -27,7 +28,11 @@ from torchstats.families import families, links
 from torchstats.formula.newdata import exog_for_prediction
 from torchstats.results.base import LikelihoodResults
 from torchstats.results.likelihood_influence import GLMInfluence
-from torchstats.results.prediction import PredictionResults, prediction_variance
+from torchstats.results.prediction import (
+    LinkPredictionResults,
+    PredictionResults,
+    prediction_variance,
+)
 from torchstats.solvers.irls import IrlsResult, fit_irls
 from torchstats.solvers.result import SolverResult
 
@@ -395,18 +400,18 @@ class GLMResults(LikelihoodResults):
         transform: bool = True,
         which: str | None = None,
         row_labels: Any = None,
-    ) -> PredictionResults:
-        """Predicted means with delta-method standard errors and link-scale intervals.
+    ) -> PredictionResults | LinkPredictionResults:
+        """Predictions with delta-method standard errors and intervals.
 
-        The interval is the linear predictor's interval mapped through the inverse link;
-        ``mean_se`` is ``|d mu / d eta| se(eta)`` (statsmodels' ``get_prediction`` with
-        ``which=None``).
+        ``which=None`` (statsmodels' default): means with columns ``mean, mean_se,
+        mean_ci_lower, mean_ci_upper``; the interval is the linear predictor's interval
+        mapped through the inverse link, ``mean_se`` is ``|d mu / d eta| se(eta)``.
+        ``which="mean"``, ``"linear"`` or ``"var_unscaled"``: statsmodels' newer results
+        with columns ``predicted, se, ci_lower, ci_upper`` (endpoint intervals for the
+        mean, symmetric delta-method ones for the variance function).
         """
         if which is not None:
-            raise InvalidOptionError(
-                "get_prediction supports which=None (means with link-scale intervals); use "
-                "predict(which='linear') for the linear predictor"
-            )
+            check_option(which, ("mean", "linear", "var_unscaled"), "which")
         params = self.fit_result.params
         if exog is None:
             X, index = self.model.exog, self._output.row_index
@@ -415,6 +420,9 @@ class GLMResults(LikelihoodResults):
             X, index = self._new_exog(exog, transform)
             eta = self.model.predict(params, X, exposure, offset, "linear")
         link = self.family.link
+        labels = index if row_labels is None else row_labels
+        if which is not None:
+            return self._link_prediction(eta, X, which, labels)
         return PredictionResults(
             eta,
             prediction_variance(X, self.covariance.cov),
@@ -422,6 +430,32 @@ class GLMResults(LikelihoodResults):
             inverse_link=link.inverse,
             derivative=link.inverse_deriv,
             row_labels=index if row_labels is None else row_labels,
+        )
+
+    def _link_prediction(
+        self, eta: torch.Tensor, X: torch.Tensor, which: str, labels: Any
+    ) -> LinkPredictionResults:
+        link, variance = self.family.link, self.family.variance
+        inverse: Any = None
+        derivative: Any = None
+        if which == "mean":
+            inverse, derivative = link.inverse, link.inverse_deriv
+        elif which == "var_unscaled":
+
+            def inverse(e: torch.Tensor) -> torch.Tensor:
+                return variance(link.inverse(e))
+
+            def derivative(e: torch.Tensor) -> torch.Tensor:
+                return variance.deriv(link.inverse(e)) * link.inverse_deriv(e)
+
+        return LinkPredictionResults(
+            eta,
+            prediction_variance(X, self.covariance.cov),
+            df=self.df_resid if self.use_t else None,
+            inverse_link=inverse,
+            derivative=derivative,
+            row_labels=labels,
+            interval="delta" if which == "var_unscaled" else "endpoint",
         )
 
     # --- influence ----------------------------------------------------------------------

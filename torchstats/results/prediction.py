@@ -126,8 +126,9 @@ class LinkPredictionResults:
 
     statsmodels' ``PredictionResultsMonotonic`` for the mean (``inverse_link`` given: the
     interval is the linear predictor's interval mapped through the inverse link, the
-    standard error comes from the delta method) and ``PredictionResultsBase`` for the
-    linear predictor (``inverse_link`` None).
+    standard error comes from the delta method), ``PredictionResultsBase`` for the
+    linear predictor (``inverse_link`` None) and ``PredictionResultsDelta`` for other
+    functions of it (``interval="delta"``: symmetric intervals from the delta method).
 
     Attributes
     ----------
@@ -148,11 +149,13 @@ class LinkPredictionResults:
         inverse_link: Callable[[torch.Tensor], torch.Tensor] | None = None,
         derivative: Callable[[torch.Tensor], torch.Tensor] | None = None,
         row_labels: pd.Index | None = None,
+        interval: str = "endpoint",
     ) -> None:
         self._linear = linear
         self._var_linear = var_linear
         self._inverse_link = inverse_link
         self._derivative = derivative
+        self._interval = interval
         self.df = df
         self.dist = "t" if df is not None else "norm"
         self.row_labels = row_labels
@@ -188,9 +191,11 @@ class LinkPredictionResults:
         """Standard error of the predictions."""
         return np.sqrt(self.var_pred)
 
-    def conf_int(self, method: str = "endpoint", alpha: float = 0.05) -> np.ndarray:
+    def conf_int(self, method: str | None = None, alpha: float = 0.05) -> np.ndarray:
         """``(m, 2)`` intervals: ``"endpoint"`` (mapped from the linear predictor's) or
-        ``"delta"`` (symmetric, from :attr:`se`)."""
+        ``"delta"`` (symmetric, from :attr:`se`); by default the one the prediction was
+        made for (endpoint for monotonic functions of the linear predictor)."""
+        method = self._interval if method is None else method
         if method not in ("endpoint", "delta"):
             raise ValueError(f"unknown method {method!r}; choose 'endpoint' or 'delta'")
         q = critical_value(alpha, self.df)
