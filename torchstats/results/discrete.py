@@ -244,19 +244,27 @@ class _DiscreteResults(LikelihoodResults):
         offset, exposure : array-like, optional
             For new data (zero and one when omitted, as statsmodels).
         """
-        params = self.fit_result.params
-        if exposure is not None and not self.model._accepts_exposure:
-            raise TypeError(f"{type(self.model).__name__}.predict takes no exposure")
+        X, index = self._prediction_exog(exog, transform, exposure, "predict")
+        values = self.model._predict(
+            self.fit_result.params,
+            None if exog is None else X,
+            offset=offset,
+            exposure=exposure,
+            which=which,
+        )
+        return self._output.observations(values, index=None if exog is None else index)
+
+    def _prediction_exog(
+        self, exog: Any, transform: bool, exposure: Any, caller: str
+    ) -> tuple[torch.Tensor, Any]:
+        """The design rows to predict at and their labels (the fit's own when ``exog`` is None)."""
+        model, params = self.model, self.fit_result.params
+        if exposure is not None and not model._accepts_exposure:
+            raise TypeError(f"{type(model).__name__}.{caller} takes no exposure")
         if exog is None:
-            values = self.model._predict(
-                params, None, offset=offset, exposure=exposure, which=which
-            )
-            return self._output.observations(values)
-        design = self.model.design
-        source = design if transform else replace(design, model_spec=None)
-        X, index = exog_for_prediction(source, exog, device=params.device, dtype=params.dtype)
-        values = self.model._predict(params, X, offset=offset, exposure=exposure, which=which)
-        return self._output.observations(values, index=index)
+            return model.design.exog, self._output.row_index
+        source = model.design if transform else replace(model.design, model_spec=None)
+        return exog_for_prediction(source, exog, device=params.device, dtype=params.dtype)
 
     def get_prediction(
         self,
@@ -287,15 +295,8 @@ class _DiscreteResults(LikelihoodResults):
             For new data (zero and one when omitted, as statsmodels).
         """
         check_option(which, ("mean", "linear"), "which")
-        params = self.fit_result.params
-        model = self.model
-        if exposure is not None and not model._accepts_exposure:
-            raise TypeError(f"{type(model).__name__}.get_prediction takes no exposure")
-        if exog is None:
-            X, index = model.design.exog, self._output.row_index
-        else:
-            source = model.design if transform else replace(model.design, model_spec=None)
-            X, index = exog_for_prediction(source, exog, device=params.device, dtype=params.dtype)
+        params, model = self.fit_result.params, self.model
+        X, index = self._prediction_exog(exog, transform, exposure, "get_prediction")
         linear = model._predict(
             params, None if exog is None else X, offset=offset, exposure=exposure, which="linear"
         )

@@ -26,7 +26,7 @@ class PredictionResults:
     covariance in use, robust or not), and a new observation adds ``scale / weight``. For
     models with a link (GLM), the interval for the mean is the linear predictor's interval
     mapped through the inverse link and its standard error comes from the delta method, as
-    statsmodels does.
+    statsmodels does. The mean part is a :class:`LinkPredictionResults`.
 
     Attributes
     ----------
@@ -49,61 +49,55 @@ class PredictionResults:
         derivative: Callable[[torch.Tensor], torch.Tensor] | None = None,
         row_labels: pd.Index | None = None,
     ) -> None:
-        self._linear = linear
-        self._var_linear = var_linear
+        self._mean = LinkPredictionResults(
+            linear,
+            var_linear,
+            df=df,
+            inverse_link=inverse_link,
+            derivative=derivative,
+            row_labels=row_labels,
+        )
         self._var_resid = var_resid
-        self._inverse_link = inverse_link
-        self._derivative = derivative
         self.df = df
-        self.dist = "t" if df is not None else "norm"
+        self.dist = self._mean.dist
         self.row_labels = row_labels
-
-    @staticmethod
-    def _host(values: torch.Tensor) -> np.ndarray:
-        return values.detach().cpu().double().numpy()
 
     @property
     def predicted_mean(self) -> np.ndarray:
         """Predicted means (on the response scale)."""
-        if self._inverse_link is None:
-            return self._host(self._linear)
-        return self._host(self._inverse_link(self._linear))
+        return self._mean.predicted
 
     @property
     def var_pred_mean(self) -> np.ndarray:
         """Variance of the predicted mean (delta method through the link, if any)."""
-        if self._derivative is None:
-            return self._host(self._var_linear)
-        return self._host(self._derivative(self._linear) ** 2 * self._var_linear)
+        return self._mean.var_pred
 
     @property
     def se_mean(self) -> np.ndarray:
         """Standard error of the predicted mean."""
-        return np.sqrt(self.var_pred_mean)
+        return self._mean.se
+
+    def _obs_se(self) -> torch.Tensor:
+        if self._var_resid is None:
+            raise ValueError("prediction intervals for new observations need a linear model")
+        return torch.sqrt(self._mean._var_linear + self._var_resid)
 
     @property
     def se_obs(self) -> np.ndarray | None:
         """Standard error for a new observation: ``sqrt(var_pred_mean + scale / weight)``."""
-        if self._var_resid is None:
-            return None
-        return self._host(torch.sqrt(self._var_linear + self._var_resid))
+        return None if self._var_resid is None else _host(self._obs_se())
 
     def conf_int(self, obs: bool = False, alpha: float = 0.05) -> np.ndarray:
-        """``(m, 2)`` confidence intervals for the mean, or prediction intervals if ``obs``."""
+        """``(m, 2)`` confidence intervals for the mean, or prediction intervals if ``obs``.
+
+        Under a decreasing link (inverse, inverse squared) column 0 is the upper limit of
+        the mean: statsmodels maps the bounds without reordering, and so do we.
+        """
+        if not obs:
+            return self._mean.conf_int("endpoint", alpha)
         q = critical_value(alpha, self.df)
-        if obs:
-            if self._var_resid is None:
-                raise ValueError("prediction intervals for new observations need a linear model")
-            se = torch.sqrt(self._var_linear + self._var_resid)
-            bounds = torch.stack([self._linear - q * se, self._linear + q * se], dim=1)
-            return self._host(bounds)
-        se = torch.sqrt(self._var_linear)
-        bounds = torch.stack([self._linear - q * se, self._linear + q * se], dim=1)
-        if self._inverse_link is not None:
-            # statsmodels maps the bounds without reordering: under a decreasing link
-            # (inverse, inverse squared) column 0 is then the upper limit of the mean.
-            bounds = self._inverse_link(bounds)
-        return self._host(bounds)
+        linear, se = self._mean._linear, self._obs_se()
+        return _host(torch.stack([linear - q * se, linear + q * se], dim=1))
 
     def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
         """``mean, mean_se, mean_ci_lower, mean_ci_upper`` (+ ``obs_ci_lower/upper``)."""
@@ -119,6 +113,10 @@ class PredictionResults:
             table["obs_ci_lower"] = ci_obs[:, 0]
             table["obs_ci_upper"] = ci_obs[:, 1]
         return pd.DataFrame(table, index=self.row_labels)
+
+
+def _host(values: torch.Tensor) -> np.ndarray:
+    return values.detach().cpu().double().numpy()
 
 
 class LinkPredictionResults:
@@ -160,31 +158,29 @@ class LinkPredictionResults:
         self.dist = "t" if df is not None else "norm"
         self.row_labels = row_labels
 
-    _host = staticmethod(PredictionResults._host)
-
     @property
     def linpred(self) -> np.ndarray:
         """The linear predictor."""
-        return self._host(self._linear)
+        return _host(self._linear)
 
     @property
     def linpred_se(self) -> np.ndarray:
         """Standard error of the linear predictor."""
-        return self._host(torch.sqrt(self._var_linear))
+        return _host(torch.sqrt(self._var_linear))
 
     @property
     def predicted(self) -> np.ndarray:
         """The predictions: means, or the linear predictor."""
         if self._inverse_link is None:
             return self.linpred
-        return self._host(self._inverse_link(self._linear))
+        return _host(self._inverse_link(self._linear))
 
     @property
     def var_pred(self) -> np.ndarray:
         """Variance of the predictions (delta method for the mean)."""
         if self._derivative is None:
-            return self._host(self._var_linear)
-        return self._host(self._derivative(self._linear) ** 2 * self._var_linear)
+            return _host(self._var_linear)
+        return _host(self._derivative(self._linear) ** 2 * self._var_linear)
 
     @property
     def se(self) -> np.ndarray:
@@ -204,7 +200,7 @@ class LinkPredictionResults:
             bounds = torch.stack([self._linear - q * se, self._linear + q * se], dim=1)
             if self._inverse_link is not None:
                 bounds = self._inverse_link(bounds)
-            return self._host(bounds)
+            return _host(bounds)
         predicted, se_pred = self.predicted, self.se
         return np.column_stack([predicted - q * se_pred, predicted + q * se_pred])
 
