@@ -251,10 +251,6 @@ class GLMInfluence(MLEInfluence):
     def _cooks_df(self) -> int:
         return self.k_vars
 
-    def get_hat_matrix_diag(self) -> Any:
-        """The hat diagonal (as ``GLMResults.get_hat_matrix_diag``)."""
-        return self.hat_matrix_diag
-
     @cached_property
     def _d_linpred(self) -> torch.Tensor:
         return (self.results.model.design.exog * self._d_params).sum(dim=1)
