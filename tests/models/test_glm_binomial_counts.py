@@ -15,7 +15,12 @@ from scipy.special import gammaln
 
 import torchstats as ts
 from tests.parity import assert_matches, mask_clock
-from torchstats.errors import DesignError, InvalidOptionError, UnknownColumnError
+from torchstats.errors import (
+    DesignError,
+    InvalidOptionError,
+    MissingDataError,
+    UnknownColumnError,
+)
 
 
 def _counts_frame(seed: int, n: int = 120) -> pd.DataFrame:
@@ -219,3 +224,12 @@ def test_bad_count_responses(formula, family, change, error, message):
 def test_three_column_array_is_refused():
     with pytest.raises(DesignError, match=re.escape("3 columns")):
         ts.GLM(np.ones((6, 3)), np.ones((6, 1)), family=ts.families.Binomial())
+
+
+def test_missing_failures_are_named_under_missing_raise():
+    frame = _counts_frame(5)
+    frame.loc[frame.index[2], "f"] = np.nan
+    with pytest.raises(MissingDataError, match="'f'"):
+        ts.glm("s + f ~ x", frame, family=ts.families.Binomial(), missing="raise")
+    with pytest.raises(MissingDataError, match="'f'"):
+        ts.GLM(frame[["s", "f"]], np.ones((len(frame), 1)), family=ts.families.Binomial())

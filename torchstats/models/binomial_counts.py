@@ -22,10 +22,12 @@ from torchstats.families.families import Binomial, Family
 from torchstats.formula.design import Design
 from torchstats.formula.responses import split_responses
 
-__all__ = ["FAILURES", "BinomialCounts", "binomial_counts", "proportions_of_trials"]
+__all__ = ["BinomialCounts", "binomial_counts", "proportions_of_trials"]
 
-#: Name under which the failures travel through the design builder as a per-row extra.
-FAILURES = "_binomial_failures"
+#: Names of the GLM's own per-row inputs: the failures travel through the design builder as
+#: a per-row input named after their column (so that errors name it), unless it is one of
+#: these.
+_RESERVED = frozenset({"offset", "exposure", "freq_weights", "var_weights"})
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,12 @@ class BinomialCounts:
     successes: Any
     failures: Any
     names: list[str]
+
+    @property
+    def key(self) -> str:
+        """Name of the failures among the design's per-row inputs."""
+        name = self.names[1]
+        return "failures" if name in _RESERVED else name
 
 
 def binomial_counts(
@@ -83,7 +91,7 @@ def binomial_counts(
     return None
 
 
-def proportions_of_trials(design: Design, names: list[str]) -> tuple[Design, torch.Tensor]:
+def proportions_of_trials(design: Design, counts: BinomialCounts) -> tuple[Design, torch.Tensor]:
     """The design with ``successes / (successes + failures)`` as response, and the trials.
 
     Raises
@@ -91,10 +99,11 @@ def proportions_of_trials(design: Design, names: list[str]) -> tuple[Design, tor
     DesignError
         Negative counts or rows with no trials.
     """
+    names = counts.names
     successes = design.endog
-    failures = design.extras[FAILURES].reshape(-1)
-    for name, counts in zip(names, (successes, failures), strict=True):
-        negative = int((counts < 0).sum())
+    failures = design.extras[counts.key].reshape(-1)
+    for name, column in zip(names, (successes, failures), strict=True):
+        negative = int((column < 0).sum())
         if negative:
             raise DesignError(
                 f"the counts in {name!r} must be non-negative; found {negative} negative value(s)"
@@ -103,7 +112,7 @@ def proportions_of_trials(design: Design, names: list[str]) -> tuple[Design, tor
     empty = int((trials == 0).sum())
     if empty:
         raise DesignError(f"{empty} row(s) have no trials ({names[0]} + {names[1]} = 0); drop them")
-    extras = {k: v for k, v in design.extras.items() if k != FAILURES}
+    extras = {k: v for k, v in design.extras.items() if k != counts.key}
     proportions = replace(design, endog=successes / trials, endog_name=str(names), extras=extras)
     return proportions, trials
 

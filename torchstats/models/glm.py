@@ -38,7 +38,7 @@ from torchstats.errors import (
 from torchstats.families import links as L
 from torchstats.families.families import Binomial, Family, Gaussian
 from torchstats.models.base import build_design, caller_context
-from torchstats.models.binomial_counts import FAILURES, binomial_counts, proportions_of_trials
+from torchstats.models.binomial_counts import binomial_counts, proportions_of_trials
 from torchstats.models.constant import detect_constant
 from torchstats.models.design_checks import check_finite, matrix_rank, row_values
 from torchstats.solvers.blas import gram_matrix, matvec
@@ -122,7 +122,7 @@ class GLM:
         extras = {k: v for k, v in given.items() if v is not None and k not in scalars}
         counts = binomial_counts(endog, exog, self.family, namespace)
         if counts is not None:
-            endog, extras[FAILURES] = counts.successes, counts.failures
+            endog, extras[counts.key] = counts.successes, counts.failures
         self.design = build_design(
             endog,
             exog,
@@ -137,8 +137,8 @@ class GLM:
         self._response_names = None if counts is None else counts.names
         self._n_trials: torch.Tensor | None = None
         if counts is not None:
-            self.design, self._n_trials = proportions_of_trials(self.design, counts.names)
-            del extras[FAILURES]
+            self.design, self._n_trials = proportions_of_trials(self.design, counts)
+            del extras[counts.key]
         self._data = {k: self._per_row(k, v) for k, v in {**extras, **scalars}.items()}
         self._check_data()
 
