@@ -266,7 +266,7 @@ def solve_weighted_least_squares(
 ) -> SolverResult:
     """Solve ``min_b ||sqrt(w) (y - X b)||_2`` (``w >= 0``) and compute ``(X'WX)^{-1}``.
 
-    Large problems under ``"auto"`` and ``"cholesky"`` never form ``sqrt(w) X``: the
+    ``"cholesky"``, and ``"auto"`` on large problems, never form ``sqrt(w) X``: the
     weighted Gram matrix is built in row chunks and the other passes weight vectors only.
     The rest whiten and call :func:`solve_least_squares`. ``resid`` is None on the Gram
     path (the whitened residuals otherwise).
@@ -323,12 +323,15 @@ def _solve_gram(
             return _solve_qr(densify(X), y)
         root = torch.sqrt(weights)
         return _solve_qr(densify(scale_rows(X, root)), y * root)
-    w = torch.ones_like(y) if weights is None else weights
-    theta = torch.cholesky_solve((rmatvec(X, w * y) / d)[:, None], L)[:, 0]
+
+    def weighted(v: torch.Tensor) -> torch.Tensor:
+        return v if weights is None else weights * v
+
+    theta = torch.cholesky_solve((rmatvec(X, weighted(y)) / d)[:, None], L)[:, 0]
     # One refinement step on the semi-normal equations (Björck's corrected semi-normal
     # equations): two GEMV passes, about a third of the Gram's cost, for 2-3 more digits.
     step = y - matvec(X, theta / d)
-    theta = theta + torch.cholesky_solve((rmatvec(X, w * step) / d)[:, None], L)[:, 0]
+    theta = theta + torch.cholesky_solve((rmatvec(X, weighted(step)) / d)[:, None], L)[:, 0]
     resid = y - matvec(X, theta / d) if weights is None else None
     eye = torch.eye(k, dtype=X.dtype, device=X.device)
     inverse = torch.cholesky_solve(eye, L)
