@@ -66,6 +66,7 @@ STATISTICS = [
     "resid_response",
     "resid_pearson",
     "resid_deviance",
+    "resid_anscombe",
 ]
 
 

@@ -29,7 +29,15 @@ def test_vectors(case: GlmCase, name: str) -> None:
 
 @case_param
 @pytest.mark.parametrize(
-    "name", ["resid_response", "resid_pearson", "resid_deviance", "resid_working"]
+    "name",
+    [
+        "resid_response",
+        "resid_pearson",
+        "resid_deviance",
+        "resid_working",
+        "resid_anscombe",
+        "resid_anscombe_unscaled",
+    ],
 )
 def test_residuals(case: GlmCase, name: str) -> None:
     ours, theirs = fitted_pair(case)

@@ -25,6 +25,7 @@ from torchstats.covariance.result import CovarianceResult
 from torchstats.covariance.sandwich import SandwichInputs, canonical_cov_type
 from torchstats.errors import ConvergenceWarning, InvalidOptionError, SpecificationWarning, warn
 from torchstats.families import families, links
+from torchstats.families.anscombe import anscombe_residuals
 from torchstats.formula.newdata import exog_for_prediction
 from torchstats.results.base import LikelihoodResults
 from torchstats.results.likelihood_influence import GLMInfluence
@@ -237,6 +238,28 @@ class GLMResults(LikelihoodResults):
         model = self.model
         values = model.family.resid_dev(model.endog, self._mu, model._trial_var_weights, 1.0)
         return self._output.observations(values)
+
+    def _anscombe(self, scale: float) -> Any:
+        model = self.model
+        values = anscombe_residuals(
+            self.family, model.endog, self._mu, model.var_weights, scale, model.n_trials
+        )
+        return self._output.observations(values)
+
+    @property
+    def resid_anscombe_scaled(self) -> Any:
+        """Anscombe residuals at the fit's scale (statsmodels' formulas, per family)."""
+        return self._anscombe(self._scale)
+
+    @property
+    def resid_anscombe_unscaled(self) -> Any:
+        """Anscombe residuals at scale 1."""
+        return self._anscombe(1.0)
+
+    @property
+    def resid_anscombe(self) -> Any:
+        """:attr:`resid_anscombe_scaled`, as statsmodels."""
+        return self.resid_anscombe_scaled
 
     # --- deviance and likelihood --------------------------------------------------------
 
