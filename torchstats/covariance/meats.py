@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from torchstats.solvers.blas import gram_matrix
+
 __all__ = [
     "white_meat",
     "cluster_meat",
@@ -33,9 +35,7 @@ def white_meat(scores: torch.Tensor, weights: torch.Tensor | None = None) -> tor
     weights : Tensor, shape (n,), optional
         Per-observation factors, ``1/(1-h_i)`` (HC2) or ``1/(1-h_i)^2`` (HC3).
     """
-    if weights is None:
-        return scores.T @ scores
-    return (scores * weights[:, None]).T @ scores
+    return gram_matrix(scores, weights)
 
 
 def cluster_meat(scores: torch.Tensor, codes: torch.Tensor, n_groups: int) -> torch.Tensor:
@@ -78,7 +78,7 @@ def hac_meat(scores: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
     -----
     statsmodels ``sandwich_covariance.S_hac_simple``.
     """
-    meat = weights[0] * (scores.T @ scores)
+    meat = weights[0] * gram_matrix(scores)
     for lag in range(1, weights.shape[0]):
         if lag >= scores.shape[0]:
             break
@@ -97,7 +97,7 @@ def hac_meat_blocks(blocks: Iterable[torch.Tensor], weights: torch.Tensor) -> to
     meat: torch.Tensor | None = None
     tail: torch.Tensor | None = None
     for scores in blocks:
-        part = weights[0] * (scores.T @ scores)
+        part = weights[0] * gram_matrix(scores)
         window = scores if tail is None else torch.cat([tail, scores])
         offset = 0 if tail is None else tail.shape[0]
         for lag in range(1, maxlags + 1):

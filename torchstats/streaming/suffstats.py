@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 
 import torch
 
+from torchstats.solvers.blas import gram_matrix
 from torchstats.streaming.distributed import Reducer
 
 __all__ = ["SufficientStats"]
@@ -67,7 +68,7 @@ class SufficientStats:
         weights = sqrt_w * sqrt_w
         return cls(
             nobs=torch.tensor(float(y.shape[0]), dtype=y.dtype, device=y.device),
-            gram=Xw.T @ Xw,
+            gram=gram_matrix(Xw),
             xty=Xw.T @ yw,
             yty=yw @ yw,
             xt_w=Xw.T @ sqrt_w,
