@@ -13,6 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from tests.models.discrete_cases import CASES, fit_pair, new_data
 from tests.parity import assert_matches
@@ -269,3 +270,17 @@ def test_summary_of_classic_spector_logit():
     assert_matches(ours.bse, theirs.bse, rtol=1e-10)
     assert isinstance(ours.params, pd.Series)
     assert _mask_date_time(str(ours.summary())) == _mask_date_time(str(theirs.summary()))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA not available")
+def test_get_prediction_cuda_equals_cpu():
+    from tests.models.discrete_cases import OURS, make_discrete_frame
+
+    frame = make_discrete_frame(0)
+    cpu = OURS["logit"]("yb ~ x1 + C(g)", frame).fit()
+    cuda = OURS["logit"]("yb ~ x1 + C(g)", frame, device="cuda").fit()
+    assert_matches(
+        cuda.get_prediction(frame.iloc[:6]).summary_frame(),
+        cpu.get_prediction(frame.iloc[:6]).summary_frame(),
+        rtol=1e-10,
+    )

@@ -234,3 +234,21 @@ def test_missing_failures_are_named_under_missing_raise():
         ts.glm("s + f ~ x", frame, family=ts.families.Binomial(), missing="raise")
     with pytest.raises(MissingDataError, match="'f'"):
         ts.GLM(frame[["s", "f"]], np.ones((len(frame), 1)), family=ts.families.Binomial())
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA not available")
+def test_cuda_equals_cpu():
+    frame = _counts_frame(6)
+    formula, family = "s + f ~ x + C(g)", ts.families.Binomial()
+    cpu = ts.glm(formula, frame, family=family).fit()
+    cuda = ts.glm(formula, frame, family=family, device="cuda").fit()
+    assert_matches(cuda.params, cpu.params, rtol=1e-10)
+    assert_matches(cuda.bse, cpu.bse, rtol=1e-10)
+    assert cuda.llf == pytest.approx(cpu.llf, rel=1e-12)
+    assert_matches(cuda.resid_anscombe, cpu.resid_anscombe, rtol=1e-10, atol_scale=1e-12)
+    new = frame.iloc[:5]
+    assert_matches(
+        cuda.get_prediction(new, which="mean").summary_frame(),
+        cpu.get_prediction(new, which="mean").summary_frame(),
+        rtol=1e-10,
+    )
