@@ -407,3 +407,16 @@ def test_tensor_outputs_stay_on_the_device(frame, device):
     assert res.params.device.type == device
     assert res.resid_pearson.device.type == device
     assert res.predict(torch.tensor(X[:4], device=device)).device.type == device
+
+
+def test_get_prediction_refuses_bad_options(frame):
+    res = Logit("yb ~ x1 + C(g)", frame).fit()
+    with pytest.raises(InvalidOptionError, match="which"):
+        res.get_prediction(frame.head(3), which="var")
+    with pytest.raises(TypeError, match="Logit.get_prediction takes no exposure"):
+        res.get_prediction(frame.head(3), exposure=np.ones(3))
+    with pytest.raises(ValueError, match="unknown method 'wald'"):
+        res.get_prediction(frame.head(3)).conf_int(method="wald")
+    counts = Poisson("yc ~ x1", frame, exposure=frame["expo"]).fit()
+    with pytest.raises(DesignError, match="exposure must be positive"):
+        counts.get_prediction(frame.head(3), exposure=np.zeros(3))

@@ -246,7 +246,12 @@ class GLM:
 
     @property
     def iweights(self) -> torch.Tensor:
-        """``freq_weights * var_weights * n_trials``: the rows' weights in the likelihood."""
+        """``freq_weights * var_weights`` (statsmodels' ``iweights``, without the trials)."""
+        return self.freq_weights * self.var_weights
+
+    @property
+    def _row_weights(self) -> torch.Tensor:
+        """``freq_weights * var_weights * n_trials``: each row's weight in the likelihood."""
         return self.freq_weights * self._trial_var_weights
 
     @cached_property
@@ -328,7 +333,7 @@ class GLM:
         )
 
     def _pearson_scale(self, mu: torch.Tensor) -> float:
-        resid = (self.design.endog - mu) ** 2 * self.iweights / self.family.variance(mu)
+        resid = (self.design.endog - mu) ** 2 * self._row_weights / self.family.variance(mu)
         return float(resid.sum()) / self.df_resid
 
     def _deviance_scale(self, mu: torch.Tensor) -> float:
@@ -365,12 +370,13 @@ class GLM:
         return self.loglike_mu(mu, scale)
 
     def score_factor(self, params: Any, scale: float | None = None) -> torch.Tensor:
-        """``(y - mu) iweights / (g'(mu) V(mu) scale)``: ``score_obs = factor[:, None] * X``."""
+        """``(y - mu) w / (g'(mu) V(mu) scale)`` with the row weights ``w`` (frequency, variance
+        and trials): ``score_obs = factor[:, None] * X``."""
         mu = self._mean(self._params_tensor(params))
         scale = self.scale_rule(None)(mu) if scale is None else scale
         link, variance = self.family.link, self.family.variance
         factor = (self.design.endog - mu) / link.deriv(mu) / variance(mu)
-        return factor * self.iweights / scale
+        return factor * self._row_weights / scale
 
     def score_obs(self, params: Any, scale: float | None = None) -> torch.Tensor:
         """Per-observation gradient of the log-likelihood, shape (n, k)."""
@@ -387,7 +393,7 @@ class GLM:
 
         Notes
         -----
-        Expected: ``iweights / (g'^2 V scale)``; observed adds the factor
+        Expected: ``w / (g'^2 V scale)`` (row weights ``w``); observed adds the factor
         ``1 + (y - mu) (V g'' + V' g') / (g' V)``, which vanishes for canonical links.
         statsmodels' ``GLM.hessian_factor``.
         """
@@ -395,7 +401,7 @@ class GLM:
         mu = self._mean(params)
         scale = self.scale_rule(None)(mu) if scale is None else scale
         link, variance = self.family.link, self.family.variance
-        expected = self.iweights / (link.deriv(mu) ** 2 * variance(mu)) / scale
+        expected = self._row_weights / (link.deriv(mu) ** 2 * variance(mu)) / scale
         if not observed:
             return expected
         residual = (self.design.endog - mu) / link.deriv(mu) / variance(mu)

@@ -270,16 +270,16 @@ class GLMResults(LikelihoodResults):
 
     @cached_property
     def pearson_chi2(self) -> float:
-        """``sum(iweights (y - mu)^2 / V(mu))``."""
+        """``sum(w (y - mu)^2 / V(mu))`` with the row weights (frequency, variance, trials)."""
         model = self.model
-        chi2 = (model.endog - self._mu) ** 2 / model.family.variance(self._mu) * model.iweights
+        chi2 = (model.endog - self._mu) ** 2 / model.family.variance(self._mu) * model._row_weights
         return float(chi2.sum())
 
     @cached_property
     def _null_mu(self) -> torch.Tensor:
         """Fitted means of the constant-only model (same offset, exposure and weights)."""
         model = self.model
-        y, weights = model.endog, model.iweights
+        y, weights = model.endog, model._row_weights
         if model._offset_exposure is None:
             return torch.full_like(y, float((weights * y).sum() / weights.sum()))
         ones = torch.ones((y.shape[0], 1), dtype=y.dtype, device=y.device)
@@ -315,7 +315,7 @@ class GLMResults(LikelihoodResults):
         model = self.model
         if scale is None:
             if isinstance(self.family, families.Gaussian) and _is_identity(self.family.link):
-                ssr = ((model.endog - self._mu) ** 2 * model.iweights).sum()
+                ssr = ((model.endog - self._mu) ** 2 * model._row_weights).sum()
                 scale = float(ssr) / model.wnobs
             else:
                 scale = self._scale
