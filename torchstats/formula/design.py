@@ -22,7 +22,7 @@ from formulaic.errors import FactorEvaluationError, FormulaicError
 from formulaic.formula import SimpleFormula
 from formulaic.parser.types import Factor
 
-from torchstats._device import OutputFormat, columns_to_tensor, to_tensor
+from torchstats._device import OutputFormat, to_tensor
 from torchstats._typing import Missing
 from torchstats.errors import (
     DesignError,
@@ -32,6 +32,7 @@ from torchstats.errors import (
     ShapeMismatchError,
     UnknownColumnError,
 )
+from torchstats.formula.materializer import ColumnMajorMaterializer
 from torchstats.formula.missing import check_missing_option, missing_rows, raise_on_missing
 from torchstats.formula.ordering import patsy_term_order, term_label
 from torchstats.formula.sparse import needs_sparse_design, sparse_model_matrices
@@ -186,12 +187,9 @@ def design_from_formula(
     spec = rhs.model_spec
     endog = to_tensor(lhs.iloc[:, 0].to_numpy(), name="endog", device=device, dtype=dtype)
     endog_name = str(lhs.columns[0])
-    del matrices, lhs
-    # The model matrix is ours alone: holding only its columns, and releasing each once
-    # copied, keeps the peak near one design rather than two.
-    columns = [rhs.iloc[:, j].to_numpy() for j in range(rhs.shape[1])]
-    del rhs
-    exog = columns_to_tensor(columns, exog_names, device=device, dtype=dtype)
+    # The materializer built the design as one column-major buffer: wrap it, no copy.
+    exog = to_tensor(rhs.to_numpy(), name="exog", device=device, dtype=dtype)
+    del matrices, lhs, rhs
     return Design(
         endog=endog,
         exog=exog,
@@ -449,9 +447,17 @@ def _materialize(
 ) -> Any:
     na_action = {"drop": "drop", "raise": "raise", "none": "ignore"}[missing]
     try:
-        return model_matrix(formula, frame, context=namespace, na_action=na_action)
+        return model_matrix(
+            formula,
+            frame,
+            context=namespace,
+            na_action=na_action,
+            materializer=ColumnMajorMaterializer,
+        )
     except FactorEvaluationError as error:
         raise _factor_error(error, text) from None
+    except DesignError:
+        raise
     except ValueError as error:
         if "null values" in str(error):
             raise MissingDataError(
