@@ -52,3 +52,27 @@ def test_dd_matmul_cancels_catastrophically_cancelling_products():
     hi, lo = dd_matmul(A, B)
     assert float(hi[0, 0]) + float(lo[0, 0]) == 1.0
     assert float((A @ B)[0, 0]) != 1.0  # plain float64 loses it
+
+
+@pytest.mark.parametrize("chunk", [1, 37, 1 << 21])
+def test_both_matmuls_exact_across_row_chunks(monkeypatch, chunk):
+    """The products are formed in row chunks (bounded temporaries): chunking loses nothing."""
+    import torchstats.solvers.extended as extended
+
+    monkeypatch.setattr(extended, "_CHUNK_ELEMENTS", chunk)
+    rng = np.random.default_rng(chunk)
+    A = rng.normal(size=(41, 5)) * 10.0 ** rng.integers(-5, 5, (41, 5))
+    B = rng.normal(size=(5, 3))
+    C = rng.normal(size=(41, 3))
+    hi, lo = dd_matmul(torch.tensor(A), torch.tensor(B))
+    hi_t, lo_t = dd_matmul_t(torch.tensor(A), torch.tensor(C))
+    for i in range(41):
+        for m in range(3):
+            exact = sum(Fraction(float(A[i, j])) * Fraction(float(B[j, m])) for j in range(5))
+            got = Fraction(float(hi[i, m])) + Fraction(float(lo[i, m]))
+            assert abs(got - exact) <= abs(exact) * Fraction(2) ** -100 + Fraction(2) ** -1000
+    for j in range(5):
+        for m in range(3):
+            exact = sum(Fraction(float(A[i, j])) * Fraction(float(C[i, m])) for i in range(41))
+            got = Fraction(float(hi_t[j, m])) + Fraction(float(lo_t[j, m]))
+            assert abs(got - exact) <= abs(exact) * Fraction(2) ** -100 + Fraction(2) ** -1000

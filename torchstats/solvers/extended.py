@@ -24,9 +24,9 @@ __all__ = ["two_sum", "two_prod", "dd_matmul", "dd_matmul_t"]
 
 _SPLITTER = {torch.float64: 134217729.0, torch.float32: 4097.0}  # 2^ceil(p/2) + 1
 
-# Rows handled at once by the matmuls below; bounds the temporaries to a few times
-# _CHUNK_ELEMENTS doubles whatever the size of the problem.
-_CHUNK_ELEMENTS = 1 << 22
+# Products handled at once by the matmuls below (rows x k x m); bounds the temporaries to
+# a few times _CHUNK_ELEMENTS doubles whatever the size of the problem.
+_CHUNK_ELEMENTS = 1 << 21
 
 
 def two_sum(a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -79,19 +79,13 @@ def dd_matmul(A: torch.Tensor, B: torch.Tensor) -> tuple[torch.Tensor, torch.Ten
     """
     n, k = A.shape
     m = B.shape[1]
-    rows = max(1, _CHUNK_ELEMENTS // max(m, 1))
+    rows = max(1, _CHUNK_ELEMENTS // max(k * m, 1))
     hi = torch.empty(n, m, dtype=A.dtype, device=A.device)
     lo = torch.empty_like(hi)
     for start in range(0, n, rows):
-        a = A[start : start + rows]
-        h = torch.zeros(a.shape[0], m, dtype=A.dtype, device=A.device)
-        low = torch.zeros_like(h)
-        for j in range(k):
-            p, e = two_prod(a[:, j : j + 1], B[j : j + 1, :])
-            h, t = two_sum(h, p)
-            low = low + (t + e)
-        hi[start : start + rows] = h
-        lo[start : start + rows] = low
+        # every product of the chunk at once, (k, rows, m), then a pairwise sum over k
+        p, e = two_prod(A[start : start + rows].T[:, :, None], B[:, None, :])
+        hi[start : start + rows], lo[start : start + rows] = _tree_sum(p, e)
     return hi, lo
 
 
@@ -109,15 +103,13 @@ def dd_matmul_t(A: torch.Tensor, B: torch.Tensor) -> tuple[torch.Tensor, torch.T
     """
     n, k = A.shape
     m = B.shape[1]
-    rows = max(1, _CHUNK_ELEMENTS // max(m, 1))
+    rows = max(1, _CHUNK_ELEMENTS // max(k * m, 1))
     hi = torch.zeros(k, m, dtype=A.dtype, device=A.device)
     lo = torch.zeros_like(hi)
     for start in range(0, n, rows):
-        a, b = A[start : start + rows], B[start : start + rows]
-        for j in range(k):
-            p, e = two_prod(a[:, j : j + 1], b)
-            s, t = _tree_sum(p, e)
-            hi_j, u = two_sum(hi[j], s)
-            hi[j] = hi_j
-            lo[j] = lo[j] + (u + t)
+        # every product of the chunk at once, (rows, k, m), then a pairwise sum over rows
+        p, e = two_prod(A[start : start + rows, :, None], B[start : start + rows, None, :])
+        s, t = _tree_sum(p, e)
+        hi, u = two_sum(hi, s)
+        lo = lo + (u + t)
     return hi, lo
