@@ -1,21 +1,36 @@
-"""Many small least-squares problems solved at once: one batched QR and SVD per call.
+"""Many small least-squares problems solved at once: one batched Gram, QR or SVD per call.
 
 Groups are padded with zero rows to a common height ``m`` (zero rows change neither the
-solution nor any sum of squares), so that ``torch.linalg.qr`` runs over a ``(G, m, k)``
-batch in a few kernels, on the CPU or the GPU, with no Python loop over groups. Each group
-is column-equilibrated first. Groups whose ``R`` is certainly of full rank (Frobenius
-condition number below numpy's ``matrix_rank`` cutoff) are solved with the triangular
-inverse; only the others pay for an SVD of ``R``, which gives their rank, and a rank-deficient
-group gets statsmodels' minimum-norm ``pinv`` answer, never a silently wrong one.
+solution nor any sum of squares), so that the factorizations run over a ``(G, m, k)`` batch
+in a few kernels, on the CPU or the GPU, with no Python loop over groups. Each group is
+column-equilibrated first.
+
+Tall groups (``m >= 4k``) are solved from their Gram matrices: one batched GEMM, Cholesky,
+and one refinement step of the semi-normal equations, wherever a bound on the condition
+number shows that this is as accurate as QR; the others, and every group of a short batch,
+take Householder QR. Groups whose ``R`` is certainly of full rank (Frobenius condition
+number below numpy's ``matrix_rank`` cutoff) are solved with the triangular inverse; only
+the others pay for an SVD of ``R``, which gives their rank, and a rank-deficient group gets
+statsmodels' minimum-norm ``pinv`` answer, never a silently wrong one.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from dataclasses import dataclass
 
 import torch
 
 __all__ = ["BatchedSolution", "pad_groups", "solve_batched"]
+
+#: Groups at least this many rows per column tall take the Gram route: one batched GEMM
+#: for ``X'X`` where QR costs about three (measured: 1e4 groups x 100 rows x 10 columns,
+#: 0.25 s against 0.57 s).
+_GRAM_MIN_ROWS_PER_COLUMN = 4
+#: Bound on ``cond_2`` of the equilibrated Gram matrix for the Gram route (see
+#: :func:`_gram_solutions`): the covariance keeps 12 digits or more, the coefficients all.
+_GRAM_MAX_COND = 1e4
 
 
 @dataclass(frozen=True)
@@ -30,15 +45,22 @@ class BatchedSolution:
     rank : Tensor, shape (G,)
     resid : Tensor, shape (G, m, r)
         Residuals of the padded rows (zero on padding).
-    hat_factor : Tensor, shape (G, m, k)
-        ``A`` with ``A A' = X (X'X)^+ X'``: row sums of ``A**2`` are the leverages.
+    hat_left, hat_right : Tensor, shapes (G, m, k) and (G, k, k)
+        Factors of :attr:`hat_factor`, which is formed only when asked for (HC2, HC3):
+        ``Q`` and the identity for QR groups, ``X`` and ``D^{-1} L^{-T}`` for Gram groups.
     """
 
     params: torch.Tensor
     normalized_cov: torch.Tensor
     rank: torch.Tensor
     resid: torch.Tensor
-    hat_factor: torch.Tensor
+    hat_left: torch.Tensor
+    hat_right: torch.Tensor
+
+    @functools.cached_property
+    def hat_factor(self) -> torch.Tensor:
+        """``A`` (G, m, k) with ``A A' = X (X'X)^+ X'``: row sums of ``A**2`` are leverages."""
+        return self.hat_left @ self.hat_right
 
 
 def pad_groups(
@@ -92,17 +114,71 @@ def solve_batched(X: torch.Tensor, Y: torch.Tensor, counts: torch.Tensor) -> Bat
     -------
     BatchedSolution
     """
-    k = X.shape[2]
+    m, k = X.shape[1:]
     norms = torch.linalg.vector_norm(X, dim=1)
     scale = torch.where(norms > 0, norms, torch.ones_like(norms))
+    if m < _GRAM_MIN_ROWS_PER_COLUMN * k:
+        return _qr_solutions(X, Y, counts, scale)
+    solution, ok = _gram_solutions(X, Y, scale)
+    hard = torch.nonzero(~ok).reshape(-1)
+    if not hard.numel():  # one host sync
+        return solution
+    # the groups the Gram guard turned away take QR
+    fallback = _qr_solutions(X[hard], Y[hard], counts[hard], scale[hard])
+    hat_left = solution.hat_left.clone()  # X itself: never written into
+    hat_left[hard] = fallback.hat_left
+    solution.hat_right[hard] = fallback.hat_right
+    for field in ("params", "normalized_cov", "rank", "resid"):
+        getattr(solution, field)[hard] = getattr(fallback, field)
+    return dataclasses.replace(solution, hat_left=hat_left)
+
+
+def _gram_solutions(
+    X: torch.Tensor, Y: torch.Tensor, scale: torch.Tensor
+) -> tuple[BatchedSolution, torch.Tensor]:
+    """Cholesky of each equilibrated Gram matrix, one refinement step; and where it is safe.
+
+    ``cond_F(L)^2 >= cond_2(X_s'X_s)``: below ``_GRAM_MAX_COND`` the Gram route loses at most
+    about ``log10(_GRAM_MAX_COND * eps)`` digits to QR in ``(X'X)^{-1}``, and the refined
+    coefficients none. The other groups (``ok`` False) must be solved again.
+    """
+    k = X.shape[2]
+    outer = scale[:, :, None] * scale[:, None, :]
+    gram = (X.transpose(1, 2) @ X) / outer
+    L, info = torch.linalg.cholesky_ex(gram)
+    eye = torch.eye(k, dtype=X.dtype, device=X.device).expand_as(L)
+    L_inv = torch.linalg.solve_triangular(L, eye, upper=False)
+    cond = (torch.linalg.matrix_norm(L) * torch.linalg.matrix_norm(L_inv)) ** 2
+    ok = (info == 0) & torch.isfinite(cond) & (cond < _GRAM_MAX_COND)
+    cov = (L_inv.transpose(1, 2) @ L_inv) / outer  # (X'X)^{-1}
+    coef = cov @ (X.transpose(1, 2) @ Y)
+    coef = coef + cov @ (X.transpose(1, 2) @ (Y - X @ coef))  # corrected semi-normal eqs
+    solution = BatchedSolution(
+        params=coef.transpose(1, 2),
+        normalized_cov=cov,
+        rank=torch.full(info.shape, k, dtype=torch.int64, device=X.device),
+        resid=Y - X @ coef,
+        hat_left=X,
+        hat_right=L_inv.transpose(1, 2) / scale[:, :, None],
+    )
+    return solution, ok
+
+
+def _qr_solutions(
+    X: torch.Tensor, Y: torch.Tensor, counts: torch.Tensor, scale: torch.Tensor
+) -> BatchedSolution:
+    """Householder QR of each equilibrated design; the SVD of ``R`` where it is ill-posed."""
+    k = X.shape[2]
     Q, R = torch.linalg.qr(X / scale[:, None, :])
     QtY = Q.transpose(1, 2) @ Y
     # Fast path: R is well conditioned (cond_F(R) >= cond_2(R) below numpy's rank cutoff,
     # so the group is certainly of full rank): triangular inverse, no SVD.
-    R_inv, info = torch.linalg.inv_ex(R)
+    # (a zero pivot makes R_inv, hence cond, non-finite: such groups take the SVD below)
+    eye = torch.eye(k, dtype=X.dtype, device=X.device).expand_as(R)
+    R_inv = torch.linalg.solve_triangular(R, eye, upper=True)
     cond = torch.linalg.matrix_norm(R) * torch.linalg.matrix_norm(R_inv)
     limit = 1.0 / (torch.clamp(counts, min=k).to(X.dtype) * torch.finfo(X.dtype).eps)
-    full = (info == 0) & torch.isfinite(cond) & (cond < limit)
+    full = torch.isfinite(cond) & (cond < limit)
     coef = R_inv @ QtY
     cov = R_inv @ R_inv.transpose(1, 2)
     hat_factor = Q.clone()
@@ -123,7 +199,8 @@ def solve_batched(X: torch.Tensor, Y: torch.Tensor, counts: torch.Tensor) -> Bat
         normalized_cov=cov,
         rank=rank,
         resid=Y - X @ coef,
-        hat_factor=hat_factor,
+        hat_left=hat_factor,
+        hat_right=eye,
     )
 
 

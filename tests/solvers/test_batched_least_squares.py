@@ -1,0 +1,83 @@
+"""Batched solvers: the Gram route of tall groups equals the QR route, group by group."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import torchstats.solvers.batched_least_squares as batched
+from torchstats.solvers.batched_least_squares import solve_batched
+
+G, M, K = 12, 40, 4
+
+
+def _batch() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Tall groups, some of which the Gram guard must turn away."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((G, M, K))
+    X[:, :, 0] = 1.0
+    X[1, :, 2] = X[1, :, 1] * 3.0  # exactly collinear: rank 3
+    X[2, :, 3] = X[2, :, 1] + 1e-5 * rng.standard_normal(M)  # cond(X'X) ~ 1e10: QR
+    X[3, :, 2] = 1e3 + rng.standard_normal(M)  # off-centre column: cond(X_s'X_s) ~ 1e6
+    X[4, :, 3] = 0.0  # a zero column
+    counts = torch.full((G,), M)
+    X[6, 3:] = 0.0  # 3 rows for 4 parameters (padding below)
+    counts[6] = 3
+    Y = X[:, :, :2] @ rng.standard_normal((G, 2, 2)) + rng.standard_normal((G, M, 2))
+    Y[6, 3:] = 0.0
+    X[5, :, 1] *= 1e8  # badly scaled (a tiny coefficient), which equilibration makes harmless
+    return torch.tensor(X), torch.tensor(Y), counts
+
+
+def _qr_route(monkeypatch, X, Y, counts):
+    with monkeypatch.context() as patch:
+        patch.setattr(batched, "_GRAM_MIN_ROWS_PER_COLUMN", 10**9)
+        return solve_batched(X, Y, counts)
+
+
+def test_gram_route_equals_qr_route_group_by_group(monkeypatch) -> None:
+    X, Y, counts = _batch()
+    gram = solve_batched(X, Y, counts)
+    qr = _qr_route(monkeypatch, X, Y, counts)
+    assert gram.rank.tolist() == qr.rank.tolist()
+    assert gram.rank[[1, 4, 6]].tolist() == [3, 3, 3]
+    for name in ("params", "normalized_cov", "resid"):
+        ours, theirs = getattr(gram, name), getattr(qr, name)
+        scale = theirs.abs().amax(dim=tuple(range(1, theirs.dim())), keepdim=True)
+        torch.testing.assert_close(ours / scale, theirs / scale, rtol=0, atol=1e-11)
+    leverage_gram = (gram.hat_factor**2).sum(-1)
+    leverage_qr = (qr.hat_factor**2).sum(-1)
+    torch.testing.assert_close(leverage_gram, leverage_qr, rtol=0, atol=1e-12)
+
+
+def test_guard_sends_only_ill_posed_groups_to_qr() -> None:
+    X, Y, counts = _batch()
+    norms = torch.linalg.vector_norm(X, dim=1)
+    scale = torch.where(norms > 0, norms, torch.ones_like(norms))
+    _, ok = batched._gram_solutions(X, Y, scale)
+    turned_away = torch.nonzero(~ok).reshape(-1).tolist()
+    assert {1, 2, 3, 4, 6} <= set(turned_away)
+    assert 0 not in turned_away and 5 not in turned_away
+
+
+def test_gram_route_matches_numpy_lstsq_and_inverse() -> None:
+    X, Y, counts = _batch()
+    solution = solve_batched(X, Y, counts)
+    for g in (0, 5, 7):
+        coef, *_ = np.linalg.lstsq(X[g].numpy(), Y[g].numpy(), rcond=None)
+        np.testing.assert_allclose(solution.params[g].numpy().T, coef, rtol=1e-12, atol=1e-14)
+        inverse = np.linalg.inv(X[g].numpy().T @ X[g].numpy())
+        np.testing.assert_allclose(solution.normalized_cov[g].numpy(), inverse, rtol=1e-11)
+
+
+@pytest.mark.parametrize("height", [3 * K, 4 * K])
+def test_short_batches_take_qr(monkeypatch, height: int) -> None:
+    called = []
+    original = batched._gram_solutions
+    monkeypatch.setattr(
+        batched, "_gram_solutions", lambda *args: called.append(1) or original(*args)
+    )
+    X, Y, counts = _batch()
+    solve_batched(X[:, :height], Y[:, :height], torch.clamp(counts, max=height))
+    assert bool(called) == (height >= 4 * K)
