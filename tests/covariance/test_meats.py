@@ -109,3 +109,14 @@ def test_hac_meat_over_blocks_equals_all_at_once(maxlags, block):
     w = bartlett(maxlags, torch.float64, CPU)
     blocks = (s[i : i + block] for i in range(0, s.shape[0], block))
     torch.testing.assert_close(hac_meat_blocks(blocks, w), hac_meat(s, w), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("maxlags", [1, 3, 6])
+def test_hac_meat_over_uneven_blocks_equals_all_at_once(maxlags):
+    from torchstats.covariance.meats import hac_meat_blocks
+
+    s = torch.tensor(_scores(5))
+    w = bartlett(maxlags, torch.float64, CPU)
+    cuts = [0, 1, 3, 4, 11, 12, 13, s.shape[0]]  # blocks of 1, 2, 1, 7, 1, 1 and the rest
+    blocks = (s[a:b] for a, b in zip(cuts[:-1], cuts[1:]))
+    torch.testing.assert_close(hac_meat_blocks(blocks, w), hac_meat(s, w), rtol=1e-12, atol=1e-12)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from torchstats.solvers.blas import gram_matrix
+from torchstats.solvers.blas import cross_product, gram_matrix
 
 __all__ = [
     "white_meat",
@@ -82,7 +82,7 @@ def hac_meat(scores: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
     for lag in range(1, weights.shape[0]):
         if lag >= scores.shape[0]:
             break
-        gamma = scores[lag:].T @ scores[:-lag]
+        gamma = cross_product(scores[lag:], scores[:-lag])
         meat = meat + weights[lag] * (gamma + gamma.T)
     return meat
 
@@ -92,22 +92,29 @@ def hac_meat_blocks(blocks: Iterable[torch.Tensor], weights: torch.Tensor) -> to
 
     The last ``maxlags`` rows of each block are kept so lags that cross block boundaries
     are counted, which makes the result equal to :func:`hac_meat` on all rows at once.
+    Only those few rows are copied: the products within a block read the block itself.
     """
     maxlags = weights.shape[0] - 1
     meat: torch.Tensor | None = None
-    tail: torch.Tensor | None = None
+    tail: torch.Tensor | None = None  # the last (up to) maxlags rows before this block
     for scores in blocks:
         part = weights[0] * gram_matrix(scores)
-        window = scores if tail is None else torch.cat([tail, scores])
         offset = 0 if tail is None else tail.shape[0]
+        head = scores[:maxlags] if tail is None else torch.cat([tail, scores[:maxlags]])
         for lag in range(1, maxlags + 1):
-            start = max(offset, lag)  # rows t of this block with t - lag in the window
-            if start >= window.shape[0]:
-                continue
-            gamma = window[start:].T @ window[start - lag : window.shape[0] - lag]
-            part = part + weights[lag] * (gamma + gamma.T)
+            gamma = None
+            if lag < scores.shape[0]:  # pairs (t, t - lag) inside the block
+                gamma = cross_product(scores[lag:], scores[:-lag])
+            start, stop = max(offset, lag), min(offset + lag, head.shape[0])
+            if start < stop:  # pairs whose t - lag lies in an earlier block
+                crossing = head[start:stop].T @ head[start - lag : stop - lag]
+                gamma = crossing if gamma is None else gamma + crossing
+            if gamma is not None:
+                part = part + weights[lag] * (gamma + gamma.T)
         meat = part if meat is None else meat + part
-        tail = window[-maxlags:] if maxlags else None
+        if maxlags:
+            recent = scores if tail is None else torch.cat([tail, scores[-maxlags:]])
+            tail = recent[-maxlags:]
     if meat is None:
         raise ValueError("no scores to build a HAC meat from")
     return meat

@@ -20,8 +20,8 @@ from torchstats.inference.distributions import chi2_pvalue, f_pvalue
 from torchstats.results.base import LikelihoodResults
 from torchstats.results.influence import OLSInfluence
 from torchstats.results.prediction import PredictionResults
-from torchstats.structured.block_matrix import BlockMatrix, row_quadratic
-from torchstats.structured.scores import BlockScores
+from torchstats.structured.block_matrix import row_quadratic
+from torchstats.structured.scores import DesignScores
 
 __all__ = ["RegressionResults"]
 
@@ -266,19 +266,12 @@ class RegressionResults(LikelihoodResults):
         """statsmodels' least-squares sandwich: bread ``(X'WX)^{-1}``, scores ``x_i w_i e_i``."""
         assert self.fit_result.normalized_cov is not None
         bread = self.fit_result.normalized_cov
-        wexog = self.model.wexog
-        if isinstance(wexog, BlockMatrix):
-            return SandwichInputs(
-                bread=bread,
-                scores=BlockScores(wexog, self._wresid, bread),
-                df_resid=self.df_resid,
-                leverage_available=True,
-            )
-        return SandwichInputs.from_tensor(
-            bread,
-            wexog * self._wresid[:, None],
-            self.df_resid,
-            leverage=lambda: row_quadratic(wexog, bread),
+        # the scores x_i e_i are never formed: an (n, k) copy of the design (see DesignScores)
+        return SandwichInputs(
+            bread=bread,
+            scores=DesignScores(self.model.wexog, self._wresid, bread),
+            df_resid=self.df_resid,
+            leverage_available=True,
         )
 
     def get_prediction(

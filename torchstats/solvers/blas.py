@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["gram_matrix", "matvec", "rmatvec"]
+__all__ = ["cross_product", "gram_matrix", "matvec", "rmatvec"]
 
 #: Bytes of the design per row chunk of a weighted Gram. Measured on 1e6 x 50 float64:
 #: chunks of 2048 rows (0.8 MB) 0.21 s, 8192 (3.3 MB) 0.15 s, 32768 (13 MB) 0.20 s,
@@ -72,6 +72,13 @@ def gram_matrix(X: torch.Tensor, weights: torch.Tensor | None = None) -> torch.T
 def _symmetric(product: torch.Tensor) -> torch.Tensor:
     """A GEMM's ``A'B`` with ``A = diag(w) B`` is symmetric up to rounding: make it exact."""
     return 0.5 * (product + product.T)
+
+
+def cross_product(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
+    """``A' B`` for two tall matrices with the same rows, shape (k, m) (a GEMM)."""
+    if _numpy_route(A, B):
+        return torch.from_numpy(A.numpy().T @ B.numpy())
+    return A.T @ B
 
 
 def matvec(X: Any, v: torch.Tensor) -> torch.Tensor:

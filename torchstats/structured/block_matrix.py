@@ -19,11 +19,24 @@ import torch
 
 from torchstats.solvers.blas import gram_matrix
 
-__all__ = ["BlockMatrix", "gram", "row_quadratic", "scale_rows", "densify"]
+__all__ = [
+    "BlockMatrix",
+    "densify",
+    "gram",
+    "group_sums",
+    "row_blocks",
+    "row_quadratic",
+    "scale_rows",
+]
 
-# Rows materialised at once when a computation needs dense rows (leverages, HAC meats):
-# 2^14 rows x 1000 columns is 128 MB in float64.
+# Rows handled at once when a computation needs dense rows (leverages, scores for cluster
+# and HAC meats): 2^14 rows x 1000 columns is 128 MB in float64.
 _ROW_BLOCK = 1 << 14
+# Dense row blocks are views, and the temporaries made from them (a block's scores, or
+# X A) stay near this size, mostly in cache. Measured on 1e6 x 50 against forming the
+# (n, k) temporaries at once: leverages 0.30 s against 0.48, cluster sums 0.13 against
+# 0.35, HAC (two lags) 0.92 against 0.78; 64 MB blocks: 0.55, 0.32 and 0.89.
+_DENSE_BLOCK_BYTES = 16 << 20
 
 
 class BlockMatrix:
@@ -174,9 +187,9 @@ class _Transposed:
         return self._matrix.rmatmul(other)
 
 
-def gram(X: torch.Tensor | BlockMatrix) -> torch.Tensor:
-    """``X'X`` for a dense tensor or a :class:`BlockMatrix`."""
-    return X.gram() if isinstance(X, BlockMatrix) else gram_matrix(X)
+def gram(X: torch.Tensor | BlockMatrix, weights: torch.Tensor | None = None) -> torch.Tensor:
+    """``X' diag(w) X`` (``w = 1`` by default) for a dense tensor or a :class:`BlockMatrix`."""
+    return X.gram(weights) if isinstance(X, BlockMatrix) else gram_matrix(X, weights)
 
 
 def scale_rows(X: torch.Tensor | BlockMatrix, factors: torch.Tensor) -> torch.Tensor | BlockMatrix:
@@ -184,13 +197,34 @@ def scale_rows(X: torch.Tensor | BlockMatrix, factors: torch.Tensor) -> torch.Te
     return X.scale_rows(factors) if isinstance(X, BlockMatrix) else factors[:, None] * X
 
 
+def row_blocks(X: torch.Tensor | BlockMatrix) -> Iterator[tuple[int, torch.Tensor]]:
+    """Dense row blocks ``(start, X[start:start+size])``: views of a dense tensor."""
+    if isinstance(X, BlockMatrix):
+        yield from X.row_blocks()
+        return
+    rows = max(_ROW_BLOCK, _DENSE_BLOCK_BYTES // max(1, X.shape[1] * X.element_size()))
+    for start in range(0, X.shape[0], rows):
+        yield start, X[start : start + rows]
+
+
 def row_quadratic(X: torch.Tensor | BlockMatrix, A: torch.Tensor) -> torch.Tensor:
-    """``diag(X A X')`` without the ``n x n`` matrix (row blocks for a BlockMatrix)."""
-    if not isinstance(X, BlockMatrix):
-        return ((X @ A) * X).sum(dim=1)
+    """``diag(X A X')`` by row blocks: neither the ``n x n`` nor an ``n x k`` temporary."""
     out = torch.empty(X.shape[0], dtype=X.dtype, device=X.device)
-    for start, block in X.row_blocks():
+    for start, block in row_blocks(X):
         out[start : start + block.shape[0]] = ((block @ A) * block).sum(dim=1)
+    return out
+
+
+def group_sums(
+    X: torch.Tensor | BlockMatrix, codes: torch.Tensor, n_groups: int, weights: torch.Tensor
+) -> torch.Tensor:
+    """``sum_{i in g} w_i x_i`` for each group ``g``, shape (G, k), by row blocks."""
+    if isinstance(X, BlockMatrix):
+        return X.group_sums(codes, n_groups, weights)
+    out = torch.zeros(n_groups, X.shape[1], dtype=X.dtype, device=X.device)
+    for start, block in row_blocks(X):
+        stop = start + block.shape[0]
+        out.index_add_(0, codes[start:stop], block * weights[start:stop, None])
     return out
 
 

@@ -1,0 +1,63 @@
+"""DesignScores: meats of least-squares scores without forming them, by row blocks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import torchstats.structured.block_matrix as block_matrix
+from tests.structured.test_block_matrix import _matrix
+from torchstats.covariance.kernels import bartlett
+from torchstats.covariance.scores import TensorScores
+from torchstats.structured.scores import DesignScores
+
+
+def _dense(n: int = 257, k: int = 4, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    X = torch.tensor(rng.normal(size=(n, k)))
+    resid = torch.tensor(rng.normal(size=n))
+    bread = torch.linalg.inv(X.T @ X)
+    return X, resid, bread
+
+
+@pytest.fixture(params=["one block", "many blocks"])
+def blocks(request, monkeypatch):
+    """One block, or blocks of a few rows: the meats must not depend on the blocking."""
+    if request.param == "many blocks":
+        monkeypatch.setattr(block_matrix, "_ROW_BLOCK", 7)
+        monkeypatch.setattr(block_matrix, "_DENSE_BLOCK_BYTES", 1)
+    return request.param
+
+
+@pytest.mark.parametrize("structured", [False, True], ids=["dense", "block"])
+def test_meats_equal_those_of_formed_scores(blocks, structured: bool) -> None:
+    if structured:
+        X, full = _matrix(seed=1)
+        resid = torch.tensor(np.random.default_rng(5).normal(size=full.shape[0]))
+        bread = torch.linalg.inv(full.T @ full)
+    else:
+        X, resid, bread = _dense()
+        full = X
+    ours = DesignScores(X, resid, bread)
+    leverage = ((full @ bread) * full).sum(dim=1)
+    formed = TensorScores(full * resid[:, None], lambda: leverage)
+    for power in (0, 1, 2):
+        torch.testing.assert_close(ours.white_meat(power), formed.white_meat(power))
+    groups = np.random.default_rng(2).integers(0, 9, full.shape[0])
+    meat, n_groups = ours.cluster_meat(groups)
+    expected, expected_groups = formed.cluster_meat(groups)
+    assert n_groups == expected_groups
+    torch.testing.assert_close(meat, expected)
+    for maxlags in (0, 1, 3, 10):
+        weights = bartlett(maxlags, torch.float64, torch.device("cpu"))
+        torch.testing.assert_close(ours.hac_meat(weights), formed.hac_meat(weights))
+
+
+def test_dense_row_blocks_are_views_that_cover_every_row(blocks) -> None:
+    X, _, _ = _dense()
+    seen = []
+    for start, block in block_matrix.row_blocks(X):
+        assert block.data_ptr() == X[start].data_ptr()  # a view, not a copy
+        seen.extend(range(start, start + block.shape[0]))
+    assert seen == list(range(X.shape[0]))
