@@ -113,9 +113,13 @@ class _Binary(_DiscreteModel):
         """Per-observation log-likelihood, shape (n,)."""
         return self._index_loglike(self._eta(params))
 
+    def score_factor(self, params: Any) -> torch.Tensor:
+        """``l'(eta_i)``, shape (n,): ``score_obs`` is ``score_factor[:, None] * exog``."""
+        return self._index_derivatives(self._eta(params))[0]
+
     def score_obs(self, params: Any) -> torch.Tensor:
         """Per-observation score ``l'(eta_i) x_i``, shape (n, k)."""
-        return self._index_derivatives(self._eta(params))[0][:, None] * self.design.exog
+        return self.score_factor(params)[:, None] * self.design.exog
 
     def score(self, params: Any) -> torch.Tensor:
         """Gradient of the log-likelihood ``X' l'(eta)``, shape (k,)."""

@@ -161,10 +161,14 @@ class Poisson(_Count):
         y = self.design.endog
         return -mu + y * eta - torch.lgamma(y + 1)
 
+    def score_factor(self, params: Any) -> torch.Tensor:
+        """``y - mu``, shape (n,): ``score_obs`` is ``score_factor[:, None] * exog``."""
+        _, mu = self._terms(params)
+        return self.design.endog - mu
+
     def score_obs(self, params: Any) -> torch.Tensor:
         """``(y - mu) x`` per observation, shape (n, k)."""
-        _, mu = self._terms(params)
-        return (self.design.endog - mu)[:, None] * self.design.exog
+        return self.score_factor(params)[:, None] * self.design.exog
 
     def score(self, params: Any) -> torch.Tensor:
         """``X' (y - mu)``, shape (k,)."""

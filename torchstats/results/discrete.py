@@ -28,6 +28,7 @@ from torchstats.results.base import LikelihoodResults
 from torchstats.results.likelihood_influence import MLEInfluence
 from torchstats.results.prediction import LinkPredictionResults, prediction_variance
 from torchstats.solvers.result import SolverResult
+from torchstats.structured.scores import DesignScores
 
 __all__ = ["BinaryResults", "CountResults", "NegativeBinomialResults"]
 
@@ -94,12 +95,19 @@ class _DiscreteResults(LikelihoodResults):
         discrete models (``cov_white_simple`` without correction).
         """
         assert self.fit_result.normalized_cov is not None
-        params = self.fit_result.params
-        scores = self.model.score_obs(params)
-        return SandwichInputs.from_tensor(
-            self.fit_result.normalized_cov,
-            scores,
-            float(scores.shape[0] - scores.shape[1]),
+        params, bread = self.fit_result.params, self.fit_result.normalized_cov
+        score_factor = getattr(self.model, "score_factor", None)
+        if score_factor is None:  # the negative binomial: alpha's score is not x_i f_i
+            scores = self.model.score_obs(params)
+            return SandwichInputs.from_tensor(
+                bread, scores, float(scores.shape[0] - scores.shape[1]), hc1_correction=False
+            )
+        # single-index models: the scores x_i f_i are never formed (see DesignScores)
+        X = self.model.design.exog
+        return SandwichInputs(
+            bread=bread,
+            scores=DesignScores(X, score_factor(params), bread),
+            df_resid=float(X.shape[0] - X.shape[1]),
             hc1_correction=False,
         )
 

@@ -36,6 +36,7 @@ from torchstats.results.prediction import (
 )
 from torchstats.solvers.irls import IrlsResult, fit_irls
 from torchstats.solvers.result import SolverResult
+from torchstats.structured.scores import DesignScores
 
 __all__ = ["GLMResults"]
 
@@ -135,11 +136,16 @@ class GLMResults(LikelihoodResults):
             warn(f"cov_type {cov_type!r} is not fully supported with weights", SpecificationWarning)
         hessian = model.hessian(params, scale=self._scale, observed=True)
         bread = torch.linalg.inv(-hessian)
-        scores = model.score_obs(params, scale=self._scale)
+        # the scores x_i f_i are never formed (see DesignScores): f is score_factor
+        factor = model.score_factor(params, scale=self._scale)
         if "freq_weights" in model._data and kind != "cluster":
-            scores = scores / torch.sqrt(model.freq_weights)[:, None]
-        return SandwichInputs.from_tensor(
-            bread, scores, float(scores.shape[0] - scores.shape[1]), hc1_correction=False
+            factor = factor / torch.sqrt(model.freq_weights)
+        X = model.design.exog
+        return SandwichInputs(
+            bread=bread,
+            scores=DesignScores(X, factor, bread),
+            df_resid=float(X.shape[0] - X.shape[1]),
+            hc1_correction=False,
         )
 
     # --- sizes and fit record -----------------------------------------------------------

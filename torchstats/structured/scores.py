@@ -1,4 +1,4 @@
-"""Scores of least squares, for robust covariances, without forming them.
+"""Scores of single-index models (least squares, GLMs, Logit, Probit, Poisson), unformed.
 
 The scores ``x_i e_i`` of a dense or :class:`BlockMatrix` design are never held as an
 ``(n, k)`` tensor (which would double the memory of a large fit): HC meats are weighted
@@ -26,14 +26,16 @@ __all__ = ["DesignScores"]
 
 
 class DesignScores:
-    """Meats of the scores ``x_i r_i`` of a (whitened) design and residuals.
+    """Meats of scores ``x_i r_i``: a design's rows times one factor per row.
 
     Parameters
     ----------
     X : Tensor or BlockMatrix, shape (n, k)
+        The (whitened) design.
     resid : Tensor, shape (n,)
+        The factors: least-squares residuals, or a model's ``score_factor``.
     bread : Tensor, shape (k, k)
-        ``(X'X)^{-1}``, for the leverages of HC2/HC3.
+        ``(X'X)^{-1}``, for the leverages of HC2/HC3 (least squares only).
     """
 
     def __init__(
