@@ -266,7 +266,7 @@ class RegressionResults(LikelihoodResults):
         """statsmodels' least-squares sandwich: bread ``(X'WX)^{-1}``, scores ``x_i w_i e_i``."""
         assert self.fit_result.normalized_cov is not None
         bread = self.fit_result.normalized_cov
-        # the scores x_i e_i are never formed: an (n, k) copy of the design (see DesignScores)
+        # the scores x_i e_i are never formed: they would be an (n, k) copy of the design
         return SandwichInputs(
             bread=bread,
             scores=DesignScores(self.model.wexog, self._wresid, bread),
