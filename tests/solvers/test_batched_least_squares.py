@@ -81,3 +81,25 @@ def test_short_batches_take_qr(monkeypatch, height: int) -> None:
     X, Y, counts = _batch()
     solve_batched(X[:, :height], Y[:, :height], torch.clamp(counts, max=height))
     assert bool(called) == (height >= 4 * K)
+
+
+def test_pad_groups_of_a_sorted_balanced_panel_are_views() -> None:
+    from torchstats.solvers.batched_least_squares import pad_groups
+
+    rng = np.random.default_rng(4)
+    values = torch.tensor(rng.standard_normal((30, 3)))
+    codes = torch.arange(30) // 5  # sorted, six groups of five rows
+    counts, (blocks,) = pad_groups(codes, 6, values)
+    assert counts.tolist() == [5] * 6
+    assert blocks.data_ptr() == values.data_ptr()  # a reshaped view
+    perm = torch.tensor(rng.permutation(30))
+    _, (shuffled,) = pad_groups(codes[perm], 6, values[perm])
+    for g in range(6):  # the same rows in each group, in another order
+        ours = shuffled[g][torch.argsort(shuffled[g][:, 0])]
+        theirs = blocks[g][torch.argsort(blocks[g][:, 0])]
+        torch.testing.assert_close(ours, theirs, rtol=0, atol=0)
+    sorted_unequal = torch.tensor([0, 0, 1, 1, 1, 2] * 5).sort().values
+    counts, (padded,) = pad_groups(sorted_unequal, 3, values)
+    assert padded.shape == (3, 15, 3) and padded.data_ptr() != values.data_ptr()
+    torch.testing.assert_close(padded[0, :10], values[:10], rtol=0, atol=0)
+    assert not padded[0, 10:].any()

@@ -266,11 +266,10 @@ class BatchedOLS:
             root = torch.ones_like(Y[:, :1])
         else:
             root = torch.sqrt(self.weights)[:, None]
+            X, Y = X * root, Y * root
         with torch.no_grad():
             # the padded sqrt(w) column doubles as the mask of real rows (zero on padding)
-            counts, (Xw, Yw, root_w) = pad_groups(
-                self.group_codes, self.n_groups, X * root, Y * root, root
-            )
+            counts, (Xw, Yw, root_w) = pad_groups(self.group_codes, self.n_groups, X, Y, root)
             solution = solve_batched(Xw, Yw, counts)
         self._warn_rank_deficient(solution.rank)
         return BatchedRegressionResults(self, solution, counts, Xw, Yw, root_w[..., 0], cov_type)

@@ -82,18 +82,22 @@ def pad_groups(
         Rows per group.
     blocks : list of Tensor, shape (G, m, c)
         ``m`` is the largest group (at least ``c`` of the first block, so that QR is
-        reduced to a square ``R``).
+        reduced to a square ``R``). Rows already sorted by group in groups of ``m`` rows
+        (a balanced panel) are reshaped views of ``columns``, not copies.
     """
-    order = torch.argsort(codes, stable=True)
-    sorted_codes = codes[order]
-    counts = torch.bincount(sorted_codes, minlength=n_groups)
+    counts = torch.bincount(codes, minlength=n_groups)
+    height = max(int(counts.max()), columns[0].shape[1] if columns else 0)
+    in_order = bool((codes[1:] >= codes[:-1]).all())
+    if in_order and bool((counts == height).all()):  # sorted, equal groups: views, no copy
+        return counts, [values.reshape(n_groups, height, values.shape[1]) for values in columns]
+    order = None if in_order else torch.argsort(codes, stable=True)
+    sorted_codes = codes if order is None else codes[order]
     starts = torch.cumsum(counts, 0) - counts
     slot = torch.arange(codes.shape[0], device=codes.device) - starts[sorted_codes]
-    height = max(int(counts.max()), columns[0].shape[1] if columns else 0)
     blocks = []
     for values in columns:
         block = values.new_zeros((n_groups, height, values.shape[1]))
-        block[sorted_codes, slot] = values[order]
+        block[sorted_codes, slot] = values if order is None else values[order]
         blocks.append(block)
     return counts, blocks
 
