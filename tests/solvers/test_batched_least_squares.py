@@ -103,3 +103,20 @@ def test_pad_groups_of_a_sorted_balanced_panel_are_views() -> None:
     assert padded.shape == (3, 15, 3) and padded.data_ptr() != values.data_ptr()
     torch.testing.assert_close(padded[0, :10], values[:10], rtol=0, atol=0)
     assert not padded[0, 10:].any()
+
+
+def test_float32_guard_is_tighter_and_keeps_five_digits() -> None:
+    X, Y, counts = _batch()
+    noise = torch.tensor(np.random.default_rng(9).standard_normal(M))
+    X[8, :, 2] = X[8, :, 1] + 0.05 * noise  # cond(X_s'X_s) ~ 1e3: float64's route only
+    norms = torch.linalg.vector_norm(X, dim=1)
+    scale = torch.where(norms > 0, norms, torch.ones_like(norms))
+    _, ok64 = batched._gram_solutions(X, Y, scale)
+    _, ok32 = batched._gram_solutions(X.float(), Y.float(), scale.float())
+    assert bool((ok64 | ~ok32).all())  # what float32 takes, float64 takes too
+    assert bool(ok64[8]) and not bool(ok32[8])
+    single = solve_batched(X.float(), Y.float(), counts)
+    double = solve_batched(X, Y, counts)
+    for g in (0, 5, 7):
+        cov32, cov64 = single.normalized_cov[g].double(), double.normalized_cov[g]
+        assert float((cov32 - cov64).abs().max() / cov64.abs().max()) < 1e-5

@@ -29,8 +29,9 @@ __all__ = ["BatchedSolution", "pad_groups", "solve_batched"]
 #: x 10 columns 0.17 s against 0.33 s; 1e3 x 1000 x 10 0.10 s against 0.24 s).
 _GRAM_MIN_ROWS_PER_COLUMN = 4
 #: Bound on ``cond_2`` of the equilibrated Gram matrix for the Gram route (see
-#: :func:`_gram_solutions`): the covariance keeps 12 digits or more, the coefficients all.
-_GRAM_MAX_COND = 1e4
+#: :func:`_gram_solutions`), by dtype: the covariance keeps 12 digits or more in float64
+#: (5 in float32), at most two (one) fewer than QR's; the refined coefficients lose none.
+_GRAM_MAX_COND = {torch.float64: 1e4, torch.float32: 1e2}
 
 
 @dataclass(frozen=True)
@@ -144,8 +145,8 @@ def _gram_solutions(
 
     ``cond_F(L)^2 >= cond_2(X_s'X_s)``: where it is below ``_GRAM_MAX_COND``, the relative
     error of ``(X'X)^{-1}`` from the Cholesky factor is at most about
-    ``_GRAM_MAX_COND * eps`` (1e-12), and the refined coefficients are as accurate as
-    QR's. The other groups (``ok`` False) must be solved again.
+    ``_GRAM_MAX_COND * eps`` (1e-12 in float64), and the refined coefficients are as
+    accurate as QR's. The other groups (``ok`` False) must be solved again.
     """
     k = X.shape[2]
     outer = scale[:, :, None] * scale[:, None, :]
@@ -154,7 +155,7 @@ def _gram_solutions(
     eye = torch.eye(k, dtype=X.dtype, device=X.device).expand_as(L)
     L_inv = torch.linalg.solve_triangular(L, eye, upper=False)
     cond = (torch.linalg.matrix_norm(L) * torch.linalg.matrix_norm(L_inv)) ** 2
-    ok = (info == 0) & torch.isfinite(cond) & (cond < _GRAM_MAX_COND)
+    ok = (info == 0) & torch.isfinite(cond) & (cond < _GRAM_MAX_COND.get(X.dtype, 0.0))
     cov = (L_inv.transpose(1, 2) @ L_inv) / outer  # (X'X)^{-1}
     coef = cov @ (X.transpose(1, 2) @ Y)
     coef = coef + cov @ (X.transpose(1, 2) @ (Y - X @ coef))  # corrected semi-normal eqs
