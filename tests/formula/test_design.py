@@ -130,3 +130,22 @@ def test_array_door_names_and_types():
 def test_array_door_one_dimensional_exog():
     design = design_from_arrays(np.arange(4.0), np.array([1.0, 3.0, 2.0, 5.0]), **CPU)
     assert design.exog.shape == (4, 1) and design.exog_names == ("x1",)
+
+
+def test_parsed_formulas_are_shared_without_leaking_between_data():
+    """Parsing is cached by formula text; kinds and term order still come from each frame."""
+    from torchstats.formula.design import _parsed
+
+    rng = np.random.default_rng(3)
+    numeric = pd.DataFrame({"y": rng.normal(size=12), "x": rng.normal(size=12)})
+    numeric["z"] = np.tile(["a", "b", "c"], 4)
+    text = numeric.assign(x=np.tile(["u", "v"], 6))
+    first = design_from_formula("y ~ z + x", numeric, **CPU)
+    hits = _parsed.cache_info().hits
+    second = design_from_formula("y ~ z + x", text, **CPU)
+    assert _parsed.cache_info().hits > hits
+    assert first.exog_names == ("Intercept", "z[T.b]", "z[T.c]", "x")
+    assert second.exog_names == ("Intercept", "z[T.b]", "z[T.c]", "x[T.v]")
+    again = design_from_formula("y ~ z + x", numeric, **CPU)
+    assert again.exog_names == first.exog_names
+    torch.testing.assert_close(again.exog, first.exog)

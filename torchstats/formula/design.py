@@ -10,6 +10,7 @@ models never see pandas.
 from __future__ import annotations
 
 import builtins
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -272,6 +273,13 @@ def _as_frame(data: Any) -> pd.DataFrame:
 def _parse_formula(formula: str) -> Any:
     if not isinstance(formula, str):
         raise DesignError(f"formula must be a string such as 'y ~ x', not {type(formula).__name__}")
+    return _parsed(formula)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(formula: str) -> Any:
+    """The parsed formula (formulaic's objects are not modified downstream, so shared):
+    parsing takes a few milliseconds, a good part of a small fit in a loop."""
     try:
         parsed = Formula(formula, _ordering="none")
     except FormulaicError as error:
