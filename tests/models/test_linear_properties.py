@@ -109,3 +109,18 @@ def test_intercept_only_model(frame):
         res.bse["Intercept"], frame["y"].std(ddof=1) / np.sqrt(len(frame)), rtol=1e-12
     )
     assert np.isnan(res.fvalue) and res.df_model == 0
+
+
+def test_wls_fit_and_robust_covariances_keep_no_whitened_copy():
+    """Large enough for the weighted Gram route, which reads X and w, never sqrt(w) X."""
+    rng = np.random.default_rng(11)
+    n, k = 40_000, 10
+    X = np.column_stack([np.ones(n), rng.normal(size=(n, k - 1))])
+    y = X @ np.ones(k) + rng.normal(size=n)
+    model = ts.WLS(y, X, weights=rng.uniform(0.5, 2.0, n))
+    for cov_type in ("nonrobust", "HC0", "HC3"):
+        assert np.isfinite(model.fit(cov_type=cov_type).bse).all()
+    assert "wexog" not in vars(model)  # the cached sqrt(w) X copy was never made
+    expected = model.fit(cov_type="HC3").bse
+    assert model.wexog.shape == (n, k)  # forming it changes nothing
+    np.testing.assert_allclose(model.fit(cov_type="HC3").bse, expected, rtol=1e-13)

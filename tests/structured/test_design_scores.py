@@ -61,3 +61,17 @@ def test_dense_row_blocks_are_views_that_cover_every_row(blocks) -> None:
         assert block.data_ptr() == X[start].data_ptr()  # a view, not a copy
         seen.extend(range(start, start + block.shape[0]))
     assert seen == list(range(X.shape[0]))
+
+
+def test_weighted_scores_equal_those_of_the_whitened_design(blocks) -> None:
+    """WLS: x_i * sqrt(w_i) e~_i with leverages w_i x_i' A x_i, never forming sqrt(w) X."""
+    X, wresid, _ = _dense()
+    w = torch.tensor(np.random.default_rng(8).uniform(0.2, 3.0, X.shape[0]))
+    root = torch.sqrt(w)
+    whitened = root[:, None] * X
+    bread = torch.linalg.inv(whitened.T @ whitened)
+    ours = DesignScores(X, root * wresid, bread, leverage_weights=w)
+    leverage = ((whitened @ bread) * whitened).sum(dim=1)
+    formed = TensorScores(whitened * wresid[:, None], lambda: leverage)
+    for power in (0, 1, 2):
+        torch.testing.assert_close(ours.white_meat(power), formed.white_meat(power))

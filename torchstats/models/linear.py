@@ -29,9 +29,9 @@ from torchstats.models.constant import detect_constant
 from torchstats.models.design_checks import check_finite
 from torchstats.results.regression import RegressionResults
 from torchstats.solvers.first_order import solve_least_squares_gd
-from torchstats.solvers.least_squares import solve_least_squares
+from torchstats.solvers.least_squares import solve_least_squares, solve_weighted_least_squares
 from torchstats.solvers.result import SolverResult
-from torchstats.structured.block_matrix import densify, scale_rows
+from torchstats.structured.block_matrix import densify, gram, scale_rows
 
 __all__ = ["OLS", "WLS"]
 
@@ -64,6 +64,7 @@ class _LeastSquares:
             dtype=dtype,
         )
         self._weights = self._validated_weights(weights)
+        self._sqrt_weights = None if self._weights is None else torch.sqrt(self._weights)
         self._hasconst = hasconst
         check_finite(self.design, extras=False)
         if self.design.nobs < self.design.k_exog:
@@ -158,10 +159,6 @@ class _LeastSquares:
         return self._constant[1]
 
     @cached_property
-    def _sqrt_weights(self) -> torch.Tensor | None:
-        return None if self._weights is None else torch.sqrt(self._weights)
-
-    @cached_property
     def wendog(self) -> torch.Tensor:
         """Whitened response ``sqrt(w) * y``."""
         sw = self._sqrt_weights
@@ -169,15 +166,21 @@ class _LeastSquares:
 
     @cached_property
     def wexog(self) -> Any:
-        """Whitened design ``sqrt(w) * X``."""
+        """Whitened design ``sqrt(w) * X`` (a copy for WLS; fits do not need it)."""
         sw = self._sqrt_weights
         return self.design.exog if sw is None else scale_rows(self.design.exog, sw)
+
+    def _whitened_resid(self, params: torch.Tensor) -> torch.Tensor:
+        """``sqrt(w) (y - X b)``, without forming the whitened design (differentiable)."""
+        resid = self.design.endog - self.design.exog @ params
+        sw = self._sqrt_weights
+        return resid if sw is None else sw * resid
 
     # --- likelihood -----------------------------------------------------------------------
 
     def loglike(self, params: torch.Tensor) -> torch.Tensor:
         """Concentrated Gaussian log-likelihood (statsmodels' ``OLS.loglike``/``WLS.loglike``)."""
-        resid = self.wendog - self.wexog @ params
+        resid = self._whitened_resid(params)
         ssr = resid @ resid
         half_n = self.design.nobs / 2.0
         llf = -half_n * torch.log(ssr) - (1 + math.log(math.pi / half_n)) * half_n
@@ -187,19 +190,25 @@ class _LeastSquares:
 
     def score(self, params: torch.Tensor) -> torch.Tensor:
         """Gradient of :meth:`loglike`: ``n X'W e / SSR``."""
-        resid = self.wendog - self.wexog @ params
-        return self.design.nobs * (self.wexog.T @ resid) / (resid @ resid)
+        resid = self._whitened_resid(params)
+        return self.design.nobs * self._weighted_rmatvec(resid) / (resid @ resid)
 
     def hessian(self, params: torch.Tensor) -> torch.Tensor:
         """Hessian of :meth:`loglike`: ``-n X'WX / SSR + 2n (X'We)(X'We)' / SSR^2``.
 
         At the least-squares estimate the second term vanishes (``X'We = 0``).
         """
-        resid = self.wendog - self.wexog @ params
+        resid = self._whitened_resid(params)
         ssr = resid @ resid
-        xtu = self.wexog.T @ resid
+        xtu = self._weighted_rmatvec(resid)
         n = self.design.nobs
-        return -n * (self.wexog.T @ self.wexog) / ssr + 2 * n * torch.outer(xtu, xtu) / ssr**2
+        xwx = gram(self.design.exog, self._weights)
+        return -n * xwx / ssr + 2 * n * torch.outer(xtu, xtu) / ssr**2
+
+    def _weighted_rmatvec(self, whitened: torch.Tensor) -> torch.Tensor:
+        """``(sqrt(w) X)' v`` for a whitened vector ``v``."""
+        sw = self._sqrt_weights
+        return self.design.exog.T @ (whitened if sw is None else sw * whitened)
 
     # --- fitting ----------------------------------------------------------------------------
 
@@ -241,7 +250,7 @@ class _LeastSquares:
         canonical_cov_type(cov_type)  # refuse an unknown cov_type before solving
         fit = self._solve(method, max_iter=max_iter, gtol=gtol)
         nobs = self.design.nobs
-        resid = fit.resid if fit.resid is not None else self.wendog - self.wexog @ fit.params
+        resid = fit.resid if fit.resid is not None else self._whitened_resid(fit.params)
         df_resid = float(nobs - fit.rank)
         scale = (resid @ resid) / df_resid if df_resid > 0 else torch.tensor(float("nan"))
         assert fit.normalized_cov is not None  # every least-squares solver provides it
@@ -255,9 +264,13 @@ class _LeastSquares:
         return results._with_covariance(results._covariance(cov_type, cov_kwds, use_t))
 
     def _solve(self, method: str, *, max_iter: int, gtol: float | None) -> SolverResult:
-        X, y = self.wexog, self.wendog
         if method != "gd":
-            return solve_least_squares(X, y, method)
+            X, y = self.design.exog, self.design.endog
+            if self._weights is None:
+                return solve_least_squares(X, y, method)
+            # large problems: X'WX by weighted row chunks, no copy of sqrt(w) X
+            return solve_weighted_least_squares(X, y, self._weights, method)
+        X, y = self.wexog, self.wendog
         found = solve_least_squares_gd(densify(X), y, max_iter=max_iter, gtol=gtol)
         # Inference still comes from the closed-form Hessian: (X'WX)^{-1} by a direct
         # solver, which also checks the rank.

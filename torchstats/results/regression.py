@@ -51,7 +51,7 @@ class RegressionResults(LikelihoodResults):
         # The solver's residual is computed more accurately than y - X b when it has one.
         if self.fit_result.resid is not None:
             return self.fit_result.resid
-        return self.model.wendog - self.model.wexog @ self.fit_result.params
+        return self.model._whitened_resid(self.fit_result.params)
 
     @property
     def fittedvalues(self) -> Any:
@@ -266,10 +266,14 @@ class RegressionResults(LikelihoodResults):
         """statsmodels' least-squares sandwich: bread ``(X'WX)^{-1}``, scores ``x_i w_i e_i``."""
         assert self.fit_result.normalized_cov is not None
         bread = self.fit_result.normalized_cov
-        # the scores x_i e_i are never formed: they would be an (n, k) copy of the design
+        # The scores sqrt(w_i) x_i * sqrt(w_i) e_i are never formed (an (n, k) copy of the
+        # design), nor the whitened design: x_i times sqrt(w_i) * whitened residual.
+        model = self.model
+        root = model._sqrt_weights
+        factor = self._wresid if root is None else root * self._wresid
         return SandwichInputs(
             bread=bread,
-            scores=DesignScores(self.model.wexog, self._wresid, bread),
+            scores=DesignScores(model.design.exog, factor, bread, leverage_weights=model._weights),
             df_resid=self.df_resid,
             leverage_available=True,
         )

@@ -35,19 +35,30 @@ class DesignScores:
     resid : Tensor, shape (n,)
         The factors: least-squares residuals, or a model's ``score_factor``.
     bread : Tensor, shape (k, k)
-        ``(X'X)^{-1}``, for the leverages of HC2/HC3 (least squares only).
+        ``(X'WX)^{-1}``, for the leverages of HC2/HC3 (least squares only).
+    leverage_weights : Tensor, shape (n,), optional
+        WLS weights ``w``: the leverages are ``w_i x_i' bread x_i``, those of the whitened
+        design ``sqrt(w) X`` (which need not be formed).
     """
 
     def __init__(
-        self, X: torch.Tensor | BlockMatrix, resid: torch.Tensor, bread: torch.Tensor
+        self,
+        X: torch.Tensor | BlockMatrix,
+        resid: torch.Tensor,
+        bread: torch.Tensor,
+        leverage_weights: torch.Tensor | None = None,
     ) -> None:
         self._X, self._resid, self._bread = X, resid, bread
+        self._leverage_weights = leverage_weights
         self.nobs, self.k_params = int(X.shape[0]), int(X.shape[1])
 
     def white_meat(self, leverage_power: int) -> torch.Tensor:
         weights = self._resid**2
         if leverage_power:
-            weights = weights / (1 - row_quadratic(self._X, self._bread)) ** leverage_power
+            leverage = row_quadratic(self._X, self._bread)
+            if self._leverage_weights is not None:
+                leverage = self._leverage_weights * leverage
+            weights = weights / (1 - leverage) ** leverage_power
         return gram(self._X, weights)
 
     def cluster_meat(self, groups: Any) -> tuple[torch.Tensor, int]:
