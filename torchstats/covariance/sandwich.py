@@ -71,16 +71,14 @@ class SandwichInputs:
         scores: torch.Tensor,
         df_resid: float,
         *,
-        leverage: Callable[[], torch.Tensor] | None = None,
         hc1_correction: bool = True,
     ) -> SandwichInputs:
-        """Inputs from an in-memory ``(n, k)`` score tensor."""
+        """Inputs from an in-memory ``(n, k)`` score tensor (no leverages)."""
         return cls(
             bread=bread,
-            scores=TensorScores(scores, leverage),
+            scores=TensorScores(scores),
             df_resid=df_resid,
             hc1_correction=hc1_correction,
-            leverage_available=leverage is not None,
         )
 
     @property

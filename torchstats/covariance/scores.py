@@ -7,7 +7,6 @@ the same sums in a pass over the chunks instead, without ever holding all scores
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -61,32 +60,21 @@ class ScoreSource(Protocol):
 
 
 class TensorScores:
-    """Scores held in memory as one tensor.
+    """Scores held in memory as one tensor (likelihood models; no leverages, so no HC2/HC3).
 
     Parameters
     ----------
     scores : Tensor, shape (n, k)
-    leverage : callable, optional
-        Returns the hat-matrix diagonal (least squares only; HC2/HC3 need it).
     """
 
-    def __init__(
-        self, scores: torch.Tensor, leverage: Callable[[], torch.Tensor] | None = None
-    ) -> None:
+    def __init__(self, scores: torch.Tensor) -> None:
         self.scores = scores
-        self._leverage = leverage
         self.nobs, self.k_params = (int(v) for v in scores.shape)
 
     def white_meat(self, leverage_power: int) -> torch.Tensor:
-        if leverage_power == 0:
-            return white_meat(self.scores)
-        if self._leverage is None:
+        if leverage_power:
             raise ValueError("leverage is not available for these scores")
-        return white_meat(self.scores, 1 / (1 - self._leverage()) ** leverage_power)
-
-    @property
-    def has_leverage(self) -> bool:
-        return self._leverage is not None
+        return white_meat(self.scores)
 
     def cluster_meat(self, groups: Any) -> tuple[torch.Tensor, int]:
         codes, n_groups = cluster_codes(groups, self.nobs, self.scores.device)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from torchstats._device import OutputFormat, frame_to_tensor, to_tensor
+from torchstats._device import OutputFormat, to_tensor
 from torchstats.errors import (
     DesignError,
     EmptyDataError,
@@ -252,7 +252,8 @@ class ChunkDesigner:
             endog=to_tensor(
                 lhs.iloc[:, 0].to_numpy(), name="endog", device=self.device, dtype=self.dtype
             ),
-            exog=frame_to_tensor(rhs, device=self.device, dtype=self.dtype),
+            # the spec's materializer built one column-major buffer: wrapped, not copied
+            exog=to_tensor(rhs.to_numpy(), name="exog", device=self.device, dtype=self.dtype),
             weights=weights_tensor,
             frame=rows,
         )
