@@ -5,7 +5,7 @@
 >>> res.params, res.bse, res.summary()                            # doctest: +SKIP
 """
 
-from torchstats import datasets, errors, families
+from torchstats import datasets, errors, families, stats
 from torchstats.api import (
     batched_ols,
     batched_wls,
@@ -86,4 +86,5 @@ __all__ = [
     "datasets",
     "families",
     "errors",
+    "stats",
 ]
