@@ -439,3 +439,46 @@ def test_bad_inputs(macro: tuple) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ts.stats.het_white(res.resid, X)  # no warning of the auxiliary fits
+
+
+# --- weighted fits: tested in the problem they solve (statsmodels drops the weights) ----------
+
+
+@pytest.fixture(scope="module")
+def weighted() -> tuple:
+    y, X = _hetero(4)
+    X = X[:, :3]
+    w = 1.0 / X[:, 2] ** 2
+    return ts.WLS(y, X, weights=w).fit(), y, X, w
+
+
+def test_reset_of_wls_keeps_the_weights(weighted: tuple) -> None:
+    res, y, X, w = weighted
+    fitted = X @ np.asarray(res.params)
+    augmented = sm.WLS(y, np.c_[X, fitted**2, fitted**3], weights=w).fit()
+    expected = augmented.wald_test(np.eye(2, 5, 3), use_f=False, scalar=True)
+    ours = ts.stats.linear_reset(res)
+    np.testing.assert_allclose(
+        np.squeeze(ours.statistic), np.squeeze(expected.statistic), rtol=1e-9
+    )
+    np.testing.assert_allclose(ours.pvalue, expected.pvalue, rtol=1e-9)
+
+
+def test_harvey_collier_of_wls_uses_the_whitened_data(weighted: tuple) -> None:
+    res, y, X, w = weighted
+    root = np.sqrt(w)
+    whitened = sm.OLS(root * y, root[:, None] * X).fit()
+    np.testing.assert_allclose(
+        ts.stats.linear_harvey_collier(res), smd.linear_harvey_collier(whitened), rtol=1e-10
+    )
+
+
+def test_breusch_godfrey_of_wls_equals_statsmodels(weighted: tuple) -> None:
+    """statsmodels' definition: the unweighted residuals on the unweighted design."""
+    res, y, X, w = weighted
+    ref = sm.WLS(y, X, weights=w).fit()
+    np.testing.assert_allclose(
+        ts.stats.acorr_breusch_godfrey(res, 3),
+        smd.acorr_breusch_godfrey(ref, 3, result_object=False),
+        rtol=RTOL,
+    )
