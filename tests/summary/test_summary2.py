@@ -189,3 +189,13 @@ def test_summary2_object() -> None:
     assert str(summary) == summary.as_text()
     assert summary._repr_html_() == summary.as_html()
     assert repr(summary).endswith(summary.as_text() + '\n"""')
+
+
+def test_tensor_input_equals_statsmodels(data) -> None:
+    import torch
+
+    X = sm.add_constant(data[["x1", "x3"]].to_numpy())
+    y = data["y"].to_numpy()
+    ours = ts.OLS(torch.tensor(y), torch.tensor(X)).fit()
+    assert_same_summary(ours.summary2(), sm.OLS(y, X).fit().summary2())
+    assert_same_summary(ts.summary_col([ours]), sm_summary_col([sm.OLS(y, X).fit()]))
