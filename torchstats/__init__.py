@@ -5,7 +5,7 @@
 >>> res.params, res.bse, res.summary()                            # doctest: +SKIP
 """
 
-from torchstats import datasets, errors, families
+from torchstats import datasets, errors, families, stats
 from torchstats.api import (
     batched_ols,
     batched_wls,
@@ -40,6 +40,7 @@ from torchstats.models.streaming import StreamingOLS
 from torchstats.results.discrete import BinaryResults, CountResults, NegativeBinomialResults
 from torchstats.results.glm import GLMResults
 from torchstats.results.regression import RegressionResults
+from torchstats.summary.summary2 import summary_col
 
 __version__ = "0.1.0"
 
@@ -63,6 +64,7 @@ __all__ = [
     "poisson",
     "negativebinomial",
     "anova_lm",
+    "summary_col",
     "hessian",
     "hvp",
     "hessian_diag",
@@ -86,4 +88,5 @@ __all__ = [
     "datasets",
     "families",
     "errors",
+    "stats",
 ]

@@ -342,6 +342,27 @@ class _DiscreteResults(LikelihoodResults):
             self, yname=yname, xname=xname, title=title, alpha=alpha, extra_txt=self._notes()
         )
 
+    def summary2(
+        self,
+        yname: str | None = None,
+        xname: list[str] | None = None,
+        title: str | None = None,
+        alpha: float = 0.05,
+        float_format: str = "%.4f",
+    ) -> Any:
+        """statsmodels' experimental summary (``summary2()``): a summary of DataFrames.
+
+        Returns
+        -------
+        torchstats.summary.summary2.Summary
+            ``tables`` (a list of DataFrames), ``as_text()``, ``as_html()``, ``as_latex()``.
+        """
+        from torchstats.summary.summary2 import likelihood_summary2
+
+        return likelihood_summary2(
+            self, yname=yname, xname=xname, title=title, alpha=alpha, float_format=float_format
+        )
+
     def _notes(self) -> list[str]:
         return []
 

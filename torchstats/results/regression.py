@@ -68,6 +68,23 @@ class RegressionResults(LikelihoodResults):
         """Whitened residuals ``sqrt(w) * (y - X @ params)``."""
         return self._output.observations(self._wresid)
 
+    @property
+    def resid_pearson(self) -> Any:
+        """Whitened residuals over ``sqrt(scale)`` (statsmodels' ``resid_pearson``).
+
+        An array (a tensor for tensor input), as statsmodels returns one. When the scale is
+        zero to rounding (a perfect fit) the whitened residuals are returned undivided,
+        with a warning, as statsmodels does.
+        """
+        wresid = self._wresid
+        eps = torch.finfo(wresid.dtype).eps
+        if math.sqrt(self.scale) < 10 * eps * float(self.model.endog.mean()):
+            warn("All residuals are 0, cannot compute normed residuals.", TorchstatsWarning)
+            values = wresid
+        else:
+            values = wresid / math.sqrt(self.scale)
+        return values if self._output.kind == "torch" else values.detach().cpu().numpy()
+
     # --- degrees of freedom ------------------------------------------------------------------
 
     @property
@@ -358,6 +375,27 @@ class RegressionResults(LikelihoodResults):
         """
         return OLSInfluence(self)
 
+    def outlier_test(
+        self,
+        method: str = "bonf",
+        alpha: float = 0.05,
+        labels: Any = None,
+        order: bool = False,
+        cutoff: float | None = None,
+    ) -> Any:
+        """Test each observation for being an outlier (statsmodels' ``outlier_test``).
+
+        Externally studentized residuals with two-sided t p-values (``df_resid - 1``
+        degrees of freedom) adjusted by ``multipletests(method)``; a DataFrame with columns
+        ``student_resid, unadj_p, <method>(p)`` (an array without row labels). See
+        :func:`torchstats.stats.outlier_test`.
+        """
+        from torchstats.stats.outliers_influence import outlier_test
+
+        return outlier_test(
+            self, method=method, alpha=alpha, labels=labels, order=order, cutoff=cutoff
+        )
+
     def _summary_notes(self) -> list[str]:
         notes = []
         if self.rank < self.model.design.k_exog:
@@ -396,6 +434,27 @@ class RegressionResults(LikelihoodResults):
             alpha=alpha,
             slim=slim,
             extra_notes=self._summary_notes(),
+        )
+
+    def summary2(
+        self,
+        yname: str | None = None,
+        xname: list[str] | None = None,
+        title: str | None = None,
+        alpha: float = 0.05,
+        float_format: str = "%.4f",
+    ) -> Any:
+        """statsmodels' experimental summary (``summary2()``): a summary of DataFrames.
+
+        Returns
+        -------
+        torchstats.summary.summary2.Summary
+            ``tables`` (a list of DataFrames), ``as_text()``, ``as_html()``, ``as_latex()``.
+        """
+        from torchstats.summary.summary2 import regression_summary2
+
+        return regression_summary2(
+            self, yname=yname, xname=xname, title=title, alpha=alpha, float_format=float_format
         )
 
     def __repr__(self) -> str:

@@ -9,10 +9,13 @@ from torchstats.summary.layouts import (
     regression_summary,
     separation_note,
 )
+from torchstats.summary.summary2 import Summary as Summary2
+from torchstats.summary.summary2 import summary_col, summary_model, summary_params
 from torchstats.summary.table import SummaryTable, latex_tabular
 
 __all__ = [
     "Summary",
+    "Summary2",
     "SummaryTable",
     "d_or_f",
     "discrete_summary",
@@ -23,5 +26,8 @@ __all__ = [
     "params_table",
     "regression_summary",
     "separation_note",
+    "summary_col",
+    "summary_model",
+    "summary_params",
     "top_table",
 ]
