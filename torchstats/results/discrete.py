@@ -260,7 +260,11 @@ class _DiscreteResults(LikelihoodResults):
             exposure=exposure,
             which=which,
         )
-        return self._output.observations(values, index=None if exog is None else index)
+        if exog is None:
+            return self._output.observations(values)
+        if index is None:  # plain arrays in, plain arrays out (statsmodels)
+            return self._output.plain(values)
+        return self._output.observations(values, index=index)
 
     def _prediction_exog(
         self, exog: Any, transform: bool, exposure: Any, caller: str

@@ -419,6 +419,8 @@ class GLMResults(LikelihoodResults):
             return self._output.observations(values)
         X, index = self._new_exog(exog, transform)
         values = self.model.predict(params, X, exposure, offset, which)
+        if index is None:  # plain arrays in, plain arrays out (statsmodels)
+            return self._output.plain(values)
         return self._output.observations(values, index=index)
 
     def get_prediction(
