@@ -17,7 +17,9 @@ from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 import torch
+from scipy import stats
 
 from torchstats._typing import check_option
 from torchstats.covariance.nonrobust import nonrobust_covariance
@@ -458,6 +460,7 @@ class GLMResults(LikelihoodResults):
             eta,
             prediction_variance(X, self.covariance.cov),
             df=self.df_resid if self.use_t else None,
+            df_resid=self.df_resid,
             inverse_link=link.inverse,
             derivative=link.inverse_deriv,
             row_labels=index if row_labels is None else row_labels,
@@ -483,11 +486,58 @@ class GLMResults(LikelihoodResults):
             eta,
             prediction_variance(X, self.covariance.cov),
             df=self.df_resid if self.use_t else None,
+            df_resid=self.df_resid,
             inverse_link=inverse,
             derivative=derivative,
             row_labels=labels,
             interval="delta" if which == "var_unscaled" else "endpoint",
         )
+
+    def get_distribution(
+        self,
+        exog: Any = None,
+        exposure: Any = None,
+        offset: Any = None,
+        var_weights: Any = 1.0,
+        n_trials: Any = 1.0,
+    ) -> Any:
+        """scipy's frozen distribution of the response at the predicted means (statsmodels).
+
+        Gaussian ``norm(mu, sqrt(scale / var_weights))``, Poisson ``poisson(mu)``, Binomial
+        ``binom(n_trials, mu)``, Gamma ``gamma(var_weights / scale, scale=mu scale /
+        var_weights)``, inverse Gaussian ``invgauss(mu scale / var_weights, scale=
+        var_weights / scale)``, negative binomial ``nbinom(1/alpha, (1/alpha) / (1/alpha +
+        mu))``. The discrete families use scale 1, with a ``UserWarning`` when the fit's
+        scale is not 1, as statsmodels.
+
+        Raises
+        ------
+        InvalidOptionError
+            For the Tweedie family (statsmodels has no distribution for it either).
+        """
+        family = self.family
+        mean = self.predict(exog, exposure=exposure, offset=offset)
+        mu = mean.detach().cpu().numpy() if isinstance(mean, torch.Tensor) else np.asarray(mean)
+        discrete = (families.Binomial, families.Poisson, families.NegativeBinomial)
+        if isinstance(family, discrete) and self._scale != 1.0:
+            warnings.warn(
+                "using scale=1, no exess dispersion in distribution", UserWarning, stacklevel=2
+            )
+        scale = np.asarray(self._scale, dtype=float) / np.asarray(var_weights, dtype=float)
+        if isinstance(family, families.Gaussian):
+            return stats.norm(loc=mu, scale=np.sqrt(scale))
+        if isinstance(family, families.Poisson):
+            return stats.poisson(mu)
+        if isinstance(family, families.Binomial):
+            return stats.binom(n=n_trials, p=mu)
+        if isinstance(family, families.Gamma):
+            return stats.gamma(1 / scale, scale=mu * scale)
+        if isinstance(family, families.InverseGaussian):
+            return stats.invgauss(mu * scale, scale=1 / scale)
+        if isinstance(family, families.NegativeBinomial):
+            size = 1.0 / family.alpha
+            return stats.nbinom(size, size / (size + mu))
+        raise InvalidOptionError(f"get_distribution is not available for {family!r}")
 
     # --- influence ----------------------------------------------------------------------
 
