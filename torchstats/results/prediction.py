@@ -92,6 +92,17 @@ class PredictionResults:
         return self._mean.se
 
     @property
+    def tvalues(self) -> np.ndarray:
+        """``predicted / se``."""
+        return self._mean.tvalues
+
+    def t_test(
+        self, value: float = 0, alternative: str = "two-sided"
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """z- or t-test of ``predicted == value`` (statsmodels' ``PredictionResultsMean``)."""
+        return self._mean.t_test(value, alternative)
+
+    @property
     def var_resid(self) -> np.ndarray | None:
         """Variance of a new observation around its mean, ``scale / weight`` (linear models)."""
         return None if self._var_resid is None else _host(self._var_resid)
