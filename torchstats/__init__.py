@@ -29,6 +29,7 @@ from torchstats.errors import (
     TorchstatsWarning,
 )
 from torchstats.inference.anova import anova_lm
+from torchstats.inference.glm_anova import anova_glm
 from torchstats.models.batched_ols import BatchedOLS
 from torchstats.models.binary import Logit, Probit
 from torchstats.models.count import NegativeBinomial, Poisson
@@ -63,6 +64,7 @@ __all__ = [
     "poisson",
     "negativebinomial",
     "anova_lm",
+    "anova_glm",
     "hessian",
     "hvp",
     "hessian_diag",

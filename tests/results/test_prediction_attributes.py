@@ -25,8 +25,9 @@ def frame():
 def _pairs(frame, use_t):
     new = frame.iloc[:6]
     ols = ts.ols("y ~ x1 + C(g)", frame).fit(use_t=use_t)
-    yield ols.get_prediction(new), smf.ols("y ~ x1 + C(g)", frame).fit(use_t=use_t).get_prediction(
-        new
+    yield (
+        ols.get_prediction(new),
+        smf.ols("y ~ x1 + C(g)", frame).fit(use_t=use_t).get_prediction(new),
     )
     glm_ours = ts.glm("yc ~ x1 + C(g)", frame, family=ts.families.Poisson()).fit(use_t=use_t)
     glm_theirs = smf.glm("yc ~ x1 + C(g)", frame, family=sm.families.Poisson()).fit(use_t=use_t)

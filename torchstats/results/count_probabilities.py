@@ -77,9 +77,7 @@ def count_pmf(
     return torch.where(valid, torch.exp(logp), torch.zeros_like(logp))
 
 
-def count_distribution(
-    mean: np.ndarray, *, loglike_method: str | None, alpha: float | None
-) -> Any:
+def count_distribution(mean: np.ndarray, *, loglike_method: str | None, alpha: float | None) -> Any:
     """scipy's frozen distribution with these means (statsmodels' ``get_distribution``):
     ``poisson(mu)``, ``nbinom(size, prob)`` or ``geom(1 / (1 + mu), loc=-1)``."""
     if loglike_method is None:

@@ -240,12 +240,15 @@ class GLMResults(LikelihoodResults):
         values = (self.model.endog - self._mu) * self.family.link.deriv(self._mu)
         return self._output.observations(values)
 
+    @cached_property
+    def _resid_deviance_tensor(self) -> torch.Tensor:
+        model = self.model
+        return model.family.resid_dev(model.endog, self._mu, model._trial_var_weights, 1.0)
+
     @property
     def resid_deviance(self) -> Any:
         """``sign(y - mu) sqrt(var_weights d(y, mu))``."""
-        model = self.model
-        values = model.family.resid_dev(model.endog, self._mu, model._trial_var_weights, 1.0)
-        return self._output.observations(values)
+        return self._output.observations(self._resid_deviance_tensor)
 
     def _anscombe(self, scale: float) -> Any:
         model = self.model
@@ -538,6 +541,75 @@ class GLMResults(LikelihoodResults):
             size = 1.0 / family.alpha
             return stats.nbinom(size, size / (size + mu))
         raise InvalidOptionError(f"get_distribution is not available for {family!r}")
+
+    def conf_int_profile(self, alpha: float = 0.05, cols: Any = None) -> Any:
+        """Profile-likelihood confidence intervals (R's ``confint(glm)``), laid out as
+        :meth:`conf_int` (columns ``0`` and ``1``).
+
+        The limits solve ``(D(b_j) - D) / scale = z^2`` with ``z`` the normal quantile and
+        ``D(b_j)`` the deviance refitted with coefficient ``j`` held at ``b_j``; they are
+        exact roots, where R's (MASS) ``confint`` interpolates a spline through a grid of
+        profile points (agreement about 1e-4). The dispersion is the fit's ``scale``.
+
+        Parameters
+        ----------
+        alpha : float
+            ``1 - alpha`` is the coverage.
+        cols : sequence of int, optional
+            Restrict to these parameters (positions).
+        """
+        from torchstats.inference.glm_profile import profile_conf_int
+
+        if not 0 < alpha < 1:
+            raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
+        params = self.fit_result.params
+        columns = list(range(params.shape[0])) if cols is None else list(cols)
+        limits = profile_conf_int(
+            self.model,
+            params,
+            self._bse.detach().cpu().numpy(),
+            deviance=self.deviance,
+            dispersion=self.scale,
+            alpha=alpha,
+            columns=columns,
+        )
+        bounds = torch.as_tensor(limits, dtype=params.dtype, device=params.device)
+        output = replace(
+            self._output, param_names=tuple(self._output.param_names[c] for c in columns)
+        )
+        return output.table(bounds, [0, 1])
+
+    def rstandard(self, type: str = "deviance") -> Any:
+        """Standardized residuals, R's ``rstandard(glm, type=)``: deviance (default) or
+        Pearson residuals over ``sqrt(scale (1 - h))``.
+
+        ``h`` is R's ``hatvalues``: the leverage of the expected-information (IRLS) weights,
+        ``get_influence(observed=False).hat_matrix_diag``. The Pearson version equals
+        statsmodels' ``resid_studentized`` with that leverage.
+        """
+        check_option(type, ("deviance", "pearson"), "type")
+        resid = self._resid_pearson_tensor if type == "pearson" else self._resid_deviance_tensor
+        leverage = GLMInfluence(self, observed=False)._h
+        return self._output.observations(resid / torch.sqrt(self._scale * (1 - leverage)))
+
+    def rstudent(self) -> Any:
+        """Studentized (approximate leave-one-out) residuals, R's ``rstudent(glm)``.
+
+        ``r_i = sign(d_i) sqrt(d_i^2 + h_i p_i^2 / (1 - h_i))`` from the deviance ``d`` and
+        Pearson ``p`` residuals and R's leverage ``h`` (expected information); for families
+        other than binomial and Poisson divided by the leave-one-out dispersion
+        ``sigma_i = sqrt((sum d^2 - d_i^2 / (1 - h_i)) / (df_resid - 1))``, as R does (for
+        the negative binomial too).
+        """
+        deviance, pearson = self._resid_deviance_tensor, self._resid_pearson_tensor
+        leverage = GLMInfluence(self, observed=False)._h
+        values = torch.sign(deviance) * torch.sqrt(
+            deviance**2 + leverage * pearson**2 / (1 - leverage)
+        )
+        if not isinstance(self.family, (families.Binomial, families.Poisson)):
+            leave_out = (deviance**2).sum() - deviance**2 / (1 - leverage)
+            values = values / torch.sqrt(leave_out / (self.df_resid - 1))
+        return self._output.observations(values)
 
     # --- influence ----------------------------------------------------------------------
 
