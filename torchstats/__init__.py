@@ -29,6 +29,7 @@ from torchstats.errors import (
     TorchstatsWarning,
 )
 from torchstats.inference.anova import anova_lm
+from torchstats.inference.glm_anova import anova_glm
 from torchstats.models.batched_ols import BatchedOLS
 from torchstats.models.binary import Logit, Probit
 from torchstats.models.count import NegativeBinomial, Poisson
@@ -65,6 +66,7 @@ __all__ = [
     "negativebinomial",
     "anova_lm",
     "summary_col",
+    "anova_glm",
     "hessian",
     "hvp",
     "hessian_diag",

@@ -55,9 +55,13 @@ def glm_influences(request):
     ours, theirs = glm_cases.fitted_pair(case)
     negative = (theirs.model.hessian_factor(theirs.params, observed=True) < 0).any()
     if negative:
-        with pytest.raises(ValueError, match="Hessian weights are negative"):
-            _ = ours.get_influence().hat_matrix_diag
+        # statsmodels fails here (sqrt of negative weights, then "SVD did not converge");
+        # torchstats falls back to the expected information, with a warning
         ours_infl, theirs_infl = _influence_pair(ours, theirs, observed=False)
+        ours_infl = ours.get_influence()
+        with pytest.warns(UserWarning, match="Hessian weights are negative"):
+            _ = ours_infl.hat_matrix_diag
+        assert ours_infl.observed is False
     else:
         ours_infl, theirs_infl = _influence_pair(ours, theirs)
     return case, ours_infl, theirs_infl
@@ -228,3 +232,30 @@ def test_cuda_equals_cpu():
     cpu_mle = ts.Logit(logit_y, X).fit(disp=0).get_influence()
     cuda_mle = ts.Logit(logit_y, X, device="cuda").fit(disp=0).get_influence()
     np.testing.assert_allclose(cuda_mle.hat_matrix_diag, cpu_mle.hat_matrix_diag, rtol=1e-10)
+
+
+def test_gaussian_log_negative_observed_weights_fall_back_to_expected_information():
+    """statsmodels fails here (``SVD did not converge``); torchstats warns and uses the
+    expected information, which equals statsmodels' ``get_influence(observed=False)``."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=60)
+    X = sm.add_constant(x)
+    y = np.exp(0.5 + 0.3 * x) + rng.normal(scale=1.5, size=60)
+    theirs = sm.GLM(y, X, family=sm.families.Gaussian(sm.families.links.Log())).fit()
+    ours = ts.GLM(y, X, family=ts.families.Gaussian(ts.families.links.Log())).fit()
+    assert (theirs.model.hessian_factor(theirs.params, observed=True) < 0).sum() > 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(np.linalg.LinAlgError):
+            _ = theirs.get_influence().hat_matrix_diag
+        expected = theirs.get_influence(observed=False)
+        expected_hat = expected.hat_matrix_diag
+    infl = ours.get_influence()
+    with pytest.warns(UserWarning, match=r"negative for \d+ observation.*expected information"):
+        hat = infl.hat_matrix_diag
+    assert infl.observed is False
+    assert_matches(hat, expected_hat, rtol=RTOL)
+    assert_matches(infl.cooks_distance[0], expected.cooks_distance[0], rtol=RTOL)
+    assert_matches(infl.d_params, expected.d_params, rtol=RTOL, atol_scale=ATOL_SCALE)
+    with pytest.warns(UserWarning, match="expected information"):
+        assert_matches(ours.get_hat_matrix_diag(), expected_hat, rtol=RTOL)

@@ -53,10 +53,10 @@ def exog_for_prediction(
             raise ShapeMismatchError(
                 f"new exog has shape {tuple(X.shape)} but the model has {design.k_exog} columns"
             )
-        index = new_data.index if isinstance(new_data, (pd.Series, pd.DataFrame)) else None
-        return X, index
-    frame = _as_frame(new_data)
+        return X, _array_labels(new_data, X.shape[0])
     rhs_formula = design.model_spec.formula
+    frame = _as_frame(_series_as_frame(new_data, {str(v) for v in rhs_formula.required_variables}))
+    labels = frame.index if isinstance(new_data, (pd.Series, pd.DataFrame)) else None
     missing_vars = sorted(
         str(v)
         for v in rhs_formula.required_variables
@@ -93,5 +93,24 @@ def exog_for_prediction(
     values = np.full((len(frame), design.k_exog), np.nan)
     values[~incomplete if incomplete.size else slice(None)] = matrix.to_numpy(dtype=np.float64)
     X = to_tensor(values, name="exog", device=device, dtype=dtype)
-    index = new_data.index if isinstance(new_data, pd.DataFrame) else pd.RangeIndex(X.shape[0])
-    return X, index
+    return X, pd.RangeIndex(X.shape[0]) if labels is None else labels
+
+
+def _array_labels(new_data: Any, rows: int) -> pd.Index | None:
+    """Labels of new array-design rows: the frame's index, a one-row Series' name (statsmodels
+    labels that row ``[series.index.name]``), a column Series' index; None for arrays."""
+    if isinstance(new_data, pd.DataFrame):
+        return new_data.index
+    if isinstance(new_data, pd.Series):
+        return pd.Index([new_data.name]) if rows == 1 and len(new_data) > 1 else new_data.index
+    return None
+
+
+def _series_as_frame(new_data: Any, variables: set[str]) -> Any:
+    """A Series as a one-row frame (its index names the variables), or as one column when its
+    name is a variable of the formula (statsmodels' guess in ``_transform_predict_exog``)."""
+    if not isinstance(new_data, pd.Series):
+        return new_data
+    if isinstance(new_data.name, str) and new_data.name in variables:
+        return new_data.to_frame()
+    return new_data.to_frame().T.infer_objects()

@@ -12,21 +12,37 @@ is ``mle_settings["optimizer"]``) and ``nobs`` is an int.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import torch
+from scipy import stats
 
 from torchstats._typing import check_option
 from torchstats.covariance.nonrobust import nonrobust_covariance
 from torchstats.covariance.result import CovarianceResult
 from torchstats.covariance.sandwich import SandwichInputs
+from torchstats.errors import InvalidOptionError
 from torchstats.formula.newdata import exog_for_prediction
 from torchstats.inference.distributions import chi2_pvalue
 from torchstats.results.base import LikelihoodResults
+from torchstats.results.count_diagnostic import CountDiagnostic, PoissonDiagnostic
+from torchstats.results.count_probabilities import (
+    count_distribution,
+    count_pmf,
+    count_y_values,
+)
 from torchstats.results.likelihood_influence import MLEInfluence
-from torchstats.results.prediction import LinkPredictionResults, prediction_variance
+from torchstats.results.prediction import (
+    DeltaPredictionResults,
+    LinkPredictionResults,
+    delta_prediction,
+    prediction_variance,
+)
 from torchstats.solvers.result import SolverResult
 from torchstats.structured.scores import DesignScores
 
@@ -236,6 +252,7 @@ class _DiscreteResults(LikelihoodResults):
         which: str = "mean",
         offset: Any = None,
         exposure: Any = None,
+        y_values: Any = None,
     ) -> Any:
         """Predictions at the estimate; in sample (with the fit's offset) when ``exog`` is None.
 
@@ -247,11 +264,17 @@ class _DiscreteResults(LikelihoodResults):
             :class:`~torchstats.errors.UnseenLevelError`), else a design matrix.
         transform : bool
             Pass ``exog`` through the formula (default True).
-        which : {"mean", "linear", "var"}
-            The mean (probabilities or expected counts), linear predictor or variance.
+        which : {"mean", "linear", "var", "prob"}
+            The mean (probabilities or expected counts), linear predictor, variance, or
+            (count models) the probability of each count in ``y_values``: an ``(m, K)``
+            array, a DataFrame indexed by the new data's rows for pandas data.
         offset, exposure : array-like, optional
             For new data (zero and one when omitted, as statsmodels).
+        y_values : array-like, optional
+            The counts for ``which="prob"`` (default ``0..max(endog)``).
         """
+        if which == "prob":
+            return self._predict_prob(exog, transform, offset, exposure, y_values)
         X, index = self._prediction_exog(exog, transform, exposure, "predict")
         values = self.model._predict(
             self.fit_result.params,
@@ -260,7 +283,11 @@ class _DiscreteResults(LikelihoodResults):
             exposure=exposure,
             which=which,
         )
-        return self._output.observations(values, index=None if exog is None else index)
+        if exog is None:
+            return self._output.observations(values)
+        if index is None:  # plain arrays in, plain arrays out (statsmodels)
+            return self._output.plain(values)
+        return self._output.observations(values, index=index)
 
     def _prediction_exog(
         self, exog: Any, transform: bool, exposure: Any, caller: str
@@ -274,21 +301,51 @@ class _DiscreteResults(LikelihoodResults):
         source = model.design if transform else replace(model.design, model_spec=None)
         return exog_for_prediction(source, exog, device=params.device, dtype=params.dtype)
 
+    #: ``get_prediction(which=...)`` choices (the count models add ``"var"`` and ``"prob"``)
+    _prediction_which: tuple[str, ...] = ("mean", "linear")
+
+    def _predict_prob(
+        self, exog: Any, transform: bool, offset: Any, exposure: Any, y_values: Any
+    ) -> Any:
+        raise InvalidOptionError(
+            f"unknown which 'prob' for {type(self.model).__name__}: which='prob' is for "
+            "count models; choose 'mean', 'linear' or 'var'"
+        )
+
+    def _delta_function(
+        self, X: torch.Tensor | None, which: str, offset: Any, exposure: Any, y_values: Any
+    ) -> Callable[[torch.Tensor], torch.Tensor]:
+        """The prediction as a torch function of the parameters (for the delta method)."""
+        model = self.model
+
+        def predicted(params: torch.Tensor) -> torch.Tensor:
+            return model._predict(params, X, offset=offset, exposure=exposure, which=which)
+
+        return predicted
+
     def get_prediction(
         self,
         exog: Any = None,
         transform: bool = True,
         which: str = "mean",
         row_labels: Any = None,
+        average: bool = False,
+        agg_weights: Any = None,
+        y_values: Any = None,
         offset: Any = None,
         exposure: Any = None,
-    ) -> LinkPredictionResults:
+    ) -> LinkPredictionResults | DeltaPredictionResults:
         """Predictions with standard errors and intervals (statsmodels' ``get_prediction``).
 
         ``which="mean"``: the interval maps the linear predictor's interval through the
         inverse link, the standard error is the delta method's; ``which="linear"``: the
-        linear predictor. In sample (``exog`` None) the fit's offset and exposure are used,
-        as :meth:`predict` does (statsmodels 0.15 drops them there).
+        linear predictor. ``which="var"`` or ``"prob"`` (count models; ``prob`` at
+        ``y_values``) or
+        ``average=True`` (the mean over rows of the predictions times ``agg_weights``, not
+        normalised): a :class:`DeltaPredictionResults` with delta-method standard errors
+        from the exact Jacobian (statsmodels differentiates numerically). In sample
+        (``exog`` None) the fit's offset and exposure are used, as :meth:`predict` does
+        (statsmodels 0.15 drops them there).
 
         Parameters
         ----------
@@ -296,15 +353,35 @@ class _DiscreteResults(LikelihoodResults):
             New data, as for :meth:`predict`.
         transform : bool
             Pass ``exog`` through the formula (default True).
-        which : {"mean", "linear"}
+        which : {"mean", "linear", "var", "prob"}
         row_labels : sequence, optional
-            Index of the summary frame (default: the data's).
+            Index of the summary frame (default: the data's; none when averaged).
+        average : bool
+            Average the predictions over the rows.
+        agg_weights : array-like, optional
+            Row weights of the average (not normalised, as statsmodels).
+        y_values : array-like, optional
+            The counts for ``which="prob"`` (default ``0..max(endog)``).
         offset, exposure : array-like, optional
             For new data (zero and one when omitted, as statsmodels).
         """
-        check_option(which, ("mean", "linear"), "which")
+        check_option(which, self._prediction_which, "which")
         params, model = self.fit_result.params, self.model
         X, index = self._prediction_exog(exog, transform, exposure, "get_prediction")
+        if average or which in ("var", "prob"):
+            function = self._delta_function(
+                None if exog is None else X, which, offset, exposure, y_values
+            )
+            weights = None if agg_weights is None else _as_tensor(agg_weights, params)
+            labels = None if average else (index if row_labels is None else row_labels)
+            return delta_prediction(
+                function,
+                params,
+                self.covariance.cov,
+                average=average,
+                agg_weights=weights,
+                row_labels=labels,
+            )
         linear = model._predict(
             params, None if exog is None else X, offset=offset, exposure=exposure, which="linear"
         )
@@ -315,6 +392,7 @@ class _DiscreteResults(LikelihoodResults):
             linear,
             variance,
             df=self.df_resid if self.use_t else None,
+            df_resid=self.df_resid,
             inverse_link=model._mean if mean else None,
             derivative=model._mean_derivative if mean else None,
             row_labels=index if row_labels is None else row_labels,
@@ -401,6 +479,13 @@ class BinaryResults(_DiscreteResults):
         """Generalised residuals: ``y - p`` (Logit); ``y phi/Phi - (1-y) phi/(1-Phi)`` (Probit)."""
         return self._output.observations(self.model._generalized_residuals(self.fit_result.params))
 
+    def get_distribution(
+        self, exog: Any = None, transform: bool = True, offset: Any = None
+    ) -> Any:
+        """scipy's frozen ``bernoulli(p)`` at the predicted probabilities (statsmodels)."""
+        mean = self.predict(exog, transform=transform, offset=offset)
+        return stats.bernoulli(np.asarray(_host(mean)))
+
     def _notes(self) -> list[str]:
         """statsmodels' separation note: fitted ``cdf(X b)`` (no offset) within 1e-4 of y."""
         from torchstats.summary.layouts import separation_note
@@ -408,7 +493,62 @@ class BinaryResults(_DiscreteResults):
         return separation_note(self.model.design.endog, self.model.cdf(self._fitted_linear))
 
 
-class CountResults(_DiscreteResults):
+class _CountResults(_DiscreteResults):
+    """Predictive distributions of the count models; not public."""
+
+    _prediction_which = ("mean", "linear", "var", "prob")
+
+    def _dispersion(self, params: torch.Tensor) -> tuple[str | None, torch.Tensor | None]:
+        method = getattr(self.model, "loglike_method", None)
+        return method, params[-1] if method in ("nb2", "nb1") else None
+
+    def _delta_function(
+        self, X: torch.Tensor | None, which: str, offset: Any, exposure: Any, y_values: Any
+    ) -> Callable[[torch.Tensor], torch.Tensor]:
+        if which != "prob":
+            return super()._delta_function(X, which, offset, exposure, y_values)
+        model = self.model
+        counts = count_y_values(y_values, model.design.endog)
+
+        def probabilities(params: torch.Tensor) -> torch.Tensor:
+            mean = model._predict(params, X, offset=offset, exposure=exposure, which="mean")
+            method, alpha = self._dispersion(params)
+            return count_pmf(mean, counts, loglike_method=method, alpha=alpha)
+
+        return probabilities
+
+    def _predict_prob(
+        self, exog: Any, transform: bool, offset: Any, exposure: Any, y_values: Any
+    ) -> Any:
+        X, index = self._prediction_exog(exog, transform, exposure, "predict")
+        params = self.fit_result.params
+        values = self._delta_function(
+            None if exog is None else X, "prob", offset, exposure, y_values
+        )(params)
+        if exog is None or index is None or self._output.kind != "pandas":
+            return self._output.plain(values)  # statsmodels: an array in sample
+        return pd.DataFrame(_host(values), index=index)
+
+    def get_distribution(
+        self, exog: Any = None, transform: bool = True, offset: Any = None, exposure: Any = None
+    ) -> Any:
+        """scipy's frozen distribution at the predicted means (statsmodels'
+        ``get_distribution``): ``poisson(mu)``, ``nbinom(size, prob)`` (``size = 1/alpha``
+        for nb2, ``mu/alpha`` for nb1) or ``geom(1/(1+mu), loc=-1)``."""
+        mean = self.predict(exog, transform=transform, offset=offset, exposure=exposure)
+        method, alpha = self._dispersion(self.fit_result.params)
+        return count_distribution(
+            np.asarray(_host(mean)),
+            loglike_method=method,
+            alpha=None if alpha is None else float(alpha),
+        )
+
+    def get_diagnostic(self, y_max: int | None = None) -> CountDiagnostic:
+        """Specification tests of the count model (statsmodels' ``CountDiagnostic``)."""
+        return CountDiagnostic(self, y_max=y_max)
+
+
+class CountResults(_CountResults):
     """A fitted Poisson model (statsmodels' ``PoissonResults``)."""
 
     @property
@@ -416,8 +556,28 @@ class CountResults(_DiscreteResults):
         """``y - E(y)`` (statsmodels' ``CountResults.resid``)."""
         return self.resid_response
 
+    def predict_prob(
+        self,
+        n: Any = None,
+        exog: Any = None,
+        exposure: Any = None,
+        offset: Any = None,
+        transform: bool = True,
+    ) -> Any:
+        """Probabilities of the counts ``n`` (default ``0..max(endog)``), shape ``(m, K)``:
+        ``predict(which="prob", y_values=n)`` as an array (statsmodels' ``predict_prob``)."""
+        values = self.predict(
+            exog, transform=transform, which="prob", offset=offset, exposure=exposure, y_values=n
+        )
+        return values.to_numpy() if isinstance(values, pd.DataFrame) else values
 
-class NegativeBinomialResults(_DiscreteResults):
+    def get_diagnostic(self, y_max: int | None = None) -> PoissonDiagnostic:
+        """Specification tests of the Poisson model (statsmodels' ``PoissonDiagnostic``):
+        dispersion and zero-inflation tests."""
+        return PoissonDiagnostic(self, y_max=y_max)
+
+
+class NegativeBinomialResults(_CountResults):
     """A fitted negative binomial model (statsmodels' ``NegativeBinomialResults``)."""
 
     @property
@@ -439,3 +599,13 @@ class NegativeBinomialResults(_DiscreteResults):
     def _k_information(self) -> float:
         # statsmodels' NegativeBinomialResults counts k_constant here, not an assumed 1.
         return self.df_model + self.k_constant + self.model.k_extra
+
+
+def _host(values: Any) -> Any:
+    if isinstance(values, torch.Tensor):
+        return values.detach().cpu().numpy()
+    return np.asarray(values)
+
+
+def _as_tensor(values: Any, like: torch.Tensor) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(values, dtype=float), dtype=like.dtype, device=like.device)

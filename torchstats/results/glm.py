@@ -17,7 +17,9 @@ from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 import torch
+from scipy import stats
 
 from torchstats._typing import check_option
 from torchstats.covariance.nonrobust import nonrobust_covariance
@@ -238,12 +240,15 @@ class GLMResults(LikelihoodResults):
         values = (self.model.endog - self._mu) * self.family.link.deriv(self._mu)
         return self._output.observations(values)
 
+    @cached_property
+    def _resid_deviance_tensor(self) -> torch.Tensor:
+        model = self.model
+        return model.family.resid_dev(model.endog, self._mu, model._trial_var_weights, 1.0)
+
     @property
     def resid_deviance(self) -> Any:
         """``sign(y - mu) sqrt(var_weights d(y, mu))``."""
-        model = self.model
-        values = model.family.resid_dev(model.endog, self._mu, model._trial_var_weights, 1.0)
-        return self._output.observations(values)
+        return self._output.observations(self._resid_deviance_tensor)
 
     def _anscombe(self, scale: float) -> Any:
         model = self.model
@@ -419,6 +424,8 @@ class GLMResults(LikelihoodResults):
             return self._output.observations(values)
         X, index = self._new_exog(exog, transform)
         values = self.model.predict(params, X, exposure, offset, which)
+        if index is None:  # plain arrays in, plain arrays out (statsmodels)
+            return self._output.plain(values)
         return self._output.observations(values, index=index)
 
     def get_prediction(
@@ -456,6 +463,7 @@ class GLMResults(LikelihoodResults):
             eta,
             prediction_variance(X, self.covariance.cov),
             df=self.df_resid if self.use_t else None,
+            df_resid=self.df_resid,
             inverse_link=link.inverse,
             derivative=link.inverse_deriv,
             row_labels=index if row_labels is None else row_labels,
@@ -481,11 +489,127 @@ class GLMResults(LikelihoodResults):
             eta,
             prediction_variance(X, self.covariance.cov),
             df=self.df_resid if self.use_t else None,
+            df_resid=self.df_resid,
             inverse_link=inverse,
             derivative=derivative,
             row_labels=labels,
             interval="delta" if which == "var_unscaled" else "endpoint",
         )
+
+    def get_distribution(
+        self,
+        exog: Any = None,
+        exposure: Any = None,
+        offset: Any = None,
+        var_weights: Any = 1.0,
+        n_trials: Any = 1.0,
+    ) -> Any:
+        """scipy's frozen distribution of the response at the predicted means (statsmodels).
+
+        Gaussian ``norm(mu, sqrt(scale / var_weights))``, Poisson ``poisson(mu)``, Binomial
+        ``binom(n_trials, mu)``, Gamma ``gamma(var_weights / scale, scale=mu scale /
+        var_weights)``, inverse Gaussian ``invgauss(mu scale / var_weights, scale=
+        var_weights / scale)``, negative binomial ``nbinom(1/alpha, (1/alpha) / (1/alpha +
+        mu))``. The discrete families use scale 1, with a ``UserWarning`` when the fit's
+        scale is not 1, as statsmodels.
+
+        Raises
+        ------
+        InvalidOptionError
+            For the Tweedie family (statsmodels has no distribution for it either).
+        """
+        family = self.family
+        mean = self.predict(exog, exposure=exposure, offset=offset)
+        mu = mean.detach().cpu().numpy() if isinstance(mean, torch.Tensor) else np.asarray(mean)
+        discrete = (families.Binomial, families.Poisson, families.NegativeBinomial)
+        if isinstance(family, discrete) and self._scale != 1.0:
+            warnings.warn(
+                "using scale=1, no exess dispersion in distribution", UserWarning, stacklevel=2
+            )
+        scale = np.asarray(self._scale, dtype=float) / np.asarray(var_weights, dtype=float)
+        if isinstance(family, families.Gaussian):
+            return stats.norm(loc=mu, scale=np.sqrt(scale))
+        if isinstance(family, families.Poisson):
+            return stats.poisson(mu)
+        if isinstance(family, families.Binomial):
+            return stats.binom(n=n_trials, p=mu)
+        if isinstance(family, families.Gamma):
+            return stats.gamma(1 / scale, scale=mu * scale)
+        if isinstance(family, families.InverseGaussian):
+            return stats.invgauss(mu * scale, scale=1 / scale)
+        if isinstance(family, families.NegativeBinomial):
+            size = 1.0 / family.alpha
+            return stats.nbinom(size, size / (size + mu))
+        raise InvalidOptionError(f"get_distribution is not available for {family!r}")
+
+    def conf_int_profile(self, alpha: float = 0.05, cols: Any = None) -> Any:
+        """Profile-likelihood confidence intervals (R's ``confint(glm)``), laid out as
+        :meth:`conf_int` (columns ``0`` and ``1``).
+
+        The limits solve ``(D(b_j) - D) / scale = z^2`` with ``z`` the normal quantile and
+        ``D(b_j)`` the deviance refitted with coefficient ``j`` held at ``b_j``; they are
+        exact roots, where R's (MASS) ``confint`` interpolates a spline through a grid of
+        profile points (agreement about 1e-4). The dispersion is the fit's ``scale``.
+
+        Parameters
+        ----------
+        alpha : float
+            ``1 - alpha`` is the coverage.
+        cols : sequence of int, optional
+            Restrict to these parameters (positions).
+        """
+        from torchstats.inference.glm_profile import profile_conf_int
+
+        if not 0 < alpha < 1:
+            raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
+        params = self.fit_result.params
+        columns = list(range(params.shape[0])) if cols is None else list(cols)
+        limits = profile_conf_int(
+            self.model,
+            params,
+            self._bse.detach().cpu().numpy(),
+            deviance=self.deviance,
+            dispersion=self.scale,
+            alpha=alpha,
+            columns=columns,
+        )
+        bounds = torch.as_tensor(limits, dtype=params.dtype, device=params.device)
+        output = replace(
+            self._output, param_names=tuple(self._output.param_names[c] for c in columns)
+        )
+        return output.table(bounds, [0, 1])
+
+    def rstandard(self, type: str = "deviance") -> Any:
+        """Standardized residuals, R's ``rstandard(glm, type=)``: deviance (default) or
+        Pearson residuals over ``sqrt(scale (1 - h))``.
+
+        ``h`` is R's ``hatvalues``: the leverage of the expected-information (IRLS) weights,
+        ``get_influence(observed=False).hat_matrix_diag``. The Pearson version equals
+        statsmodels' ``resid_studentized`` with that leverage.
+        """
+        check_option(type, ("deviance", "pearson"), "type")
+        resid = self._resid_pearson_tensor if type == "pearson" else self._resid_deviance_tensor
+        leverage = GLMInfluence(self, observed=False)._h
+        return self._output.observations(resid / torch.sqrt(self._scale * (1 - leverage)))
+
+    def rstudent(self) -> Any:
+        """Studentized (approximate leave-one-out) residuals, R's ``rstudent(glm)``.
+
+        ``r_i = sign(d_i) sqrt(d_i^2 + h_i p_i^2 / (1 - h_i))`` from the deviance ``d`` and
+        Pearson ``p`` residuals and R's leverage ``h`` (expected information); for families
+        other than binomial and Poisson divided by the leave-one-out dispersion
+        ``sigma_i = sqrt((sum d^2 - d_i^2 / (1 - h_i)) / (df_resid - 1))``, as R does (for
+        the negative binomial too).
+        """
+        deviance, pearson = self._resid_deviance_tensor, self._resid_pearson_tensor
+        leverage = GLMInfluence(self, observed=False)._h
+        values = torch.sign(deviance) * torch.sqrt(
+            deviance**2 + leverage * pearson**2 / (1 - leverage)
+        )
+        if not isinstance(self.family, (families.Binomial, families.Poisson)):
+            leave_out = (deviance**2).sum() - deviance**2 / (1 - leverage)
+            values = values / torch.sqrt(leave_out / (self.df_resid - 1))
+        return self._output.observations(values)
 
     # --- influence ----------------------------------------------------------------------
 

@@ -198,13 +198,21 @@ class GLMInfluence(MLEInfluence):
     results : GLMResults
     observed : bool
         Hessian weights of the observed (default) or expected information; the same for
-        canonical links.
+        canonical links. Where an observed weight is negative (a non-canonical link such
+        as the Gaussian log far from the data) the expected weights are used, with a
+        ``UserWarning``; :attr:`observed` then reads False.
     """
 
     def __init__(self, results: Any, observed: bool = True) -> None:
         super().__init__(results)
         self.scale = results.scale
         self._observed = observed
+
+    @property
+    def observed(self) -> bool:
+        """Whether the leverage uses the observed information (False after a fallback)."""
+        _ = self._weighted_svd
+        return self._observed
 
     @cached_property
     def _derivatives(self) -> tuple[torch.Tensor | None, torch.Tensor]:
@@ -223,10 +231,17 @@ class GLMInfluence(MLEInfluence):
         weights = model.hessian_factor(self._params, scale=self.scale, observed=self._observed)
         negative = int((weights < 0).sum())
         if negative:
-            raise ValueError(
+            # statsmodels takes sqrt of the negative weights and fails in pinv ("SVD did not
+            # converge"); the expected information is the usual remedy, so fall back to it
+            warnings.warn(
                 f"the observed Hessian weights are negative for {negative} observation(s) "
-                "(a non-canonical link far from the data); use get_influence(observed=False)"
+                "(a non-canonical link far from the data); the influence measures use the "
+                "expected information instead, as get_influence(observed=False) does",
+                UserWarning,
+                stacklevel=4,
             )
+            self._observed = False
+            weights = model.hessian_factor(self._params, scale=self.scale, observed=False)
         weighted = torch.sqrt(weights)[:, None] * model.design.exog
         U, singular, Vh = torch.linalg.svd(weighted, full_matrices=False)
         keep = singular > _PINV_RCOND * singular.max()

@@ -8,10 +8,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
+from scipy import stats
 
-from torchstats.inference.distributions import critical_value
-
-__all__ = ["LinkPredictionResults", "PredictionResults", "prediction_variance"]
+__all__ = [
+    "DeltaPredictionResults",
+    "delta_prediction",
+    "LinkPredictionResults",
+    "PredictionResults",
+    "prediction_variance",
+]
 
 
 def prediction_variance(exog: torch.Tensor, cov: torch.Tensor) -> torch.Tensor:
@@ -31,9 +36,15 @@ class PredictionResults:
     Attributes
     ----------
     predicted_mean, se_mean, var_pred_mean : ndarray
-        As statsmodels (numpy arrays).
+        As statsmodels (numpy arrays); ``predicted``, ``se`` and ``var_pred`` are the same
+        arrays under statsmodels' newer names.
     se_obs : ndarray or None
         Standard error of a new observation (linear models only).
+    df : float or None
+        The residual degrees of freedom (statsmodels passes ``df_resid`` whether or not
+        the t distribution is used).
+    dist, dist_args : scipy distribution and its shape arguments
+        ``scipy.stats.t`` with ``(df,)`` under ``use_t``, else ``scipy.stats.norm`` and ``()``.
     row_labels : pandas.Index or None
         Index of :meth:`summary_frame`.
     """
@@ -48,6 +59,7 @@ class PredictionResults:
         inverse_link: Callable[[torch.Tensor], torch.Tensor] | None = None,
         derivative: Callable[[torch.Tensor], torch.Tensor] | None = None,
         row_labels: pd.Index | None = None,
+        df_resid: float | None = None,
     ) -> None:
         self._mean = LinkPredictionResults(
             linear,
@@ -56,11 +68,44 @@ class PredictionResults:
             inverse_link=inverse_link,
             derivative=derivative,
             row_labels=row_labels,
+            df_resid=df_resid,
         )
         self._var_resid = var_resid
-        self.df = df
+        self.df = self._mean.df
         self.dist = self._mean.dist
+        self.dist_args = self._mean.dist_args
         self.row_labels = row_labels
+
+    @property
+    def predicted(self) -> np.ndarray:
+        """:attr:`predicted_mean` (statsmodels' newer name)."""
+        return self._mean.predicted
+
+    @property
+    def var_pred(self) -> np.ndarray:
+        """:attr:`var_pred_mean` (statsmodels' newer name)."""
+        return self._mean.var_pred
+
+    @property
+    def se(self) -> np.ndarray:
+        """:attr:`se_mean` (statsmodels' newer name)."""
+        return self._mean.se
+
+    @property
+    def tvalues(self) -> np.ndarray:
+        """``predicted / se``."""
+        return self._mean.tvalues
+
+    def t_test(
+        self, value: float = 0, alternative: str = "two-sided"
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """z- or t-test of ``predicted == value`` (statsmodels' ``PredictionResultsMean``)."""
+        return self._mean.t_test(value, alternative)
+
+    @property
+    def var_resid(self) -> np.ndarray | None:
+        """Variance of a new observation around its mean, ``scale / weight`` (linear models)."""
+        return None if self._var_resid is None else _host(self._var_resid)
 
     @property
     def predicted_mean(self) -> np.ndarray:
@@ -95,7 +140,7 @@ class PredictionResults:
         """
         if not obs:
             return self._mean.conf_int("endpoint", alpha)
-        q = critical_value(alpha, self.df)
+        q = self._mean._critical_value(alpha)
         linear, se = self._mean._linear, self._obs_se()
         return _host(torch.stack([linear - q * se, linear + q * se], dim=1))
 
@@ -119,6 +164,49 @@ def _host(values: torch.Tensor) -> np.ndarray:
     return values.detach().cpu().double().numpy()
 
 
+def delta_prediction(
+    function: Callable[[torch.Tensor], torch.Tensor],
+    params: torch.Tensor,
+    cov: torch.Tensor,
+    *,
+    average: bool,
+    agg_weights: torch.Tensor | None = None,
+    row_labels: pd.Index | None = None,
+) -> DeltaPredictionResults:
+    """Delta-method predictions of ``function(params)`` (statsmodels' ``get_prediction_delta``).
+
+    Parameters
+    ----------
+    function : callable
+        Tensor ``(k,)`` to predictions ``(m,)`` or ``(m, K)``, differentiable by autograd.
+    params : Tensor, shape (k,)
+    cov : Tensor, shape (k, k)
+        The covariance of ``params`` in use.
+    average : bool
+        Predict the average over rows ``mean_i(w_i f_i)`` (statsmodels' ``average=True``).
+    agg_weights : Tensor, shape (m,), optional
+        The ``w_i`` of the average (1 when None; not normalised, as statsmodels).
+    row_labels : pandas.Index, optional
+        Labels of the rows (not averaged).
+    """
+
+    def predicted(p: torch.Tensor) -> torch.Tensor:
+        values = function(p)
+        if not average:
+            return values
+        if agg_weights is None:
+            return values.mean(dim=0)
+        weights = agg_weights.to(values)
+        return (values * (weights if values.ndim == 1 else weights[:, None])).mean(dim=0)
+
+    with torch.enable_grad():
+        point = params.detach().clone()
+        value = predicted(point).detach()
+        jacobian = torch.autograd.functional.jacobian(predicted, point)
+    var = ((jacobian @ cov) * jacobian).sum(dim=-1)
+    return DeltaPredictionResults(value, var, row_labels=row_labels)
+
+
 class LinkPredictionResults:
     """Predictions of a single-index model (Logit, Probit, Poisson, negative binomial).
 
@@ -134,6 +222,11 @@ class LinkPredictionResults:
         Predictions, their standard errors and variances.
     linpred, linpred_se : ndarray
         The linear predictor and its standard error.
+    df : float or None
+        The residual degrees of freedom (statsmodels passes ``df_resid`` whether or not
+        the t distribution is used).
+    dist, dist_args : scipy distribution and its shape arguments
+        ``scipy.stats.t`` with ``(df,)`` under ``use_t``, else ``scipy.stats.norm`` and ``()``.
     row_labels : pandas.Index or None
         Index of :meth:`summary_frame`.
     """
@@ -148,15 +241,35 @@ class LinkPredictionResults:
         derivative: Callable[[torch.Tensor], torch.Tensor] | None = None,
         row_labels: pd.Index | None = None,
         interval: str = "endpoint",
+        df_resid: float | None = None,
     ) -> None:
         self._linear = linear
         self._var_linear = var_linear
         self._inverse_link = inverse_link
         self._derivative = derivative
         self._interval = interval
-        self.df = df
-        self.dist = "t" if df is not None else "norm"
+        self.df = df if df_resid is None else df_resid
+        self.dist, self.dist_args = _reference_distribution(df)
         self.row_labels = row_labels
+
+    def _critical_value(self, alpha: float) -> float:
+        return float(self.dist.ppf(1 - alpha / 2, *self.dist_args))
+
+    @property
+    def tvalues(self) -> np.ndarray:
+        """``predicted / se``."""
+        return self.predicted / self.se
+
+    def t_test(
+        self, value: float = 0, alternative: str = "two-sided"
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """z- or t-test of ``predicted == value`` (statsmodels' ``PredictionResultsBase``).
+
+        Returns
+        -------
+        statistic, pvalue : ndarray
+        """
+        return _t_test(self.predicted, self.se, self.dist, self.dist_args, value, alternative)
 
     @property
     def linpred(self) -> np.ndarray:
@@ -194,7 +307,7 @@ class LinkPredictionResults:
         method = self._interval if method is None else method
         if method not in ("endpoint", "delta"):
             raise ValueError(f"unknown method {method!r}; choose 'endpoint' or 'delta'")
-        q = critical_value(alpha, self.df)
+        q = self._critical_value(alpha)
         if self._inverse_link is None or method == "endpoint":
             se = torch.sqrt(self._var_linear)
             bounds = torch.stack([self._linear - q * se, self._linear + q * se], dim=1)
@@ -210,6 +323,99 @@ class LinkPredictionResults:
         table = {
             "predicted": self.predicted,
             "se": self.se,
+            "ci_lower": ci[:, 0],
+            "ci_upper": ci[:, 1],
+        }
+        return pd.DataFrame(table, index=self.row_labels)
+
+
+def _reference_distribution(df: float | None) -> tuple[Any, tuple[float, ...]]:
+    """statsmodels' ``dist`` and ``dist_args``: Student's t with ``df`` or the normal."""
+    return (stats.norm, ()) if df is None else (stats.t, (df,))
+
+
+def _t_test(
+    predicted: np.ndarray,
+    se: np.ndarray,
+    dist: Any,
+    dist_args: tuple[float, ...],
+    value: float,
+    alternative: str,
+) -> tuple[np.ndarray, np.ndarray]:
+    statistic = (predicted - value) / se
+    if alternative == "two-sided":
+        return statistic, 2 * dist.sf(np.abs(statistic), *dist_args)
+    if alternative == "larger":
+        return statistic, dist.sf(statistic, *dist_args)
+    if alternative == "smaller":
+        return statistic, dist.cdf(statistic, *dist_args)
+    raise ValueError(
+        f"unknown alternative {alternative!r}; choose 'two-sided', 'larger' or 'smaller'"
+    )
+
+
+class DeltaPredictionResults:
+    """A nonlinear function of the parameters with delta-method standard errors.
+
+    statsmodels' ``PredictionResultsDelta``: what ``get_prediction`` returns for
+    ``which="var"``, ``"prob"`` or ``average=True``. The Jacobian is exact (autograd), where
+    statsmodels differentiates numerically; the reference distribution is the normal, as
+    statsmodels'.
+
+    Attributes
+    ----------
+    predicted, se, var_pred : ndarray
+        Shape ``(m,)``, ``(m, k)`` for probabilities of ``k`` counts, or ``()`` / ``(k,)``
+        when averaged.
+    df : None
+    dist, dist_args : ``scipy.stats.norm`` and ``()``
+    row_labels : pandas.Index or None
+    """
+
+    def __init__(
+        self, predicted: torch.Tensor, var_pred: torch.Tensor, row_labels: pd.Index | None = None
+    ) -> None:
+        self.predicted = _host(predicted)
+        self.var_pred = _host(var_pred)
+        self.df = None
+        self.dist, self.dist_args = _reference_distribution(None)
+        self.row_labels = row_labels
+
+    @property
+    def se(self) -> np.ndarray:
+        """Delta-method standard errors."""
+        return np.sqrt(self.var_pred)
+
+    @property
+    def tvalues(self) -> np.ndarray:
+        """``predicted / se``."""
+        return self.predicted / self.se
+
+    def t_test(
+        self, value: float = 0, alternative: str = "two-sided"
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """z-test of ``predicted == value``."""
+        return _t_test(self.predicted, self.se, self.dist, self.dist_args, value, alternative)
+
+    def conf_int(self, alpha: float = 0.05, **kwds: Any) -> np.ndarray:
+        """Symmetric intervals ``predicted -+ q se``, stacked as statsmodels stacks them
+        (``np.column_stack``: ``(m, 2)``, or ``(m, 2k)`` lower bounds first)."""
+        q = float(self.dist.ppf(1 - alpha / 2))
+        return np.column_stack((self.predicted - q * self.se, self.predicted + q * self.se))
+
+    def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
+        """``predicted, se, ci_lower, ci_upper`` for one-dimensional predictions."""
+        if self.predicted.ndim > 1:
+            raise ValueError(
+                "summary_frame needs one prediction per row; these have shape "
+                f"{self.predicted.shape} (one column per count): use predicted, se and "
+                "conf_int(), or average=True"
+            )
+        ci = self.conf_int(alpha=alpha)
+        predicted = np.atleast_1d(self.predicted)
+        table = {
+            "predicted": predicted,
+            "se": np.atleast_1d(self.se),
             "ci_lower": ci[:, 0],
             "ci_upper": ci[:, 1],
         }

@@ -339,6 +339,7 @@ class RegressionResults(LikelihoodResults):
             X @ params,
             row_quadratic(X, self.covariance.cov),
             df=self.df_resid if self.use_t else None,
+            df_resid=self.df_resid,
             var_resid=var_resid,
             row_labels=pd.Index(row_labels) if row_labels is not None else index,
         )
