@@ -260,6 +260,8 @@ class _DiscreteResults(LikelihoodResults):
             exposure=exposure,
             which=which,
         )
+        if exog is not None and index is None:  # an array as the design: an array (statsmodels)
+            return self._output.plain(values)
         return self._output.observations(values, index=None if exog is None else index)
 
     def _prediction_exog(

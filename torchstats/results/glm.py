@@ -419,6 +419,8 @@ class GLMResults(LikelihoodResults):
             return self._output.observations(values)
         X, index = self._new_exog(exog, transform)
         values = self.model.predict(params, X, exposure, offset, which)
+        if index is None:  # an array as the design (transform=False): an array, as statsmodels
+            return self._output.plain(values)
         return self._output.observations(values, index=index)
 
     def get_prediction(
