@@ -35,6 +35,7 @@ from torchstats.errors import (
     UnknownColumnError,
     warn,
 )
+from torchstats.formula.contrasts import PATSY_CONTRASTS
 from torchstats.formula.materializer import ColumnMajorMaterializer
 from torchstats.formula.missing import check_missing_option, missing_rows, raise_on_missing
 from torchstats.formula.ordering import patsy_term_order, term_label
@@ -53,8 +54,9 @@ __all__ = ["Design", "FormulaPlan", "design_from_formula", "formula_namespace", 
 # negligible next to the full build even for narrow data.
 _KIND_PROBE_ROWS = 64
 
-# Names available in every formula, as patsy users expect ``np.log(x)`` to work.
-_DEFAULT_CONTEXT: dict[str, Any] = {"np": np, "numpy": np}
+# Names available in every formula, as patsy users expect ``np.log(x)`` and ``C(g, Sum)``
+# to work (patsy's contrasts replace formulaic's of the same names).
+_DEFAULT_CONTEXT: dict[str, Any] = {"np": np, "numpy": np, **PATSY_CONTRASTS}
 
 
 @dataclass(frozen=True, slots=True)
