@@ -46,6 +46,7 @@ from torchstats.formula.parsing import (  # noqa: F401 (_parsed: its cache stati
     parse_formula,
 )
 from torchstats.formula.sparse import needs_sparse_design, sparse_model_matrices
+from torchstats.formula.splines import PATSY_SPLINES
 
 __all__ = ["Design", "FormulaPlan", "design_from_formula", "formula_namespace", "plan_formula"]
 
@@ -54,9 +55,9 @@ __all__ = ["Design", "FormulaPlan", "design_from_formula", "formula_namespace", 
 # negligible next to the full build even for narrow data.
 _KIND_PROBE_ROWS = 64
 
-# Names available in every formula, as patsy users expect ``np.log(x)`` and ``C(g, Sum)``
-# to work (patsy's contrasts replace formulaic's of the same names).
-_DEFAULT_CONTEXT: dict[str, Any] = {"np": np, "numpy": np, **PATSY_CONTRASTS}
+# Names available in every formula, as patsy users expect ``np.log(x)``, ``C(g, Sum)`` and
+# ``bs(x, df=4)`` to work (patsy's contrasts and spline columns replace formulaic's).
+_DEFAULT_CONTEXT: dict[str, Any] = {"np": np, "numpy": np, **PATSY_CONTRASTS, **PATSY_SPLINES}
 
 
 @dataclass(frozen=True, slots=True)
