@@ -81,3 +81,23 @@ def test_unknown_reference_level_is_named():
 def test_poly_scores_must_match_the_levels():
     with pytest.raises(DesignError, match="2 scores for 5 levels"):
         ts.ols("y ~ C(g, Poly([1, 2]))", _frame(0))
+
+
+def test_patsy_objects_from_the_callers_namespace():
+    """statsmodels scripts import patsy's classes and pass its contrast matrices."""
+    from patsy.contrasts import Helmert, Sum, Treatment  # noqa: F401  (read by the formulas)
+
+    data = _frame(5)
+    levels = sorted(data.g.unique())
+    matrix = Treatment(reference=0).code_without_intercept(levels)  # noqa: F841
+    reference = Sum(omit="c")  # noqa: F841
+    for formula in [
+        "y ~ C(g, Treatment)",
+        "y ~ C(g, Treatment(reference='d'))",
+        "y ~ C(g, Helmert)",
+        "y ~ C(g, reference)",
+        "y ~ C(g, matrix)",
+    ]:
+        res, ref = ts.ols(formula, data).fit(), smf.ols(formula, data).fit()
+        pd.testing.assert_index_equal(res.params.index, ref.params.index)
+        np.testing.assert_allclose(res.params, ref.params, rtol=1e-10)

@@ -24,7 +24,7 @@ from interface_meta import override
 
 from torchstats.errors import DesignError
 
-__all__ = ["PATSY_CONTRASTS", "Diff", "Helmert", "Poly", "Sum", "Treatment"]
+__all__ = ["PATSY_CONTRASTS", "Diff", "Helmert", "Poly", "Sum", "Treatment", "from_patsy"]
 
 
 def _level_index(levels: Sequence[Hashable], level: Any, what: str) -> int:
@@ -183,3 +183,46 @@ PATSY_CONTRASTS: dict[str, type[Contrasts]] = {
     "Diff": Diff,
     "Poly": Poly,
 }
+
+
+class _Fixed(_PatsyContrasts):
+    """A coding matrix given outright, as patsy's ``ContrastMatrix``, used at either rank."""
+
+    def __init__(self, matrix: np.ndarray, suffixes: Sequence[str]) -> None:
+        self.matrix = np.asarray(matrix, dtype=float)
+        self.suffixes = list(suffixes)
+
+    @override
+    def _coding(
+        self, levels: Sequence[Hashable], reduced_rank: bool
+    ) -> tuple[np.ndarray, list[str]]:
+        if self.matrix.shape[0] != len(levels):
+            raise DesignError(
+                f"the contrast matrix has {self.matrix.shape[0]} rows for {len(levels)} levels"
+            )
+        return self.matrix, self.suffixes
+
+
+_PATSY_ARGUMENTS = {"Treatment": "reference", "Sum": "omit", "Poly": "scores"}
+
+
+def from_patsy(value: Any) -> Any:
+    """patsy's contrast classes, instances and ``ContrastMatrix`` as these classes; any other
+    value unchanged.
+
+    statsmodels scripts import them (``from patsy.contrasts import Treatment``) and name
+    them in formulas; the caller's namespace would hide this module's classes otherwise.
+    """
+    cls = value if isinstance(value, type) else type(value)
+    if getattr(cls, "__module__", None) != "patsy.contrasts":
+        return value
+    name = cls.__name__
+    if name == "ContrastMatrix":
+        return _Fixed(value.matrix, value.column_suffixes)
+    if name not in PATSY_CONTRASTS:
+        return value
+    ours = PATSY_CONTRASTS[name]
+    if isinstance(value, type):
+        return ours
+    argument = _PATSY_ARGUMENTS.get(name)
+    return ours(getattr(value, argument)) if argument else ours()

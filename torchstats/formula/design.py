@@ -35,7 +35,7 @@ from torchstats.errors import (
     UnknownColumnError,
     warn,
 )
-from torchstats.formula.contrasts import PATSY_CONTRASTS
+from torchstats.formula.contrasts import PATSY_CONTRASTS, from_patsy
 from torchstats.formula.materializer import ColumnMajorMaterializer
 from torchstats.formula.missing import check_missing_option, missing_rows, raise_on_missing
 from torchstats.formula.ordering import patsy_term_order, term_label
@@ -221,8 +221,9 @@ def design_from_formula(
 
 
 def formula_namespace(context: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The names a formula can use: ``np``/``numpy``, then the caller's context."""
-    return {**_DEFAULT_CONTEXT, **(context or {})}
+    """The names a formula can use: ``np``/``numpy``, patsy's contrasts and splines, then the
+    caller's context (patsy's contrast objects there read as torchstats' own)."""
+    return {**_DEFAULT_CONTEXT, **{name: from_patsy(v) for name, v in (context or {}).items()}}
 
 
 def _sparse_design(

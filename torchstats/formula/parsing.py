@@ -164,7 +164,7 @@ def factor_variables(factor: Factor) -> set[str]:
         return set()
     if factor.eval_method == Factor.EvalMethod.LOOKUP:
         return {factor.expr}
-    return _expression_variables(factor.expr)
+    return set(_expression_variables(factor.expr))
 
 
 @functools.lru_cache(maxsize=1024)
