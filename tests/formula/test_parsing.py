@@ -73,7 +73,10 @@ def test_numbers_as_text_warn_naming_the_column(data):
 def test_numbers_as_text_in_new_data_name_the_column(data):
     res = ts.ols("y ~ x1 + g", data).fit()
     new = data.head(4).assign(x1=data.x1.head(4).astype(str))
-    with pytest.raises(NonNumericDataError, match=r"column 'x1' of the new data.*to_numeric"):
+    with pytest.raises(
+        NonNumericDataError,
+        match=r"column 'x1' of the new data.*numbers stored as text.*to_numeric",
+    ):
         res.predict(new)
     glm = ts.glm("y ~ x1 + g", data).fit()
     with pytest.raises(NonNumericDataError, match="'x1'"):
@@ -143,3 +146,15 @@ def test_dot_follows_each_frame(data):
     ts.ols("y ~ .", data)
     res = ts.ols("y ~ .", data[["y", "x2", "x1"]]).fit()
     assert list(res.params.index) == ["Intercept", "x2", "x1"]
+
+
+def test_numbers_as_text_in_a_streamed_chunk_name_the_column(data):
+    chunks = [data.iloc[:30], data.iloc[30:].assign(x1=data.x1.iloc[30:].astype(str))]
+    with pytest.raises(NonNumericDataError, match=r"column 'x1' of a chunk.*to_numeric"):
+        ts.ols("y ~ x1 + g", chunks).fit()
+
+
+def test_numbers_as_text_in_the_first_streamed_chunk_warn(data):
+    frame = data.assign(xs=data.x1.round(1).astype(str))
+    with pytest.warns(NumbersAsTextWarning, match="'xs'"):
+        ts.ols("y ~ xs", [frame.iloc[:30], frame.iloc[30:]])

@@ -31,7 +31,7 @@ from torchstats.formula.design import (
 from torchstats.formula.missing import missing_rows
 from torchstats.formula.parsing import formula_variables
 
-__all__ = ["exog_for_prediction"]
+__all__ = ["check_numeric_columns", "exog_for_prediction"]
 
 
 def exog_for_prediction(
@@ -80,7 +80,7 @@ def exog_for_prediction(
         raise UnknownColumnError(
             f"new data lacks column(s) {', '.join(map(repr, missing_vars))} used by the model"
         )
-    _check_numeric_columns(design.model_spec, frame)
+    check_numeric_columns(design.model_spec, frame, where="the new data")
     frame = _prepare_frame(
         frame.reset_index(drop=True), rhs_variables=used, response_variables=set()
     )
@@ -114,11 +114,11 @@ def exog_for_prediction(
     return X, index
 
 
-def _check_numeric_columns(spec: ModelSpec, frame: pd.DataFrame) -> None:
-    """Refuse new data whose column is text where the fitted column was numeric.
+def check_numeric_columns(spec: ModelSpec, frame: pd.DataFrame, *, where: str) -> None:
+    """Refuse data whose column is text where the fitted (or first chunk's) column was numeric.
 
     formulaic would encode the text as a factor and fail with "too many columns"; the
-    error here names the column and the fix.
+    error here names the column, ``where`` it is (e.g. ``"the new data"``) and the fix.
     """
     for expr, (kind, _state) in spec.encoder_state.items():
         if kind != Factor.Kind.NUMERICAL or expr not in frame.columns:
@@ -126,6 +126,6 @@ def _check_numeric_columns(spec: ModelSpec, frame: pd.DataFrame) -> None:
         dtype = frame[expr].dtype
         if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
             raise NonNumericDataError(
-                f"column {expr!r} of the new data is {dtype} but was numeric when fitting; "
-                f"convert it first, e.g. new[{expr!r}] = pd.to_numeric(new[{expr!r}])"
+                f"column {expr!r} of {where} is {dtype} but was numeric when fitting (numbers "
+                f"stored as text?); convert it first, e.g. with pd.to_numeric(data[{expr!r}])"
             )

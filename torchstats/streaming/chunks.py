@@ -32,11 +32,13 @@ from torchstats.formula.design import (
     Design,
     _materialize,
     _prepare_frame,
+    _warn_numbers_as_text,
     check_variables,
     formula_namespace,
     plan_formula,
 )
 from torchstats.formula.missing import check_missing_option
+from torchstats.formula.newdata import check_numeric_columns
 from torchstats.formula.ordering import term_label
 from torchstats.formula.parsing import formula_variables, parse_formula
 from torchstats.streaming.distributed import Reducer
@@ -112,6 +114,7 @@ class ChunkDesigner:
             raise EmptyDataError(f"{source.description} holds no chunks")
         parsed = parse_formula(formula, first.columns)
         check_variables(parsed, first, namespace, formula)
+        _warn_numbers_as_text(parsed, first)
         if weights is not None and weights not in first.columns:
             raise UnknownColumnError(f"weights column {weights!r} is not in the data")
         self._response = formula_variables(parsed.lhs)
@@ -230,6 +233,9 @@ class ChunkDesigner:
                 frame = frame.loc[weights.notna().to_numpy()]
         if frame.empty:
             return None
+        where = f"a chunk of {self.source.description}"
+        check_numeric_columns(self.spec.lhs, frame, where=where)
+        check_numeric_columns(self.spec.rhs, frame, where=where)
         try:
             matrices = self.spec.get_model_matrix(
                 frame, context=self.plan.namespace, na_action=self.missing
