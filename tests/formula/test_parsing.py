@@ -89,7 +89,12 @@ def test_numbers_as_text_in_new_data_name_the_column(data):
 def test_q_quoted_name_as_statsmodels(data):
     frame = data.assign(**{"x.a": data.x2, "my var": data.x3})
     formula = "y ~ x1 + Q('x.a') + Q('my var')"
-    _same_fit(ts.ols(formula, frame).fit(), smf.ols(formula, frame).fit())
+    res, ref = ts.ols(formula, frame).fit(), smf.ols(formula, frame).fit()
+    _same_fit(res, ref)
+    new = frame.tail(6)
+    np.testing.assert_allclose(res.predict(new), ref.predict(new), rtol=1e-10)
+    with pytest.raises(ts.errors.UnknownColumnError, match="'x.a'"):
+        res.predict(new.drop(columns="x.a"))
 
 
 def test_backtick_quoted_name(data):
