@@ -36,6 +36,7 @@ __all__ = [
     "HessianWarning",
     "DomainWarning",
     "SpecificationWarning",
+    "NumbersAsTextWarning",
     "warn",
 ]
 
@@ -142,6 +143,10 @@ class DomainWarning(TorchstatsWarning):
 
 class SpecificationWarning(TorchstatsWarning):
     """An option is combined with a setting it is not fully valid for (statsmodels' name)."""
+
+
+class NumbersAsTextWarning(TorchstatsWarning):
+    """A text (object) column whose values all read as numbers enters a formula as a factor."""
 
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)

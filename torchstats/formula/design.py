@@ -10,7 +10,6 @@ models never see pandas.
 from __future__ import annotations
 
 import builtins
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,9 +18,10 @@ import numpy as np
 import pandas as pd
 import torch
 from formulaic import Formula, ModelSpec, model_matrix
-from formulaic.errors import FactorEvaluationError, FormulaicError
+from formulaic.errors import FactorEvaluationError
 from formulaic.formula import SimpleFormula
 from formulaic.parser.types import Factor
+from formulaic.transforms import TRANSFORMS
 
 from torchstats._device import OutputFormat, to_tensor
 from torchstats._typing import Missing
@@ -30,13 +30,23 @@ from torchstats.errors import (
     EmptyDataError,
     MissingDataError,
     NonNumericDataError,
+    NumbersAsTextWarning,
     ShapeMismatchError,
     UnknownColumnError,
+    warn,
 )
+from torchstats.formula.contrasts import PATSY_CONTRASTS, from_patsy
 from torchstats.formula.materializer import ColumnMajorMaterializer
 from torchstats.formula.missing import check_missing_option, missing_rows, raise_on_missing
 from torchstats.formula.ordering import patsy_term_order, term_label
+from torchstats.formula.parsing import (  # noqa: F401 (_parsed: its cache statistics)
+    _parsed,
+    factor_variables,
+    formula_variables,
+    parse_formula,
+)
 from torchstats.formula.sparse import needs_sparse_design, sparse_model_matrices
+from torchstats.formula.splines import PATSY_SPLINES
 
 __all__ = ["Design", "FormulaPlan", "design_from_formula", "formula_namespace", "plan_formula"]
 
@@ -45,8 +55,9 @@ __all__ = ["Design", "FormulaPlan", "design_from_formula", "formula_namespace", 
 # negligible next to the full build even for narrow data.
 _KIND_PROBE_ROWS = 64
 
-# Names available in every formula, as patsy users expect ``np.log(x)`` to work.
-_DEFAULT_CONTEXT: dict[str, Any] = {"np": np, "numpy": np}
+# Names available in every formula, as patsy users expect ``np.log(x)``, ``C(g, Sum)`` and
+# ``bs(x, df=4)`` to work (patsy's contrasts and spline columns replace formulaic's).
+_DEFAULT_CONTEXT: dict[str, Any] = {"np": np, "numpy": np, **PATSY_CONTRASTS, **PATSY_SPLINES}
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,21 +153,22 @@ def design_from_formula(
     """
     missing = check_missing_option(missing)
     frame = _as_frame(data)
-    parsed = _parse_formula(formula)
+    parsed = parse_formula(formula, frame.columns)
     namespace = formula_namespace(context)
     check_variables(parsed, frame, namespace, formula)
+    _warn_numbers_as_text(parsed, frame)
 
     original_index = frame.index
     frame = _prepare_frame(
         frame.reset_index(drop=True),
-        rhs_variables={str(v) for v in parsed.rhs.required_variables},
-        response_variables={str(v) for v in parsed.lhs.required_variables},
+        rhs_variables=formula_variables(parsed.rhs),
+        response_variables=formula_variables(parsed.lhs),
     )
     extra_arrays = _extras_as_arrays(extras or {}, len(frame))
 
     if missing == "raise":
-        required = {str(v) for v in parsed.required_variables}
-        response = sorted(str(v) for v in parsed.lhs.required_variables)
+        required = formula_variables(parsed.rhs) | formula_variables(parsed.lhs)
+        response = sorted(formula_variables(parsed.lhs))
         used = [c for c in response if c in frame.columns] + [
             c for c in frame.columns if str(c) in required and c not in response
         ]
@@ -209,8 +221,9 @@ def design_from_formula(
 
 
 def formula_namespace(context: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The names a formula can use: ``np``/``numpy``, then the caller's context."""
-    return {**_DEFAULT_CONTEXT, **(context or {})}
+    """The names a formula can use: ``np``/``numpy``, patsy's contrasts and splines, then the
+    caller's context (patsy's contrast objects there read as torchstats' own)."""
+    return {**_DEFAULT_CONTEXT, **{name: from_patsy(v) for name, v in (context or {}).items()}}
 
 
 def _sparse_design(
@@ -223,7 +236,8 @@ def _sparse_design(
     dtype: torch.dtype,
 ) -> Design:
     """The design of a formula with many-level factors, their dummies kept sparse."""
-    used = [c for c in frame.columns if str(c) in {str(v) for v in plan.parsed.required_variables}]
+    required = formula_variables(plan.parsed.rhs) | formula_variables(plan.parsed.lhs)
+    used = [c for c in frame.columns if str(c) in required]
     if missing == "drop":
         keep = ~missing_rows({c: frame[c] for c in used})
         if not keep.all():
@@ -270,36 +284,18 @@ def _as_frame(data: Any) -> pd.DataFrame:
     )
 
 
-def _parse_formula(formula: str) -> Any:
-    if not isinstance(formula, str):
-        raise DesignError(f"formula must be a string such as 'y ~ x', not {type(formula).__name__}")
-    return _parsed(formula)
-
-
-@functools.lru_cache(maxsize=256)
-def _parsed(formula: str) -> Any:
-    """The parsed formula (formulaic's objects are not modified downstream, so shared):
-    parsing takes a few milliseconds, a good part of a small fit in a loop."""
-    try:
-        parsed = Formula(formula, _ordering="none")
-    except FormulaicError as error:
-        raise DesignError(f"cannot parse formula {formula!r}: {error}") from None
-    if not hasattr(parsed, "lhs") or not list(parsed.lhs):
-        raise DesignError(f"formula {formula!r} has no response; write it as 'y ~ x1 + ...'")
-    if len(list(parsed.lhs)) != 1:
-        raise DesignError(f"formula {formula!r} must have exactly one response term")
-    return parsed
-
-
 def check_variables(
     parsed: Any, frame: pd.DataFrame, namespace: Mapping[str, Any], formula: str
 ) -> None:
     """Refuse a formula naming variables in neither the data nor the namespace."""
     columns = {str(c) for c in frame.columns}
     unknown = sorted(
-        str(v)
-        for v in parsed.required_variables
-        if str(v) not in columns and str(v) not in namespace and not hasattr(builtins, str(v))
+        name
+        for name in formula_variables(parsed.rhs) | formula_variables(parsed.lhs)
+        if name not in columns
+        and name not in namespace
+        and name not in TRANSFORMS
+        and not hasattr(builtins, name)
     )
     if unknown:
         shown = ", ".join(map(repr, list(frame.columns)[:20]))
@@ -308,6 +304,39 @@ def check_variables(
             f"unknown column(s) {', '.join(map(repr, unknown))} in formula {formula!r}: not in "
             f"the data (columns: {shown}{more}) nor in the calling namespace"
         )
+
+
+def _warn_numbers_as_text(parsed: Any, frame: pd.DataFrame) -> None:
+    """Warn about text columns used bare in the formula whose values all read as numbers.
+
+    statsmodels (patsy) encodes any object column as a factor, without a word; numbers
+    stored as text then become one dummy per distinct value, often one per row. The fit
+    follows statsmodels; the warning names the column and the fix. ``C(x)`` says the factor
+    is meant and is not warned about.
+    """
+    for term in parsed.rhs:
+        for factor in term.factors:
+            name = factor.expr
+            if factor.eval_method != Factor.EvalMethod.LOOKUP or name not in frame.columns:
+                continue
+            column = frame[name]
+            if not (
+                pd.api.types.is_object_dtype(column.dtype)
+                or pd.api.types.is_string_dtype(column.dtype)
+            ):
+                continue
+            levels = pd.Series(column.dropna().unique())
+            if levels.empty or not all(isinstance(v, str) for v in levels):
+                continue
+            if pd.to_numeric(levels, errors="coerce").notna().all():
+                warn(
+                    f"column {name!r} holds numbers stored as text ({column.dtype} dtype); it "
+                    f"enters the formula as a categorical factor with {len(levels)} levels, as "
+                    f"statsmodels treats text. To use it as a number convert it first, "
+                    f"df[{name!r}] = pd.to_numeric(df[{name!r}]); write C({name}) to keep the "
+                    "factor without this warning",
+                    NumbersAsTextWarning,
+                )
 
 
 def _prepare_frame(
@@ -383,12 +412,13 @@ def plan_formula(formula: str, frame: pd.DataFrame, namespace: Mapping[str, Any]
 
     ``frame`` may be a sample of the data (the kinds depend on dtypes, not values).
     """
-    parsed = _parse_formula(formula)
+    parsed = parse_formula(formula, frame.columns)
     kinds = _factor_kinds(parsed, frame, namespace, formula)
-    categorical = set()
-    for expr, kind in kinds.items():
-        if kind == Factor.Kind.CATEGORICAL:
-            categorical |= {str(v) for v in Formula(f"~ {expr}").required_variables}
+    categorical: set[str] = set()
+    for term in parsed.rhs:
+        for factor in term.factors:
+            if kinds.get(factor.expr) == Factor.Kind.CATEGORICAL:
+                categorical |= factor_variables(factor)
     columns = {str(c) for c in frame.columns}
     return FormulaPlan(
         text=formula,

@@ -9,10 +9,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from formulaic.errors import FactorEvaluationError
+from formulaic.errors import FactorEncodingError, FactorEvaluationError
+from formulaic.model_spec import ModelSpec
+from formulaic.parser.types import Factor
+from formulaic.transforms import TRANSFORMS
 
 from torchstats._device import to_tensor
-from torchstats.errors import DesignError, ShapeMismatchError, UnknownColumnError, UnseenLevelError
+from torchstats.errors import (
+    DesignError,
+    NonNumericDataError,
+    ShapeMismatchError,
+    UnknownColumnError,
+    UnseenLevelError,
+)
 from torchstats.formula.design import (
     Design,
     _as_frame,
@@ -20,8 +29,9 @@ from torchstats.formula.design import (
     _prepare_frame,
 )
 from torchstats.formula.missing import missing_rows
+from torchstats.formula.parsing import formula_variables
 
-__all__ = ["exog_for_prediction"]
+__all__ = ["check_numeric_columns", "exog_for_prediction"]
 
 
 def exog_for_prediction(
@@ -55,20 +65,22 @@ def exog_for_prediction(
             )
         return X, _array_labels(new_data, X.shape[0])
     rhs_formula = design.model_spec.formula
-    frame = _as_frame(_series_as_frame(new_data, {str(v) for v in rhs_formula.required_variables}))
+    used = formula_variables(rhs_formula)
+    frame = _as_frame(_series_as_frame(new_data, set(used)))
     labels = frame.index if isinstance(new_data, (pd.Series, pd.DataFrame)) else None
     missing_vars = sorted(
-        str(v)
-        for v in rhs_formula.required_variables
-        if str(v) not in {str(c) for c in frame.columns}
-        and str(v) not in (design.context or {})
-        and not hasattr(builtins, str(v))
+        name
+        for name in used
+        if name not in {str(c) for c in frame.columns}
+        and name not in (design.context or {})
+        and name not in TRANSFORMS
+        and not hasattr(builtins, name)
     )
     if missing_vars:
         raise UnknownColumnError(
             f"new data lacks column(s) {', '.join(map(repr, missing_vars))} used by the model"
         )
-    used = {str(v) for v in rhs_formula.required_variables}
+    check_numeric_columns(design.model_spec, frame, where="the new data")
     frame = _prepare_frame(
         frame.reset_index(drop=True), rhs_variables=used, response_variables=set()
     )
@@ -84,6 +96,11 @@ def exog_for_prediction(
             )
         except FactorEvaluationError as error:
             raise _factor_error(error, design.formula or "") from None
+        except FactorEncodingError as error:
+            raise NonNumericDataError(
+                f"new data do not encode as the fitted design did: {error}; give each "
+                "column the type it had when fitting"
+            ) from None
         except Warning as warning:
             raise UnseenLevelError(
                 f"new data hold categorical level(s) not seen when fitting: {warning}"
@@ -114,3 +131,20 @@ def _series_as_frame(new_data: Any, variables: set[str]) -> Any:
     if isinstance(new_data.name, str) and new_data.name in variables:
         return new_data.to_frame()
     return new_data.to_frame().T.infer_objects()
+
+
+def check_numeric_columns(spec: ModelSpec, frame: pd.DataFrame, *, where: str) -> None:
+    """Refuse data whose column is text where the fitted (or first chunk's) column was numeric.
+
+    formulaic would encode the text as a factor and fail with "too many columns"; the
+    error here names the column, ``where`` it is (e.g. ``"the new data"``) and the fix.
+    """
+    for expr, (kind, _state) in spec.encoder_state.items():
+        if kind != Factor.Kind.NUMERICAL or expr not in frame.columns:
+            continue
+        dtype = frame[expr].dtype
+        if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+            raise NonNumericDataError(
+                f"column {expr!r} of {where} is {dtype} but was numeric when fitting (numbers "
+                f"stored as text?); convert it first, e.g. with pd.to_numeric(data[{expr!r}])"
+            )

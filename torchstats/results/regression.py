@@ -266,6 +266,8 @@ class RegressionResults(LikelihoodResults):
         params = self.fit_result.params
         source = design if transform else replace(design, model_spec=None)
         X, index = exog_for_prediction(source, exog, device=params.device, dtype=params.dtype)
+        if index is None:  # an array as the design (transform=False): an array, as statsmodels
+            return self._output.plain(X @ params)
         return self._output.observations(X @ params, index=index)
 
     # --- covariances -----------------------------------------------------------------------------

@@ -31,14 +31,16 @@ from torchstats.errors import (
 from torchstats.formula.design import (
     Design,
     _materialize,
-    _parse_formula,
     _prepare_frame,
+    _warn_numbers_as_text,
     check_variables,
     formula_namespace,
     plan_formula,
 )
 from torchstats.formula.missing import check_missing_option
+from torchstats.formula.newdata import check_numeric_columns
 from torchstats.formula.ordering import term_label
+from torchstats.formula.parsing import formula_variables, parse_formula
 from torchstats.streaming.distributed import Reducer
 from torchstats.streaming.sources import ChunkSource
 
@@ -110,18 +112,19 @@ class ChunkDesigner:
         first = next(source.chunks(), None)
         if first is None:
             raise EmptyDataError(f"{source.description} holds no chunks")
-        parsed = _parse_formula(formula)
+        parsed = parse_formula(formula, first.columns)
         check_variables(parsed, first, namespace, formula)
+        _warn_numbers_as_text(parsed, first)
         if weights is not None and weights not in first.columns:
             raise UnknownColumnError(f"weights column {weights!r} is not in the data")
-        self._response = {str(v) for v in parsed.lhs.required_variables}
-        self._rhs = {str(v) for v in parsed.rhs.required_variables}
+        self._response = formula_variables(parsed.lhs)
+        self._rhs = formula_variables(parsed.rhs)
         # booleans are categorical on the right-hand side, as patsy has them
         first = _prepare_frame(first, rhs_variables=self._rhs, response_variables=self._response)
         self.plan = plan_formula(formula, first, namespace)
         self.levels = self._find_levels(first, dict(categories or {}), reducer)
         self.columns = sorted(
-            {str(v) for v in self.plan.parsed.required_variables} & {str(c) for c in first.columns}
+            (self._response | self._rhs) & {str(c) for c in first.columns}
             | ({weights} if weights else set())
         )
         matrices = _materialize(
@@ -230,6 +233,9 @@ class ChunkDesigner:
                 frame = frame.loc[weights.notna().to_numpy()]
         if frame.empty:
             return None
+        where = f"a chunk of {self.source.description}"
+        check_numeric_columns(self.spec.lhs, frame, where=where)
+        check_numeric_columns(self.spec.rhs, frame, where=where)
         try:
             matrices = self.spec.get_model_matrix(
                 frame, context=self.plan.namespace, na_action=self.missing
