@@ -199,8 +199,9 @@ class LikelihoodResults:
 
         Parameters
         ----------
-        r_matrix : str, list of str, (R, q) or array
-            E.g. ``"x1 = x2, C(g)[T.b] = 0"``; names are the parameter names.
+        r_matrix : str, list of str, dict, (R, q) or array
+            E.g. ``"x1 = x2, C(g)[T.b] = 0"``, ``"x2 = x3 = 0"`` (two restrictions, as in
+            statsmodels), ``{"x1": 0}``; names are the parameter names.
         cov_p : array-like, optional
             Covariance to use instead of :meth:`cov_params`.
         use_t : bool, optional
@@ -211,8 +212,18 @@ class LikelihoodResults:
         return t_test(params, cov, R, q, df=self.covariance.df_resid if use_t else None)
 
     def f_test(self, r_matrix: Any, cov_p: Any = None, invcov: Any = None) -> ContrastResults:
-        """Joint F test of ``R b = q`` (``F = W / J`` with ``F(J, df_resid)``)."""
-        return self.wald_test(r_matrix, cov_p=cov_p, use_f=True)
+        """Joint F test of ``R b = q`` (``F = W / J`` with ``F(J, df_resid)``).
+
+        Parameters
+        ----------
+        r_matrix : str, list of str, dict, (R, q) or array
+            The hypotheses, as for :meth:`t_test`.
+        cov_p : array-like, optional
+            Covariance to use instead of :meth:`cov_params`.
+        invcov : array-like, shape (m, m), optional
+            Inverse covariance of ``R b`` to use instead of ``(R cov R')^+``.
+        """
+        return self.wald_test(r_matrix, cov_p=cov_p, invcov=invcov, use_f=True, scalar=True)
 
     def wald_test(
         self,
@@ -223,7 +234,25 @@ class LikelihoodResults:
         df_constraints: float | None = None,
         scalar: bool = True,
     ) -> ContrastResults:
-        """Joint Wald test of ``R b = q``: F when ``use_f`` (default: ``use_t``), else chi2."""
+        """Joint Wald test of ``R b = q``: F when ``use_f`` (default: ``use_t``), else chi2.
+
+        Parameters
+        ----------
+        r_matrix : str, list of str, dict, (R, q) or array
+            The hypotheses, as for :meth:`t_test` (``"x2 = x3 = 0"`` is two restrictions).
+        cov_p : array-like, optional
+            Covariance to use instead of :meth:`cov_params`.
+        invcov : array-like, shape (m, m), optional
+            Inverse covariance of ``R b`` to use instead of ``(R cov R')^+``; ``J`` is then
+            the number of constraints (statsmodels).
+        use_f : bool, optional
+            F test on ``(J, df_resid)`` instead of chi-squared (default: ``use_t``).
+        df_constraints : float, optional
+            Override the number of constraints ``J``.
+        scalar : bool
+            False: the statistic as a ``(1, 1)`` array and the p-value as a 0-d array, as
+            statsmodels returns them.
+        """
         params, cov, R, q = self._constraint_inputs(r_matrix, cov_p)
         return wald_test(
             params,
@@ -233,6 +262,8 @@ class LikelihoodResults:
             use_f=self.use_t if use_f is None else use_f,
             df_denom=self.covariance.df_resid,
             df_constraints=df_constraints,
+            invcov=None if invcov is None else np.asarray(invcov, dtype=float),
+            scalar=scalar,
         )
 
     def wald_test_terms(
@@ -252,6 +283,8 @@ class LikelihoodResults:
             Further rows of the table.
         combine_terms : list of str, optional
             Also test together all terms whose name contains each string.
+        scalar : bool
+            False: each statistic a ``(1, 1)`` array, as statsmodels' ``scalar=False``.
         """
         k = self.fit_result.params.shape[0]
         identity = np.eye(k)
@@ -268,7 +301,7 @@ class LikelihoodResults:
         tests += list(extra_constraints or ())
         rows = []
         for _, matrix in tests:
-            result = self.wald_test(matrix)
+            result = self.wald_test(matrix, scalar=scalar)
             df_constraint = result.df_num if self.use_t else result.df_denom
             row = [result.statistic, result.pvalue, int(df_constraint)]  # type: ignore[arg-type]
             rows.append(row + ([result.df_denom] if self.use_t else []))
