@@ -10,6 +10,7 @@ import statsmodels.formula.api as smf
 from statsmodels.formula._manager import FormulaManager
 
 import torchstats as ts
+from tests.parity import assert_matches
 from torchstats.errors import ConstraintError
 from torchstats.inference.constraints import linear_constraint
 from torchstats.inference.wald import wald_test
@@ -211,3 +212,11 @@ def test_invcov_equals_statsmodels(frame):
         np.testing.assert_allclose(a.pvalue, b.pvalue, rtol=1e-10)
     with pytest.raises(ConstraintError, match=r"invcov has shape \(2, 2\) but there are 3"):
         ours.f_test(spec, invcov=np.eye(2))
+
+
+def test_t_test_summary_options_equal_statsmodels(frame):
+    ours = ts.ols("y ~ x1 + x3", frame).fit().t_test("x1 = 0, x3 = 0")
+    theirs = smf.ols("y ~ x1 + x3", frame).fit().t_test("x1 = 0, x3 = 0")
+    kwargs = {"xname": ["p", "q"], "alpha": 0.1}
+    assert str(ours.summary(title="T", **kwargs)) == str(theirs.summary(title="T", **kwargs))
+    assert_matches(ours.summary_frame(**kwargs), theirs.summary_frame(**kwargs), rtol=1e-10)

@@ -56,7 +56,7 @@ class TestResult(tuple[float, float, float]):
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"test results are immutable (cannot set {name!r})")
 
-    def __getnewargs__(self) -> tuple[float, float, float, str, float | None]:  # type: ignore[override]
+    def __getnewargs__(self) -> tuple[float, float, float, str, float | None]:
         return (self[0], self[1], self[2], self.kind, self.df_denom)
 
     @property

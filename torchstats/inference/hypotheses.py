@@ -88,9 +88,18 @@ class ContrastResults:
         half = critical_value(alpha, df) * self.sd
         return np.column_stack([self.effect - half, self.effect + half])
 
-    def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
-        """statsmodels' table of a t test: ``coef, std err, t, P>|t|, Conf. Int. Low/Upp.``."""
+    def summary_frame(self, xname: list[str] | None = None, alpha: float = 0.05) -> pd.DataFrame:
+        """statsmodels' table of a t test: ``coef, std err, t, P>|t|, Conf. Int. Low/Upp.``.
+
+        Parameters
+        ----------
+        xname : list of str, optional
+            Row labels (default ``c0, c1, ...``).
+        alpha : float
+            ``1 - alpha`` confidence intervals.
+        """
         ci = self.conf_int(alpha)
+        assert self.effect is not None and self.sd is not None  # conf_int raised otherwise
         t_name = "t" if self.distribution == "t" else "z"
         return pd.DataFrame(
             {
@@ -101,12 +110,24 @@ class ContrastResults:
                 "Conf. Int. Low": ci[:, 0],
                 "Conf. Int. Upp.": ci[:, 1],
             },
-            index=[f"c{i}" for i in range(len(self.effect))],  # type: ignore[arg-type]
+            index=xname or [f"c{i}" for i in range(len(self.effect))],
         )
 
-    def summary(self, alpha: float = 0.05) -> Any:
-        """The t test table as statsmodels prints it, or a one-line F/Wald summary."""
-        if self.effect is None:
+    def summary(
+        self, xname: list[str] | None = None, alpha: float = 0.05, title: str | None = None
+    ) -> Any:
+        """The t test table as statsmodels prints it, or a one-line F/Wald summary.
+
+        Parameters
+        ----------
+        xname : list of str, optional
+            Row labels (default ``c0, c1, ...``).
+        alpha : float
+            ``1 - alpha`` confidence intervals.
+        title : str, optional
+            Default ``"Test for Constraints"``.
+        """
+        if self.effect is None or self.sd is None:
             return str(self)
         from types import SimpleNamespace
 
@@ -120,9 +141,9 @@ class ContrastResults:
             pvalues=np.ravel(self.pvalue),
             conf_int=self.conf_int,
         )
-        names = [f"c{i}" for i in range(len(self.effect))]
+        names = xname or [f"c{i}" for i in range(len(self.effect))]
         table = params_table(contrasts, xname=names, alpha=alpha, use_t=self.distribution == "t")
-        return Summary([replace(table, title="Test for Constraints")])
+        return Summary([replace(table, title="Test for Constraints" if title is None else title)])
 
     def __str__(self) -> str:
         if self.effect is not None:

@@ -27,6 +27,12 @@ from torchstats.inference.hypotheses import (
     t_test,
     wald_test,
 )
+from torchstats.inference.pairwise import (
+    MultiCompResult,
+    multiple_t_tests,
+    pairwise_contrasts,
+    pairwise_labels,
+)
 from torchstats.solvers.result import SolverResult
 
 __all__ = ["LikelihoodResults"]
@@ -308,6 +314,83 @@ class LikelihoodResults:
         columns = ["statistic", "pvalue", "df_constraint"] + (["df_denom"] if self.use_t else [])
         table = pd.DataFrame(rows, index=[name for name, _ in tests], columns=columns)
         return WaldTestResults(table, "F" if self.use_t else "chi2")
+
+    def t_test_pairwise(
+        self,
+        term_name: str,
+        method: str | list[str] = "hs",
+        alpha: float = 0.05,
+        factor_labels: list[str] | None = None,
+    ) -> MultiCompResult:
+        """t tests of every pairwise difference between the levels of a categorical term.
+
+        Parameters
+        ----------
+        term_name : str
+            A main-effect term of the formula, e.g. ``"C(g)"``.
+        method : str or list of str
+            p-value adjustment(s) for multiple testing (statsmodels' ``multipletests``
+            names: ``"hs"``, ``"holm"``, ``"bonferroni"``, ``"sidak"``, ``"sh"``,
+            ``"hommel"``, ``"fdr_bh"``, ``"fdr_by"``).
+        alpha : float
+            Level of the reject decisions.
+        factor_labels : list of str, optional
+            Labels of the levels (default: the levels themselves).
+
+        Returns
+        -------
+        MultiCompResult
+            ``result_frame`` with statsmodels' columns and ``"b-a"`` row labels,
+            ``contrasts``, ``contrast_labels``, ``term_encoding_matrix``.
+        """
+        encoding, columns, levels = self._factor_coding(term_name)
+        if factor_labels is not None:
+            if len(factor_labels) != len(levels):
+                raise ValueError(f"factor_labels has the wrong length, should be {len(levels)}")
+            levels = list(factor_labels)
+        k_params = self.fit_result.params.shape[0]
+        contrasts = pairwise_contrasts(encoding, k_params, columns)
+        labels = pairwise_labels(levels)
+        tests = self.t_test(contrasts)
+        frame = multiple_t_tests(
+            tests.summary_frame(xname=labels), np.ravel(tests.pvalue), method, alpha
+        )
+        return MultiCompResult(frame, contrasts, term_name, labels, encoding)
+
+    def _factor_coding(self, term_name: str) -> tuple[np.ndarray, tuple[int, ...], list[object]]:
+        """The coding matrix (levels x columns), columns and levels of a categorical term."""
+        design = self.model.design
+        spec = getattr(design, "model_spec", None)
+        if spec is None:
+            raise InvalidOptionError("t_test_pairwise needs a model built from a formula")
+
+        def key(name: str) -> str:  # 'C(g, Treatment("c"))' as patsy keeps it, or normalised
+            return name.replace('"', "'").replace(" ", "")
+
+        terms = {key(name): columns for name, columns in design.terms}
+        if key(term_name) not in terms:
+            shown = ", ".join(repr(name) for name, _ in design.terms)
+            raise InvalidOptionError(f"unknown term {term_name!r}; the terms are {shown}")
+        term = next((t for t in spec.terms if key(str(t)) == key(term_name)), None)
+        factors = list(spec.term_factors.get(term, ())) if term is not None else []
+        if len(factors) > 1:
+            raise ValueError("interaction effects not yet supported")
+        state = spec.factor_contrasts.get(factors[0]) if factors else None
+        if state is None:
+            raise InvalidOptionError(
+                f"term {term_name!r} is not categorical; pairwise comparisons need a factor "
+                "such as C(g)"
+            )
+        columns = terms[key(term_name)]
+        levels = list(state.levels)
+        coding = state.get_coding_matrix(reduced_rank=len(columns) < len(levels))
+        encoding = np.asarray(coding, dtype=float)
+        if encoding.shape != (len(levels), len(columns)):
+            raise InvalidOptionError(
+                f"cannot relate the {len(columns)} columns of {term_name!r} to its "
+                f"{len(levels)} levels"
+            )
+        return encoding, columns, levels
 
     # --- other covariances -----------------------------------------------------------------------
 
