@@ -1,8 +1,9 @@
 """Linear hypotheses ``R b = q``: t, F and Wald tests as free functions of (params, cov, R, q).
 
 Constraints may be strings over parameter names (``"x1 = x2"``, ``"x1 + x2 = 1, x3 = 0"``,
-``"C(g)[T.b] = 0"``), parsed by formulaic's ``LinearConstraints`` as in linearmodels, or
-``(R, q)`` arrays. The numbers follow statsmodels' ``t_test``, ``f_test`` and ``wald_test``
+``"C(g)[T.b] = 0"``, ``"x2 = x3 = 0"``), read with patsy's grammar as statsmodels reads
+them (:mod:`torchstats.inference.constraints`), dicts ``{name: value}``, or ``(R, q)``
+arrays. The numbers follow statsmodels' ``t_test``, ``f_test`` and ``wald_test``
 (pseudo-inverse and rank for singular constraint covariances).
 """
 
@@ -15,10 +16,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from formulaic.utils.constraints import LinearConstraints
 from scipy import stats
 
 from torchstats.errors import ConstraintError, TorchstatsWarning
+from torchstats.inference.constraints import linear_constraint
 from torchstats.inference.distributions import critical_value
 
 __all__ = [
@@ -30,41 +31,17 @@ __all__ = [
 ]
 
 
-def parse_constraints(spec: Any, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """``(R, q)`` from a constraint string, a list of strings, ``(R, q)`` or ``R``.
+def parse_constraints(spec: object, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``(R, q)`` from a constraint string, a list of strings, a dict, ``(R, q)`` or ``R``.
+
+    The grammar is patsy's, as statsmodels uses it (:mod:`torchstats.inference.constraints`).
 
     Raises
     ------
     ConstraintError
         Naming the unknown parameter (and the valid names), or describing the bad shape.
     """
-    if not (isinstance(spec, (str, list)) and all(isinstance(s, str) for s in np.atleast_1d(spec))):
-        if not isinstance(spec, tuple):
-            spec = (spec, None)
-        R = np.atleast_2d(np.asarray(spec[0], dtype=float))
-        if R.shape[1] != len(names):
-            raise ConstraintError(
-                f"the constraint matrix has {R.shape[1]} columns but there are {len(names)} "
-                "parameters"
-            )
-        q = np.zeros(R.shape[0]) if spec[1] is None else np.asarray(spec[1], dtype=float)
-        spec = (R, q.reshape(-1))
-    try:
-        constraints = LinearConstraints.from_spec(spec, variable_names=names)
-    except KeyError as error:
-        shown = ", ".join(map(repr, names[:30]))
-        raise ConstraintError(
-            f"unknown parameter {error.args[0]!r} in the constraints; parameters are {shown}"
-        ) from None
-    except ValueError as error:
-        raise ConstraintError(f"invalid constraints: {error}") from None
-    R = np.asarray(constraints.constraint_matrix, dtype=float)
-    q = np.asarray(constraints.constraint_values, dtype=float).reshape(-1)
-    if R.shape[1] != len(names):
-        raise ConstraintError(
-            f"the constraint matrix has {R.shape[1]} columns but there are {len(names)} parameters"
-        )
-    return R, q
+    return linear_constraint(spec, names)
 
 
 @dataclass(frozen=True)
@@ -111,25 +88,46 @@ class ContrastResults:
         half = critical_value(alpha, df) * self.sd
         return np.column_stack([self.effect - half, self.effect + half])
 
-    def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
-        """statsmodels' table of a t test: ``coef, std err, t, P>|t|, Conf. Int. Low/Upp.``."""
+    def summary_frame(self, xname: list[str] | None = None, alpha: float = 0.05) -> pd.DataFrame:
+        """statsmodels' table of a t test: ``coef, std err, t, P>|t|, Conf. Int. Low/Upp.``.
+
+        Parameters
+        ----------
+        xname : list of str, optional
+            Row labels (default ``c0, c1, ...``).
+        alpha : float
+            ``1 - alpha`` confidence intervals.
+        """
         ci = self.conf_int(alpha)
+        assert self.effect is not None and self.sd is not None  # conf_int raised otherwise
         t_name = "t" if self.distribution == "t" else "z"
         return pd.DataFrame(
             {
-                "coef": self.effect,
-                "std err": self.sd,
-                t_name: self.statistic,
-                f"P>|{t_name}|": self.pvalue,
+                "coef": np.ravel(self.effect),
+                "std err": np.ravel(self.sd),
+                t_name: np.ravel(self.statistic),
+                f"P>|{t_name}|": np.ravel(self.pvalue),
                 "Conf. Int. Low": ci[:, 0],
                 "Conf. Int. Upp.": ci[:, 1],
             },
-            index=[f"c{i}" for i in range(len(self.effect))],  # type: ignore[arg-type]
+            index=xname or [f"c{i}" for i in range(len(self.effect))],
         )
 
-    def summary(self, alpha: float = 0.05) -> Any:
-        """The t test table as statsmodels prints it, or a one-line F/Wald summary."""
-        if self.effect is None:
+    def summary(
+        self, xname: list[str] | None = None, alpha: float = 0.05, title: str | None = None
+    ) -> Any:
+        """The t test table as statsmodels prints it, or a one-line F/Wald summary.
+
+        Parameters
+        ----------
+        xname : list of str, optional
+            Row labels (default ``c0, c1, ...``).
+        alpha : float
+            ``1 - alpha`` confidence intervals.
+        title : str, optional
+            Default ``"Test for Constraints"``.
+        """
+        if self.effect is None or self.sd is None:
             return str(self)
         from types import SimpleNamespace
 
@@ -137,15 +135,15 @@ class ContrastResults:
         from torchstats.summary.layouts import Summary
 
         contrasts = SimpleNamespace(
-            params=self.effect,
-            bse=self.sd,
-            tvalues=self.statistic,
-            pvalues=self.pvalue,
+            params=np.ravel(self.effect),
+            bse=np.ravel(self.sd),
+            tvalues=np.ravel(self.statistic),
+            pvalues=np.ravel(self.pvalue),
             conf_int=self.conf_int,
         )
-        names = [f"c{i}" for i in range(len(self.effect))]
+        names = xname or [f"c{i}" for i in range(len(self.effect))]
         table = params_table(contrasts, xname=names, alpha=alpha, use_t=self.distribution == "t")
-        return Summary([replace(table, title="Test for Constraints")])
+        return Summary([replace(table, title="Test for Constraints" if title is None else title)])
 
     def __str__(self) -> str:
         if self.effect is not None:
@@ -164,18 +162,34 @@ class ContrastResults:
 
 
 def t_test(
-    params: np.ndarray, cov: np.ndarray, R: np.ndarray, q: np.ndarray, *, df: float | None
+    params: np.ndarray,
+    cov: np.ndarray,
+    R: np.ndarray,
+    q: np.ndarray,
+    *,
+    df: float | None,
+    statsmodels_shapes: bool = True,
 ) -> ContrastResults:
-    """One t (or z, with ``df=None``) test per row of ``R b = q``."""
+    """One t (or z, with ``df=None``) test per row of ``R b = q``.
+
+    With ``statsmodels_shapes`` (the results' ``t_test``), a single constraint gives arrays
+    shaped as statsmodels' ``ContrastResults`` shapes them: ``effect`` (1,), ``sd`` and
+    ``tvalue`` (1, 1), ``pvalue`` a 0-d array; several constraints give ``(m,)`` arrays.
+    Otherwise every array is ``(m,)``.
+    """
     effect = R @ params
     sd = np.sqrt(np.diag(R @ cov @ R.T))
     with np.errstate(divide="ignore", invalid="ignore"):
         statistic = (effect - q) / sd
     tail = stats.norm.sf(np.abs(statistic)) if df is None else stats.t.sf(np.abs(statistic), df)
+    pvalue = 2 * tail
+    if statsmodels_shapes and effect.shape[0] == 1:
+        # statsmodels' t_test: sqrt(R V R') of one row stays (1, 1); pvalue is squeezed
+        sd, statistic, pvalue = sd.reshape(1, 1), statistic.reshape(1, 1), np.asarray(pvalue[0])
     return ContrastResults(
         distribution="norm" if df is None else "t",
         statistic=statistic,
-        pvalue=2 * tail,
+        pvalue=pvalue,
         effect=effect,
         sd=sd,
         df_denom=df,
@@ -192,37 +206,57 @@ def wald_test(
     use_f: bool,
     df_denom: float,
     df_constraints: float | None = None,
+    invcov: np.ndarray | None = None,
+    scalar: bool = True,
 ) -> ContrastResults:
     """The joint test of ``R b = q``: ``F = W / J`` on ``F(J, df_denom)``, or ``W`` on chi2(J).
 
     ``W = (Rb - q)' (R V R')^+ (Rb - q)``; when ``R V R'`` is singular (e.g. a cluster
     covariance with few clusters), its pseudo-inverse is used and ``J`` is its rank, as in
-    statsmodels (with a warning).
+    statsmodels (with a warning). An ``invcov`` of shape ``(m, m)`` replaces
+    ``(R V R')^+`` (and ``J`` is then the number of rows of ``R``), as statsmodels'
+    ``wald_test(invcov=)``. With ``scalar=False`` the statistic is a ``(1, 1)`` array and the
+    p-value a 0-d array, as statsmodels returns them.
     """
     diff = R @ params - q
-    constraint_cov = R @ cov @ R.T
-    if np.isnan(constraint_cov).any():
-        raise ConstraintError("the covariance of the constraints has NaN entries")
     J = float(R.shape[0])
-    rank = np.linalg.matrix_rank(constraint_cov)
-    if rank < J:
-        warnings.warn(
-            f"covariance of constraints does not have full rank. The number of constraints is "
-            f"{int(J)}, but rank is {rank}",
-            TorchstatsWarning,
-            stacklevel=3,
-        )
-        J = float(rank)
+    if invcov is None:
+        constraint_cov = R @ cov @ R.T
+        if np.isnan(constraint_cov).any():
+            raise ConstraintError("the covariance of the constraints has NaN entries")
+        rank = np.linalg.matrix_rank(constraint_cov)
+        if rank < J:
+            warnings.warn(
+                f"covariance of constraints does not have full rank. The number of constraints "
+                f"is {int(J)}, but rank is {rank}",
+                TorchstatsWarning,
+                stacklevel=3,
+            )
+            J = float(rank)
+        invcov = np.linalg.pinv(constraint_cov)
+    else:
+        invcov = np.asarray(invcov, dtype=float)
+        if invcov.shape != (R.shape[0], R.shape[0]):
+            raise ConstraintError(
+                f"invcov has shape {invcov.shape} but there are {R.shape[0]} constraints; "
+                f"pass the ({R.shape[0]}, {R.shape[0]}) inverse covariance of R b"
+            )
     if df_constraints is not None:
         J = float(df_constraints)
-    wald = float(diff @ np.linalg.pinv(constraint_cov) @ diff)
+    wald = float(diff @ invcov @ diff)
+    statistic = wald / J if use_f else wald
+    if math.isnan(statistic):
+        pvalue = math.nan
+    elif use_f:
+        pvalue = float(stats.f.sf(statistic, J, df_denom))
+    else:
+        pvalue = float(stats.chi2.sf(statistic, J))
+    value: float | np.ndarray = statistic
+    if not scalar:  # statsmodels' scalar=False: the (1, 1) quadratic form, a 0-d p-value
+        value, pvalue = np.full((1, 1), statistic), np.asarray(pvalue)  # type: ignore[assignment]
     if use_f:
-        statistic = wald / J
-        pvalue = (
-            float(stats.f.sf(statistic, J, df_denom)) if not math.isnan(statistic) else math.nan
-        )
-        return ContrastResults("F", statistic, pvalue, df_num=J, df_denom=df_denom, q=q)
-    return ContrastResults("chi2", wald, float(stats.chi2.sf(wald, J)), df_denom=J, q=q)
+        return ContrastResults("F", value, pvalue, df_num=J, df_denom=df_denom, q=q)
+    return ContrastResults("chi2", value, pvalue, df_denom=J, q=q)
 
 
 @dataclass(frozen=True)

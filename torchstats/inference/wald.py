@@ -5,13 +5,14 @@
     wald_test(theta, cov, (R, q))
 
 For any estimator: torchstats results, a model fitted elsewhere, a bootstrap covariance.
-Constraint strings are parsed by formulaic's ``LinearConstraints`` over the parameter names
-(the pattern of linearmodels ``shared/hypotheses.py``); the arithmetic is that of
+Constraint strings are read with patsy's grammar over the parameter names, as statsmodels
+reads them (:mod:`torchstats.inference.constraints`); the arithmetic is that of
 statsmodels' ``wald_test`` and ``t_test`` (:mod:`torchstats.inference.hypotheses`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -78,7 +79,7 @@ def constraint_matrix(
         An unknown parameter name (named, with the valid ones), or a malformed matrix.
     """
     if q is not None:
-        if isinstance(constraints, (str, list)):
+        if isinstance(constraints, (str, list, Mapping)):
             raise ConstraintError("q goes with a constraint matrix R, not with strings")
         constraints = (np.asarray(constraints, dtype=float), _host_vector(q))
     return hypotheses.parse_constraints(constraints, names)
@@ -115,6 +116,7 @@ def wald_test(
     names: Any = None,
     df_denom: float | None = None,
     df_constraints: float | None = None,
+    invcov: Any = None,
 ) -> TestResult:
     """Joint Wald test of the linear hypotheses ``R theta = q``.
 
@@ -134,6 +136,9 @@ def wald_test(
         Report ``F = W / J`` on ``F(J, df_denom)`` instead of ``W`` on chi-squared(J).
     df_constraints : float, optional
         Override ``J``.
+    invcov : array-like, shape (m, m), optional
+        Inverse covariance of ``R theta`` to use instead of ``(R V R')^+`` (statsmodels'
+        ``invcov``); ``J`` is then ``m``.
 
     Returns
     -------
@@ -153,6 +158,7 @@ def wald_test(
         use_f=df_denom is not None,
         df_denom=float("nan") if df_denom is None else float(df_denom),
         df_constraints=df_constraints,
+        invcov=None if invcov is None else np.asarray(invcov, dtype=float),
     )
     if df_denom is None:  # a chi-squared result carries J (the rank used) as its df_denom
         assert result.df_denom is not None
@@ -192,4 +198,4 @@ def t_test(
         ``summary_frame()`` — statsmodels' ``t_test`` record.
     """
     theta, V, R, rhs = _checked(params, cov, constraints, q, names)
-    return hypotheses.t_test(theta, V, R, rhs, df=df)
+    return hypotheses.t_test(theta, V, R, rhs, df=df, statsmodels_shapes=False)

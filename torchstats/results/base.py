@@ -27,6 +27,12 @@ from torchstats.inference.hypotheses import (
     t_test,
     wald_test,
 )
+from torchstats.inference.pairwise import (
+    MultiCompResult,
+    multiple_t_tests,
+    pairwise_contrasts,
+    pairwise_labels,
+)
 from torchstats.solvers.result import SolverResult
 
 __all__ = ["LikelihoodResults"]
@@ -199,8 +205,9 @@ class LikelihoodResults:
 
         Parameters
         ----------
-        r_matrix : str, list of str, (R, q) or array
-            E.g. ``"x1 = x2, C(g)[T.b] = 0"``; names are the parameter names.
+        r_matrix : str, list of str, dict, (R, q) or array
+            E.g. ``"x1 = x2, C(g)[T.b] = 0"``, ``"x2 = x3 = 0"`` (two restrictions, as in
+            statsmodels), ``{"x1": 0}``; names are the parameter names.
         cov_p : array-like, optional
             Covariance to use instead of :meth:`cov_params`.
         use_t : bool, optional
@@ -211,8 +218,18 @@ class LikelihoodResults:
         return t_test(params, cov, R, q, df=self.covariance.df_resid if use_t else None)
 
     def f_test(self, r_matrix: Any, cov_p: Any = None, invcov: Any = None) -> ContrastResults:
-        """Joint F test of ``R b = q`` (``F = W / J`` with ``F(J, df_resid)``)."""
-        return self.wald_test(r_matrix, cov_p=cov_p, use_f=True)
+        """Joint F test of ``R b = q`` (``F = W / J`` with ``F(J, df_resid)``).
+
+        Parameters
+        ----------
+        r_matrix : str, list of str, dict, (R, q) or array
+            The hypotheses, as for :meth:`t_test`.
+        cov_p : array-like, optional
+            Covariance to use instead of :meth:`cov_params`.
+        invcov : array-like, shape (m, m), optional
+            Inverse covariance of ``R b`` to use instead of ``(R cov R')^+``.
+        """
+        return self.wald_test(r_matrix, cov_p=cov_p, invcov=invcov, use_f=True, scalar=True)
 
     def wald_test(
         self,
@@ -223,7 +240,25 @@ class LikelihoodResults:
         df_constraints: float | None = None,
         scalar: bool = True,
     ) -> ContrastResults:
-        """Joint Wald test of ``R b = q``: F when ``use_f`` (default: ``use_t``), else chi2."""
+        """Joint Wald test of ``R b = q``: F when ``use_f`` (default: ``use_t``), else chi2.
+
+        Parameters
+        ----------
+        r_matrix : str, list of str, dict, (R, q) or array
+            The hypotheses, as for :meth:`t_test` (``"x2 = x3 = 0"`` is two restrictions).
+        cov_p : array-like, optional
+            Covariance to use instead of :meth:`cov_params`.
+        invcov : array-like, shape (m, m), optional
+            Inverse covariance of ``R b`` to use instead of ``(R cov R')^+``; ``J`` is then
+            the number of constraints (statsmodels).
+        use_f : bool, optional
+            F test on ``(J, df_resid)`` instead of chi-squared (default: ``use_t``).
+        df_constraints : float, optional
+            Override the number of constraints ``J``.
+        scalar : bool
+            False: the statistic as a ``(1, 1)`` array and the p-value as a 0-d array, as
+            statsmodels returns them.
+        """
         params, cov, R, q = self._constraint_inputs(r_matrix, cov_p)
         return wald_test(
             params,
@@ -233,6 +268,8 @@ class LikelihoodResults:
             use_f=self.use_t if use_f is None else use_f,
             df_denom=self.covariance.df_resid,
             df_constraints=df_constraints,
+            invcov=None if invcov is None else np.asarray(invcov, dtype=float),
+            scalar=scalar,
         )
 
     def wald_test_terms(
@@ -252,6 +289,8 @@ class LikelihoodResults:
             Further rows of the table.
         combine_terms : list of str, optional
             Also test together all terms whose name contains each string.
+        scalar : bool
+            False: each statistic a ``(1, 1)`` array, as statsmodels' ``scalar=False``.
         """
         k = self.fit_result.params.shape[0]
         identity = np.eye(k)
@@ -268,13 +307,90 @@ class LikelihoodResults:
         tests += list(extra_constraints or ())
         rows = []
         for _, matrix in tests:
-            result = self.wald_test(matrix)
+            result = self.wald_test(matrix, scalar=scalar)
             df_constraint = result.df_num if self.use_t else result.df_denom
             row = [result.statistic, result.pvalue, int(df_constraint)]  # type: ignore[arg-type]
             rows.append(row + ([result.df_denom] if self.use_t else []))
         columns = ["statistic", "pvalue", "df_constraint"] + (["df_denom"] if self.use_t else [])
         table = pd.DataFrame(rows, index=[name for name, _ in tests], columns=columns)
         return WaldTestResults(table, "F" if self.use_t else "chi2")
+
+    def t_test_pairwise(
+        self,
+        term_name: str,
+        method: str | list[str] = "hs",
+        alpha: float = 0.05,
+        factor_labels: list[str] | None = None,
+    ) -> MultiCompResult:
+        """t tests of every pairwise difference between the levels of a categorical term.
+
+        Parameters
+        ----------
+        term_name : str
+            A main-effect term of the formula, e.g. ``"C(g)"``.
+        method : str or list of str
+            p-value adjustment(s) for multiple testing (statsmodels' ``multipletests``
+            names: ``"hs"``, ``"holm"``, ``"bonferroni"``, ``"sidak"``, ``"sh"``,
+            ``"hommel"``, ``"fdr_bh"``, ``"fdr_by"``).
+        alpha : float
+            Level of the reject decisions.
+        factor_labels : list of str, optional
+            Labels of the levels (default: the levels themselves).
+
+        Returns
+        -------
+        MultiCompResult
+            ``result_frame`` with statsmodels' columns and ``"b-a"`` row labels,
+            ``contrasts``, ``contrast_labels``, ``term_encoding_matrix``.
+        """
+        encoding, columns, levels = self._factor_coding(term_name)
+        if factor_labels is not None:
+            if len(factor_labels) != len(levels):
+                raise ValueError(f"factor_labels has the wrong length, should be {len(levels)}")
+            levels = list(factor_labels)
+        k_params = self.fit_result.params.shape[0]
+        contrasts = pairwise_contrasts(encoding, k_params, columns)
+        labels = pairwise_labels(levels)
+        tests = self.t_test(contrasts)
+        frame = multiple_t_tests(
+            tests.summary_frame(xname=labels), np.ravel(tests.pvalue), method, alpha
+        )
+        return MultiCompResult(frame, contrasts, term_name, labels, encoding)
+
+    def _factor_coding(self, term_name: str) -> tuple[np.ndarray, tuple[int, ...], list[object]]:
+        """The coding matrix (levels x columns), columns and levels of a categorical term."""
+        design = self.model.design
+        spec = getattr(design, "model_spec", None)
+        if spec is None:
+            raise InvalidOptionError("t_test_pairwise needs a model built from a formula")
+
+        def key(name: str) -> str:  # 'C(g, Treatment("c"))' as patsy keeps it, or normalised
+            return name.replace('"', "'").replace(" ", "")
+
+        terms = {key(name): columns for name, columns in design.terms}
+        if key(term_name) not in terms:
+            shown = ", ".join(repr(name) for name, _ in design.terms)
+            raise InvalidOptionError(f"unknown term {term_name!r}; the terms are {shown}")
+        term = next((t for t in spec.terms if key(str(t)) == key(term_name)), None)
+        factors = list(spec.term_factors.get(term, ())) if term is not None else []
+        if len(factors) > 1:
+            raise ValueError("interaction effects not yet supported")
+        state = spec.factor_contrasts.get(factors[0]) if factors else None
+        if state is None:
+            raise InvalidOptionError(
+                f"term {term_name!r} is not categorical; pairwise comparisons need a factor "
+                "such as C(g)"
+            )
+        columns = terms[key(term_name)]
+        levels = list(state.levels)
+        coding = state.get_coding_matrix(reduced_rank=len(columns) < len(levels))
+        encoding = np.asarray(coding, dtype=float)
+        if encoding.shape != (len(levels), len(columns)):
+            raise InvalidOptionError(
+                f"cannot relate the {len(columns)} columns of {term_name!r} to its "
+                f"{len(levels)} levels"
+            )
+        return encoding, columns, levels
 
     # --- other covariances -----------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ import torch
 from torchstats._device import OutputFormat
 from torchstats.covariance.result import CovarianceResult
 from torchstats.covariance.sandwich import SandwichInputs
+from torchstats.errors import InvalidOptionError
 from torchstats.inference.compare import TestResult, lr_test
 from torchstats.inference.wald import wald_test
 from torchstats.results.base import LikelihoodResults
@@ -246,12 +247,21 @@ class MaximumLikelihoodResults(LikelihoodResults):
             F test on ``(J, df_resid)`` instead of chi-squared (default: ``use_t``).
         df_constraints : float, optional
             Override the number of constraints ``J``.
+        invcov : array-like, shape (m, m), optional
+            Inverse covariance of ``R theta`` to use instead of ``(R V R')^+``.
+        scalar : bool
+            Only True: a :class:`TestResult` holds floats (False raises).
 
         Returns
         -------
         TestResult
             ``statistic``, ``pvalue``, ``df`` (and ``df_denom`` for F).
         """
+        if not scalar:
+            raise InvalidOptionError(
+                "scalar=False is not supported here: this wald_test returns a TestResult of "
+                "floats; use scalar=True (the default)"
+            )
         cov = self.covariance.cov if cov_p is None else np.asarray(cov_p, dtype=float)
         use_f = self.use_t if use_f is None else use_f
         return wald_test(
@@ -261,6 +271,7 @@ class MaximumLikelihoodResults(LikelihoodResults):
             names=self.model.param_names,
             df_denom=self.covariance.df_resid if use_f else None,
             df_constraints=df_constraints,
+            invcov=invcov,
         )
 
     def lr_test(self, restricted: MaximumLikelihoodResults) -> TestResult:

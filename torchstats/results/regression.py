@@ -14,8 +14,9 @@ import torch
 from torchstats.covariance.nonrobust import nonrobust_covariance
 from torchstats.covariance.result import CovarianceResult
 from torchstats.covariance.sandwich import SandwichInputs
-from torchstats.errors import InvalidOptionError, TorchstatsWarning, warn
+from torchstats.errors import TorchstatsWarning, warn
 from torchstats.formula.newdata import exog_for_prediction
+from torchstats.inference.compare import TestResult, regression_lm_test
 from torchstats.inference.distributions import chi2_pvalue, f_pvalue
 from torchstats.results.base import LikelihoodResults
 from torchstats.results.influence import OLSInfluence
@@ -346,30 +347,99 @@ class RegressionResults(LikelihoodResults):
             row_labels=pd.Index(row_labels) if row_labels is not None else index,
         )
 
-    def compare_f_test(self, restricted: RegressionResults) -> tuple[float, float, float]:
+    def compare_f_test(self, restricted: RegressionResults) -> TestResult:
         """F test of this model against a nested ``restricted`` one (statsmodels).
 
-        Returns ``(f_value, p_value, df_diff)``; warns with robust covariances, under which
-        the test is not valid.
+        Returns
+        -------
+        TestResult
+            Unpacks as ``(f_value, p_value, df_diff)``, statsmodels' tuple; warns with robust
+            covariances, under which the test is not valid.
         """
         _warn_if_robust(self, restricted, "F test for comparison")
         df_diff = restricted.df_resid - self.df_resid
         f_value = (restricted.ssr - self.ssr) / df_diff / self.ssr * self.df_resid
-        return f_value, f_pvalue(f_value, df_diff, self.df_resid), df_diff
+        return TestResult(
+            f_value, float(f_pvalue(f_value, df_diff, self.df_resid)), df_diff, "F", self.df_resid
+        )
 
     def compare_lr_test(
         self, restricted: RegressionResults, large_sample: bool = False
-    ) -> tuple[float, float, float]:
+    ) -> TestResult:
         """Likelihood-ratio test against a nested ``restricted`` model.
 
-        Returns ``(lr_stat, p_value, df_diff)``.
+        Parameters
+        ----------
+        restricted : RegressionResults
+            A fit of a model nested in this one, on the same rows.
+        large_sample : bool
+            The heteroskedasticity-robust form: :meth:`compare_lm_test` with
+            ``use_lr=True``, as statsmodels.
+
+        Returns
+        -------
+        TestResult
+            Unpacks as ``(lr_stat, p_value, df_diff)`` (statsmodels' ``CompareLRTestResult``:
+            also ``.statistic``, ``.pvalue``, ``.df_diff``).
         """
         if large_sample:
-            raise InvalidOptionError("large_sample=True (the LM form) is not implemented")
+            return self.compare_lm_test(restricted, use_lr=True)
         _warn_if_robust(self, restricted, "Likelihood Ratio test")
         df_diff = restricted.df_resid - self.df_resid
         statistic = -2 * (restricted.llf - self.llf)
-        return statistic, chi2_pvalue(statistic, df_diff), df_diff
+        return TestResult(
+            statistic, float(chi2_pvalue(statistic, df_diff)), df_diff, "likelihood-ratio"
+        )
+
+    def compare_lm_test(
+        self, restricted: RegressionResults, demean: bool = True, use_lr: bool = False
+    ) -> TestResult:
+        """Lagrange-multiplier test of a nested ``restricted`` model (statsmodels).
+
+        Parameters
+        ----------
+        restricted : RegressionResults
+            A fit of a model nested in this one, on the same rows.
+        demean : bool
+            Centre the scores ``x_i e_i`` of the restricted residuals before estimating their
+            covariance (the LM test then equals the large-sample LR test).
+        use_lr : bool
+            Estimate the covariance of the scores from this (full) model's residuals.
+
+        Returns
+        -------
+        TestResult
+            Unpacks as ``(lm_value, p_value, df_diff)``. The covariance of the scores follows
+            this fit's ``cov_type`` (nonrobust, HC0-HC3, HAC with Bartlett weights, one-way
+            cluster), as statsmodels.
+
+        Raises
+        ------
+        ValueError
+            The restricted model is not nested in this one.
+        """
+        wexog = self._host_dense(self.model.wexog)
+        wresid_full = self._host(self._wresid)
+        wresid_restricted = self._host(restricted._wresid)
+        restricted_wexog = self._host_dense(restricted.model.wexog)
+        if not _is_nested(wexog, wresid_full, restricted_wexog, self.rank, restricted.rank):
+            raise ValueError("Restricted model is not nested by full model.")
+        kwds = self.cov_kwds
+        return regression_lm_test(
+            wexog,
+            wresid_restricted,
+            wresid_full,
+            restricted.df_resid - self.df_resid,
+            cov_type=self.cov_type,
+            maxlags=kwds.get("maxlags"),
+            groups=kwds.get("groups"),
+            demean=demean,
+            use_lr=use_lr,
+        )
+
+    def _host_dense(self, matrix: Any) -> np.ndarray:
+        dense = matrix if isinstance(matrix, torch.Tensor) else matrix.to_dense()
+        return self._host(dense)
 
     def get_influence(self) -> OLSInfluence:
         """Outlier and influence measures (leverage, Cook's distance, DFBETAS, ...).
@@ -462,6 +532,23 @@ class RegressionResults(LikelihoodResults):
 
     def __repr__(self) -> str:
         return f"<torchstats.RegressionResults {self.model!r}>"
+
+
+def _is_nested(
+    wexog: np.ndarray,
+    wresid_full: np.ndarray,
+    restricted_wexog: np.ndarray,
+    full_rank: int,
+    restricted_rank: int,
+) -> bool:
+    """statsmodels' ``_is_nested``: same rows, more columns, and the full fit's residuals
+    orthogonal to the restricted design (relative to the scale of the scores, where
+    statsmodels' check is absolute)."""
+    if wexog.shape[0] != restricted_wexog.shape[0] or full_rank <= restricted_rank:
+        return False
+    scores = restricted_wexog * wresid_full[:, None]
+    scale = np.sqrt(np.mean(np.abs(restricted_wexog) ** 2)) * np.sqrt(np.mean(wresid_full**2))
+    return bool(np.sqrt(np.mean(scores.mean(axis=0) ** 2)) <= 1e-8 * max(scale, 1e-300))
 
 
 def _warn_if_robust(full: Any, restricted: Any, test: str) -> None:
