@@ -60,7 +60,7 @@ def kernel_weights(
     if maxlags is None:
         raise InvalidOptionError(
             f"cov_type={cov_type!r} needs cov_kwds={{'maxlags': L}}; Newey-West's rule of "
-            "thumb floor(4 (n/100)^(2/9)) is ts.covariance.kernels.default_maxlags(n)"
+            "thumb floor(4 (n/100)^(2/9)) is torchstats.covariance.kernels.default_maxlags(n)"
         )
     if isinstance(maxlags, bool) or not isinstance(maxlags, (int, float)) or maxlags < 0:
         raise InvalidOptionError(f"maxlags must be a non-negative integer, got {maxlags!r}")
