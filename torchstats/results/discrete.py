@@ -110,7 +110,7 @@ class _DiscreteResults(LikelihoodResults):
         working_weights = getattr(self.model, "working_weights", None)
         leverage = working_weights is not None and canonical_cov_type(cov_type) in ("HC2", "HC3")
         design_scores = DesignScores(X, score_factor(params), bread)
-        if leverage:
+        if leverage and working_weights is not None:
             # R's hat values: those of the design weighted by the IRLS working weights
             weights = working_weights(params)
             leverage_bread = torch.linalg.inv(gram(X, weights))
