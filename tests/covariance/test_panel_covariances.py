@@ -13,6 +13,7 @@ import statsmodels.api as sm
 import statsmodels.stats.sandwich_covariance as sw
 
 import torchstats as ts
+from tests.conftest import DEVICES
 from tests.parity import assert_matches
 from torchstats.errors import InvalidOptionError
 
@@ -329,3 +330,29 @@ def test_crv3_with_a_cluster_that_identifies_a_regressor_is_refused():
     X = sm.add_constant(frame[["x1", "only_in_unit0"]])
     with pytest.raises(InvalidOptionError, match="dropping cluster 0 .*rank-deficient"):
         ts.OLS(frame["y"], X).fit(cov_type="cluster-crv3", cov_kwds={"groups": frame["unit"]})
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize(
+    "name", ["hac-panel-groups", "hac-groupsum", "cluster-crv3", "cluster-jk", "fixed scale"]
+)
+def test_panel_and_jackknife_on_device_match_cpu(device, name):
+    frame = _panel(1)
+    cov_type, spec = {**SPECS, **LEAST_SQUARES_ONLY}[name]
+    kwds = _kwds(frame, spec, statsmodels=False)
+    X = sm.add_constant(frame[["x1", "x2"]])
+    cpu = ts.WLS(frame["y"], X, weights=frame["w"]).fit(cov_type=cov_type, cov_kwds=kwds)
+    dev = ts.WLS(frame["y"], X, weights=frame["w"], device=device).fit(
+        cov_type=cov_type, cov_kwds=kwds
+    )
+    np.testing.assert_allclose(dev.bse, cpu.bse, rtol=1e-9)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_glm_hc3_on_device_matches_cpu(device):
+    frame = _panel(0)
+    X = sm.add_constant(frame[["x1", "x2"]])
+    family = ts.families.Poisson()
+    cpu = ts.GLM(frame["count"], X, family=family).fit(cov_type="HC3")
+    dev = ts.GLM(frame["count"], X, family=family, device=device).fit(cov_type="HC3")
+    np.testing.assert_allclose(dev.bse, cpu.bse, rtol=1e-9)
