@@ -16,7 +16,10 @@ import pytest
 
 import torchstats as ts
 
-pytestmark = pytest.mark.filterwarnings("ignore:The InversePower link function does not respect")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:The InversePower link function does not respect"),
+    pytest.mark.filterwarnings("ignore:The inplace keyword"),  # pyfixest's own pandas calls
+]
 
 HERE = Path(__file__).resolve().parents[1] / "reference" / "glm_hc"
 REFERENCE = json.loads((HERE / "reference.json").read_text())
@@ -86,4 +89,19 @@ def test_crv3_matches_r_vcovcl_hc3(name):
     corrected = model.fit(cov_type="cluster-crv3", cov_kwds={"groups": groups})
     np.testing.assert_allclose(
         corrected.cov_params().to_numpy(), expected["HC3_nocadjust"], rtol=1e-9
+    )
+
+
+@pytest.mark.parametrize("cluster", ["gear", "carb"])
+def test_crv3_matches_pyfixest(cluster):
+    # pyfixest's CRV3 is sum_g d_g d_g' times its small-sample factor G/(G-1) (n-1)/(n-k)
+    pyfixest = pytest.importorskip("pyfixest")
+    theirs = pyfixest.feols("mpg ~ wt + qsec", data=MTCARS, vcov={"CRV3": cluster})
+    raw = ts.ols("mpg ~ wt + qsec", MTCARS).fit(
+        cov_type="cluster-crv3", cov_kwds={"groups": MTCARS[cluster], "use_correction": False}
+    )
+    n, k, n_groups = len(MTCARS), 3, MTCARS[cluster].nunique()
+    factor = n_groups / (n_groups - 1) * (n - 1) / (n - k)
+    np.testing.assert_allclose(
+        raw.bse.to_numpy() * np.sqrt(factor), theirs.se().to_numpy(), rtol=1e-9
     )
