@@ -21,6 +21,8 @@ __all__ = [
     "cluster_meat",
     "hac_meat",
     "hac_meat_blocks",
+    "panel_hac_meat",
+    "segment_codes",
     "group_codes",
     "intersect_groups",
 ]
@@ -85,6 +87,57 @@ def hac_meat(scores: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         gamma = cross_product(scores[lag:], scores[:-lag])
         meat = meat + weights[lag] * (gamma + gamma.T)
     return meat
+
+
+def panel_hac_meat(
+    scores: torch.Tensor, weights: torch.Tensor, segments: torch.Tensor
+) -> torch.Tensor:
+    """:func:`hac_meat` with lags taken only within consecutive segments (panel units).
+
+    Parameters
+    ----------
+    scores : Tensor, shape (n, k)
+        Scores, each panel unit's rows consecutive and in time order.
+    weights : Tensor, shape (maxlags + 1,)
+        Kernel weights for lags ``0..maxlags``.
+    segments : Tensor of int64, shape (n,)
+        The segment (panel unit) of each row; rows ``t`` and ``t - l`` form a lag-``l`` pair
+        when they lie in the same segment.
+
+    Raises
+    ------
+    ValueError
+        If a lag leaves no pair in any segment (every unit is shorter than the lag).
+
+    Notes
+    -----
+    statsmodels ``sandwich_covariance.S_nw_panel`` (with ``lagged_groups``).
+    """
+    meat = weights[0] * gram_matrix(scores)
+    for lag in range(1, weights.shape[0]):
+        same = segments[lag:] == segments[:-lag] if lag < scores.shape[0] else None
+        if same is None or not bool(same.any()):
+            raise ValueError(
+                f"no panel unit has more than {lag} observations, so there are no pairs at "
+                f"lag {lag}; lower maxlags"
+            )
+        current = scores[lag:] * same[:, None].to(scores.dtype)
+        gamma = cross_product(current, scores[:-lag])
+        meat = meat + weights[lag] * (gamma + gamma.T)
+    return meat
+
+
+def segment_codes(breaks: np.ndarray) -> tuple[torch.Tensor, int]:
+    """Codes ``0..S-1`` of consecutive segments, and their number ``S``.
+
+    Parameters
+    ----------
+    breaks : ndarray of bool, shape (n - 1,)
+        ``breaks[i]`` is True where row ``i + 1`` starts a new segment (statsmodels'
+        ``hac-panel``: where ``groups`` changes, or where ``time`` decreases).
+    """
+    codes = np.concatenate([[0], np.cumsum(np.asarray(breaks, dtype=bool))])
+    return torch.as_tensor(codes, dtype=torch.int64), int(codes[-1]) + 1
 
 
 def hac_meat_blocks(blocks: Iterable[torch.Tensor], weights: torch.Tensor) -> torch.Tensor:

@@ -8,7 +8,7 @@ the same sums in a pass over the chunks instead, without ever holding all scores
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import torch
 
@@ -17,10 +17,18 @@ from torchstats.covariance.meats import (
     group_codes,
     hac_meat,
     intersect_groups,
+    panel_hac_meat,
     white_meat,
 )
 
-__all__ = ["ScoreSource", "TensorScores", "Intersection", "cluster_codes"]
+__all__ = [
+    "ScoreSource",
+    "PanelScoreSource",
+    "JackknifeScoreSource",
+    "TensorScores",
+    "Intersection",
+    "cluster_codes",
+]
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,29 @@ class ScoreSource(Protocol):
         ...
 
 
+@runtime_checkable
+class PanelScoreSource(ScoreSource, Protocol):
+    """Scores held in memory, which the panel covariances (``hac-panel``, ``hac-groupsum``)
+    and the cluster jackknife also need (a streamed fit has no such source)."""
+
+    def group_sums(self, codes: torch.Tensor, n_groups: int) -> torch.Tensor:
+        """``sum_{i in g} s_i`` for each group code ``g``, shape ``(n_groups, k)``."""
+        ...
+
+    def panel_hac_meat(self, weights: torch.Tensor, segments: torch.Tensor) -> torch.Tensor:
+        """Newey-West meat with lags only within segments (see ``meats.panel_hac_meat``)."""
+        ...
+
+
+@runtime_checkable
+class JackknifeScoreSource(PanelScoreSource, Protocol):
+    """In-memory least-squares scores that also give per-cluster Gram matrices."""
+
+    def cluster_grams(self, codes: torch.Tensor, n_groups: int) -> torch.Tensor:
+        """``X_g' W_g X_g`` for each cluster ``g``, shape ``(n_groups, k, k)``."""
+        ...
+
+
 class TensorScores:
     """Scores held in memory as one tensor (likelihood models; no leverages, so no HC2/HC3).
 
@@ -82,3 +113,12 @@ class TensorScores:
 
     def hac_meat(self, weights: torch.Tensor) -> torch.Tensor:
         return hac_meat(self.scores, weights)
+
+    def group_sums(self, codes: torch.Tensor, n_groups: int) -> torch.Tensor:
+        sums = torch.zeros(
+            n_groups, self.k_params, dtype=self.scores.dtype, device=self.scores.device
+        )
+        return sums.index_add_(0, codes.to(self.scores.device), self.scores)
+
+    def panel_hac_meat(self, weights: torch.Tensor, segments: torch.Tensor) -> torch.Tensor:
+        return panel_hac_meat(self.scores, weights, segments.to(self.scores.device))

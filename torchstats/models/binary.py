@@ -117,6 +117,14 @@ class _Binary(_DiscreteModel):
         """``l'(eta_i)``, shape (n,): ``score_obs`` is ``score_factor[:, None] * exog``."""
         return self._index_derivatives(self._eta(params))[0]
 
+    def working_weights(self, params: Any) -> torch.Tensor:
+        """IRLS working weights ``F'(eta)^2 / (F (1 - F))``, shape (n,): R's ``glm``
+        weights, whose hat values give the HC2/HC3 leverages (equal to ``-l''(eta)`` for
+        the logit, whose link is canonical)."""
+        eta = self._eta(params)
+        p = self.cdf(eta)
+        return self.pdf(eta) ** 2 / (p * (1 - p))
+
     def score_obs(self, params: Any) -> torch.Tensor:
         """Per-observation score ``l'(eta_i) x_i``, shape (n, k)."""
         return self.score_factor(params)[:, None] * self.design.exog

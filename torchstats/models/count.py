@@ -166,6 +166,11 @@ class Poisson(_Count):
         _, mu = self._terms(params)
         return self.design.endog - mu
 
+    def working_weights(self, params: Any) -> torch.Tensor:
+        """IRLS working weights ``mu``, shape (n,) (R's ``glm`` weights of the Poisson log
+        link, whose hat values give the HC2/HC3 leverages)."""
+        return self._terms(params)[1]
+
     def score_obs(self, params: Any) -> torch.Tensor:
         """``(y - mu) x`` per observation, shape (n, k)."""
         return self.score_factor(params)[:, None] * self.design.exog

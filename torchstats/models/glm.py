@@ -574,8 +574,12 @@ class GLM:
         )
         if canonical_cov_type(cov_type) == "nonrobust" and not cov_kwds:
             return results
+        kwds = dict(cov_kwds or {})
+        if use_t is None:  # statsmodels' OLS.fit reads use_t from cov_kwds too
+            use_t = kwds.pop("use_t", None)
+        kwds.pop("use_t", None)
         return results.get_robustcov_results(
-            cov_type, use_t=use_t if use_t is not None else False, **dict(cov_kwds or {})
+            cov_type, use_t=use_t if use_t is not None else False, **kwds
         )
 
     def _warn_if_outside_range(self, mu: torch.Tensor) -> None:

@@ -230,12 +230,15 @@ class _LeastSquares:
             Solver; see ``docs/solvers.md``. ``"auto"`` (the default) uses QR with
             double-double refinement for small or ill-conditioned problems and a guarded
             Cholesky of ``X'X`` for large well-conditioned ones.
-        cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster", "HAC"}
-            Covariance of the estimates (statsmodels' names; see
-            :meth:`~torchstats.results.base.LikelihoodResults.get_robustcov_results`).
+        cov_type : str
+            Covariance of the estimates, statsmodels' names: ``"nonrobust"``, ``"HC0"``-
+            ``"HC3"``, ``"cluster"``, ``"cluster-crv3"``, ``"cluster-jk"``, ``"HAC"``,
+            ``"hac-panel"``/``"nw-panel"``, ``"hac-groupsum"``/``"nw-groupsum"``,
+            ``"fixed scale"`` (see :func:`torchstats.covariance.sandwich.robust_covariance`).
         cov_kwds : mapping, optional
             Options of the covariance estimator, e.g. ``{"groups": df["firm"]}`` for
-            ``"cluster"`` or ``{"maxlags": 4}`` for ``"HAC"``.
+            ``"cluster"`` or ``{"maxlags": 4}`` for ``"HAC"``; ``use_t`` and
+            ``scaling_factor`` are accepted for every type.
         use_t : bool, optional
             t (True) or normal (False) inference; statsmodels' default: True for
             ``"nonrobust"``, False for the robust covariances.

@@ -417,13 +417,16 @@ class LikelihoodResults:
 
         Parameters
         ----------
-        cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster", "HAC"}
-            statsmodels' names; HC2/HC3 for least squares only.
+        cov_type : str
+            statsmodels' names: ``"nonrobust"``, ``"HC0"``-``"HC3"``, ``"cluster"``,
+            ``"cluster-crv3"``, ``"cluster-jk"``, ``"HAC"``, ``"hac-panel"``
+            (``"nw-panel"``), ``"hac-groupsum"`` (``"nw-groupsum"``), ``"fixed scale"``;
+            see :func:`torchstats.covariance.sandwich.robust_covariance`.
         use_t : bool, optional
             Default: this results object's ``use_t``, as statsmodels.
         **cov_kwds
-            Options of the estimator: ``groups``, ``use_correction``, ``df_correction`` for
-            ``"cluster"``; ``maxlags``, ``kernel``, ``use_correction`` for ``"HAC"``.
+            Options of the estimator (``groups``, ``time``, ``maxlags``, ``kernel``,
+            ``use_correction``, ``df_correction``, ``scale``, ``scaling_factor``...).
         """
         use_t = self.use_t if use_t is None else use_t
         return self._with_covariance(self._covariance(cov_type, cov_kwds, use_t))
@@ -438,8 +441,9 @@ class LikelihoodResults:
                 )
             return self._nonrobust_covariance(use_t)
         kwds = dict(cov_kwds or {})
-        if kwds.get("groups") is not None:
-            kwds["groups"] = self._rows_used(kwds["groups"])
+        for key in ("groups", "time"):
+            if kwds.get(key) is not None:
+                kwds[key] = self._rows_used(kwds[key])
         return robust_covariance(cov_type, kwds, self._sandwich_inputs_for(cov_type), use_t=use_t)
 
     def _rows_used(self, values: Any) -> Any:

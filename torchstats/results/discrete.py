@@ -25,7 +25,7 @@ from scipy import stats
 from torchstats._typing import check_option
 from torchstats.covariance.nonrobust import nonrobust_covariance
 from torchstats.covariance.result import CovarianceResult
-from torchstats.covariance.sandwich import SandwichInputs
+from torchstats.covariance.sandwich import SandwichInputs, canonical_cov_type
 from torchstats.errors import InvalidOptionError
 from torchstats.formula.newdata import exog_for_prediction
 from torchstats.inference.distributions import chi2_pvalue
@@ -44,6 +44,7 @@ from torchstats.results.prediction import (
     prediction_variance,
 )
 from torchstats.solvers.result import SolverResult
+from torchstats.structured.block_matrix import gram
 from torchstats.structured.scores import DesignScores
 
 __all__ = ["BinaryResults", "CountResults", "NegativeBinomialResults"]
@@ -103,12 +104,14 @@ class _DiscreteResults(LikelihoodResults):
             use_t=bool(use_t) if use_t is not None else False,
         )
 
-    def _sandwich_inputs(self) -> SandwichInputs:
+    def _sandwich_inputs_for(self, cov_type: str) -> SandwichInputs:
         """statsmodels' generic sandwich: ``score_obs`` and the inverse of ``-hessian``.
 
         Small-sample factors use ``n - k`` with ``k`` every estimated parameter (``alpha``
         included), as statsmodels' ``cov_cluster`` does; HC1 is HC0, as in statsmodels'
-        discrete models (``cov_white_simple`` without correction).
+        discrete models (``cov_white_simple`` without correction). HC2/HC3 take R's
+        leverages (``hatvalues`` of the equivalent ``glm``) where the model has working
+        weights.
         """
         assert self.fit_result.normalized_cov is not None
         params, bread = self.fit_result.params, self.fit_result.normalized_cov
@@ -120,11 +123,22 @@ class _DiscreteResults(LikelihoodResults):
             )
         # single-index models: the scores x_i f_i are never formed (see DesignScores)
         X = self.model.design.exog
+        working_weights = getattr(self.model, "working_weights", None)
+        leverage = working_weights is not None and canonical_cov_type(cov_type) in ("HC2", "HC3")
+        design_scores = DesignScores(X, score_factor(params), bread)
+        if leverage and working_weights is not None:
+            # R's hat values: those of the design weighted by the IRLS working weights
+            weights = working_weights(params)
+            leverage_bread = torch.linalg.inv(gram(X, weights))
+            design_scores = DesignScores(
+                X, score_factor(params), leverage_bread, leverage_weights=weights
+            )
         return SandwichInputs(
             bread=bread,
-            scores=DesignScores(X, score_factor(params), bread),
+            scores=design_scores,
             df_resid=float(X.shape[0] - X.shape[1]),
             hc1_correction=False,
+            leverage_available=leverage,
         )
 
     @property

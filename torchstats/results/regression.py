@@ -170,8 +170,10 @@ class RegressionResults(LikelihoodResults):
 
     @property
     def scale(self) -> float:
-        """Estimated error variance ``ssr / df_resid``."""
-        return self.mse_resid
+        """Estimated error variance ``ssr / df_resid``; the given scale under
+        ``cov_type="fixed scale"`` (as statsmodels)."""
+        fixed = self.covariance.kwds.get("scale")
+        return float(fixed) if fixed is not None else self.mse_resid
 
     @property
     def normalized_cov_params(self) -> Any:
@@ -296,6 +298,7 @@ class RegressionResults(LikelihoodResults):
             scores=DesignScores(model.design.exog, factor, bread, leverage_weights=model._weights),
             df_resid=self.df_resid,
             leverage_available=True,
+            least_squares=True,
         )
 
     def get_prediction(

@@ -1,0 +1,75 @@
+"""What a model hands to the robust covariance estimators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from torchstats.covariance.scores import ScoreSource, TensorScores
+
+__all__ = ["SandwichInputs"]
+
+
+@dataclass(frozen=True, slots=True)
+class SandwichInputs:
+    """What a model hands to the robust estimators.
+
+    Attributes
+    ----------
+    bread : Tensor, shape (k, k)
+        Inverse of the negative Hessian in the units of the scores.
+    scores : ScoreSource
+        The per-observation scores at the estimate, in the data's row order: in memory
+        (:class:`~torchstats.covariance.scores.TensorScores`) or streamed.
+    df_resid : float
+        Residual degrees of freedom (HC1's ``n / df_resid``).
+    hc1_correction : bool
+        Whether HC1 multiplies HC0 by ``n / df_resid``. statsmodels does for least squares
+        only; for likelihood models its HC1 equals HC0 (``cov_white_simple`` without
+        correction), which is reproduced with False.
+    leverage_available : bool
+        Whether the scores come with leverages (least squares, GLMs and single-index
+        discrete models), which HC2/HC3 need.
+    least_squares : bool
+        Whether the bread is ``(X'WX)^{-1}`` of a (weighted) least-squares fit, which
+        ``"fixed scale"`` and the cluster jackknife (``"cluster-crv3"``, ``"cluster-jk"``)
+        need.
+    """
+
+    bread: torch.Tensor
+    scores: ScoreSource
+    df_resid: float
+    hc1_correction: bool = True
+    leverage_available: bool = False
+    least_squares: bool = False
+
+    @classmethod
+    def from_tensor(
+        cls,
+        bread: torch.Tensor,
+        scores: torch.Tensor,
+        df_resid: float,
+        *,
+        hc1_correction: bool = True,
+    ) -> SandwichInputs:
+        """Inputs from an in-memory ``(n, k)`` score tensor (no leverages)."""
+        return cls(
+            bread=bread,
+            scores=TensorScores(scores),
+            df_resid=df_resid,
+            hc1_correction=hc1_correction,
+        )
+
+    @property
+    def nobs(self) -> int:
+        return int(self.scores.nobs)
+
+    @property
+    def k_params(self) -> int:
+        return int(self.scores.k_params)
+
+    def sandwich(self, meat: torch.Tensor) -> torch.Tensor:
+        """``bread @ meat @ bread``, symmetrised against rounding."""
+        cov = self.bread @ meat @ self.bread
+        return 0.5 * (cov + cov.T)
