@@ -15,6 +15,15 @@ def _exact(values) -> list[Fraction]:
     return [Fraction(float(v)) for v in np.ravel(values)]
 
 
+def _powers_of_ten(exponents) -> np.ndarray:
+    """``10.0 ** e`` correctly rounded on every CPU (numpy's SIMD ``pow`` is not)."""
+    return np.vectorize(lambda e: float(f"1e{int(e)}"))(exponents)
+
+
+def _dd_error(hi, lo, exact: Fraction) -> Fraction:
+    return abs(Fraction(float(hi)) + Fraction(float(lo)) - exact)
+
+
 def test_two_sum_is_error_free():
     rng = np.random.default_rng(0)
     a = torch.tensor(rng.normal(size=1000) * 10.0 ** rng.integers(-8, 8, 1000))
@@ -61,7 +70,7 @@ def test_both_matmuls_exact_across_row_chunks(monkeypatch, chunk):
 
     monkeypatch.setattr(extended, "_CHUNK_ELEMENTS", chunk)
     rng = np.random.default_rng(chunk)
-    A = rng.normal(size=(41, 5)) * 10.0 ** rng.integers(-5, 5, (41, 5))
+    A = rng.normal(size=(41, 5)) * _powers_of_ten(rng.integers(-5, 5, (41, 5)))
     B = rng.normal(size=(5, 3))
     C = rng.normal(size=(41, 3))
     hi, lo = dd_matmul(torch.tensor(A), torch.tensor(B))
@@ -76,3 +85,33 @@ def test_both_matmuls_exact_across_row_chunks(monkeypatch, chunk):
             exact = sum(Fraction(float(A[i, j])) * Fraction(float(C[i, m])) for i in range(41))
             got = Fraction(float(hi_t[j, m])) + Fraction(float(lo_t[j, m]))
             assert abs(got - exact) <= abs(exact) * Fraction(2) ** -100 + Fraction(2) ** -1000
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_products_exact_to_2_pow_minus_100_under_heavy_cancellation(seed):
+    """Sums that cancel to 1e-12 of their terms keep 2^-100 relative to the result."""
+    rng = np.random.default_rng(seed)
+    n = 301
+    A = rng.normal(size=(n, 2)) * _powers_of_ten(rng.integers(-8, 8, (n, 2)))
+    c = rng.normal(size=(n, 1))
+    # last row cancels the column sums of A * c up to a tiny remainder
+    exact_cols = [
+        sum(Fraction(float(a)) * Fraction(float(ci)) for a, ci in zip(A[:-1, j], c[:-1, 0]))
+        for j in range(2)
+    ]
+    c[-1, 0] = 1.0
+    A[-1] = [-float(x) + 1e-12 * float(abs(x)) for x in exact_cols]
+    hi, lo = dd_matmul_t(torch.tensor(A), torch.tensor(c))
+    for j in range(2):
+        exact = sum(Fraction(float(a)) * Fraction(float(ci)) for a, ci in zip(A[:, j], c[:, 0]))
+        assert _dd_error(hi[j, 0], lo[j, 0], exact) <= abs(exact) * Fraction(2) ** -100
+    row_hi, row_lo = dd_matmul(torch.tensor(A.T.copy()), torch.tensor(c))
+    for j in range(2):
+        exact = sum(Fraction(float(a)) * Fraction(float(ci)) for a, ci in zip(A[:, j], c[:, 0]))
+        assert _dd_error(row_hi[j, 0], row_lo[j, 0], exact) <= abs(exact) * Fraction(2) ** -100
+
+
+def test_dd_matmul_t_of_no_rows_is_zero():
+    empty = torch.zeros(0, 3, dtype=torch.float64)
+    hi, lo = dd_matmul_t(empty, empty[:, :2])
+    assert hi.shape == (3, 2) and not hi.any() and not lo.any()
