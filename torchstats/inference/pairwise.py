@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from torchstats.inference.multiple_testing import adjust_pvalues
+from torchstats.inference.multitest import multipletests
 
 __all__ = ["MultiCompResult", "pairwise_contrasts", "pairwise_labels", "multiple_t_tests"]
 
@@ -68,7 +68,7 @@ def multiple_t_tests(
     ``t_test_multi``)."""
     out = frame.copy()
     for method in methods if isinstance(methods, list) else [methods]:
-        reject, corrected = adjust_pvalues(pvalues, method, alpha)
+        reject, corrected, _, _ = multipletests(pvalues, alpha=alpha, method=method)
         out[f"pvalue-{method}"] = corrected
         out[f"reject-{method}"] = reject
     return out
