@@ -278,22 +278,28 @@ def invert_information(information: torch.Tensor, names: list[str], problem: str
 
     Notes
     -----
-    A Cholesky factorisation (``cholesky_ex``, no exception) decides. When it fails, the
-    eigen-decomposition splits the directions: eigenvalues at most ``m * eps * max|lambda|``
-    are flat or curve the wrong way. Parameters with a loading above ``sqrt(eps)`` on such a
-    direction get NaN variances and covariances (their standard errors do not exist); the
-    others come from the pseudo-inverse on the remaining directions, which is exact for
-    them because they are orthogonal to the bad directions.
+    The matrix is first scaled to a unit diagonal (``S = D^-1/2 I D^-1/2``), so that the
+    decision does not depend on the units of the parameters. A Cholesky inverse of ``S``
+    settles it when its diagonal proves ``S`` well away from singular (see
+    :func:`_cholesky_inverse`): a singular matrix need not make Cholesky fail, since
+    rounding can leave a small positive pivot (which CPU kernel rounds which way differs).
+    Otherwise the eigen-decomposition of ``S`` splits the directions: eigenvalues at most
+    ``m * eps * max|lambda|`` are flat or curve the wrong way. Parameters with a loading
+    above ``sqrt(eps)`` on such a direction get NaN variances and covariances (their
+    standard errors do not exist); the others come from the pseudo-inverse on the
+    remaining directions, which is exact for them because they are orthogonal to the bad
+    directions.
     """
-    m = information.shape[0]
-    eye = torch.eye(m, dtype=information.dtype, device=information.device)
-    factor, info = torch.linalg.cholesky_ex(information)
-    if int(info) == 0:
-        return torch.cholesky_solve(eye, factor)
-    eigenvalues, vectors, bad = _spectrum(information)
     eps = torch.finfo(information.dtype).eps
+    scaled, rescale = _unit_diagonal(information)
+    inverse, settled = _cholesky_inverse(scaled)
+    if inverse is not None and settled:
+        return inverse * rescale
+    eigenvalues, vectors, bad = _spectrum(scaled)
+    if inverse is not None and not bool(bad.any()):
+        return inverse * rescale
     good = ~bad
-    inverse = (vectors[:, good] / eigenvalues[good]) @ vectors[:, good].T
+    inverse = (vectors[:, good] / eigenvalues[good]) @ vectors[:, good].T * rescale
     affected = (vectors[:, bad].abs() > math.sqrt(eps)).any(dim=1)
     inverse[affected] = math.nan
     inverse[:, affected] = math.nan
@@ -306,6 +312,37 @@ def invert_information(information: torch.Tensor, names: list[str], problem: str
         HessianWarning,
     )
     return inverse
+
+
+def _unit_diagonal(information: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``S = D^-1/2 I D^-1/2`` and ``D^-1/2 1 1' D^-1/2`` (``I = S * rescale`` undone
+    elementwise); entries of the diagonal that are not positive are left unscaled."""
+    diagonal = information.diagonal()
+    tiny = torch.finfo(diagonal.dtype).tiny
+    scale = torch.where(diagonal > 0, diagonal.clamp(min=tiny), 1).rsqrt()
+    rescale = scale[:, None] * scale[None, :]
+    return information * rescale, rescale
+
+
+def _cholesky_inverse(scaled: torch.Tensor) -> tuple[torch.Tensor | None, bool]:
+    """The inverse of a unit-diagonal matrix by Cholesky (None where that fails) and whether
+    it settles positive definiteness.
+
+    A pivot can come out tiny and positive for a singular matrix, and large enough to pass
+    any fixed threshold when the null vector's last entry is small, so the inverse decides:
+    ``lambda_min(S) >= 1 / (m max diag S^-1)`` and ``lambda_max(S) <= m``. A diagonal below
+    ``1 / (10 m^3 eps)`` proves every eigenvalue above the flat threshold of
+    :func:`_spectrum` (``m eps lambda_max``); anything else goes to the eigen-decomposition.
+    """
+    factor, info = torch.linalg.cholesky_ex(scaled)
+    if int(info) != 0 or not bool(torch.isfinite(factor).all()):
+        return None, False
+    m = scaled.shape[0]
+    eye = torch.eye(m, dtype=scaled.dtype, device=scaled.device)
+    inverse = torch.cholesky_solve(eye, factor)
+    eps = torch.finfo(scaled.dtype).eps
+    largest = inverse.diagonal().max()
+    return inverse, bool(torch.isfinite(largest) and largest < 1 / (10 * m**3 * eps))
 
 
 def _spectrum(information: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -321,11 +358,12 @@ def _spectrum(information: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, to
 
 
 def information_rank(information: torch.Tensor) -> int:
-    """Number of directions in which the information is (numerically) positive."""
-    _, info = torch.linalg.cholesky_ex(information)
-    if int(info) == 0:
+    """Number of directions in which the information is (numerically) positive, judged on
+    the unit-diagonal scaling as :func:`invert_information` judges it."""
+    scaled, _ = _unit_diagonal(information)
+    if _cholesky_inverse(scaled)[1]:
         return int(information.shape[0])
-    return int((~_spectrum(information)[2]).sum())
+    return int((~_spectrum(scaled)[2]).sum())
 
 
 def _minimise(objective: Callable, u0: torch.Tensor, method: str, maxiter: int) -> SolverResult:
