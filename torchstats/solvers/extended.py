@@ -163,7 +163,7 @@ def dd_matmul_t(A: torch.Tensor, B: torch.Tensor) -> tuple[torch.Tensor, torch.T
     n, k = A.shape
     m = B.shape[1]
     rows = max(1, _CHUNK_ELEMENTS // max(k * m, 1))
-    parts = []
+    parts: list[torch.Tensor] = []
     for start in range(0, n, rows):
         # every product of the chunk at once, (rows, k, m), each exact as p + e
         p, e = two_prod(A[start : start + rows, :, None], B[start : start + rows, None, :])
