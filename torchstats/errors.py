@@ -21,6 +21,7 @@ __all__ = [
     "MissingDataError",
     "EmptyDataError",
     "ShapeMismatchError",
+    "RowLabelError",
     "UnseenLevelError",
     "InvalidWeightsError",
     "SingularDesignError",
@@ -73,6 +74,11 @@ class EmptyDataError(DesignError):
 
 class ShapeMismatchError(DesignError):
     """Arrays that must align (endog, exog, weights, new data) have incompatible shapes."""
+
+
+class RowLabelError(ShapeMismatchError):
+    """A pandas per-row argument (weights, offset, cluster groups) is indexed by labels that
+    are not the data's row labels, so it cannot be matched to the rows by label."""
 
 
 class UnseenLevelError(DesignError):

@@ -50,8 +50,10 @@ _MODEL_DOC_PARAMETERS = """
         as ``"y ~ x1 + C(g)"``.
     exog : array-like or DataFrame
         Design matrix (no constant is added), or the data for a formula.
-    offset : array-like, optional
-        Added to the linear predictor with coefficient 1, one value per row.
+    offset : array-like or str, optional
+        Added to the linear predictor with coefficient 1: one value per row (a pandas
+        Series is matched to the rows by label, an array by position) or, with a formula,
+        the name of a column of the data.
     missing : {"drop", "raise", "none"}, optional
         Missing-data policy; default ``"drop"`` for formulas, ``"none"`` for arrays.
     device, dtype

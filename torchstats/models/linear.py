@@ -238,7 +238,10 @@ class _LeastSquares:
         cov_kwds : mapping, optional
             Options of the covariance estimator, e.g. ``{"groups": df["firm"]}`` for
             ``"cluster"`` or ``{"maxlags": 4}`` for ``"HAC"``; ``use_t`` and
-            ``scaling_factor`` are accepted for every type.
+            ``scaling_factor`` are accepted for every type. ``groups`` and ``time`` are
+            matched to the rows used by label (pandas) or by position (arrays, one value per
+            row used or per row of the data); with a formula, ``"firm"`` or
+            ``["firm", "year"]`` name columns of the data.
         use_t : bool, optional
             t (True) or normal (False) inference; statsmodels' default: True for
             ``"nonrobust"``, False for the robust covariances.
@@ -359,9 +362,11 @@ class WLS(_LeastSquares):
     ----------
     endog, exog, missing, hasconst, device, dtype, context
         As for :class:`OLS`.
-    weights : array-like or float
-        One non-negative weight per observation, proportional to the inverse error variance.
-        Rows with NaN weights are dropped under ``missing="drop"``.
+    weights : array-like, float or str
+        One non-negative weight per observation, proportional to the inverse error variance:
+        a pandas Series is matched to the rows by label, an array by position; with a
+        formula, a string names a column of the data. Rows with NaN weights are dropped
+        under ``missing="drop"``.
     """
 
     _model_name = "WLS"
