@@ -19,14 +19,10 @@ import torch
 from torchstats._typing import SolverMethod, check_option
 from torchstats.covariance.nonrobust import nonrobust_covariance
 from torchstats.covariance.sandwich import canonical_cov_type
-from torchstats.errors import (
-    EmptyDataError,
-    InvalidWeightsError,
-    MissingDataError,
-)
+from torchstats.errors import EmptyDataError, InvalidWeightsError
 from torchstats.models.base import build_design, caller_context
 from torchstats.models.constant import detect_constant
-from torchstats.models.design_checks import check_finite
+from torchstats.models.design_checks import check_finite, check_weights
 from torchstats.results.regression import RegressionResults
 from torchstats.solvers.first_order import solve_least_squares_gd
 from torchstats.solvers.least_squares import solve_least_squares, solve_weighted_least_squares
@@ -90,16 +86,7 @@ class _LeastSquares:
             w = torch.full((X.shape[0],), float(weights), dtype=X.dtype, device=X.device)
         else:
             w = self.design.extras["weights"]
-        if bool(torch.isnan(w).any()):
-            raise MissingDataError(
-                "weights contain NaN; use missing='drop' to drop those rows or fill them"
-            )
-        if not bool(torch.isfinite(w).all()):
-            raise InvalidWeightsError("weights must be finite; found infinite values")
-        if bool((w < 0).any()):
-            raise InvalidWeightsError(
-                f"weights must be non-negative; found {int((w < 0).sum())} negative value(s)"
-            )
+        check_weights(w)
         if not bool((w > 0).any()):
             raise InvalidWeightsError("all weights are zero; nothing to fit")
         return w
