@@ -29,6 +29,7 @@ __all__ = [
     "ConstraintError",
     "DeviceError",
     "NumericalError",
+    "AutogradError",
     "TorchstatsWarning",
     "ConvergenceWarning",
     "CollinearityWarning",
@@ -114,6 +115,11 @@ class ConstraintError(TorchstatsError, ValueError):
 
 class DeviceError(TorchstatsError, RuntimeError):
     """The requested device cannot be used (e.g. ``"cuda"`` on a machine without a GPU)."""
+
+
+class AutogradError(TorchstatsError, TypeError):
+    """A custom log-likelihood is computed outside torch (numpy, scipy, ``.item()``), so
+    autograd cannot differentiate it."""
 
 
 class PerfectSeparationError(TorchstatsError, ValueError):
