@@ -15,6 +15,7 @@ from tests.conftest import make_frame
 from tests.parity import assert_matches
 from torchstats.errors import (
     CollinearityWarning,
+    InvalidOptionError,
     InvalidWeightsError,
     MissingDataError,
     SingularDesignError,
@@ -137,3 +138,12 @@ def test_cluster_groups_with_missing_labels_raise_as_in_memory(tmp_path: Any) ->
     two_way = {"cov_type": "cluster", "cov_kwds": {"groups": ["g", "firm"]}}
     with pytest.raises(MissingDataError, match="missing label"):
         ts.ols("y ~ x1", _chunks(frame)).fit(**two_way)
+
+
+def test_one_cluster_is_refused_as_in_memory() -> None:
+    frame = make_frame(3, n=150).assign(firm=1)
+    kwds = {"cov_type": "cluster", "cov_kwds": {"groups": "firm"}}
+    with pytest.raises(InvalidOptionError, match="at least 2 clusters, but groups has 1"):
+        ts.ols("y ~ x1", frame).fit(**kwds)
+    with pytest.raises(InvalidOptionError, match="at least 2 clusters, but groups has 1"):
+        ts.ols("y ~ x1", _chunks(frame)).fit(**kwds)

@@ -322,12 +322,13 @@ def check_variables(
 
 
 def _warn_numbers_as_text(parsed: Any, frame: pd.DataFrame) -> None:
-    """Warn about text columns used bare in the formula whose values all read as numbers.
+    """Warn about text or object columns used bare in the formula that hold only numbers.
 
     statsmodels (patsy) encodes any object column as a factor, without a word; numbers
-    stored as text then become one dummy per distinct value, often one per row. The fit
-    follows statsmodels; the warning names the column and the fix. ``C(x)`` says the factor
-    is meant and is not warned about.
+    stored as text (``"1.5"``) or as Python objects in an ``object`` column (what a column
+    with mixed missing markers often becomes) then become one dummy per distinct value,
+    often one per row. The fit follows statsmodels; the warning names the column and the
+    fix. ``C(x)`` says the factor is meant and is not warned about.
     """
     for term in parsed.rhs:
         for factor in term.factors:
@@ -341,17 +342,29 @@ def _warn_numbers_as_text(parsed: Any, frame: pd.DataFrame) -> None:
             ):
                 continue
             levels = pd.Series(column.dropna().unique())
-            if levels.empty or not all(isinstance(v, str) for v in levels):
-                continue
-            if pd.to_numeric(levels, errors="coerce").notna().all():
+            stored_as = _numbers_stored_as(levels)
+            if stored_as is not None:
                 warn(
-                    f"column {name!r} holds numbers stored as text ({column.dtype} dtype); it "
-                    f"enters the formula as a categorical factor with {len(levels)} levels, as "
-                    f"statsmodels treats text. To use it as a number convert it first, "
-                    f"df[{name!r}] = pd.to_numeric(df[{name!r}]); write C({name}) to keep the "
-                    "factor without this warning",
+                    f"column {name!r} holds numbers stored as {stored_as} ({column.dtype} "
+                    f"dtype); it enters the formula as a categorical factor with {len(levels)} "
+                    "levels, as statsmodels treats text and objects. To use it as a number "
+                    f"convert it first, df[{name!r}] = pd.to_numeric(df[{name!r}]); write "
+                    f"C({name}) to keep the factor without this warning",
                     NumbersAsTextWarning,
                 )
+
+
+def _numbers_stored_as(levels: pd.Series) -> str | None:
+    """``"text"`` or ``"objects"`` if every level is a number written so, else None."""
+    if levels.empty:
+        return None
+    if all(isinstance(v, str) for v in levels):
+        return "text" if pd.to_numeric(levels, errors="coerce").notna().all() else None
+    numbers = all(
+        isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_))
+        for v in levels
+    )
+    return "objects" if numbers else None
 
 
 def _prepare_frame(

@@ -48,6 +48,25 @@ from torchstats.streaming.sources import ChunkSource
 __all__ = ["Chunk", "ChunkDesigner"]
 
 
+def _sorted_levels(column: str, values: list[Any]) -> list[Any]:
+    """The levels in the in-memory fit's (sorted) order; levels of mixed types are refused.
+
+    A column read as text in one chunk and as numbers in another (numbers stored as text in
+    some files only) has levels that cannot be ordered, so no chunk's encoding would match
+    the in-memory one.
+    """
+    try:
+        return list(pd.Index(values).sort_values())
+    except TypeError:
+        kinds = sorted({type(v).__name__ for v in values})
+        raise NonNumericDataError(
+            f"column {column!r} holds values of different types across chunks ({', '.join(kinds)}"
+            "), e.g. numbers stored as text in some chunks and numbers in others; give it one "
+            f"type in every chunk, e.g. pd.to_numeric(chunk[{column!r}]) or "
+            f"chunk[{column!r}].astype(str)"
+        ) from None
+
+
 @dataclass(frozen=True, slots=True)
 class Chunk:
     """One chunk's data, ready for torch.
@@ -182,7 +201,7 @@ class ChunkDesigner:
             if isinstance(first[column].dtype, pd.CategoricalDtype):
                 levels[column] = values
             else:
-                levels[column] = list(pd.Index(values).sort_values())
+                levels[column] = _sorted_levels(column, values)
         return levels
 
     def _prepared(self, chunk: pd.DataFrame) -> pd.DataFrame:
