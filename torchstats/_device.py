@@ -8,7 +8,7 @@ tensors. :class:`OutputFormat` records that choice together with the labels.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -25,6 +25,7 @@ __all__ = [
     "to_tensor",
     "to_numpy",
     "output_kind_of",
+    "elementwise",
 ]
 
 OutputKind = Literal["pandas", "numpy", "torch"]
@@ -184,6 +185,32 @@ _INT_DTYPES = {torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8, t
 def to_numpy(tensor: torch.Tensor) -> np.ndarray:
     """Detach, move to the CPU and return a float64 (or the tensor's) numpy array."""
     return tensor.detach().cpu().numpy()
+
+
+def elementwise(
+    function: Callable[[torch.Tensor], torch.Tensor], values: Any, like: torch.Tensor
+) -> Any:
+    """An elementwise torch ``function`` of any input, its result of the input's kind.
+
+    A tensor gives a tensor. Anything else (a Python or numpy number, a numpy array, a
+    list, a pandas Series or DataFrame) is evaluated in ``like``'s dtype and device and
+    comes back as numpy (a numpy scalar for a scalar, pandas with the same labels for
+    pandas), as statsmodels' functions of arrays such as ``Logit.cdf`` return.
+
+    Raises
+    ------
+    NonNumericDataError
+        For input that is not numeric.
+    """
+    if isinstance(values, torch.Tensor):
+        return function(values)
+    tensor = to_tensor(values, name="the argument", device=like.device, dtype=like.dtype)
+    result = to_numpy(function(tensor))
+    if isinstance(values, pd.Series):
+        return pd.Series(result, index=values.index, name=values.name)
+    if isinstance(values, pd.DataFrame):
+        return pd.DataFrame(result, index=values.index, columns=values.columns)
+    return result[()] if result.ndim == 0 else result
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,8 +93,9 @@ def wls(
 ) -> WLS:
     """Weighted least squares from a formula: ``ts.wls("y ~ x", df, weights=df.w).fit()``.
 
-    Parameters are those of :func:`ols`, plus ``weights`` (one per row of ``data``,
-    proportional to inverse variances; for chunked data, the name of a weights column).
+    Parameters are those of :func:`ols`, plus ``weights``: proportional to inverse
+    variances, one per row of ``data`` (a Series is matched to the rows by label, an array by
+    position) or the name of a column (the only form for chunked data).
 
     Returns
     -------
@@ -197,9 +198,9 @@ def glm(
         The data.
     family : Family, optional
         E.g. ``ts.families.Poisson()``; default Gaussian.
-    offset, exposure, freq_weights, var_weights : array-like, optional
-        Per-row values (pandas objects are aligned with the rows kept), as
-        :class:`~torchstats.models.glm.GLM`.
+    offset, exposure, freq_weights, var_weights : array-like or str, optional
+        Per-row values (a Series is matched to the rows by label, an array by position) or
+        the name of a column of ``data``, as :class:`~torchstats.models.glm.GLM`.
     missing, device, dtype, context
         As :func:`ols`.
     """

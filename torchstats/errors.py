@@ -21,6 +21,7 @@ __all__ = [
     "MissingDataError",
     "EmptyDataError",
     "ShapeMismatchError",
+    "RowLabelError",
     "UnseenLevelError",
     "InvalidWeightsError",
     "SingularDesignError",
@@ -28,6 +29,7 @@ __all__ = [
     "ConstraintError",
     "DeviceError",
     "NumericalError",
+    "AutogradError",
     "TorchstatsWarning",
     "ConvergenceWarning",
     "CollinearityWarning",
@@ -75,6 +77,11 @@ class ShapeMismatchError(DesignError):
     """Arrays that must align (endog, exog, weights, new data) have incompatible shapes."""
 
 
+class RowLabelError(ShapeMismatchError):
+    """A pandas per-row argument (weights, offset, cluster groups) is indexed by labels that
+    are not the data's row labels, so it cannot be matched to the rows by label."""
+
+
 class UnseenLevelError(DesignError):
     """New data for ``predict`` holds a categorical level that was not seen in the fit."""
 
@@ -108,6 +115,11 @@ class ConstraintError(TorchstatsError, ValueError):
 
 class DeviceError(TorchstatsError, RuntimeError):
     """The requested device cannot be used (e.g. ``"cuda"`` on a machine without a GPU)."""
+
+
+class AutogradError(TorchstatsError, TypeError):
+    """A custom log-likelihood is computed outside torch (numpy, scipy, ``.item()``), so
+    autograd cannot differentiate it."""
 
 
 class PerfectSeparationError(TorchstatsError, ValueError):

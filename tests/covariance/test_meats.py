@@ -15,6 +15,7 @@ from torchstats.covariance.meats import (
     intersect_groups,
     white_meat,
 )
+from torchstats.errors import MissingDataError
 
 CPU = torch.device("cpu")
 
@@ -94,7 +95,7 @@ def test_two_way_intersection_codes():
 def test_group_codes_accept_pandas_and_reject_missing():
     codes, n = group_codes(pd.Series([3.0, 1.0, 3.0]), 3, CPU)
     assert n == 2 and codes.tolist() == [1, 0, 1]
-    with pytest.raises(ValueError, match="missing labels"):
+    with pytest.raises(MissingDataError, match=r"1 missing label\(s\) \(NaN or None\)"):
         group_codes(pd.Series(["a", None, "b"]), 3, CPU)
     with pytest.raises(ValueError, match="groups has 2 labels but the model has 3"):
         group_codes([1, 2], 3, CPU)

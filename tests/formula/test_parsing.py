@@ -70,6 +70,18 @@ def test_numbers_as_text_warn_naming_the_column(data):
         ts.ols("y ~ x2 + g", frame)  # real text: no warning
 
 
+def test_numbers_in_an_object_column_warn_naming_the_column(data):
+    frame = data.assign(xo=data.x1.round(3).astype(object))
+    with pytest.warns(NumbersAsTextWarning, match=r"'xo' holds numbers stored as objects"):
+        res = ts.ols("y ~ x2 + xo", frame).fit()
+    ref = smf.ols("y ~ x2 + xo", frame).fit()  # statsmodels: a factor, silently
+    assert list(res.params.index) == list(ref.params.index)
+    mixed = data.assign(xo=["a", 1.0] * (len(data) // 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NumbersAsTextWarning)
+        ts.ols("y ~ x2 + xo", mixed)  # not all numbers: a real factor, no warning
+
+
 def test_numbers_as_text_in_new_data_name_the_column(data):
     res = ts.ols("y ~ x1 + g", data).fit()
     new = data.head(4).assign(x1=data.x1.head(4).astype(str))
@@ -155,7 +167,15 @@ def test_dot_follows_each_frame(data):
 
 def test_numbers_as_text_in_a_streamed_chunk_name_the_column(data):
     chunks = [data.iloc[:30], data.iloc[30:].assign(x1=data.x1.iloc[30:].astype(str))]
-    with pytest.raises(NonNumericDataError, match=r"column 'x1' of a chunk.*to_numeric"):
+    with pytest.raises(NonNumericDataError, match=r"column 'x1' of chunk 1 .*to_numeric"):
+        ts.ols("y ~ x1 + g", chunks).fit()
+    chunks.reverse()  # text first: the column is a factor whose levels mix str and float
+    with (
+        pytest.warns(NumbersAsTextWarning),
+        pytest.raises(
+            NonNumericDataError, match=r"column 'x1' holds values of different types.*to_numeric"
+        ),
+    ):
         ts.ols("y ~ x1 + g", chunks).fit()
 
 

@@ -96,6 +96,22 @@ def test_torch_input_gives_tensors(frame):
     assert res.model.exog_names == ["const", "x1", "x2", "alpha"]
 
 
+@pytest.mark.parametrize(("ours", "theirs"), [(Logit, sm.Logit), (Probit, sm.Probit)])
+@pytest.mark.parametrize("name", ["cdf", "pdf"])
+def test_cdf_and_pdf_take_numbers_and_arrays_as_statsmodels(frame, ours, theirs, name):
+    y, X = _arrays(frame, "yb")
+    function, reference = getattr(ours(y, X), name), getattr(theirs(y, X), name)
+    for value in (np.float64(0.3), 0.3, -2, np.array([0.3, -1.0, 4.0]), [0.5, 1.5]):
+        result = function(value)
+        assert isinstance(result, np.float64 if np.ndim(value) == 0 else np.ndarray)
+        np.testing.assert_allclose(result, reference(np.asarray(value, dtype=float)), rtol=1e-14)
+    series = pd.Series([0.1, -0.7], index=["a", "b"], name="eta")
+    assert_matches(function(series), reference(series), rtol=1e-14)
+    tensor = function(torch.tensor([0.3, -1.0], dtype=torch.float64))
+    assert isinstance(tensor, torch.Tensor)
+    np.testing.assert_allclose(tensor.numpy(), reference(np.array([0.3, -1.0])), rtol=1e-14)
+
+
 @pytest.mark.parametrize("build", [Logit, Probit, Poisson, NegativeBinomial])
 def test_models_follow_the_likelihood_protocol(frame, build):
     model = build("yb ~ x1", frame)

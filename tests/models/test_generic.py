@@ -17,6 +17,7 @@ from statsmodels.base.model import GenericLikelihoodModel as SMGeneric
 
 from tests.conftest import DEVICES
 from torchstats.errors import (
+    AutogradError,
     ConvergenceWarning,
     HessianWarning,
     InvalidOptionError,
@@ -530,3 +531,60 @@ def test_generic_model_bad_input():
         TorchProbit(y, X).fit(fixed={"x9": 0.0})
     with pytest.raises(InvalidOptionError, match="pass start_params"):
         SumOnly(np.ones(4)).fit()
+
+
+class ScipyProbit(GenericLikelihoodModel):
+    """statsmodels' code ported as is: numpy and scipy, which autograd cannot see."""
+
+    def loglikeobs(self, params):
+        q = 2 * self.endog.numpy() - 1
+        return stats.norm.logcdf(q * (self.exog.numpy() @ np.asarray(params)))
+
+
+class RebuiltProbit(GenericLikelihoodModel):
+    """scipy on values taken out of torch, wrapped back in a tensor."""
+
+    def loglikeobs(self, params):
+        q = 2 * self.endog - 1
+        return torch.tensor(stats.norm.logcdf((q * (self.exog @ params)).detach().numpy()))
+
+
+class DetachedProbit(GenericLikelihoodModel):
+    """Torch only, but detached: autograd would take the gradient as zero."""
+
+    def loglikeobs(self, params):
+        q = 2 * self.endog - 1
+        return torch.special.log_ndtr(q * (self.exog @ params).detach())
+
+
+class FloatLoglike(GenericLikelihoodModel):
+    def loglike(self, params):
+        return float(torch.special.log_ndtr((2 * self.endog - 1) * (self.exog @ params)).sum())
+
+
+@pytest.mark.parametrize(
+    ("model", "match"),
+    [
+        (ScipyProbit, "ScipyProbit: the log-likelihood (left torch|returned a ndarray)"),
+        (RebuiltProbit, "RebuiltProbit: the log-likelihood left torch"),
+        (DetachedProbit, "DetachedProbit: the log-likelihood does not depend on the parameters"),
+        (FloatLoglike, "FloatLoglike: the log-likelihood (left torch|returned a float)"),
+    ],
+)
+@pytest.mark.parametrize("method", ["newton", "lbfgs", "nm"])
+def test_a_loglike_outside_torch_is_refused_with_the_fix(model, match, method):
+    y, X = _probit_data(5)
+    with pytest.raises(AutogradError, match=match + ".*torch.distributions"):
+        model(y, X).fit(method=method)
+
+
+def test_mle_with_a_numpy_loglike_is_refused():
+    y = _normal_data()
+    with pytest.raises(AutogradError, match="MLE: the log-likelihood returned a ndarray"):
+        MLE(lambda mu: stats.norm.logpdf(y, np.asarray(mu), 1.0), start_params={"mu": 0.0})
+    with pytest.raises(AutogradError, match="MLE: the log-likelihood left torch"):
+        MLE(
+            lambda mu: torch.tensor(stats.norm.logpdf(y, mu.detach().numpy(), 1.0)),
+            start_params={"mu": 0.0},
+            nobs=len(y),
+        ).fit()

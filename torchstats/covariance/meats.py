@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from torchstats.errors import MissingDataError
 from torchstats.solvers.blas import cross_product, gram_matrix
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "segment_codes",
     "group_codes",
     "intersect_groups",
+    "missing_cluster_labels",
 ]
 
 
@@ -179,7 +181,9 @@ def group_codes(groups: object, nobs: int, device: torch.device) -> tuple[torch.
     Raises
     ------
     ValueError
-        If there is not one label per observation, or a label is missing.
+        If there is not one label per observation.
+    MissingDataError
+        If a label is missing (NaN or None).
     """
     values = groups.detach().cpu().numpy() if isinstance(groups, torch.Tensor) else groups
     if not isinstance(values, pd.Series):
@@ -189,8 +193,21 @@ def group_codes(groups: object, nobs: int, device: torch.device) -> tuple[torch.
         raise ValueError(f"groups has {len(labels)} labels but the model has {nobs} observations")
     codes, uniques = pd.factorize(labels, sort=True)
     if (codes < 0).any():
-        raise ValueError("groups contain missing labels; every observation needs a cluster")
+        raise missing_cluster_labels(int((codes < 0).sum()), f"among the {nobs} observations")
     return torch.as_tensor(codes, dtype=torch.int64, device=device), len(uniques)
+
+
+def missing_cluster_labels(count: int, where: str) -> MissingDataError:
+    """The error for cluster labels with missing values, the same in memory and streamed.
+
+    statsmodels puts the rows with a missing label together in one cluster of their own
+    (``np.unique`` treats NaN as one value); a missing label more likely means data to fix.
+    """
+    return MissingDataError(
+        f"cluster groups hold {count} missing label(s) (NaN or None) {where}; every "
+        "observation needs a cluster: fill them (e.g. give each such row a label of its own) "
+        "or drop those rows before fitting"
+    )
 
 
 def intersect_groups(first: torch.Tensor, second: torch.Tensor) -> tuple[torch.Tensor, int]:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import torch
 
 from torchstats._device import OutputFormat, output_kind_of, to_tensor
 from torchstats._typing import Missing
 from torchstats.errors import EmptyDataError, MissingDataError, ShapeMismatchError
+from torchstats.formula.alignment import DataRows, align_to_data, shared_row_index
 from torchstats.formula.design import Design
 from torchstats.formula.missing import check_missing_option
 from torchstats.models.constant import constant_columns
@@ -30,11 +33,13 @@ def design_from_arrays(
     """Build a :class:`Design` from endog and exog arrays (numpy, pandas or torch).
 
     No constant is added, as in ``statsmodels.api.OLS``. Names follow statsmodels:
-    pandas labels when given, else ``y`` and ``const``/``x1``...``xk``.
+    pandas labels when given, else ``y`` and ``const``/``x1``...``xk``. With pandas data,
+    pandas ``extras`` are matched to the rows by label, arrays by position (see
+    :mod:`torchstats.formula.alignment`).
 
     Raises
     ------
-    ShapeMismatchError, NonNumericDataError, MissingDataError, EmptyDataError
+    ShapeMismatchError, RowLabelError, NonNumericDataError, MissingDataError, EmptyDataError
     """
     missing = check_missing_option(missing)
     if exog is None:
@@ -53,10 +58,12 @@ def design_from_arrays(
         raise ShapeMismatchError(
             f"endog has {y.shape[0]} rows but exog has {X.shape[0]}; they must have the same length"
         )
+    row_index = shared_row_index(endog, exog)
     extra_tensors = {}
     for name, values in (extras or {}).items():
         if values is None:
             continue
+        values = align_to_data(values, name, row_index)
         tensor = to_tensor(values, name=name, device=device, dtype=dtype).reshape(-1)
         if tensor.shape[0] != y.shape[0]:
             raise ShapeMismatchError(
@@ -66,10 +73,10 @@ def design_from_arrays(
 
     exog_names = _exog_names(exog, X)
     endog_name = _endog_name(endog)
-    row_index = _row_index(endog, exog)
+    rows = DataRows(y.shape[0], np.arange(y.shape[0]), row_index)
     if missing != "none":
-        y, X, extra_tensors, row_index = _handle_array_missing(
-            y, X, extra_tensors, row_index, missing, endog_name, exog_names
+        y, X, extra_tensors, rows = _handle_array_missing(
+            y, X, extra_tensors, rows, missing, endog_name, exog_names
         )
     if y.shape[0] == 0:
         raise EmptyDataError(
@@ -81,9 +88,10 @@ def design_from_arrays(
         exog=X,
         endog_name=endog_name,
         exog_names=exog_names,
-        output=OutputFormat(kind, exog_names, row_index),
+        output=OutputFormat(kind, exog_names, rows.used_index),
         extras=extra_tensors,
         terms=tuple((name, (i,)) for i, name in enumerate(exog_names)),
+        rows=rows,
     )
 
 
@@ -112,22 +120,15 @@ def _endog_name(endog: Any) -> str:
     return "y"
 
 
-def _row_index(endog: Any, exog: Any) -> pd.Index | None:
-    for value in (endog, exog):
-        if isinstance(value, (pd.Series, pd.DataFrame)):
-            return value.index
-    return None
-
-
 def _handle_array_missing(
     y: torch.Tensor,
     X: torch.Tensor,
     extras: dict[str, torch.Tensor],
-    row_index: pd.Index | None,
+    rows: DataRows,
     missing: str,
     endog_name: str,
     exog_names: tuple[str, ...],
-) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor], pd.Index | None]:
+) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor], DataRows]:
     y_nan = torch.isnan(y)
     X_nan = torch.isnan(X)
     extra_nan = {name: torch.isnan(t) for name, t in extras.items()}
@@ -135,7 +136,7 @@ def _handle_array_missing(
     for mask in extra_nan.values():
         bad = bad | mask
     if not bool(bad.any()):
-        return y, X, extras, row_index
+        return y, X, extras, rows
     if missing == "raise":
         counts = {endog_name: int(y_nan.sum())}
         counts.update({name: int(c) for name, c in zip(exog_names, X_nan.sum(dim=0).tolist())})
@@ -146,6 +147,5 @@ def _handle_array_missing(
             "use missing='drop' to drop those rows"
         )
     keep = ~bad
-    if row_index is not None:
-        row_index = row_index[keep.cpu().numpy()]
-    return y[keep], X[keep], {name: t[keep] for name, t in extras.items()}, row_index
+    kept = replace(rows, kept=np.flatnonzero(keep.cpu().numpy()))
+    return y[keep], X[keep], {name: t[keep] for name, t in extras.items()}, kept

@@ -35,6 +35,7 @@ from torchstats.errors import (
     UnknownColumnError,
     warn,
 )
+from torchstats.formula.alignment import DataRows, align_to_data
 from torchstats.formula.contrasts import PATSY_CONTRASTS, from_patsy
 from torchstats.formula.materializer import ColumnMajorMaterializer
 from torchstats.formula.missing import check_missing_option, missing_rows, raise_on_missing
@@ -87,6 +88,9 @@ class Design:
         The right-hand side's spec, to rebuild the design for new data in ``predict``.
     context : mapping or None
         The caller's namespace captured at model creation, for ``predict``.
+    rows : DataRows or None
+        The rows of the data as given and which of them are used, to match per-row
+        arguments given at fit time (cluster groups) to the rows.
     """
 
     endog: torch.Tensor
@@ -99,6 +103,7 @@ class Design:
     formula: str | None = None
     model_spec: ModelSpec | None = None
     context: Mapping[str, Any] | None = None
+    rows: DataRows | None = None
 
     @property
     def nobs(self) -> int:
@@ -139,8 +144,10 @@ def design_from_formula(
         The data.
     missing : {"drop", "raise", "none"}
         Missing-value policy; ``"drop"`` keeps the original labels of the remaining rows.
-    extras : mapping of str to array-like, optional
-        Per-row arrays such as ``weights``, positionally aligned with ``data``.
+    extras : mapping of str to array-like or str, optional
+        Per-row arguments such as ``weights``: pandas objects are matched to the rows of
+        ``data`` by label, arrays by position, and a string names a column of ``data``
+        (see :mod:`torchstats.formula.alignment`).
     context : mapping, optional
         Names the formula may use besides the data columns (the caller's namespace).
     device, dtype
@@ -149,22 +156,27 @@ def design_from_formula(
     Raises
     ------
     UnknownColumnError, NonNumericDataError, MissingDataError, EmptyDataError,
-    ShapeMismatchError, DesignError
+    ShapeMismatchError, RowLabelError, DesignError
     """
     missing = check_missing_option(missing)
     frame = _as_frame(data)
+    extras = {
+        name: align_to_data(values, name, frame.index, frame=frame)
+        for name, values in (extras or {}).items()
+        if values is not None
+    }
     parsed = parse_formula(formula, frame.columns)
     namespace = formula_namespace(context)
     check_variables(parsed, frame, namespace, formula)
     _warn_numbers_as_text(parsed, frame)
 
-    original_index = frame.index
+    data_frame, original_index = frame, frame.index
     frame = _prepare_frame(
         frame.reset_index(drop=True),
         rhs_variables=formula_variables(parsed.rhs),
         response_variables=formula_variables(parsed.lhs),
     )
-    extra_arrays = _extras_as_arrays(extras or {}, len(frame))
+    extra_arrays = _extras_as_arrays(extras, len(frame))
 
     if missing == "raise":
         required = formula_variables(parsed.rhs) | formula_variables(parsed.lhs)
@@ -180,7 +192,7 @@ def design_from_formula(
 
     plan = plan_formula(formula, frame, namespace)
     if needs_sparse_design(frame, plan.categorical_columns):
-        return _sparse_design(plan, frame, original_index, extra_arrays, missing, device, dtype)
+        return _sparse_design(plan, frame, data_frame, extra_arrays, missing, device, dtype)
     ordered = plan.ordered
     matrices = _materialize(ordered, frame, namespace, missing, formula)
     lhs, rhs = matrices.lhs, matrices.rhs
@@ -217,6 +229,7 @@ def design_from_formula(
         formula=formula,
         model_spec=spec,
         context=namespace,
+        rows=DataRows(len(data_frame), positions, original_index, data_frame),
     )
 
 
@@ -229,7 +242,7 @@ def formula_namespace(context: Mapping[str, Any] | None) -> dict[str, Any]:
 def _sparse_design(
     plan: FormulaPlan,
     frame: pd.DataFrame,
-    original_index: pd.Index,
+    data_frame: pd.DataFrame,
     extra_arrays: dict[str, np.ndarray],
     missing: str,
     device: torch.device,
@@ -252,6 +265,7 @@ def _sparse_design(
         dtype=dtype,
     )
     positions = frame.index.to_numpy()[kept]
+    original_index = data_frame.index
     exog_names = tuple(str(c) for c in spec.column_names)
     return Design(
         endog=to_tensor(endog, name="endog", device=device, dtype=dtype),
@@ -267,6 +281,7 @@ def _sparse_design(
         formula=plan.text,
         model_spec=spec,
         context=plan.namespace,
+        rows=DataRows(len(data_frame), positions, original_index, data_frame),
     )
 
 
@@ -307,12 +322,13 @@ def check_variables(
 
 
 def _warn_numbers_as_text(parsed: Any, frame: pd.DataFrame) -> None:
-    """Warn about text columns used bare in the formula whose values all read as numbers.
+    """Warn about text or object columns used bare in the formula that hold only numbers.
 
     statsmodels (patsy) encodes any object column as a factor, without a word; numbers
-    stored as text then become one dummy per distinct value, often one per row. The fit
-    follows statsmodels; the warning names the column and the fix. ``C(x)`` says the factor
-    is meant and is not warned about.
+    stored as text (``"1.5"``) or as Python objects in an ``object`` column (what a column
+    with mixed missing markers often becomes) then become one dummy per distinct value,
+    often one per row. The fit follows statsmodels; the warning names the column and the
+    fix. ``C(x)`` says the factor is meant and is not warned about.
     """
     for term in parsed.rhs:
         for factor in term.factors:
@@ -326,17 +342,29 @@ def _warn_numbers_as_text(parsed: Any, frame: pd.DataFrame) -> None:
             ):
                 continue
             levels = pd.Series(column.dropna().unique())
-            if levels.empty or not all(isinstance(v, str) for v in levels):
-                continue
-            if pd.to_numeric(levels, errors="coerce").notna().all():
+            stored_as = _numbers_stored_as(levels)
+            if stored_as is not None:
                 warn(
-                    f"column {name!r} holds numbers stored as text ({column.dtype} dtype); it "
-                    f"enters the formula as a categorical factor with {len(levels)} levels, as "
-                    f"statsmodels treats text. To use it as a number convert it first, "
-                    f"df[{name!r}] = pd.to_numeric(df[{name!r}]); write C({name}) to keep the "
-                    "factor without this warning",
+                    f"column {name!r} holds numbers stored as {stored_as} ({column.dtype} "
+                    f"dtype); it enters the formula as a categorical factor with {len(levels)} "
+                    "levels, as statsmodels treats text and objects. To use it as a number "
+                    f"convert it first, df[{name!r}] = pd.to_numeric(df[{name!r}]); write "
+                    f"C({name}) to keep the factor without this warning",
                     NumbersAsTextWarning,
                 )
+
+
+def _numbers_stored_as(levels: pd.Series) -> str | None:
+    """``"text"`` or ``"objects"`` if every level is a number written so, else None."""
+    if levels.empty:
+        return None
+    if all(isinstance(v, str) for v in levels):
+        return "text" if pd.to_numeric(levels, errors="coerce").notna().all() else None
+    numbers = all(
+        isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_))
+        for v in levels
+    )
+    return "objects" if numbers else None
 
 
 def _prepare_frame(
@@ -364,15 +392,16 @@ def _prepare_frame(
 def _extras_as_arrays(extras: Mapping[str, Any], nrows: int) -> dict[str, np.ndarray]:
     arrays: dict[str, np.ndarray] = {}
     for name, values in extras.items():
-        if values is None:
-            continue
         if isinstance(values, torch.Tensor):
             values = values.detach().cpu().numpy()
-        array = (
-            np.asarray(values, dtype=np.float64)
-            if not isinstance(values, pd.Series)
-            else (values.to_numpy(dtype=np.float64, na_value=np.nan))
-        )
+        try:
+            array = (
+                np.asarray(values, dtype=np.float64)
+                if not isinstance(values, pd.Series)
+                else (values.to_numpy(dtype=np.float64, na_value=np.nan))
+            )
+        except (TypeError, ValueError) as error:
+            raise NonNumericDataError(f"{name} must be numeric: {error}") from None
         if array.ndim != 1 or array.shape[0] != nrows:
             raise ShapeMismatchError(
                 f"{name} has shape {array.shape} but the data have {nrows} rows; "

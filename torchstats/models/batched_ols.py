@@ -31,6 +31,7 @@ from torchstats.errors import (
     UnknownColumnError,
     warn,
 )
+from torchstats.formula.alignment import align_to_data, shared_row_index
 from torchstats.formula.design import Design
 from torchstats.formula.responses import split_responses
 from torchstats.models.base import build_design, caller_context
@@ -56,8 +57,10 @@ class BatchedOLS:
     groups : str, list of str or array-like, optional
         Column name(s) of the data, or one label per row: one regression per distinct value
         (sorted). None: one group.
-    weights : array-like, optional
-        WLS weights, one per row.
+    weights : array-like or str, optional
+        WLS weights, one per row, or (with a formula) the name of a column. Per-row
+        ``groups`` and ``weights`` given as pandas objects are matched to the rows by label,
+        arrays by position.
     missing : {"drop", "raise", "none"}, optional
         As for :class:`~torchstats.OLS` (rows are dropped before grouping).
     hasconst, device, dtype, context
@@ -158,6 +161,9 @@ class BatchedOLS:
     ) -> None:
         if missing not in (None, "none"):
             check_option(missing, ("none",), "missing (array input)")
+        index = shared_row_index(endog, exog)
+        groups = None if groups is None else align_to_data(groups, "groups", index)
+        weights = None if weights is None else align_to_data(weights, "weights", index)
         y = to_tensor(
             endog, name="endog", device=resolve_device(device, endog), dtype=resolve_dtype(dtype)
         )
@@ -308,11 +314,11 @@ def _group_labels(groups: Any, frame: pd.DataFrame) -> pd.Series | pd.DataFrame 
     return _aligned(groups, frame, "groups")
 
 
-def _aligned(values: Any, frame: pd.DataFrame, name: str) -> pd.Series:
-    """Per-row values as a Series in ``frame``'s row order (pandas aligned by label)."""
-    if isinstance(values, pd.Series):
-        if not values.index.equals(frame.index):
-            values = values.reindex(frame.index)
+def _aligned(values: Any, frame: pd.DataFrame, name: str) -> pd.Series | pd.DataFrame:
+    """Per-row values in ``frame``'s row order, labelled by position (pandas matched by label,
+    arrays by position, a string names a column; see :mod:`torchstats.formula.alignment`)."""
+    values = align_to_data(values, name, frame.index, frame=frame)
+    if isinstance(values, (pd.Series, pd.DataFrame)):
         return values.reset_index(drop=True)
     array = np.asarray(values.cpu() if isinstance(values, torch.Tensor) else values)
     if array.shape[0] != len(frame):

@@ -22,6 +22,7 @@ from typing import Any
 import torch
 from torch.nn.functional import logsigmoid
 
+from torchstats._device import elementwise
 from torchstats.errors import DesignError, PerfectSeparationWarning
 from torchstats.models.base import caller_context
 from torchstats.models.discrete import _DiscreteModel
@@ -50,8 +51,10 @@ _MODEL_DOC_PARAMETERS = """
         as ``"y ~ x1 + C(g)"``.
     exog : array-like or DataFrame
         Design matrix (no constant is added), or the data for a formula.
-    offset : array-like, optional
-        Added to the linear predictor with coefficient 1, one value per row.
+    offset : array-like or str, optional
+        Added to the linear predictor with coefficient 1: one value per row (a pandas
+        Series is matched to the rows by label, an array by position) or, with a formula,
+        the name of a column of the data.
     missing : {"drop", "raise", "none"}, optional
         Missing-data policy; default ``"drop"`` for formulas, ``"none"`` for arrays.
     device, dtype
@@ -122,8 +125,8 @@ class _Binary(_DiscreteModel):
         weights, whose hat values give the HC2/HC3 leverages (equal to ``-l''(eta)`` for
         the logit, whose link is canonical)."""
         eta = self._eta(params)
-        p = self.cdf(eta)
-        return self.pdf(eta) ** 2 / (p * (1 - p))
+        p = self._mean(eta)
+        return self._density(eta) ** 2 / (p * (1 - p))
 
     def score_obs(self, params: Any) -> torch.Tensor:
         """Per-observation score ``l'(eta_i) x_i``, shape (n, k)."""
@@ -169,22 +172,30 @@ class _Binary(_DiscreteModel):
     def _influence_derivatives(self, params: Any) -> tuple[torch.Tensor | None, torch.Tensor]:
         eta = self._eta(params)
         X = self.design.exog
-        return self._score_endog_factor(eta)[:, None] * X, self.pdf(eta)[:, None] * X
+        return self._score_endog_factor(eta)[:, None] * X, self._density(eta)[:, None] * X
 
     def _mean_derivative(self, eta: torch.Tensor) -> torch.Tensor:
-        return self.pdf(eta)
+        return self._density(eta)
 
     def _score_endog_factor(self, eta: torch.Tensor) -> torch.Tensor:
         """``d l'(eta) / d y`` per observation."""
         raise NotImplementedError
 
-    def pdf(self, X: torch.Tensor) -> torch.Tensor:
-        """Density of the latent error at ``X``: the derivative of :meth:`cdf`."""
+    def _density(self, eta: torch.Tensor) -> torch.Tensor:
+        """Density of the latent error at ``eta``: the derivative of ``_mean``."""
         raise NotImplementedError
 
-    def cdf(self, X: torch.Tensor) -> torch.Tensor:
-        """The inverse link: probability at linear predictor ``X``."""
-        return self._mean(X)
+    def pdf(self, X: Any) -> Any:
+        """Density of the latent error at ``X``: the derivative of :meth:`cdf`.
+
+        ``X`` is a number or array (numpy, pandas, list or tensor); the result is of the
+        same kind (numpy for numbers and lists, as statsmodels).
+        """
+        return elementwise(self._density, X, self.design.exog)
+
+    def cdf(self, X: Any) -> Any:
+        """The inverse link: probability at linear predictor ``X`` (any kind, as :meth:`pdf`)."""
+        return elementwise(self._mean, X, self.design.exog)
 
     def _variance(self, mean: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
         return mean * (1 - mean)
@@ -256,9 +267,9 @@ class Logit(_Binary):
     def _mean(self, eta: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(eta)
 
-    def pdf(self, X: torch.Tensor) -> torch.Tensor:
-        """Logistic density at ``X``."""
-        return torch.sigmoid(X) * torch.sigmoid(-X)
+    def _density(self, eta: torch.Tensor) -> torch.Tensor:
+        """Logistic density at ``eta``."""
+        return torch.sigmoid(eta) * torch.sigmoid(-eta)
 
     def _index_loglike(self, eta: torch.Tensor) -> torch.Tensor:
         y = self.design.endog
@@ -296,9 +307,9 @@ class Probit(_Binary):
     def _mean(self, eta: torch.Tensor) -> torch.Tensor:
         return torch.special.ndtr(eta)
 
-    def pdf(self, X: torch.Tensor) -> torch.Tensor:
-        """Standard normal density at ``X``."""
-        return torch.exp(-0.5 * X * X - _LOG_SQRT_2PI)
+    def _density(self, eta: torch.Tensor) -> torch.Tensor:
+        """Standard normal density at ``eta``."""
+        return torch.exp(-0.5 * eta * eta - _LOG_SQRT_2PI)
 
     def _index_loglike(self, eta: torch.Tensor) -> torch.Tensor:
         return torch.special.log_ndtr((2 * self.design.endog - 1) * eta)
@@ -312,14 +323,14 @@ class Probit(_Binary):
     def _generalized_residuals(self, params: torch.Tensor) -> torch.Tensor:
         eta = self._linear(params)
         y = self.design.endog
-        density, cdf = self.pdf(eta), self._mean(eta)
+        density, cdf = self._density(eta), self._mean(eta)
         return y * density / cdf - (1 - y) * density / (1 - cdf)
 
     def _score_endog_factor(self, eta: torch.Tensor) -> torch.Tensor:
         # statsmodels clips the probabilities at machine epsilon here
         eps = torch.finfo(eta.dtype).eps
         cdf = self._mean(eta).clamp(eps, 1 - eps)
-        return self.pdf(eta) / cdf / (1 - cdf)
+        return self._density(eta) / cdf / (1 - cdf)
 
 
 def _nearly_singular(hessian: torch.Tensor, X: torch.Tensor) -> bool:

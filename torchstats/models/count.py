@@ -41,10 +41,12 @@ _COUNT_PARAMETERS = """
         Non-negative counts (numpy, pandas, torch), or a formula such as ``"y ~ x + C(g)"``.
     exog : array-like or DataFrame
         Design matrix (no constant is added), or the data for a formula.
-    offset : array-like, optional
-        Added to the linear predictor with coefficient 1, one value per row.
-    exposure : array-like, optional
-        Positive; its log is added to the linear predictor.
+    offset : array-like or str, optional
+        Added to the linear predictor with coefficient 1: one value per row (a pandas
+        Series is matched to the rows by label, an array by position) or, with a formula,
+        the name of a column of the data.
+    exposure : array-like or str, optional
+        Positive; its log is added to the linear predictor. Given as ``offset``.
     missing : {"drop", "raise", "none"}, optional
         Missing-data policy; default ``"drop"`` for formulas, ``"none"`` for arrays.
     device, dtype

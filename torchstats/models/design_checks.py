@@ -1,50 +1,97 @@
 """Checks of a built design, and of prediction inputs, that several models share.
 
 :func:`check_finite` refuses NaN or infinite values that survived the missing-data policy
-(statsmodels raises on them too), naming the columns; :func:`matrix_rank` is the numerical
-rank with numpy's ``matrix_rank`` tolerance, which gives statsmodels' ``df_model``;
-:func:`row_values` checks an offset or exposure given for predictions.
+(statsmodels raises on them too), naming the columns; :func:`check_weights` refuses NaN,
+infinite or negative weights (streamed chunks use both, so their errors are the in-memory
+ones); :func:`matrix_rank` is the numerical rank with numpy's ``matrix_rank`` tolerance,
+which gives statsmodels' ``df_model``; :func:`row_values` checks an offset or exposure given
+for predictions.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import torch
 
 from torchstats._device import to_tensor
-from torchstats.errors import DesignError, MissingDataError
+from torchstats.errors import DesignError, InvalidWeightsError, MissingDataError
 from torchstats.formula.design import Design
 from torchstats.solvers.blas import gram_matrix
 from torchstats.structured.block_matrix import BlockMatrix
 
-__all__ = ["check_finite", "matrix_rank", "row_values"]
+__all__ = [
+    "check_finite",
+    "check_weights",
+    "matrix_rank",
+    "nonfinite_columns",
+    "nonfinite_error",
+    "row_values",
+]
 
 
 def check_finite(design: Design, *, extras: bool = True) -> None:
     """statsmodels refuses NaN/inf that survive the missing policy; so do we, naming columns.
 
-    Column sums propagate NaN and inf: one reduction instead of an ``n x k`` boolean mask
-    (an overflowing sum of finite values only sends the check to the entry-wise test).
     ``extras=False`` leaves per-row extras (weights) to the model's own checks.
     """
-    endog, exog = design.endog, design.exog
-    culprits = []
-    if not (bool(torch.isfinite(exog.sum(dim=0)).all()) and bool(torch.isfinite(endog.sum()))):
-        if not bool(torch.isfinite(endog).all()):
-            culprits.append("endog")
-        if isinstance(exog, BlockMatrix):
-            bad_columns = exog.nonfinite_columns()
-        else:
-            bad_columns = (~torch.isfinite(exog)).any(dim=0)
-        culprits += [name for name, bad in zip(design.exog_names, bad_columns.tolist()) if bad]
+    culprits = nonfinite_columns(design.endog, design.exog, design.exog_names)
     if extras:
         culprits += [n for n, t in design.extras.items() if not bool(torch.isfinite(t).all())]
     if culprits:
+        raise nonfinite_error(culprits)
+
+
+def nonfinite_columns(
+    endog: torch.Tensor, exog: torch.Tensor | BlockMatrix, exog_names: Sequence[str]
+) -> list[str]:
+    """``"endog"`` and the names of the design columns that hold NaN or inf.
+
+    Column sums propagate NaN and inf: one reduction instead of an ``n x k`` boolean mask
+    (an overflowing sum of finite values only sends the check to the entry-wise test).
+    """
+    culprits: list[str] = []
+    if bool(torch.isfinite(exog.sum(dim=0)).all()) and bool(torch.isfinite(endog.sum())):
+        return culprits
+    if not bool(torch.isfinite(endog).all()):
+        culprits.append("endog")
+    if isinstance(exog, BlockMatrix):
+        bad_columns = exog.nonfinite_columns()
+    else:
+        bad_columns = (~torch.isfinite(exog)).any(dim=0)
+    return culprits + [name for name, bad in zip(exog_names, bad_columns.tolist()) if bad]
+
+
+def nonfinite_error(culprits: Sequence[str], where: str = "") -> MissingDataError:
+    """The error for NaN or inf in the named columns (``where``: e.g. which chunk)."""
+    return MissingDataError(
+        f"non-finite values (NaN or inf) in {', '.join(map(repr, culprits))}{where}; use "
+        "missing='drop' to drop rows with NaN, and remove infinite values"
+    )
+
+
+def check_weights(weights: torch.Tensor, where: str = "") -> None:
+    """Refuse NaN, infinite or negative weights; ``where`` says where they are (a chunk).
+
+    Raises
+    ------
+    MissingDataError
+        NaN weights (rows that ``missing="drop"`` would have dropped).
+    InvalidWeightsError
+        Infinite or negative weights.
+    """
+    if bool(torch.isnan(weights).any()):
         raise MissingDataError(
-            f"non-finite values (NaN or inf) in {', '.join(map(repr, culprits))}; use "
-            "missing='drop' to drop rows with NaN, and remove infinite values"
+            f"weights contain NaN{where}; use missing='drop' to drop those rows or fill them"
+        )
+    if not bool(torch.isfinite(weights).all()):
+        raise InvalidWeightsError(f"weights must be finite; found infinite values{where}")
+    negative = int((weights < 0).sum())
+    if negative:
+        raise InvalidWeightsError(
+            f"weights must be non-negative; found {negative} negative value(s){where}"
         )
 
 

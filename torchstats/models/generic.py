@@ -30,9 +30,7 @@ from torchstats._device import (
     to_tensor,
 )
 from torchstats.autodiff.parameters import BoxTransform, FlatParameters, flatten_parameters
-from torchstats.errors import (
-    InvalidOptionError,
-)
+from torchstats.errors import AutogradError, InvalidOptionError
 from torchstats.models.base import build_design, caller_context
 from torchstats.models.constant import constant_columns
 from torchstats.models.likelihood_engine import (
@@ -65,6 +63,12 @@ class MLE(EngineModel):
         Computation device and precision (float64 by default).
     name : str
         The model's name in the summary (``"<name> Results"``).
+
+    Raises
+    ------
+    AutogradError
+        ``loglike`` is computed outside torch (numpy, scipy), so autograd cannot
+        differentiate it.
 
     Notes
     -----
@@ -99,7 +103,7 @@ class MLE(EngineModel):
         transform = _box_transform(flat, dict(bounds or {}), set(positive))
 
         def loglikeobs(theta: torch.Tensor) -> torch.Tensor:
-            return flat.call(loglike, theta)
+            return _torch_loglike(lambda t: flat.call(loglike, t), theta, name)
 
         self.engine = LikelihoodEngine(
             loglikeobs, flat.names, transform=transform, nobs=nobs or 0, name=name
@@ -198,6 +202,53 @@ class MLE(EngineModel):
         return positions
 
 
+# What the errors below advise.
+_TORCH_HINT = (
+    "write it with torch operations, which autograd differentiates exactly: torch.log, "
+    "torch.exp, torch.special (gammaln, ndtr, ...) and torch.distributions (e.g. "
+    "Normal(mu, sigma).log_prob(y)) instead of numpy and scipy.stats, and keep the "
+    "parameters tensors (no .numpy(), .item(), float() or torch.tensor() of them)"
+)
+# Messages of torch errors raised when a tensor the autograd tracks is handed to numpy.
+_NUMPY_ESCAPES = ("numpy", "data pointer", ".item()", "must be Tensor", "requires grad")
+
+
+def _torch_loglike(
+    function: Callable[[torch.Tensor], Any], theta: torch.Tensor, name: str
+) -> torch.Tensor:
+    """``function(theta)``, refused with a clear error unless autograd can follow it.
+
+    A log-likelihood written with numpy either fails inside torch (a tensor that needs a
+    gradient cannot become a numpy array), returns numpy, or rebuilds a tensor from numpy
+    values, whose gradient autograd would silently take as zero.
+
+    Raises
+    ------
+    AutogradError
+        Naming the model and saying how to write the log-likelihood in torch.
+    """
+    try:
+        values = function(theta)
+    except (RuntimeError, TypeError) as error:
+        if not any(escape in str(error) for escape in _NUMPY_ESCAPES):
+            raise
+        raise AutogradError(
+            f"{name}: the log-likelihood left torch ({error}); {_TORCH_HINT}"
+        ) from error
+    if not isinstance(values, torch.Tensor):
+        raise AutogradError(
+            f"{name}: the log-likelihood returned a {type(values).__name__}, not a torch "
+            f"tensor; {_TORCH_HINT}"
+        )
+    if theta.requires_grad and not values.requires_grad:
+        raise AutogradError(
+            f"{name}: the log-likelihood does not depend on the parameters as autograd sees "
+            f"them (it was computed from values taken out of torch, so its gradient would be "
+            f"taken as zero); {_TORCH_HINT}"
+        )
+    return values
+
+
 def _box_transform(
     flat: FlatParameters, bounds: dict[str, tuple[float | None, float | None]], positive: set[str]
 ) -> BoxTransform:
@@ -247,6 +298,12 @@ class GenericLikelihoodModel(EngineModel):
         As for OLS.
     device, dtype
         As elsewhere.
+
+    Raises
+    ------
+    AutogradError
+        When fitting, if the log-likelihood is computed outside torch (numpy, scipy,
+        ``.numpy()`` or ``.item()`` of the parameters): autograd cannot differentiate it.
 
     Notes
     -----
@@ -340,7 +397,8 @@ class GenericLikelihoodModel(EngineModel):
             type(self).loglikeobs is GenericLikelihoodModel.loglikeobs
             and type(self).nloglikeobs is GenericLikelihoodModel.nloglikeobs
         )
-        return self.loglike(theta) if only_sum else self.loglikeobs(theta)
+        function = self.loglike if only_sum else self.loglikeobs
+        return _torch_loglike(function, theta, type(self).__name__)
 
     def degrees_of_freedom(self, k_free: int) -> tuple[float, float, float]:
         """statsmodels' ``df_model``, ``df_resid`` and the ``aic`` parameter count."""

@@ -68,14 +68,18 @@ class GLM:
         The data for a formula, or the design matrix (no constant added).
     family : Family, optional
         Default :class:`~torchstats.families.Gaussian` with the identity link.
-    offset : array-like, optional
+    offset : array-like or str, optional
         Added to the linear predictor.
-    exposure : array-like, optional
+    exposure : array-like or str, optional
         Its log is added to the linear predictor (log link only).
-    freq_weights : array-like, optional
+    freq_weights : array-like or str, optional
         Frequency weights: observation ``i`` stands for ``freq_weights[i]`` identical ones.
-    var_weights : array-like, optional
+    var_weights : array-like or str, optional
         Variance weights: ``Var(y_i) = scale V(mu_i) / var_weights[i]``.
+
+        Each of these four is a number, one value per row (a pandas Series is matched to
+        the rows by label, an array by position) or, with a formula, the name of a column
+        of the data.
     missing : {"drop", "raise", "none"}, optional
         Default "drop" for formulas, "none" for arrays.
     hasconst : bool, optional
@@ -118,7 +122,11 @@ class GLM:
         self.family = _checked_family(family)
         namespace = caller_context(context, 1) if isinstance(endog, str) else None
         given = dict(zip(_EXTRAS, (offset, exposure, freq_weights, var_weights), strict=True))
-        scalars = {k: v for k, v in given.items() if v is not None and np.ndim(v) == 0}
+        scalars = {
+            k: v
+            for k, v in given.items()
+            if v is not None and not isinstance(v, str) and np.ndim(v) == 0
+        }
         extras = {k: v for k, v in given.items() if v is not None and k not in scalars}
         counts = binomial_counts(endog, exog, self.family, namespace)
         if counts is not None:
@@ -152,7 +160,7 @@ class GLM:
     # --- data ---------------------------------------------------------------------------
 
     def _per_row(self, name: str, value: Any) -> torch.Tensor:
-        if np.ndim(value) == 0:
+        if name not in self.design.extras:
             X = self.design.exog
             return torch.full((X.shape[0],), float(value), dtype=X.dtype, device=X.device)
         return self.design.extras[name].reshape(-1)

@@ -19,14 +19,10 @@ import torch
 from torchstats._typing import SolverMethod, check_option
 from torchstats.covariance.nonrobust import nonrobust_covariance
 from torchstats.covariance.sandwich import canonical_cov_type
-from torchstats.errors import (
-    EmptyDataError,
-    InvalidWeightsError,
-    MissingDataError,
-)
+from torchstats.errors import EmptyDataError, InvalidWeightsError
 from torchstats.models.base import build_design, caller_context
 from torchstats.models.constant import detect_constant
-from torchstats.models.design_checks import check_finite
+from torchstats.models.design_checks import check_finite, check_weights
 from torchstats.results.regression import RegressionResults
 from torchstats.solvers.first_order import solve_least_squares_gd
 from torchstats.solvers.least_squares import solve_least_squares, solve_weighted_least_squares
@@ -90,16 +86,7 @@ class _LeastSquares:
             w = torch.full((X.shape[0],), float(weights), dtype=X.dtype, device=X.device)
         else:
             w = self.design.extras["weights"]
-        if bool(torch.isnan(w).any()):
-            raise MissingDataError(
-                "weights contain NaN; use missing='drop' to drop those rows or fill them"
-            )
-        if not bool(torch.isfinite(w).all()):
-            raise InvalidWeightsError("weights must be finite; found infinite values")
-        if bool((w < 0).any()):
-            raise InvalidWeightsError(
-                f"weights must be non-negative; found {int((w < 0).sum())} negative value(s)"
-            )
+        check_weights(w)
         if not bool((w > 0).any()):
             raise InvalidWeightsError("all weights are zero; nothing to fit")
         return w
@@ -238,7 +225,10 @@ class _LeastSquares:
         cov_kwds : mapping, optional
             Options of the covariance estimator, e.g. ``{"groups": df["firm"]}`` for
             ``"cluster"`` or ``{"maxlags": 4}`` for ``"HAC"``; ``use_t`` and
-            ``scaling_factor`` are accepted for every type.
+            ``scaling_factor`` are accepted for every type. ``groups`` and ``time`` are
+            matched to the rows used by label (pandas) or by position (arrays, one value per
+            row used or per row of the data); with a formula, ``"firm"`` or
+            ``["firm", "year"]`` name columns of the data.
         use_t : bool, optional
             t (True) or normal (False) inference; statsmodels' default: True for
             ``"nonrobust"``, False for the robust covariances.
@@ -359,9 +349,11 @@ class WLS(_LeastSquares):
     ----------
     endog, exog, missing, hasconst, device, dtype, context
         As for :class:`OLS`.
-    weights : array-like or float
-        One non-negative weight per observation, proportional to the inverse error variance.
-        Rows with NaN weights are dropped under ``missing="drop"``.
+    weights : array-like, float or str
+        One non-negative weight per observation, proportional to the inverse error variance:
+        a pandas Series is matched to the rows by label, an array by position; with a
+        formula, a string names a column of the data. Rows with NaN weights are dropped
+        under ``missing="drop"``.
     """
 
     _model_name = "WLS"

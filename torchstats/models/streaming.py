@@ -16,7 +16,14 @@ import torch
 from torchstats._device import resolve_device, resolve_dtype
 from torchstats.covariance.nonrobust import nonrobust_covariance
 from torchstats.covariance.sandwich import canonical_cov_type
-from torchstats.errors import EmptyDataError, InvalidOptionError, SingularDesignError
+from torchstats.errors import (
+    CollinearityWarning,
+    EmptyDataError,
+    InvalidOptionError,
+    InvalidWeightsError,
+    SingularDesignError,
+    warn,
+)
 from torchstats.models.base import caller_context
 from torchstats.results.streaming import StreamedMoments, StreamingRegressionResults
 from torchstats.solvers.least_squares import numerical_rank
@@ -169,19 +176,24 @@ class StreamingOLS:
             total = part if total is None else total + part
         if total is None:
             raise EmptyDataError(f"no observations left in {self.source.description}")
-        return total.reduced(self.reducer)
+        total = total.reduced(self.reducer)
+        if self.designer.weights_column is not None and not float(total.sum_w) > 0:
+            raise InvalidWeightsError("all weights are zero; nothing to fit")
+        return total
 
     def _solve(self, stats: SufficientStats) -> tuple[SolverResult, StreamedMoments]:
         gram = stats.gram
-        d = torch.exp2(torch.round(torch.log2(torch.sqrt(torch.diagonal(gram)).clamp(min=1e-300))))
-        scaled = gram / d[:, None] / d[None, :]
+        present = self._nonzero_columns(gram)
+        sub = gram[present][:, present]
+        d = torch.exp2(torch.round(torch.log2(torch.sqrt(torch.diagonal(sub)))))
+        scaled = sub / d[:, None] / d[None, :]
         eigenvalues = torch.linalg.eigvalsh(scaled)
         factor, info = torch.linalg.cholesky_ex(scaled)
         cond = float(eigenvalues[-1] / eigenvalues[0].clamp(min=torch.finfo(gram.dtype).tiny))
         rank = numerical_rank(
-            torch.sqrt(eigenvalues.clamp(min=0)).flip(0), (int(stats.nobs), gram.shape[0])
+            torch.sqrt(eigenvalues.clamp(min=0)).flip(0), (int(stats.nobs), sub.shape[0])
         )
-        if int(info) != 0 or rank < gram.shape[0] or not cond <= _MAX_GRAM_COND:
+        if int(info) != 0 or rank < sub.shape[0] or not cond <= _MAX_GRAM_COND:
             raise SingularDesignError(
                 f"X'X of the streamed design is singular or too ill-conditioned (condition "
                 f"number about {cond:.1e} after equilibration): drop or combine collinear "
@@ -189,7 +201,10 @@ class StreamingOLS:
             )
 
         def solve(rhs: torch.Tensor) -> torch.Tensor:
-            return torch.cholesky_solve((rhs / d)[:, None], factor)[:, 0] / d
+            """``(X'WX)^+ rhs``: the all-zero columns' entries are 0, as with pinv."""
+            solution = torch.zeros_like(rhs)
+            part = torch.cholesky_solve((rhs[present] / d)[:, None], factor)[:, 0] / d
+            return solution.index_put((present,), part)
 
         params = solve(stats.xty)
         y_mean = stats.sum_wy / stats.sum_w
@@ -213,19 +228,49 @@ class StreamingOLS:
             if float(step.abs().max()) <= 1e-10 * float(params.abs().max()):
                 break
         inverse = torch.cholesky_solve(
-            torch.eye(gram.shape[0], dtype=gram.dtype, device=gram.device), factor
+            torch.eye(sub.shape[0], dtype=gram.dtype, device=gram.device), factor
         )
+        normalized_cov = torch.zeros_like(gram)
+        normalized_cov[present[:, None] & present[None, :]] = (
+            inverse / d[:, None] / d[None, :]
+        ).reshape(-1)
         fit = SolverResult(
             params=params,
             method=f"streamed Cholesky ({steps} refinement pass(es))",
             n_iter=steps,
             rank=rank,
-            normalized_cov=inverse / d[:, None] / d[None, :],
+            normalized_cov=normalized_cov,
             singular_values=torch.sqrt(torch.linalg.eigvalsh(gram).clamp(min=0)).flip(0),
         )
         moments = StreamedMoments.from_sums(stats, residuals, ssr=ssr)
         self._constant = self._detect_constant(stats, solve)
         return fit, moments
+
+    def _nonzero_columns(self, gram: torch.Tensor) -> torch.Tensor:
+        """Mask of the design columns that are not zero in every row used.
+
+        A zero column (a category level that never occurs, e.g. an unused level of a pandas
+        ``Categorical``) makes the design rank deficient; the in-memory fit keeps it, as
+        statsmodels, and reports the minimum-norm solution, which gives it a coefficient and
+        a standard error of 0. The streamed fit solves without it to the same numbers.
+        """
+        present = torch.diagonal(gram) > 0
+        if not bool(present.any()):
+            raise SingularDesignError(
+                f"every column of the design is zero in {self.source.description}; nothing to fit"
+            )
+        if not bool(present.all()):
+            zero = [n for n, keep in zip(self.exog_names, present.tolist()) if not keep]
+            k = len(self.exog_names)
+            warn(
+                f"the design matrix is rank deficient (rank {k - len(zero)} < {k} columns): "
+                f"column(s) {zero} are zero in every row of {self.source.description} (a "
+                "category level that never occurs?); their coefficients are 0, the "
+                "minimum-norm solution as statsmodels' pinv. Remove unused levels (e.g. "
+                "df['g'].cat.remove_unused_categories(), or categories=...) to drop them.",
+                CollinearityWarning,
+            )
+        return present
 
     def _detect_constant(self, stats: SufficientStats, solve: Any) -> tuple[int, int | None]:
         intercept = dict(self.design.terms).get("Intercept")

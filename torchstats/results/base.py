@@ -427,6 +427,8 @@ class LikelihoodResults:
         **cov_kwds
             Options of the estimator (``groups``, ``time``, ``maxlags``, ``kernel``,
             ``use_correction``, ``df_correction``, ``scale``, ``scaling_factor``...).
+            ``groups`` and ``time`` are matched to the rows used: pandas objects by label,
+            arrays by position, strings as column names of a formula's data.
         """
         use_t = self.use_t if use_t is None else use_t
         return self._with_covariance(self._covariance(cov_type, cov_kwds, use_t))
@@ -443,24 +445,15 @@ class LikelihoodResults:
         kwds = dict(cov_kwds or {})
         for key in ("groups", "time"):
             if kwds.get(key) is not None:
-                kwds[key] = self._rows_used(kwds[key])
+                kwds[key] = self._rows_used(kwds[key], key)
         return robust_covariance(cov_type, kwds, self._sandwich_inputs_for(cov_type), use_t=use_t)
 
-    def _rows_used(self, values: Any) -> Any:
-        """Per-row values given for the whole data, restricted to the rows the fit used.
+    def _rows_used(self, values: Any, name: str) -> Any:
+        """Per-row values given for the data, matched to the rows the fit used.
 
-        A pandas object indexed like the data is aligned by label (so ``df["firm"]`` works
-        after rows with missing values were dropped); anything else must already have one
-        value per observation used.
+        pandas objects by label (``df["firm"]`` works after rows with missing values were
+        dropped), arrays by position, strings as column names of a formula's data; see
+        :meth:`torchstats.formula.alignment.DataRows.select`.
         """
-        index = self._output.row_index
-        if isinstance(values, (pd.Series, pd.DataFrame)) and index is not None:
-            if not values.index.equals(index):
-                missing = index.difference(values.index)
-                if len(missing):
-                    raise InvalidOptionError(
-                        f"groups lack {len(missing)} row label(s) used in the fit, e.g. "
-                        f"{list(missing[:3])}"
-                    )
-                values = values.loc[index]
-        return values
+        rows = getattr(getattr(self.model, "design", None), "rows", None)
+        return values if rows is None else rows.select(values, name)

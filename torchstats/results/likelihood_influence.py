@@ -30,6 +30,7 @@ import pandas as pd
 import torch
 from scipy import stats
 
+from torchstats.errors import HessianWarning, warn
 from torchstats.structured.block_matrix import row_quadratic
 
 __all__ = ["GLMInfluence", "MLEInfluence"]
@@ -233,12 +234,11 @@ class GLMInfluence(MLEInfluence):
         if negative:
             # statsmodels takes sqrt of the negative weights and fails in pinv ("SVD did not
             # converge"); the expected information is the usual remedy, so fall back to it
-            warnings.warn(
+            warn(
                 f"the observed Hessian weights are negative for {negative} observation(s) "
                 "(a non-canonical link far from the data); the influence measures use the "
                 "expected information instead, as get_influence(observed=False) does",
-                UserWarning,
-                stacklevel=4,
+                HessianWarning,
             )
             self._observed = False
             weights = model.hessian_factor(self._params, scale=self.scale, observed=False)

@@ -41,10 +41,30 @@ from torchstats.formula.missing import check_missing_option
 from torchstats.formula.newdata import check_numeric_columns
 from torchstats.formula.ordering import term_label
 from torchstats.formula.parsing import formula_variables, parse_formula
+from torchstats.models.design_checks import check_weights, nonfinite_columns, nonfinite_error
 from torchstats.streaming.distributed import Reducer
 from torchstats.streaming.sources import ChunkSource
 
 __all__ = ["Chunk", "ChunkDesigner"]
+
+
+def _sorted_levels(column: str, values: list[Any]) -> list[Any]:
+    """The levels in the in-memory fit's (sorted) order; levels of mixed types are refused.
+
+    A column read as text in one chunk and as numbers in another (numbers stored as text in
+    some files only) has levels that cannot be ordered, so no chunk's encoding would match
+    the in-memory one.
+    """
+    try:
+        return list(pd.Index(values).sort_values())
+    except TypeError:
+        kinds = sorted({type(v).__name__ for v in values})
+        raise NonNumericDataError(
+            f"column {column!r} holds values of different types across chunks ({', '.join(kinds)}"
+            "), e.g. numbers stored as text in some chunks and numbers in others; give it one "
+            f"type in every chunk, e.g. pd.to_numeric(chunk[{column!r}]) or "
+            f"chunk[{column!r}].astype(str)"
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +201,7 @@ class ChunkDesigner:
             if isinstance(first[column].dtype, pd.CategoricalDtype):
                 levels[column] = values
             else:
-                levels[column] = list(pd.Index(values).sort_values())
+                levels[column] = _sorted_levels(column, values)
         return levels
 
     def _prepared(self, chunk: pd.DataFrame) -> pd.DataFrame:
@@ -212,15 +232,18 @@ class ChunkDesigner:
         ``extra_columns`` (e.g. cluster labels) are read too and kept in ``Chunk.frame``.
         """
         columns = list(self.columns) + [c for c in extra_columns or () if c not in self.columns]
-        for raw in self.source.chunks(columns=columns):
+        for number, raw in enumerate(self.source.chunks(columns=columns)):
             missing = [c for c in extra_columns or () if c not in raw.columns]
             if missing:
                 raise UnknownColumnError(f"column(s) {missing} are not in the data")
-            chunk = self._chunk(raw)
+            chunk = self._chunk(
+                raw, f"chunk {number} (counting from 0) of {self.source.description}"
+            )
             if chunk is not None:
                 yield chunk
 
-    def _chunk(self, raw: pd.DataFrame) -> Chunk | None:
+    def _chunk(self, raw: pd.DataFrame, where: str) -> Chunk | None:
+        """The chunk's tensors, refusing what the in-memory fit refuses (with its errors)."""
         frame = self._prepared(raw)
         if self.weights_column is not None:
             weights = frame[self.weights_column]
@@ -233,7 +256,6 @@ class ChunkDesigner:
                 frame = frame.loc[weights.notna().to_numpy()]
         if frame.empty:
             return None
-        where = f"a chunk of {self.source.description}"
         check_numeric_columns(self.spec.lhs, frame, where=where)
         check_numeric_columns(self.spec.rhs, frame, where=where)
         try:
@@ -241,7 +263,7 @@ class ChunkDesigner:
                 frame, context=self.plan.namespace, na_action=self.missing
             )
         except ValueError as error:
-            raise MissingDataError(f"in a chunk of {self.source.description}: {error}") from None
+            raise MissingDataError(f"in {where}: {error}") from None
         rhs, lhs = matrices.rhs, matrices.lhs
         if rhs.shape[0] == 0:
             return None
@@ -254,15 +276,16 @@ class ChunkDesigner:
                 device=self.device,
                 dtype=self.dtype,
             )
-        return Chunk(
-            endog=to_tensor(
-                lhs.iloc[:, 0].to_numpy(), name="endog", device=self.device, dtype=self.dtype
-            ),
-            # the spec's materializer built one column-major buffer: wrapped, not copied
-            exog=to_tensor(rhs.to_numpy(), name="exog", device=self.device, dtype=self.dtype),
-            weights=weights_tensor,
-            frame=rows,
+            check_weights(weights_tensor, f" in {where}")
+        endog = to_tensor(
+            lhs.iloc[:, 0].to_numpy(), name="endog", device=self.device, dtype=self.dtype
         )
+        # the spec's materializer built one column-major buffer: wrapped, not copied
+        exog = to_tensor(rhs.to_numpy(), name="exog", device=self.device, dtype=self.dtype)
+        culprits = nonfinite_columns(endog, exog, self.exog_names)
+        if culprits:
+            raise nonfinite_error(culprits, f" in {where}")
+        return Chunk(endog=endog, exog=exog, weights=weights_tensor, frame=rows)
 
     def design(self) -> Design:
         """An empty :class:`Design` carrying names, spec and namespace (for ``predict``)."""

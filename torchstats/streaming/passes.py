@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from torchstats.covariance.meats import hac_meat_blocks
+from torchstats.covariance.meats import hac_meat_blocks, missing_cluster_labels
 from torchstats.covariance.scores import Intersection
 from torchstats.streaming.chunks import Chunk, ChunkDesigner
 from torchstats.streaming.distributed import Reducer
@@ -189,6 +189,10 @@ class StreamedScores:
         index: dict[Any, int] = {}
         sums: list[torch.Tensor] = []
         for scores, chunk in self._scores(extra=columns):
+            missing = int(chunk.frame[columns].isna().any(axis=1).sum())
+            if missing:
+                where = f"in column(s) {columns} of a chunk of {self._designer.source.description}"
+                raise missing_cluster_labels(missing, where)
             labels = _labels(chunk.frame, columns)
             codes, uniques = pd.factorize(labels)
             for label in uniques:
