@@ -34,6 +34,7 @@ when installed, otherwise the script re-executes itself with ``OMP_NUM_THREADS``
 default, 1 and 2 threads (and the core count if larger), each in its own process, and
 prints per cell torchstats' default time relative to the best setting (target: at most
 1.10 everywhere). The CSV is then ``sizes_<condition>_sweep.csv`` with a ``threads`` column.
+``--quick`` writes its CSVs to ``<tempdir>/torchstats-sizes/`` instead, away from results.
 
 ``--profile MODEL`` prints instead the cProfile breakdown (top 25 functions by cumulative
 time) of repeated fits of MODEL at 100 x 10 (or the first ``--sizes``), to find fixed costs.
@@ -79,6 +80,7 @@ import torch
 import torchstats as ts
 
 RESULTS = Path(__file__).resolve().parent / "results"
+QUICK_RESULTS = Path(tempfile.gettempdir()) / "torchstats-sizes"  # smoke checks: not results
 SIZES = ["100x10", "1000x10", "1e4x20", "1e5x20", "1e6x50"]
 QUICK_SIZES = ["50x6", "200x8"]
 LEVELS = "abcd"  # the factor g: three dummies in the design
@@ -409,12 +411,17 @@ def thread_description() -> str:
     return f"torch threads {torch.get_num_threads()}" + (f" ({env})" if env else "")
 
 
+def results_folder(args: argparse.Namespace) -> Path:
+    folder = QUICK_RESULTS if args.quick else RESULTS
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def run_conditions(args: argparse.Namespace) -> None:
     """One table per condition, in this process (threads already set)."""
     for condition in args.conditions:
         suffix = "" if args.threads == "default" else f"_threads{args.threads}"
-        suffix += "_quick" if args.quick else ""
-        args.csv_path = RESULTS / f"sizes_{condition}{suffix}.csv"
+        args.csv_path = results_folder(args) / f"sizes_{condition}{suffix}.csv"
         if args.csv is not None:  # one file per condition when both run
             args.csv_path = args.csv if len(args.conditions) == 1 else args.csv.with_name(
                 f"{args.csv.stem}_{condition}{args.csv.suffix}")
@@ -484,7 +491,7 @@ def thread_sweep(args: argparse.Namespace) -> None:
                                env=child_environment(threads), check=True)
                 tables.append(pd.read_csv(csv, keep_default_na=False, na_values=[""]))
         table = pd.concat(tables, ignore_index=True)
-        target = args.csv or RESULTS / f"sizes_{condition}_sweep{'_quick' if args.quick else ''}.csv"
+        target = args.csv or results_folder(args) / f"sizes_{condition}_sweep.csv"
         table.to_csv(target, index=False)
         print_sweep(table, settings, condition)
         print(f"written to {target}", flush=True)
