@@ -56,15 +56,17 @@ def plot_sizes(source: str, target: str) -> None:
     if threads.nunique() > 1:
         table = table[threads == "default"]
     inputs = [kind for kind in ("array", "formula") if kind in set(table["input"])]
-    figure, panels = plt.subplots(1, len(inputs), figsize=(5.5 * len(inputs), 4.2), dpi=120,
-                                  sharey=True, squeeze=False)
+    figure, panels = plt.subplots(
+        1, len(inputs), figsize=(5.5 * len(inputs), 4.2), dpi=120, sharey=True, squeeze=False
+    )
     markers = "osD^vP*Xh"
     for axes, kind in zip(panels[0], inputs):
         part = table[table["input"] == kind].dropna(subset=["sm_over_ts"])
         for index, (model, rows) in enumerate(part.groupby("model", sort=False)):
             rows = rows.sort_values("rows")
-            axes.plot(rows["rows"], rows["sm_over_ts"], marker=markers[index % len(markers)],
-                      label=model)
+            axes.plot(
+                rows["rows"], rows["sm_over_ts"], marker=markers[index % len(markers)], label=model
+            )
         axes.axhline(1.0, color="black", linewidth=0.8)
         axes.set_xscale("log")
         axes.set_yscale("log")

@@ -65,228 +65,33 @@ import sys
 import tempfile
 import time
 import warnings
-import zlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-import statsmodels.formula.api as smf
 import torch
-
-import torchstats as ts
+from sizes_cases import (  # this folder: python puts the script's folder on sys.path
+    INPUTS,
+    LIBRARIES,
+    MODELS,
+    Repeats,
+    Timing,
+    make_design,
+    make_fit,
+    make_response,
+    max_relative_difference,
+    parse_size,
+    time_cell,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results"
 QUICK_RESULTS = Path(tempfile.gettempdir()) / "torchstats-sizes"  # smoke checks: not results
 SIZES = ["100x10", "1000x10", "1e4x20", "1e5x20", "1e6x50"]
 QUICK_SIZES = ["50x6", "200x8"]
-LEVELS = "abcd"  # the factor g: three dummies in the design
 THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-COUNT_WARMUP_ABOVE = 0.5  # seconds: a warm-up this slow is a measurement, not a cold start
 SWEEP_TOLERANCE = 1.10  # issue 13: the default thread setting within 10% of the best
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """How one model is called in both libraries (the same names in both)."""
-
-    response: str  # which simulated response it fits (see make_response)
-    array_class: str  # ts.OLS / sm.OLS
-    formula_function: str  # ts.ols / smf.ols
-    family: tuple[str, str | None] | None = None  # (family, link) class names
-    weighted: bool = False
-    fit_kwargs: dict[str, Any] = field(default_factory=dict)
-
-
-_QUIET = {"disp": 0}
-MODELS = {
-    "ols": ModelSpec("gaussian", "OLS", "ols"),
-    "wls": ModelSpec("gaussian-weighted", "WLS", "wls", weighted=True),
-    "glm-binomial": ModelSpec("logistic", "GLM", "glm", family=("Binomial", None)),
-    "glm-poisson": ModelSpec("poisson", "GLM", "glm", family=("Poisson", None)),
-    "glm-gamma": ModelSpec("gamma", "GLM", "glm", family=("Gamma", "Log")),
-    "logit": ModelSpec("logistic", "Logit", "logit", fit_kwargs=_QUIET),
-    "probit": ModelSpec("probit", "Probit", "probit", fit_kwargs=_QUIET),
-    "poisson": ModelSpec("poisson", "Poisson", "poisson", fit_kwargs=_QUIET),
-    "negbin": ModelSpec("negbin", "NegativeBinomial", "negativebinomial", fit_kwargs=_QUIET),
-}
-INPUTS = ("array", "formula")
-LIBRARIES = {"torchstats": (ts, ts, ts.families), "statsmodels": (sm, smf, sm.families)}
-
-
-# ----------------------------------------------------------------------------- data
-
-
-@dataclass
-class Data:
-    """One design in both forms; ``X`` is the formula's design, column for column."""
-
-    X: np.ndarray  # (n, k): intercept, dummies of g, x1..x(k-4), as the formula orders them
-    frame: pd.DataFrame  # x1..x(k-4), g, and y (and w) once a response is drawn
-    formula: str
-    y: np.ndarray | None = None
-    weights: np.ndarray | None = None
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    """``"1e4x20"`` -> ``(10000, 20)``."""
-    rows, _, cols = text.lower().replace("_", "").partition("x")
-    size = int(float(rows)), int(float(cols))
-    if size[1] < len(LEVELS) + 1 or size[0] < 2 * size[1]:
-        raise argparse.ArgumentTypeError(f"{text}: need cols >= 5 and rows >= 2 * cols")
-    return size
-
-
-def make_design(rows: int, cols: int, seed: int = 0) -> Data:
-    """Standard-normal regressors and a uniform 4-level factor, as a frame and an array."""
-    rng = np.random.default_rng(seed)
-    slopes = rng.standard_normal((rows, cols - len(LEVELS)))
-    codes = rng.integers(0, len(LEVELS), rows)
-    names = [f"x{i}" for i in range(1, slopes.shape[1] + 1)]
-    frame = pd.DataFrame(slopes, columns=names)
-    frame["g"] = np.array(list(LEVELS))[codes]
-    dummies = codes[:, None] == np.arange(1, len(LEVELS))[None, :]
-    X = np.column_stack([np.ones(rows), dummies.astype(np.float64), slopes])
-    return Data(X=X, frame=frame, formula="y ~ " + " + ".join(names) + " + C(g)")
-
-
-def make_response(data: Data, kind: str) -> None:
-    """Draw a response (and weights) for ``kind`` in place, with moderate coefficients.
-
-    The linear predictor has standard deviation about 0.5, so every model converges: binary
-    responses are balanced, counts have mean about e, negative-binomial counts are
-    overdispersed (``alpha = 0.5``) and gamma responses are positive (shape 2, log link).
-    """
-    rng = np.random.default_rng(zlib.crc32(kind.encode()))
-    n, k = data.X.shape
-    beta = rng.normal(scale=0.5 / math.sqrt(k), size=k)
-    beta[0] = 0.0 if kind in ("logistic", "probit") else 1.0
-    eta = data.X @ beta
-    data.weights = None
-    if kind == "gaussian":
-        y = eta + rng.standard_normal(n)
-    elif kind == "gaussian-weighted":
-        data.weights = rng.uniform(0.5, 2.0, n)
-        y = eta + rng.standard_normal(n) / np.sqrt(data.weights)
-    elif kind == "logistic":
-        y = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(np.float64)
-    elif kind == "probit":
-        y = (eta + rng.standard_normal(n) > 0).astype(np.float64)
-    elif kind == "poisson":
-        y = rng.poisson(np.exp(eta)).astype(np.float64)
-    elif kind == "negbin":
-        alpha = 0.5  # NB2: Var = mu + alpha mu^2, as a gamma mixture of Poissons
-        y = rng.poisson(rng.gamma(1 / alpha, alpha * np.exp(eta))).astype(np.float64)
-    elif kind == "gamma":
-        shape = 2.0
-        y = rng.gamma(shape, np.exp(eta) / shape)
-    else:
-        raise ValueError(f"unknown response {kind!r}")
-    data.y = y
-    data.frame["y"] = y
-    if data.weights is not None:
-        data.frame["w"] = data.weights
-    elif "w" in data.frame:
-        del data.frame["w"]
-
-
-def make_fit(library: str, input_kind: str, spec: ModelSpec, data: Data) -> Callable[[], Any]:
-    """The call to time: build the model, ``fit()``, read ``bse``; returns ``bse``."""
-    api, formula_api, families = LIBRARIES[library]
-    fixed: dict[str, Any] = {}
-    if spec.weighted:
-        fixed["weights"] = data.weights if input_kind == "array" else data.frame["w"]
-    if input_kind == "array":
-        build: Callable[..., Any] = getattr(api, spec.array_class)
-        arguments: tuple[Any, ...] = (data.y, data.X)
-    else:
-        build = getattr(formula_api, spec.formula_function)
-        arguments = (data.formula, data.frame)
-
-    def family_kwargs() -> dict[str, Any]:
-        if spec.family is None:
-            return {}
-        family, link = spec.family
-        links = {} if link is None else {"link": getattr(families.links, link)()}
-        return {"family": getattr(families, family)(**links)}
-
-    def run() -> Any:
-        return build(*arguments, **fixed, **family_kwargs()).fit(**spec.fit_kwargs).bse
-
-    return run
-
-
-# ----------------------------------------------------------------------------- timing
-
-
-@dataclass(frozen=True)
-class Repeats:
-    """How many times to run a cell: fixed, or adaptive to a time budget."""
-
-    fixed: int | None
-    minimum: int
-    maximum: int
-    target_seconds: float
-
-
-@dataclass
-class Timing:
-    seconds: float = math.nan
-    runs: int = 0
-    bse: np.ndarray | pd.Series | None = None
-    note: str = ""
-
-
-def time_cell(run: Callable[[], Any], repeats: Repeats) -> Timing:
-    """Best wall time of ``run`` over adaptive repeats, after one warm-up run.
-
-    The warm-up's ``bse`` and warnings are kept for the comparison and the notes; later runs
-    ignore warnings. Garbage is collected before (not during) each run; ``main`` froze the
-    objects of the imports first (``gc.freeze``), so that costs microseconds, not 0.1 s.
-    """
-    gc.collect()
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            start = time.perf_counter()
-            bse = run()
-            warm = time.perf_counter() - start
-    except Exception as error:  # noqa: BLE001 - a failing cell is reported, not fatal
-        return Timing(note=f"error {type(error).__name__}: {str(error)[:80]}")
-    names = sorted({w.category.__name__ for w in caught})
-    timing = Timing(bse=bse, note=" ".join(names))
-    times = [warm] if warm >= COUNT_WARMUP_ABOVE else []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        while _more(times, repeats):
-            gc.collect()
-            start = time.perf_counter()
-            run()
-            times.append(time.perf_counter() - start)
-    timing.seconds, timing.runs = min(times), len(times)
-    return timing
-
-
-def _more(times: list[float], repeats: Repeats) -> bool:
-    if repeats.fixed is not None:
-        return len(times) < repeats.fixed
-    if len(times) < repeats.minimum:
-        return True
-    return len(times) < repeats.maximum and sum(times) < repeats.target_seconds
-
-
-def max_relative_difference(ours: Any, theirs: Any) -> float:
-    """Largest ``|ours - theirs| / |theirs|`` of two ``bse``, matched by name when named."""
-    if isinstance(ours, pd.Series) and isinstance(theirs, pd.Series):
-        if set(ours.index) == set(theirs.index):
-            ours = ours.reindex(theirs.index)
-    a, b = np.asarray(ours, dtype=np.float64), np.asarray(theirs, dtype=np.float64)
-    if a.shape != b.shape:
-        return math.nan
-    return float(np.max(np.abs(a - b) / np.abs(b)))
 
 
 # ----------------------------------------------------------------------------- the table
@@ -309,7 +114,8 @@ def format_row(row: dict[str, Any]) -> str:
     sm_time = "skipped" if row["sm_note"] == "skipped" else format_seconds(row["sm_seconds"])
     ratio, diff = row["sm_over_ts"], row["bse_diff"]
     notes = "; ".join(
-        f"{who}: {row[key]}" for who, key in (("ts", "ts_note"), ("sm", "sm_note"))
+        f"{who}: {row[key]}"
+        for who, key in (("ts", "ts_note"), ("sm", "sm_note"))
         if row[key] and row[key] != "skipped"
     )
     return (
@@ -332,8 +138,14 @@ def measure(args: argparse.Namespace, condition: str, threads: str) -> pd.DataFr
             spec = MODELS[model]
             make_response(data, spec.response)
             for input_kind in args.inputs:
-                row: dict[str, Any] = {"condition": condition, "threads": threads,
-                                       "model": model, "input": input_kind, "rows": n, "cols": k}
+                row: dict[str, Any] = {
+                    "condition": condition,
+                    "threads": threads,
+                    "model": model,
+                    "input": input_kind,
+                    "rows": n,
+                    "cols": k,
+                }
                 ours = time_cell(make_fit("torchstats", input_kind, spec, data), repeats)
                 if args.max_sm_rows is not None and n > args.max_sm_rows:
                     theirs = Timing(note="skipped")
@@ -342,9 +154,16 @@ def measure(args: argparse.Namespace, condition: str, threads: str) -> pd.DataFr
                 diff = math.nan
                 if ours.bse is not None and theirs.bse is not None:
                     diff = max_relative_difference(ours.bse, theirs.bse)
-                row.update(ts_seconds=ours.seconds, ts_runs=ours.runs, sm_seconds=theirs.seconds,
-                           sm_runs=theirs.runs, sm_over_ts=theirs.seconds / ours.seconds,
-                           bse_diff=diff, ts_note=ours.note, sm_note=theirs.note)
+                row.update(
+                    ts_seconds=ours.seconds,
+                    ts_runs=ours.runs,
+                    sm_seconds=theirs.seconds,
+                    sm_runs=theirs.runs,
+                    sm_over_ts=theirs.seconds / ours.seconds,
+                    bse_diff=diff,
+                    ts_note=ours.note,
+                    sm_note=theirs.note,
+                )
                 rows.append(row)
                 print(format_row(row), flush=True)
                 if args.csv_path is not None:
@@ -360,17 +179,24 @@ def summarise(table: pd.DataFrame) -> None:
         return
     slower = compared[compared["sm_over_ts"] < 1]
     worst = compared.loc[compared["sm_over_ts"].idxmin()]
-    print(f"torchstats slower than statsmodels in {len(slower)} of {len(compared)} cells; "
-          f"worst: {worst['model']} {worst['input']} {worst['rows']}x{worst['cols']} "
-          f"(sm/ts {worst['sm_over_ts']:.2f}); largest bse difference "
-          f"{compared['bse_diff'].max():.1e}")
+    print(
+        f"torchstats slower than statsmodels in {len(slower)} of {len(compared)} cells; "
+        f"worst: {worst['model']} {worst['input']} {worst['rows']}x{worst['cols']} "
+        f"(sm/ts {worst['sm_over_ts']:.2f}); largest bse difference "
+        f"{compared['bse_diff'].max():.1e}"
+    )
 
 
 # ----------------------------------------------------------------------------- conditions
 
 
-def _spin() -> None:
-    while True:
+def _spin(parent: int) -> None:
+    """Loop in Python until stopped, or until the parent is gone (killed, not cleaned up)."""
+    try:
+        while os.getppid() == parent:
+            for _ in range(1_000_000):  # a few tens of ms between checks
+                pass
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group
         pass
 
 
@@ -382,8 +208,10 @@ class BusyCore:
         # fork starts at once and imports nothing; the child only loops in Python and never
         # touches the torch or BLAS thread pools it inherits, so forking after they started
         # is safe (spawn would re-import this script, torch and statsmodels)
-        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        self.process = context.Process(target=_spin, daemon=True, name="busy-core")
+        context: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self.process = context.Process(
+            target=_spin, args=(os.getpid(),), daemon=True, name="busy-core"
+        )
         self.process.start()
         self.started = time.perf_counter()
         return self
@@ -423,10 +251,15 @@ def run_conditions(args: argparse.Namespace) -> None:
         suffix = "" if args.threads == "default" else f"_threads{args.threads}"
         args.csv_path = results_folder(args) / f"sizes_{condition}{suffix}.csv"
         if args.csv is not None:  # one file per condition when both run
-            args.csv_path = args.csv if len(args.conditions) == 1 else args.csv.with_name(
-                f"{args.csv.stem}_{condition}{args.csv.suffix}")
-        print(f"\ncondition {condition}: {os.cpu_count()} cores, {thread_description()}, "
-              f"torch {torch.__version__}, statsmodels {sm.__version__}, numpy {np.__version__}")
+            args.csv_path = (
+                args.csv
+                if len(args.conditions) == 1
+                else args.csv.with_name(f"{args.csv.stem}_{condition}{args.csv.suffix}")
+            )
+        print(
+            f"\ncondition {condition}: {os.cpu_count()} cores, {thread_description()}, "
+            f"torch {torch.__version__}, statsmodels {sm.__version__}, numpy {np.__version__}"
+        )
         if condition == "loaded":
             with BusyCore():
                 table = measure(args, condition, args.threads)
@@ -456,16 +289,36 @@ def apply_threads(args: argparse.Namespace) -> bool:
     return True
 
 
-def child_command(args: argparse.Namespace, threads: str, condition: str, csv: Path | None
-                  ) -> list[str]:
+def child_command(
+    args: argparse.Namespace, threads: str, condition: str, csv: Path | None
+) -> list[str]:
     """This script's command line for one thread setting and condition."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", "--threads", threads,
-               "--condition", condition, "--sizes", *[f"{n}x{k}" for n, k in args.sizes],
-               "--models", *args.models, "--inputs", *args.inputs,
-               "--min-repeat", str(args.min_repeat), "--max-repeat", str(args.max_repeat),
-               "--target-seconds", str(args.target_seconds)]
-    for option, value in (("--repeat", args.repeat), ("--max-sm-rows", args.max_sm_rows),
-                          ("--csv", csv)):
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        "--threads",
+        threads,
+        "--condition",
+        condition,
+        "--sizes",
+        *[f"{n}x{k}" for n, k in args.sizes],
+        "--models",
+        *args.models,
+        "--inputs",
+        *args.inputs,
+        "--min-repeat",
+        str(args.min_repeat),
+        "--max-repeat",
+        str(args.max_repeat),
+        "--target-seconds",
+        str(args.target_seconds),
+    ]
+    for option, value in (
+        ("--repeat", args.repeat),
+        ("--max-sm-rows", args.max_sm_rows),
+        ("--csv", csv),
+    ):
         if value is not None:
             command += [option, str(value)]
     return command + (["--quick"] if args.quick else [])
@@ -487,8 +340,11 @@ def thread_sweep(args: argparse.Namespace) -> None:
             for threads in settings:
                 csv = Path(folder) / f"{threads}.csv"
                 print(f"\n=== threads {threads}, condition {condition}", flush=True)
-                subprocess.run(child_command(args, threads, condition, csv),
-                               env=child_environment(threads), check=True)
+                subprocess.run(
+                    child_command(args, threads, condition, csv),
+                    env=child_environment(threads),
+                    check=True,
+                )
                 tables.append(pd.read_csv(csv, keep_default_na=False, na_values=[""]))
         table = pd.concat(tables, ignore_index=True)
         target = args.csv or results_folder(args) / f"sizes_{condition}_sweep.csv"
@@ -500,22 +356,36 @@ def thread_sweep(args: argparse.Namespace) -> None:
 def print_sweep(table: pd.DataFrame, settings: list[str], condition: str) -> None:
     """Per cell, torchstats' time per setting and the default's time over the best."""
     table = table.assign(threads=table["threads"].astype(str))
-    wide = table.pivot_table(index=["model", "input", "rows", "cols"], columns="threads",
-                             values="ts_seconds", sort=False, dropna=False)
+    wide = table.pivot_table(
+        index=["model", "input", "rows", "cols"],
+        columns="threads",
+        values="ts_seconds",
+        sort=False,
+        dropna=False,
+    )
     wide = wide.reindex(columns=settings)
     ratio = wide["default"] / wide.min(axis=1)
-    print(f"\nthread sweep, condition {condition}: torchstats time per setting, "
-          f"default / best (target <= {SWEEP_TOLERANCE:.2f})")
-    print(f"{'model':<13}{'input':<8}{'rows':>8}{'cols':>5}"
-          + "".join(f"{'t=' + s:>11}" for s in settings) + f"{'default/best':>14}")
+    print(
+        f"\nthread sweep, condition {condition}: torchstats time per setting, "
+        f"default / best (target <= {SWEEP_TOLERANCE:.2f})"
+    )
+    print(
+        f"{'model':<13}{'input':<8}{'rows':>8}{'cols':>5}"
+        + "".join(f"{'t=' + s:>11}" for s in settings)
+        + f"{'default/best':>14}"
+    )
     for (model, input_kind, n, k), times in wide.iterrows():
         flag = "" if ratio[(model, input_kind, n, k)] <= SWEEP_TOLERANCE else "  over"
-        print(f"{model:<13}{input_kind:<8}{n:>8}{k:>5}"
-              + "".join(f"{format_seconds(times[s]):>11}" for s in settings)
-              + f"{ratio[(model, input_kind, n, k)]:>14.2f}{flag}")
+        print(
+            f"{model:<13}{input_kind:<8}{n:>8}{k:>5}"
+            + "".join(f"{format_seconds(times[s]):>11}" for s in settings)
+            + f"{ratio[(model, input_kind, n, k)]:>14.2f}{flag}"
+        )
     within = int((ratio <= SWEEP_TOLERANCE).sum())
-    print(f"default within {SWEEP_TOLERANCE - 1:.0%} of the best in {within} of {len(ratio)} "
-          f"cells; worst {ratio.max():.2f}")
+    print(
+        f"default within {SWEEP_TOLERANCE - 1:.0%} of the best in {within} of {len(ratio)} "
+        f"cells; worst {ratio.max():.2f}"
+    )
 
 
 # ----------------------------------------------------------------------------- profile
@@ -540,8 +410,10 @@ def profile(args: argparse.Namespace) -> None:
             run()
         profiler.disable()
     elapsed = time.perf_counter() - start
-    print(f"{library} {args.profile} {input_kind} {n}x{k}: {count} fits + bse, "
-          f"{format_seconds(elapsed / count)} per fit under the profiler; {thread_description()}")
+    print(
+        f"{library} {args.profile} {input_kind} {n}x{k}: {count} fits + bse, "
+        f"{format_seconds(elapsed / count)} per fit under the profiler; {thread_description()}"
+    )
     pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(25)
 
 
@@ -549,32 +421,54 @@ def profile(args: argparse.Namespace) -> None:
 
 
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", nargs="+", type=parse_size, metavar="ROWSxCOLS",
-                        help=f"default: {' '.join(SIZES)}")
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes",
+        nargs="+",
+        type=parse_size,
+        metavar="ROWSxCOLS",
+        help=f"default: {' '.join(SIZES)}",
+    )
     parser.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS))
     parser.add_argument("--inputs", nargs="+", choices=INPUTS, default=list(INPUTS))
     parser.add_argument("--condition", choices=["idle", "loaded", "both"], default="both")
     parser.add_argument("--threads", default="default", help="'default' or a thread count")
-    parser.add_argument("--thread-sweep", action="store_true",
-                        help="run default, 1 and 2 threads, each in its own process")
+    parser.add_argument(
+        "--thread-sweep",
+        action="store_true",
+        help="run default, 1 and 2 threads, each in its own process",
+    )
     parser.add_argument("--repeat", type=int, help="fixed number of timed runs per cell")
     parser.add_argument("--min-repeat", type=int, default=3)
     parser.add_argument("--max-repeat", type=int, default=50)
-    parser.add_argument("--target-seconds", type=float, default=0.75,
-                        help="adaptive repeats stop once a cell's runs add up to this")
+    parser.add_argument(
+        "--target-seconds",
+        type=float,
+        default=0.75,
+        help="adaptive repeats stop once a cell's runs add up to this",
+    )
     parser.add_argument("--max-sm-rows", type=int, help="skip statsmodels above this many rows")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"smoke check: sizes {' '.join(QUICK_SIZES)}, 3 runs per cell")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"smoke check: sizes {' '.join(QUICK_SIZES)}, 3 runs per cell",
+    )
     parser.add_argument("--csv", type=Path, help="CSV path (default benchmarks/results/...)")
-    parser.add_argument("--profile", choices=list(MODELS), metavar="MODEL",
-                        help="cProfile one model's fits instead of the table")
+    parser.add_argument(
+        "--profile",
+        choices=list(MODELS),
+        metavar="MODEL",
+        help="cProfile one model's fits instead of the table",
+    )
     parser.add_argument("--profile-library", choices=list(LIBRARIES), default="torchstats")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.threads != "default" and not args.threads.isdigit():
         parser.error("--threads takes 'default' or a positive integer")
+    if args.thread_sweep and (args.profile or args.threads != "default") and not args.child:
+        parser.error("--thread-sweep sets the threads itself and does not profile")
     args.sizes_given = args.sizes is not None
     if args.sizes is None:
         args.sizes = [parse_size(s) for s in (QUICK_SIZES if args.quick else SIZES)]
@@ -591,10 +485,15 @@ def main(argv: list[str] | None = None) -> None:
         thread_sweep(args)
         return
     if not apply_threads(args):  # no threadpoolctl: set the environment, then start afresh
-        done = subprocess.run(child_command(args, args.threads, args.condition, args.csv)
-                              + (["--profile", args.profile, "--profile-library",
-                                  args.profile_library] if args.profile else []),
-                              env=child_environment(args.threads))
+        done = subprocess.run(
+            child_command(args, args.threads, args.condition, args.csv)
+            + (
+                ["--profile", args.profile, "--profile-library", args.profile_library]
+                if args.profile
+                else []
+            ),
+            env=child_environment(args.threads),
+        )
         sys.exit(done.returncode)
     if args.profile:
         profile(args)
