@@ -194,7 +194,7 @@ def _spin(parent: int) -> None:
     """Loop in Python until stopped, or until the parent is gone (killed, not cleaned up)."""
     try:
         while os.getppid() == parent:
-            for _ in range(1_000_000):  # a few tens of ms between checks
+            for _ in range(100_000):  # a few ms between checks
                 pass
     except KeyboardInterrupt:  # Ctrl-C reaches the whole process group
         pass
