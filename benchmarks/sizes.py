@@ -422,7 +422,7 @@ def profile(args: argparse.Namespace) -> None:
 
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
         "--sizes",
@@ -431,8 +431,22 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="ROWSxCOLS",
         help=f"default: {' '.join(SIZES)}",
     )
-    parser.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS))
-    parser.add_argument("--inputs", nargs="+", choices=INPUTS, default=list(INPUTS))
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        choices=list(MODELS),
+        default=list(MODELS),
+        metavar="MODEL",
+        help=f"any of {', '.join(MODELS)} (default: all)",
+    )
+    parser.add_argument(
+        "--inputs",
+        nargs="+",
+        choices=INPUTS,
+        default=list(INPUTS),
+        metavar="INPUT",
+        help="array and/or formula (default: both)",
+    )
     parser.add_argument("--condition", choices=["idle", "loaded", "both"], default="both")
     parser.add_argument("--threads", default="default", help="'default' or a thread count")
     parser.add_argument(
