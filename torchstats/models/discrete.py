@@ -45,6 +45,7 @@ from torchstats.errors import (
 from torchstats.formula.design import Design
 from torchstats.models.base import build_design, caller_context
 from torchstats.models.constant import detect_constant
+from torchstats.models.data import ModelData, plain_array
 from torchstats.models.design_checks import check_finite, matrix_rank, row_values
 from torchstats.solvers.blas import matvec
 from torchstats.solvers.first_order import minimize_lbfgs
@@ -146,20 +147,30 @@ class _DiscreteModel:
 
     # --- data ---------------------------------------------------------------------------------
 
-    @property
-    def endog(self) -> torch.Tensor:
-        """Response, shape (n,)."""
-        return self.design.endog
+    @cached_property
+    def endog(self) -> Any:
+        """Response, shape (n,): numpy for numpy and pandas input, a tensor for tensors."""
+        return plain_array(self.design, self.design.endog)
 
-    @property
-    def exog(self) -> torch.Tensor:
-        """Design matrix, shape (n, k)."""
-        return self.design.exog
+    @cached_property
+    def exog(self) -> Any:
+        """Design matrix, shape (n, k), as :attr:`endog`."""
+        return plain_array(self.design, self.design.exog)
 
-    @property
-    def offset(self) -> torch.Tensor | None:
-        """Offset added to the linear predictor, shape (n,), or None."""
-        return self._offset
+    @cached_property
+    def offset(self) -> Any:
+        """Offset added to the linear predictor, shape (n,), as :attr:`endog`, or None."""
+        return None if self._offset is None else plain_array(self.design, self._offset)
+
+    @cached_property
+    def data(self) -> ModelData:
+        """statsmodels' ``model.data``: labelled arrays, ``row_labels``, names, ``frame``."""
+        return ModelData(
+            self.design,
+            ynames=self.endog_names,
+            xnames=self.exog_names,
+            constant=lambda: self._constant,
+        )
 
     @property
     def endog_names(self) -> str:

@@ -43,7 +43,7 @@ class OLSInfluence:
     def __init__(self, results: Any) -> None:
         self.results = results
         model = results.model
-        self._X = model.wexog
+        self._X = model._wexog
         self._resid = results._wresid
         assert results.fit_result.normalized_cov is not None
         self._inverse = results.fit_result.normalized_cov

@@ -41,11 +41,11 @@ class RegressionResults(LikelihoodResults):
 
     @cached_property
     def _fitted(self) -> torch.Tensor:
-        return self.model.exog @ self.fit_result.params
+        return self.model.design.exog @ self.fit_result.params
 
     @cached_property
     def _resid(self) -> torch.Tensor:
-        return self.model.endog - self._fitted
+        return self.model.design.endog - self._fitted
 
     @cached_property
     def _wresid(self) -> torch.Tensor:
@@ -79,7 +79,7 @@ class RegressionResults(LikelihoodResults):
         """
         wresid = self._wresid
         eps = torch.finfo(wresid.dtype).eps
-        if math.sqrt(self.scale) < 10 * eps * float(self.model.endog.mean()):
+        if math.sqrt(self.scale) < 10 * eps * float(self.model.design.endog.mean()):
             warn("All residuals are 0, cannot compute normed residuals.", TorchstatsWarning)
             values = wresid
         else:
@@ -123,15 +123,15 @@ class RegressionResults(LikelihoodResults):
     @cached_property
     def centered_tss(self) -> float:
         """Total sum of squares about the (weighted) mean."""
-        y = self.model.endog
-        w = self.model.weights
+        y = self.model.design.endog
+        w = self.model._weights_or_ones
         mean = (w @ y) / w.sum()
         return float(w @ (y - mean) ** 2)
 
     @cached_property
     def uncentered_tss(self) -> float:
         """Sum of squares of the whitened response."""
-        wy = self.model.wendog
+        wy = self.model._wendog
         return float(wy @ wy)
 
     @property
@@ -421,10 +421,10 @@ class RegressionResults(LikelihoodResults):
         ValueError
             The restricted model is not nested in this one.
         """
-        wexog = self._host_dense(self.model.wexog)
+        wexog = self._host_dense(self.model._wexog)
         wresid_full = self._host(self._wresid)
         wresid_restricted = self._host(restricted._wresid)
-        restricted_wexog = self._host_dense(restricted.model.wexog)
+        restricted_wexog = self._host_dense(restricted.model._wexog)
         if not _is_nested(wexog, wresid_full, restricted_wexog, self.rank, restricted.rank):
             raise ValueError("Restricted model is not nested by full model.")
         kwds = self.cov_kwds
