@@ -212,3 +212,54 @@ def test_discrete_tensor_arrays_stay_tensors():
     model = ts.Poisson(y, X, exposure=torch.full((60,), 2.0))
     assert isinstance(model.exog, torch.Tensor) and isinstance(model.exposure, torch.Tensor)
     torch.testing.assert_close(model.exposure, torch.full((60,), float(np.log(2.0))).double())
+
+
+# --- subset ----------------------------------------------------------------------------------
+
+
+def _subsets(frame):
+    mask = frame["x1"] > 0
+    return {
+        "mask": mask,
+        "mask_array": mask.to_numpy(),
+        "labels": list(frame.index[::3]),
+    }
+
+
+@pytest.mark.parametrize("which", ["mask", "mask_array", "labels"])
+def test_ols_subset_matches_statsmodels(frame, which):
+    subset = _subsets(frame)[which]
+    ours = ts.ols("y ~ x1 + C(g)", frame, subset=subset).fit()
+    theirs = smf.ols("y ~ x1 + C(g)", frame, subset=subset).fit()
+    assert_matches(ours.params, theirs.params, rtol=1e-10)
+    assert_matches(ours.resid, theirs.resid, rtol=1e-9, atol_scale=1e-10)
+    assert ours.model.data.frame.shape == theirs.model.data.frame.shape
+
+
+@pytest.mark.parametrize("name", ["OLS", "WLS", "GLM", "Logit", "Poisson"])
+def test_from_formula_subset_matches_statsmodels(frame, name):
+    data = frame.assign(n=np.round(np.exp(frame["x1"] / 2) * 3), b=(frame["y"] > 1) * 1.0)
+    subset = data["x3"] > 1
+    formula = {"Logit": "b ~ x1", "Poisson": "n ~ x1"}.get(name, "y ~ x1 + C(h)")
+    kwargs = {"weights": data.loc[subset, "w"]} if name == "WLS" else {}
+    ours = getattr(ts, name).from_formula(formula, data, subset, **kwargs).fit()
+    theirs = getattr(sm, name).from_formula(formula, data, subset, **kwargs).fit(disp=0)
+    assert_matches(ours.params, theirs.params, rtol=1e-7)
+    assert ours.nobs == theirs.nobs
+
+
+def test_subset_with_weights_of_the_subset(frame):
+    subset = frame["x1"] > 0
+    ours = ts.wls("y ~ x1", frame, weights=frame.loc[subset, "w"], subset=subset).fit()
+    theirs = smf.wls("y ~ x1", frame, weights=frame.loc[subset, "w"], subset=subset).fit()
+    assert_matches(ours.params, theirs.params, rtol=1e-10)
+
+
+def test_subset_of_unknown_labels_is_refused(frame):
+    with pytest.raises(ts.errors.DesignError, match="subset"):
+        ts.ols("y ~ x1", frame, subset=["no such row"])
+
+
+def test_subset_refused_for_chunked_data(frame):
+    with pytest.raises(ts.errors.InvalidOptionError, match="subset"):
+        ts.ols("y ~ x1", [frame.iloc[:60], frame.iloc[60:]], subset=frame["x1"] > 0)

@@ -43,7 +43,7 @@ from torchstats.errors import (
     NumericalError,
 )
 from torchstats.formula.design import Design
-from torchstats.models.base import build_design, caller_context
+from torchstats.models.base import build_design, caller_context, formula_rows
 from torchstats.models.constant import detect_constant
 from torchstats.models.data import ModelData, plain_array
 from torchstats.models.design_checks import check_finite, matrix_rank, row_values
@@ -123,11 +123,22 @@ class _DiscreteModel:
 
     @classmethod
     def from_formula(
-        cls, formula: str, data: Any, *, context: int | Mapping[str, Any] | None = 0, **kwargs: Any
+        cls,
+        formula: str,
+        data: Any,
+        subset: Any = None,
+        *,
+        context: int | Mapping[str, Any] | None = 0,
+        **kwargs: Any,
     ) -> Any:
-        """Create the model from a formula and a DataFrame (statsmodels' ``from_formula``)."""
+        """Create the model from a formula and a DataFrame (statsmodels' ``from_formula``).
+
+        ``subset`` (a boolean mask or row labels) selects ``data.loc[subset]`` first; per-row
+        arguments (offset, exposure) then have one value per selected row.
+        """
         factory: Any = cls  # the public subclasses take (formula, data, ..., context=...)
-        return factory(formula, data, context=caller_context(context, 1), **kwargs)
+        rows = formula_rows(data, subset)
+        return factory(formula, rows, context=caller_context(context, 1), **kwargs)
 
     def _sibling(self, cls: Any, exog: torch.Tensor, names: tuple[str, ...]) -> Any:
         """The same response, offset and exposure with another design (null model, start)."""

@@ -37,7 +37,7 @@ from torchstats.errors import (
 )
 from torchstats.families import links as L
 from torchstats.families.families import Binomial, Family, Gaussian
-from torchstats.models.base import build_design, caller_context
+from torchstats.models.base import build_design, caller_context, formula_rows
 from torchstats.models.binomial_counts import binomial_counts, proportions_of_trials
 from torchstats.models.constant import detect_constant
 from torchstats.models.data import ModelData, plain_array
@@ -153,10 +153,21 @@ class GLM:
 
     @classmethod
     def from_formula(
-        cls, formula: str, data: Any, *, context: int | Mapping[str, Any] | None = 0, **kwargs: Any
+        cls,
+        formula: str,
+        data: Any,
+        subset: Any = None,
+        *,
+        context: int | Mapping[str, Any] | None = 0,
+        **kwargs: Any,
     ) -> GLM:
-        """Create the model from a formula and a DataFrame (statsmodels' ``from_formula``)."""
-        return cls(formula, data, context=caller_context(context, 1), **kwargs)
+        """Create the model from a formula and a DataFrame (statsmodels' ``from_formula``).
+
+        ``subset`` (a boolean mask or row labels) selects ``data.loc[subset]`` first; per-row
+        arguments (offset, exposure, weights) then have one value per selected row.
+        """
+        rows = formula_rows(data, subset)
+        return cls(formula, rows, context=caller_context(context, 1), **kwargs)
 
     # --- data ---------------------------------------------------------------------------
 

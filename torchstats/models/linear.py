@@ -20,7 +20,7 @@ from torchstats._typing import SolverMethod, check_option
 from torchstats.covariance.nonrobust import nonrobust_covariance
 from torchstats.covariance.sandwich import canonical_cov_type
 from torchstats.errors import EmptyDataError, InvalidWeightsError
-from torchstats.models.base import build_design, caller_context
+from torchstats.models.base import build_design, caller_context, formula_rows
 from torchstats.models.constant import detect_constant
 from torchstats.models.data import ModelData, plain_array
 from torchstats.models.design_checks import check_finite, check_weights, matrix_rank
@@ -72,10 +72,21 @@ class _LeastSquares:
 
     @classmethod
     def from_formula(
-        cls, formula: str, data: Any, *, context: int | Mapping[str, Any] | None = 0, **kwargs: Any
+        cls,
+        formula: str,
+        data: Any,
+        subset: Any = None,
+        *,
+        context: int | Mapping[str, Any] | None = 0,
+        **kwargs: Any,
     ) -> _LeastSquares:
-        """Create the model from a formula and a DataFrame (statsmodels' ``from_formula``)."""
-        return cls(formula, data, context=caller_context(context, 1), **kwargs)
+        """Create the model from a formula and a DataFrame (statsmodels' ``from_formula``).
+
+        ``subset`` (a boolean mask or row labels) selects ``data.loc[subset]`` first; per-row
+        arguments such as ``weights`` then have one value per selected row, as statsmodels.
+        """
+        rows = formula_rows(data, subset)
+        return cls(formula, rows, context=caller_context(context, 1), **kwargs)
 
     # --- data ---------------------------------------------------------------------------
 
