@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from torchstats._device import OutputFormat
 from torchstats._typing import check_option
 from torchstats.covariance.nonrobust import nonrobust_covariance
 from torchstats.covariance.result import CovarianceResult
@@ -626,8 +627,25 @@ class RegressionResults(LikelihoodResults):
             self, yname=yname, xname=xname, title=title, alpha=alpha, float_format=float_format
         )
 
+    @cached_property
+    def _results(self) -> RegressionResults:
+        """statsmodels' unwrapped results, which its plots and ``OLSInfluence`` read through
+        ``maybe_unwrap_results``: this fit with plain numpy attributes (``params``,
+        ``resid``, ``fittedvalues``, ``cov_params()``...) for position-based indexing."""
+        if self._output.kind == "numpy":
+            return self
+        return _PlainRegressionResults(self.model, self.fit_result, self.covariance)
+
     def __repr__(self) -> str:
         return f"<torchstats.RegressionResults {self.model!r}>"
+
+
+class _PlainRegressionResults(RegressionResults):
+    """A least-squares fit reporting plain numpy arrays whatever the input (``_results``)."""
+
+    @cached_property
+    def _output(self) -> OutputFormat:
+        return replace(self.model.design.output, kind="numpy")
 
 
 def _is_nested(
