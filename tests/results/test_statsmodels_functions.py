@@ -214,6 +214,15 @@ def test_results_diagnostics_without_a_type_check(source):
     np.testing.assert_allclose(mine, reference, rtol=1e-8)
 
 
+@pytest.mark.parametrize(
+    "plot", [rp.plot_partial_residuals, rp.plot_added_variable, rp.plot_ceres_residuals], ids=repr
+)
+def test_plots_with_statsmodels_type_checks_refuse(plot):
+    ours, _ = _fits(0, "numpy")
+    with pytest.raises(ValueError, match="OLS"):
+        _draw(plot, ours, 1)
+
+
 def test_diagnostics_with_statsmodels_type_checks_point_to_ts_stats():
     """linear_reset & co. check ``isinstance(res, statsmodels RegressionResults)``: the
     torchstats versions in ``ts.stats`` give statsmodels' numbers instead."""
