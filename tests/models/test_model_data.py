@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,6 +12,7 @@ import statsmodels.formula.api as smf
 import torch
 
 import torchstats as ts
+from tests.conftest import DEVICES
 from tests.parity import assert_matches
 
 FORMULAS = ["y ~ x1 * C(g) + np.log(x2)", "y ~ C(k) + x3 - 1"]
@@ -77,6 +80,19 @@ def test_tensor_model_data_holds_tensors(frame):
     assert data.row_labels is None
 
 
+@pytest.mark.parametrize("device", DEVICES)
+def test_arrays_of_a_model_on_the_device(frame, device):
+    y, X = _array_inputs(frame)
+    model = ts.WLS(y, X, weights=frame["w"].to_numpy(), device=device)
+    reference = sm.WLS(y, X, weights=frame["w"].to_numpy())
+    reference.fit(method="pinv")
+    for name in ("exog", "wexog", "pinv_wexog", "weights"):
+        _assert_array(getattr(model, name), getattr(reference, name), "numpy")
+    assert isinstance(model.data.orig_exog, np.ndarray)
+    on_device = ts.OLS(torch.tensor(y, device=device), torch.tensor(X, device=device))
+    assert on_device.exog.device.type == device and on_device.weights.device.type == device
+
+
 def test_glm_and_discrete_models_have_data(frame):
     glm = ts.glm("y ~ x1 + C(g)", frame)
     logit = ts.logit("I(y > 1) ~ x1 + C(g)", frame)
@@ -125,19 +141,11 @@ def test_ols_weights_are_ones(frame, kind):
 @pytest.mark.parametrize("formula", FORMULAS + ["y ~ x1 + I(2 * x1)"])
 def test_ols_degrees_of_freedom_match_statsmodels(frame, formula):
     ours, theirs = ts.ols(formula, frame), smf.ols(formula, frame)
-    with pytest.warns(ts.CollinearityWarning) if "2 * x1" in formula else _no_warning():
+    with pytest.warns(ts.CollinearityWarning) if "2 * x1" in formula else nullcontext():
         res = ours.fit()
     assert (ours.df_model, ours.df_resid) == (theirs.df_model, theirs.df_resid)
     assert ours.rank == theirs.rank == res.rank
     assert isinstance(ours.df_model, float) and isinstance(ours.rank, int)
-
-
-class _no_warning:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def test_glm_arrays_match_statsmodels(frame):
