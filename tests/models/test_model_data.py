@@ -158,6 +158,7 @@ def test_glm_arrays_match_statsmodels(frame):
     _assert_array(ours.n_trials, theirs.n_trials, "numpy")
     _assert_array(ours.iweights, theirs.iweights, "numpy")
     np.testing.assert_allclose(np.exp(ours.exposure), counts["x2"], rtol=1e-14)
+    assert (ours.df_model, ours.df_resid) == (theirs.df_model, theirs.df_resid)
 
 
 def test_glm_without_offset_or_exposure_has_none(frame):
