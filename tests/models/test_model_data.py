@@ -264,6 +264,13 @@ def test_subset_with_weights_of_the_subset(frame):
     assert_matches(ours.params, theirs.params, rtol=1e-10)
 
 
+def test_subset_with_a_weights_column(frame):
+    subset = frame["x1"] > 0
+    ours = ts.wls("y ~ x1", frame, weights="w", subset=subset).fit()
+    theirs = smf.wls("y ~ x1", frame, weights=frame.loc[subset, "w"], subset=subset).fit()
+    assert_matches(ours.params, theirs.params, rtol=1e-10)
+
+
 def test_subset_of_unknown_labels_is_refused(frame):
     with pytest.raises(ts.errors.DesignError, match="subset"):
         ts.ols("y ~ x1", frame, subset=["no such row"])
