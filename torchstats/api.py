@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from torchstats.models.base import caller_context
+from torchstats.errors import InvalidOptionError
+from torchstats.models.base import caller_context, formula_rows
 from torchstats.models.batched_ols import BatchedOLS
 from torchstats.models.binary import Logit, Probit
 from torchstats.models.count import NegativeBinomial, Poisson
@@ -31,6 +32,7 @@ def ols(
     formula: str,
     data: Any,
     *,
+    subset: Any = None,
     missing: str = "drop",
     hasconst: bool | None = None,
     device: Any = None,
@@ -45,6 +47,9 @@ def ols(
         Formula with a response; names are data columns or variables of the caller.
     data : pandas.DataFrame
         The data.
+    subset : array-like, optional
+        Rows to use, statsmodels' ``subset``: a boolean mask (a Series is aligned by label)
+        or labels of ``data.index``; ``data.loc[subset]`` is taken before the design.
     missing : {"drop", "raise", "none"}
         Missing-value policy.
     hasconst : bool, optional
@@ -61,6 +66,7 @@ def ols(
         list of DataFrames, a callable returning chunks, a Parquet path or a pyarrow Dataset.
     """
     if is_chunked(data):
+        _refuse_subset(subset)
         return StreamingOLS(  # type: ignore[return-value]
             formula,
             data,
@@ -71,7 +77,7 @@ def ols(
         )
     return OLS(
         formula,
-        data,
+        formula_rows(data, subset),
         missing=missing,
         hasconst=hasconst,
         device=device,
@@ -85,6 +91,7 @@ def wls(
     data: Any,
     weights: Any = 1.0,
     *,
+    subset: Any = None,
     missing: str = "drop",
     hasconst: bool | None = None,
     device: Any = None,
@@ -103,6 +110,7 @@ def wls(
         Or :class:`~torchstats.models.streaming.StreamingOLS` for chunked data.
     """
     if is_chunked(data):
+        _refuse_subset(subset)
         return StreamingOLS(  # type: ignore[return-value]
             formula,
             data,
@@ -114,7 +122,7 @@ def wls(
         )
     return WLS(
         formula,
-        data,
+        formula_rows(data, subset),
         weights,
         missing=missing,
         hasconst=hasconst,
@@ -183,6 +191,7 @@ def glm(
     freq_weights: Any = None,
     var_weights: Any = None,
     *,
+    subset: Any = None,
     missing: str = "drop",
     device: Any = None,
     dtype: Any = None,
@@ -201,12 +210,12 @@ def glm(
     offset, exposure, freq_weights, var_weights : array-like or str, optional
         Per-row values (a Series is matched to the rows by label, an array by position) or
         the name of a column of ``data``, as :class:`~torchstats.models.glm.GLM`.
-    missing, device, dtype, context
+    subset, missing, device, dtype, context
         As :func:`ols`.
     """
     return GLM(
         formula,
-        data,
+        formula_rows(data, subset),
         family=family,
         offset=offset,
         exposure=exposure,
@@ -224,6 +233,7 @@ def logit(
     data: Any,
     offset: Any = None,
     *,
+    subset: Any = None,
     missing: str = "drop",
     device: Any = None,
     dtype: Any = None,
@@ -232,7 +242,7 @@ def logit(
     """Logistic regression from a formula: ``ts.logit("y ~ x + C(g)", df).fit()``."""
     return Logit(
         formula,
-        data,
+        formula_rows(data, subset),
         offset=offset,
         missing=missing,
         device=device,
@@ -246,6 +256,7 @@ def probit(
     data: Any,
     offset: Any = None,
     *,
+    subset: Any = None,
     missing: str = "drop",
     device: Any = None,
     dtype: Any = None,
@@ -254,7 +265,7 @@ def probit(
     """Probit regression from a formula: ``ts.probit("y ~ x + C(g)", df).fit()``."""
     return Probit(
         formula,
-        data,
+        formula_rows(data, subset),
         offset=offset,
         missing=missing,
         device=device,
@@ -269,6 +280,7 @@ def poisson(
     offset: Any = None,
     exposure: Any = None,
     *,
+    subset: Any = None,
     missing: str = "drop",
     device: Any = None,
     dtype: Any = None,
@@ -277,7 +289,7 @@ def poisson(
     """Poisson regression from a formula: ``ts.poisson("n ~ x", df, exposure=df.t).fit()``."""
     return Poisson(
         formula,
-        data,
+        formula_rows(data, subset),
         offset=offset,
         exposure=exposure,
         missing=missing,
@@ -294,6 +306,7 @@ def negativebinomial(
     offset: Any = None,
     exposure: Any = None,
     *,
+    subset: Any = None,
     missing: str = "drop",
     device: Any = None,
     dtype: Any = None,
@@ -302,7 +315,7 @@ def negativebinomial(
     """Negative binomial regression (NB2, NB1 or geometric) from a formula."""
     return NegativeBinomial(
         formula,
-        data,
+        formula_rows(data, subset),
         loglike_method,
         offset=offset,
         exposure=exposure,
@@ -311,3 +324,11 @@ def negativebinomial(
         dtype=dtype,
         context=caller_context(context, 1),
     )
+
+
+def _refuse_subset(subset: Any) -> None:
+    if subset is not None:
+        raise InvalidOptionError(
+            "subset is not available for chunked data; filter the chunks (or the Parquet "
+            "dataset) instead"
+        )

@@ -64,8 +64,8 @@ def test_sandwich_against_a_per_observation_loop() -> None:
     """HC0 = H^{-1} (sum_i s_i s_i') H^{-1} with s_i = x_i (y_i - mu_i) for Poisson-log."""
     frame = glm_frame(0)
     res = ts.glm("yc ~ x1 + C(g)", frame, family=ts.families.Poisson()).fit(cov_type="HC0")
-    X = res.model.exog.numpy()
-    y = res.model.endog.numpy()
+    X = res.model.exog
+    y = res.model.endog
     mu = np.asarray(res.mu)
     bread = np.zeros((X.shape[1], X.shape[1]))
     meat = np.zeros_like(bread)
@@ -82,8 +82,8 @@ def test_cluster_sandwich_against_a_per_cluster_loop() -> None:
     res = ts.glm("yb ~ x1 + x2", frame, family=ts.families.Binomial()).fit(
         cov_type="cluster", cov_kwds={"groups": frame["cl"]}
     )
-    X = res.model.exog.numpy()
-    y = res.model.endog.numpy()
+    X = res.model.exog
+    y = res.model.endog
     p = np.asarray(res.mu)
     bread = np.linalg.inv((X * (p * (1 - p))[:, None]).T @ X)
     groups = frame["cl"].to_numpy()

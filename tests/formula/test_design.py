@@ -104,7 +104,7 @@ def test_names_from_the_callers_namespace_in_every_entry_point(frame):
 
 def test_explicit_context_mapping(frame):
     model = ts.ols("y ~ I(x1 * c)", frame, context={"c": 2.0})
-    np.testing.assert_allclose(model.exog[:, 1].numpy(), 2.0 * frame["x1"].to_numpy())
+    np.testing.assert_allclose(model.exog[:, 1], 2.0 * frame["x1"].to_numpy())
 
 
 def test_predict_uses_the_stateful_transforms_of_the_fit(frame):

@@ -53,7 +53,7 @@ def test_sparse_path_equals_dense_path_and_statsmodels(force_sparse, formula, ki
     else:
         ours = ts.wls(formula, frame, weights=frame["w"]).fit()
         theirs = smf.wls(formula, frame, weights=frame["w"]).fit()
-    assert isinstance(ours.model.exog, BlockMatrix)
+    assert isinstance(ours.model.design.exog, BlockMatrix)
     assert list(ours.params.index) == list(theirs.params.index)
     for name in ("params", "bse", "pvalues", "resid", "fittedvalues"):
         assert_matches(getattr(ours, name), getattr(theirs, name), rtol=1e-9, atol_scale=1e-12)
@@ -84,7 +84,7 @@ def test_robust_covariances_on_the_sparse_path(force_sparse, cov_type, kwds):
         cov_type=cov_type,
         cov_kwds={k: frame[v].to_numpy() if k == "groups" else v for k, v in kwds.items()},
     )
-    assert isinstance(ours.model.exog, BlockMatrix)
+    assert isinstance(ours.model.design.exog, BlockMatrix)
     assert_matches(ours.bse, theirs.bse, rtol=1e-8)
 
 
@@ -106,6 +106,6 @@ def test_many_levels_take_the_sparse_path_by_themselves():
     frame = pd.DataFrame({"x": rng.normal(size=n), "firm": rng.integers(0, 1000, n)})
     frame["y"] = frame["x"] + rng.normal(size=n)
     res = ts.ols("y ~ x + C(firm)", frame).fit()
-    assert isinstance(res.model.exog, BlockMatrix)
+    assert isinstance(res.model.design.exog, BlockMatrix)
     assert res.params.shape == (1001,)
-    assert res.model.exog.sparse._nnz() < n  # no dense dummies anywhere
+    assert res.model.design.exog.sparse._nnz() < n  # no dense dummies anywhere

@@ -135,7 +135,7 @@ def test_getitem_gives_the_one_at_a_time_results_and_summary() -> None:
     firm = res.index[2]
     single = res[firm]
     sub = frame[frame["firm"] == firm]
-    theirs = sm.WLS(sub["y"], single.model.exog.numpy(), weights=sub["w"]).fit(cov_type="HC1")
+    theirs = sm.WLS(sub["y"], single.model.exog, weights=sub["w"]).fit(cov_type="HC1")
     np.testing.assert_allclose(single.bse.to_numpy(), theirs.bse, rtol=1e-10)
     assert list(single.params.index) == list(res.params.columns)
     expected = smf.wls(FORMULA, sub, weights=sub["w"]).fit(cov_type="HC1").summary()

@@ -53,17 +53,18 @@ def test_score_and_hessian_equal_autograd(formula: str, family: F.Family) -> Non
     params = model.fit().fit_result.params + 0.01  # away from the optimum: no cancellation
     # the binomial log-likelihood ignores the scale (statsmodels'); the score divides by it
     scale = 1.0 if isinstance(family, F.Binomial) else 1.3
+    y, X, var_weights = map(torch.as_tensor, (model.endog, model.exog, model.var_weights))
 
     def loglike(b: torch.Tensor) -> torch.Tensor:
         return model.family.loglike(
-            model.endog, model.family.fitted(model.exog @ b), model.var_weights, 1.0, scale
+            y, model.family.fitted(X @ b), var_weights, 1.0, scale
         )
 
     if isinstance(family, F.Tweedie):  # its density needs scipy: a quasi-likelihood check
         expected_score = torch.func.jacrev(
             lambda b: (
                 -model.family.deviance(
-                    model.endog, model.family.fitted(model.exog @ b), model.var_weights
+                    y, model.family.fitted(X @ b), var_weights
                 )
                 / (2 * scale)
             )
@@ -77,7 +78,7 @@ def test_score_and_hessian_equal_autograd(formula: str, family: F.Family) -> Non
         return
     per_row = torch.func.jacrev(
         lambda b: model.family.loglike_obs(
-            model.endog, model.family.fitted(model.exog @ b), model.var_weights, scale
+            y, model.family.fitted(X @ b), var_weights, scale
         )
     )(params)
     np.testing.assert_allclose(model.score_obs(params, scale=scale), per_row, rtol=1e-9)

@@ -103,9 +103,9 @@ def test_summary_matches_statsmodels(pair):
 
 def test_model_response_is_the_proportion_and_trials_are_kept(pair):
     ours, theirs, frame = pair
-    np.testing.assert_allclose(ours.model.endog.numpy(), theirs.model.endog, rtol=1e-15)
-    np.testing.assert_array_equal(ours.model.n_trials.numpy(), theirs.model.n_trials)
-    np.testing.assert_allclose(ours.model.iweights.numpy(), theirs.model.iweights, rtol=1e-15)
+    np.testing.assert_allclose(ours.model.endog, theirs.model.endog, rtol=1e-15)
+    np.testing.assert_array_equal(ours.model.n_trials, theirs.model.n_trials)
+    np.testing.assert_allclose(ours.model.iweights, theirs.model.iweights, rtol=1e-15)
 
 
 def test_predictions(pair):

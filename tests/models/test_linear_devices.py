@@ -18,7 +18,7 @@ FORMULAS = ["y ~ x1 * C(g) + np.log(x2) + I(x3**2)", "y ~ C(k) + x1 - 1"]
 def test_formula_fit_on_device_matches_cpu(frame, device, method, formula):
     cpu = ts.ols(formula, frame).fit(method=method)
     dev = ts.ols(formula, frame, device=device).fit(method=method)
-    assert dev.model.exog.device.type == device
+    assert dev.model.design.exog.device.type == device
     np.testing.assert_allclose(dev.params, cpu.params, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(dev.bse, cpu.bse, rtol=1e-9)
     np.testing.assert_allclose(dev.rsquared, cpu.rsquared, rtol=1e-12)
@@ -50,5 +50,5 @@ def test_tensor_input_keeps_its_device(device):
 def test_float32_on_device(frame, device):
     res = ts.ols("y ~ x1 + C(g)", frame, device=device, dtype=torch.float32).fit()
     reference = ts.ols("y ~ x1 + C(g)", frame).fit()
-    assert res.model.exog.dtype == torch.float32
+    assert res.model.design.exog.dtype == torch.float32
     np.testing.assert_allclose(res.params, reference.params, rtol=1e-5, atol=1e-6)

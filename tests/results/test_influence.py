@@ -20,6 +20,13 @@ VECTORS = [
     "dfbeta",
     "dfbetas",
     "params_not_obsi",
+    "resid",
+    "influence",
+    "hat_diag_factor",
+    "resid_var",
+    "resid_std",
+    "det_cov_params_not_obsi",
+    "cov_ratio",
 ]
 
 
@@ -34,6 +41,32 @@ def influences(frame, request):
 def test_measures_match_statsmodels(influences, name):
     ours, theirs = influences
     assert_matches(getattr(ours, name), getattr(theirs, name), rtol=1e-8, atol_scale=1e-12)
+
+
+def test_ess_press(influences):
+    ours, theirs = influences
+    assert ours.ess_press == pytest.approx(theirs.ess_press, rel=1e-10)
+
+
+@pytest.mark.parametrize("sigma", [None, 1.7, "per_row"])
+def test_get_resid_studentized_external(influences, sigma):
+    ours, theirs = influences
+    if sigma == "per_row":
+        sigma = np.sqrt(theirs.sigma2_not_obsi)
+    assert_matches(
+        ours.get_resid_studentized_external(sigma),
+        theirs.get_resid_studentized_external(sigma),
+        rtol=1e-9,
+    )
+
+
+def test_statsmodels_attributes(influences):
+    ours, theirs = influences
+    assert_matches(ours.endog, theirs.endog, rtol=0)
+    assert_matches(ours.exog, theirs.exog, rtol=0)
+    assert ours.model_class is ts.OLS and theirs.model_class.__name__ == "OLS"
+    assert (ours.nobs, ours.k_vars) == (theirs.nobs, theirs.k_vars)
+    assert ours.scale == pytest.approx(theirs.scale, rel=1e-12)
 
 
 def test_cooks_distance(influences):

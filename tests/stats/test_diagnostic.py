@@ -323,7 +323,7 @@ def test_harvey_collier_equals_statsmodels_for_three_regressors(fits: tuple, kwa
     res, ref, _, X = fits
     if X.shape[1] != 3:
         res, ref = (
-            ts.OLS(res.model.endog.numpy(), X[:, :3]).fit(),
+            ts.OLS(res.model.endog, X[:, :3]).fit(),
             sm.OLS(ref.model.endog, X[:, :3]).fit(),
         )
     np.testing.assert_allclose(

@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
+import pandas as pd
 import torch
 from formulaic.utils.context import capture_context
 
 from torchstats._device import resolve_device, resolve_dtype
+from torchstats.errors import DesignError
 from torchstats.formula.arrays import design_from_arrays
 from torchstats.formula.design import Design, design_from_formula
 
-__all__ = ["LikelihoodModel", "build_design", "caller_context"]
+__all__ = ["LikelihoodModel", "build_design", "caller_context", "formula_rows"]
 
 
 @runtime_checkable
@@ -53,6 +55,34 @@ def caller_context(context: int | Mapping[str, Any] | None, depth: int) -> Mappi
     if context is None or isinstance(context, Mapping):
         return context
     return capture_context(context + depth + 1)
+
+
+def formula_rows(data: Any, subset: Any) -> Any:
+    """The rows of ``data`` a formula model uses: statsmodels' ``from_formula(subset=...)``.
+
+    Parameters
+    ----------
+    data : DataFrame or mapping of column name to array
+        The formula's data.
+    subset : array-like or None
+        A boolean mask (a Series is aligned by label), or labels of ``data.index``:
+        ``data.loc[subset]``, taken before the design is built. None keeps every row.
+
+    Raises
+    ------
+    DesignError
+        ``subset`` names rows that are not in the data.
+    """
+    if subset is None:
+        return data
+    frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(dict(data))
+    try:
+        return frame.loc[subset]
+    except (KeyError, IndexError, pd.errors.IndexingError) as error:
+        raise DesignError(
+            f"subset does not select rows of the data ({error}); pass a boolean mask with one "
+            "value per row or labels of data.index, as statsmodels' data.loc[subset]"
+        ) from None
 
 
 def build_design(

@@ -1,4 +1,4 @@
-"""Does the design contain a constant? statsmodels' rule, in torch.
+"""Does the design contain a constant? statsmodels' rule, in torch; and ``add_constant``.
 
 The answer decides centered vs uncentered R-squared, ``df_model`` and the F test, so it must
 match statsmodels exactly (``statsmodels.base.data.ModelData._handle_constant``):
@@ -13,12 +13,20 @@ match statsmodels exactly (``statsmodels.base.data.ModelData._handle_constant``)
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
 import torch
 
+from torchstats._typing import check_option
+from torchstats.errors import DesignError, ShapeMismatchError
 from torchstats.solvers.least_squares import numerical_rank
 from torchstats.structured.block_matrix import BlockMatrix
 
-__all__ = ["detect_constant", "constant_columns"]
+__all__ = ["add_constant", "detect_constant", "constant_columns"]
+
+HasConstant = Literal["skip", "add", "raise"]
 
 # Relative distance of the ones vector from span(X) below which it is taken to lie in it.
 # An implicit constant (dummies summing to one) gives ~1e-15; a genuine absence gives O(1).
@@ -106,3 +114,85 @@ def _ones_in_span(X: torch.Tensor | BlockMatrix) -> bool:
     ones = torch.ones(X.shape[0], dtype=X.dtype, device=X.device)
     distance = torch.linalg.vector_norm(ones - basis @ (basis.T @ ones))
     return float(distance) <= _IMPLICIT_CONSTANT_TOL * X.shape[0] ** 0.5
+
+
+def add_constant(data: Any, prepend: bool = True, has_constant: HasConstant = "skip") -> Any:
+    """Add a column of ones to a design matrix (statsmodels' ``sm.add_constant``).
+
+    Parameters
+    ----------
+    data : array-like, Series, DataFrame or Tensor
+        The design, shape (n,) or (n, k).
+    prepend : bool
+        Put the constant first (True) or last.
+    has_constant : {"skip", "add", "raise"}
+        What to do when a column is already constant and non-zero: return ``data``
+        unchanged (a 2-d copy for pandas), add the ones anyway, or raise.
+
+    Returns
+    -------
+    ndarray, DataFrame or Tensor
+        The same kind as ``data``: pandas gets a float column named ``"const"`` (a Series
+        becomes a DataFrame), numpy a float64 array, a tensor a floating tensor on the same
+        device.
+
+    Raises
+    ------
+    ValueError
+        A constant column with ``has_constant="raise"`` (statsmodels' messages), more than
+        two dimensions, or an unknown ``has_constant``.
+    """
+    check_option(has_constant, HasConstant, "has_constant")
+    if isinstance(data, (pd.Series, pd.DataFrame)):
+        return _add_constant_pandas(data, prepend, has_constant)
+    x = data if isinstance(data, torch.Tensor) else np.asarray(data)
+    if x.ndim > 2:
+        raise ShapeMismatchError("Only implemented for 2-dimensional arrays")
+    columns = x[:, None] if x.ndim == 1 else x
+    constant = _constant_nonzero_columns(columns)
+    if constant and has_constant == "skip":
+        return columns
+    if constant and has_constant == "raise":
+        if x.ndim == 1:
+            raise DesignError("data is constant.")
+        raise DesignError(f"Column(s) {','.join(map(str, constant))} are constant.")
+    if isinstance(columns, torch.Tensor):
+        dtype = columns.dtype if columns.is_floating_point() else torch.float64
+        ones = torch.ones((columns.shape[0], 1), dtype=dtype, device=columns.device)
+        parts = [ones, columns.to(dtype)]
+        return torch.cat(parts if prepend else parts[::-1], dim=1)
+    stacked = [np.ones(columns.shape[0]), columns]
+    return np.column_stack(stacked if prepend else stacked[::-1])
+
+
+def _constant_nonzero_columns(x: Any) -> list[int]:
+    """Columns whose values are all equal and non-zero (statsmodels' test, any array kind)."""
+    if isinstance(x, torch.Tensor):
+        same = (x == x[:1]).all(dim=0) & (x != 0).all(dim=0)
+        return torch.nonzero(same).flatten().tolist()
+    same = np.ptp(x, axis=0) == 0
+    return np.flatnonzero(same & np.all(x != 0.0, axis=0)).tolist()
+
+
+def _add_constant_pandas(data: pd.Series | pd.DataFrame, prepend: bool, has_constant: str) -> Any:
+    """statsmodels' pandas branch (``add_trend(trend="c")``): a ``"const"`` column."""
+    frame = pd.DataFrame(data) if isinstance(data, pd.Series) else data.copy()
+    constant = [name for name in frame.columns if _is_nonzero_constant(frame[name])]
+    if constant:
+        if has_constant == "raise":
+            raise DesignError(
+                "x contains one or more constant columns. Column(s) "
+                f"{', '.join(map(str, constant))} are constant. Adding a constant with "
+                "trend='c' is not allowed."
+            )
+        if has_constant == "skip":
+            return frame
+    ones = pd.DataFrame({"const": np.ones(len(frame))}, index=frame.index)
+    return pd.concat([ones, frame] if prepend else [frame, ones], axis=1)
+
+
+def _is_nonzero_constant(column: pd.Series) -> bool:
+    try:
+        return bool(np.ptp(column) == 0.0 and np.any(column != 0.0))
+    except (TypeError, ValueError):  # text or mixed columns are not constants
+        return False

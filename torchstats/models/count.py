@@ -14,6 +14,7 @@ error and every public method use ``alpha`` itself, as statsmodels reports them.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 
 import torch
@@ -22,6 +23,7 @@ from torch.nn.functional import softplus
 from torchstats._typing import check_option
 from torchstats.errors import DesignError
 from torchstats.models.base import caller_context
+from torchstats.models.data import plain_array
 from torchstats.models.discrete import _AUXILIARY_MAXITER, _DiscreteModel
 from torchstats.results.discrete import CountResults, NegativeBinomialResults
 from torchstats.solvers.blas import gram_matrix, rmatvec
@@ -73,10 +75,12 @@ class _Count(_DiscreteModel):
                 "maximum likelihood estimate (the mean goes to 0)"
             )
 
-    @property
-    def exposure(self) -> torch.Tensor | None:
-        """``log(exposure)``, shape (n,), or None (statsmodels stores the log, too)."""
-        return self._log_exposure
+    @cached_property
+    def exposure(self) -> Any:
+        """``log(exposure)``, shape (n,), as :attr:`endog`, or None (statsmodels stores the
+        log, too: ``np.exp(model.exposure)`` gives the exposure back)."""
+        exposure = self._log_exposure
+        return None if exposure is None else plain_array(self.design, exposure)
 
     def predict(
         self,

@@ -43,8 +43,9 @@ from torchstats.errors import (
     NumericalError,
 )
 from torchstats.formula.design import Design
-from torchstats.models.base import build_design, caller_context
+from torchstats.models.base import build_design, caller_context, formula_rows
 from torchstats.models.constant import detect_constant
+from torchstats.models.data import ModelData, plain_array
 from torchstats.models.design_checks import check_finite, matrix_rank, row_values
 from torchstats.solvers.blas import matvec
 from torchstats.solvers.first_order import minimize_lbfgs
@@ -122,11 +123,22 @@ class _DiscreteModel:
 
     @classmethod
     def from_formula(
-        cls, formula: str, data: Any, *, context: int | Mapping[str, Any] | None = 0, **kwargs: Any
+        cls,
+        formula: str,
+        data: Any,
+        subset: Any = None,
+        *,
+        context: int | Mapping[str, Any] | None = 0,
+        **kwargs: Any,
     ) -> Any:
-        """Create the model from a formula and a DataFrame (statsmodels' ``from_formula``)."""
+        """Create the model from a formula and a DataFrame (statsmodels' ``from_formula``).
+
+        ``subset`` (a boolean mask or row labels) selects ``data.loc[subset]`` first; per-row
+        arguments (offset, exposure) then have one value per selected row.
+        """
         factory: Any = cls  # the public subclasses take (formula, data, ..., context=...)
-        return factory(formula, data, context=caller_context(context, 1), **kwargs)
+        rows = formula_rows(data, subset)
+        return factory(formula, rows, context=caller_context(context, 1), **kwargs)
 
     def _sibling(self, cls: Any, exog: torch.Tensor, names: tuple[str, ...]) -> Any:
         """The same response, offset and exposure with another design (null model, start)."""
@@ -146,20 +158,30 @@ class _DiscreteModel:
 
     # --- data ---------------------------------------------------------------------------------
 
-    @property
-    def endog(self) -> torch.Tensor:
-        """Response, shape (n,)."""
-        return self.design.endog
+    @cached_property
+    def endog(self) -> Any:
+        """Response, shape (n,): numpy for numpy and pandas input, a tensor for tensors."""
+        return plain_array(self.design, self.design.endog)
 
-    @property
-    def exog(self) -> torch.Tensor:
-        """Design matrix, shape (n, k)."""
-        return self.design.exog
+    @cached_property
+    def exog(self) -> Any:
+        """Design matrix, shape (n, k), as :attr:`endog`."""
+        return plain_array(self.design, self.design.exog)
 
-    @property
-    def offset(self) -> torch.Tensor | None:
-        """Offset added to the linear predictor, shape (n,), or None."""
-        return self._offset
+    @cached_property
+    def offset(self) -> Any:
+        """Offset added to the linear predictor, shape (n,), as :attr:`endog`, or None."""
+        return None if self._offset is None else plain_array(self.design, self._offset)
+
+    @cached_property
+    def data(self) -> ModelData:
+        """statsmodels' ``model.data``: labelled arrays, ``row_labels``, names, ``frame``."""
+        return ModelData(
+            self.design,
+            ynames=self.endog_names,
+            xnames=self.exog_names,
+            constant=lambda: self._constant,
+        )
 
     @property
     def endog_names(self) -> str:

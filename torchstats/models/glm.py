@@ -37,9 +37,10 @@ from torchstats.errors import (
 )
 from torchstats.families import links as L
 from torchstats.families.families import Binomial, Family, Gaussian
-from torchstats.models.base import build_design, caller_context
+from torchstats.models.base import build_design, caller_context, formula_rows
 from torchstats.models.binomial_counts import binomial_counts, proportions_of_trials
 from torchstats.models.constant import detect_constant
+from torchstats.models.data import ModelData, plain_array
 from torchstats.models.design_checks import check_finite, matrix_rank, row_values
 from torchstats.solvers.blas import gram_matrix, matvec
 from torchstats.solvers.irls import IrlsProblem, fit_irls
@@ -152,10 +153,21 @@ class GLM:
 
     @classmethod
     def from_formula(
-        cls, formula: str, data: Any, *, context: int | Mapping[str, Any] | None = 0, **kwargs: Any
+        cls,
+        formula: str,
+        data: Any,
+        subset: Any = None,
+        *,
+        context: int | Mapping[str, Any] | None = 0,
+        **kwargs: Any,
     ) -> GLM:
-        """Create the model from a formula and a DataFrame (statsmodels' ``from_formula``)."""
-        return cls(formula, data, context=caller_context(context, 1), **kwargs)
+        """Create the model from a formula and a DataFrame (statsmodels' ``from_formula``).
+
+        ``subset`` (a boolean mask or row labels) selects ``data.loc[subset]`` first; per-row
+        arguments (offset, exposure, weights) then have one value per selected row.
+        """
+        rows = formula_rows(data, subset)
+        return cls(formula, rows, context=caller_context(context, 1), **kwargs)
 
     # --- data ---------------------------------------------------------------------------
 
@@ -188,15 +200,26 @@ class GLM:
             if weights is not None and not bool((weights > 0).any()):
                 raise InvalidWeightsError(f"all {name} are zero; nothing to fit")
 
-    @property
-    def endog(self) -> torch.Tensor:
-        """Response, shape (n,)."""
-        return self.design.endog
+    @cached_property
+    def endog(self) -> Any:
+        """Response, shape (n,) (proportions for a ``(successes, failures)`` response): numpy
+        for numpy and pandas input, a tensor for tensor input."""
+        return plain_array(self.design, self.design.endog)
 
-    @property
-    def exog(self) -> torch.Tensor:
-        """Design matrix, shape (n, k)."""
-        return self.design.exog
+    @cached_property
+    def exog(self) -> Any:
+        """Design matrix, shape (n, k), as :attr:`endog`."""
+        return plain_array(self.design, self.design.exog)
+
+    @cached_property
+    def data(self) -> ModelData:
+        """statsmodels' ``model.data``: labelled arrays, ``row_labels``, names, ``frame``."""
+        return ModelData(
+            self.design,
+            ynames=self.endog_names,
+            xnames=self.exog_names,
+            constant=lambda: self._constant,
+        )
 
     @property
     def endog_names(self) -> Any:
@@ -218,49 +241,64 @@ class GLM:
         """Number of observations (rows, whatever their frequency weights)."""
         return self.design.nobs
 
-    @property
-    def offset(self) -> torch.Tensor | None:
-        """The offset, shape (n,), or None."""
-        return self._data.get("offset")
+    @cached_property
+    def offset(self) -> Any:
+        """The offset, shape (n,), as :attr:`endog`, or None."""
+        offset = self._data.get("offset")
+        return None if offset is None else plain_array(self.design, offset)
+
+    @cached_property
+    def exposure(self) -> Any:
+        """``log(exposure)``, shape (n,), as :attr:`endog`, or None.
+
+        statsmodels stores the log (``np.exp(model.exposure)`` gives the exposure back).
+        """
+        exposure = self._data.get("exposure")
+        return None if exposure is None else plain_array(self.design, torch.log(exposure))
+
+    @cached_property
+    def freq_weights(self) -> Any:
+        """Frequency weights (ones when not given), as :attr:`endog`."""
+        return plain_array(self.design, self._freq_weights)
+
+    @cached_property
+    def var_weights(self) -> Any:
+        """Variance weights (ones when not given), as :attr:`endog`."""
+        return plain_array(self.design, self._var_weights)
+
+    @cached_property
+    def n_trials(self) -> Any:
+        """Binomial trials per row: successes + failures of a two-column response, else 1."""
+        return plain_array(self.design, self._trials)
+
+    @cached_property
+    def iweights(self) -> Any:
+        """``freq_weights * var_weights`` (statsmodels' ``iweights``, without the trials)."""
+        return plain_array(self.design, self._freq_weights * self._var_weights)
 
     @property
-    def exposure(self) -> torch.Tensor | None:
-        """The exposure (not its log), shape (n,), or None."""
-        return self._data.get("exposure")
+    def _trials(self) -> torch.Tensor:
+        return torch.ones_like(self.design.endog) if self._n_trials is None else self._n_trials
 
     @property
-    def freq_weights(self) -> torch.Tensor:
-        """Frequency weights (ones when not given)."""
+    def _freq_weights(self) -> torch.Tensor:
         return self._data.get("freq_weights", torch.ones_like(self.design.endog))
 
     @property
-    def var_weights(self) -> torch.Tensor:
-        """Variance weights (ones when not given)."""
+    def _var_weights(self) -> torch.Tensor:
         return self._data.get("var_weights", torch.ones_like(self.design.endog))
-
-    @property
-    def n_trials(self) -> torch.Tensor:
-        """Binomial trials per row: successes + failures of a two-column response, else 1."""
-        if self._n_trials is None:
-            return torch.ones_like(self.design.endog)
-        return self._n_trials
 
     @property
     def _trial_var_weights(self) -> torch.Tensor:
         """``var_weights * n_trials``: what divides each row's variance."""
         if self._n_trials is None:
-            return self.var_weights
-        return self.var_weights * self._n_trials
-
-    @property
-    def iweights(self) -> torch.Tensor:
-        """``freq_weights * var_weights`` (statsmodels' ``iweights``, without the trials)."""
-        return self.freq_weights * self.var_weights
+            return self._var_weights
+        return self._var_weights * self._n_trials
 
     @property
     def _row_weights(self) -> torch.Tensor:
         """``freq_weights * var_weights * n_trials``: each row's weight in the likelihood."""
-        return self.freq_weights * self._trial_var_weights
+        return self._freq_weights * self._trial_var_weights
 
     @cached_property
     def _offset_exposure(self) -> torch.Tensor | None:
@@ -350,7 +388,7 @@ class GLM:
     def deviance_mu(self, mu: torch.Tensor) -> torch.Tensor:
         """Deviance at the means ``mu`` (a 0-d tensor)."""
         return self.family.deviance(
-            self.design.endog, mu, self._trial_var_weights, self.freq_weights
+            self.design.endog, mu, self._trial_var_weights, self._freq_weights
         )
 
     def estimate_scale(self, mu: Any) -> float:
@@ -363,11 +401,11 @@ class GLM:
         if self._n_trials is not None:
             assert isinstance(self.family, Binomial)
             values = self.family.loglike_trials_obs(
-                self.design.endog, mu, self._n_trials, self.var_weights
+                self.design.endog, mu, self._n_trials, self._var_weights
             )
-            return torch.sum(values * self.freq_weights)
+            return torch.sum(values * self._freq_weights)
         return self.family.loglike(
-            self.design.endog, mu, self.var_weights, self.freq_weights, scale
+            self.design.endog, mu, self._var_weights, self._freq_weights, scale
         )
 
     def loglike(self, params: Any, scale: float | None = None) -> torch.Tensor:

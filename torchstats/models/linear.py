@@ -20,9 +20,10 @@ from torchstats._typing import SolverMethod, check_option
 from torchstats.covariance.nonrobust import nonrobust_covariance
 from torchstats.covariance.sandwich import canonical_cov_type
 from torchstats.errors import EmptyDataError, InvalidWeightsError
-from torchstats.models.base import build_design, caller_context
+from torchstats.models.base import build_design, caller_context, formula_rows
 from torchstats.models.constant import detect_constant
-from torchstats.models.design_checks import check_finite, check_weights
+from torchstats.models.data import ModelData, plain_array
+from torchstats.models.design_checks import check_finite, check_weights, matrix_rank
 from torchstats.results.regression import RegressionResults
 from torchstats.solvers.first_order import solve_least_squares_gd
 from torchstats.solvers.least_squares import solve_least_squares, solve_weighted_least_squares
@@ -71,10 +72,21 @@ class _LeastSquares:
 
     @classmethod
     def from_formula(
-        cls, formula: str, data: Any, *, context: int | Mapping[str, Any] | None = 0, **kwargs: Any
+        cls,
+        formula: str,
+        data: Any,
+        subset: Any = None,
+        *,
+        context: int | Mapping[str, Any] | None = 0,
+        **kwargs: Any,
     ) -> _LeastSquares:
-        """Create the model from a formula and a DataFrame (statsmodels' ``from_formula``)."""
-        return cls(formula, data, context=caller_context(context, 1), **kwargs)
+        """Create the model from a formula and a DataFrame (statsmodels' ``from_formula``).
+
+        ``subset`` (a boolean mask or row labels) selects ``data.loc[subset]`` first; per-row
+        arguments such as ``weights`` then have one value per selected row, as statsmodels.
+        """
+        rows = formula_rows(data, subset)
+        return cls(formula, rows, context=caller_context(context, 1), **kwargs)
 
     # --- data ---------------------------------------------------------------------------
 
@@ -91,22 +103,36 @@ class _LeastSquares:
             raise InvalidWeightsError("all weights are zero; nothing to fit")
         return w
 
-    @property
-    def endog(self) -> torch.Tensor:
-        """Response, shape (n,)."""
-        return self.design.endog
+    @cached_property
+    def endog(self) -> Any:
+        """Response, shape (n,): numpy for numpy and pandas input, a tensor for tensors."""
+        return plain_array(self.design, self.design.endog)
+
+    @cached_property
+    def exog(self) -> Any:
+        """Design matrix, shape (n, k): numpy for numpy and pandas input, a tensor for tensors."""
+        return plain_array(self.design, self.design.exog)
+
+    @cached_property
+    def weights(self) -> Any:
+        """Observation weights, shape (n,) (ones for OLS), as :attr:`endog`."""
+        return plain_array(self.design, self._weights_or_ones)
 
     @property
-    def exog(self) -> torch.Tensor:
-        """Design matrix, shape (n, k)."""
-        return self.design.exog
-
-    @property
-    def weights(self) -> torch.Tensor:
-        """Observation weights (ones for OLS)."""
+    def _weights_or_ones(self) -> torch.Tensor:
         if self._weights is None:
             return torch.ones_like(self.design.endog)
         return self._weights
+
+    @cached_property
+    def data(self) -> ModelData:
+        """statsmodels' ``model.data``: labelled arrays, ``row_labels``, names, ``frame``."""
+        return ModelData(
+            self.design,
+            ynames=self.endog_names,
+            xnames=self.exog_names,
+            constant=lambda: self._constant,
+        )
 
     @property
     def endog_names(self) -> str:
@@ -129,6 +155,21 @@ class _LeastSquares:
         return self.design.formula
 
     @cached_property
+    def rank(self) -> int:
+        """Numerical rank of the design (numpy's ``matrix_rank`` tolerance, as statsmodels)."""
+        return matrix_rank(self.design.exog)
+
+    @property
+    def df_model(self) -> float:
+        """``rank - k_constant``: the model degrees of freedom."""
+        return float(self.rank - self.k_constant)
+
+    @property
+    def df_resid(self) -> float:
+        """``nobs - rank``: the residual degrees of freedom."""
+        return float(self.design.nobs - self.rank)
+
+    @cached_property
     def _constant(self) -> tuple[int, int | None]:
         intercept = dict(self.design.terms).get("Intercept") if self.design.formula else None
         return detect_constant(
@@ -146,16 +187,35 @@ class _LeastSquares:
         return self._constant[1]
 
     @cached_property
-    def wendog(self) -> torch.Tensor:
+    def _wendog(self) -> torch.Tensor:
         """Whitened response ``sqrt(w) * y``."""
         sw = self._sqrt_weights
         return self.design.endog if sw is None else sw * self.design.endog
 
     @cached_property
-    def wexog(self) -> Any:
+    def _wexog(self) -> Any:
         """Whitened design ``sqrt(w) * X`` (a copy for WLS; fits do not need it)."""
         sw = self._sqrt_weights
         return self.design.exog if sw is None else scale_rows(self.design.exog, sw)
+
+    @cached_property
+    def wendog(self) -> Any:
+        """Whitened response ``sqrt(w) * y``, as :attr:`endog`."""
+        return plain_array(self.design, self._wendog)
+
+    @cached_property
+    def wexog(self) -> Any:
+        """Whitened design ``sqrt(w) * X``, as :attr:`exog`."""
+        return plain_array(self.design, self._wexog)
+
+    @cached_property
+    def pinv_wexog(self) -> Any:
+        """Moore-Penrose pseudo-inverse of :attr:`wexog`, shape (k, n), as :attr:`exog`.
+
+        statsmodels sets it when fitting with ``method="pinv"``; here it is computed (by SVD)
+        when first read, e.g. by statsmodels' ``OLSInfluence``.
+        """
+        return plain_array(self.design, torch.linalg.pinv(densify(self._wexog)))
 
     def _whitened_resid(self, params: torch.Tensor) -> torch.Tensor:
         """``sqrt(w) (y - X b)``, without forming the whitened design (differentiable)."""
@@ -263,7 +323,7 @@ class _LeastSquares:
                 return solve_least_squares(X, y, method)
             # large problems: X'WX by weighted row chunks, no copy of sqrt(w) X
             return solve_weighted_least_squares(X, y, self._weights, method)
-        X, y = self.wexog, self.wendog
+        X, y = self._wexog, self._wendog
         found = solve_least_squares_gd(densify(X), y, max_iter=max_iter, gtol=gtol)
         # Inference still comes from the closed-form Hessian: (X'WX)^{-1} by a direct
         # solver, which also checks the rank.

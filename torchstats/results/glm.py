@@ -142,7 +142,7 @@ class GLMResults(LikelihoodResults):
         # the scores x_i f_i are never formed (see DesignScores): f is score_factor
         factor = model.score_factor(params, scale=self._scale)
         if "freq_weights" in model._data and kind != "cluster":
-            factor = factor / torch.sqrt(model.freq_weights)
+            factor = factor / torch.sqrt(model._freq_weights)
         X = model.design.exog
         # HC2/HC3 leverages: R's hatvalues(glm), those of the design weighted by the IRLS
         # (expected-information) weights; the scale cancels
@@ -219,24 +219,25 @@ class GLMResults(LikelihoodResults):
 
     @property
     def mu(self) -> Any:
-        """Fitted means ``g^{-1}(X b + offset)``."""
-        return self._output.observations(self._mu)
+        """Fitted means ``g^{-1}(X b + offset)``: an array (a tensor for tensor input), as
+        statsmodels' ``mu``."""
+        return self._output.plain(self._mu)
 
     @property
     def fittedvalues(self) -> Any:
-        """Fitted means (statsmodels' GLM ``fittedvalues`` is ``mu``)."""
-        return self.mu
+        """Fitted means, labelled by the rows used (statsmodels' GLM ``fittedvalues``)."""
+        return self._output.observations(self._mu)
 
     @property
     def resid_response(self) -> Any:
         """``y - mu`` (times the trials of a ``(successes, failures)`` response, as
         statsmodels: successes minus their fitted number)."""
-        return self._output.observations((self.model.endog - self._mu) * self.model.n_trials)
+        return self._output.observations((self.model.design.endog - self._mu) * self.model._trials)
 
     @cached_property
     def _resid_pearson_tensor(self) -> torch.Tensor:
         model = self.model
-        return (model.endog - self._mu) * torch.sqrt(
+        return (model.design.endog - self._mu) * torch.sqrt(
             model._trial_var_weights / model.family.variance(self._mu)
         )
 
@@ -248,13 +249,14 @@ class GLMResults(LikelihoodResults):
     @property
     def resid_working(self) -> Any:
         """``(y - mu) g'(mu)``: the IRLS working residuals."""
-        values = (self.model.endog - self._mu) * self.family.link.deriv(self._mu)
+        values = (self.model.design.endog - self._mu) * self.family.link.deriv(self._mu)
         return self._output.observations(values)
 
     @cached_property
     def _resid_deviance_tensor(self) -> torch.Tensor:
         model = self.model
-        return model.family.resid_dev(model.endog, self._mu, model._trial_var_weights, 1.0)
+        y = model.design.endog
+        return model.family.resid_dev(y, self._mu, model._trial_var_weights, 1.0)
 
     @property
     def resid_deviance(self) -> Any:
@@ -264,7 +266,7 @@ class GLMResults(LikelihoodResults):
     def _anscombe(self, scale: float) -> Any:
         model = self.model
         values = anscombe_residuals(
-            self.family, model.endog, self._mu, model.var_weights, scale, model.n_trials
+            self.family, model.design.endog, self._mu, model._var_weights, scale, model._trials
         )
         return self._output.observations(values)
 
@@ -294,14 +296,15 @@ class GLMResults(LikelihoodResults):
     def pearson_chi2(self) -> float:
         """``sum(w (y - mu)^2 / V(mu))`` with the row weights (frequency, variance, trials)."""
         model = self.model
-        chi2 = (model.endog - self._mu) ** 2 / model.family.variance(self._mu) * model._row_weights
+        resid = model.design.endog - self._mu
+        chi2 = resid**2 / model.family.variance(self._mu) * model._row_weights
         return float(chi2.sum())
 
     @cached_property
     def _null_mu(self) -> torch.Tensor:
         """Fitted means of the constant-only model (same offset, exposure and weights)."""
         model = self.model
-        y, weights = model.endog, model._row_weights
+        y, weights = model.design.endog, model._row_weights
         if model._offset_exposure is None:
             return torch.full_like(y, float((weights * y).sum() / weights.sum()))
         ones = torch.ones((y.shape[0], 1), dtype=y.dtype, device=y.device)
@@ -337,7 +340,7 @@ class GLMResults(LikelihoodResults):
         model = self.model
         if scale is None:
             if isinstance(self.family, families.Gaussian) and _is_identity(self.family.link):
-                ssr = ((model.endog - self._mu) ** 2 * model._row_weights).sum()
+                ssr = ((model.design.endog - self._mu) ** 2 * model._row_weights).sum()
                 scale = float(ssr) / model.wnobs
             else:
                 scale = self._scale
@@ -461,7 +464,7 @@ class GLMResults(LikelihoodResults):
             check_option(which, ("mean", "linear", "var_unscaled"), "which")
         params = self.fit_result.params
         if exog is None:
-            X, index = self.model.exog, self._output.row_index
+            X, index = self.model.design.exog, self._output.row_index
             eta = self.model.predict(params, None, exposure, offset, "linear")
         else:
             X, index = self._new_exog(exog, transform)

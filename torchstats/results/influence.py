@@ -43,7 +43,7 @@ class OLSInfluence:
     def __init__(self, results: Any) -> None:
         self.results = results
         model = results.model
-        self._X = model.wexog
+        self._X = model._wexog
         self._resid = results._wresid
         assert results.fit_result.normalized_cov is not None
         self._inverse = results.fit_result.normalized_cov
@@ -104,6 +104,85 @@ class OLSInfluence:
     def resid_studentized_external(self) -> Any:
         """``e_i / (s_(i) sqrt(1 - h_i))`` with the leave-one-out ``s_(i)``."""
         return self._out(self._external)
+
+    def get_resid_studentized_external(self, sigma: Any = None) -> Any:
+        """``e_i / (sigma sqrt(1 - h_i))``; ``sigma`` defaults to the full fit's ``s``.
+
+        Parameters
+        ----------
+        sigma : float or array-like, optional
+            Residual standard deviation(s), one or one per observation.
+        """
+        if sigma is None:
+            return self.resid_studentized_internal
+        root = torch.as_tensor(sigma, dtype=self._resid.dtype, device=self._resid.device)
+        return self._out(self._resid / root / torch.sqrt(1 - self._h))
+
+    @property
+    def resid(self) -> Any:
+        """The fit's residuals ``y - X b`` (statsmodels' ``results.resid``), an array."""
+        return self._out(self.results._resid)
+
+    @property
+    def endog(self) -> Any:
+        """The model's response (``results.model.endog``)."""
+        return self.results.model.endog
+
+    @property
+    def exog(self) -> Any:
+        """The model's design (``results.model.exog``)."""
+        return self.results.model.exog
+
+    @property
+    def model_class(self) -> type:
+        """The class of the fitted model."""
+        return type(self.results.model)
+
+    @property
+    def influence(self) -> Any:
+        """``e_i h_i / (1 - h_i)`` (the influence measure gretl reports)."""
+        return self._out(self._resid * self._h / (1 - self._h))
+
+    @property
+    def hat_diag_factor(self) -> Any:
+        """``h_i / (1 - h_i)``."""
+        return self._out(self._h / (1 - self._h))
+
+    @property
+    def ess_press(self) -> float:
+        """Sum of squared PRESS residuals."""
+        return float(((self._resid / (1 - self._h)) ** 2).sum())
+
+    @property
+    def resid_var(self) -> Any:
+        """Variance of each residual, ``s^2 (1 - h_i)``."""
+        return self._out(self.scale * (1 - self._h))
+
+    @property
+    def resid_std(self) -> Any:
+        """Standard deviation of each residual, ``s sqrt(1 - h_i)``."""
+        return self._out(torch.sqrt(self.scale * (1 - self._h)))
+
+    @cached_property
+    def _log_det_cov_not_obsi(self) -> torch.Tensor:
+        # det(s_(i)^2 (X'X - x_i x_i')^{-1}) = s_(i)^{2k} det((X'X)^{-1}) / (1 - h_i)
+        log_det_inverse = torch.linalg.slogdet(self._inverse)[1]
+        return (
+            self.k_vars * torch.log(self._sigma2_not_obsi)
+            + log_det_inverse
+            - torch.log(1 - self._h)
+        )
+
+    @property
+    def det_cov_params_not_obsi(self) -> Any:
+        """Determinant of the classical covariance of each leave-one-out fit."""
+        return self._out(torch.exp(self._log_det_cov_not_obsi))
+
+    @property
+    def cov_ratio(self) -> Any:
+        """:attr:`det_cov_params_not_obsi` over the determinant of the fit's ``cov_params()``."""
+        log_det = torch.linalg.slogdet(self.results.covariance.cov)[1]
+        return self._out(torch.exp(self._log_det_cov_not_obsi - log_det))
 
     @property
     def cooks_distance(self) -> tuple[Any, np.ndarray]:

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from torchstats._device import OutputFormat
+from torchstats._typing import check_option
 from torchstats.covariance.nonrobust import nonrobust_covariance
 from torchstats.covariance.result import CovarianceResult
 from torchstats.covariance.sandwich import SandwichInputs
@@ -25,6 +27,8 @@ from torchstats.structured.block_matrix import row_quadratic
 from torchstats.structured.scores import DesignScores
 
 __all__ = ["RegressionResults"]
+
+_CRITERIA = ("aic", "bic", "aicc", "hqic")
 
 
 class RegressionResults(LikelihoodResults):
@@ -41,11 +45,11 @@ class RegressionResults(LikelihoodResults):
 
     @cached_property
     def _fitted(self) -> torch.Tensor:
-        return self.model.exog @ self.fit_result.params
+        return self.model.design.exog @ self.fit_result.params
 
     @cached_property
     def _resid(self) -> torch.Tensor:
-        return self.model.endog - self._fitted
+        return self.model.design.endog - self._fitted
 
     @cached_property
     def _wresid(self) -> torch.Tensor:
@@ -79,7 +83,7 @@ class RegressionResults(LikelihoodResults):
         """
         wresid = self._wresid
         eps = torch.finfo(wresid.dtype).eps
-        if math.sqrt(self.scale) < 10 * eps * float(self.model.endog.mean()):
+        if math.sqrt(self.scale) < 10 * eps * float(self.model.design.endog.mean()):
             warn("All residuals are 0, cannot compute normed residuals.", TorchstatsWarning)
             values = wresid
         else:
@@ -123,15 +127,15 @@ class RegressionResults(LikelihoodResults):
     @cached_property
     def centered_tss(self) -> float:
         """Total sum of squares about the (weighted) mean."""
-        y = self.model.endog
-        w = self.model.weights
+        y = self.model.design.endog
+        w = self.model._weights_or_ones
         mean = (w @ y) / w.sum()
         return float(w @ (y - mean) ** 2)
 
     @cached_property
     def uncentered_tss(self) -> float:
         """Sum of squares of the whitened response."""
-        wy = self.model.wendog
+        wy = self.model._wendog
         return float(wy @ wy)
 
     @property
@@ -237,6 +241,96 @@ class RegressionResults(LikelihoodResults):
     def bic(self) -> float:
         """``-2 llf + log(nobs) (df_model + k_constant)``."""
         return -2 * self.llf + math.log(self.nobs) * (self.df_model + self.k_constant)
+
+    def info_criteria(self, crit: str, dk_params: float = 0) -> float:
+        """An information criterion with ``df_model + k_constant + dk_params`` parameters.
+
+        Parameters
+        ----------
+        crit : {"aic", "bic", "aicc", "hqic"}
+            The criterion (any case).
+        dk_params : float
+            Added to the parameter count; ``dk_params=1`` counts the error variance.
+
+        Returns
+        -------
+        float
+            ``-2 llf + 2 k`` (aic), ``-2 llf + log(n) k`` (bic), ``-2 llf + 2 k n / (n - k - 1)``
+            (aicc; inf when ``n - k - 1 <= 0``) or ``-2 llf + 2 log(log(n)) k`` (hqic).
+
+        Notes
+        -----
+        statsmodels' ``RegressionResults.info_criteria``.
+        """
+        kind = check_option(crit.lower() if isinstance(crit, str) else crit, _CRITERIA, "crit")
+        k_params = self.df_model + self.k_constant + dk_params
+        if kind == "aic":
+            return -2 * self.llf + 2 * k_params
+        if kind == "bic":
+            return -2 * self.llf + math.log(self.nobs) * k_params
+        if kind == "aicc":
+            effective = self.nobs - k_params - 1.0  # statsmodels' aicc: inf without dof
+            if effective <= 0:
+                return math.inf
+            return -2 * self.llf + 2 * k_params * self.nobs / effective
+        return -2 * self.llf + 2 * math.log(math.log(self.nobs)) * k_params
+
+    # --- heteroskedasticity-robust covariances (statsmodels' lazy attributes) ---------------------
+
+    @cached_property
+    def _hc_covariances(self) -> dict[str, torch.Tensor]:
+        return {}
+
+    def _hc_cov(self, kind: str) -> torch.Tensor:
+        """The ``cov_type=kind`` covariance, computed once per results object."""
+        cache = self._hc_covariances
+        if kind not in cache:
+            cache[kind] = self._covariance(kind, None, use_t=None).cov
+        return cache[kind]
+
+    def _hc_se(self, kind: str) -> Any:
+        return self._output.params(torch.sqrt(torch.diagonal(self._hc_cov(kind))))
+
+    @property
+    def cov_HC0(self) -> Any:  # noqa: N802 - statsmodels' name
+        """White's covariance ``(X'WX)^-1 (sum w_i e_i^2 x_i x_i') (X'WX)^-1``: an array (a
+        tensor for tensor input), the ``cov_params()`` of ``fit(cov_type="HC0")``."""
+        return self._output.plain(self._hc_cov("HC0"))
+
+    @property
+    def cov_HC1(self) -> Any:  # noqa: N802 - statsmodels' name
+        """:attr:`cov_HC0` times ``nobs / df_resid`` (``cov_type="HC1"``)."""
+        return self._output.plain(self._hc_cov("HC1"))
+
+    @property
+    def cov_HC2(self) -> Any:  # noqa: N802 - statsmodels' name
+        """HC0 with squared residuals over ``1 - h_i`` (``cov_type="HC2"``)."""
+        return self._output.plain(self._hc_cov("HC2"))
+
+    @property
+    def cov_HC3(self) -> Any:  # noqa: N802 - statsmodels' name
+        """HC0 with squared residuals over ``(1 - h_i)^2`` (``cov_type="HC3"``)."""
+        return self._output.plain(self._hc_cov("HC3"))
+
+    @property
+    def HC0_se(self) -> Any:  # noqa: N802 - statsmodels' name
+        """Standard errors from :attr:`cov_HC0` (labelled, as :attr:`bse`)."""
+        return self._hc_se("HC0")
+
+    @property
+    def HC1_se(self) -> Any:  # noqa: N802 - statsmodels' name
+        """Standard errors from :attr:`cov_HC1`."""
+        return self._hc_se("HC1")
+
+    @property
+    def HC2_se(self) -> Any:  # noqa: N802 - statsmodels' name
+        """Standard errors from :attr:`cov_HC2`."""
+        return self._hc_se("HC2")
+
+    @property
+    def HC3_se(self) -> Any:  # noqa: N802 - statsmodels' name
+        """Standard errors from :attr:`cov_HC3`."""
+        return self._hc_se("HC3")
 
     # --- conditioning -----------------------------------------------------------------------------
 
@@ -421,10 +515,10 @@ class RegressionResults(LikelihoodResults):
         ValueError
             The restricted model is not nested in this one.
         """
-        wexog = self._host_dense(self.model.wexog)
+        wexog = self._host_dense(self.model._wexog)
         wresid_full = self._host(self._wresid)
         wresid_restricted = self._host(restricted._wresid)
-        restricted_wexog = self._host_dense(restricted.model.wexog)
+        restricted_wexog = self._host_dense(restricted.model._wexog)
         if not _is_nested(wexog, wresid_full, restricted_wexog, self.rank, restricted.rank):
             raise ValueError("Restricted model is not nested by full model.")
         kwds = self.cov_kwds
@@ -533,8 +627,25 @@ class RegressionResults(LikelihoodResults):
             self, yname=yname, xname=xname, title=title, alpha=alpha, float_format=float_format
         )
 
+    @cached_property
+    def _results(self) -> RegressionResults:
+        """statsmodels' unwrapped results, which its plots and ``OLSInfluence`` read through
+        ``maybe_unwrap_results``: this fit with plain numpy attributes (``params``,
+        ``resid``, ``fittedvalues``, ``cov_params()``...) for position-based indexing."""
+        if self._output.kind == "numpy":
+            return self
+        return _PlainRegressionResults(self.model, self.fit_result, self.covariance)
+
     def __repr__(self) -> str:
         return f"<torchstats.RegressionResults {self.model!r}>"
+
+
+class _PlainRegressionResults(RegressionResults):
+    """A least-squares fit reporting plain numpy arrays whatever the input (``_results``)."""
+
+    @cached_property
+    def _output(self) -> OutputFormat:
+        return replace(self.model.design.output, kind="numpy")
 
 
 def _is_nested(

@@ -213,8 +213,8 @@ def _regression_notes(results: Any, min_eigenvalue: float, condno: float) -> lis
     if hasattr(results, "cov_type"):
         notes.append(results.cov_kwds["description"])
     # statsmodels compares the design's shape (rows < columns), not its numerical rank.
-    exog_shape = getattr(getattr(results.model, "exog", None), "shape", None)
-    if exog_shape is not None and exog_shape[0] < exog_shape[1]:
+    # the design's rows against its columns (read without converting the design)
+    if results.nobs < as_numpy(results.params).size:
         notes.append("The input rank is higher than the number of observations.")
     if min_eigenvalue < _SMALL_EIGENVALUE:
         notes.append(

@@ -563,8 +563,8 @@ def _regression_notes(results: Any) -> list[str]:
         )
     if hasattr(results, "cov_type"):
         notes.append(results.cov_kwds["description"])
-    exog_shape = getattr(getattr(results.model, "exog", None), "shape", None)
-    if exog_shape is not None and exog_shape[0] < exog_shape[1]:
+    # the design's rows against its columns (read without converting the design)
+    if results.nobs < as_numpy(results.params).size:
         notes.append("The input rank is higher than the number of observations.")
     if eigenvalues[-1] < _SMALL_EIGENVALUE:
         notes.append(

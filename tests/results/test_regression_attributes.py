@@ -1,0 +1,99 @@
+"""statsmodels' lazy attributes of least-squares results: ``HCx_se``, ``cov_HCx`` and
+``info_criteria``, against live statsmodels on several data sets (OLS and WLS)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
+import torch
+
+import torchstats as ts
+from tests.parity import assert_matches
+
+FORMULAS = ["y ~ x1 * C(g) + np.log(x2)", "y ~ C(k) + x3 - 1", "y ~ x1 + x2 + x3"]
+HC = ["HC0", "HC1", "HC2", "HC3"]
+
+
+@pytest.fixture(params=[(f, w) for f in FORMULAS for w in (False, True)], ids=str)
+def fits(frame, request):
+    formula, weighted = request.param
+    if weighted:
+        return (
+            ts.wls(formula, frame, weights=frame["w"]).fit(),
+            smf.wls(formula, frame, weights=frame["w"]).fit(),
+        )
+    return ts.ols(formula, frame).fit(), smf.ols(formula, frame).fit()
+
+
+@pytest.mark.parametrize("kind", HC)
+def test_hc_standard_errors_match_statsmodels(fits, kind):
+    ours, theirs = fits
+    assert_matches(getattr(ours, f"{kind}_se"), getattr(theirs, f"{kind}_se"), rtol=1e-9)
+
+
+@pytest.mark.parametrize("kind", HC)
+def test_hc_covariances_match_statsmodels(fits, kind):
+    ours, theirs = fits
+    ours_cov, theirs_cov = getattr(ours, f"cov_{kind}"), getattr(theirs, f"cov_{kind}")
+    assert isinstance(ours_cov, np.ndarray) and isinstance(theirs_cov, np.ndarray)
+    assert_matches(ours_cov, theirs_cov, rtol=1e-9, atol_scale=1e-12)
+
+
+@pytest.mark.parametrize("kind", HC)
+def test_hc_attributes_equal_the_robust_fit(fits, kind):
+    ours, _ = fits
+    robust = ours.model.fit(cov_type=kind)
+    assert_matches(getattr(ours, f"{kind}_se"), robust.bse, rtol=1e-14)
+    np.testing.assert_allclose(getattr(ours, f"cov_{kind}"), robust.cov_params(), rtol=1e-14)
+
+
+def test_hc_attributes_do_not_depend_on_the_fit_covariance(frame):
+    classical = ts.ols("y ~ x1 + C(g)", frame).fit()
+    clustered = classical.get_robustcov_results("cluster", groups=frame["k"])
+    assert_matches(clustered.HC3_se, classical.HC3_se, rtol=0)
+
+
+@pytest.mark.parametrize("kind", ["numpy", "torch"])
+def test_hc_types_follow_the_input(frame, kind):
+    y = frame["y"].to_numpy()
+    X = np.column_stack([np.ones(len(frame)), frame[["x1", "x3"]].to_numpy()])
+    theirs = sm.WLS(y, X, weights=frame["w"].to_numpy()).fit()
+    if kind == "torch":
+        y, X = torch.tensor(y), torch.tensor(X)
+    ours = ts.WLS(y, X, weights=frame["w"].to_numpy()).fit()
+    expected = torch.Tensor if kind == "torch" else np.ndarray
+    assert isinstance(ours.HC2_se, expected) and isinstance(ours.cov_HC2, expected)
+    np.testing.assert_allclose(np.asarray(ours.HC2_se), theirs.HC2_se, rtol=1e-10)
+    np.testing.assert_allclose(np.asarray(ours.cov_HC1), theirs.cov_HC1, rtol=1e-10)
+
+
+@pytest.mark.parametrize("dk_params", [0, 1, 2.5])
+@pytest.mark.parametrize("crit", ["aic", "bic", "aicc", "hqic", "AIC"])
+def test_info_criteria_match_statsmodels(fits, crit, dk_params):
+    ours, theirs = fits
+    expected = theirs.info_criteria(crit, dk_params=dk_params)
+    assert ours.info_criteria(crit, dk_params=dk_params) == pytest.approx(expected, rel=1e-11)
+
+
+def test_info_criteria_defaults_are_aic_and_bic(fits):
+    ours, _ = fits
+    assert ours.info_criteria("aic") == pytest.approx(ours.aic, rel=1e-15)
+    assert ours.info_criteria("bic") == pytest.approx(ours.bic, rel=1e-15)
+
+
+def test_aicc_without_degrees_of_freedom_is_infinite():
+    frame = pd.DataFrame({"x": [0.0, 1.0, 2.0, 4.0], "y": [1.0, 3.0, 2.0, 5.0]})
+    ours = ts.ols("y ~ x", frame).fit()
+    theirs = smf.ols("y ~ x", frame).fit()
+    assert ours.info_criteria("aicc", dk_params=1) == theirs.info_criteria("aicc", 1) == math.inf
+
+
+def test_unknown_criterion_is_refused(fits):
+    ours, _ = fits
+    with pytest.raises(ValueError, match="aicc"):
+        ours.info_criteria("cic")
