@@ -178,15 +178,28 @@ def test_bounded_parameter():
     np.testing.assert_allclose(res.bse["p"], math.sqrt(p * (1 - p) / len(y)), rtol=1e-9)
 
 
-@pytest.mark.parametrize("method", ["lbfgs", "bfgs", "nm"])
+# statsmodels' defaults stop at about 1e-5; these options ask scipy for full precision
+TIGHT_OPTIONS = {
+    "nm": {"xtol": 1e-10, "ftol": 1e-14, "maxfun": 10000},
+    "powell": {"xtol": 1e-10, "ftol": 1e-14},
+    "bfgs": {"gtol": 1e-8},
+    "lbfgs": {"pgtol": 1e-10, "factr": 10.0},
+    "cg": {"gtol": 1e-8},
+    "ncg": {"avextol": 1e-12},
+    "basinhopping": {"niter": 3, "seed": 0, "minimizer": {"method": "BFGS", "tol": 1e-12}},
+    "minimize": {"min_method": "trust-exact", "gtol": 1e-8},
+}
+
+
+@pytest.mark.parametrize("method", sorted(TIGHT_OPTIONS))
 def test_other_optimisers_agree_with_newton(method):
     model = _normal_model(_normal_data(6))
     newton = model.fit()
-    other = model.fit(method=method, maxiter=2000)
-    # L-BFGS and Nelder-Mead stop on looser criteria than Newton's decrement
-    np.testing.assert_allclose(other.params, newton.params, rtol=1e-6)
-    np.testing.assert_allclose(other.bse, newton.bse, rtol=1e-5)
+    other = model.fit(method=method, maxiter=2000, **TIGHT_OPTIONS[method])
+    np.testing.assert_allclose(other.params, newton.params, rtol=1e-7)
+    np.testing.assert_allclose(other.bse, newton.bse, rtol=1e-6)
     assert other.converged and other.mle_settings["optimizer"] == method
+    assert other.mle_retvals["converged"] and other.mle_retvals["iterations"] > 0
 
 
 def test_sum_loglike_with_nobs():
@@ -321,7 +334,7 @@ def test_non_finite_gradient_during_the_fit():
         lambda mu: -0.5 * (yt - mu) ** 2 - torch.sqrt(torch.abs(mu)) / len(yt),
         start_params={"mu": 0.0},
     )
-    with pytest.raises(NumericalError, match="became non-finite during the fit"):
+    with pytest.raises(NumericalError, match="not finite during the fit"):
         model.fit()
 
 
@@ -352,8 +365,10 @@ def test_bad_options():
     model = _normal_model(_normal_data(12))
     with pytest.raises(InvalidOptionError, match=r"cannot fix unknown parameter\(s\) \['nu'\]"):
         model.fit(fixed={"nu": 1.0})
-    with pytest.raises(InvalidOptionError, match="unknown method 'powell'; choose one of"):
-        model.fit(method="powell")
+    with pytest.raises(InvalidOptionError, match="unknown method 'simplex'; choose one of"):
+        model.fit(method="simplex")
+    with pytest.raises(InvalidOptionError, match="unknown option.*'gtol'.*method='nm'"):
+        model.fit(method="nm", gtol=1e-8)
     with pytest.raises(InvalidOptionError, match="unknown cov_type 'HC9'; choose"):
         model.fit(cov_type="HC9")
     with pytest.raises(InvalidOptionError, match="start values of sigma are not strictly inside"):
@@ -514,11 +529,18 @@ def test_generic_model_with_only_loglike_and_par_names():
 
 
 def test_generic_model_nelder_mead_like_statsmodels_default():
+    # statsmodels' default optimizer, with its defaults (xtol = ftol = 1e-4): the same
+    # objective from the same start takes the same simplex steps
     y, X = _probit_data(4)
     ours = TorchProbit(y, X).fit(method="nm", maxiter=5000)
+    theirs = StatsmodelsProbit(y, X).fit(method="nm", maxiter=5000, disp=0)
+    np.testing.assert_allclose(ours.params, theirs.params, rtol=1e-12)
+    for key in ("iterations", "fcalls", "warnflag", "converged"):
+        assert ours.mle_retvals[key] == theirs.mle_retvals[key]
+    np.testing.assert_allclose(ours.mle_retvals["fopt"], theirs.mle_retvals["fopt"], rtol=1e-14)
+    # ... and stops about 1e-4 from the maximum
     analytic = sm.Probit(y, X).fit(disp=0)
-    np.testing.assert_allclose(ours.params, analytic.params, rtol=1e-6)
-    np.testing.assert_allclose(ours.bse, analytic.bse, rtol=1e-6)
+    np.testing.assert_allclose(ours.params, analytic.params, rtol=1e-3)
 
 
 def test_generic_model_bad_input():

@@ -23,6 +23,7 @@ from torchstats._typing import check_option
 from torchstats.errors import DesignError
 from torchstats.models.base import caller_context
 from torchstats.models.discrete import _AUXILIARY_MAXITER, _DiscreteModel
+from torchstats.models.discrete_fit import solve_newton
 from torchstats.results.discrete import CountResults, NegativeBinomialResults
 from torchstats.solvers.blas import gram_matrix, rmatvec
 
@@ -359,6 +360,24 @@ class NegativeBinomial(_Count):
             d_aa = alpha * alpha * d_aa + alpha * d_a
         return -ll.sum(), -grad, -self._assemble_hessian(d_ee, d_ea, d_aa)
 
+    def _default_start(self, method: str) -> torch.Tensor:
+        """The Poisson fit and the moment estimate ``a`` of ``alpha``; for the scipy methods
+        that step in ``log(alpha)``, ``a`` itself starts ``log(alpha)``.
+
+        That is statsmodels' start (``NegativeBinomial.fit`` appends ``a`` untransformed to
+        its default start, transforming only start values the user gives): the same start
+        makes the same path, which matters where the default 35 BFGS steps stop short.
+        """
+        start = self._start_params()
+        if self.k_extra and self._steps_internally(method) and method != "newton":
+            return start
+        return self._to_internal(start)
+
+    def _steps_internally(self, method: str) -> bool:
+        """statsmodels' Newton-CG steps in ``alpha`` (its ``_transparams`` is off for
+        ``"newton"`` and ``"ncg"``); every other scipy method in ``log(alpha)``."""
+        return method != "ncg"
+
     def _internal_value_grad(self, theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         params = self._from_internal(theta)
         grad = self.score(params)
@@ -383,7 +402,7 @@ class NegativeBinomial(_Count):
     def _start_params(self) -> torch.Tensor:
         """A Poisson fit, then statsmodels' moment estimate of ``alpha`` (at least 0.05)."""
         poisson = self._sibling(Poisson, self.design.exog, self.design.output.param_names)
-        found, _ = poisson._solve(poisson._beta_start(), "newton", _AUXILIARY_MAXITER, {})
+        found, _ = solve_newton(poisson, poisson._beta_start(), _AUXILIARY_MAXITER)
         beta = found.params
         if not self.k_extra:
             return beta

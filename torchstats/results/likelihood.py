@@ -46,14 +46,18 @@ class MaximumLikelihoodResults(LikelihoodResults):
         information (NaN rows and columns for fixed parameters).
     covariance : CovarianceResult
     retvals : dict
-        ``converged``, ``iterations``, ``grad_norm``, ``message`` (statsmodels'
+        ``converged``, ``iterations``, ``fopt``, ``grad_norm``, ``message``, ... (statsmodels'
         ``mle_retvals``).
     free : Tensor of bool, shape (k,)
         Which parameters were estimated (the others were held fixed).
+    settings : dict, optional
+        How the optimisation was set up (statsmodels' ``mle_settings``); default the
+        optimizer's name only.
     """
 
     _retvals: dict[str, Any]
     _free: torch.Tensor
+    _settings: dict[str, Any] | None
 
     def __init__(
         self,
@@ -63,14 +67,21 @@ class MaximumLikelihoodResults(LikelihoodResults):
         *,
         retvals: dict[str, Any],
         free: torch.Tensor,
+        settings: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(model, fit, covariance)
         object.__setattr__(self, "_retvals", dict(retvals))
         object.__setattr__(self, "_free", free)
+        object.__setattr__(self, "_settings", None if settings is None else dict(settings))
 
     def _with_covariance(self, covariance: CovarianceResult) -> MaximumLikelihoodResults:
         return type(self)(
-            self.model, self.fit_result, covariance, retvals=self._retvals, free=self._free
+            self.model,
+            self.fit_result,
+            covariance,
+            retvals=self._retvals,
+            free=self._free,
+            settings=self._settings,
         )
 
     @property
@@ -84,7 +95,10 @@ class MaximumLikelihoodResults(LikelihoodResults):
 
     @property
     def mle_settings(self) -> dict[str, Any]:
-        """The optimiser used (statsmodels' ``mle_settings``)."""
+        """How the optimisation was set up (a copy): ``optimizer``, ``start_params``,
+        ``maxiter`` and the method's options (statsmodels' ``mle_settings``)."""
+        if self._settings is not None:
+            return dict(self._settings)
         return {"optimizer": self._retvals.get("method", self.fit_result.method)}
 
     @property
