@@ -338,6 +338,58 @@ def test_non_finite_gradient_during_the_fit():
         model.fit()
 
 
+def _defined_below_two(start: float) -> MLE:
+    """A normal mean whose log-likelihood is NaN for mu >= 2, with the maximum (the sample
+    mean, about 3) where it is not defined."""
+    yt = torch.tensor(np.random.default_rng(14).normal(3.0, 1.0, 100))
+    return MLE(
+        lambda mu: -0.5 * (yt - mu) ** 2 + 0 * torch.log(2 - mu), start_params={"mu": start}
+    )
+
+
+def test_newton_toward_a_nan_region_raises():
+    # Newton's full steps land in the NaN region again and again: the iterates only crawl
+    # towards its edge, and the fit stops with NumericalError instead of a ConvergenceWarning
+    with pytest.raises(NumericalError, match="not finite along the Newton direction"):
+        _defined_below_two(0.0).fit()
+
+
+@pytest.mark.parametrize("method", ["bfgs", "lbfgs", "cg"])
+def test_gradient_methods_toward_a_nan_region_raise(method):
+    with pytest.raises(NumericalError, match=f"not finite at .* tried by '{method}'"):
+        _defined_below_two(0.0).fit(method=method)
+
+
+@pytest.mark.parametrize("method", ["nm", "powell"])
+def test_derivative_free_methods_do_not_report_the_edge_of_a_nan_region_converged(method):
+    # scipy's simplex stops at mu = 2 "successfully"; the exact gradient there says otherwise
+    with pytest.warns(ConvergenceWarning, match="log-likelihood is undefined.*not a maximum"):
+        res = _defined_below_two(0.0).fit(method=method)
+    assert not res.converged and not res.mle_retvals["converged"]
+    np.testing.assert_allclose(res.params["mu"], 2.0, atol=1e-3)
+
+
+@pytest.mark.parametrize("method", ["nm", "powell", "newton", "bfgs"])
+def test_nan_region_away_from_the_maximum_is_only_avoided(method):
+    # NaN for mu <= 2.5, maximum near 3: the searches from mu = 10 step into the NaN region
+    # (Nelder-Mead and Powell do) and back, and converge to the maximum
+    yt = torch.tensor(np.random.default_rng(14).normal(3.0, 1.0, 100))
+    evaluated: list[float] = []
+
+    def loglike(mu):
+        evaluated.append(float(mu))
+        return -0.5 * (yt - mu) ** 2 + 0 * torch.log(mu - 2.5)
+
+    model = MLE(loglike, start_params={"mu": 10.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        res = model.fit(method=method)
+    assert res.converged
+    np.testing.assert_allclose(res.params["mu"], float(yt.mean()), rtol=1e-4)
+    if method in ("nm", "powell"):
+        assert min(evaluated) <= 2.5
+
+
 def test_non_positive_definite_hessian_warns_and_gives_nan_where_unidentified():
     y, z = _normal_data(10), _normal_data(11)
     yt, zt = torch.tensor(y), torch.tensor(z)
@@ -541,6 +593,30 @@ def test_generic_model_nelder_mead_like_statsmodels_default():
     # ... and stops about 1e-4 from the maximum
     analytic = sm.Probit(y, X).fit(disp=0)
     np.testing.assert_allclose(ours.params, analytic.params, rtol=1e-3)
+
+
+@pytest.mark.parametrize("method", ["bfgs", "lbfgs", "cg", "ncg", "powell", "minimize"])
+def test_generic_model_scipy_methods_take_statsmodels_path(method):
+    # the same objective -loglike/nobs, start (0.1) and scipy call: the same steps, with
+    # exact autograd derivatives where statsmodels uses its analytic ones
+    y, X = _probit_data(4)
+    ours = TorchProbit(y, X).fit(method=method, maxiter=500)
+    theirs = AnalyticStatsmodelsProbit(y, X).fit(method=method, maxiter=500, disp=0)
+    np.testing.assert_allclose(ours.params, theirs.params, rtol=1e-9)
+    assert set(theirs.mle_retvals) <= set(ours.mle_retvals)
+    assert ours.mle_retvals["fcalls"] == theirs.mle_retvals["fcalls"]
+    assert ours.mle_retvals["converged"] == theirs.mle_retvals["converged"] is True
+    assert ours.mle_settings["optimizer"] == method
+
+
+def test_generic_model_disp_prints_scipy_report(capsys):
+    y, X = _probit_data(4)
+    AnalyticStatsmodelsProbit(y, X).fit(method="bfgs", disp=1)
+    theirs = capsys.readouterr().out
+    TorchProbit(y, X).fit(method="bfgs", disp=True)
+    assert capsys.readouterr().out == theirs
+    with pytest.warns(FutureWarning, match="full_output=False has no effect"):
+        TorchProbit(y, X).fit(full_output=False)
 
 
 def test_generic_model_bad_input():

@@ -34,6 +34,8 @@ LOGLIKE_METHODS = ("nb2", "nb1", "geometric")
 
 # statsmodels' floor on the moment estimate of alpha used as start value.
 _MIN_START_ALPHA = 0.05
+# statsmodels' start of the Poisson coefficients other than the constant.
+_SLOPE_START = 0.001
 
 _COUNT_PARAMETERS = """
     Parameters
@@ -109,11 +111,14 @@ class _Count(_DiscreteModel):
         return torch.log(ratio.mean())
 
     def _beta_start(self) -> torch.Tensor:
+        """statsmodels' ``Poisson.fit`` start: with an explicit constant, its constant-only
+        estimate and 0.001 for the other coefficients; zeros without one."""
         X = self.design.exog
-        start = torch.zeros(X.shape[1], dtype=X.dtype, device=X.device)
         const_idx = self._constant[1]
-        if const_idx is not None:
-            start[const_idx] = self._constant_start()
+        if const_idx is None:
+            return torch.zeros(X.shape[1], dtype=X.dtype, device=X.device)
+        start = torch.full((X.shape[1],), _SLOPE_START, dtype=X.dtype, device=X.device)
+        start[const_idx] = self._constant_start()
         return start
 
 

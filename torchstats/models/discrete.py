@@ -1,4 +1,4 @@
-"""What the discrete-choice and count models share: data checks, offsets and Newton fitting.
+"""What the discrete-choice and count models share: data checks, offsets and fitting.
 
 :class:`~torchstats.models.binary.Logit`, :class:`~torchstats.models.binary.Probit`,
 :class:`~torchstats.models.count.Poisson` and
@@ -10,7 +10,9 @@ closed-form per-observation scores and Hessian; this module turns them into a fi
 2. the negative log-likelihood is minimised by damped Newton
    (:func:`~torchstats.solvers.newton.minimize_newton`) with the closed-form derivatives, in the
    model's *internal* parametrisation (``log(alpha)`` for the negative binomial, which keeps
-   ``alpha`` positive along the path; statsmodels steps in ``alpha`` itself);
+   ``alpha`` positive along the path; statsmodels steps in ``alpha`` itself), or by one of
+   statsmodels' scipy optimizers in statsmodels' parametrisation
+   (:mod:`~torchstats.models.discrete_fit`, :mod:`~torchstats.solvers.optimizers`);
 3. the covariance is the inverse of the negative Hessian at the estimate in the *reported*
    parametrisation (``alpha``), as statsmodels' ``cov_type="nonrobust"``.
 
