@@ -174,6 +174,11 @@ class Poisson(_Count):
         _, mu = self._terms(params)
         return self.design.endog - mu
 
+    def hessian_factor(self, params: Any) -> torch.Tensor:
+        """``-mu``, shape (n,): ``hessian`` is ``X' diag(hessian_factor) X`` (statsmodels'
+        ``hessian_factor``)."""
+        return -self._terms(params)[1]
+
     def working_weights(self, params: Any) -> torch.Tensor:
         """IRLS working weights ``mu``, shape (n,) (R's ``glm`` weights of the Poisson log
         link, whose hat values give the HC2/HC3 leverages)."""

@@ -319,22 +319,30 @@ class GLM:
         offset = self._offset_exposure
         return self.family.fitted(eta if offset is None else eta + offset)
 
-    def scale_rule(self, scaletype: Any = None) -> Callable[[torch.Tensor], float]:
+    def scale_rule(
+        self, scaletype: Any = None, df_resid: float | None = None
+    ) -> Callable[[torch.Tensor], float]:
         """``mu -> scale`` for ``fit(scale=...)``: None (the family's), "X2", "dev" or a number.
+
+        ``df_resid`` (default the model's) divides Pearson's chi-squared and the deviance;
+        score tests count the restrictions in it, as statsmodels does.
 
         Raises
         ------
         InvalidOptionError
             An unknown scale type.
         """
+        df = self.df_resid if df_resid is None else df_resid
         if scaletype is None:
-            return (lambda mu: 1.0) if self.family.fixed_scale else self._pearson_scale
+            if self.family.fixed_scale:
+                return lambda mu: 1.0
+            return lambda mu: self._pearson_chi2(mu) / df
         if isinstance(scaletype, str):
             key = scaletype.lower()
             if key == "x2":
-                return self._pearson_scale
+                return lambda mu: self._pearson_chi2(mu) / df
             if key == "dev":
-                return self._deviance_scale
+                return lambda mu: float(self.deviance_mu(mu)) / df
         elif isinstance(scaletype, (int, float)) and not isinstance(scaletype, bool):
             return lambda mu: float(scaletype)
         raise InvalidOptionError(
@@ -342,12 +350,9 @@ class GLM:
             "'dev' (deviance) or a number"
         )
 
-    def _pearson_scale(self, mu: torch.Tensor) -> float:
+    def _pearson_chi2(self, mu: torch.Tensor) -> float:
         resid = (self.design.endog - mu) ** 2 * self._row_weights / self.family.variance(mu)
-        return float(resid.sum()) / self.df_resid
-
-    def _deviance_scale(self, mu: torch.Tensor) -> float:
-        return float(self.deviance_mu(mu)) / self.df_resid
+        return float(resid.sum())
 
     def deviance_mu(self, mu: torch.Tensor) -> torch.Tensor:
         """Deviance at the means ``mu`` (a 0-d tensor)."""

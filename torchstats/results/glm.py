@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping
 from dataclasses import replace
 from functools import cached_property
 from typing import Any
@@ -29,6 +30,7 @@ from torchstats.errors import ConvergenceWarning, InvalidOptionError, Specificat
 from torchstats.families import families, links
 from torchstats.families.anscombe import anscombe_residuals
 from torchstats.formula.newdata import exog_for_prediction
+from torchstats.inference.score_tests import ScoreTestResult, glm_score_test
 from torchstats.results.base import LikelihoodResults
 from torchstats.results.likelihood_influence import GLMInfluence
 from torchstats.results.prediction import (
@@ -388,6 +390,57 @@ class GLMResults(LikelihoodResults):
                 )
             return -2 * self.llf_scaled(scale=1.0) / scale + 2 * k_params
         raise InvalidOptionError(f"unknown criterion {crit!r}; choose 'aic', 'bic' or 'qaic'")
+
+    def score_test(
+        self,
+        exog_extra: Any = None,
+        params_constrained: Any = None,
+        hypothesis: str = "joint",
+        cov_type: str | None = None,
+        cov_kwds: Mapping[str, Any] | None = None,
+        k_constraints: int | None = None,
+        observed: bool = True,
+    ) -> ScoreTestResult:
+        """Score (LM) test for omitted variables or restrictions (statsmodels').
+
+        Parameters
+        ----------
+        exog_extra : array-like, shape (n, k_extra), optional
+            Regressors whose joint omission is tested.
+        params_constrained : array-like, optional
+            Estimates under ``k_constraints`` restrictions (default: this fit's).
+        hypothesis : {"joint", "separate"}
+            One chi-squared test, or a z test per parameter (``cov_type="nonrobust"``).
+        cov_type : {"nonrobust", "HC0"}, optional
+            Default: the fit's ``cov_type``. ``"HC0"`` (the robust LM statistic) needs
+            ``exog_extra``.
+        cov_kwds : mapping, optional
+            Accepted, no effect (warns), as in statsmodels.
+        k_constraints : int, optional
+            Required without ``exog_extra``; also added to ``df_resid`` for the scale.
+        observed : bool
+            Observed (default) or expected information.
+
+        Returns
+        -------
+        ScoreTestResult
+            ``statistic, pvalue = result``; also ``distribution`` and ``k_constraint``.
+
+        Warns
+        -----
+        SpecificationWarning
+            With frequency or variance weights (statsmodels: "not verified").
+        """
+        return glm_score_test(
+            self,
+            exog_extra,
+            params_constrained,
+            hypothesis,
+            cov_type,
+            cov_kwds,
+            k_constraints,
+            observed,
+        )
 
     @property
     def aic(self) -> float:
