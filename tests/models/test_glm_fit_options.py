@@ -175,3 +175,11 @@ def test_summary_equals_statsmodels():
     mask = re.compile(r"^(Date|Time):.*?(?=\S+:|$)", re.M)
     assert mask.sub("", str(ours.summary())) == mask.sub("", str(theirs.summary()))
     assert "lbfgs" in str(ours.summary())
+
+
+@pytest.mark.parametrize("cov_type", ["HC0", "HC1"])
+@pytest.mark.parametrize("case", GRADIENT_CASES[::4], ids=lambda c: c.id)
+def test_robust_covariance_of_likelihood_fits(case, cov_type):
+    ours, theirs = _fit_both(case, method="newton", cov_type=cov_type)
+    np.testing.assert_allclose(ours.bse, theirs.bse, rtol=1e-9)
+    assert ours.cov_type == theirs.cov_type
