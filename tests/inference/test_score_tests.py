@@ -11,7 +11,12 @@ import statsmodels.api as sm
 
 import torchstats as ts
 from tests.models.discrete_cases import make_discrete_frame
-from torchstats.errors import InvalidOptionError, ShapeMismatchError, SpecificationWarning
+from torchstats.errors import (
+    InvalidOptionError,
+    RowLabelError,
+    ShapeMismatchError,
+    SpecificationWarning,
+)
 from torchstats.inference.score_tests import ScoreTestResult
 from torchstats.models.binary import Logit, Probit
 from torchstats.models.count import NegativeBinomial, Poisson
@@ -118,10 +123,12 @@ def test_glm_formula_model_with_dropped_rows_aligns_extra_columns():
     theirs = sm.GLM(
         kept["yc"], sm.add_constant(kept[["x1", "x2"]]), family=sm.families.Poisson()
     ).fit()
-    _assert_same(
-        ours.score_test(exog_extra=extra),  # full length: rows picked by label
-        theirs.score_test(exog_extra=extra.loc[kept.index]),
-    )
+    expected = theirs.score_test(exog_extra=extra.loc[kept.index])
+    _assert_same(ours.score_test(exog_extra=extra), expected)  # rows picked by label
+    _assert_same(ours.score_test(exog_extra=extra.iloc[::-1]), expected)  # in any order
+    _assert_same(ours.score_test(exog_extra=extra.to_numpy()), expected)  # by position
+    with pytest.raises(RowLabelError, match="exog_extra is matched to the data's rows"):
+        ours.score_test(exog_extra=extra.reset_index(drop=True))
 
 
 @pytest.mark.parametrize("seed", [0, 1])

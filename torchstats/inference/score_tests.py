@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-import pandas as pd
 import torch
 from scipy import stats
 
@@ -120,7 +119,7 @@ def glm_score_test(
     else:
         factor = model.score_factor(params, scale)
         curvature = -model.hessian_factor(params, scale, observed)
-        derivatives = _extended(model, exog_extra, factor, curvature)
+        derivatives = _extended(results, exog_extra, factor, curvature)
     return _test(derivatives, cov_type or results.cov_type, hypothesis, model.design.nobs)
 
 
@@ -160,7 +159,7 @@ def discrete_score_test(
                 "and k_constraints"
             )
         factor, curvature = model.score_factor(params), model.hessian_factor(params)
-        derivatives = _extended(model, exog_extra, factor, curvature)
+        derivatives = _extended(results, exog_extra, factor, curvature)
     return _test(derivatives, cov_type or results.cov_type, hypothesis, model.design.nobs)
 
 
@@ -199,12 +198,12 @@ def _params(results: Any, params_constrained: Any) -> torch.Tensor:
 
 
 def _extended(
-    model: Any, exog_extra: Any, factor: torch.Tensor, curvature: torch.Tensor
+    results: Any, exog_extra: Any, factor: torch.Tensor, curvature: torch.Tensor
 ) -> _Derivatives:
     """The larger model's derivatives: ``[X, exog_extra]`` weighted by the restricted fit's
     score and Hessian factors (``hessian = ex' diag(curvature) ex``)."""
-    X = model.design.exog
-    extra = _extra_columns(model, exog_extra)
+    X = results.model.design.exog
+    extra = _extra_columns(results, exog_extra)
     ex = torch.cat([X, extra], dim=1)
     score_obs = factor[:, None] * ex
     hessian = (ex * curvature[:, None]).T @ ex
@@ -213,14 +212,12 @@ def _extended(
     return _Derivatives(score_obs.sum(0), score_obs, hessian, k_extra, r_matrix)
 
 
-def _extra_columns(model: Any, exog_extra: Any) -> torch.Tensor:
-    """``exog_extra`` as an (n, k) tensor on the model's device; pandas rows are aligned
-    with the rows the model kept."""
-    X, row_index = model.design.exog, model.design.output.row_index
-    if isinstance(exog_extra, (pd.Series, pd.DataFrame)) and row_index is not None:
-        if len(exog_extra) != X.shape[0] and set(row_index) <= set(exog_extra.index):
-            exog_extra = exog_extra.loc[row_index]
-    extra = to_tensor(exog_extra, name="exog_extra", device=X.device, dtype=X.dtype)
+def _extra_columns(results: Any, exog_extra: Any) -> torch.Tensor:
+    """``exog_extra`` as an (n, k) tensor on the model's device, for the rows the fit used:
+    pandas objects by label, arrays by position (as ``cov_kwds["groups"]``)."""
+    X = results.model.design.exog
+    values = results._rows_used(exog_extra, "exog_extra")
+    extra = to_tensor(values, name="exog_extra", device=X.device, dtype=X.dtype)
     extra = extra.reshape(extra.shape[0], -1)
     if extra.shape[0] != X.shape[0]:
         raise ShapeMismatchError(
