@@ -596,7 +596,12 @@ class GLM:
         NumericalError
             A non-finite deviance or log-likelihood at the start or along the fit.
         """
-        from torchstats.models.glm_fit import IrlsOptions, fit_by_gradient, fit_by_irls
+        from torchstats.models.glm_fit import (
+            IrlsOptions,
+            check_irls_arguments,
+            fit_by_gradient,
+            fit_by_irls,
+        )
 
         key = method.lower() if isinstance(method, str) else method
         key = "IRLS" if key == "irls" else key
@@ -614,7 +619,7 @@ class GLM:
             )
         irls = IrlsOptions.checked(wls_method, rtol, atol, tol_criterion)
         if key == "IRLS":
-            self._check_irls_arguments(full_output, disp, max_start_irls, optim_hessian, kwargs)
+            check_irls_arguments(full_output, disp, max_start_irls, optim_hessian, kwargs)
             results = fit_by_irls(
                 self,
                 start=start,
@@ -657,39 +662,6 @@ class GLM:
         return results.get_robustcov_results(
             cov_type, use_t=use_t if use_t is not None else False, **kwds
         )
-
-    @staticmethod
-    def _check_irls_arguments(
-        full_output: bool,
-        disp: bool,
-        max_start_irls: int,
-        optim_hessian: str | None,
-        options: Mapping[str, Any],
-    ) -> None:
-        """IRLS takes no optimizer options; warn about arguments it ignores."""
-        if options:
-            raise InvalidOptionError(
-                f"GLM: unknown fit option(s) {', '.join(map(repr, sorted(options)))} for "
-                "method='IRLS' (it takes wls_method, rtol, atol, tol_criterion and "
-                "attach_wls); optimizer options go with method='newton', 'bfgs', ..."
-            )
-        ignored = [
-            name
-            for name, given in (
-                ("full_output=False", not full_output),
-                ("disp=True", disp),
-                (f"max_start_irls={max_start_irls}", max_start_irls != 3),
-                (f"optim_hessian={optim_hessian!r}", optim_hessian is not None),
-            )
-            if given
-        ]
-        if ignored:
-            warn(
-                f"GLM: {', '.join(ignored)} has no effect with method='IRLS' (it prints "
-                "nothing and needs no start iterations or optimizer Hessian); "
-                "fit_history reports the iterations",
-                SpecificationWarning,
-            )
 
     def _warn_if_outside_range(self, mu: torch.Tensor) -> None:
         """statsmodels reports such fits as converged; the likelihood is not valid there."""

@@ -27,7 +27,13 @@ import torch
 from torchstats._device import to_numpy
 from torchstats._typing import check_option
 from torchstats.covariance.nonrobust import nonrobust_covariance
-from torchstats.errors import ConvergenceWarning, InvalidOptionError, NumericalError, warn
+from torchstats.errors import (
+    ConvergenceWarning,
+    InvalidOptionError,
+    NumericalError,
+    SpecificationWarning,
+    warn,
+)
 from torchstats.models.discrete_fit import inverse_information
 from torchstats.solvers.irls import IrlsResult, fit_irls
 from torchstats.solvers.newton import minimize_newton
@@ -39,7 +45,7 @@ from torchstats.solvers.optimizers import (
 )
 from torchstats.solvers.result import SolverResult
 
-__all__ = ["IrlsOptions", "fit_by_gradient", "fit_by_irls"]
+__all__ = ["IrlsOptions", "check_irls_arguments", "fit_by_gradient", "fit_by_irls"]
 
 WLS_METHODS = ("auto", "qr", "cholesky", "pinv", "lstsq")
 """``wls_method`` of the IRLS steps; statsmodels' ``"lstsq"`` is solved as ``"pinv"`` (both
@@ -99,6 +105,39 @@ class IrlsOptions:
                 atol=self.atol,
                 tol_criterion=self.tol_criterion,
             )
+
+
+def check_irls_arguments(
+    full_output: bool,
+    disp: bool,
+    max_start_irls: int,
+    optim_hessian: str | None,
+    options: Mapping[str, Any],
+) -> None:
+    """IRLS takes no optimizer options; warn about arguments it ignores."""
+    if options:
+        raise InvalidOptionError(
+            f"GLM: unknown fit option(s) {', '.join(map(repr, sorted(options)))} for "
+            "method='IRLS' (it takes wls_method, rtol, atol, tol_criterion and "
+            "attach_wls); optimizer options go with method='newton', 'bfgs', ..."
+        )
+    ignored = [
+        name
+        for name, given in (
+            ("full_output=False", not full_output),
+            ("disp=True", disp),
+            (f"max_start_irls={max_start_irls}", max_start_irls != 3),
+            (f"optim_hessian={optim_hessian!r}", optim_hessian is not None),
+        )
+        if given
+    ]
+    if ignored:
+        warn(
+            f"GLM: {', '.join(ignored)} has no effect with method='IRLS' (it prints "
+            "nothing and needs no start iterations or optimizer Hessian); "
+            "fit_history reports the iterations",
+            SpecificationWarning,
+        )
 
 
 def fit_by_irls(
