@@ -286,7 +286,12 @@ def test_unknown_column_is_named() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"method": "newton"}, InvalidOptionError, "method"),
+        ({"method": "simplex"}, InvalidOptionError, "unknown method 'simplex'.*'IRLS'.*'bfgs'"),
+        ({"gtol": 1e-6}, InvalidOptionError, r"unknown fit option\(s\) 'gtol' for method='IRLS'"),
+        ({"method": "bfgs", "xtol": 1.0}, InvalidOptionError, "'xtol' for method='bfgs'"),
+        ({"tol_criterion": "mu"}, InvalidOptionError, "unknown tol_criterion 'mu'"),
+        ({"rtol": -1.0}, InvalidOptionError, "rtol must be a non-negative number"),
+        ({"method": "newton", "optim_hessian": "xim"}, InvalidOptionError, "optim_hessian"),
         ({"scale": "pearson"}, InvalidOptionError, "unknown scale 'pearson'"),
         ({"cov_type": "HC9"}, InvalidOptionError, "HC9"),
         ({"maxiter": -1}, InvalidOptionError, "maxiter"),

@@ -120,6 +120,11 @@ class _Binary(_DiscreteModel):
         """``l'(eta_i)``, shape (n,): ``score_obs`` is ``score_factor[:, None] * exog``."""
         return self._index_derivatives(self._eta(params))[0]
 
+    def hessian_factor(self, params: Any) -> torch.Tensor:
+        """``l''(eta_i)``, shape (n,): ``hessian`` is ``X' diag(hessian_factor) X``
+        (statsmodels' ``hessian_factor``)."""
+        return self._index_derivatives(self._eta(params))[1]
+
     def working_weights(self, params: Any) -> torch.Tensor:
         """IRLS working weights ``F'(eta)^2 / (F (1 - F))``, shape (n,): R's ``glm``
         weights, whose hat values give the HC2/HC3 leverages (equal to ``-l''(eta)`` for

@@ -25,6 +25,7 @@ from torchstats.errors import DesignError
 from torchstats.models.base import caller_context
 from torchstats.models.data import plain_array
 from torchstats.models.discrete import _AUXILIARY_MAXITER, _DiscreteModel
+from torchstats.models.discrete_fit import solve_newton
 from torchstats.results.discrete import CountResults, NegativeBinomialResults
 from torchstats.solvers.blas import gram_matrix, rmatvec
 
@@ -35,6 +36,8 @@ LOGLIKE_METHODS = ("nb2", "nb1", "geometric")
 
 # statsmodels' floor on the moment estimate of alpha used as start value.
 _MIN_START_ALPHA = 0.05
+# statsmodels' start of the Poisson coefficients other than the constant.
+_SLOPE_START = 0.001
 
 _COUNT_PARAMETERS = """
     Parameters
@@ -112,11 +115,14 @@ class _Count(_DiscreteModel):
         return torch.log(ratio.mean())
 
     def _beta_start(self) -> torch.Tensor:
+        """statsmodels' ``Poisson.fit`` start: with an explicit constant, its constant-only
+        estimate and 0.001 for the other coefficients; zeros without one."""
         X = self.design.exog
-        start = torch.zeros(X.shape[1], dtype=X.dtype, device=X.device)
         const_idx = self._constant[1]
-        if const_idx is not None:
-            start[const_idx] = self._constant_start()
+        if const_idx is None:
+            return torch.zeros(X.shape[1], dtype=X.dtype, device=X.device)
+        start = torch.full((X.shape[1],), _SLOPE_START, dtype=X.dtype, device=X.device)
+        start[const_idx] = self._constant_start()
         return start
 
 
@@ -171,6 +177,11 @@ class Poisson(_Count):
         """``y - mu``, shape (n,): ``score_obs`` is ``score_factor[:, None] * exog``."""
         _, mu = self._terms(params)
         return self.design.endog - mu
+
+    def hessian_factor(self, params: Any) -> torch.Tensor:
+        """``-mu``, shape (n,): ``hessian`` is ``X' diag(hessian_factor) X`` (statsmodels'
+        ``hessian_factor``)."""
+        return -self._terms(params)[1]
 
     def working_weights(self, params: Any) -> torch.Tensor:
         """IRLS working weights ``mu``, shape (n,) (R's ``glm`` weights of the Poisson log
@@ -363,6 +374,24 @@ class NegativeBinomial(_Count):
             d_aa = alpha * alpha * d_aa + alpha * d_a
         return -ll.sum(), -grad, -self._assemble_hessian(d_ee, d_ea, d_aa)
 
+    def _default_start(self, method: str) -> torch.Tensor:
+        """The Poisson fit and the moment estimate ``a`` of ``alpha``; for the scipy methods
+        that step in ``log(alpha)``, ``a`` itself starts ``log(alpha)``.
+
+        That is statsmodels' start (``NegativeBinomial.fit`` appends ``a`` untransformed to
+        its default start, transforming only start values the user gives): the same start
+        makes the same path, which matters where the default 35 BFGS steps stop short.
+        """
+        start = self._start_params()
+        if self.k_extra and self._steps_internally(method) and method != "newton":
+            return start
+        return self._to_internal(start)
+
+    def _steps_internally(self, method: str) -> bool:
+        """statsmodels' Newton-CG steps in ``alpha`` (its ``_transparams`` is off for
+        ``"newton"`` and ``"ncg"``); every other scipy method in ``log(alpha)``."""
+        return method != "ncg"
+
     def _internal_value_grad(self, theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         params = self._from_internal(theta)
         grad = self.score(params)
@@ -387,7 +416,7 @@ class NegativeBinomial(_Count):
     def _start_params(self) -> torch.Tensor:
         """A Poisson fit, then statsmodels' moment estimate of ``alpha`` (at least 0.05)."""
         poisson = self._sibling(Poisson, self.design.exog, self.design.output.param_names)
-        found, _ = poisson._solve(poisson._beta_start(), "newton", _AUXILIARY_MAXITER, {})
+        found, _ = solve_newton(poisson, poisson._beta_start(), _AUXILIARY_MAXITER)
         beta = found.params
         if not self.k_extra:
             return beta

@@ -1,4 +1,4 @@
-"""What the discrete-choice and count models share: data checks, offsets and Newton fitting.
+"""What the discrete-choice and count models share: data checks, offsets and fitting.
 
 :class:`~torchstats.models.binary.Logit`, :class:`~torchstats.models.binary.Probit`,
 :class:`~torchstats.models.count.Poisson` and
@@ -10,7 +10,9 @@ closed-form per-observation scores and Hessian; this module turns them into a fi
 2. the negative log-likelihood is minimised by damped Newton
    (:func:`~torchstats.solvers.newton.minimize_newton`) with the closed-form derivatives, in the
    model's *internal* parametrisation (``log(alpha)`` for the negative binomial, which keeps
-   ``alpha`` positive along the path; statsmodels steps in ``alpha`` itself);
+   ``alpha`` positive along the path; statsmodels steps in ``alpha`` itself), or by one of
+   statsmodels' scipy optimizers in statsmodels' parametrisation
+   (:mod:`~torchstats.models.discrete_fit`, :mod:`~torchstats.solvers.optimizers`);
 3. the covariance is the inverse of the negative Hessian at the estimate in the *reported*
    parametrisation (``alpha``), as statsmodels' ``cov_type="nonrobust"``.
 
@@ -38,29 +40,38 @@ from torchstats.errors import (
     CollinearityWarning,
     ConvergenceWarning,
     DesignError,
-    HessianWarning,
     InvalidOptionError,
     NumericalError,
+    warn,
 )
 from torchstats.formula.design import Design
 from torchstats.models.base import build_design, caller_context, formula_rows
 from torchstats.models.constant import detect_constant
 from torchstats.models.data import ModelData, plain_array
 from torchstats.models.design_checks import check_finite, matrix_rank, row_values
+from torchstats.models.discrete_fit import (
+    fit_newton,
+    fit_scipy,
+    inverse_information,
+    solve_newton,
+)
 from torchstats.solvers.blas import matvec
-from torchstats.solvers.first_order import minimize_lbfgs
-from torchstats.solvers.newton import minimize_newton
+from torchstats.solvers.optimizers import (
+    OPTIMIZER_METHODS,
+    check_optimizer_options,
+    print_newton_report,
+)
 from torchstats.solvers.result import SolverResult
 
 __all__ = ["FIT_METHODS", "PREDICT_WHICH"]
 
-FIT_METHODS = ("newton", "bfgs", "lbfgs")
-"""Solvers of ``fit(method=...)``: Newton (default) or L-BFGS (``"bfgs"`` is an alias)."""
+FIT_METHODS = OPTIMIZER_METHODS
+"""Solvers of ``fit(method=...)``: statsmodels' names; ``"newton"`` (default) is torch's damped
+Newton, the others run scipy (:mod:`~torchstats.solvers.optimizers`)."""
 
 PREDICT_WHICH = ("mean", "linear", "var")
 """Statistics ``predict(which=...)`` returns."""
 
-_SOLVER_OPTIONS = ("ftol", "gtol", "warn_convergence")
 # Iteration limit of the internal fits (the constant-only model behind ``llnull`` and the
 # Poisson start of the negative binomial); statsmodels allows 10000 BFGS steps there.
 _AUXILIARY_MAXITER = 100
@@ -362,6 +373,7 @@ class _DiscreteModel:
         start_params: Any = None,
         method: str = "newton",
         maxiter: int = 35,
+        full_output: bool = True,
         disp: bool = False,
         cov_type: str = "nonrobust",
         cov_kwds: Mapping[str, Any] | None = None,
@@ -376,13 +388,22 @@ class _DiscreteModel:
             Starting values, in the reported parametrisation (``alpha``, not its log).
             Default: zeros (binary), the constant-only estimate (Poisson), a Poisson fit and a
             moment estimate of ``alpha`` (negative binomial), as statsmodels.
-        method : {"newton", "bfgs", "lbfgs"}
-            Damped Newton with closed-form Hessian (default), or L-BFGS.
+        method : {"newton", "nm", "bfgs", "lbfgs", "powell", "cg", "ncg", "basinhopping", \
+"minimize"}
+            ``"newton"`` (default): damped Newton in torch with the closed-form Hessian, to
+            full precision. The others are statsmodels' scipy optimizers, called as
+            statsmodels calls them (same defaults, same objective ``-loglike / nobs``) with
+            the exact closed-form gradient and Hessian; see ``docs/discrete.md``.
         maxiter : int
-            Iteration limit (statsmodels' default 35).
+            Iteration limit (statsmodels' default 35; basin hopping ignores it).
+        full_output : bool
+            Accepted as statsmodels does: ``mle_retvals`` is always complete, and ``False``
+            warns (``FutureWarning``) that it has no effect.
         disp : bool
-            Print a convergence message as statsmodels does.
-        cov_type : {"nonrobust", "HC0", "HC1", "cluster", "HAC"}
+            Print statsmodels' convergence report (``Optimization terminated
+            successfully.``, the function value, the iterations); scipy methods print
+            scipy's.
+        cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster", "HAC"}
             Covariance of the estimates: the inverse of the negative Hessian, or a sandwich
             of it around the outer product of per-observation scores (statsmodels' names).
         cov_kwds : mapping, optional
@@ -390,8 +411,13 @@ class _DiscreteModel:
         use_t : bool, optional
             Student's t inference with ``df_resid`` (default False: normal, as statsmodels).
         **kwargs
-            ``ftol`` (Newton-decrement tolerance), ``gtol`` (L-BFGS gradient tolerance),
-            ``warn_convergence`` (default True).
+            ``warn_convergence`` (default True), and the method's options as statsmodels
+            names them: ``ftol`` (Newton-decrement tolerance of ``"newton"``, default
+            ``64 eps``); ``gtol``, ``norm`` (``"bfgs"``, ``"cg"``); ``xtol``, ``ftol``,
+            ``maxfun`` (``"nm"``, ``"powell"``); ``m``, ``pgtol``, ``factr``, ``maxfun``,
+            ``bounds`` (``"lbfgs"``); ``avextol`` (``"ncg"``); ``niter``, ``T``,
+            ``stepsize``, ``minimizer``, ``seed``, ... (``"basinhopping"``);
+            ``min_method`` and its scipy options (``"minimize"``).
 
         Returns
         -------
@@ -404,128 +430,100 @@ class _DiscreteModel:
         Raises
         ------
         NumericalError
-            The log-likelihood is not finite at the start or along the path.
+            The log-likelihood is not finite at the start or at the estimate, or non-finite
+            values stopped the fit (see ``docs/discrete.md``).
+        InvalidOptionError
+            An unknown method, option or cov_type.
         """
         check_option(method, FIT_METHODS, "method")
         canonical_cov_type(cov_type)  # refuse an unknown cov_type before fitting
-        unknown = sorted(set(kwargs) - set(_SOLVER_OPTIONS))
-        if unknown:
-            raise InvalidOptionError(
-                f"unknown fit option(s) {', '.join(map(repr, unknown))}; choose from "
-                f"{', '.join(map(repr, _SOLVER_OPTIONS))}"
-            )
         if not isinstance(maxiter, int) or maxiter < 0:
             raise InvalidOptionError(f"maxiter must be a non-negative integer, got {maxiter!r}")
+        warn_convergence = bool(kwargs.pop("warn_convergence", True))
+        options = check_optimizer_options(method, kwargs, self._model_name)
+        if not full_output:
+            warn("full_output=False has no effect: mle_retvals is always complete", FutureWarning)
         self._warn_if_rank_deficient()
-        start = self._start_tensor(start_params)
-        found, history = self._solve(start, method, maxiter, kwargs)
-        if disp:
-            _print_convergence(found, float(-self._internal_objective(found.params)) / self.nobs)
-        if not found.converged and kwargs.get("warn_convergence", True):
-            warnings.warn(
+        start = self._start_tensor(start_params, method)
+        self._check_start(start)
+        if method == "newton":
+            found, retvals, hessian = fit_newton(self, start, maxiter, options)
+            if disp:
+                print_newton_report(found.converged, retvals["fopt"], found.n_iter)
+        else:
+            found, retvals = fit_scipy(self, start, method, maxiter, disp, options)
+            hessian = self.hessian(found.params)
+        if not found.converged and warn_convergence:
+            warn(
                 f"{self._model_name}: maximum likelihood optimization ({method}) did not "
                 f"converge after {found.n_iter} iterations ({found.message}; gradient norm "
                 f"{found.grad_norm:.3g}); check mle_retvals, increase maxiter, or rescale "
                 "the regressors",
                 ConvergenceWarning,
-                stacklevel=2,
             )
-        params = self._from_internal(found.params)
-        self._check_fit(params, found)
-        results = self._make_results(params, found, history, method, maxiter, start, use_t)
-        if canonical_cov_type(cov_type) == "nonrobust" and not cov_kwds:
-            return results
-        return results._with_covariance(results._covariance(cov_type, cov_kwds, use_t))
-
-    def _make_results(
-        self,
-        params: torch.Tensor,
-        found: SolverResult,
-        history: list[float],
-        method: str,
-        maxiter: int,
-        start: torch.Tensor,
-        use_t: bool | None,
-    ) -> Any:
-        cov = _inverse_information(
-            self.hessian(params), self._model_name, singular=self.rank < self.design.k_exog
-        )
-        covariance = nonrobust_covariance(
-            cov, 1.0, df_resid=self.df_resid, use_t=bool(use_t) if use_t is not None else False
-        )
-        fit = replace(found, params=params, normalized_cov=cov, rank=self.rank)
-        retvals = {
-            "fopt": float(-self.loglike(params)) / self.design.nobs,
-            "iterations": found.n_iter,
-            "converged": found.converged,
-            "warnflag": 0 if found.converged else 1,
-            "grad_norm": found.grad_norm,
-            "message": found.message,
-            "method": method,
-            "fit_history": {"iteration": found.n_iter, "llf": history},
-        }
+        self._check_fit(found.params, found)
         settings = {
             "optimizer": method,
             "start_params": self._output.plain(self._from_internal(start)),
             "maxiter": maxiter,
+            "full_output": full_output,
+            "disp": disp,
+            **options,
         }
-        return self._results_class(self, fit, covariance, retvals=retvals, settings=settings)
+        results = self._make_results(found, hessian, retvals, settings, use_t)
+        if canonical_cov_type(cov_type) == "nonrobust" and not cov_kwds:
+            return results
+        return results._with_covariance(results._covariance(cov_type, cov_kwds, use_t))
 
-    def _start_tensor(self, start_params: Any) -> torch.Tensor:
-        k = len(self._output.param_names)
-        if start_params is None:
-            return self._to_internal(self._start_params())
-        start = self._params_tensor(start_params).reshape(-1)
-        if start.shape[0] != k:
-            raise DesignError(f"start_params has {start.shape[0]} values; the model has {k}")
-        return self._to_internal(start)
-
-    def _solve(
-        self, start: torch.Tensor, method: str, maxiter: int, options: Mapping[str, Any]
-    ) -> tuple[SolverResult, list[float]]:
-        values: list[torch.Tensor] = []  # the objective wherever the solver asked for derivatives
-
-        def derivatives(theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-            value, grad, hess = self._internal_derivatives(theta)
-            values.append(value)
-            return value, grad, hess
-
-        def value_and_gradient(theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-            value, grad = self._internal_value_grad(theta)
-            values.append(value)
-            return value, grad
-
+    def _check_start(self, start: torch.Tensor) -> None:
         first = self._internal_objective(start)
         if not bool(torch.isfinite(first)):
             raise NumericalError(
                 f"{self._model_name}: the log-likelihood is not finite at the start values "
-                f"({first.item()}); check the data and start_params for extreme values"
+                f"({-float(first)}); check the data and start_params for extreme values"
             )
-        with torch.no_grad():
-            if method == "newton":
-                found = minimize_newton(
-                    self._internal_objective,
-                    start,
-                    derivatives=derivatives,
-                    max_iter=maxiter,
-                    ftol=options.get("ftol"),
-                )
-            else:
-                found = minimize_lbfgs(
-                    value_and_gradient,
-                    start,
-                    max_iter=maxiter,
-                    gtol=options.get("gtol"),
-                )
-                found = replace(found, method=method)
-        if "not finite" in found.message:
-            raise NumericalError(
-                f"{self._model_name}: the log-likelihood or its gradient became non-finite "
-                f"after {found.n_iter} iterations (overflow of the linear predictor?); rescale "
-                "the regressors or pass start_params"
-            )
-        history = [-v for v in torch.stack(values).tolist()] if values else []
-        return found, history
+
+    def _default_start(self, method: str) -> torch.Tensor:
+        """statsmodels' default start values, in the internal parametrisation."""
+        return self._to_internal(self._start_params())
+
+    def _steps_internally(self, method: str) -> bool:
+        """Whether scipy's ``method`` steps in the internal parametrisation."""
+        return True
+
+    def _make_results(
+        self,
+        found: SolverResult,
+        hessian: torch.Tensor,
+        retvals: dict[str, Any],
+        settings: dict[str, Any],
+        use_t: bool | None,
+    ) -> Any:
+        cov = inverse_information(
+            hessian, self._model_name, singular=self.rank < self.design.k_exog
+        )
+        covariance = nonrobust_covariance(
+            cov, 1.0, df_resid=self.df_resid, use_t=bool(use_t) if use_t is not None else False
+        )
+        fit = replace(found, normalized_cov=cov, rank=self.rank)
+        retvals = {
+            **retvals,
+            "converged": found.converged,
+            "grad_norm": found.grad_norm,
+            "message": found.message,
+            "method": settings["optimizer"],
+        }
+        return self._results_class(self, fit, covariance, retvals=retvals, settings=settings)
+
+    def _start_tensor(self, start_params: Any, method: str) -> torch.Tensor:
+        """Start values in the internal parametrisation."""
+        k = len(self._output.param_names)
+        if start_params is None:
+            return self._default_start(method)
+        start = self._params_tensor(start_params).reshape(-1)
+        if start.shape[0] != k:
+            raise DesignError(f"start_params has {start.shape[0]} values; the model has {k}")
+        return self._to_internal(start)
 
     def _check_fit(self, params: torch.Tensor, found: SolverResult) -> None:
         """Post-fit diagnostics (perfect separation for binary models)."""
@@ -545,9 +543,7 @@ class _DiscreteModel:
         X = self.design.exog
         ones = torch.ones((X.shape[0], 1), dtype=X.dtype, device=X.device)
         null = self._sibling(type(self), ones, ("const",))
-        found, _ = null._solve(
-            null._to_internal(null._start_params()), "newton", _AUXILIARY_MAXITER, {}
-        )
+        found, _ = solve_newton(null, null._to_internal(null._start_params()), _AUXILIARY_MAXITER)
         if not found.converged:
             warnings.warn(
                 f"{self._model_name}: the constant-only model behind llnull did not converge "
@@ -563,39 +559,3 @@ class _DiscreteModel:
             f"<torchstats.{self._model_name} {source}, nobs={self.design.nobs}, "
             f"k={len(self._output.param_names)}>"
         )
-
-
-# --- helpers ----------------------------------------------------------------------------------
-
-
-def _inverse_information(hessian: torch.Tensor, name: str, *, singular: bool) -> torch.Tensor:
-    """``(-H)^{-1}`` by Cholesky; NaN with a :class:`HessianWarning` when not positive definite.
-
-    ``singular`` (a rank-deficient design) forces the NaN result: rounding can leave an
-    exactly singular information matrix with a Cholesky factor, whose inverse is noise.
-    """
-    information = -hessian
-    information = (information + information.T) / 2
-    factor, info = torch.linalg.cholesky_ex(information)
-    if singular or int(info) != 0 or not bool(torch.isfinite(hessian).all()):
-        warnings.warn(
-            f"{name}: the Hessian of the log-likelihood is not negative definite at the "
-            "estimate, so the covariance (bse, pvalues, conf_int) is NaN. Remedies: check "
-            "convergence (mle_retvals), drop collinear or constant columns, rescale the "
-            "regressors, or look for (quasi-)separation",
-            HessianWarning,
-            stacklevel=4,
-        )
-        return torch.full_like(hessian, float("nan"))
-    eye = torch.eye(hessian.shape[0], dtype=hessian.dtype, device=hessian.device)
-    return torch.cholesky_solve(eye, factor)
-
-
-def _print_convergence(found: SolverResult, fopt: float) -> None:
-    """statsmodels' ``disp=True`` report (``fopt`` is the negative mean log-likelihood)."""
-    if found.converged:
-        print("Optimization terminated successfully.")
-    else:
-        print("Warning: Maximum number of iterations has been exceeded.")
-    print(f"         Current function value: {fopt:f}")
-    print(f"         Iterations {found.n_iter:d}")

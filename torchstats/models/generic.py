@@ -30,7 +30,7 @@ from torchstats._device import (
     to_tensor,
 )
 from torchstats.autodiff.parameters import BoxTransform, FlatParameters, flatten_parameters
-from torchstats.errors import AutogradError, InvalidOptionError
+from torchstats.errors import AutogradError, InvalidOptionError, warn
 from torchstats.models.base import build_design, caller_context
 from torchstats.models.constant import constant_columns
 from torchstats.models.likelihood_engine import (
@@ -128,14 +128,19 @@ class MLE(EngineModel):
         use_t: bool | None = None,
         fixed: Mapping[str, Any] | None = None,
         start_params: Mapping[str, Any] | None = None,
+        disp: bool = False,
+        **kwargs: Any,
     ) -> MaximumLikelihoodResults:
         """Maximise the log-likelihood.
 
         Parameters
         ----------
-        method : {"newton", "lbfgs", "bfgs", "nm"}
-            Newton with the exact autograd Hessian and a line search (default); L-BFGS
-            (``"bfgs"`` is an alias); Nelder-Mead (derivative-free, on the host).
+        method : {"newton", "nm", "bfgs", "lbfgs", "powell", "cg", "ncg", "basinhopping", \
+"minimize"}
+            Newton with the exact autograd Hessian and a line search (default), or one of
+            statsmodels' scipy optimizers with exact autograd derivatives (on the host; see
+            ``docs/standard-errors.md``). All minimise ``-loglike / nobs`` on the
+            unconstrained scale of ``positive=`` and ``bounds=``.
         maxiter : int
             Iteration limit; non-convergence warns (``ConvergenceWarning``).
         cov_type : {"nonrobust", "opg", "sandwich", "HC0", "cluster", "HAC"}
@@ -150,6 +155,11 @@ class MLE(EngineModel):
             vector parameter is fixed whole (a scalar broadcasts).
         start_params : mapping, optional
             Starting values overriding those given to the model.
+        disp : bool
+            Print statsmodels' (Newton) or scipy's convergence report.
+        **kwargs
+            The method's options, named as statsmodels names them (``ftol`` for Newton;
+            ``gtol`` for BFGS, ``xtol``/``ftol``/``maxfun`` for Nelder-Mead, ...).
 
         Returns
         -------
@@ -167,9 +177,21 @@ class MLE(EngineModel):
         if start_params:
             start = self._with_values(start_params, start)
         fit, retvals, free = self.engine.fit(
-            start, fixed=self._fixed_positions(fixed or {}), method=method, maxiter=maxiter
+            start,
+            fixed=self._fixed_positions(fixed or {}),
+            method=method,
+            maxiter=maxiter,
+            disp=disp,
+            options=kwargs,
         )
-        return self._results(fit, retvals, free, cov_type, cov_kwds, use_t)
+        settings = {
+            "optimizer": method,
+            "start_params": self.output.plain(start),
+            "maxiter": maxiter,
+            "disp": disp,
+            **kwargs,
+        }
+        return self._results(fit, retvals, free, cov_type, cov_kwds, use_t, settings)
 
     def _with_values(self, values: Mapping[str, Any], base: torch.Tensor) -> torch.Tensor:
         parts = dict(zip(self._flat.keys, self._flat.split(base.clone())))
@@ -422,6 +444,7 @@ class GenericLikelihoodModel(EngineModel):
         fixed: Mapping[str, float] | None = None,
         disp: bool = False,
         full_output: bool = True,
+        **kwargs: Any,
     ) -> MaximumLikelihoodResults:
         """Maximise the log-likelihood.
 
@@ -430,15 +453,25 @@ class GenericLikelihoodModel(EngineModel):
         start_params : array-like, optional
             Default ``self.start_params`` if the subclass sets it, else ``0.1`` for every
             parameter (statsmodels' default). More values than names add ``par0``...
-        method : {"newton", "lbfgs", "bfgs", "nm"}
-            Newton with the exact Hessian (default; statsmodels' default is ``"nm"``).
+        method : {"newton", "nm", "bfgs", "lbfgs", "powell", "cg", "ncg", "basinhopping", \
+"minimize"}
+            Newton with the exact Hessian (default; statsmodels' default is ``"nm"``), or
+            one of statsmodels' scipy optimizers, called as statsmodels calls them on the
+            same objective ``-loglike / nobs`` (with exact derivatives where statsmodels
+            differentiates numerically).
         maxiter : int
         cov_type, cov_kwds, use_t
             As for :meth:`MLE.fit`.
         fixed : mapping of str to float, optional
             Parameters held fixed (a restricted fit).
-        disp, full_output
-            Accepted for compatibility with statsmodels; nothing is printed.
+        disp : bool
+            Print statsmodels' (Newton) or scipy's convergence report (statsmodels'
+            default is True; here False).
+        full_output : bool
+            Accepted as statsmodels does: ``False`` warns that it has no effect.
+        **kwargs
+            The method's options, named as statsmodels names them (``gtol``, ``xtol``,
+            ``ftol``, ``maxfun``, ``min_method``, ...).
         """
         check_fit_options(method, cov_type)
         start = self._start_values(start_params)
@@ -449,8 +482,20 @@ class GenericLikelihoodModel(EngineModel):
                 f"{self.engine.names}"
             )
         positions = {self.engine.names.index(n): float(v) for n, v in (fixed or {}).items()}
-        fit, retvals, free = self.engine.fit(start, fixed=positions, method=method, maxiter=maxiter)
-        return self._results(fit, retvals, free, cov_type, cov_kwds, use_t)
+        if not full_output:
+            warn("full_output=False has no effect: mle_retvals is always complete", FutureWarning)
+        fit, retvals, free = self.engine.fit(
+            start, fixed=positions, method=method, maxiter=maxiter, disp=disp, options=kwargs
+        )
+        settings = {
+            "optimizer": method,
+            "start_params": self.output.plain(start),
+            "maxiter": maxiter,
+            "full_output": full_output,
+            "disp": disp,
+            **kwargs,
+        }
+        return self._results(fit, retvals, free, cov_type, cov_kwds, use_t, settings)
 
     def _start_values(self, start_params: Any) -> torch.Tensor:
         if start_params is None:

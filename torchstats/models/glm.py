@@ -28,11 +28,11 @@ from torchstats._device import to_tensor
 from torchstats._typing import check_option
 from torchstats.covariance.sandwich import canonical_cov_type
 from torchstats.errors import (
-    ConvergenceWarning,
     DesignError,
     DomainWarning,
     InvalidOptionError,
     InvalidWeightsError,
+    SpecificationWarning,
     warn,
 )
 from torchstats.families import links as L
@@ -43,12 +43,14 @@ from torchstats.models.constant import detect_constant
 from torchstats.models.data import ModelData, plain_array
 from torchstats.models.design_checks import check_finite, matrix_rank, row_values
 from torchstats.solvers.blas import gram_matrix, matvec
-from torchstats.solvers.irls import IrlsProblem, fit_irls
+from torchstats.solvers.irls import IrlsProblem
+from torchstats.solvers.optimizers import OPTIMIZER_METHODS
 
 __all__ = ["GLM", "GLM_FIT_METHODS", "GLM_PREDICT_WHICH"]
 
-GLM_FIT_METHODS = ("IRLS",)
-"""``fit(method=...)``: iteratively reweighted least squares."""
+GLM_FIT_METHODS = ("IRLS", *OPTIMIZER_METHODS)
+"""``fit(method=...)``: iteratively reweighted least squares (default), or one of statsmodels'
+likelihood optimizers (``method`` is not case sensitive)."""
 
 GLM_PREDICT_WHICH = ("mean", "linear", "var_unscaled")
 """Statistics ``predict(which=...)`` returns (statsmodels' names)."""
@@ -355,22 +357,30 @@ class GLM:
         offset = self._offset_exposure
         return self.family.fitted(eta if offset is None else eta + offset)
 
-    def scale_rule(self, scaletype: Any = None) -> Callable[[torch.Tensor], float]:
+    def scale_rule(
+        self, scaletype: Any = None, df_resid: float | None = None
+    ) -> Callable[[torch.Tensor], float]:
         """``mu -> scale`` for ``fit(scale=...)``: None (the family's), "X2", "dev" or a number.
+
+        ``df_resid`` (default the model's) divides Pearson's chi-squared and the deviance;
+        score tests count the restrictions in it, as statsmodels does.
 
         Raises
         ------
         InvalidOptionError
             An unknown scale type.
         """
+        df = self.df_resid if df_resid is None else df_resid
         if scaletype is None:
-            return (lambda mu: 1.0) if self.family.fixed_scale else self._pearson_scale
+            if self.family.fixed_scale:
+                return lambda mu: 1.0
+            return lambda mu: self._pearson_chi2(mu) / df
         if isinstance(scaletype, str):
             key = scaletype.lower()
             if key == "x2":
-                return self._pearson_scale
+                return lambda mu: self._pearson_chi2(mu) / df
             if key == "dev":
-                return self._deviance_scale
+                return lambda mu: float(self.deviance_mu(mu)) / df
         elif isinstance(scaletype, (int, float)) and not isinstance(scaletype, bool):
             return lambda mu: float(scaletype)
         raise InvalidOptionError(
@@ -378,12 +388,9 @@ class GLM:
             "'dev' (deviance) or a number"
         )
 
-    def _pearson_scale(self, mu: torch.Tensor) -> float:
+    def _pearson_chi2(self, mu: torch.Tensor) -> float:
         resid = (self.design.endog - mu) ** 2 * self._row_weights / self.family.variance(mu)
-        return float(resid.sum()) / self.df_resid
-
-    def _deviance_scale(self, mu: torch.Tensor) -> float:
-        return float(self.deviance_mu(mu)) / self.df_resid
+        return float(resid.sum())
 
     def deviance_mu(self, mu: torch.Tensor) -> torch.Tensor:
         """Deviance at the means ``mu`` (a 0-d tensor)."""
@@ -547,33 +554,67 @@ class GLM:
         max_start_irls: int = 3,
         *,
         wls_method: str = "auto",
+        rtol: float = 0.0,
+        atol: float | None = None,
+        tol_criterion: str = "deviance",
+        attach_wls: bool = False,
+        optim_hessian: str | None = None,
+        **kwargs: Any,
     ) -> Any:
-        """Fit by iteratively reweighted least squares.
+        """Fit by IRLS (default) or by maximising the log-likelihood, as statsmodels.
 
         Parameters
         ----------
         start_params : array-like, optional
-            Start values (default: the family's starting means).
+            Start values (default: IRLS from the family's starting means; the other methods
+            from ``max_start_irls`` IRLS iterations).
         maxiter : int
             Iteration limit (statsmodels' 100).
-        method : {"IRLS"}
-            The solver.
+        method : {"IRLS", "newton", "bfgs", "lbfgs", "nm", "powell", "cg", "ncg", \
+"basinhopping", "minimize"}
+            Iteratively reweighted least squares, or statsmodels' ``_fit_gradient``: torch's
+            Newton or a scipy optimizer on ``-loglike(params, scale=1) / nobs`` with the
+            closed-form score and Hessian (see :mod:`~torchstats.models.glm_fit`).
         tol : float
-            Absolute tolerance on successive deviances (statsmodels' 1e-8).
+            IRLS: the default ``atol`` (statsmodels' 1e-8); for the other methods, that of
+            the start iterations (as statsmodels, their optimizer does not use it).
         scale : None, "X2", "dev" or float
             The dispersion: the family's default (1 or Pearson), Pearson's chi-squared,
             the deviance, each over ``df_resid``, or a fixed value.
-        cov_type : {"nonrobust", "HC0", "HC1", "cluster", "HAC"}
+        cov_type : {"nonrobust", "eim", "HC0", "HC1", "HC2", "HC3", "cluster", "HAC"}
             Covariance of the estimates (statsmodels' names; HC1 equals HC0 for GLMs, as
-            statsmodels' generic sandwich).
+            statsmodels' generic sandwich). ``"eim"`` is the nonrobust covariance from the
+            expected information (what IRLS gives anyway; the other methods use the
+            observed information for ``"nonrobust"``).
         cov_kwds : mapping, optional
             ``groups``, ``maxlags``, ``use_correction``, ...
         use_t : bool, optional
             Student's t with ``df_resid`` (default False, normal inference).
-        full_output, disp, max_start_irls
-            Accepted for statsmodels compatibility (IRLS reports through ``fit_history``).
-        wls_method : {"auto", "qr", "cholesky", "pinv"}
-            Least-squares solver of each IRLS step.
+        full_output : bool
+            ``False`` has no effect: warns (``FutureWarning`` for the likelihood methods, as
+            statsmodels; ``SpecificationWarning`` for IRLS).
+        disp : bool
+            Print the optimizer's report (statsmodels' Newton lines, scipy's for the
+            others); IRLS prints nothing and warns that ``disp`` has no effect.
+        max_start_irls : int
+            IRLS iterations giving the start values of the other methods (statsmodels' 3;
+            no effect with IRLS or ``start_params``).
+        wls_method : {"auto", "qr", "cholesky", "pinv", "lstsq"}
+            Least-squares solver of each IRLS step (``"lstsq"``, statsmodels' default, is
+            solved as ``"pinv"``).
+        rtol, atol : float
+            IRLS convergence: successive criteria within ``atol + rtol * |current|``
+            (statsmodels' ``rtol=0``; ``atol`` defaults to ``tol``).
+        tol_criterion : {"deviance", "params"}
+            What IRLS watches.
+        attach_wls : bool
+            IRLS: attach the WLS fit of the last iteration as ``results.results_wls``.
+        optim_hessian : {"oim", "eim"}, optional
+            The Hessian the likelihood methods optimise with: observed (default) or
+            expected.
+        **kwargs
+            Options of the likelihood method, named as statsmodels names them (``gtol``,
+            ``xtol``, ``ftol``, ``maxfun``, ``min_method``, ...; ``ftol`` for Newton).
 
         Returns
         -------
@@ -582,15 +623,30 @@ class GLM:
         Warns
         -----
         ConvergenceWarning
-            IRLS stopped at ``maxiter``.
-        """
-        from torchstats.results.glm import GLMResults
+            IRLS or the optimizer stopped at ``maxiter``.
+        SpecificationWarning
+            An argument that has no effect with the chosen method.
 
-        check_option(
-            method.upper() if isinstance(method, str) else method, GLM_FIT_METHODS, "method"
+        Raises
+        ------
+        InvalidOptionError
+            An unknown method, option, scale or cov_type.
+        NumericalError
+            A non-finite deviance or log-likelihood at the start or along the fit.
+        """
+        from torchstats.models.glm_fit import (
+            IrlsOptions,
+            check_irls_arguments,
+            fit_by_gradient,
+            fit_by_irls,
         )
+
+        key = method.lower() if isinstance(method, str) else method
+        key = "IRLS" if key == "irls" else key
+        check_option(key, GLM_FIT_METHODS, "method")
+        eim = isinstance(cov_type, str) and cov_type.lower() == "eim"
+        cov_type = "nonrobust" if eim else cov_type
         canonical_cov_type(cov_type)
-        check_option(wls_method, ("auto", "qr", "cholesky", "pinv"), "wls_method")
         if not isinstance(maxiter, int) or maxiter < 0:
             raise InvalidOptionError(f"maxiter must be a non-negative integer, got {maxiter!r}")
         self.scale_rule(scale)  # refuse an unknown scale before fitting
@@ -599,25 +655,42 @@ class GLM:
             raise DesignError(
                 f"start_params has {start.shape[0]} values; the model has {self.design.k_exog}"
             )
-        with torch.no_grad():
-            found = fit_irls(
-                self.irls_problem(scale),
-                start_params=start,
+        irls = IrlsOptions.checked(wls_method, rtol, atol, tol_criterion)
+        if key == "IRLS":
+            check_irls_arguments(full_output, disp, max_start_irls, optim_hessian, kwargs)
+            results = fit_by_irls(
+                self,
+                start=start,
                 maxiter=maxiter,
                 tol=tol,
-                wls_method=wls_method,
+                scaletype=scale,
+                use_t=use_t,
+                irls=irls,
+                attach_wls=attach_wls,
             )
-        if not found.solution.converged and maxiter > 0:
-            warn(
-                f"GLM: IRLS did not converge in {maxiter} iterations (last change of the "
-                f"deviance {abs(found.deviance_history[-1] - found.deviance_history[-2]):.3g} > "
-                f"tol={tol:g}); increase maxiter, or check the link and the data",
-                ConvergenceWarning,
+        else:
+            if attach_wls:
+                warn(
+                    f"GLM: attach_wls has no effect with method={key!r}: only IRLS ends "
+                    "with a weighted least-squares fit",
+                    SpecificationWarning,
+                )
+            results = fit_by_gradient(
+                self,
+                start=start,
+                method=key,
+                maxiter=maxiter,
+                tol=tol,
+                scaletype=scale,
+                use_t=use_t,
+                disp=disp,
+                full_output=full_output,
+                max_start_irls=max_start_irls,
+                irls=irls,
+                optim_hessian=optim_hessian,
+                eim=eim,
+                options=kwargs,
             )
-        self._warn_if_outside_range(found.mu)
-        results = GLMResults.from_irls(
-            self, found, scaletype=scale, use_t=use_t, wls_method=wls_method
-        )
         if canonical_cov_type(cov_type) == "nonrobust" and not cov_kwds:
             return results
         kwds = dict(cov_kwds or {})

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
-import numpy as np
 import torch
-from scipy import optimize
 
 from torchstats._device import (
     OutputFormat,
@@ -35,8 +34,14 @@ from torchstats.errors import (
 )
 from torchstats.inference.compare import TestResult, score_test
 from torchstats.results.likelihood import MaximumLikelihoodResults, embed
-from torchstats.solvers.first_order import minimize_lbfgs
 from torchstats.solvers.newton import minimize_newton
+from torchstats.solvers.optimizers import (
+    OPTIMIZER_METHODS,
+    TorchObjective,
+    check_optimizer_options,
+    minimize_scipy,
+    print_newton_report,
+)
 from torchstats.solvers.result import SolverResult
 
 __all__ = [
@@ -48,15 +53,11 @@ __all__ = [
     "invert_information",
 ]
 
-FIT_METHODS = ("newton", "lbfgs", "bfgs", "nm")
+FIT_METHODS = OPTIMIZER_METHODS
+"""``fit(method=...)``: torch's Newton (default) or one of statsmodels' scipy methods."""
 _EXTRA_COV_TYPES = ("opg", "sandwich")
 
 OPG_DESCRIPTION = "Covariance matrix calculated using the outer product of gradients (exact)."
-
-# Nelder-Mead (derivative-free) tolerances on the mean negative log-likelihood and on the
-# unconstrained parameters: far tighter than statsmodels' fmin defaults (1e-4), so that
-# estimates agree with Newton's to about 1e-7 when the likelihood is smooth.
-_NM_XATOL, _NM_FATOL = 1e-10, 1e-14
 
 
 class LikelihoodEngine:
@@ -99,9 +100,31 @@ class LikelihoodEngine:
     # --- fitting -----------------------------------------------------------------------------
 
     def fit(
-        self, start: torch.Tensor, *, fixed: Mapping[int, float], method: str, maxiter: int
+        self,
+        start: torch.Tensor,
+        *,
+        fixed: Mapping[int, float],
+        method: str,
+        maxiter: int,
+        disp: bool = False,
+        options: Mapping[str, Any] | None = None,
     ) -> tuple[SolverResult, dict[str, Any], torch.Tensor]:
         """Maximise over the free parameters.
+
+        Parameters
+        ----------
+        start : Tensor, shape (k,)
+            Start values on the user's scale.
+        fixed : mapping of int to float
+            Positions held fixed, with their values.
+        method : str
+            One of :data:`FIT_METHODS`: torch's Newton or one of statsmodels' scipy methods.
+        maxiter : int
+        disp : bool
+            Print statsmodels' (Newton) or scipy's convergence report.
+        options : mapping, optional
+            The method's options, checked by
+            :func:`~torchstats.solvers.optimizers.check_optimizer_options`.
 
         Returns
         -------
@@ -109,9 +132,17 @@ class LikelihoodEngine:
             ``params`` on the user's scale, ``normalized_cov`` the inverse observed
             information of the free parameters (NaN rows and columns for fixed ones).
         retvals : dict
-            statsmodels' ``mle_retvals``: ``converged``, ``iterations``, ``grad_norm``, ...
+            statsmodels' ``mle_retvals``: ``converged``, ``iterations``, ``fopt``,
+            ``warnflag`` and the method's own keys, with ``grad_norm``, ``message``, ``method``.
         free : Tensor of bool, shape (k,)
+
+        Raises
+        ------
+        NumericalError
+            The log-likelihood is not finite at the start or at the estimate, or non-finite
+            values stopped the fit.
         """
+        options = check_optimizer_options(method, options or {}, self.name)
         theta0, free = self._start(start, fixed)
         all_free = bool(free.all())  # one host sync here, none inside the objective
         free_index = torch.nonzero(free).flatten()
@@ -124,28 +155,24 @@ class LikelihoodEngine:
                 theta = torch.where(free, theta, theta0)
             return -self.loglike_at(theta) / self.nobs
 
-        found = _minimise(objective, u0[free_index], method, maxiter)
+        found, retvals = _minimise(
+            objective, u0[free_index].detach(), method, maxiter, disp, options, self.name
+        )
         u = u0.index_put((free_index,), found.params)
         theta = torch.where(free, self.transform.to_user(u), theta0).detach()
-        self._check_finished(found, objective)
+        fopt = self._check_finished(found, objective)
         retvals = {
-            "converged": found.converged,
+            "fopt": fopt,
             "iterations": found.n_iter,
+            "warnflag": 0 if found.converged else 1,
+            **retvals,
+            "converged": found.converged,
             "grad_norm": found.grad_norm,
             "message": found.message,
             "method": method,
         }
         inverse = self.inverse_information(theta, free)
-        fit = SolverResult(
-            params=theta,
-            method=method,
-            converged=found.converged,
-            n_iter=found.n_iter,
-            grad_norm=found.grad_norm,
-            message=found.message,
-            rank=int(free.sum()),
-            normalized_cov=inverse,
-        )
+        fit = replace(found, params=theta, rank=int(free.sum()), normalized_cov=inverse)
         return fit, retvals, free
 
     def _start(
@@ -172,15 +199,17 @@ class LikelihoodEngine:
             )
         return theta0, free
 
-    def _check_finished(self, found: SolverResult, objective: Callable) -> None:
+    def _check_finished(self, found: SolverResult, objective: Callable) -> float:
+        """The objective at the end (``fopt``); NumericalError where it or the path was not
+        finite, ConvergenceWarning where the fit did not converge."""
         with torch.no_grad():
             value = objective(found.params)
         if not (bool(torch.isfinite(value)) and bool(torch.isfinite(found.params).all())) or (
             "not finite" in found.message
         ):
             raise NumericalError(
-                f"{self.name}: the log-likelihood or its gradient became non-finite during "
-                f"the fit (after {found.n_iter} iterations, log-likelihood "
+                f"{self.name}: the log-likelihood or its gradient was not finite during the "
+                f"fit ({found.message}; after {found.n_iter} iterations, log-likelihood "
                 f"{-float(value) * self.nobs:.6g}); check the likelihood for log(0), "
                 "overflow or parameters leaving their domain (use positive= or bounds=)"
             )
@@ -191,6 +220,7 @@ class LikelihoodEngine:
                 "increase maxiter or try other start_params",
                 ConvergenceWarning,
             )
+        return float(value)
 
     # --- information -----------------------------------------------------------------------------
 
@@ -366,53 +396,53 @@ def information_rank(information: torch.Tensor) -> int:
     return int((~_spectrum(scaled)[2]).sum())
 
 
-def _minimise(objective: Callable, u0: torch.Tensor, method: str, maxiter: int) -> SolverResult:
-    """Minimise ``objective`` from ``u0`` by Newton (exact Hessian), L-BFGS or Nelder-Mead."""
-    u0 = u0.detach()
+def _minimise(
+    objective: Callable[[torch.Tensor], torch.Tensor],
+    u0: torch.Tensor,
+    method: str,
+    maxiter: int,
+    disp: bool,
+    options: Mapping[str, Any],
+    name: str,
+) -> tuple[SolverResult, dict[str, Any]]:
+    """Minimise ``objective`` (the negative mean log-likelihood) from ``u0``: torch's Newton
+    with the exact autograd Hessian, or statsmodels' scipy ``method`` with exact autograd
+    derivatives. Returns the record and the method's own ``mle_retvals`` keys."""
     if method == "newton":
-        return minimize_newton(objective, u0, max_iter=maxiter)
-    if method in ("lbfgs", "bfgs"):
-        value_and_grad = torch.func.grad_and_value(objective)
+        found = minimize_newton(objective, u0, max_iter=maxiter, ftol=options["ftol"])
+        if disp:
+            with torch.no_grad():
+                fopt = float(objective(found.params))
+            print_newton_report(found.converged, fopt, found.n_iter)
+        return found, {}
+    value_and_grad = torch.func.grad_and_value(objective)
 
-        def with_grad(u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-            with torch.enable_grad():
-                grad, value = value_and_grad(u)
-            return value.detach(), grad.detach()
+    def with_gradient(u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        with torch.enable_grad():
+            grad, value = value_and_grad(u)
+        return value.detach(), grad.detach()
 
-        return minimize_lbfgs(with_grad, u0, max_iter=maxiter)
-    return _nelder_mead(objective, u0, maxiter)
+    def hessian(u: torch.Tensor) -> torch.Tensor:
+        with torch.enable_grad():
+            return torch.func.hessian(objective)(u).detach()
 
-
-def _nelder_mead(objective: Callable, u0: torch.Tensor, maxiter: int) -> SolverResult:
-    """scipy's Nelder-Mead on the host: for likelihoods without usable derivatives.
-
-    Each evaluation copies ``k`` numbers to the device and one back: slow on a GPU, and
-    derivative-free search needs many evaluations; prefer ``"newton"``.
-    """
-
-    def on_host(u: np.ndarray) -> float:
-        with torch.no_grad():
-            value = float(objective(torch.as_tensor(u, dtype=u0.dtype, device=u0.device)))
-        return value if math.isfinite(value) else math.inf
-
-    found = optimize.minimize(
-        on_host,
-        u0.cpu().numpy(),
-        method="Nelder-Mead",
-        options={"maxiter": maxiter, "xatol": _NM_XATOL, "fatol": _NM_FATOL},
+    host = TorchObjective(objective, with_gradient, hessian, like=u0, nobs=1.0)
+    scipy_fit = minimize_scipy(
+        host, u0.cpu().numpy(), method, maxiter=maxiter, disp=disp, options=options, name=name
     )
-    params = torch.as_tensor(found.x, dtype=u0.dtype, device=u0.device)
-    with torch.enable_grad():
-        grad = torch.func.grad(objective)(params)
-    return SolverResult(
+    params = host.theta(scipy_fit.params)
+    _, gradient = with_gradient(params)
+    solution = SolverResult(
         params=params,
-        method="nm",
-        converged=bool(found.success),
-        n_iter=int(found.nit),
-        grad_norm=float(grad.abs().max()),
-        message=str(found.message),
+        method=method,
+        converged=scipy_fit.converged,
+        n_iter=scipy_fit.iterations,
+        grad_norm=float(gradient.abs().max()),
+        message=scipy_fit.message,
         rank=int(params.shape[0]),
+        nonfinite=scipy_fit.nonfinite,
     )
+    return solution, scipy_fit.retvals
 
 
 def check_fit_options(method: str, cov_type: Any) -> None:
@@ -501,10 +531,13 @@ class EngineModel:
         cov_type: str,
         cov_kwds: Mapping[str, Any] | None,
         use_t: bool | None,
+        settings: dict[str, Any] | None = None,
     ) -> MaximumLikelihoodResults:
         use_t = bool(use_t) if use_t is not None else False
         classical = self.engine.classical_covariance(fit, free, use_t)
-        results = MaximumLikelihoodResults(self, fit, classical, retvals=retvals, free=free)
+        results = MaximumLikelihoodResults(
+            self, fit, classical, retvals=retvals, free=free, settings=settings
+        )
         if cov_type == "nonrobust" and not cov_kwds:
             return results
         return results._with_covariance(results._covariance(cov_type, cov_kwds, use_t))

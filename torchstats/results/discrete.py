@@ -12,7 +12,7 @@ is ``mle_settings["optimizer"]``) and ``nobs`` is an int.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from functools import cached_property
 from typing import Any
@@ -29,6 +29,8 @@ from torchstats.covariance.sandwich import SandwichInputs, canonical_cov_type
 from torchstats.errors import InvalidOptionError
 from torchstats.formula.newdata import exog_for_prediction
 from torchstats.inference.distributions import chi2_pvalue
+from torchstats.inference.information_criteria import im_ratio, info_criterion
+from torchstats.inference.score_tests import ScoreTestResult, discrete_score_test
 from torchstats.results.base import LikelihoodResults
 from torchstats.results.count_diagnostic import CountDiagnostic, PoissonDiagnostic
 from torchstats.results.count_probabilities import (
@@ -218,6 +220,96 @@ class _DiscreteResults(LikelihoodResults):
     def bic(self) -> float:
         """``-2 llf + log(nobs) (df_model + 1 + k_extra)``."""
         return -2 * self.llf + math.log(self.nobs) * self._k_information
+
+    @property
+    def scale(self) -> float:
+        """1.0: the discrete models have no dispersion to estimate (statsmodels' ``scale``)."""
+        return 1.0
+
+    @cached_property
+    def im_ratio(self) -> np.ndarray:
+        """The information-matrix ratio ``(-H)^{-1} S'S`` (``V (-H)`` with a robust
+        covariance ``V``), the identity when the model is correct (statsmodels')."""
+        params = self.fit_result.params
+        return im_ratio(
+            self.model.hessian(params),
+            self.model.score_obs(params),
+            self.covariance.cov,
+            nonrobust=self.cov_type == "nonrobust",
+        )
+
+    def info_criteria(self, crit: str, dk_params: float = 0) -> float | tuple[float, float]:
+        """An information criterion, as statsmodels' ``DiscreteResults.info_criteria``.
+
+        Parameters
+        ----------
+        crit : {"aic", "bic", "tic", "gbic"}
+            ``aic`` and ``bic`` count ``df_model + 1 + k_extra + dk_params`` parameters and
+            take ``log(df_model + df_resid + 1)``; ``tic`` is ``-2 llf + 2 trace(im_ratio)``;
+            ``gbic`` returns ``(gbic, gbicp)`` (Lv and Liu 2014).
+        dk_params : float
+            Correction to the number of parameters (``aic``, ``bic``; ``gbic`` uses
+            ``df_model + 1``, as statsmodels).
+
+        Returns
+        -------
+        float, or (float, float) for ``"gbic"``
+        """
+        if isinstance(crit, str) and crit.lower() == "gbic":
+            k_params = self.df_model + 1
+            return info_criterion(
+                "gbic", self.llf, k_params, k_params + self.df_resid, self.im_ratio
+            )
+        k_params = self.df_model + 1 + self.model.k_extra + dk_params
+        nobs = self.df_model + self.df_resid + 1
+        ratio = self.im_ratio if isinstance(crit, str) and crit.lower() == "tic" else None
+        return info_criterion(crit, self.llf, k_params, nobs, ratio)
+
+    def score_test(
+        self,
+        exog_extra: Any = None,
+        params_constrained: Any = None,
+        hypothesis: str = "joint",
+        cov_type: str | None = None,
+        cov_kwds: Mapping[str, Any] | None = None,
+        k_constraints: int | None = None,
+        observed: bool = True,
+    ) -> ScoreTestResult:
+        """Score (LM) test for omitted variables or restrictions (statsmodels').
+
+        Parameters
+        ----------
+        exog_extra : array-like, shape (n, k_extra), optional
+            Regressors whose joint omission is tested (Logit, Probit, Poisson).
+        params_constrained : array-like, optional
+            Estimates under ``k_constraints`` restrictions (default: this fit's).
+        hypothesis : {"joint", "separate"}
+            One chi-squared test, or a z test per parameter (``cov_type="nonrobust"``).
+        cov_type : {"nonrobust", "HC0"}, optional
+            Default: the fit's ``cov_type``. ``"HC0"`` (the robust LM statistic) needs
+            ``exog_extra``.
+        cov_kwds : mapping, optional
+            Accepted, no effect (warns), as in statsmodels.
+        k_constraints : int, optional
+            Required without ``exog_extra``.
+        observed : bool
+            Only the observed information is available (``False`` raises).
+
+        Returns
+        -------
+        ScoreTestResult
+            ``statistic, pvalue = result``; also ``distribution`` and ``k_constraint``.
+        """
+        return discrete_score_test(
+            self,
+            exog_extra,
+            params_constrained,
+            hypothesis,
+            cov_type,
+            cov_kwds,
+            k_constraints,
+            observed,
+        )
 
     # --- fitted values and residuals ----------------------------------------------------------
 
@@ -493,9 +585,7 @@ class BinaryResults(_DiscreteResults):
         """Generalised residuals: ``y - p`` (Logit); ``y phi/Phi - (1-y) phi/(1-Phi)`` (Probit)."""
         return self._output.observations(self.model._generalized_residuals(self.fit_result.params))
 
-    def get_distribution(
-        self, exog: Any = None, transform: bool = True, offset: Any = None
-    ) -> Any:
+    def get_distribution(self, exog: Any = None, transform: bool = True, offset: Any = None) -> Any:
         """scipy's frozen ``bernoulli(p)`` at the predicted probabilities (statsmodels)."""
         mean = self.predict(exog, transform=transform, offset=offset)
         return stats.bernoulli(np.asarray(_host(mean)))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping
 from dataclasses import replace
 from functools import cached_property
 from typing import Any
@@ -29,6 +30,7 @@ from torchstats.errors import ConvergenceWarning, InvalidOptionError, Specificat
 from torchstats.families import families, links
 from torchstats.families.anscombe import anscombe_residuals
 from torchstats.formula.newdata import exog_for_prediction
+from torchstats.inference.score_tests import ScoreTestResult, glm_score_test
 from torchstats.results.base import LikelihoodResults
 from torchstats.results.likelihood_influence import GLMInfluence
 from torchstats.results.prediction import (
@@ -36,7 +38,7 @@ from torchstats.results.prediction import (
     PredictionResults,
     prediction_variance,
 )
-from torchstats.solvers.irls import IrlsResult, fit_irls
+from torchstats.solvers.irls import fit_irls
 from torchstats.solvers.result import SolverResult
 from torchstats.structured.block_matrix import gram
 from torchstats.structured.scores import DesignScores
@@ -51,15 +53,17 @@ class GLMResults(LikelihoodResults):
     ----------
     model : GLM
     fit : SolverResult
-        ``params`` and ``normalized_cov`` (``(X' W X)^{-1}``) of the IRLS fit.
+        ``params`` and ``normalized_cov``: ``(X' W X)^{-1}`` of an IRLS fit, the inverse
+        observed information at scale 1 of the other methods.
     covariance : CovarianceResult
     scale : float
         The dispersion at the estimate.
     scaletype : None, str or float
         The ``fit(scale=...)`` rule it came from.
     history : dict
-        statsmodels' ``fit_history`` (``iteration`` and ``deviance``) and the
-        ``wls_method`` of the IRLS steps.
+        How the fit went: ``method``, ``iteration``, ``settings`` (``mle_settings``);
+        ``deviance`` (IRLS; ``fit_history``), ``retvals`` (the other methods;
+        ``mle_retvals``), ``results_wls`` (IRLS with ``attach_wls=True``).
     """
 
     _scale: float
@@ -80,29 +84,6 @@ class GLMResults(LikelihoodResults):
         object.__setattr__(self, "_scale", float(scale))
         object.__setattr__(self, "_scaletype", scaletype)
         object.__setattr__(self, "_history", dict(history))
-
-    @classmethod
-    def from_irls(
-        cls,
-        model: Any,
-        found: IrlsResult,
-        *,
-        scaletype: Any,
-        use_t: bool | None,
-        wls_method: str = "auto",
-    ) -> GLMResults:
-        """Results of an IRLS fit, with the nonrobust covariance."""
-        fit = found.solution
-        assert fit.normalized_cov is not None
-        covariance = nonrobust_covariance(
-            fit.normalized_cov, found.scale, df_resid=model.df_resid, use_t=bool(use_t)
-        )
-        history = {
-            "iteration": fit.n_iter,
-            "deviance": found.deviance_history,
-            "wls_method": wls_method,
-        }
-        return cls(model, fit, covariance, scale=found.scale, scaletype=scaletype, history=history)
 
     def _with_covariance(self, covariance: CovarianceResult) -> GLMResults:
         return type(self)(
@@ -195,21 +176,52 @@ class GLMResults(LikelihoodResults):
 
     @property
     def method(self) -> str:
-        """``"IRLS"``."""
-        return "IRLS"
+        """``"IRLS"``, or the likelihood optimizer (``"newton"``, ``"bfgs"``, ...)."""
+        return str(self._history["method"])
 
     @property
     def fit_history(self) -> dict[str, Any]:
-        """``iteration`` (count) and ``deviance`` (criterion at the start and each step)."""
-        return {
-            "iteration": self._history["iteration"],
-            "deviance": list(self._history["deviance"]),
-        }
+        """``iteration`` (count) and, for IRLS, ``deviance`` (the criterion at the start and
+        after each step)."""
+        history = {"iteration": self._history["iteration"]}
+        if "deviance" in self._history:
+            history["deviance"] = list(self._history["deviance"])
+        return history
 
     @property
     def mle_settings(self) -> dict[str, Any]:
-        """``optimizer`` and ``wls_method``, as statsmodels."""
-        return {"optimizer": "IRLS", "wls_method": self._history.get("wls_method", "auto")}
+        """``optimizer`` and ``wls_method`` (IRLS, as statsmodels), or the optimizer's
+        ``start_params``, ``maxiter`` and options (a copy)."""
+        return dict(self._history["settings"])
+
+    @property
+    def mle_retvals(self) -> dict[str, Any]:
+        """How the likelihood optimizer ended (statsmodels' ``mle_retvals``, a copy).
+
+        Raises
+        ------
+        AttributeError
+            For IRLS fits, which have none (as in statsmodels); see :attr:`fit_history`.
+        """
+        if "retvals" not in self._history:
+            raise AttributeError(
+                "IRLS fits have no mle_retvals (statsmodels' neither); see fit_history and "
+                "converged, or fit with method='newton', 'bfgs', ..."
+            )
+        return dict(self._history["retvals"])
+
+    @property
+    def results_wls(self) -> Any:
+        """The weighted least-squares fit of IRLS' last iteration (``attach_wls=True``).
+
+        Raises
+        ------
+        AttributeError
+            The fit was not IRLS with ``attach_wls=True``.
+        """
+        if "results_wls" not in self._history:
+            raise AttributeError("results_wls exists after fit(method='IRLS', attach_wls=True)")
+        return self._history["results_wls"]
 
     # --- fitted values and residuals ----------------------------------------------------
 
@@ -381,6 +393,57 @@ class GLMResults(LikelihoodResults):
                 )
             return -2 * self.llf_scaled(scale=1.0) / scale + 2 * k_params
         raise InvalidOptionError(f"unknown criterion {crit!r}; choose 'aic', 'bic' or 'qaic'")
+
+    def score_test(
+        self,
+        exog_extra: Any = None,
+        params_constrained: Any = None,
+        hypothesis: str = "joint",
+        cov_type: str | None = None,
+        cov_kwds: Mapping[str, Any] | None = None,
+        k_constraints: int | None = None,
+        observed: bool = True,
+    ) -> ScoreTestResult:
+        """Score (LM) test for omitted variables or restrictions (statsmodels').
+
+        Parameters
+        ----------
+        exog_extra : array-like, shape (n, k_extra), optional
+            Regressors whose joint omission is tested.
+        params_constrained : array-like, optional
+            Estimates under ``k_constraints`` restrictions (default: this fit's).
+        hypothesis : {"joint", "separate"}
+            One chi-squared test, or a z test per parameter (``cov_type="nonrobust"``).
+        cov_type : {"nonrobust", "HC0"}, optional
+            Default: the fit's ``cov_type``. ``"HC0"`` (the robust LM statistic) needs
+            ``exog_extra``.
+        cov_kwds : mapping, optional
+            Accepted, no effect (warns), as in statsmodels.
+        k_constraints : int, optional
+            Required without ``exog_extra``; also added to ``df_resid`` for the scale.
+        observed : bool
+            Observed (default) or expected information.
+
+        Returns
+        -------
+        ScoreTestResult
+            ``statistic, pvalue = result``; also ``distribution`` and ``k_constraint``.
+
+        Warns
+        -----
+        SpecificationWarning
+            With frequency or variance weights (statsmodels: "not verified").
+        """
+        return glm_score_test(
+            self,
+            exog_extra,
+            params_constrained,
+            hypothesis,
+            cov_type,
+            cov_kwds,
+            k_constraints,
+            observed,
+        )
 
     @property
     def aic(self) -> float:

@@ -21,6 +21,7 @@ from torchstats.covariance.result import CovarianceResult
 from torchstats.covariance.sandwich import SandwichInputs
 from torchstats.errors import InvalidOptionError
 from torchstats.inference.compare import TestResult, lr_test
+from torchstats.inference.information_criteria import im_ratio, info_criterion
 from torchstats.inference.wald import wald_test
 from torchstats.results.base import LikelihoodResults
 from torchstats.solvers.result import SolverResult
@@ -46,14 +47,18 @@ class MaximumLikelihoodResults(LikelihoodResults):
         information (NaN rows and columns for fixed parameters).
     covariance : CovarianceResult
     retvals : dict
-        ``converged``, ``iterations``, ``grad_norm``, ``message`` (statsmodels'
+        ``converged``, ``iterations``, ``fopt``, ``grad_norm``, ``message``, ... (statsmodels'
         ``mle_retvals``).
     free : Tensor of bool, shape (k,)
         Which parameters were estimated (the others were held fixed).
+    settings : dict, optional
+        How the optimisation was set up (statsmodels' ``mle_settings``); default the
+        optimizer's name only.
     """
 
     _retvals: dict[str, Any]
     _free: torch.Tensor
+    _settings: dict[str, Any] | None
 
     def __init__(
         self,
@@ -63,14 +68,21 @@ class MaximumLikelihoodResults(LikelihoodResults):
         *,
         retvals: dict[str, Any],
         free: torch.Tensor,
+        settings: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(model, fit, covariance)
         object.__setattr__(self, "_retvals", dict(retvals))
         object.__setattr__(self, "_free", free)
+        object.__setattr__(self, "_settings", None if settings is None else dict(settings))
 
     def _with_covariance(self, covariance: CovarianceResult) -> MaximumLikelihoodResults:
         return type(self)(
-            self.model, self.fit_result, covariance, retvals=self._retvals, free=self._free
+            self.model,
+            self.fit_result,
+            covariance,
+            retvals=self._retvals,
+            free=self._free,
+            settings=self._settings,
         )
 
     @property
@@ -84,7 +96,10 @@ class MaximumLikelihoodResults(LikelihoodResults):
 
     @property
     def mle_settings(self) -> dict[str, Any]:
-        """The optimiser used (statsmodels' ``mle_settings``)."""
+        """How the optimisation was set up (a copy): ``optimizer``, ``start_params``,
+        ``maxiter`` and the method's options (statsmodels' ``mle_settings``)."""
+        if self._settings is not None:
+            return dict(self._settings)
         return {"optimizer": self._retvals.get("method", self.fit_result.method)}
 
     @property
@@ -140,6 +155,39 @@ class MaximumLikelihoodResults(LikelihoodResults):
     def bic(self) -> float:
         """``-2 llf + log(nobs) k`` with ``k = df_modelwc``."""
         return -2 * self.llf + math.log(self.nobs) * self.df_modelwc
+
+    @cached_property
+    def im_ratio(self) -> np.ndarray:
+        """The information-matrix ratio of the estimated parameters, ``(-H)^{-1} S'S``
+        (``V (-H)`` with a robust covariance ``V``); the identity when the model is correct."""
+        free = self._free
+        hessian = self.model.engine.hessian_at(self.fit_result.params)[free][:, free]
+        return im_ratio(
+            hessian,
+            self._scores[:, free],
+            self.covariance.cov[free][:, free],
+            nonrobust=self.cov_type == "nonrobust",
+        )
+
+    def info_criteria(self, crit: str, dk_params: float = 0) -> float | tuple[float, float]:
+        """An information criterion, as statsmodels' ``info_criteria`` of its discrete results.
+
+        Parameters
+        ----------
+        crit : {"aic", "bic", "tic", "gbic"}
+            ``aic`` and ``bic`` with ``df_modelwc + dk_params`` parameters (they equal
+            :attr:`aic` and :attr:`bic` for ``dk_params=0``); ``tic`` is
+            ``-2 llf + 2 trace(im_ratio)``; ``gbic`` returns ``(gbic, gbicp)``.
+        dk_params : float
+            Correction to the number of parameters.
+
+        Returns
+        -------
+        float, or (float, float) for ``"gbic"``
+        """
+        key = crit.lower() if isinstance(crit, str) else crit
+        ratio = self.im_ratio if key in ("tic", "gbic") else None
+        return info_criterion(crit, self.llf, self.df_modelwc + dk_params, self.nobs, ratio)
 
     # --- statsmodels' GenericLikelihoodModelResults extras ---------------------------------------
 

@@ -15,8 +15,10 @@ history agree with it):
    ``z = eta + g'(mu) (y - mu) - offset``; solve ``min ||sqrt(w) (z - X b)||``.
 3. ``eta = X b + offset``, ``mu = g^{-1}(eta)``; the criterion ``D(mu) / scale`` uses the
    scale of the previous step, then the scale is re-estimated.
-4. Stop when two successive criteria differ by at most ``tol`` (absolute, statsmodels'
-   ``atol`` on the deviance); else go to 2.
+4. Stop when two successive criteria agree to ``atol + rtol * |current|`` (statsmodels'
+   ``np.allclose`` test; ``atol`` defaults to ``tol``, ``rtol`` to 0); the criterion is the
+   deviance, or with ``tol_criterion="params"`` every coefficient (the first step compared
+   with the start values, zeros by default); else go to 2.
 
 Unlike statsmodels, a step that makes the deviance non-finite (a mean outside the family's
 range, e.g. a negative Poisson mean under the identity link) is halved back towards the
@@ -104,12 +106,16 @@ class IrlsResult:
         The dispersion at the estimate.
     deviance_history : list of float
         The criterion at the start and after each iteration.
+    working : tuple of Tensor, or None
+        ``(z, w)``: the working response and weights of the last least-squares step
+        (statsmodels' final WLS problem, ``results_wls``); None when no step was taken.
     """
 
     solution: SolverResult
     mu: torch.Tensor
     scale: float
     deviance_history: list[float] = field(default_factory=list)
+    working: tuple[torch.Tensor, torch.Tensor] | None = None
 
 
 def fit_irls(
@@ -119,6 +125,9 @@ def fit_irls(
     maxiter: int = 100,
     tol: float = 1e-8,
     wls_method: str = "auto",
+    rtol: float = 0.0,
+    atol: float | None = None,
+    tol_criterion: str = "deviance",
 ) -> IrlsResult:
     """Fit a GLM by IRLS; see the module docstring for the steps.
 
@@ -133,6 +142,11 @@ def fit_irls(
         Absolute tolerance on successive (scaled) deviances (statsmodels' 1e-8).
     wls_method : {"auto", "qr", "cholesky", "pinv"}
         The least-squares solver of each step.
+    rtol, atol : float
+        Relative and absolute tolerances of the convergence test (statsmodels' ``rtol=0``
+        and ``atol=tol``).
+    tol_criterion : {"deviance", "params"}
+        What must stop changing.
 
     Returns
     -------
@@ -159,16 +173,22 @@ def fit_irls(
             "GLM: the deviance is not finite at the start values; check the response for "
             "values outside the family's support, or pass start_params"
         )
+    atol = tol if atol is None else atol
     solution = None
+    working = None
     converged = False
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CollinearityWarning)
         for _ in range(maxiter):
-            solution = _weighted_step(problem, mu, eta, wls_method)
+            solution, working = _weighted_step(problem, mu, eta, wls_method)
+            previous = params
             params, eta, mu, dev = _accept(problem, params, solution.params, scale)
             history.append(dev)
             scale = problem.scale_of(mu)
-            converged = abs(history[-1] - history[-2]) <= tol
+            if tol_criterion == "params":
+                converged = bool(torch.all((previous - params).abs() <= atol + rtol * params.abs()))
+            else:
+                converged = abs(history[-1] - history[-2]) <= atol + rtol * abs(history[-1])
             if converged:
                 break
     _reemit_once(caught)
@@ -191,19 +211,22 @@ def fit_irls(
         normalized_cov=solution.normalized_cov,
         singular_values=solution.singular_values,
     )
-    return IrlsResult(solution=solution, mu=mu, scale=scale, deviance_history=history)
+    return IrlsResult(
+        solution=solution, mu=mu, scale=scale, deviance_history=history, working=working
+    )
 
 
 def _weighted_step(
     problem: IrlsProblem, mu: torch.Tensor, eta: torch.Tensor, method: str
-) -> SolverResult:
-    """Solve the working least-squares problem at ``mu``."""
+) -> tuple[SolverResult, tuple[torch.Tensor, torch.Tensor]]:
+    """Solve the working least-squares problem at ``mu``; also return it, ``(z, w)``."""
     family, y = problem.family, problem.endog
     weights = problem.iweights * family.weights(mu)
     working = eta + family.link.deriv(mu) * (y - mu)
     if problem.offset is not None:
         working = working - problem.offset
-    return solve_weighted_least_squares(problem.exog, working, weights, method)
+    solution = solve_weighted_least_squares(problem.exog, working, weights, method)
+    return solution, (working, weights)
 
 
 def _accept(

@@ -15,9 +15,15 @@ Order of calls per iteration:
    a flat direction), add ``lambda * I`` with ``lambda`` growing tenfold until it is
    (Levenberg); no exceptions, no host sync beyond the ``info`` flag;
 4. backtracking line search from the full step until the Armijo condition holds and the
-   value is finite.
+   value is finite. When ``_MAX_NONFINITE_STREAK`` line searches in a row had to reject
+   points where the objective is not finite, Newton stops with the message "objective not
+   finite along the Newton direction": the minimum lies where the objective is not defined
+   (a NaN region) and the iterates only crawl towards its edge.
 
-Non-convergence is reported in the result (``converged=False``); the calling model warns.
+Non-convergence is reported in the result (``converged=False``), with the number of points
+rejected because the objective was not finite there (``nonfinite``): the calling model
+warns, or raises :class:`~torchstats.errors.NumericalError` when non-finite values stopped
+the fit.
 """
 
 from __future__ import annotations
@@ -35,6 +41,10 @@ Derivatives = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor, torch.T
 _ARMIJO = 1e-4
 _MAX_BACKTRACKS = 60
 _MAX_DAMPING_TRIES = 30
+# Line searches in a row that met a non-finite objective before Newton gives up. Near a
+# finite minimum Newton takes full steps (quadratic convergence), so such a streak does not
+# happen on the way to one; a few non-finite trials far from it (an overflowing exp) do.
+_MAX_NONFINITE_STREAK = 10
 
 
 def autograd_derivatives(objective: Callable[[torch.Tensor], torch.Tensor]) -> Derivatives:
@@ -77,7 +87,8 @@ def minimize_newton(
     Returns
     -------
     SolverResult
-        ``grad_norm`` is the infinity norm of the gradient at the returned point.
+        ``grad_norm`` is the infinity norm of the gradient at the returned point;
+        ``nonfinite`` counts the trial points rejected because the objective was not finite.
     """
     derivatives = derivatives or autograd_derivatives(objective)
     ftol = 64 * torch.finfo(x0.dtype).eps if ftol is None else ftol
@@ -86,6 +97,7 @@ def minimize_newton(
     converged = False
     message = "maximum number of iterations reached"
     n_iter = 0
+    nonfinite = streak = 0
     for n_iter in range(max_iter + 1):
         if not bool(torch.isfinite(value)) or not bool(torch.isfinite(grad).all()):
             message = "objective or gradient is not finite"
@@ -104,7 +116,15 @@ def minimize_newton(
             break
         if n_iter == max_iter:
             break
-        accepted = _line_search(objective, x, value, grad, step)
+        accepted, rejected = _line_search(objective, x, value, grad, step)
+        nonfinite += rejected
+        streak = streak + 1 if rejected else 0
+        if streak >= _MAX_NONFINITE_STREAK:
+            message = (
+                f"objective not finite along the Newton direction in {streak} iterations in a "
+                "row (the minimum seems to lie where the objective is not defined)"
+            )
+            break
         if accepted is None:
             converged = decrement <= 1e3 * ftol * (1.0 + abs(float(value)))
             message = "line search failed to decrease the objective (precision limit reached)"
@@ -119,6 +139,7 @@ def minimize_newton(
         grad_norm=float(grad.abs().max()) if grad.numel() else 0.0,
         message=message,
         rank=int(x.shape[0]),
+        nonfinite=nonfinite,
     )
 
 
@@ -143,17 +164,19 @@ def _line_search(
     value: torch.Tensor,
     grad: torch.Tensor,
     step: torch.Tensor,
-) -> torch.Tensor | None:
+) -> tuple[torch.Tensor | None, int]:
+    """The first point ``x + size * step`` (``size`` halving from 1) meeting Armijo's
+    condition, or None; and how many points tried had a non-finite objective."""
     slope = float(grad @ step)
     size = 1.0
+    nonfinite = 0
     for _ in range(_MAX_BACKTRACKS):
         candidate = x + size * step
         with torch.no_grad():
             new_value = objective(candidate)
-        if (
-            bool(torch.isfinite(new_value))
-            and float(new_value) <= float(value) + _ARMIJO * size * slope
-        ):
-            return candidate
+        finite = bool(torch.isfinite(new_value))
+        nonfinite += not finite
+        if finite and float(new_value) <= float(value) + _ARMIJO * size * slope:
+            return candidate, nonfinite
         size *= 0.5
-    return None
+    return None, nonfinite

@@ -38,6 +38,8 @@ class SolverResult:
     resid : Tensor or None, shape (n,)
         Residuals of the (weighted) problem when the solver computed them more accurately
         than a plain ``y - X @ params`` would.
+    nonfinite : int
+        Points tried (and rejected) where the objective or its gradient was not finite.
     """
 
     params: torch.Tensor
@@ -50,3 +52,4 @@ class SolverResult:
     normalized_cov: torch.Tensor | None = None
     singular_values: torch.Tensor | None = None
     resid: torch.Tensor | None = None
+    nonfinite: int = 0
