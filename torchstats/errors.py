@@ -118,8 +118,9 @@ class DeviceError(TorchstatsError, RuntimeError):
 
 
 class AutogradError(TorchstatsError, TypeError):
-    """A custom log-likelihood is computed outside torch (numpy, scipy, ``.item()``), so
-    autograd cannot differentiate it."""
+    """Autograd cannot give the derivatives asked for: a custom log-likelihood or loss is
+    computed outside torch (numpy, scipy, ``.item()``) or detached from the parameters, or
+    passes through a Function that cannot be differentiated twice (``@once_differentiable``)."""
 
 
 class PerfectSeparationError(TorchstatsError, ValueError):
