@@ -8,6 +8,7 @@ written against statsmodels' exceptions keeps working.
 
 from __future__ import annotations
 
+import functools
 import sys
 import warnings
 from pathlib import Path
@@ -36,6 +37,7 @@ __all__ = [
     "PerfectSeparationWarning",
     "PerfectSeparationError",
     "HessianWarning",
+    "LeverageWarning",
     "DomainWarning",
     "SpecificationWarning",
     "NumbersAsTextWarning",
@@ -150,6 +152,11 @@ class HessianWarning(TorchstatsWarning):
     """The Hessian is not negative definite at the estimate; standard errors are unreliable."""
 
 
+class LeverageWarning(TorchstatsWarning):
+    """An observation has leverage one (the fit reproduces it exactly): what divides by
+    ``1 - h`` (HC2/HC3, studentized residuals, Cook's distance) is undefined for it."""
+
+
 class DomainWarning(TorchstatsWarning):
     """A GLM link does not map onto the family's range of means (e.g. identity for Poisson)."""
 
@@ -173,7 +180,10 @@ def warn(message: str, category: type[Warning]) -> None:
     """
     level = 2  # stacklevel 2 is warn()'s caller; go further out while inside torchstats
     frame: FrameType | None = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while frame is not None and (
+        frame.f_code.co_filename.startswith(_PACKAGE_DIR)
+        or frame.f_code.co_filename == functools.__file__  # a cached_property of ours
+    ):
         frame = frame.f_back
         level += 1
     warnings.warn(message, category, stacklevel=level)

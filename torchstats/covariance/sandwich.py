@@ -71,7 +71,10 @@ def _hc(kind: str) -> _Estimator:
                 "least-squares models, GLMs and single-index discrete models only; use 'HC0' "
                 "or 'HC1'"
             )
-        cov = inputs.sandwich(inputs.scores.white_meat(power))
+        accurate = inputs.white_covariance
+        cov = None if accurate is None else accurate(power)
+        if cov is None:
+            cov = inputs.sandwich(inputs.scores.white_meat(power))
         if kind == "HC1" and inputs.hc1_correction:
             cov = cov * (inputs.nobs / inputs.df_resid)
         return cov, {"description": DESCRIPTIONS[kind]}

@@ -17,7 +17,10 @@ import pandas as pd
 import torch
 from scipy import stats
 
+from torchstats.covariance.meats import leverage_factors
+from torchstats.errors import LeverageWarning, warn
 from torchstats.solvers.batched_least_squares import BatchedSolution
+from torchstats.solvers.leverage import leverage_one
 
 __all__ = ["BatchedRegressionResults"]
 
@@ -89,13 +92,41 @@ class BatchedRegressionResults:
             return bread * self._scale[..., None, None]
         e2 = solution.resid**2  # (G, m, r)
         if cov_type in ("HC2", "HC3"):
-            leverage = (solution.hat_factor**2).sum(dim=-1)[..., None]
-            e2 = e2 / (1 - leverage) ** (1 if cov_type == "HC2" else 2)
+            power = 1 if cov_type == "HC2" else 2
+            leverage = (solution.hat_factor**2).sum(dim=-1)
+            e2 = e2 * leverage_factors(leverage, power)[..., None]
+            self._warn_leverage_one(leverage_one(leverage), cov_type)
         meat = torch.einsum("gmk,gmr,gml->grkl", Xw, e2, Xw)
         cov = bread @ meat @ bread
         if cov_type == "HC1":
             cov = cov * (self._nobs / self._df_resid)[..., None, None]
         return cov
+
+    def _warn_leverage_one(self, one: torch.Tensor, cov_type: str) -> None:
+        """Name the observations of leverage one (padded slots ``one``, shape (G, m)) by
+        group and row label, whose regressions get a NaN HC2/HC3 covariance."""
+        if not bool(one.any()):
+            return
+        model = self.model
+        codes = model.group_codes
+        counts = torch.bincount(codes, minlength=model.n_groups)
+        order = torch.argsort(codes, stable=True)  # rows in padded order (pad_groups)
+        group, slot = torch.nonzero(one, as_tuple=True)
+        rows = order[(torch.cumsum(counts, 0) - counts)[group] + slot].cpu().numpy()
+        labels = model.data.index[rows] if model.data is not None else rows
+        named = [
+            f"{label!r} (group {model.group_index[g]!r})"
+            for label, g in zip(list(labels)[:5], group.tolist())
+        ]
+        more = f", ... ({len(rows) - 5} more)" if len(rows) > 5 else ""
+        warn(
+            f"{len(rows)} observation(s) have leverage one in their group's regression: "
+            f"{', '.join(named)}{more} (the fit reproduces each exactly, e.g. through a group "
+            f"with as many rows as parameters): {cov_type} divides their squared residuals "
+            "by 1 - h = 0, so the covariance of those groups is undefined and reported as "
+            "NaN. Drop the observations or the groups, or use cov_type='HC0' or 'HC1'.",
+            LeverageWarning,
+        )
 
     # --- labels and containers ------------------------------------------------------------
 

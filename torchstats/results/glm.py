@@ -39,8 +39,8 @@ from torchstats.results.prediction import (
     prediction_variance,
 )
 from torchstats.solvers.irls import fit_irls
+from torchstats.solvers.leverage import hat_diagonal
 from torchstats.solvers.result import SolverResult
-from torchstats.structured.block_matrix import gram
 from torchstats.structured.scores import DesignScores
 
 __all__ = ["GLMResults"]
@@ -125,21 +125,20 @@ class GLMResults(LikelihoodResults):
         if "freq_weights" in model._data and kind != "cluster":
             factor = factor / torch.sqrt(model._freq_weights)
         X = model.design.exog
-        # HC2/HC3 leverages: R's hatvalues(glm), those of the design weighted by the IRLS
-        # (expected-information) weights; the scale cancels
-        # (expected-information) weights; the scale cancels. Formed for those types only.
-        leverage = kind in ("HC2", "HC3")
-        scores = DesignScores(X, factor, bread)
-        if leverage:
+
+        def leverage() -> torch.Tensor:
+            # R's hatvalues(glm): those of the design weighted by the IRLS (expected-
+            # information) weights; the scale cancels. Formed for HC2/HC3 only.
             weights = model.hessian_factor(params, scale=self._scale, observed=False)
-            leverage_bread = torch.linalg.inv(gram(X, weights))
-            scores = DesignScores(X, factor, leverage_bread, leverage_weights=weights)
+            return hat_diagonal(X, weights)
+
+        scores = DesignScores(X, factor, leverage=leverage, row_labels=self._output.row_index)
         return SandwichInputs(
             bread=bread,
             scores=scores,
             df_resid=float(X.shape[0] - X.shape[1]),
             hc1_correction=False,
-            leverage_available=leverage,
+            leverage_available=kind in ("HC2", "HC3"),
         )
 
     # --- sizes and fit record -----------------------------------------------------------

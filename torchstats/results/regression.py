@@ -13,6 +13,7 @@ import torch
 
 from torchstats._device import OutputFormat
 from torchstats._typing import check_option
+from torchstats.covariance.least_squares import white_covariance
 from torchstats.covariance.nonrobust import nonrobust_covariance
 from torchstats.covariance.result import CovarianceResult
 from torchstats.covariance.sandwich import SandwichInputs
@@ -23,6 +24,7 @@ from torchstats.inference.distributions import chi2_pvalue, f_pvalue
 from torchstats.results.base import LikelihoodResults
 from torchstats.results.influence import OLSInfluence
 from torchstats.results.prediction import PredictionResults
+from torchstats.solvers.leverage import OrthonormalBasis, hat_diagonal, orthonormal_basis
 from torchstats.structured.block_matrix import row_quadratic
 from torchstats.structured.scores import DesignScores
 
@@ -57,6 +59,30 @@ class RegressionResults(LikelihoodResults):
         if self.fit_result.resid is not None:
             return self.fit_result.resid
         return self.model._whitened_resid(self.fit_result.params)
+
+    @cached_property
+    def _basis(self) -> OrthonormalBasis | None:
+        """``M`` with ``sqrt(w) X M`` orthonormal (None when rank deficient), from the
+        solver's triangular factor: leverages and HC covariances are formed in it."""
+        fit = self.fit_result
+        if fit.rank < fit.params.shape[0]:
+            return None
+        return orthonormal_basis(
+            self.model.design.exog,
+            self.model._weights,
+            factor=fit.factor,
+            column_scale=fit.column_scale,
+        )
+
+    @cached_property
+    def _leverage(self) -> torch.Tensor:
+        """Leverages of the (whitened) design (see :mod:`torchstats.solvers.leverage`)."""
+        return hat_diagonal(
+            self.model.design.exog,
+            self.model._weights,
+            rank=self.fit_result.rank,
+            basis=self._basis,
+        )
 
     @property
     def fittedvalues(self) -> Any:
@@ -387,9 +413,34 @@ class RegressionResults(LikelihoodResults):
         model = self.model
         root = model._sqrt_weights
         factor = self._wresid if root is None else root * self._wresid
+        labels = self._output.row_index
+        scores = DesignScores(
+            model.design.exog,
+            factor,
+            weights=model._weights,
+            leverage=lambda: self._leverage,
+            row_labels=labels,
+        )
+
+        def accurate_white_covariance(power: int) -> torch.Tensor | None:
+            basis = self._basis
+            if basis is None:  # rank deficient: the pseudo-inverse sandwich
+                return None
+            leverage = self._leverage if power else None
+            return white_covariance(
+                basis,
+                model.design.exog,
+                model._weights,
+                self._wresid,
+                power,
+                leverage=leverage,
+                row_labels=labels,
+            )
+
         return SandwichInputs(
             bread=bread,
-            scores=DesignScores(model.design.exog, factor, bread, leverage_weights=model._weights),
+            scores=scores,
+            white_covariance=accurate_white_covariance,
             df_resid=self.df_resid,
             leverage_available=True,
             least_squares=True,

@@ -44,6 +44,7 @@ __all__ = [
     "solve_least_squares",
     "solve_weighted_least_squares",
     "column_scale",
+    "gram_scale",
     "numerical_rank",
 ]
 
@@ -183,6 +184,8 @@ def _solve_qr(X: torch.Tensor, y: torch.Tensor) -> SolverResult:
         normalized_cov=inverse / d[:, None] / d[None, :],
         singular_values=torch.linalg.svdvals(R * d[None, :]),
         resid=resid[:, 0],
+        factor=R,
+        column_scale=d,
     )
 
 
@@ -312,7 +315,7 @@ def _solve_gram(
     """
     k = X.shape[1]
     gram = block_gram(X) if weights is None else _weighted_gram(X, weights)
-    d = _gram_scale(gram)
+    d = gram_scale(gram)
     gram_scaled = gram / d[:, None] / d[None, :]
     eigenvalues = torch.linalg.eigvalsh(gram_scaled)
     L, info = torch.linalg.cholesky_ex(gram_scaled)
@@ -351,6 +354,8 @@ def _solve_gram(
         normalized_cov=inverse / d[:, None] / d[None, :],
         singular_values=torch.sqrt(torch.linalg.eigvalsh(gram).clamp(min=0)).flip(0),
         resid=resid,
+        factor=L.T,
+        column_scale=d,
     )
 
 
@@ -360,7 +365,7 @@ def _weighted_gram(X: torch.Tensor | BlockMatrix, weights: torch.Tensor) -> torc
     return gram_matrix(X, weights)
 
 
-def _gram_scale(gram: torch.Tensor) -> torch.Tensor:
+def gram_scale(gram: torch.Tensor) -> torch.Tensor:
     """Power-of-two scales from the Gram diagonal, as :func:`column_scale` from the columns."""
     norms = torch.sqrt(torch.diagonal(gram))
     exponents = torch.round(torch.log2(torch.where(norms > 0, norms, torch.ones_like(norms))))

@@ -40,6 +40,12 @@ class SolverResult:
         than a plain ``y - X @ params`` would.
     nonfinite : int
         Points tried (and rejected) where the objective or its gradient was not finite.
+    factor : Tensor or None, shape (k, k)
+        Upper-triangular ``R`` of the column-equilibrated (weighted) design,
+        ``X / column_scale = Q R``, when the solver computed one (QR or Cholesky of a
+        full-rank design): the leverages take it (see :mod:`torchstats.solvers.leverage`).
+    column_scale : Tensor or None, shape (k,)
+        The power-of-two column scales of ``factor``.
     """
 
     params: torch.Tensor
@@ -53,3 +59,5 @@ class SolverResult:
     singular_values: torch.Tensor | None = None
     resid: torch.Tensor | None = None
     nonfinite: int = 0
+    factor: torch.Tensor | None = None
+    column_scale: torch.Tensor | None = None
