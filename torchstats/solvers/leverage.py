@@ -1,27 +1,31 @@
-"""Leverages (the diagonal of the hat matrix) from an orthogonal basis of the design.
+"""Leverages (the diagonal of the hat matrix) from an orthonormal basis of the design.
 
-``h_i = x_i' (X'X)^{-1} x_i`` formed with the inverse cancels: its terms are as large as
-``cond(X)^2`` times the result, and on Longley (``cond(X) = 5e9``) a tenth of the digits
-are lost (1e-8 relative; statsmodels' pseudo-inverse route 1.3e-11). Every measure that
-divides by ``1 - h_i`` inherits the error. Here ``h_i = ||q_i||^2``, the squared row norms
-of an orthonormal basis ``Q`` of the column space of the (whitened, column-equilibrated)
-design: a sum of squares, with no cancellation. Its error is that of the backward-stable
-factorisation, about ``cond(X_s) eps`` with ``X_s`` the equilibrated design (Longley:
-3e-13 against exact rational arithmetic).
+``h_i = x_i' (X'X)^{-1} x_i`` formed with the inverse cancels: its terms are up to
+``cond(X)^2`` times the result, and on Longley (``cond(X) = 5e9``) the leverages keep 8
+digits (statsmodels' pseudo-inverse route 11); every measure that divides by ``1 - h_i``
+inherits the error, and so do HC sandwiches formed as ``bread @ meat @ bread``. Here
+``h_i = ||z_i||^2``, the squared row norms of an orthonormal basis ``Z = sqrt(w) X M`` of the
+column space of the (weighted) design: a sum of squares, with no cancellation. ``M`` also
+gives ``(X'WX)^{-1} = M M'``, so the HC covariances and the columns ``(X'WX)^{-1} x_i`` of the
+pseudo-inverse are formed in the same basis (:mod:`torchstats.covariance.least_squares`,
+:mod:`torchstats.results.influence`).
 
-How ``Q`` is obtained:
+``M = D^{-1} R^{-1}`` from a triangular factor ``R`` of the column-equilibrated design
+``X_s = sqrt(w) X / D`` (the solver's, or one computed here), then, unless ``Z`` is already
+orthonormal to 2e-13 (``cond(R)^2 eps`` below that: one pass), one more Cholesky QR pass
+``M <- M R_2^{-1}`` with ``R_2`` the Cholesky factor of ``Z'Z`` (CholeskyQR2). Since any
+nonsingular ``M`` spans the column space exactly, the error is that of forming ``Z``:
 
-- small problems (``n k (k + 1)`` below ``2^22``): Householder QR of the equilibrated design;
-- larger ones: Cholesky QR. ``Z = X_s R^{-1}`` by row blocks, with ``R`` the triangular
-  factor the solver already has (or the Cholesky factor of the equilibrated Gram matrix);
-  ``Z`` spans the column space exactly, and is orthonormal to about ``cond(X_s)^2 eps``
-  when ``R`` comes from the Gram matrix. While that bound is below 2e-13 one pass
-  suffices (a well-conditioned design: one GEMM over the data); beyond it ``Z`` is
-  orthonormalised once more (CholeskyQR2: the Cholesky factor of ``Z'Z``), which leaves
-  ``O(eps)`` for any ``cond(X_s)`` up to about 1e6. More ill-conditioned large designs take
-  Householder QR;
-- rank-deficient designs: the left singular vectors of the detected rank (the hat matrix
-  is the projector onto the column space, which statsmodels forms with ``pinv``).
+- small designs (``n k (k + 1)`` below ``2^22``) beyond ``cond(X_s) = 1e3`` form
+  ``Z = X_s R^{-1}`` in double-double, so it is exactly rounded: the leverages are exact to
+  a few ulps (Longley: 2e-16 against exact rational arithmetic);
+- otherwise ``Z`` is formed in float64 by row blocks (one GEMM each, no copy of ``X``), with
+  an error of about ``cond(X_s) eps`` relative to ``||z_i||``; Householder QR's own ``Q`` is
+  no better (measured: 10 to 100 times worse). ``R`` is the solver's factor, or the
+  Cholesky factor of the equilibrated Gram matrix while that is below 1e12 (CholeskyQR2
+  needs ``cond(X_s)^2 eps`` well below one), else Householder's.
+- rank-deficient designs take the left singular vectors of the detected rank (the hat
+  matrix is the projector onto the column space, which statsmodels forms with ``pinv``).
 
 An observation with leverage one is reproduced exactly by the fit (a dummy column that is
 one on that row only): ``1 - h_i = 0`` and everything divided by it is undefined.
@@ -54,16 +58,17 @@ __all__ = [
     "describe_leverage_one",
 ]
 
-# Below this many multiply-adds (n k (k + 1)) Householder QR of the dense design is cheap;
-# the solvers use the same bound for their own QR route.
+# Below this many multiply-adds (n k (k + 1)) a design is small: its factor comes from
+# Householder QR and, ill-conditioned, its basis is formed in double-double (the solvers
+# refine in double-double below the same bound).
 _SMALL_BELOW_WORK = 1 << 22
 # Beyond this condition number of a small equilibrated design, Z = X_s R^{-1} is formed in
 # double-double (exact, then rounded), since float64 products would err by cond * eps
 # (the solvers refine in double-double beyond the same bound).
 _EXTENDED_ABOVE_COND = 1e3
 # One pass of Cholesky QR leaves Z orthonormal to about cond(X_s'X_s) * eps: up to 1e3 that
-# is 2.2e-13 and h keeps 12 digits; beyond, a second pass (CholeskyQR2) costs two more
-# passes over the data (measured on 1e6 x 50 with numpy's GEMM: 0.9 s against 0.25 s).
+# is 2.2e-13 and h keeps 12 digits; beyond, the second pass (CholeskyQR2) reads the data
+# once more (a GEMM and a Gram per row block).
 _ONE_PASS_MAX_GRAM_COND = 1e3
 # CholeskyQR2 needs cond(X_s)^2 eps well below one (the Cholesky factor of Z'Z must exist and
 # be accurate); beyond cond(X_s'X_s) = 1e12 the large route takes Householder QR instead.
@@ -81,8 +86,8 @@ class OrthonormalBasis:
     transform : Tensor, shape (k, k)
         ``M``; ``(X'WX)^{-1} = M M'``.
     rows : Tensor or None, shape (n, k)
-        ``Z`` itself when it was formed (Householder ``Q`` of a small design); None when
-        its rows are formed by blocks as ``sqrt(w) X M``.
+        ``Z`` itself when it was formed (in double-double, for a small ill-conditioned
+        design); None when its rows are formed by blocks as ``sqrt(w) X M``.
     """
 
     transform: torch.Tensor
@@ -273,13 +278,21 @@ def leverage_one(h: torch.Tensor) -> torch.Tensor:
 def describe_leverage_one(mask: torch.Tensor, row_labels: pd.Index | None, limit: int = 5) -> str:
     """``"observation 'r5' has leverage one"``, or ``"3 observations (2, 7, 9) have ..."``.
 
-    Rows are named by their labels in the data (positions when the input had none).
+    Rows are named by their labels in the data (positions when the input had none); labels
+    of a :class:`pandas.MultiIndex` with named levels read ``(chunk 0, row 3)``.
     """
     positions = torch.nonzero(mask).reshape(-1).tolist()
     labels = list(row_labels[positions]) if row_labels is not None else positions
-    shown = ", ".join(repr(label) for label in labels[:limit])
-    if len(labels) > limit:
-        shown += f", ... ({len(labels) - limit} more)"
-    if len(labels) == 1:
+    if isinstance(row_labels, pd.MultiIndex) and all(row_labels.names):
+        names = list(row_labels.names)
+        texts = [
+            "(" + ", ".join(f"{n} {v}" for n, v in zip(names, label)) + ")" for label in labels
+        ]
+    else:
+        texts = [repr(label) for label in labels]
+    shown = ", ".join(texts[:limit])
+    if len(texts) > limit:
+        shown += f", ... ({len(texts) - limit} more)"
+    if len(texts) == 1:
         return f"observation {shown} has leverage one"
-    return f"{len(labels)} observations ({shown}) have leverage one"
+    return f"{len(texts)} observations ({shown}) have leverage one"

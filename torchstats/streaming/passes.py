@@ -181,18 +181,20 @@ class StreamedScores:
     def white_meat(self, leverage_power: int) -> torch.Tensor:
         k = self.k_params
         meat = torch.zeros((k, k), dtype=self._params.dtype, device=self._params.device)
-        flagged: list[Any] = []  # labels of the rows of leverage one
-        for scores, chunk in self._scores():
+        flagged: list[tuple[int, Any]] = []  # (chunk, row as read) of rows of leverage one
+        for number, (scores, chunk) in enumerate(self._scores()):
             if leverage_power:
                 Xw, _ = _whitened(chunk, self._params)
                 h = ((Xw @ self._bread) * Xw).sum(dim=1)
                 factors = leverage_factors(h, leverage_power)
-                flagged += list(chunk.frame.index[leverage_one(h).cpu().numpy()])
+                rows = chunk.frame.index[leverage_one(h).cpu().numpy()]
+                flagged += [(number, row) for row in rows]
                 meat = meat + (scores * factors[:, None]).T @ scores
             else:
                 meat = meat + scores.T @ scores
-        one = torch.ones(len(flagged), dtype=torch.bool)
-        warn_leverage_one(one, leverage_power, pd.Index(flagged))
+        if flagged:
+            labels = pd.MultiIndex.from_tuples(flagged, names=["chunk", "row"])
+            warn_leverage_one(torch.ones(len(flagged), dtype=torch.bool), leverage_power, labels)
         return self._reducer.sum(meat)
 
     def cluster_meat(self, groups: Any) -> tuple[torch.Tensor, int]:
