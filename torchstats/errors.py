@@ -38,6 +38,7 @@ __all__ = [
     "PerfectSeparationError",
     "HessianWarning",
     "LeverageWarning",
+    "DegreesOfFreedomWarning",
     "DomainWarning",
     "SpecificationWarning",
     "NumbersAsTextWarning",
@@ -155,6 +156,11 @@ class HessianWarning(TorchstatsWarning):
 class LeverageWarning(TorchstatsWarning):
     """An observation has leverage one (the fit reproduces it exactly): what divides by
     ``1 - h`` (HC2/HC3, studentized residuals, Cook's distance) is undefined for it."""
+
+
+class DegreesOfFreedomWarning(TorchstatsWarning):
+    """No residual degrees of freedom are left (``df_resid = 0``): the estimated scale and
+    the inference built on it are undefined (inf or NaN)."""
 
 
 class DomainWarning(TorchstatsWarning):

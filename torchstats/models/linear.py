@@ -20,6 +20,7 @@ from torchstats._typing import SolverMethod, check_option
 from torchstats.covariance.nonrobust import nonrobust_covariance
 from torchstats.covariance.sandwich import canonical_cov_type
 from torchstats.errors import EmptyDataError, InvalidWeightsError
+from torchstats.inference.degrees_of_freedom import per_degree_of_freedom, warn_no_residual_df
 from torchstats.models.base import build_design, caller_context, formula_rows
 from torchstats.models.constant import detect_constant
 from torchstats.models.data import ModelData, plain_array
@@ -298,6 +299,12 @@ class _LeastSquares:
         Returns
         -------
         RegressionResults
+
+        Warns
+        -----
+        DegreesOfFreedomWarning
+            ``df_resid`` is 0 (as many parameters as observations): the scale, standard
+            errors and tests are inf or NaN, as statsmodels reports them.
         """
         check_option(method, SolverMethod, "method")
         canonical_cov_type(cov_type)  # refuse an unknown cov_type before solving
@@ -305,7 +312,9 @@ class _LeastSquares:
         nobs = self.design.nobs
         resid = fit.resid if fit.resid is not None else self._whitened_resid(fit.params)
         df_resid = float(nobs - fit.rank)
-        scale = (resid @ resid) / df_resid if df_resid > 0 else torch.tensor(float("nan"))
+        scale = per_degree_of_freedom(float(resid @ resid), df_resid)
+        if df_resid == 0:
+            warn_no_residual_df(self._model_name, nobs, fit.rank, "the error variance (scale)")
         assert fit.normalized_cov is not None  # every least-squares solver provides it
         classical = nonrobust_covariance(
             fit.normalized_cov, scale, df_resid=df_resid, use_t=True if use_t is None else use_t

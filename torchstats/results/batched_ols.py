@@ -18,7 +18,7 @@ import torch
 from scipy import stats
 
 from torchstats.covariance.meats import leverage_factors
-from torchstats.errors import LeverageWarning, warn
+from torchstats.errors import DegreesOfFreedomWarning, LeverageWarning, warn
 from torchstats.solvers.batched_least_squares import BatchedSolution
 from torchstats.solvers.leverage import leverage_one
 
@@ -80,8 +80,9 @@ class BatchedRegressionResults:
         tss = self._centered_tss if self.model.k_constant else self._uncentered_tss
         self._ess = tss - self._ssr
         self._rsquared = 1 - self._ssr / tss
-        positive = self._df_resid > 0
-        self._scale = torch.where(positive, self._ssr / self._df_resid, torch.nan)
+        # statsmodels' ssr / df_resid: inf (or NaN for 0 / 0) where df_resid is 0
+        self._scale = self._ssr / self._df_resid
+        self._warn_no_residual_df()
         self._resid = resid
 
     def _covariance(
@@ -101,6 +102,22 @@ class BatchedRegressionResults:
         if cov_type == "HC1":
             cov = cov * (self._nobs / self._df_resid)[..., None, None]
         return cov
+
+    def _warn_no_residual_df(self) -> None:
+        """Name the groups whose regressions have ``df_resid = 0`` (inf/NaN scale)."""
+        none_left = torch.nonzero((self._df_resid == 0).any(dim=1)).reshape(-1).tolist()
+        if not none_left:
+            return
+        names = ", ".join(repr(self.model.group_index[g]) for g in none_left[:5])
+        more = f", ... ({len(none_left) - 5} more)" if len(none_left) > 5 else ""
+        warn(
+            f"{len(none_left)} group(s) have no residual degrees of freedom (as many rows as "
+            f"the rank of their design): {names}{more}. Their fits reproduce the data exactly, "
+            "so their scale and the standard errors, tests and intervals built on it are "
+            "undefined (inf or NaN, as statsmodels reports them). Give those groups more "
+            "rows than parameters, or drop them.",
+            DegreesOfFreedomWarning,
+        )
 
     def _warn_leverage_one(self, one: torch.Tensor, cov_type: str) -> None:
         """Name the observations of leverage one (padded slots ``one``, shape (G, m)) by
@@ -310,13 +327,18 @@ class BatchedRegressionResults:
 
     @property
     def scale(self) -> Any:
-        """``ssr / df_resid`` (NaN without residual degrees of freedom)."""
+        """``ssr / df_resid`` (inf, or NaN for ``0 / 0``, without residual degrees of
+        freedom, as statsmodels)."""
         return self._series(self._scale, "scale")
 
     @property
+    def _mse_resid(self) -> torch.Tensor:
+        return torch.where(self._df_resid == 0, torch.nan, self._scale)
+
+    @property
     def mse_resid(self) -> Any:
-        """``ssr / df_resid``."""
-        return self._series(self._scale, "mse_resid")
+        """``ssr / df_resid``; NaN without residual degrees of freedom (statsmodels)."""
+        return self._series(self._mse_resid, "mse_resid")
 
     @property
     def _llf(self) -> torch.Tensor:
@@ -343,7 +365,7 @@ class BatchedRegressionResults:
     @property
     def _fvalue(self) -> torch.Tensor:
         if self.cov_type == "nonrobust":
-            return (self._ess / self._df_model) / self._scale
+            return (self._ess / self._df_model) / self._mse_resid
         columns = [j for j in range(self._params.shape[-1]) if j != self._const_idx]
         b = self._params[..., columns]
         V = self._cov[..., columns, :][..., columns]

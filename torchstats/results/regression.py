@@ -20,6 +20,7 @@ from torchstats.covariance.sandwich import SandwichInputs
 from torchstats.errors import TorchstatsWarning, warn
 from torchstats.formula.newdata import exog_for_prediction
 from torchstats.inference.compare import TestResult, regression_lm_test
+from torchstats.inference.degrees_of_freedom import per_degree_of_freedom as _ratio
 from torchstats.inference.distributions import chi2_pvalue, f_pvalue
 from torchstats.results.base import LikelihoodResults
 from torchstats.results.influence import OLSInfluence
@@ -190,8 +191,8 @@ class RegressionResults(LikelihoodResults):
 
     @property
     def mse_resid(self) -> float:
-        """``ssr / df_resid``."""
-        return _ratio(self.ssr, self.df_resid)
+        """``ssr / df_resid``; NaN when ``df_resid`` is 0 (statsmodels)."""
+        return math.nan if self.df_resid == 0 else self.ssr / self.df_resid
 
     @property
     def mse_total(self) -> float:
@@ -203,7 +204,7 @@ class RegressionResults(LikelihoodResults):
         """Estimated error variance ``ssr / df_resid``; the given scale under
         ``cov_type="fixed scale"`` (as statsmodels)."""
         fixed = self.covariance.kwds.get("scale")
-        return float(fixed) if fixed is not None else self.mse_resid
+        return float(fixed) if fixed is not None else _ratio(self.ssr, self.df_resid)
 
     @property
     def normalized_cov_params(self) -> Any:
@@ -399,7 +400,7 @@ class RegressionResults(LikelihoodResults):
         assert self.fit_result.normalized_cov is not None
         return nonrobust_covariance(
             self.fit_result.normalized_cov,
-            self.ssr / self.df_resid if self.df_resid > 0 else math.nan,
+            _ratio(self.ssr, self.df_resid),
             df_resid=self.df_resid,
             use_t=True if use_t is None else bool(use_t),
         )
@@ -721,10 +722,3 @@ def _warn_if_robust(full: Any, restricted: Any, test: str) -> None:
         warn(
             f"{test} is likely invalid with robust covariance, proceeding anyway", TorchstatsWarning
         )
-
-
-def _ratio(numerator: float, denominator: float) -> float:
-    """``numerator / denominator`` with statsmodels' inf/NaN for a zero denominator."""
-    if denominator == 0:
-        return math.nan if numerator == 0 else math.copysign(math.inf, numerator)
-    return numerator / denominator
