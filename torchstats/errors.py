@@ -30,6 +30,7 @@ __all__ = [
     "ConstraintError",
     "DeviceError",
     "NumericalError",
+    "NumericalRangeError",
     "AutogradError",
     "TorchstatsWarning",
     "ConvergenceWarning",
@@ -102,6 +103,11 @@ class SingularDesignError(TorchstatsError, ValueError):
 
 class NumericalError(TorchstatsError, RuntimeError):
     """A computation produced non-finite values (overflow, NaN log-likelihood, ...)."""
+
+
+class NumericalRangeError(NumericalError, OverflowError):
+    """A quantity lies beyond float64's range (above ~1.8e308 or below ~2.2e-308), e.g. the
+    sum of squared residuals of a response scaled by 1e300, though the fit itself is fine."""
 
 
 # --- options and environment -------------------------------------------------------------

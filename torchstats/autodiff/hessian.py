@@ -95,7 +95,7 @@ def _recorded_value(
 def _inspect_graph(value: torch.Tensor, x: torch.Tensor) -> tuple[bool, set[str]]:
     """Whether the graph of ``value`` reaches the leaf ``x``, and the names of the
     ``@once_differentiable`` Functions in it."""
-    reaches, once = False, set()
+    reaches, once = False, set[str]()
     seen: set[int] = set()
     stack = [value.grad_fn]
     while stack:
@@ -108,7 +108,7 @@ def _inspect_graph(value: torch.Tensor, x: torch.Tensor) -> tuple[bool, set[str]
         forward_cls = getattr(node, "_forward_cls", None)  # a custom Function's backward
         backward = getattr(forward_cls, "backward", None)
         if getattr(backward, "__code__", None) is _ONCE_DIFFERENTIABLE_CODE:
-            once.add(forward_cls.__name__)
+            once.add(getattr(forward_cls, "__name__", "?"))
         stack.extend(next_node for next_node, _ in node.next_functions)
     return reaches, once
 

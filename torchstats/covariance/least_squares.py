@@ -68,10 +68,11 @@ def white_covariance(
             raise ValueError("HC2 and HC3 need the leverages")
         factors = factors * leverage_factors(leverage, leverage_power)
         warn_leverage_one(leverage_one(leverage), leverage_power, row_labels)
+    if weights is not None and basis.rows is None:  # blocks of X M: the rows' weights here
+        factors = factors * weights
     M = basis.transform
     meat = torch.zeros_like(M)
-    for start, U, w in basis.blocks(X, weights):
-        row_factors = factors[start : start + U.shape[0]]
-        meat += gram_matrix(U, row_factors if w is None else w * row_factors)
+    for start, U, _ in basis.blocks(X, weights):
+        meat += gram_matrix(U, factors[start : start + U.shape[0]])
     cov = M @ meat @ M.T
     return 0.5 * (cov + cov.T)

@@ -23,7 +23,7 @@ import torch
 from scipy import stats
 
 from torchstats._typing import check_option
-from torchstats.covariance.nonrobust import nonrobust_covariance
+from torchstats.covariance.nonrobust import least_squares_covariance
 from torchstats.covariance.result import CovarianceResult
 from torchstats.covariance.sandwich import SandwichInputs, canonical_cov_type
 from torchstats.errors import ConvergenceWarning, InvalidOptionError, SpecificationWarning, warn
@@ -96,12 +96,8 @@ class GLMResults(LikelihoodResults):
         )
 
     def _nonrobust_covariance(self, use_t: bool | None) -> CovarianceResult:
-        assert self.fit_result.normalized_cov is not None
-        return nonrobust_covariance(
-            self.fit_result.normalized_cov,
-            self._scale,
-            df_resid=self.df_resid,
-            use_t=bool(use_t),
+        return least_squares_covariance(
+            self.fit_result, self._scale, df_resid=self.df_resid, use_t=bool(use_t)
         )
 
     def _sandwich_inputs_for(self, cov_type: str) -> SandwichInputs:
@@ -111,6 +107,7 @@ class GLMResults(LikelihoodResults):
         every type but ``cluster`` the scores are divided by ``sqrt(freq_weights)``, as
         statsmodels does.
         """
+        self._require_data_units("Robust covariances")
         model, params = self.model, self.fit_result.params
         kind = canonical_cov_type(cov_type)
         if kind not in ("nonrobust", "HC0", "HC1") and model._data.keys() & {
@@ -537,7 +534,7 @@ class GLMResults(LikelihoodResults):
             return self._link_prediction(eta, X, which, labels)
         return PredictionResults(
             eta,
-            prediction_variance(X, self.covariance.cov),
+            prediction_variance(X, self.covariance.checked_cov()),
             df=self.df_resid if self.use_t else None,
             df_resid=self.df_resid,
             inverse_link=link.inverse,
@@ -563,7 +560,7 @@ class GLMResults(LikelihoodResults):
 
         return LinkPredictionResults(
             eta,
-            prediction_variance(X, self.covariance.cov),
+            prediction_variance(X, self.covariance.checked_cov()),
             df=self.df_resid if self.use_t else None,
             df_resid=self.df_resid,
             inverse_link=inverse,
@@ -697,6 +694,7 @@ class GLMResults(LikelihoodResults):
         observed : bool
             Leverage from the observed (default) or expected information.
         """
+        self._require_data_units("Influence measures")
         return GLMInfluence(self, observed=observed)
 
     def get_hat_matrix_diag(self, observed: bool = True) -> Any:
