@@ -38,7 +38,7 @@ def longley(request):
     frame = ts.datasets.longley()
     weights = WEIGHTS if request.param == "WLS" else None
     model = ts.ols(FORMULA, frame) if weights is None else ts.wls(FORMULA, frame, weights=weights)
-    exact = exact_fit(model.exog.numpy(), model.endog.numpy(), weights)
+    exact = exact_fit(np.asarray(model.exog), np.asarray(model.endog), weights)
     return model, exact
 
 
@@ -78,7 +78,7 @@ def test_statsmodels_is_less_accurate_here():
 
     frame = ts.datasets.longley()
     model = ts.ols(FORMULA, frame)
-    exact = exact_fit(model.exog.numpy(), model.endog.numpy())
+    exact = exact_fit(np.asarray(model.exog), np.asarray(model.endog))
     theirs = smf.ols(FORMULA, frame).fit()
     assert _relative_error(theirs.get_influence().hat_matrix_diag, exact["hat"]) > 1e-12
     assert _relative_error(theirs.HC3_se, exact["HC3"]) > 1e-10
