@@ -62,9 +62,8 @@ def parameter_units(fit: SolverResult) -> torch.Tensor | None:
     d = fit.column_scale
     if d is None or fit.scaled_normalized_cov is None:
         return None
-    low, high = (float(v) for v in torch.aminmax(d))
     limit = 2.0**_UNIT_EXPONENT_LIMIT
-    if fit.response_scale == 1.0 and 1 / limit <= low and high <= limit:
+    if fit.response_scale == 1.0 and all(1 / limit <= value <= limit for value in d.tolist()):
         return None
     return fit.response_scale / d
 

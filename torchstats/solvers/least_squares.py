@@ -100,8 +100,8 @@ def column_scale(X: torch.Tensor) -> torch.Tensor:
     finite scale are measured without overflow (1e300) or underflow (1e-300).
     """
     norms = torch.linalg.vector_norm(X, dim=0)
-    low, high = (float(v) for v in torch.aminmax(norms))
-    if 2.0**-_SAFE_NORM_EXPONENT < low and high < 2.0**_SAFE_NORM_EXPONENT:
+    low, high = 2.0**-_SAFE_NORM_EXPONENT, 2.0**_SAFE_NORM_EXPONENT
+    if all(low < value < high for value in norms.tolist()):  # one host sync
         return torch.exp2(torch.round(torch.log2(norms)))
     exponents = _round_log2(norms)
     suspect = ~((norms > 2.0**-_SAFE_NORM_EXPONENT) & (norms < 2.0**_SAFE_NORM_EXPONENT))
@@ -118,7 +118,10 @@ def response_scale(y: torch.Tensor) -> float:
     Only a response beyond ``2^±480`` in absolute value is scaled: its sums of squares would
     leave float64's range (and the double-double refinement's splitting overflows at 1e300).
     """
-    peak = float(y.abs().max()) if y.numel() else 0.0
+    if not y.numel():
+        return 1.0
+    extremes = torch.aminmax(y)
+    peak = max(-float(extremes.min), float(extremes.max))
     if peak == 0 or 2.0**-_SAFE_NORM_EXPONENT < peak < 2.0**_SAFE_NORM_EXPONENT:
         return 1.0
     return 2.0 ** max(_EXPONENT_RANGE[0], min(_EXPONENT_RANGE[1], math.floor(math.log2(peak))))
