@@ -8,6 +8,7 @@ written against statsmodels' exceptions keeps working.
 
 from __future__ import annotations
 
+import functools
 import sys
 import warnings
 from pathlib import Path
@@ -29,6 +30,7 @@ __all__ = [
     "ConstraintError",
     "DeviceError",
     "NumericalError",
+    "NumericalRangeError",
     "AutogradError",
     "TorchstatsWarning",
     "ConvergenceWarning",
@@ -36,6 +38,8 @@ __all__ = [
     "PerfectSeparationWarning",
     "PerfectSeparationError",
     "HessianWarning",
+    "LeverageWarning",
+    "DegreesOfFreedomWarning",
     "DomainWarning",
     "SpecificationWarning",
     "NumbersAsTextWarning",
@@ -101,6 +105,11 @@ class NumericalError(TorchstatsError, RuntimeError):
     """A computation produced non-finite values (overflow, NaN log-likelihood, ...)."""
 
 
+class NumericalRangeError(NumericalError, OverflowError):
+    """A quantity lies beyond float64's range (above ~1.8e308 or below ~2.2e-308), e.g. the
+    sum of squared residuals of a response scaled by 1e300, though the fit itself is fine."""
+
+
 # --- options and environment -------------------------------------------------------------
 
 
@@ -118,8 +127,9 @@ class DeviceError(TorchstatsError, RuntimeError):
 
 
 class AutogradError(TorchstatsError, TypeError):
-    """A custom log-likelihood is computed outside torch (numpy, scipy, ``.item()``), so
-    autograd cannot differentiate it."""
+    """Autograd cannot give the derivatives asked for: a custom log-likelihood or loss is
+    computed outside torch (numpy, scipy, ``.item()``) or detached from the parameters, or
+    passes through a Function that cannot be differentiated twice (``@once_differentiable``)."""
 
 
 class PerfectSeparationError(TorchstatsError, ValueError):
@@ -149,6 +159,16 @@ class HessianWarning(TorchstatsWarning):
     """The Hessian is not negative definite at the estimate; standard errors are unreliable."""
 
 
+class LeverageWarning(TorchstatsWarning):
+    """An observation has leverage one (the fit reproduces it exactly): what divides by
+    ``1 - h`` (HC2/HC3, studentized residuals, Cook's distance) is undefined for it."""
+
+
+class DegreesOfFreedomWarning(TorchstatsWarning):
+    """No residual degrees of freedom are left (``df_resid = 0``): the estimated scale and
+    the inference built on it are undefined (inf or NaN)."""
+
+
 class DomainWarning(TorchstatsWarning):
     """A GLM link does not map onto the family's range of means (e.g. identity for Poisson)."""
 
@@ -172,7 +192,10 @@ def warn(message: str, category: type[Warning]) -> None:
     """
     level = 2  # stacklevel 2 is warn()'s caller; go further out while inside torchstats
     frame: FrameType | None = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while frame is not None and (
+        frame.f_code.co_filename.startswith(_PACKAGE_DIR)
+        or frame.f_code.co_filename == functools.__file__  # a cached_property of ours
+    ):
         frame = frame.f_back
         level += 1
     warnings.warn(message, category, stacklevel=level)

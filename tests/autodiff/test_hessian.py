@@ -7,9 +7,12 @@ import pandas as pd
 import pytest
 import torch
 from torch import nn
+from torch.autograd.function import once_differentiable
 
 from tests.conftest import DEVICES
 from torchstats.autodiff.hessian import gradient, hessian, hessian_diag, hvp
+from torchstats.errors import AutogradError
+from torchstats.models.module import module_inference
 
 
 def _reference(loss: torch.Tensor, params: list[torch.Tensor]) -> torch.Tensor:
@@ -219,3 +222,82 @@ def test_functions_torch_func_cannot_transform_fall_back_to_the_loop():
     torch.testing.assert_close(hessian(f, t), expected, rtol=1e-14, atol=0)
     t_ = t.clone().requires_grad_()
     torch.testing.assert_close(hessian(f, t, method="loop"), _reference(f(t_), [t_]))
+
+
+class _CubeOnce(torch.autograd.Function):
+    """``sum(x**3)`` with a backward marked ``@once_differentiable``."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (x**3).sum()
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return 3 * x**2 * grad
+
+
+_DETACHED = {
+    "detach": lambda t: (t**2).sum().detach(),
+    "item": lambda t: torch.tensor((t**2).sum().item(), dtype=torch.float64),
+    "no_grad": lambda t: _under_no_grad(t),
+}
+
+
+def _under_no_grad(t: torch.Tensor) -> torch.Tensor:
+    with torch.no_grad():
+        return (t**2).sum()
+
+
+@pytest.mark.parametrize("method", ["auto", "func", "loop"])
+@pytest.mark.parametrize("kind", list(_DETACHED))
+def test_a_detached_loss_raises_instead_of_a_zero_hessian(kind, method):
+    t = torch.tensor([1.0, 2.0], dtype=torch.float64)
+    with pytest.raises(AutogradError, match="does not depend on the parameters"):
+        hessian(_DETACHED[kind], t, method=method)
+
+
+@pytest.mark.parametrize("method", ["auto", "func", "loop"])
+def test_a_once_differentiable_function_raises_instead_of_a_zero_hessian(method):
+    t = torch.tensor([1.0, 2.0], dtype=torch.float64)
+    with pytest.raises(AutogradError, match="_CubeOnce.*once_differentiable"):
+        hessian(lambda x: _CubeOnce.apply(x), t, method=method)
+    # its first derivative is fine
+    torch.testing.assert_close(gradient(lambda x: _CubeOnce.apply(x), t), 3 * t**2)
+
+
+@pytest.mark.parametrize("function", [hvp, hessian_diag, gradient])
+def test_hvp_diagonal_and_gradient_refuse_a_detached_loss(function):
+    t = torch.tensor([1.0, 2.0], dtype=torch.float64)
+    arguments = (t, torch.ones(2, dtype=torch.float64)) if function is hvp else (t,)
+    with pytest.raises(AutogradError, match="detached"):
+        function(_DETACHED["detach"], *arguments)
+
+
+@pytest.mark.parametrize("function", [hvp, hessian_diag])
+def test_hvp_and_diagonal_refuse_a_once_differentiable_function(function):
+    t = torch.tensor([1.0, 2.0], dtype=torch.float64)
+    arguments = (t, torch.ones(2, dtype=torch.float64)) if function is hvp else (t,)
+    with pytest.raises(AutogradError, match="once_differentiable"):
+        function(lambda x: _CubeOnce.apply(x), *arguments)
+
+
+def test_a_module_loss_that_is_detached_or_once_differentiable_raises():
+    net, x, y = _mlp()
+    with pytest.raises(AutogradError, match="does not depend on the parameters"):
+        hessian(lambda: ((net(x) - y) ** 2).mean().detach(), net)
+    with pytest.raises(AutogradError, match="once_differentiable"):
+        hessian(lambda: _CubeOnce.apply(net(x) - y), net)
+    with pytest.raises(AutogradError, match="does not depend on the parameters"):
+        module_inference(net, nll=lambda: ((net(x) - y) ** 2).sum(dim=1).detach())
+
+
+def test_genuine_zeros_still_work():
+    t = torch.tensor([1.0, 2.0], dtype=torch.float64)
+    zero = torch.zeros(2, 2, dtype=torch.float64)
+    torch.testing.assert_close(hessian(lambda x: x.sum(), t), zero)  # linear
+    torch.testing.assert_close(hessian(lambda x: 0 * x.sum() + 3, t), zero)  # constant
+    expected = torch.diag(torch.tensor([6.0, 0.0], dtype=torch.float64))
+    torch.testing.assert_close(hessian(lambda x: x[0] ** 3, t), expected)

@@ -40,8 +40,8 @@ def test_meats_equal_those_of_formed_scores(blocks, structured: bool) -> None:
     else:
         X, resid, bread = _dense()
         full = X
-    ours = DesignScores(X, resid, bread)
     leverage = ((full @ bread) * full).sum(dim=1)
+    ours = DesignScores(X, resid, leverage=lambda: leverage)
     formed = TensorScores(full * resid[:, None])
     for power in (0, 1, 2):
         expected = white_meat(formed.scores, 1 / (1 - leverage) ** power)
@@ -66,14 +66,14 @@ def test_dense_row_blocks_are_views_that_cover_every_row(blocks) -> None:
 
 
 def test_weighted_scores_equal_those_of_the_whitened_design(blocks) -> None:
-    """WLS: x_i * sqrt(w_i) e~_i with leverages w_i x_i' A x_i, never forming sqrt(w) X."""
+    """WLS: x_i * sqrt(w_i) e~_i with the leverages of sqrt(w) X, never forming it."""
     X, wresid, _ = _dense()
     w = torch.tensor(np.random.default_rng(8).uniform(0.2, 3.0, X.shape[0]))
     root = torch.sqrt(w)
     whitened = root[:, None] * X
     bread = torch.linalg.inv(whitened.T @ whitened)
-    ours = DesignScores(X, root * wresid, bread, leverage_weights=w)
     leverage = ((whitened @ bread) * whitened).sum(dim=1)
+    ours = DesignScores(X, root * wresid, weights=w, leverage=lambda: leverage)
     formed = whitened * wresid[:, None]
     for power in (0, 1, 2):
         expected = white_meat(formed, 1 / (1 - leverage) ** power)

@@ -12,6 +12,14 @@ The default computation is ``torch.func.hessian`` (forward-over-reverse, vectori
 the ``k`` directions). Functions that ``torch.func`` cannot transform (in-place buffer
 updates, some custom autograd functions) fall back to the double-backward loop with
 ``create_graph=True``, one backward pass per row.
+
+Both would return zeros, not an error, for a function autograd cannot differentiate twice:
+one whose value was detached from the parameters (``.detach()``, ``.item()``, numpy,
+``torch.no_grad()``), or one that passes through an ``autograd.Function`` whose backward
+is marked ``@once_differentiable``. Before differentiating, the function is evaluated once
+with autograd recording and its graph is inspected; either case raises
+:class:`~torchstats.errors.AutogradError`. A parameter the function genuinely does
+not use still gets zero rows and columns.
 """
 
 from __future__ import annotations
@@ -21,12 +29,18 @@ from typing import Any, Literal
 
 import pandas as pd
 import torch
+from torch.autograd.function import once_differentiable
 
 from torchstats.autodiff.parameters import FlatParameters, flatten_parameters
+from torchstats.errors import AutogradError
 
 __all__ = ["hessian", "hvp", "hessian_diag", "gradient"]
 
 Method = Literal["auto", "func", "loop"]
+
+# ``once_differentiable`` wraps every backward in the same inner function, so a Function's
+# backward carries that code object exactly when it was decorated.
+_ONCE_DIFFERENTIABLE_CODE = once_differentiable(lambda ctx: None).__code__
 
 
 def _scalar_objective(fn: Callable[..., torch.Tensor], flat: FlatParameters) -> Callable:
@@ -42,6 +56,61 @@ def _scalar_objective(fn: Callable[..., torch.Tensor], flat: FlatParameters) -> 
         return value.reshape(())
 
     return objective
+
+
+def _recorded_value(
+    objective: Callable[[torch.Tensor], torch.Tensor], theta: torch.Tensor, *, order: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``objective`` at a fresh leaf ``x`` with autograd recording, its graph checked.
+
+    Returns ``(x, value)``. Raises :class:`AutogradError` when the value has no
+    graph back to ``x`` (the derivatives would be zeros), or, for ``order=2``, when the
+    graph holds a ``@once_differentiable`` Function (the second derivatives would be).
+    """
+    x = theta.detach().clone().requires_grad_(True)
+    with torch.enable_grad():
+        value = objective(x)
+    reaches, once = _inspect_graph(value, x)
+    if not reaches:
+        raise AutogradError(
+            "fn's value does not depend on the parameters through autograd (it has "
+            f"{'no graph' if value.grad_fn is None else 'a graph that never reaches them'}"
+            "), so every derivative would come out as zero: it was detached (.detach(), "
+            ".item(), .numpy(), a copy of the parameters) or computed under "
+            "torch.no_grad(). Build the loss from the parameters passed in, with "
+            "differentiable torch operations."
+        )
+    if order == 2 and once:
+        names = ", ".join(sorted(once))
+        raise AutogradError(
+            f"fn goes through the autograd.Function {names}, whose backward is marked "
+            "@once_differentiable: autograd cannot differentiate it twice, so its second "
+            "derivatives would come out as zero. Write its backward with differentiable "
+            "torch operations and drop @once_differentiable, or differentiate "
+            "ts.gradient numerically."
+        )
+    return x, value
+
+
+def _inspect_graph(value: torch.Tensor, x: torch.Tensor) -> tuple[bool, set[str]]:
+    """Whether the graph of ``value`` reaches the leaf ``x``, and the names of the
+    ``@once_differentiable`` Functions in it."""
+    reaches, once = False, set[str]()
+    seen: set[int] = set()
+    stack = [value.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if getattr(node, "variable", None) is x:  # x's AccumulateGrad
+            reaches = True
+        forward_cls = getattr(node, "_forward_cls", None)  # a custom Function's backward
+        backward = getattr(forward_cls, "backward", None)
+        if getattr(backward, "__code__", None) is _ONCE_DIFFERENTIABLE_CODE:
+            once.add(getattr(forward_cls, "__name__", "?"))
+        stack.extend(next_node for next_node, _ in node.next_functions)
+    return reaches, once
 
 
 def hessian(
@@ -76,26 +145,31 @@ def hessian(
     ------
     ValueError, TypeError
         ``fn`` not scalar, parameters not floating point, no parameters.
+    AutogradError
+        ``fn``'s value has no autograd graph back to the parameters (detached), or goes
+        through a ``@once_differentiable`` Function: the Hessian would be all zeros.
 
     Notes
     -----
     Parameters that do not influence ``fn`` get zero rows and columns. A module's parameters
-    and their ``requires_grad`` flags are left exactly as they were.
+    and their ``requires_grad`` flags are left exactly as they were. ``fn`` is evaluated
+    once more than the differentiation needs, to check its graph (the loop reuses it).
     """
     flat = flatten_parameters(params)
     objective = _scalar_objective(fn, flat)
     if method not in ("auto", "func", "loop"):
         raise ValueError(f"unknown method {method!r}; choose 'auto', 'func' or 'loop'")
+    x, value = _recorded_value(objective, flat.vector, order=2)
     matrix: torch.Tensor
     if method == "loop":
-        matrix = _hessian_loop(objective, flat.vector)
+        matrix = _hessian_loop(x, value)
     else:
         try:
             matrix = torch.func.hessian(objective)(flat.vector)
         except (RuntimeError, NotImplementedError):
             if method == "func":
                 raise
-            matrix = _hessian_loop(objective, flat.vector)
+            matrix = _hessian_loop(x, value)
     matrix = matrix.detach()
     if labels:
         names = flat.names
@@ -103,11 +177,11 @@ def hessian(
     return matrix
 
 
-def _hessian_loop(objective: Callable, theta: torch.Tensor) -> torch.Tensor:
-    """Row by row: the gradient with ``create_graph=True``, then a backward pass per entry."""
-    x = theta.detach().clone().requires_grad_(True)
+def _hessian_loop(x: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+    """Row by row: the gradient of ``value`` (recorded at the leaf ``x``) with
+    ``create_graph=True``, then a backward pass per entry."""
     with torch.enable_grad():
-        (grad,) = torch.autograd.grad(objective(x), x, create_graph=True)
+        (grad,) = torch.autograd.grad(value, x, create_graph=True)
         rows = []
         for i in range(x.shape[0]):
             if grad[i].requires_grad:
@@ -129,9 +203,16 @@ def gradient(fn: Callable[..., torch.Tensor], params: Any) -> torch.Tensor:
     Returns
     -------
     Tensor, shape (k,)
+
+    Raises
+    ------
+    AutogradError
+        ``fn``'s value has no autograd graph back to the parameters (detached).
     """
     flat = flatten_parameters(params)
-    return torch.func.grad(_scalar_objective(fn, flat))(flat.vector).detach()
+    x, value = _recorded_value(_scalar_objective(fn, flat), flat.vector, order=1)
+    (grad,) = torch.autograd.grad(value, x)
+    return grad.detach()
 
 
 def hvp(fn: Callable[..., torch.Tensor], params: Any, v: torch.Tensor) -> torch.Tensor:
@@ -147,6 +228,11 @@ def hvp(fn: Callable[..., torch.Tensor], params: Any, v: torch.Tensor) -> torch.
     Returns
     -------
     Tensor, shape (k,)
+
+    Raises
+    ------
+    AutogradError
+        As for :func:`hessian`.
     """
     flat = flatten_parameters(params)
     v = torch.as_tensor(v, dtype=flat.vector.dtype, device=flat.vector.device).reshape(-1)
@@ -155,6 +241,7 @@ def hvp(fn: Callable[..., torch.Tensor], params: Any, v: torch.Tensor) -> torch.
             f"v has {v.shape[0]} entries but there are {flat.vector.shape[0]} parameters"
         )
     objective = _scalar_objective(fn, flat)
+    _recorded_value(objective, flat.vector, order=2)
     product = torch.func.jvp(torch.func.grad(objective), (flat.vector,), (v,))[1]
     return product.detach()
 
@@ -175,6 +262,11 @@ def hessian_diag(
     -------
     Tensor, shape (k,)
 
+    Raises
+    ------
+    AutogradError
+        As for :func:`hessian`.
+
     Notes
     -----
     Memory stays at ``chunk_size`` gradients (``chunk_size x k`` numbers) rather than the
@@ -191,6 +283,7 @@ def hessian_diag(
 
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive integer, got {chunk_size}")
+    _recorded_value(objective, theta, order=2)
     diagonal = torch.empty(k, dtype=theta.dtype, device=theta.device)
     for start in range(0, k, chunk_size):
         stop = min(start + chunk_size, k)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -35,6 +36,11 @@ class SandwichInputs:
         Whether the bread is ``(X'WX)^{-1}`` of a (weighted) least-squares fit, which
         ``"fixed scale"`` and the cluster jackknife (``"cluster-crv3"``, ``"cluster-jk"``)
         need.
+    white_covariance : callable, optional
+        ``white_covariance(p)`` returns the HC0 (``p = 0``), HC2 (1) or HC3 (2) sandwich
+        computed by a more accurate route than ``bread @ meat @ bread``, or None where
+        there is none. Least squares forms it in an orthonormal basis of the design:
+        ``bread @ meat @ bread`` cancels, and loses ``cond(X)^2 eps`` (1e-8 on Longley).
     """
 
     bread: torch.Tensor
@@ -43,6 +49,7 @@ class SandwichInputs:
     hc1_correction: bool = True
     leverage_available: bool = False
     least_squares: bool = False
+    white_covariance: Callable[[int], torch.Tensor | None] | None = None
 
     @classmethod
     def from_tensor(

@@ -14,11 +14,14 @@ import numpy as np
 import pandas as pd
 import torch
 
-from torchstats.errors import MissingDataError
+from torchstats.errors import LeverageWarning, MissingDataError, warn
 from torchstats.solvers.blas import cross_product, gram_matrix
+from torchstats.solvers.leverage import describe_leverage_one, leverage_one
 
 __all__ = [
     "white_meat",
+    "leverage_factors",
+    "warn_leverage_one",
     "cluster_meat",
     "hac_meat",
     "hac_meat_blocks",
@@ -40,6 +43,35 @@ def white_meat(scores: torch.Tensor, weights: torch.Tensor | None = None) -> tor
         Per-observation factors, ``1/(1-h_i)`` (HC2) or ``1/(1-h_i)^2`` (HC3).
     """
     return gram_matrix(scores, weights)
+
+
+def leverage_factors(h: torch.Tensor, power: int) -> torch.Tensor:
+    """HC2 (``power=1``) or HC3 (``power=2``) factors ``1 / (1 - h_i)^power`` of the meat.
+
+    An observation with leverage one (:func:`~torchstats.solvers.leverage.leverage_one`)
+    makes them undefined: its factor is NaN, so the covariance is NaN, as R's
+    ``sandwich::vcovHC`` gives (statsmodels reports a finite, meaningless number: a
+    residual of about ``eps`` over ``1 - h`` of about ``eps``). Pair with
+    :func:`warn_leverage_one`.
+    """
+    factors = 1 / (1 - h) ** power
+    return torch.where(leverage_one(h), torch.full_like(factors, float("nan")), factors)
+
+
+def warn_leverage_one(one: torch.Tensor, power: int, row_labels: pd.Index | None) -> None:
+    """The :class:`~torchstats.errors.LeverageWarning` of HC2/HC3, naming the observations
+    of leverage one (mask ``one``) by their labels in ``row_labels`` (else positions)."""
+    if not bool(one.any()):
+        return
+    kind = f"HC{power + 1}"
+    warn(
+        f"{describe_leverage_one(one, row_labels)} (the fit reproduces it exactly, e.g. "
+        f"through a dummy column that is one on that row only): {kind} divides the squared "
+        f"residual by (1 - h)^{power} = 0, so the {kind} covariance is undefined and reported "
+        "as NaN. Drop the observation or the column that isolates it, or use cov_type='HC0' "
+        "or 'HC1'.",
+        LeverageWarning,
+    )
 
 
 def cluster_meat(scores: torch.Tensor, codes: torch.Tensor, n_groups: int) -> torch.Tensor:

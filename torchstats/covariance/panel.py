@@ -22,6 +22,7 @@ from torchstats.covariance.kernels import kernel_weights
 from torchstats.covariance.meats import hac_meat, segment_codes
 from torchstats.covariance.scores import PanelScoreSource
 from torchstats.errors import InvalidOptionError
+from torchstats.inference.degrees_of_freedom import per_degree_of_freedom
 
 __all__ = ["hac_panel", "hac_groupsum", "DESCRIPTIONS"]
 
@@ -78,14 +79,14 @@ def _apply_correction(
 ) -> torch.Tensor:
     n, k = inputs.nobs, inputs.k_params
     if correction == "hac":
-        return cov * (n / (n - k))
+        return cov * per_degree_of_freedom(n, n - k)
     if correction == "cluster":
         if n_groups < 2:
             raise InvalidOptionError(
                 f"use_correction='cluster' needs at least 2 groups, got {n_groups}; use "
                 "'hac' or False"
             )
-        return cov * (n_groups / (n_groups - 1.0) * ((n - 1.0) / (n - k)))
+        return cov * (n_groups / (n_groups - 1.0) * per_degree_of_freedom(n - 1.0, n - k))
     return cov
 
 

@@ -28,6 +28,7 @@ from torchstats.covariance.panel import hac_groupsum, hac_panel
 from torchstats.covariance.result import CovarianceResult
 from torchstats.covariance.scores import Intersection, JackknifeScoreSource, cluster_codes
 from torchstats.errors import InvalidOptionError
+from torchstats.inference.degrees_of_freedom import per_degree_of_freedom
 
 __all__ = [
     "SandwichInputs",
@@ -71,9 +72,12 @@ def _hc(kind: str) -> _Estimator:
                 "least-squares models, GLMs and single-index discrete models only; use 'HC0' "
                 "or 'HC1'"
             )
-        cov = inputs.sandwich(inputs.scores.white_meat(power))
+        accurate = inputs.white_covariance
+        cov = None if accurate is None else accurate(power)
+        if cov is None:
+            cov = inputs.sandwich(inputs.scores.white_meat(power))
         if kind == "HC1" and inputs.hc1_correction:
-            cov = cov * (inputs.nobs / inputs.df_resid)
+            cov = cov * per_degree_of_freedom(inputs.nobs, inputs.df_resid)
         return cov, {"description": DESCRIPTIONS[kind]}
 
     return estimate
@@ -147,7 +151,7 @@ def _cluster_cov(
     cov = inputs.sandwich(meat)
     if use_correction:
         n, k = inputs.nobs, inputs.k_params
-        cov = cov * (n_groups / (n_groups - 1.0) * ((n - 1.0) / (n - k)))
+        cov = cov * (n_groups / (n_groups - 1.0) * per_degree_of_freedom(n - 1.0, n - k))
     return cov, n_groups
 
 
@@ -193,7 +197,7 @@ def _hac(inputs: SandwichInputs, kwds: dict[str, Any]) -> tuple[torch.Tensor, di
     cov = inputs.sandwich(inputs.scores.hac_meat(weights))
     use_correction = bool(kwds.get("use_correction", False))
     if use_correction:
-        cov = cov * (inputs.nobs / (inputs.nobs - inputs.k_params))
+        cov = cov * per_degree_of_freedom(inputs.nobs, inputs.nobs - inputs.k_params)
     description = DESCRIPTIONS["HAC"].format(
         maxlags=maxlags, correction=["without", "with"][use_correction]
     )

@@ -177,10 +177,12 @@ def t_test(
     ``tvalue`` (1, 1), ``pvalue`` a 0-d array; several constraints give ``(m,)`` arrays.
     Otherwise every array is ``(m,)``.
     """
-    effect = R @ params
-    sd = np.sqrt(np.diag(R @ cov @ R.T))
+    balanced, balanced_q, scales = _balanced_rows(R, q)
+    balanced_effect = balanced @ params
+    balanced_sd = np.sqrt(np.diag(balanced @ cov @ balanced.T))
+    effect, sd = scales * balanced_effect, scales * balanced_sd
     with np.errstate(divide="ignore", invalid="ignore"):
-        statistic = (effect - q) / sd
+        statistic = (balanced_effect - balanced_q) / balanced_sd
     tail = stats.norm.sf(np.abs(statistic)) if df is None else stats.t.sf(np.abs(statistic), df)
     pvalue = 2 * tail
     if statsmodels_shapes and effect.shape[0] == 1:
@@ -195,6 +197,21 @@ def t_test(
         df_denom=df,
         q=q,
     )
+
+
+# Rows of R whose largest entry lies beyond 2^±256 (constraints on parameters held in
+# scaled units, see CovarianceResult.units) are scaled to one: R V R' could leave float64.
+_BALANCE_EXPONENT = 256
+
+
+def _balanced_rows(R: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``R b = q`` with extreme rows divided by a power of two near their largest entry (an
+    exact, equivalent system), and the divisors (1 for the other rows)."""
+    peak = np.abs(R).max(axis=1) if R.size else np.zeros(R.shape[0])
+    extreme = (peak > 0) & ((peak > 2.0**_BALANCE_EXPONENT) | (peak < 2.0**-_BALANCE_EXPONENT))
+    exponents = np.floor(np.log2(np.where(extreme, peak, 1.0)))
+    scales = np.where(extreme, np.exp2(exponents), 1.0)
+    return R / scales[:, None], q / scales, scales
 
 
 def wald_test(
@@ -218,9 +235,10 @@ def wald_test(
     ``wald_test(invcov=)``. With ``scalar=False`` the statistic is a ``(1, 1)`` array and the
     p-value a 0-d array, as statsmodels returns them.
     """
-    diff = R @ params - q
     J = float(R.shape[0])
     if invcov is None:
+        R, q_balanced, _ = _balanced_rows(R, q)  # the statistic does not change
+        diff = R @ params - q_balanced
         constraint_cov = R @ cov @ R.T
         if np.isnan(constraint_cov).any():
             raise ConstraintError("the covariance of the constraints has NaN entries")
@@ -235,6 +253,7 @@ def wald_test(
             J = float(rank)
         invcov = np.linalg.pinv(constraint_cov)
     else:
+        diff = R @ params - q
         invcov = np.asarray(invcov, dtype=float)
         if invcov.shape != (R.shape[0], R.shape[0]):
             raise ConstraintError(

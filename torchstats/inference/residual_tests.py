@@ -43,7 +43,21 @@ def _residual_array(resid: Any) -> np.ndarray:
         array = array.reshape(-1)
     if array.ndim != 1:
         raise ValueError(f"residuals must be 1-d, got shape {array.shape}")
-    return array
+    return _unit_scaled(array)
+
+
+# The statistics here are scale invariant; residuals beyond 2^±256 in size (a response
+# scaled by 1e300) are divided by a power of two, exactly, so that their fourth powers stay
+# within float64.
+_SCALE_EXPONENT = 256
+
+
+def _unit_scaled(values: np.ndarray) -> np.ndarray:
+    finite = np.abs(values[np.isfinite(values)])
+    peak = float(finite.max()) if finite.size else 0.0
+    if peak == 0 or 2.0**-_SCALE_EXPONENT < peak < 2.0**_SCALE_EXPONENT:
+        return values
+    return values / 2.0 ** math.floor(math.log2(peak))
 
 
 def omni_normtest(resid: Any) -> tuple[float, float]:

@@ -20,6 +20,7 @@ from torchstats._device import to_tensor
 from torchstats.errors import DesignError, InvalidWeightsError, MissingDataError
 from torchstats.formula.design import Design
 from torchstats.solvers.blas import gram_matrix
+from torchstats.solvers.least_squares import column_scale, gram_in_range
 from torchstats.structured.block_matrix import BlockMatrix
 
 __all__ = [
@@ -102,21 +103,24 @@ _GRAM_ROUTE_ROWS_PER_COLUMN = 8
 
 
 def matrix_rank(X: torch.Tensor) -> int:
-    """Numerical rank with numpy's tolerance: singular values above ``s_max max(n, k) eps``.
+    """Numerical rank of the column-equilibrated design, with numpy's tolerance: singular
+    values of ``X_s = X D^{-1}`` (``D`` power-of-two column norms) above ``s_max max(n, k) eps``.
 
-    Tall designs first try ``X'X``: with ``D`` the column norms and ``X_s = X D^{-1}``, the
-    computed ``X_s'X_s`` is within ``k n eps`` of the exact one (entrywise dot-product
-    bounds), so if its smallest eigenvalue exceeds ten times that, ``X`` has full column
-    rank; and since ``cond(X) <= cond(X_s) max(D) / min(D)``, numpy's tolerance cannot cut
-    a singular value when that product stays below ``1 / (10 max(n, k) eps)``. Otherwise the
-    singular values of ``R`` in ``X = QR`` decide.
+    Equilibrated, the rank does not depend on the columns' units: a column in other units
+    (times 1e300, or 1e-150 beside another times 1e150) is not cut off, as numpy's
+    ``matrix_rank`` of the unscaled design (statsmodels' rank) can cut it. Tall designs first
+    try ``X_s'X_s``, computed within ``k n eps`` of the exact one (entrywise dot-product
+    bounds): if its smallest eigenvalue exceeds ten times that, ``X_s`` has full column rank,
+    and numpy's tolerance cannot cut a singular value while ``cond(X_s)`` stays below
+    ``1 / (10 max(n, k) eps)``. Otherwise the singular values of ``R`` in ``X_s = QR`` decide.
     """
     n, k = X.shape
     if k == 0:
         return 0
     if n >= _GRAM_ROUTE_ROWS_PER_COLUMN * k and _gram_shows_full_rank(X):
         return k
-    R = torch.linalg.qr(X, mode="r")[1] if n >= k else X
+    scaled = X / column_scale(X)
+    R = torch.linalg.qr(scaled, mode="r")[1] if n >= k else scaled
     s = torch.linalg.svdvals(R)
     tol = s.max() * max(X.shape) * torch.finfo(X.dtype).eps
     return int((s > tol).sum())
@@ -126,15 +130,14 @@ def _gram_shows_full_rank(X: torch.Tensor) -> bool:
     n, k = X.shape
     eps = torch.finfo(X.dtype).eps
     gram = gram_matrix(X)
-    norms = torch.sqrt(torch.diagonal(gram))
-    if not bool((norms > 0).all()):
+    if not gram_in_range(gram):  # a zero column, or columns near float64's limits
         return False
+    norms = torch.sqrt(torch.diagonal(gram))
     eigenvalues = torch.linalg.eigvalsh(gram / norms[:, None] / norms[None, :])
     smallest, largest = float(eigenvalues[0]), float(eigenvalues[-1])
     if not smallest > _GRAM_BOUND_MARGIN * k * n * eps * largest:
         return False
-    cond_bound = math.sqrt(largest / smallest) * float(norms.max() / norms.min())
-    return cond_bound * _GRAM_BOUND_MARGIN * max(n, k) * eps < 1
+    return math.sqrt(largest / smallest) * _GRAM_BOUND_MARGIN * max(n, k) * eps < 1
 
 
 def row_values(value: Any, name: str, like: torch.Tensor) -> torch.Tensor:

@@ -37,6 +37,7 @@ from torchstats.errors import (
 )
 from torchstats.families import links as L
 from torchstats.families.families import Binomial, Family, Gaussian
+from torchstats.inference.degrees_of_freedom import per_degree_of_freedom, warn_no_residual_df
 from torchstats.models.base import build_design, caller_context, formula_rows
 from torchstats.models.binomial_counts import binomial_counts, proportions_of_trials
 from torchstats.models.constant import detect_constant
@@ -374,13 +375,13 @@ class GLM:
         if scaletype is None:
             if self.family.fixed_scale:
                 return lambda mu: 1.0
-            return lambda mu: self._pearson_chi2(mu) / df
+            return lambda mu: per_degree_of_freedom(self._pearson_chi2(mu), df)
         if isinstance(scaletype, str):
             key = scaletype.lower()
             if key == "x2":
-                return lambda mu: self._pearson_chi2(mu) / df
+                return lambda mu: per_degree_of_freedom(self._pearson_chi2(mu), df)
             if key == "dev":
-                return lambda mu: float(self.deviance_mu(mu)) / df
+                return lambda mu: per_degree_of_freedom(float(self.deviance_mu(mu)), df)
         elif isinstance(scaletype, (int, float)) and not isinstance(scaletype, bool):
             return lambda mu: float(scaletype)
         raise InvalidOptionError(
@@ -626,6 +627,9 @@ class GLM:
             IRLS or the optimizer stopped at ``maxiter``.
         SpecificationWarning
             An argument that has no effect with the chosen method.
+        DegreesOfFreedomWarning
+            The scale is estimated but ``df_resid`` is 0: it is inf or NaN (as statsmodels'),
+            and so are the standard errors.
 
         Raises
         ------
@@ -691,6 +695,9 @@ class GLM:
                 eim=eim,
                 options=kwargs,
             )
+        estimated = isinstance(scale, str) or (scale is None and not self.family.fixed_scale)
+        if estimated and self.df_resid == 0:
+            warn_no_residual_df("GLM", self.wnobs, self.rank, "the dispersion (scale)")
         if canonical_cov_type(cov_type) == "nonrobust" and not cov_kwds:
             return results
         kwds = dict(cov_kwds or {})

@@ -26,7 +26,7 @@ import torch
 
 from torchstats._device import to_numpy
 from torchstats._typing import check_option
-from torchstats.covariance.nonrobust import nonrobust_covariance
+from torchstats.covariance.nonrobust import least_squares_covariance, nonrobust_covariance
 from torchstats.errors import (
     ConvergenceWarning,
     InvalidOptionError,
@@ -165,9 +165,8 @@ def fit_by_irls(
         )
     model._warn_if_outside_range(found.mu)
     fit = found.solution
-    assert fit.normalized_cov is not None
-    covariance = nonrobust_covariance(
-        fit.normalized_cov, found.scale, df_resid=model.df_resid, use_t=bool(use_t)
+    covariance = least_squares_covariance(
+        fit, found.scale, df_resid=model.df_resid, use_t=bool(use_t)
     )
     history: dict[str, Any] = {
         "method": "IRLS",

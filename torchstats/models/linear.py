@@ -11,22 +11,28 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
 import torch
 
 from torchstats._typing import SolverMethod, check_option
-from torchstats.covariance.nonrobust import nonrobust_covariance
+from torchstats.covariance.nonrobust import least_squares_covariance
 from torchstats.covariance.sandwich import canonical_cov_type
-from torchstats.errors import EmptyDataError, InvalidWeightsError
+from torchstats.errors import EmptyDataError, InvalidWeightsError, NumericalRangeError
+from torchstats.inference.degrees_of_freedom import per_degree_of_freedom, warn_no_residual_df
 from torchstats.models.base import build_design, caller_context, formula_rows
 from torchstats.models.constant import detect_constant
 from torchstats.models.data import ModelData, plain_array
 from torchstats.models.design_checks import check_finite, check_weights, matrix_rank
 from torchstats.results.regression import RegressionResults
 from torchstats.solvers.first_order import solve_least_squares_gd
-from torchstats.solvers.least_squares import solve_least_squares, solve_weighted_least_squares
+from torchstats.solvers.least_squares import (
+    response_scale,
+    solve_least_squares,
+    solve_weighted_least_squares,
+)
 from torchstats.solvers.result import SolverResult
 from torchstats.structured.block_matrix import densify, gram, scale_rows
 
@@ -187,6 +193,10 @@ class _LeastSquares:
         return self._constant[1]
 
     @cached_property
+    def _response_scale(self) -> float:
+        return response_scale(self.design.endog)
+
+    @cached_property
     def _wendog(self) -> torch.Tensor:
         """Whitened response ``sqrt(w) * y``."""
         sw = self._sqrt_weights
@@ -226,11 +236,17 @@ class _LeastSquares:
     # --- likelihood -----------------------------------------------------------------------
 
     def loglike(self, params: torch.Tensor) -> torch.Tensor:
-        """Concentrated Gaussian log-likelihood (statsmodels' ``OLS.loglike``/``WLS.loglike``)."""
+        """Concentrated Gaussian log-likelihood (statsmodels' ``OLS.loglike``/``WLS.loglike``).
+
+        ``log(SSR)`` is taken as ``log(SSR / c^2) + 2 log(c)`` for a response scaled by
+        ``c`` beyond 2^±480, whose ``SSR`` leaves float64 while the log-likelihood does not.
+        """
         resid = self._whitened_resid(params)
-        ssr = resid @ resid
+        c = self._response_scale
+        ssr_scaled = resid @ resid if c == 1.0 else (resid / c) @ (resid / c)
         half_n = self.design.nobs / 2.0
-        llf = -half_n * torch.log(ssr) - (1 + math.log(math.pi / half_n)) * half_n
+        log_ssr = torch.log(ssr_scaled) + 2 * math.log(c)
+        llf = -half_n * log_ssr - (1 + math.log(math.pi / half_n)) * half_n
         if self._weights is not None:
             llf = llf + 0.5 * torch.sum(torch.log(self._weights))
         return llf
@@ -298,17 +314,28 @@ class _LeastSquares:
         Returns
         -------
         RegressionResults
+
+        Warns
+        -----
+        DegreesOfFreedomWarning
+            ``df_resid`` is 0 (as many parameters as observations): the scale, standard
+            errors and tests are inf or NaN, as statsmodels reports them.
         """
         check_option(method, SolverMethod, "method")
         canonical_cov_type(cov_type)  # refuse an unknown cov_type before solving
         fit = self._solve(method, max_iter=max_iter, gtol=gtol)
         nobs = self.design.nobs
         resid = fit.resid if fit.resid is not None else self._whitened_resid(fit.params)
+        if fit.response_scale != 1.0:
+            resid = resid / fit.response_scale
         df_resid = float(nobs - fit.rank)
-        scale = (resid @ resid) / df_resid if df_resid > 0 else torch.tensor(float("nan"))
-        assert fit.normalized_cov is not None  # every least-squares solver provides it
-        classical = nonrobust_covariance(
-            fit.normalized_cov, scale, df_resid=df_resid, use_t=True if use_t is None else use_t
+        if df_resid == 0:
+            warn_no_residual_df(self._model_name, nobs, fit.rank, "the error variance (scale)")
+        classical = least_squares_covariance(
+            fit,
+            per_degree_of_freedom(float(resid @ resid), df_resid),
+            df_resid=df_resid,
+            use_t=True if use_t is None else use_t,
         )
         results = RegressionResults(self, fit, classical)
         if canonical_cov_type(cov_type) == "nonrobust" and not cov_kwds:
@@ -317,27 +344,50 @@ class _LeastSquares:
         return results._with_covariance(results._covariance(cov_type, cov_kwds, use_t))
 
     def _solve(self, method: str, *, max_iter: int, gtol: float | None) -> SolverResult:
+        """Solve with the response scaled by a power of two when it lies beyond 2^±480 (its
+        sums of squares would leave float64), then put the response's units back."""
+        c = self._response_scale
+        fit = self._solve_scaled(method, 1.0 / c, max_iter=max_iter, gtol=gtol)
+        if c != 1.0:
+            resid = None if fit.resid is None else fit.resid * c
+            fit = replace(fit, params=fit.params * c, resid=resid, response_scale=c)
+        if not bool(torch.isfinite(fit.params).all()):
+            names = [
+                n for n, v in zip(self.exog_names, fit.params.tolist()) if not math.isfinite(v)
+            ]
+            raise NumericalRangeError(
+                f"the coefficients of {names} exceed float64's range (about 1.8e308): the "
+                "response's scale over their column's is beyond it. Rescale the response or "
+                "those columns (e.g. divide by a power of ten); the coefficients scale with it"
+            )
+        return fit
+
+    def _solve_scaled(
+        self, method: str, factor: float, *, max_iter: int, gtol: float | None
+    ) -> SolverResult:
+        """The least-squares solve with the response multiplied by ``factor``."""
+        y = self.design.endog if factor == 1.0 else self.design.endog * factor
         if method != "gd":
-            X, y = self.design.exog, self.design.endog
+            X = self.design.exog
             if self._weights is None:
                 return solve_least_squares(X, y, method)
             # large problems: X'WX by weighted row chunks, no copy of sqrt(w) X
             return solve_weighted_least_squares(X, y, self._weights, method)
-        X, y = self._wexog, self._wendog
-        found = solve_least_squares_gd(densify(X), y, max_iter=max_iter, gtol=gtol)
+        X = self._wexog
+        wy = y if self._sqrt_weights is None else self._sqrt_weights * y
+        found = solve_least_squares_gd(densify(X), wy, max_iter=max_iter, gtol=gtol)
         # Inference still comes from the closed-form Hessian: (X'WX)^{-1} by a direct
         # solver, which also checks the rank.
-        closed = solve_least_squares(X, y, "auto")
-        return SolverResult(
+        closed = solve_least_squares(X, wy, "auto")
+        return replace(
+            closed,
             params=found.params,
             method="gd",
             converged=found.converged,
             n_iter=found.n_iter,
             grad_norm=found.grad_norm,
             message=found.message,
-            rank=closed.rank,
-            normalized_cov=closed.normalized_cov,
-            singular_values=closed.singular_values,
+            resid=None,
         )
 
     def predict(self, params: Any, exog: Any = None) -> torch.Tensor:

@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 import torch
 
+from torchstats.covariance.nonrobust import parameter_units
 from torchstats.covariance.result import CovarianceResult
 from torchstats.covariance.sandwich import SandwichInputs, canonical_cov_type, robust_covariance
-from torchstats.errors import InvalidOptionError
+from torchstats.errors import InvalidOptionError, NumericalRangeError
 from torchstats.inference.distributions import critical_value, two_sided_pvalues
 from torchstats.inference.hypotheses import (
     ContrastResults,
@@ -81,7 +82,7 @@ class LikelihoodResults:
 
     @cached_property
     def _bse(self) -> torch.Tensor:
-        return torch.sqrt(torch.diagonal(self.covariance.cov))
+        return self.covariance.standard_errors()
 
     @property
     def bse(self) -> Any:
@@ -140,7 +141,7 @@ class LikelihoodResults:
         column : int or sequence of int, optional
             Return the sub-matrix of these parameters.
         """
-        cov = self.covariance.cov
+        cov = self.covariance.checked_cov()
         if r_matrix is not None:
             R = torch.as_tensor(r_matrix, dtype=cov.dtype, device=cov.device).reshape(
                 -1, cov.shape[0]
@@ -195,8 +196,14 @@ class LikelihoodResults:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         names = list(self._output.param_names)
         R, q = parse_constraints(r_matrix, names)
-        cov = self._host(self.covariance.cov) if cov_p is None else np.asarray(cov_p, float)
-        return self._host(self.fit_result.params), cov, R, q
+        params = self._host(self.fit_result.params)
+        covariance = self.covariance
+        if cov_p is None and covariance.units is not None and covariance.unit_cov is not None:
+            # the covariance leaves float64: test R b = q as (R u)(b / u) = q in the units u
+            units = self._host(covariance.units)
+            return params / units, self._host(covariance.unit_cov), R * units, q
+        cov = self._host(covariance.cov) if cov_p is None else np.asarray(cov_p, float)
+        return params, cov, R, q
 
     def t_test(
         self, r_matrix: Any, cov_p: Any = None, use_t: bool | None = None
@@ -393,6 +400,17 @@ class LikelihoodResults:
         return encoding, columns, levels
 
     # --- other covariances -----------------------------------------------------------------------
+
+    def _require_data_units(self, what: str) -> None:
+        """Refuse ``what``, computed in the data's units, when those leave float64's range
+        (a least-squares or IRLS fit of columns or a response scaled beyond about 1e±77)."""
+        if parameter_units(self.fit_result) is not None:
+            raise NumericalRangeError(
+                f"{what} of this fit are computed in the data's units, and its columns or "
+                "response are scaled so far (beyond about 1e±77) that those leave float64's "
+                "range; params, bse, tvalues, pvalues, conf_int and tests are right. Rescale "
+                "the data (e.g. divide a column or the response by a power of ten) for them"
+            )
 
     def _sandwich_inputs(self) -> SandwichInputs:
         """Bread and per-observation scores for robust covariances (each model's own)."""

@@ -17,7 +17,10 @@ import pandas as pd
 import torch
 from scipy import stats
 
+from torchstats.covariance.meats import leverage_factors
+from torchstats.errors import DegreesOfFreedomWarning, LeverageWarning, warn
 from torchstats.solvers.batched_least_squares import BatchedSolution
+from torchstats.solvers.leverage import leverage_one
 
 __all__ = ["BatchedRegressionResults"]
 
@@ -77,8 +80,9 @@ class BatchedRegressionResults:
         tss = self._centered_tss if self.model.k_constant else self._uncentered_tss
         self._ess = tss - self._ssr
         self._rsquared = 1 - self._ssr / tss
-        positive = self._df_resid > 0
-        self._scale = torch.where(positive, self._ssr / self._df_resid, torch.nan)
+        # statsmodels' ssr / df_resid: inf (or NaN for 0 / 0) where df_resid is 0
+        self._scale = self._ssr / self._df_resid
+        self._warn_no_residual_df()
         self._resid = resid
 
     def _covariance(
@@ -89,13 +93,57 @@ class BatchedRegressionResults:
             return bread * self._scale[..., None, None]
         e2 = solution.resid**2  # (G, m, r)
         if cov_type in ("HC2", "HC3"):
-            leverage = (solution.hat_factor**2).sum(dim=-1)[..., None]
-            e2 = e2 / (1 - leverage) ** (1 if cov_type == "HC2" else 2)
+            power = 1 if cov_type == "HC2" else 2
+            leverage = (solution.hat_factor**2).sum(dim=-1)
+            e2 = e2 * leverage_factors(leverage, power)[..., None]
+            self._warn_leverage_one(leverage_one(leverage), cov_type)
         meat = torch.einsum("gmk,gmr,gml->grkl", Xw, e2, Xw)
         cov = bread @ meat @ bread
         if cov_type == "HC1":
             cov = cov * (self._nobs / self._df_resid)[..., None, None]
         return cov
+
+    def _warn_no_residual_df(self) -> None:
+        """Name the groups whose regressions have ``df_resid = 0`` (inf/NaN scale)."""
+        none_left = torch.nonzero((self._df_resid == 0).any(dim=1)).reshape(-1).tolist()
+        if not none_left:
+            return
+        names = ", ".join(repr(self.model.group_index[g]) for g in none_left[:5])
+        more = f", ... ({len(none_left) - 5} more)" if len(none_left) > 5 else ""
+        warn(
+            f"{len(none_left)} group(s) have no residual degrees of freedom (as many rows as "
+            f"the rank of their design): {names}{more}. Their fits reproduce the data exactly, "
+            "so their scale and the standard errors, tests and intervals built on it are "
+            "undefined (inf or NaN, as statsmodels reports them). Give those groups more "
+            "rows than parameters, or drop them.",
+            DegreesOfFreedomWarning,
+        )
+
+    def _warn_leverage_one(self, one: torch.Tensor, cov_type: str) -> None:
+        """Name the observations of leverage one (padded slots ``one``, shape (G, m)) by
+        group and row label, whose regressions get a NaN HC2/HC3 covariance."""
+        if not bool(one.any()):
+            return
+        model = self.model
+        codes = model.group_codes
+        counts = torch.bincount(codes, minlength=model.n_groups)
+        order = torch.argsort(codes, stable=True)  # rows in padded order (pad_groups)
+        group, slot = torch.nonzero(one, as_tuple=True)
+        rows = order[(torch.cumsum(counts, 0) - counts)[group] + slot].cpu().numpy()
+        labels = model.data.index[rows] if model.data is not None else rows
+        named = [
+            f"{label!r} (group {model.group_index[g]!r})"
+            for label, g in zip(list(labels)[:5], group.tolist())
+        ]
+        more = f", ... ({len(rows) - 5} more)" if len(rows) > 5 else ""
+        warn(
+            f"{len(rows)} observation(s) have leverage one in their group's regression: "
+            f"{', '.join(named)}{more} (the fit reproduces each exactly, e.g. through a group "
+            f"with as many rows as parameters): {cov_type} divides their squared residuals "
+            "by 1 - h = 0, so the covariance of those groups is undefined and reported as "
+            "NaN. Drop the observations or the groups, or use cov_type='HC0' or 'HC1'.",
+            LeverageWarning,
+        )
 
     # --- labels and containers ------------------------------------------------------------
 
@@ -279,13 +327,18 @@ class BatchedRegressionResults:
 
     @property
     def scale(self) -> Any:
-        """``ssr / df_resid`` (NaN without residual degrees of freedom)."""
+        """``ssr / df_resid`` (inf, or NaN for ``0 / 0``, without residual degrees of
+        freedom, as statsmodels)."""
         return self._series(self._scale, "scale")
 
     @property
+    def _mse_resid(self) -> torch.Tensor:
+        return torch.where(self._df_resid == 0, torch.nan, self._scale)
+
+    @property
     def mse_resid(self) -> Any:
-        """``ssr / df_resid``."""
-        return self._series(self._scale, "mse_resid")
+        """``ssr / df_resid``; NaN without residual degrees of freedom (statsmodels)."""
+        return self._series(self._mse_resid, "mse_resid")
 
     @property
     def _llf(self) -> torch.Tensor:
@@ -312,7 +365,7 @@ class BatchedRegressionResults:
     @property
     def _fvalue(self) -> torch.Tensor:
         if self.cov_type == "nonrobust":
-            return (self._ess / self._df_model) / self._scale
+            return (self._ess / self._df_model) / self._mse_resid
         columns = [j for j in range(self._params.shape[-1]) if j != self._const_idx]
         b = self._params[..., columns]
         V = self._cov[..., columns, :][..., columns]

@@ -45,8 +45,8 @@ from torchstats.results.prediction import (
     delta_prediction,
     prediction_variance,
 )
+from torchstats.solvers.leverage import hat_diagonal
 from torchstats.solvers.result import SolverResult
-from torchstats.structured.block_matrix import gram
 from torchstats.structured.scores import DesignScores
 
 __all__ = ["BinaryResults", "CountResults", "NegativeBinomialResults"]
@@ -126,21 +126,23 @@ class _DiscreteResults(LikelihoodResults):
         # single-index models: the scores x_i f_i are never formed (see DesignScores)
         X = self.model.design.exog
         working_weights = getattr(self.model, "working_weights", None)
-        leverage = working_weights is not None and canonical_cov_type(cov_type) in ("HC2", "HC3")
-        design_scores = DesignScores(X, score_factor(params), bread)
-        if leverage and working_weights is not None:
-            # R's hat values: those of the design weighted by the IRLS working weights
-            weights = working_weights(params)
-            leverage_bread = torch.linalg.inv(gram(X, weights))
-            design_scores = DesignScores(
-                X, score_factor(params), leverage_bread, leverage_weights=weights
-            )
+        leverage = None
+        if working_weights is not None:
+
+            def leverage() -> torch.Tensor:
+                # R's hat values: those of the design weighted by the IRLS working weights
+                return hat_diagonal(X, working_weights(params))
+
+        design_scores = DesignScores(
+            X, score_factor(params), leverage=leverage, row_labels=self._output.row_index
+        )
         return SandwichInputs(
             bread=bread,
             scores=design_scores,
             df_resid=float(X.shape[0] - X.shape[1]),
             hc1_correction=False,
-            leverage_available=leverage,
+            leverage_available=leverage is not None
+            and canonical_cov_type(cov_type) in ("HC2", "HC3"),
         )
 
     @property

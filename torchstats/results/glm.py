@@ -23,7 +23,7 @@ import torch
 from scipy import stats
 
 from torchstats._typing import check_option
-from torchstats.covariance.nonrobust import nonrobust_covariance
+from torchstats.covariance.nonrobust import least_squares_covariance
 from torchstats.covariance.result import CovarianceResult
 from torchstats.covariance.sandwich import SandwichInputs, canonical_cov_type
 from torchstats.errors import ConvergenceWarning, InvalidOptionError, SpecificationWarning, warn
@@ -39,8 +39,8 @@ from torchstats.results.prediction import (
     prediction_variance,
 )
 from torchstats.solvers.irls import fit_irls
+from torchstats.solvers.leverage import hat_diagonal
 from torchstats.solvers.result import SolverResult
-from torchstats.structured.block_matrix import gram
 from torchstats.structured.scores import DesignScores
 
 __all__ = ["GLMResults"]
@@ -96,12 +96,8 @@ class GLMResults(LikelihoodResults):
         )
 
     def _nonrobust_covariance(self, use_t: bool | None) -> CovarianceResult:
-        assert self.fit_result.normalized_cov is not None
-        return nonrobust_covariance(
-            self.fit_result.normalized_cov,
-            self._scale,
-            df_resid=self.df_resid,
-            use_t=bool(use_t),
+        return least_squares_covariance(
+            self.fit_result, self._scale, df_resid=self.df_resid, use_t=bool(use_t)
         )
 
     def _sandwich_inputs_for(self, cov_type: str) -> SandwichInputs:
@@ -111,6 +107,7 @@ class GLMResults(LikelihoodResults):
         every type but ``cluster`` the scores are divided by ``sqrt(freq_weights)``, as
         statsmodels does.
         """
+        self._require_data_units("Robust covariances")
         model, params = self.model, self.fit_result.params
         kind = canonical_cov_type(cov_type)
         if kind not in ("nonrobust", "HC0", "HC1") and model._data.keys() & {
@@ -125,21 +122,20 @@ class GLMResults(LikelihoodResults):
         if "freq_weights" in model._data and kind != "cluster":
             factor = factor / torch.sqrt(model._freq_weights)
         X = model.design.exog
-        # HC2/HC3 leverages: R's hatvalues(glm), those of the design weighted by the IRLS
-        # (expected-information) weights; the scale cancels
-        # (expected-information) weights; the scale cancels. Formed for those types only.
-        leverage = kind in ("HC2", "HC3")
-        scores = DesignScores(X, factor, bread)
-        if leverage:
+
+        def leverage() -> torch.Tensor:
+            # R's hatvalues(glm): those of the design weighted by the IRLS (expected-
+            # information) weights; the scale cancels. Formed for HC2/HC3 only.
             weights = model.hessian_factor(params, scale=self._scale, observed=False)
-            leverage_bread = torch.linalg.inv(gram(X, weights))
-            scores = DesignScores(X, factor, leverage_bread, leverage_weights=weights)
+            return hat_diagonal(X, weights)
+
+        scores = DesignScores(X, factor, leverage=leverage, row_labels=self._output.row_index)
         return SandwichInputs(
             bread=bread,
             scores=scores,
             df_resid=float(X.shape[0] - X.shape[1]),
             hc1_correction=False,
-            leverage_available=leverage,
+            leverage_available=kind in ("HC2", "HC3"),
         )
 
     # --- sizes and fit record -----------------------------------------------------------
@@ -538,7 +534,7 @@ class GLMResults(LikelihoodResults):
             return self._link_prediction(eta, X, which, labels)
         return PredictionResults(
             eta,
-            prediction_variance(X, self.covariance.cov),
+            prediction_variance(X, self.covariance.checked_cov()),
             df=self.df_resid if self.use_t else None,
             df_resid=self.df_resid,
             inverse_link=link.inverse,
@@ -564,7 +560,7 @@ class GLMResults(LikelihoodResults):
 
         return LinkPredictionResults(
             eta,
-            prediction_variance(X, self.covariance.cov),
+            prediction_variance(X, self.covariance.checked_cov()),
             df=self.df_resid if self.use_t else None,
             df_resid=self.df_resid,
             inverse_link=inverse,
@@ -698,6 +694,7 @@ class GLMResults(LikelihoodResults):
         observed : bool
             Leverage from the observed (default) or expected information.
         """
+        self._require_data_units("Influence measures")
         return GLMInfluence(self, observed=observed)
 
     def get_hat_matrix_diag(self, observed: bool = True) -> Any:

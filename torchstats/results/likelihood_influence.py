@@ -31,6 +31,8 @@ import torch
 from scipy import stats
 
 from torchstats.errors import HessianWarning, warn
+from torchstats.results.influence import deletion_leverage
+from torchstats.solvers.leverage import hat_diagonal
 from torchstats.structured.block_matrix import row_quadratic
 
 __all__ = ["GLMInfluence", "MLEInfluence"]
@@ -212,7 +214,7 @@ class GLMInfluence(MLEInfluence):
     @property
     def observed(self) -> bool:
         """Whether the leverage uses the observed information (False after a fallback)."""
-        _ = self._weighted_svd
+        _ = self._hessian_weights
         return self._observed
 
     @cached_property
@@ -222,12 +224,8 @@ class GLMInfluence(MLEInfluence):
         return None, model.family.link.inverse_deriv(eta)[:, None] * model.design.exog
 
     @cached_property
-    def _weighted_svd(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Thin SVD of ``W^{1/2} X`` restricted to the numerically nonzero singular values.
-
-        ``W`` are the Hessian weights at the fit's scale, so ``pinv(W^{1/2} X)`` carries the
-        dispersion into ``d_params`` as in statsmodels.
-        """
+    def _hessian_weights(self) -> torch.Tensor:
+        """The Hessian weights ``W`` at the fit's scale (the expected ones after a fallback)."""
         model = self.results.model
         weights = model.hessian_factor(self._params, scale=self.scale, observed=self._observed)
         negative = int((weights < 0).sum())
@@ -242,15 +240,26 @@ class GLMInfluence(MLEInfluence):
             )
             self._observed = False
             weights = model.hessian_factor(self._params, scale=self.scale, observed=False)
-        weighted = torch.sqrt(weights)[:, None] * model.design.exog
+        return weights
+
+    @cached_property
+    def _weighted_svd(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Thin SVD of ``W^{1/2} X`` restricted to the numerically nonzero singular values.
+
+        ``W`` are the Hessian weights at the fit's scale, so ``pinv(W^{1/2} X)`` carries the
+        dispersion into ``d_params`` as in statsmodels.
+        """
+        weighted = torch.sqrt(self._hessian_weights)[:, None] * self.results.model.design.exog
         U, singular, Vh = torch.linalg.svd(weighted, full_matrices=False)
         keep = singular > _PINV_RCOND * singular.max()
         return U[:, keep], singular[keep], Vh[keep]
 
     @cached_property
     def _h(self) -> torch.Tensor:
-        U = self._weighted_svd[0]
-        return (U * U).sum(dim=1)
+        # from an orthonormal basis of the column-equilibrated W^{1/2} X (the singular
+        # vectors of the unscaled one lose digits to badly scaled columns)
+        h = hat_diagonal(self.results.model.design.exog, self._hessian_weights)
+        return deletion_leverage(h, self._output.row_index)
 
     @cached_property
     def _d_params(self) -> torch.Tensor:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import replace
 from functools import cached_property
 from typing import Any
@@ -13,16 +14,19 @@ import torch
 
 from torchstats._device import OutputFormat
 from torchstats._typing import check_option
-from torchstats.covariance.nonrobust import nonrobust_covariance
-from torchstats.covariance.result import CovarianceResult
+from torchstats.covariance.least_squares import white_covariance
+from torchstats.covariance.nonrobust import least_squares_covariance, parameter_units
+from torchstats.covariance.result import CovarianceResult, lost_range, out_of_range
 from torchstats.covariance.sandwich import SandwichInputs
-from torchstats.errors import TorchstatsWarning, warn
+from torchstats.errors import NumericalRangeError, TorchstatsWarning, warn
 from torchstats.formula.newdata import exog_for_prediction
 from torchstats.inference.compare import TestResult, regression_lm_test
+from torchstats.inference.degrees_of_freedom import per_degree_of_freedom as _ratio
 from torchstats.inference.distributions import chi2_pvalue, f_pvalue
 from torchstats.results.base import LikelihoodResults
 from torchstats.results.influence import OLSInfluence
 from torchstats.results.prediction import PredictionResults
+from torchstats.solvers.leverage import OrthonormalBasis, hat_diagonal, orthonormal_basis
 from torchstats.structured.block_matrix import row_quadratic
 from torchstats.structured.scores import DesignScores
 
@@ -57,6 +61,30 @@ class RegressionResults(LikelihoodResults):
         if self.fit_result.resid is not None:
             return self.fit_result.resid
         return self.model._whitened_resid(self.fit_result.params)
+
+    @cached_property
+    def _basis(self) -> OrthonormalBasis | None:
+        """``M`` with ``sqrt(w) X M`` orthonormal (None when rank deficient), from the
+        solver's triangular factor: leverages and HC covariances are formed in it."""
+        fit = self.fit_result
+        if fit.rank < fit.params.shape[0]:
+            return None
+        return orthonormal_basis(
+            self.model.design.exog,
+            self.model._weights,
+            factor=fit.factor,
+            column_scale=fit.column_scale,
+        )
+
+    @cached_property
+    def _leverage(self) -> torch.Tensor:
+        """Leverages of the (whitened) design (see :mod:`torchstats.solvers.leverage`)."""
+        return hat_diagonal(
+            self.model.design.exog,
+            self.model._weights,
+            rank=self.fit_result.rank,
+            basis=self._basis,
+        )
 
     @property
     def fittedvalues(self) -> Any:
@@ -118,39 +146,85 @@ class RegressionResults(LikelihoodResults):
         return float(self.model.design.nobs - self.rank)
 
     # --- sums of squares -----------------------------------------------------------------------
+    # Sums of squares are kept divided by c^2, c the fit's response scale (1 unless the
+    # response lies beyond 2^±480, see solvers.least_squares.response_scale): ratios such as
+    # R-squared and F come from those, and a sum itself is c^2 times it, refused with
+    # NumericalRangeError where that leaves float64 (a response scaled by 1e300: 1e600).
+
+    @property
+    def _c(self) -> float:
+        return self.fit_result.response_scale
+
+    def _per_c(self, values: torch.Tensor) -> torch.Tensor:
+        return values if self._c == 1.0 else values / self._c
+
+    def _in_response_units(self, scaled: float, name: str) -> float:
+        """``c^2 * scaled``, the value of a sum of squares (or a variance) ``name``."""
+        if self._c == 1.0 or not math.isfinite(scaled):
+            return scaled
+        exponent = 2 * int(math.log2(self._c))
+        try:
+            value = math.ldexp(scaled, exponent)
+        except OverflowError:
+            value = math.inf
+        if scaled != 0 and not sys.float_info.min <= abs(value) < math.inf:
+            raise NumericalRangeError(
+                f"{name} is {scaled:.6g} x 2^{exponent}, beyond float64's range: the response "
+                f"is scaled by about 1e{round(math.log10(self._c))}. R-squared, F, the "
+                "log-likelihood and the standard errors are computed in scaled form and are "
+                f"right; rescale the response (e.g. divide it by a power of ten) for {name}"
+            )
+        return value
 
     @cached_property
-    def ssr(self) -> float:
-        """Sum of squared (whitened) residuals."""
-        return float(self._wresid @ self._wresid)
+    def _ssr_scaled(self) -> float:
+        wresid = self._per_c(self._wresid)
+        return float(wresid @ wresid)
 
     @cached_property
-    def centered_tss(self) -> float:
-        """Total sum of squares about the (weighted) mean."""
-        y = self.model.design.endog
+    def _centered_tss_scaled(self) -> float:
+        y = self._per_c(self.model.design.endog)
         w = self.model._weights_or_ones
         mean = (w @ y) / w.sum()
         return float(w @ (y - mean) ** 2)
 
     @cached_property
-    def uncentered_tss(self) -> float:
-        """Sum of squares of the whitened response."""
-        wy = self.model._wendog
+    def _uncentered_tss_scaled(self) -> float:
+        wy = self._per_c(self.model._wendog)
         return float(wy @ wy)
 
     @property
-    def _tss(self) -> float:
-        return self.centered_tss if self.k_constant else self.uncentered_tss
+    def _tss_scaled(self) -> float:
+        return self._centered_tss_scaled if self.k_constant else self._uncentered_tss_scaled
+
+    @property
+    def _ess_scaled(self) -> float:
+        return self._tss_scaled - self._ssr_scaled
+
+    @property
+    def ssr(self) -> float:
+        """Sum of squared (whitened) residuals."""
+        return self._in_response_units(self._ssr_scaled, "ssr")
+
+    @property
+    def centered_tss(self) -> float:
+        """Total sum of squares about the (weighted) mean."""
+        return self._in_response_units(self._centered_tss_scaled, "centered_tss")
+
+    @property
+    def uncentered_tss(self) -> float:
+        """Sum of squares of the whitened response."""
+        return self._in_response_units(self._uncentered_tss_scaled, "uncentered_tss")
 
     @property
     def ess(self) -> float:
         """Explained sum of squares (uncentered without a constant)."""
-        return self._tss - self.ssr
+        return self._in_response_units(self._ess_scaled, "ess")
 
     @property
     def rsquared(self) -> float:
         """R-squared; uncentered when the model has no constant, as statsmodels."""
-        return 1 - self.ssr / self._tss
+        return 1 - self._ssr_scaled / self._tss_scaled
 
     @property
     def rsquared_adj(self) -> float:
@@ -158,31 +232,54 @@ class RegressionResults(LikelihoodResults):
         return 1 - _ratio(self.nobs - self.k_constant, self.df_resid) * (1 - self.rsquared)
 
     @property
+    def _mse_model_scaled(self) -> float:
+        return math.nan if self.df_model == 0 else _ratio(self._ess_scaled, self.df_model)
+
+    @property
+    def _mse_resid_scaled(self) -> float:
+        return math.nan if self.df_resid == 0 else self._ssr_scaled / self.df_resid
+
+    @property
     def mse_model(self) -> float:
         """``ess / df_model``; NaN when there is no regressor besides the constant."""
-        return math.nan if self.df_model == 0 else _ratio(self.ess, self.df_model)
+        return self._in_response_units(self._mse_model_scaled, "mse_model")
 
     @property
     def mse_resid(self) -> float:
-        """``ssr / df_resid``."""
-        return _ratio(self.ssr, self.df_resid)
+        """``ssr / df_resid``; NaN when ``df_resid`` is 0 (statsmodels)."""
+        return self._in_response_units(self._mse_resid_scaled, "mse_resid")
 
     @property
     def mse_total(self) -> float:
         """Total sum of squares over ``df_resid + df_model``."""
-        return _ratio(self._tss, self.df_resid + self.df_model)
+        scaled = _ratio(self._tss_scaled, self.df_resid + self.df_model)
+        return self._in_response_units(scaled, "mse_total")
 
     @property
     def scale(self) -> float:
         """Estimated error variance ``ssr / df_resid``; the given scale under
         ``cov_type="fixed scale"`` (as statsmodels)."""
         fixed = self.covariance.kwds.get("scale")
-        return float(fixed) if fixed is not None else self.mse_resid
+        if fixed is not None:
+            return float(fixed)
+        return self._in_response_units(_ratio(self._ssr_scaled, self.df_resid), "scale")
 
     @property
     def normalized_cov_params(self) -> Any:
         """``(X'WX)^{-1}``: the inverse Hessian per unit of scale."""
-        return self._output.matrix(self.fit_result.normalized_cov)
+        fit = self.fit_result
+        assert fit.normalized_cov is not None
+        scaled = fit.scaled_normalized_cov
+        if self._units is not None and scaled is not None:
+            if lost_range(fit.normalized_cov, scaled):
+                raise out_of_range("normalized_cov_params")
+        return self._output.matrix(fit.normalized_cov)
+
+    @cached_property
+    def _units(self) -> torch.Tensor | None:
+        """The parameters' units ``c / d`` when the covariance may leave float64's range
+        (a response scale ``c`` other than 1, or columns scaled beyond 2^±256), else None."""
+        return parameter_units(self.fit_result)
 
     # --- tests and information criteria --------------------------------------------------------
 
@@ -194,7 +291,7 @@ class RegressionResults(LikelihoodResults):
         covariance (statsmodels); NaN when the constant is implicit or nothing is tested.
         """
         if self.cov_type == "nonrobust":
-            return _ratio(self.mse_model, self.mse_resid)
+            return _ratio(self._mse_model_scaled, self._mse_resid_scaled)
         return self._robust_f[0]
 
     @property
@@ -370,16 +467,16 @@ class RegressionResults(LikelihoodResults):
     # --- covariances -----------------------------------------------------------------------------
 
     def _nonrobust_covariance(self, use_t: bool | None) -> CovarianceResult:
-        assert self.fit_result.normalized_cov is not None
-        return nonrobust_covariance(
-            self.fit_result.normalized_cov,
-            self.ssr / self.df_resid if self.df_resid > 0 else math.nan,
+        return least_squares_covariance(
+            self.fit_result,
+            _ratio(self._ssr_scaled, self.df_resid),
             df_resid=self.df_resid,
             use_t=True if use_t is None else bool(use_t),
         )
 
     def _sandwich_inputs(self) -> SandwichInputs:
         """statsmodels' least-squares sandwich: bread ``(X'WX)^{-1}``, scores ``x_i w_i e_i``."""
+        self._require_data_units("Robust covariances")
         assert self.fit_result.normalized_cov is not None
         bread = self.fit_result.normalized_cov
         # The scores sqrt(w_i) x_i * sqrt(w_i) e_i are never formed (an (n, k) copy of the
@@ -387,9 +484,36 @@ class RegressionResults(LikelihoodResults):
         model = self.model
         root = model._sqrt_weights
         factor = self._wresid if root is None else root * self._wresid
+        labels = self._output.row_index
+        scores = DesignScores(
+            model.design.exog,
+            factor,
+            weights=model._weights,
+            leverage=lambda: self._leverage,
+            row_labels=labels,
+        )
+
+        def accurate_white_covariance(power: int) -> torch.Tensor | None:
+            basis = self._basis
+            # rank deficient: the pseudo-inverse sandwich; well conditioned: the sandwich
+            # as written keeps 12 digits, for one pass over the data less
+            if basis is None or basis.well_conditioned:
+                return None
+            leverage = self._leverage if power else None
+            return white_covariance(
+                basis,
+                model.design.exog,
+                model._weights,
+                self._wresid,
+                power,
+                leverage=leverage,
+                row_labels=labels,
+            )
+
         return SandwichInputs(
             bread=bread,
-            scores=DesignScores(model.design.exog, factor, bread, leverage_weights=model._weights),
+            scores=scores,
+            white_covariance=accurate_white_covariance,
             df_resid=self.df_resid,
             leverage_available=True,
             least_squares=True,
@@ -437,7 +561,7 @@ class RegressionResults(LikelihoodResults):
             var_resid = var_resid / torch.as_tensor(weights, dtype=X.dtype, device=X.device)
         return PredictionResults(
             X @ params,
-            row_quadratic(X, self.covariance.cov),
+            row_quadratic(X, self.covariance.checked_cov()),
             df=self.df_resid if self.use_t else None,
             df_resid=self.df_resid,
             var_resid=var_resid,
@@ -542,7 +666,13 @@ class RegressionResults(LikelihoodResults):
         """Outlier and influence measures (leverage, Cook's distance, DFBETAS, ...).
 
         Computed from closed-form leave-one-out identities, never the ``n x n`` hat matrix.
+
+        Raises
+        ------
+        NumericalRangeError
+            When the data are scaled so far that the measures' units leave float64.
         """
+        self._require_data_units("Influence measures")
         return OLSInfluence(self)
 
     def outlier_test(
@@ -670,10 +800,3 @@ def _warn_if_robust(full: Any, restricted: Any, test: str) -> None:
         warn(
             f"{test} is likely invalid with robust covariance, proceeding anyway", TorchstatsWarning
         )
-
-
-def _ratio(numerator: float, denominator: float) -> float:
-    """``numerator / denominator`` with statsmodels' inf/NaN for a zero denominator."""
-    if denominator == 0:
-        return math.nan if numerator == 0 else math.copysign(math.inf, numerator)
-    return numerator / denominator

@@ -95,16 +95,18 @@ class StreamingRegressionResults(RegressionResults):
     def df_resid(self) -> float:
         return float(self._moments.nobs - self.rank)
 
+    # the sums of squares of RegressionResults come from these (a streamed response is not
+    # rescaled, so they are the sums themselves)
     @property
-    def ssr(self) -> float:
+    def _ssr_scaled(self) -> float:
         return self._moments.ssr
 
     @property
-    def centered_tss(self) -> float:
+    def _centered_tss_scaled(self) -> float:
         return self._moments.centered_tss
 
     @property
-    def uncentered_tss(self) -> float:
+    def _uncentered_tss_scaled(self) -> float:
         return self._moments.uncentered_tss
 
     @property

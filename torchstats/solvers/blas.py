@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["cross_product", "gram_matrix", "matvec", "rmatvec"]
+__all__ = ["cross_product", "gram_matrix", "matvec", "product", "rmatvec", "squared_row_norms"]
 
 #: Bytes of the design per row chunk of a weighted Gram. Measured on 1e6 x 50 float64:
 #: chunks of 2048 rows (0.8 MB) 0.21 s, 8192 (3.3 MB) 0.15 s, 32768 (13 MB) 0.20 s,
@@ -79,6 +79,32 @@ def cross_product(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
     if _numpy_route(A, B):
         return torch.from_numpy(A.numpy().T @ B.numpy())
     return A.T @ B
+
+
+def product(A: torch.Tensor, B: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+    """``A @ B`` for a tall ``A`` (n, k) and a small ``B`` (k, m) (a GEMM).
+
+    ``out`` (n, m), if given, receives the product: a loop over row blocks that reuses one
+    buffer spares the page faults of a fresh block-sized allocation per block (1e6 x 50 in
+    16 MB blocks: 0.15 s of 0.28 s).
+    """
+    if _numpy_route(A, B) and (out is None or _numpy_route(out, None)):
+        if out is None:
+            return torch.from_numpy(A.numpy() @ B.numpy())
+        np.matmul(A.numpy(), B.numpy(), out=out.numpy())
+        return out
+    return A @ B if out is None else torch.matmul(A, B, out=out)
+
+
+def squared_row_norms(Z: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    """``(Z * Z).sum(dim=1)`` written into ``out`` (n,), in one pass: numpy's ``einsum`` on
+    the CPU, so that a loop of numpy GEMMs and these never wakes torch's thread pool (the
+    two pools' waiting threads slow each other: 0.2 s against 0.1 s a pass at 1e6 x 50)."""
+    if _numpy_route(Z, None) and out.device.type == "cpu" and out.dtype == Z.dtype:
+        array = Z.numpy()
+        np.einsum("ij,ij->i", array, array, out=out.numpy())
+        return out
+    return torch.sum(Z * Z, dim=1, out=out)
 
 
 def matvec(X: Any, v: torch.Tensor) -> torch.Tensor:

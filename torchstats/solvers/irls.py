@@ -210,6 +210,8 @@ def fit_irls(
         rank=solution.rank,
         normalized_cov=solution.normalized_cov,
         singular_values=solution.singular_values,
+        column_scale=solution.column_scale,
+        scaled_normalized_cov=solution.scaled_normalized_cov,
     )
     return IrlsResult(
         solution=solution, mu=mu, scale=scale, deviance_history=history, working=working

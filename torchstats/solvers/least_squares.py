@@ -20,16 +20,24 @@ inverse of the closed-form Hessian. Choose by how well posed the problem is:
     data, about 7 digits at ``cond(X) = 1e5``. Beyond ``cond(X'X) = 1e10`` it warns and
     hands over to QR rather than return a solution with fewer than six digits.
 ``"pinv"``
-    statsmodels' default: SVD pseudo-inverse of the unscaled design with ``rcond=1e-15``.
-    Gives the minimum-norm solution for rank-deficient designs; loses all digits on Filip,
-    where ``cond(X) ~ 1e15`` lets the cutoff drop a real singular value.
+    statsmodels' default, SVD pseudo-inverse, applied to the column-equilibrated design
+    when it has full rank (then the solution is unique; statsmodels' ``rcond=1e-15`` on the
+    unscaled design drops a real singular value of NIST Filip, ``cond(X) ~ 1e15``, and
+    keeps no digit; here about 8), else to the unscaled one with ``rcond=1e-15``:
+    statsmodels' minimum-norm solution of a rank-deficient design.
 
 Every method detects rank deficiency (numerical rank of the equilibrated design, with
 numpy's ``matrix_rank`` tolerance) and then returns statsmodels' minimum-norm solution with
-a :class:`~torchstats.errors.CollinearityWarning`, never a silently wrong one.
+a :class:`~torchstats.errors.CollinearityWarning`, never a silently wrong one. Columns are
+equilibrated by powers of two measured without overflow, so columns of any finite scale
+(1e300, 1e-300) are solved as well as unit ones; the models scale a response beyond
+``2^±480`` the same way (:func:`response_scale`).
 """
 
 from __future__ import annotations
+
+import math
+from dataclasses import replace
 
 import torch
 
@@ -44,7 +52,10 @@ __all__ = [
     "solve_least_squares",
     "solve_weighted_least_squares",
     "column_scale",
+    "gram_scale",
+    "gram_in_range",
     "numerical_rank",
+    "response_scale",
 ]
 
 # Scaled condition number above which QR refines with double-double residuals rather than
@@ -74,15 +85,55 @@ _CHOLESKY_MAX_GRAM_COND = 1e10
 _AUTO_MAX_GRAM_COND = 1e8
 
 
+# Norms (and Gram diagonals, squared) outside [2^-480, 2^480] may have over- or underflowed
+# in their sum of squares: such columns are measured again, scaled by their largest entry.
+_SAFE_NORM_EXPONENT = 480
+# Exponents of the powers of two that float64 represents exactly (subnormals included).
+_EXPONENT_RANGE = (-1074, 1023)
+
+
 def column_scale(X: torch.Tensor) -> torch.Tensor:
     """Power-of-two column scales ``d`` with ``X / d`` having column norms in [0.7, 1.4).
 
     Powers of two make the scaling exact, so the equilibrated problem has exactly the
-    solution of the original one (rescaled); zero columns get scale 1.
+    solution of the original one (rescaled); zero columns get scale 1. Columns of any
+    finite scale are measured without overflow (1e300) or underflow (1e-300).
     """
     norms = torch.linalg.vector_norm(X, dim=0)
-    exponents = torch.round(torch.log2(torch.where(norms > 0, norms, torch.ones_like(norms))))
-    return torch.exp2(exponents)
+    low, high = 2.0**-_SAFE_NORM_EXPONENT, 2.0**_SAFE_NORM_EXPONENT
+    if all(low < value < high for value in norms.tolist()):  # one host sync
+        return torch.exp2(torch.round(torch.log2(norms)))
+    exponents = _round_log2(norms)
+    suspect = ~((norms > 2.0**-_SAFE_NORM_EXPONENT) & (norms < 2.0**_SAFE_NORM_EXPONENT))
+    columns = X[:, suspect]
+    peak = torch.exp2(torch.floor(_log2(columns.abs().amax(dim=0))))
+    exponents[suspect] = _round_log2(torch.linalg.vector_norm(columns / peak, dim=0))
+    exponents[suspect] += torch.log2(peak)
+    return torch.exp2(exponents.clamp(*_EXPONENT_RANGE))
+
+
+def response_scale(y: torch.Tensor) -> float:
+    """A power of two ``c`` that brings ``y / c`` near one, or 1 when ``y`` is already there.
+
+    Only a response beyond ``2^±480`` in absolute value is scaled: its sums of squares would
+    leave float64's range (and the double-double refinement's splitting overflows at 1e300).
+    """
+    if not y.numel():
+        return 1.0
+    extremes = torch.aminmax(y)
+    peak = max(-float(extremes.min), float(extremes.max))
+    if peak == 0 or 2.0**-_SAFE_NORM_EXPONENT < peak < 2.0**_SAFE_NORM_EXPONENT:
+        return 1.0
+    return 2.0 ** max(_EXPONENT_RANGE[0], min(_EXPONENT_RANGE[1], math.floor(math.log2(peak))))
+
+
+def _log2(values: torch.Tensor) -> torch.Tensor:
+    """``log2`` with zeros (empty or zero columns) mapped to 0."""
+    return torch.log2(torch.where(values > 0, values, torch.ones_like(values)))
+
+
+def _round_log2(values: torch.Tensor) -> torch.Tensor:
+    return torch.round(_log2(values))
 
 
 def numerical_rank(singular_values: torch.Tensor, shape: tuple[int, int]) -> int:
@@ -129,11 +180,18 @@ def solve_least_squares(
     raise ValueError(f"unknown least-squares method {method!r}")
 
 
-def _warn_rank_deficient(rank: int, k: int) -> None:
+def _warn_rank_deficient(rank: int, k: int, *, equilibrated: bool = False) -> None:
+    solution = "the minimum-norm solution (as statsmodels' pinv)"
+    if equilibrated:
+        solution = (
+            "the minimum-norm solution in the columns' equilibrated units (the columns' "
+            "scales differ so much that the unscaled one, statsmodels' pinv, would be "
+            "rounding error)"
+        )
     warn(
         f"the design matrix is rank deficient (rank {rank} < {k} columns): some parameters are "
-        "not identified; returning the minimum-norm solution (as statsmodels' pinv). Drop or "
-        "combine collinear columns to identify them.",
+        f"not identified; returning {solution}. Drop or combine collinear columns to identify "
+        "them.",
         CollinearityWarning,
     )
 
@@ -149,8 +207,7 @@ def _solve_qr(X: torch.Tensor, y: torch.Tensor) -> SolverResult:
     scaled_sv = torch.linalg.svdvals(R)
     rank = numerical_rank(scaled_sv, (n, k))
     if rank < k:
-        _warn_rank_deficient(rank, k)
-        return _minimum_norm(X, y, method="qr", rank=rank)
+        return _rank_deficient(X, y, method="qr", rank=rank)
 
     cond = float(scaled_sv[0] / scaled_sv[-1])
     ill_conditioned = cond > _EXTENDED_REFINEMENT_ABOVE_COND
@@ -183,6 +240,9 @@ def _solve_qr(X: torch.Tensor, y: torch.Tensor) -> SolverResult:
         normalized_cov=inverse / d[:, None] / d[None, :],
         singular_values=torch.linalg.svdvals(R * d[None, :]),
         resid=resid[:, 0],
+        factor=R,
+        column_scale=d,
+        scaled_normalized_cov=inverse,
     )
 
 
@@ -312,7 +372,9 @@ def _solve_gram(
     """
     k = X.shape[1]
     gram = block_gram(X) if weights is None else _weighted_gram(X, weights)
-    d = _gram_scale(gram)
+    if not gram_in_range(gram):  # columns near float64's limits (or zero): from the columns
+        return _solve_qr_of(X, y, weights)
+    d = gram_scale(gram)
     gram_scaled = gram / d[:, None] / d[None, :]
     eigenvalues = torch.linalg.eigvalsh(gram_scaled)
     L, info = torch.linalg.cholesky_ex(gram_scaled)
@@ -325,10 +387,7 @@ def _solve_gram(
                 "correct digits); solving by Householder QR instead",
                 CollinearityWarning,
             )
-        if weights is None:
-            return _solve_qr(densify(X), y)
-        root = torch.sqrt(weights)
-        return _solve_qr(densify(scale_rows(X, root)), y * root)
+        return _solve_qr_of(X, y, weights)
 
     def weighted(v: torch.Tensor) -> torch.Tensor:
         return v if weights is None else weights * v
@@ -351,7 +410,20 @@ def _solve_gram(
         normalized_cov=inverse / d[:, None] / d[None, :],
         singular_values=torch.sqrt(torch.linalg.eigvalsh(gram).clamp(min=0)).flip(0),
         resid=resid,
+        factor=L.T,
+        column_scale=d,
+        scaled_normalized_cov=inverse,
     )
+
+
+def _solve_qr_of(
+    X: torch.Tensor | BlockMatrix, y: torch.Tensor, weights: torch.Tensor | None
+) -> SolverResult:
+    """Householder QR of the (whitened) dense design."""
+    if weights is None:
+        return _solve_qr(densify(X), y)
+    root = torch.sqrt(weights)
+    return _solve_qr(densify(scale_rows(X, root)), y * root)
 
 
 def _weighted_gram(X: torch.Tensor | BlockMatrix, weights: torch.Tensor) -> torch.Tensor:
@@ -360,11 +432,17 @@ def _weighted_gram(X: torch.Tensor | BlockMatrix, weights: torch.Tensor) -> torc
     return gram_matrix(X, weights)
 
 
-def _gram_scale(gram: torch.Tensor) -> torch.Tensor:
+def gram_scale(gram: torch.Tensor) -> torch.Tensor:
     """Power-of-two scales from the Gram diagonal, as :func:`column_scale` from the columns."""
-    norms = torch.sqrt(torch.diagonal(gram))
-    exponents = torch.round(torch.log2(torch.where(norms > 0, norms, torch.ones_like(norms))))
-    return torch.exp2(exponents)
+    return torch.exp2(_round_log2(torch.sqrt(torch.diagonal(gram))))
+
+
+def gram_in_range(gram: torch.Tensor) -> bool:
+    """Whether no diagonal entry of ``X'X`` over- or underflowed (nor a column is zero):
+    else the design is equilibrated from its columns (:func:`column_scale`) instead."""
+    diagonal = torch.diagonal(gram)
+    low, high = 2.0 ** (-2 * _SAFE_NORM_EXPONENT), 2.0 ** (2 * _SAFE_NORM_EXPONENT)
+    return bool(((diagonal > low) & (diagonal < high)).all())
 
 
 # --- pseudo-inverse ------------------------------------------------------------------------
@@ -374,22 +452,74 @@ _PINV_RCOND = 1e-15
 
 
 def _solve_pinv(X: torch.Tensor, y: torch.Tensor) -> SolverResult:
+    """SVD of the equilibrated design when it has full rank (the unique solution, without
+    the digits unequal column scales cost: NIST Filip 8 against statsmodels' 0); statsmodels'
+    minimum-norm ``pinv(X, rcond=1e-15) y`` of the unscaled design otherwise."""
     n, k = X.shape
-    rank = numerical_rank(torch.linalg.svdvals(X / column_scale(X)), (n, k))
+    d = column_scale(X)
+    U, s, Vh = torch.linalg.svd(X / d, full_matrices=False)
+    rank = numerical_rank(s, (n, k))
     if rank < k:
-        _warn_rank_deficient(rank, k)
-    return _minimum_norm(X, y, method="pinv", rank=rank, rcond=_PINV_RCOND)
+        return _rank_deficient(X, y, method="pinv", rank=rank, rcond=_PINV_RCOND)
+    V, scaled = Vh.T, X / d
+    theta = V @ ((U.T @ y) / s)
+    theta = theta + V @ ((U.T @ (y - scaled @ theta)) / s)  # one refinement step
+    scaled_inverse = (V / s**2) @ Vh
+    params = theta / d
+    return SolverResult(
+        params=params,
+        method="pinv",
+        message=f"SVD of the equilibrated design (rank {rank} of {k})",
+        rank=rank,
+        normalized_cov=scaled_inverse / d[:, None] / d[None, :],
+        singular_values=torch.linalg.svdvals(X),
+        resid=y - X @ params,
+        column_scale=d,
+        scaled_normalized_cov=scaled_inverse,
+    )
+
+
+def _rank_deficient(
+    X: torch.Tensor, y: torch.Tensor, *, method: str, rank: int, rcond: float | None = None
+) -> SolverResult:
+    """statsmodels' minimum-norm solution, where the unscaled design's SVD resolves the rank
+    found on the equilibrated one; otherwise (columns scaled apart by about 1e8 or more,
+    whose unscaled SVD mistakes rounding for a direction of the design) the minimum-norm
+    solution of the equilibrated design, scaled back. Warns either way."""
+    U, s, Vh = torch.linalg.svd(X, full_matrices=False)
+    if numerical_rank(s, (X.shape[0], X.shape[1])) == rank:
+        _warn_rank_deficient(rank, X.shape[1])
+        return _minimum_norm(X, y, (U, s, Vh), method=method, rank=rank, rcond=rcond)
+    _warn_rank_deficient(rank, X.shape[1], equilibrated=True)
+    d = column_scale(X)
+    scaled = X / d
+    found = _minimum_norm(
+        scaled, y, torch.linalg.svd(scaled, full_matrices=False), method=method, rank=rank
+    )
+    assert found.normalized_cov is not None
+    return replace(
+        found,
+        params=found.params / d,
+        normalized_cov=found.normalized_cov / d[:, None] / d[None, :],
+        singular_values=s,
+    )
 
 
 def _minimum_norm(
-    X: torch.Tensor, y: torch.Tensor, *, method: str, rank: int, rcond: float | None = None
+    X: torch.Tensor,
+    y: torch.Tensor,
+    svd: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    *,
+    method: str,
+    rank: int,
+    rcond: float | None = None,
 ) -> SolverResult:
     """statsmodels' pinv solution: ``pinv(X) y`` and ``pinv(X) pinv(X)'`` from the SVD of X.
 
     With ``rcond=None`` the singular values beyond the detected ``rank`` are dropped;
     otherwise those below ``rcond * s.max()`` are (numpy's rule).
     """
-    U, s, Vh = torch.linalg.svd(X, full_matrices=False)
+    U, s, Vh = svd
     if rcond is None:
         keep = torch.arange(s.shape[0], device=s.device) < rank
     else:

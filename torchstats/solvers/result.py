@@ -40,6 +40,19 @@ class SolverResult:
         than a plain ``y - X @ params`` would.
     nonfinite : int
         Points tried (and rejected) where the objective or its gradient was not finite.
+    factor : Tensor or None, shape (k, k)
+        Upper-triangular ``R`` of the column-equilibrated (weighted) design,
+        ``X / column_scale = Q R``, when the solver computed one (QR or Cholesky of a
+        full-rank design): the leverages take it (see :mod:`torchstats.solvers.leverage`).
+    column_scale : Tensor or None, shape (k,)
+        The power-of-two column scales ``d`` of ``factor`` and ``scaled_normalized_cov``.
+    scaled_normalized_cov : Tensor or None, shape (k, k)
+        ``(X_s'X_s)^{-1}`` of the equilibrated design ``X_s = X / d``; ``normalized_cov``
+        is it divided by ``d d'``, which leaves float64's range for columns scaled beyond
+        about 1e±150 (this does not).
+    response_scale : float
+        The power of two the response was divided by for the solve (1 unless it lay beyond
+        2^±480); ``params`` and ``resid`` are in the response's units.
     """
 
     params: torch.Tensor
@@ -53,3 +66,7 @@ class SolverResult:
     singular_values: torch.Tensor | None = None
     resid: torch.Tensor | None = None
     nonfinite: int = 0
+    factor: torch.Tensor | None = None
+    column_scale: torch.Tensor | None = None
+    scaled_normalized_cov: torch.Tensor | None = None
+    response_scale: float = 1.0

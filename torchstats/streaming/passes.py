@@ -17,8 +17,14 @@ import numpy as np
 import pandas as pd
 import torch
 
-from torchstats.covariance.meats import hac_meat_blocks, missing_cluster_labels
+from torchstats.covariance.meats import (
+    hac_meat_blocks,
+    leverage_factors,
+    missing_cluster_labels,
+    warn_leverage_one,
+)
 from torchstats.covariance.scores import Intersection
+from torchstats.solvers.leverage import leverage_one
 from torchstats.streaming.chunks import Chunk, ChunkDesigner
 from torchstats.streaming.distributed import Reducer
 
@@ -175,13 +181,20 @@ class StreamedScores:
     def white_meat(self, leverage_power: int) -> torch.Tensor:
         k = self.k_params
         meat = torch.zeros((k, k), dtype=self._params.dtype, device=self._params.device)
-        for scores, chunk in self._scores():
+        flagged: list[tuple[int, Any]] = []  # (chunk, row as read) of rows of leverage one
+        for number, (scores, chunk) in enumerate(self._scores()):
             if leverage_power:
                 Xw, _ = _whitened(chunk, self._params)
                 h = ((Xw @ self._bread) * Xw).sum(dim=1)
-                meat = meat + (scores / (1 - h)[:, None] ** leverage_power).T @ scores
+                factors = leverage_factors(h, leverage_power)
+                rows = chunk.frame.index[leverage_one(h).cpu().numpy()]
+                flagged += [(number, row) for row in rows]
+                meat = meat + (scores * factors[:, None]).T @ scores
             else:
                 meat = meat + scores.T @ scores
+        if flagged:
+            labels = pd.MultiIndex.from_tuples(flagged, names=["chunk", "row"])
+            warn_leverage_one(torch.ones(len(flagged), dtype=torch.bool), leverage_power, labels)
         return self._reducer.sum(meat)
 
     def cluster_meat(self, groups: Any) -> tuple[torch.Tensor, int]:

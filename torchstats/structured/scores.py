@@ -8,19 +8,26 @@ from the scores of one row block at a time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
 import torch
 
-from torchstats.covariance.meats import hac_meat_blocks, panel_hac_meat
+from torchstats.covariance.meats import (
+    hac_meat_blocks,
+    leverage_factors,
+    panel_hac_meat,
+    warn_leverage_one,
+)
 from torchstats.covariance.scores import cluster_codes
+from torchstats.solvers.leverage import leverage_one
 from torchstats.structured.block_matrix import (
     BlockMatrix,
     densify,
     gram,
     group_sums,
     row_blocks,
-    row_quadratic,
 )
 
 __all__ = ["DesignScores"]
@@ -36,35 +43,39 @@ class DesignScores:
     Parameters
     ----------
     X : Tensor or BlockMatrix, shape (n, k)
-        The design (not whitened: WLS weights come as ``leverage_weights``).
+        The design (not whitened: WLS weights come as ``weights``).
     resid : Tensor, shape (n,)
         The factors: least-squares residuals, or a model's ``score_factor``.
-    bread : Tensor, shape (k, k)
-        ``(X'WX)^{-1}``, for the leverages of HC2/HC3.
-    leverage_weights : Tensor, shape (n,), optional
-        Weights ``w`` (WLS weights; a GLM's working weights): the leverages are
-        ``w_i x_i' bread x_i``, those of the whitened design ``sqrt(w) X`` (which need not
-        be formed).
+    weights : Tensor, shape (n,), optional
+        WLS weights, for the per-cluster Gram matrices of the cluster jackknife.
+    leverage : callable, optional
+        Returns the leverages ``h_i`` (see :func:`~torchstats.solvers.leverage.hat_diagonal`)
+        that HC2/HC3 divide by; called only for those. None: HC2/HC3 are unavailable.
+    row_labels : pandas.Index, optional
+        Labels of the rows, to name an observation of leverage one in the warning.
     """
 
     def __init__(
         self,
         X: torch.Tensor | BlockMatrix,
         resid: torch.Tensor,
-        bread: torch.Tensor,
-        leverage_weights: torch.Tensor | None = None,
+        *,
+        weights: torch.Tensor | None = None,
+        leverage: Callable[[], torch.Tensor] | None = None,
+        row_labels: pd.Index | None = None,
     ) -> None:
-        self._X, self._resid, self._bread = X, resid, bread
-        self._leverage_weights = leverage_weights
+        self._X, self._resid, self._weights = X, resid, weights
+        self._leverage, self._row_labels = leverage, row_labels
         self.nobs, self.k_params = int(X.shape[0]), int(X.shape[1])
 
     def white_meat(self, leverage_power: int) -> torch.Tensor:
         weights = self._resid**2
         if leverage_power:
-            leverage = row_quadratic(self._X, self._bread)
-            if self._leverage_weights is not None:
-                leverage = self._leverage_weights * leverage
-            weights = weights / (1 - leverage) ** leverage_power
+            if self._leverage is None:
+                raise ValueError("leverage is not available for these scores")
+            h = self._leverage()
+            weights = weights * leverage_factors(h, leverage_power)
+            warn_leverage_one(leverage_one(h), leverage_power, self._row_labels)
         return gram(self._X, weights)
 
     def cluster_meat(self, groups: Any) -> tuple[torch.Tensor, int]:
@@ -93,7 +104,7 @@ class DesignScores:
         k = self.k_params
         out = torch.zeros(n_groups, k, k, dtype=self._resid.dtype, device=self._X.device)
         codes = codes.to(self._X.device)
-        weights = self._leverage_weights
+        weights = self._weights
         rows = max(1, _OUTER_ELEMENTS // (k * k))
         for start, block in row_blocks(self._X):
             for first in range(0, block.shape[0], rows):
