@@ -12,6 +12,7 @@ import statsmodels.formula.api as smf
 import torch
 from scipy import stats
 
+import torchstats as ts
 from tests.conftest import DEVICES
 from tests.models.discrete_cases import make_discrete_frame
 from tests.parity import assert_matches
@@ -444,3 +445,14 @@ def test_get_prediction_refuses_bad_options(frame):
     counts = Poisson("yc ~ x1", frame, exposure=frame["expo"]).fit()
     with pytest.raises(DesignError, match="exposure must be positive"):
         counts.get_prediction(frame.head(3), exposure=np.zeros(3))
+
+
+def test_poisson_newton_starts_where_exp_cannot_overflow():
+    # statsmodels' start (slopes 0.001) puts exp(0.001 * GNP) at exp(400) on Longley, where
+    # its Newton fails; torch's Newton starts at the constant-only maximum and converges fast
+    data = ts.datasets.longley().assign(UNEMP=lambda d: d["UNEMP"].round())
+    res = ts.poisson("UNEMP ~ GNP", data).fit()
+    glm = ts.glm("UNEMP ~ GNP", data, family=ts.families.Poisson()).fit()
+    assert res.mle_retvals["converged"] and res.mle_retvals["iterations"] <= 8
+    np.testing.assert_allclose(res.params, glm.params, rtol=1e-10)
+    np.testing.assert_allclose(res.bse, glm.bse, rtol=1e-8)

@@ -114,14 +114,20 @@ class _Count(_DiscreteModel):
         ratio = y if offset is None else y / torch.exp(offset)
         return torch.log(ratio.mean())
 
-    def _beta_start(self) -> torch.Tensor:
-        """statsmodels' ``Poisson.fit`` start: with an explicit constant, its constant-only
-        estimate and 0.001 for the other coefficients; zeros without one."""
+    def _beta_start(self, slope: float = 0.0) -> torch.Tensor:
+        """With an explicit constant, its constant-only estimate and ``slope`` for the other
+        coefficients; zeros without one.
+
+        statsmodels' ``Poisson.fit`` starts at ``slope = 0.001``; torch's Newton starts at 0,
+        the constant-only maximum, from which ``exp`` cannot overflow (0.001 times a
+        regressor in the hundreds of thousands, Longley's GNP, starts at ``exp(400)``:
+        statsmodels' Newton fails there and a damped Newton crawls back one unit a step).
+        """
         X = self.design.exog
         const_idx = self._constant[1]
         if const_idx is None:
             return torch.zeros(X.shape[1], dtype=X.dtype, device=X.device)
-        start = torch.full((X.shape[1],), _SLOPE_START, dtype=X.dtype, device=X.device)
+        start = torch.full((X.shape[1],), slope, dtype=X.dtype, device=X.device)
         start[const_idx] = self._constant_start()
         return start
 
@@ -221,6 +227,11 @@ class Poisson(_Count):
 
     def _start_params(self) -> torch.Tensor:
         return self._beta_start()
+
+    def _default_start(self, method: str) -> torch.Tensor:
+        """statsmodels' start (slopes 0.001) for its scipy methods, so that they take its
+        path; the constant-only maximum for torch's Newton."""
+        return self._beta_start(0.0 if method == "newton" else _SLOPE_START)
 
 
 class NegativeBinomial(_Count):
