@@ -28,11 +28,11 @@ from torchstats.errors import (
     TorchstatsError,
     TorchstatsWarning,
 )
+from torchstats.formula.constant import add_constant
 from torchstats.inference.anova import anova_lm
 from torchstats.inference.glm_anova import anova_glm
 from torchstats.models.batched_ols import BatchedOLS
 from torchstats.models.binary import Logit, Probit
-from torchstats.models.constant import add_constant
 from torchstats.models.count import NegativeBinomial, Poisson
 from torchstats.models.generic import MLE, GenericLikelihoodModel
 from torchstats.models.glm import GLM

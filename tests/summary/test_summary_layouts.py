@@ -25,13 +25,13 @@ from statsmodels.base.model import GenericLikelihoodModel
 import torchstats as ts
 from tests.conftest import DEVICES, make_frame
 from torchstats.summary.layouts import (
-    Summary,
     discrete_summary,
     glm_summary,
     likelihood_summary,
     regression_summary,
     separation_note,
 )
+from torchstats.tables.document import Summary
 
 FROZEN_TIME = time.struct_time((2024, 3, 5, 9, 7, 3, 1, 65, 0))
 
@@ -444,7 +444,7 @@ def test_summary_container_protocols() -> None:
     assert str(summary) == summary.as_text()
     assert summary._repr_html_() == summary.as_html()
     assert summary._repr_latex_() == summary.as_latex()
-    assert repr(summary).startswith('<class \'torchstats.summary.layouts.Summary\'>\n"""\n')
+    assert repr(summary).startswith('<class \'torchstats.tables.document.Summary\'>\n"""\n')
     assert len(summary.tables) == 3
     summary.add_extra_txt(["one", "two"])
     assert summary.extra_txt == "one\ntwo"

@@ -22,8 +22,8 @@ import pandas as pd
 import torch
 
 from torchstats.covariance.meats import leverage_factors, warn_leverage_one
-from torchstats.solvers.blas import gram_matrix
 from torchstats.solvers.leverage import OrthonormalBasis, leverage_one
+from torchstats.structured.blas import gram_matrix
 from torchstats.structured.block_matrix import BlockMatrix
 
 __all__ = ["white_covariance"]

@@ -15,8 +15,8 @@ import pandas as pd
 import torch
 
 from torchstats.errors import LeverageWarning, MissingDataError, warn
-from torchstats.solvers.blas import cross_product, gram_matrix
 from torchstats.solvers.leverage import describe_leverage_one, leverage_one
+from torchstats.structured.blas import cross_product, gram_matrix
 
 __all__ = [
     "white_meat",

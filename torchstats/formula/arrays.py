@@ -14,9 +14,9 @@ from torchstats._device import OutputFormat, output_kind_of, to_tensor
 from torchstats._typing import Missing
 from torchstats.errors import EmptyDataError, MissingDataError, ShapeMismatchError
 from torchstats.formula.alignment import DataRows, align_to_data, shared_row_index
+from torchstats.formula.constant import constant_columns
 from torchstats.formula.design import Design
 from torchstats.formula.missing import check_missing_option
-from torchstats.models.constant import constant_columns
 
 __all__ = ["design_from_arrays"]
 

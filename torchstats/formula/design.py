@@ -42,6 +42,7 @@ from torchstats.formula.missing import check_missing_option, missing_rows, raise
 from torchstats.formula.ordering import patsy_term_order, term_label
 from torchstats.formula.parsing import (  # noqa: F401 (_parsed: its cache statistics)
     _parsed,
+    factor_error,
     factor_variables,
     formula_variables,
     parse_formula,
@@ -522,7 +523,7 @@ def _materialize(
             materializer=ColumnMajorMaterializer,
         )
     except FactorEvaluationError as error:
-        raise _factor_error(error, text) from None
+        raise factor_error(error, text) from None
     except DesignError:
         raise
     except ValueError as error:
@@ -531,17 +532,6 @@ def _materialize(
                 f"missing values after evaluating formula {text!r} with missing='raise': {error}"
             ) from None
         raise DesignError(f"cannot build the design for {text!r}: {error}") from None
-
-
-def _factor_error(error: FactorEvaluationError, formula: str) -> DesignError:
-    cause = error.__cause__
-    if isinstance(cause, NameError):
-        return UnknownColumnError(f"in formula {formula!r}: {error}")
-    if isinstance(cause, TypeError):
-        return NonNumericDataError(
-            f"in formula {formula!r}: {error} (is a text column used where a number is needed?)"
-        )
-    return DesignError(f"in formula {formula!r}: {error}")
 
 
 def _numeric_matrix(matrix: pd.DataFrame) -> np.ndarray:

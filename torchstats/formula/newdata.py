@@ -25,11 +25,10 @@ from torchstats.errors import (
 from torchstats.formula.design import (
     Design,
     _as_frame,
-    _factor_error,
     _prepare_frame,
 )
 from torchstats.formula.missing import missing_rows
-from torchstats.formula.parsing import formula_variables
+from torchstats.formula.parsing import factor_error, formula_variables
 
 __all__ = ["check_numeric_columns", "exog_for_prediction"]
 
@@ -95,7 +94,7 @@ def exog_for_prediction(
                 complete, context=design.context, na_action="ignore"
             )
         except FactorEvaluationError as error:
-            raise _factor_error(error, design.formula or "") from None
+            raise factor_error(error, design.formula or "") from None
         except FactorEncodingError as error:
             raise NonNumericDataError(
                 f"new data do not encode as the fitted design did: {error}; give each "

@@ -23,13 +23,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from formulaic import Formula
-from formulaic.errors import FormulaicError
+from formulaic.errors import FactorEvaluationError, FormulaicError
 from formulaic.parser import DefaultFormulaParser, DefaultOperatorResolver
 from formulaic.parser.types import Factor, Operator, OrderedSet, Term
 
-from torchstats.errors import DesignError
+from torchstats.errors import DesignError, NonNumericDataError, UnknownColumnError
 
-__all__ = ["factor_variables", "formula_variables", "parse_formula"]
+__all__ = ["factor_error", "factor_variables", "formula_variables", "parse_formula"]
 
 # The message formulaic gives when ``.`` is parsed without knowing the data's columns.
 _DOT_NEEDS_COLUMNS = "The `.` operator requires additional context"
@@ -195,3 +195,16 @@ def _names(node: ast.AST) -> Iterable[str]:
     if isinstance(node, ast.Attribute):
         return _names(node.value)
     return itertools.chain.from_iterable(_names(child) for child in ast.iter_child_nodes(node))
+
+
+def factor_error(error: FactorEvaluationError, formula: str) -> DesignError:
+    """The torchstats error for formulaic's failure to evaluate a factor of ``formula``:
+    an unknown name, text where a number is needed, or another design error."""
+    cause = error.__cause__
+    if isinstance(cause, NameError):
+        return UnknownColumnError(f"in formula {formula!r}: {error}")
+    if isinstance(cause, TypeError):
+        return NonNumericDataError(
+            f"in formula {formula!r}: {error} (is a text column used where a number is needed?)"
+        )
+    return DesignError(f"in formula {formula!r}: {error}")

@@ -20,6 +20,7 @@ from formulaic import model_matrix
 from formulaic.errors import FactorEvaluationError
 
 from torchstats.errors import EmptyDataError, NonNumericDataError
+from torchstats.formula.parsing import factor_error
 from torchstats.structured.block_matrix import BlockMatrix
 
 __all__ = ["needs_sparse_design", "sparse_model_matrices"]
@@ -67,9 +68,7 @@ def sparse_model_matrices(
             formula, frame, context=namespace, na_action="ignore", output="sparse"
         )
     except FactorEvaluationError as error:
-        from torchstats.formula.design import _factor_error
-
-        raise _factor_error(error, text) from None
+        raise factor_error(error, text) from None
     lhs, rhs = matrices.lhs, matrices.rhs
     if lhs.shape[1] != 1:
         raise NonNumericDataError(f"the response of {text!r} is not a single numeric column")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, replace
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,8 @@ from scipy import stats
 from torchstats.errors import ConstraintError, TorchstatsWarning
 from torchstats.inference.constraints import linear_constraint
 from torchstats.inference.distributions import critical_value
+from torchstats.tables.blocks import params_table
+from torchstats.tables.document import Summary
 
 __all__ = [
     "ContrastResults",
@@ -129,11 +132,6 @@ class ContrastResults:
         """
         if self.effect is None or self.sd is None:
             return str(self)
-        from types import SimpleNamespace
-
-        from torchstats.summary.blocks import params_table
-        from torchstats.summary.layouts import Summary
-
         contrasts = SimpleNamespace(
             params=np.ravel(self.effect),
             bse=np.ravel(self.sd),

@@ -32,10 +32,12 @@ from torchstats.errors import (
     warn,
 )
 from torchstats.formula.alignment import align_to_data, shared_row_index
+from torchstats.formula.constant import detect_constant
 from torchstats.formula.design import Design
 from torchstats.formula.responses import split_responses
 from torchstats.models.base import build_design, caller_context
-from torchstats.models.constant import detect_constant
+from torchstats.models.linear import OLS, WLS
+from torchstats.results.batched_ols import BatchedRegressionResults
 from torchstats.solvers.batched_least_squares import pad_groups, solve_batched
 
 __all__ = ["BatchedOLS", "BATCHED_COV_TYPES"]
@@ -264,7 +266,6 @@ class BatchedOLS:
             columns): their minimum-norm estimates are reported, with ``df_resid`` from the
             rank, as statsmodels' pinv.
         """
-        from torchstats.results.batched_ols import BatchedRegressionResults
 
         check_option(cov_type, BATCHED_COV_TYPES, "cov_type")
         X, Y = self.exog, self.endog
@@ -279,6 +280,24 @@ class BatchedOLS:
             solution = solve_batched(Xw, Yw, counts)
         self._warn_rank_deficient(solution.rank)
         return BatchedRegressionResults(self, solution, counts, Xw, Yw, root_w[..., 0], cov_type)
+
+    def regression(self, group: int, response: int) -> OLS | WLS:
+        """One regression of the batch as a one-at-a-time model: ``OLS``/``WLS`` on the
+        group's rows of the shared design (the batch's columns, so absent levels stay as
+        zero columns), in the input's container kind."""
+        rows = self.group_codes == group
+        X: Any = self.exog[rows]
+        y: Any = self.endog[rows, response]
+        if self.output_kind == "pandas":
+            labels = self.data.index[rows.cpu().numpy()] if self.data is not None else None
+            X = pd.DataFrame(X.cpu().numpy(), columns=self.exog_names, index=labels)
+            y = pd.Series(y.cpu().numpy(), index=labels, name=self.response_names[response])
+        elif self.output_kind == "numpy":
+            X, y = X.cpu().numpy(), y.cpu().numpy()
+        hasconst = bool(self.k_constant)
+        if self.weights is None:
+            return OLS(y, X, hasconst=hasconst)
+        return WLS(y, X, weights=self.weights[rows].cpu().numpy(), hasconst=hasconst)
 
     def _warn_rank_deficient(self, rank: torch.Tensor) -> None:
         deficient = torch.nonzero(rank < self.exog.shape[1]).reshape(-1).tolist()

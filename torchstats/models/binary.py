@@ -27,8 +27,8 @@ from torchstats.errors import DesignError, PerfectSeparationWarning
 from torchstats.models.base import caller_context
 from torchstats.models.discrete import _DiscreteModel
 from torchstats.results.discrete import BinaryResults
-from torchstats.solvers.blas import gram_matrix, rmatvec
 from torchstats.solvers.result import SolverResult
+from torchstats.structured.blas import gram_matrix, rmatvec
 
 __all__ = ["Logit", "Probit"]
 

@@ -27,7 +27,7 @@ from torchstats.models.data import plain_array
 from torchstats.models.discrete import _AUXILIARY_MAXITER, _DiscreteModel
 from torchstats.models.discrete_fit import solve_newton
 from torchstats.results.discrete import CountResults, NegativeBinomialResults
-from torchstats.solvers.blas import gram_matrix, rmatvec
+from torchstats.structured.blas import gram_matrix, rmatvec
 
 __all__ = ["Poisson", "NegativeBinomial", "LOGLIKE_METHODS"]
 

@@ -44,24 +44,24 @@ from torchstats.errors import (
     NumericalError,
     warn,
 )
+from torchstats.formula.constant import detect_constant
 from torchstats.formula.design import Design
+from torchstats.formula.design_checks import check_finite, matrix_rank, row_values
 from torchstats.models.base import build_design, caller_context, formula_rows
-from torchstats.models.constant import detect_constant
 from torchstats.models.data import ModelData, plain_array
-from torchstats.models.design_checks import check_finite, matrix_rank, row_values
 from torchstats.models.discrete_fit import (
     fit_newton,
     fit_scipy,
     inverse_information,
     solve_newton,
 )
-from torchstats.solvers.blas import matvec
 from torchstats.solvers.optimizers import (
     OPTIMIZER_METHODS,
     check_optimizer_options,
     print_newton_report,
 )
 from torchstats.solvers.result import SolverResult
+from torchstats.structured.blas import matvec
 
 __all__ = ["FIT_METHODS", "PREDICT_WHICH"]
 

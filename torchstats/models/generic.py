@@ -31,8 +31,8 @@ from torchstats._device import (
 )
 from torchstats.autodiff.parameters import BoxTransform, FlatParameters, flatten_parameters
 from torchstats.errors import AutogradError, InvalidOptionError, warn
+from torchstats.formula.constant import constant_columns
 from torchstats.models.base import build_design, caller_context
-from torchstats.models.constant import constant_columns
 from torchstats.models.likelihood_engine import (
     EngineModel,
     LikelihoodEngine,

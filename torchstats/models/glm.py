@@ -37,15 +37,21 @@ from torchstats.errors import (
 )
 from torchstats.families import links as L
 from torchstats.families.families import Binomial, Family, Gaussian
+from torchstats.formula.constant import detect_constant
+from torchstats.formula.design_checks import check_finite, matrix_rank, row_values
 from torchstats.inference.degrees_of_freedom import per_degree_of_freedom, warn_no_residual_df
 from torchstats.models.base import build_design, caller_context, formula_rows
 from torchstats.models.binomial_counts import binomial_counts, proportions_of_trials
-from torchstats.models.constant import detect_constant
 from torchstats.models.data import ModelData, plain_array
-from torchstats.models.design_checks import check_finite, matrix_rank, row_values
-from torchstats.solvers.blas import gram_matrix, matvec
+from torchstats.models.glm_fit import (
+    IrlsOptions,
+    check_irls_arguments,
+    fit_by_gradient,
+    fit_by_irls,
+)
 from torchstats.solvers.irls import IrlsProblem
 from torchstats.solvers.optimizers import OPTIMIZER_METHODS
+from torchstats.structured.blas import gram_matrix, matvec
 
 __all__ = ["GLM", "GLM_FIT_METHODS", "GLM_PREDICT_WHICH"]
 
@@ -638,12 +644,6 @@ class GLM:
         NumericalError
             A non-finite deviance or log-likelihood at the start or along the fit.
         """
-        from torchstats.models.glm_fit import (
-            IrlsOptions,
-            check_irls_arguments,
-            fit_by_gradient,
-            fit_by_irls,
-        )
 
         key = method.lower() if isinstance(method, str) else method
         key = "IRLS" if key == "irls" else key

@@ -35,6 +35,8 @@ from torchstats.errors import (
     warn,
 )
 from torchstats.models.discrete_fit import inverse_information
+from torchstats.models.linear import WLS
+from torchstats.results.glm import GLMResults
 from torchstats.solvers.irls import IrlsResult, fit_irls
 from torchstats.solvers.newton import minimize_newton
 from torchstats.solvers.optimizers import (
@@ -152,7 +154,6 @@ def fit_by_irls(
     attach_wls: bool,
 ) -> Any:
     """statsmodels' ``GLM._fit_irls``: the results with the nonrobust covariance."""
-    from torchstats.results.glm import GLMResults
 
     found = irls.run(model, scaletype, start, maxiter, tol)
     if not found.solution.converged and maxiter > 0:
@@ -183,7 +184,6 @@ def fit_by_irls(
 
 def _final_wls(model: Any, working: torch.Tensor, weights: torch.Tensor, method: str) -> Any:
     """statsmodels' ``results_wls``: WLS of the last working response on the design."""
-    from torchstats.models.linear import WLS
 
     X, output = model.design.exog, model.design.output
     endog: Any = working
@@ -223,7 +223,6 @@ def fit_by_gradient(
         The log-likelihood is not finite at the start or at the estimate, or non-finite
         values stopped a gradient-based method.
     """
-    from torchstats.results.glm import GLMResults
 
     options = check_optimizer_options(method, options, "GLM")
     if optim_hessian is not None:

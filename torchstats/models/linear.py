@@ -21,11 +21,11 @@ from torchstats._typing import SolverMethod, check_option
 from torchstats.covariance.nonrobust import least_squares_covariance
 from torchstats.covariance.sandwich import canonical_cov_type
 from torchstats.errors import EmptyDataError, InvalidWeightsError, NumericalRangeError
+from torchstats.formula.constant import detect_constant
+from torchstats.formula.design_checks import check_finite, check_weights, matrix_rank
 from torchstats.inference.degrees_of_freedom import per_degree_of_freedom, warn_no_residual_df
 from torchstats.models.base import build_design, caller_context, formula_rows
-from torchstats.models.constant import detect_constant
 from torchstats.models.data import ModelData, plain_array
-from torchstats.models.design_checks import check_finite, check_weights, matrix_rank
 from torchstats.results.regression import RegressionResults
 from torchstats.solvers.first_order import solve_least_squares_gd
 from torchstats.solvers.least_squares import (

@@ -402,28 +402,11 @@ class BatchedRegressionResults:
         """The one-at-a-time results of one regression: ``ts.OLS``/``ts.WLS`` on its rows of
         the shared design (same columns as the batch, so absent levels stay as zero
         columns)."""
-        from torchstats.models.linear import OLS, WLS
-
         position = self.index.get_loc(key)
         if not isinstance(position, int):
             raise KeyError(f"{key!r} does not identify one regression")
         group, response = divmod(position, self._n_responses)
-        model = self.model
-        rows = model.group_codes == group
-        X = model.exog[rows]
-        y = model.endog[rows, response]
-        if model.output_kind == "pandas":
-            labels = model.data.index[rows.cpu().numpy()] if model.data is not None else None
-            X = pd.DataFrame(X.cpu().numpy(), columns=model.exog_names, index=labels)
-            y = pd.Series(y.cpu().numpy(), index=labels, name=model.response_names[response])
-        elif model.output_kind == "numpy":
-            X, y = X.cpu().numpy(), y.cpu().numpy()
-        hasconst = bool(model.k_constant)
-        single: OLS | WLS
-        if model.weights is None:
-            single = OLS(y, X, hasconst=hasconst)
-        else:
-            single = WLS(y, X, weights=model.weights[rows].cpu().numpy(), hasconst=hasconst)
+        single = self.model.regression(group, response)
         return single.fit(method="pinv", cov_type=self.cov_type)
 
     def __len__(self) -> int:

@@ -23,6 +23,7 @@ import torch
 from scipy import stats
 
 from torchstats._typing import check_option
+from torchstats.covariance.design_scores import DesignScores
 from torchstats.covariance.nonrobust import nonrobust_covariance
 from torchstats.covariance.result import CovarianceResult
 from torchstats.covariance.sandwich import SandwichInputs, canonical_cov_type
@@ -47,7 +48,8 @@ from torchstats.results.prediction import (
 )
 from torchstats.solvers.leverage import hat_diagonal
 from torchstats.solvers.result import SolverResult
-from torchstats.structured.scores import DesignScores
+from torchstats.summary.layouts import discrete_summary, separation_note
+from torchstats.summary.summary2 import likelihood_summary2
 
 __all__ = ["BinaryResults", "CountResults", "NegativeBinomialResults"]
 
@@ -522,7 +524,6 @@ class _DiscreteResults(LikelihoodResults):
         Summary
             Printable, with ``as_text()``, ``as_html()`` and ``as_latex()``.
         """
-        from torchstats.summary.layouts import discrete_summary
 
         return discrete_summary(
             self, yname=yname, xname=xname, title=title, alpha=alpha, extra_txt=self._notes()
@@ -543,7 +544,6 @@ class _DiscreteResults(LikelihoodResults):
         torchstats.summary.summary2.Summary
             ``tables`` (a list of DataFrames), ``as_text()``, ``as_html()``, ``as_latex()``.
         """
-        from torchstats.summary.summary2 import likelihood_summary2
 
         return likelihood_summary2(
             self, yname=yname, xname=xname, title=title, alpha=alpha, float_format=float_format
@@ -594,7 +594,6 @@ class BinaryResults(_DiscreteResults):
 
     def _notes(self) -> list[str]:
         """statsmodels' separation note: fitted ``cdf(X b)`` (no offset) within 1e-4 of y."""
-        from torchstats.summary.layouts import separation_note
 
         return separation_note(self.model.design.endog, self.model.cdf(self._fitted_linear))
 

@@ -23,6 +23,7 @@ import torch
 from scipy import stats
 
 from torchstats._typing import check_option
+from torchstats.covariance.design_scores import DesignScores
 from torchstats.covariance.nonrobust import least_squares_covariance
 from torchstats.covariance.result import CovarianceResult
 from torchstats.covariance.sandwich import SandwichInputs, canonical_cov_type
@@ -30,6 +31,7 @@ from torchstats.errors import ConvergenceWarning, InvalidOptionError, Specificat
 from torchstats.families import families, links
 from torchstats.families.anscombe import anscombe_residuals
 from torchstats.formula.newdata import exog_for_prediction
+from torchstats.inference.glm_profile import profile_conf_int
 from torchstats.inference.score_tests import ScoreTestResult, glm_score_test
 from torchstats.results.base import LikelihoodResults
 from torchstats.results.likelihood_influence import GLMInfluence
@@ -41,7 +43,8 @@ from torchstats.results.prediction import (
 from torchstats.solvers.irls import fit_irls
 from torchstats.solvers.leverage import hat_diagonal
 from torchstats.solvers.result import SolverResult
-from torchstats.structured.scores import DesignScores
+from torchstats.summary.layouts import glm_summary
+from torchstats.summary.summary2 import likelihood_summary2
 
 __all__ = ["GLMResults"]
 
@@ -631,7 +634,6 @@ class GLMResults(LikelihoodResults):
         cols : sequence of int, optional
             Restrict to these parameters (positions).
         """
-        from torchstats.inference.glm_profile import profile_conf_int
 
         if not 0 < alpha < 1:
             raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
@@ -717,7 +719,6 @@ class GLMResults(LikelihoodResults):
         Summary
             Printable, with ``as_text()``, ``as_html()`` and ``as_latex()``.
         """
-        from torchstats.summary.layouts import glm_summary
 
         return glm_summary(self, yname=yname, xname=xname, title=title, alpha=alpha)
 
@@ -736,7 +737,6 @@ class GLMResults(LikelihoodResults):
         torchstats.summary.summary2.Summary
             ``tables`` (a list of DataFrames), ``as_text()``, ``as_html()``, ``as_latex()``.
         """
-        from torchstats.summary.summary2 import likelihood_summary2
 
         return likelihood_summary2(
             self, yname=yname, xname=xname, title=title, alpha=alpha, float_format=float_format

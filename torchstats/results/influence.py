@@ -35,9 +35,10 @@ import torch
 from scipy import stats
 
 from torchstats.errors import LeverageWarning, warn
+from torchstats.inference.multitest import multipletests
 from torchstats.solvers.leverage import describe_leverage_one, leverage_one
 
-__all__ = ["OLSInfluence", "deletion_leverage"]
+__all__ = ["OLSInfluence", "deletion_leverage", "outlier_test"]
 
 
 def deletion_leverage(h: torch.Tensor, row_labels: pd.Index | None) -> torch.Tensor:
@@ -272,3 +273,67 @@ class OLSInfluence:
             index=index,
         )
         return frame.join(measures)
+
+
+def outlier_test(
+    model_results: Any,
+    method: str = "bonf",
+    alpha: float = 0.05,
+    labels: Any = None,
+    order: bool = False,
+    cutoff: float | None = None,
+) -> pd.DataFrame | np.ndarray:
+    """Outlier test on the externally studentized residuals, adjusted for multiple tests.
+
+    Parameters
+    ----------
+    model_results : RegressionResults
+        A fitted torchstats OLS or WLS model.
+    method : str
+        Any :func:`~torchstats.inference.multitest.multipletests` method; default Bonferroni.
+    alpha : float
+        Level of the multiple test.
+    labels : sequence, optional
+        Row labels; default the rows used in the fit (pandas input).
+    order : bool
+        Sort by decreasing absolute studentized residual.
+    cutoff : float, optional
+        Keep only the rows whose adjusted p-value is below it.
+
+    Returns
+    -------
+    DataFrame or ndarray
+        Columns ``student_resid``, ``unadj_p`` and ``<method>(p)``; a plain array when
+        there are no labels (numpy input), as statsmodels.
+
+    Notes
+    -----
+    ``statsmodels.stats.outliers_influence.outlier_test``: two-sided t p-values with
+    ``df_resid - 1`` degrees of freedom.
+    """
+    if labels is None:
+        design = getattr(model_results.model, "design", None)
+        labels = getattr(design, "row_index", None)
+    studentized = model_results.get_influence().resid_studentized_external
+    if isinstance(studentized, torch.Tensor):
+        studentized = studentized.detach().cpu()
+    resid = np.asarray(studentized, dtype=np.float64).reshape(-1)
+    if order:
+        idx = np.abs(resid).argsort()[::-1]
+        resid = resid[idx]
+        if labels is not None:
+            labels = np.asarray(labels)[idx]
+    unadj_p = stats.t.sf(np.abs(resid), model_results.df_resid - 1) * 2
+    adjusted = multipletests(unadj_p, alpha=alpha, method=method)[1]
+    data = np.c_[resid, unadj_p, adjusted]
+    mask: Any = slice(None)
+    if cutoff is not None:
+        mask = data[:, -1] < cutoff
+        data = data[mask]
+    if labels is None:
+        return data
+    return pd.DataFrame(
+        data,
+        columns=["student_resid", "unadj_p", method + "(p)"],
+        index=np.asarray(labels)[mask],
+    )

@@ -25,6 +25,7 @@ from torchstats.inference.information_criteria import im_ratio, info_criterion
 from torchstats.inference.wald import wald_test
 from torchstats.results.base import LikelihoodResults
 from torchstats.solvers.result import SolverResult
+from torchstats.summary.layouts import likelihood_summary
 
 __all__ = ["MaximumLikelihoodResults", "embed"]
 
@@ -352,7 +353,6 @@ class MaximumLikelihoodResults(LikelihoodResults):
         alpha: float = 0.05,
     ) -> Any:
         """statsmodels' ``GenericLikelihoodModelResults`` summary."""
-        from torchstats.summary.layouts import likelihood_summary
 
         notes = []
         if not self.converged:

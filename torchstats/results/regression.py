@@ -14,6 +14,7 @@ import torch
 
 from torchstats._device import OutputFormat
 from torchstats._typing import check_option
+from torchstats.covariance.design_scores import DesignScores
 from torchstats.covariance.least_squares import white_covariance
 from torchstats.covariance.nonrobust import least_squares_covariance, parameter_units
 from torchstats.covariance.result import CovarianceResult, lost_range, out_of_range
@@ -24,11 +25,12 @@ from torchstats.inference.compare import TestResult, regression_lm_test
 from torchstats.inference.degrees_of_freedom import per_degree_of_freedom as _ratio
 from torchstats.inference.distributions import chi2_pvalue, f_pvalue
 from torchstats.results.base import LikelihoodResults
-from torchstats.results.influence import OLSInfluence
+from torchstats.results.influence import OLSInfluence, outlier_test
 from torchstats.results.prediction import PredictionResults
 from torchstats.solvers.leverage import OrthonormalBasis, hat_diagonal, orthonormal_basis
 from torchstats.structured.block_matrix import row_quadratic
-from torchstats.structured.scores import DesignScores
+from torchstats.summary.layouts import regression_summary
+from torchstats.summary.summary2 import regression_summary2
 
 __all__ = ["RegressionResults"]
 
@@ -690,8 +692,6 @@ class RegressionResults(LikelihoodResults):
         ``student_resid, unadj_p, <method>(p)`` (an array without row labels). See
         :func:`torchstats.stats.outlier_test`.
         """
-        from torchstats.stats.outliers_influence import outlier_test
-
         return outlier_test(
             self, method=method, alpha=alpha, labels=labels, order=order, cutoff=cutoff
         )
@@ -724,7 +724,6 @@ class RegressionResults(LikelihoodResults):
             Printable (``str``), with ``as_text()``, ``as_html()`` (and ``_repr_html_`` for
             Jupyter) and ``as_latex()``.
         """
-        from torchstats.summary.layouts import regression_summary
 
         return regression_summary(
             self,
@@ -751,7 +750,6 @@ class RegressionResults(LikelihoodResults):
         torchstats.summary.summary2.Summary
             ``tables`` (a list of DataFrames), ``as_text()``, ``as_html()``, ``as_latex()``.
         """
-        from torchstats.summary.summary2 import regression_summary2
 
         return regression_summary2(
             self, yname=yname, xname=xname, title=title, alpha=alpha, float_format=float_format

@@ -19,6 +19,7 @@ from torchstats.errors import TorchstatsError
 from torchstats.inference.residual_tests import ResidualMoments, diagnostics_from_moments
 from torchstats.results.regression import RegressionResults
 from torchstats.solvers.result import SolverResult
+from torchstats.streaming.passes import StreamedScores
 
 __all__ = ["StreamedMoments", "StreamingRegressionResults"]
 
@@ -125,7 +126,6 @@ class StreamingRegressionResults(RegressionResults):
     # --- what needs the data again --------------------------------------------------------------
 
     def _sandwich_inputs(self) -> SandwichInputs:
-        from torchstats.streaming.passes import StreamedScores
 
         assert self.fit_result.normalized_cov is not None
         bread = self.fit_result.normalized_cov

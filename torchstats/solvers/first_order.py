@@ -24,6 +24,7 @@ from collections.abc import Callable
 import torch
 
 from torchstats.errors import ConvergenceWarning, warn
+from torchstats.solvers.least_squares import column_scale
 from torchstats.solvers.result import SolverResult
 
 __all__ = [
@@ -229,7 +230,6 @@ def solve_least_squares_gd(
         of ``0.5 * ||y - X b||^2`` with respect to the *equilibrated* parameters. Warns with
         :class:`ConvergenceWarning` when not converged.
     """
-    from torchstats.solvers.least_squares import column_scale
 
     with torch.no_grad():
         d = column_scale(X)

@@ -36,9 +36,9 @@ import torch
 
 from torchstats.errors import CollinearityWarning, NumericalError, PerfectSeparationWarning, warn
 from torchstats.families.families import Family
-from torchstats.solvers.blas import matvec
 from torchstats.solvers.least_squares import solve_weighted_least_squares
 from torchstats.solvers.result import SolverResult
+from torchstats.structured.blas import matvec
 
 __all__ = ["IrlsProblem", "IrlsResult", "fit_irls"]
 

@@ -42,9 +42,9 @@ from dataclasses import replace
 import torch
 
 from torchstats.errors import CollinearityWarning, warn
-from torchstats.solvers.blas import gram_matrix, matvec, rmatvec
 from torchstats.solvers.extended import dd_matmul, dd_matmul_t, two_sum
 from torchstats.solvers.result import SolverResult
+from torchstats.structured.blas import gram_matrix, matvec, rmatvec
 from torchstats.structured.block_matrix import BlockMatrix, densify, scale_rows
 from torchstats.structured.block_matrix import gram as block_gram
 

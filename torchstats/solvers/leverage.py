@@ -44,10 +44,10 @@ from dataclasses import dataclass
 import pandas as pd
 import torch
 
-from torchstats.solvers.blas import gram_matrix, product, squared_row_norms
 from torchstats.solvers.extended import dd_matmul
 from torchstats.solvers.least_squares import column_scale as equilibrating_scale
 from torchstats.solvers.least_squares import gram_scale, numerical_rank
+from torchstats.structured.blas import gram_matrix, product, squared_row_norms
 from torchstats.structured.block_matrix import BlockMatrix, densify, gram, row_blocks
 
 __all__ = [

@@ -14,6 +14,7 @@ import pandas as pd
 import torch
 
 from torchstats.errors import ShapeMismatchError
+from torchstats.models.linear import OLS
 
 __all__ = ["host_array", "as_float_array", "auxiliary_ols", "model_arrays"]
 
@@ -57,7 +58,6 @@ def auxiliary_ols(endog: np.ndarray, exog: np.ndarray, **fit_kwargs: Any) -> Any
     in White's test) gets the minimum-norm fit and its rank, with a
     :class:`~torchstats.errors.CollinearityWarning`, where statsmodels warns too.
     """
-    from torchstats.models.linear import OLS  # the models import results, which import us
 
     return OLS(endog, exog).fit(**fit_kwargs)
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
-from scipy import stats
 
 from torchstats.errors import InvalidOptionError, TorchstatsWarning, warn
-from torchstats.stats._inputs import as_float_array, auxiliary_ols, host_array
-from torchstats.stats.multitest import multipletests
+from torchstats.results.influence import outlier_test
+from torchstats.stats._inputs import as_float_array, auxiliary_ols
 
 __all__ = ["variance_inflation_factor", "outlier_test"]
 
@@ -68,64 +66,3 @@ def variance_inflation_factor(exog: Any, exog_idx: int, *, standardize: bool = T
     r_squared = auxiliary_ols(working[:, exog_idx], working[:, others]).rsquared
     r_squared = float(np.clip(r_squared, 0.0, 1.0 - 1e-15))
     return 1.0 / (1.0 - r_squared)
-
-
-def outlier_test(
-    model_results: Any,
-    method: str = "bonf",
-    alpha: float = 0.05,
-    labels: Any = None,
-    order: bool = False,
-    cutoff: float | None = None,
-) -> pd.DataFrame | np.ndarray:
-    """Outlier test on the externally studentized residuals, adjusted for multiple tests.
-
-    Parameters
-    ----------
-    model_results : RegressionResults
-        A fitted torchstats OLS or WLS model.
-    method : str
-        Any :func:`~torchstats.stats.multitest.multipletests` method; default Bonferroni.
-    alpha : float
-        Level of the multiple test.
-    labels : sequence, optional
-        Row labels; default the rows used in the fit (pandas input).
-    order : bool
-        Sort by decreasing absolute studentized residual.
-    cutoff : float, optional
-        Keep only the rows whose adjusted p-value is below it.
-
-    Returns
-    -------
-    DataFrame or ndarray
-        Columns ``student_resid``, ``unadj_p`` and ``<method>(p)``; a plain array when
-        there are no labels (numpy input), as statsmodels.
-
-    Notes
-    -----
-    ``statsmodels.stats.outliers_influence.outlier_test``: two-sided t p-values with
-    ``df_resid - 1`` degrees of freedom.
-    """
-    if labels is None:
-        design = getattr(model_results.model, "design", None)
-        labels = getattr(design, "row_index", None)
-    resid = host_array(model_results.get_influence().resid_studentized_external).reshape(-1)
-    if order:
-        idx = np.abs(resid).argsort()[::-1]
-        resid = resid[idx]
-        if labels is not None:
-            labels = np.asarray(labels)[idx]
-    unadj_p = stats.t.sf(np.abs(resid), model_results.df_resid - 1) * 2
-    adjusted = multipletests(unadj_p, alpha=alpha, method=method)[1]
-    data = np.c_[resid, unadj_p, adjusted]
-    mask: Any = slice(None)
-    if cutoff is not None:
-        mask = data[:, -1] < cutoff
-        data = data[mask]
-    if labels is None:
-        return data
-    return pd.DataFrame(
-        data,
-        columns=["student_resid", "unadj_p", method + "(p)"],
-        index=np.asarray(labels)[mask],
-    )

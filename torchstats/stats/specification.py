@@ -15,6 +15,7 @@ import numpy as np
 from scipy import stats
 
 from torchstats.errors import InvalidOptionError, ShapeMismatchError, SingularDesignError
+from torchstats.models.linear import OLS, WLS
 from torchstats.stats._inputs import as_float_array, model_arrays
 
 __all__ = ["linear_reset", "linear_harvey_collier", "recursive_olsresiduals"]
@@ -131,7 +132,6 @@ def _refit(
     cov_type: str,
     cov_kwds: Mapping[str, Any] | None,
 ) -> Any:
-    from torchstats.models.linear import OLS, WLS  # the models import results, which import us
 
     model = OLS(endog, exog) if weights is None else WLS(endog, exog, weights=weights)
     return model.fit(cov_type=cov_type, cov_kwds=dict(cov_kwds or {}))

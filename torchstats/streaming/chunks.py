@@ -37,11 +37,11 @@ from torchstats.formula.design import (
     formula_namespace,
     plan_formula,
 )
+from torchstats.formula.design_checks import check_weights, nonfinite_columns, nonfinite_error
 from torchstats.formula.missing import check_missing_option
 from torchstats.formula.newdata import check_numeric_columns
 from torchstats.formula.ordering import term_label
 from torchstats.formula.parsing import formula_variables, parse_formula
-from torchstats.models.design_checks import check_weights, nonfinite_columns, nonfinite_error
 from torchstats.streaming.distributed import Reducer
 from torchstats.streaming.sources import ChunkSource
 

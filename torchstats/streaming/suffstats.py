@@ -12,8 +12,8 @@ from dataclasses import dataclass, fields
 
 import torch
 
-from torchstats.solvers.blas import gram_matrix
 from torchstats.streaming.distributed import Reducer
+from torchstats.structured.blas import gram_matrix
 
 __all__ = ["SufficientStats"]
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from torchstats.solvers.blas import gram_matrix
+from torchstats.structured.blas import gram_matrix
 
 __all__ = [
     "BlockMatrix",

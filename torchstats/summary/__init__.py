@@ -1,8 +1,6 @@
 """Model summaries laid out exactly as statsmodels prints them (text, HTML, LaTeX)."""
 
-from torchstats.summary.blocks import d_or_f, forg, params_table, top_table
 from torchstats.summary.layouts import (
-    Summary,
     discrete_summary,
     glm_summary,
     likelihood_summary,
@@ -11,7 +9,9 @@ from torchstats.summary.layouts import (
 )
 from torchstats.summary.summary2 import Summary as Summary2
 from torchstats.summary.summary2 import summary_col, summary_model, summary_params
-from torchstats.summary.table import SummaryTable, latex_tabular
+from torchstats.tables.blocks import d_or_f, forg, params_table, top_table
+from torchstats.tables.document import Summary
+from torchstats.tables.table import SummaryTable, latex_tabular
 
 __all__ = [
     "Summary",

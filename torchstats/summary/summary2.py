@@ -2,7 +2,7 @@
 
 A port of ``statsmodels.iolib.summary2``: a :class:`Summary` holds pandas DataFrames
 (``.tables``) and renders them as text, HTML and LaTeX with the same padding, rules and
-wrapping as statsmodels, through :class:`~torchstats.summary.table.SummaryTable`. The
+wrapping as statsmodels, through :class:`~torchstats.tables.table.SummaryTable`. The
 model information is read through statsmodels' attribute names, so torchstats results
 (and statsmodels' own) are summarized alike.
 """
@@ -21,9 +21,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from torchstats.summary.blocks import as_numpy, model_name, parameter_names
-from torchstats.summary.formats import HTML_DEFAULT, TableFormat
-from torchstats.summary.table import SummaryTable
+from torchstats.inference.residual_tests import durbin_watson, jarque_bera, omni_normtest
+from torchstats.tables.blocks import as_numpy, model_name, parameter_names
+from torchstats.tables.formats import HTML_DEFAULT, TableFormat
+from torchstats.tables.table import SummaryTable
 
 __all__ = ["Summary", "summary_model", "summary_params", "summary_col"]
 
@@ -592,7 +593,6 @@ def regression_summary2(
     float_format: str = "%.4f",
 ) -> Summary:
     """``RegressionResults.summary2``: model information, coefficients, residual tests, notes."""
-    from torchstats.inference.residual_tests import durbin_watson, jarque_bera, omni_normtest
 
     wresid = as_numpy(results.wresid).reshape(-1).astype(float)
     jb, jb_pvalue, skew, kurtosis = jarque_bera(wresid)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from torchstats.summary.formats import (
+from torchstats.tables.formats import (
     HTML_DEFAULT,
     LATEX_DEFAULT,
     LATEX_REPLACEMENTS,

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from torchstats.summary.formats import TEXT_DEFAULT, TEXT_PARAMS, TEXT_TWO_COLUMNS
-from torchstats.summary.table import SummaryTable
+from torchstats.tables.formats import TEXT_DEFAULT, TEXT_PARAMS, TEXT_TWO_COLUMNS
+from torchstats.tables.table import SummaryTable
 
 __all__ = [
     "HeaderItem",

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from torchstats.solvers import blas
-from torchstats.solvers.blas import gram_matrix, matvec, rmatvec
 from torchstats.solvers.least_squares import solve_least_squares, solve_weighted_least_squares
+from torchstats.structured import blas
+from torchstats.structured.blas import gram_matrix, matvec, rmatvec
 
 ROWS = 40_000  # large enough for the numpy route (n k^2 above about a million)
 

@@ -1,4 +1,4 @@
-"""Output formats of a :class:`~torchstats.summary.table.SummaryTable`.
+"""Output formats of a :class:`~torchstats.tables.table.SummaryTable`.
 
 Each :class:`TableFormat` holds the subset of the option dictionaries of statsmodels'
 ``iolib/table.py`` (``default_txt_fmt``, ``default_html_fmt``, ``default_latex_fmt``) and

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from torchstats.models import design_checks
-from torchstats.models.design_checks import matrix_rank
+from torchstats.formula import design_checks
+from torchstats.formula.design_checks import matrix_rank
 
 
 def _design(kind: str, n: int, seed: int) -> np.ndarray:

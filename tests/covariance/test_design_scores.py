@@ -8,10 +8,10 @@ import torch
 
 import torchstats.structured.block_matrix as block_matrix
 from tests.structured.test_block_matrix import _matrix
+from torchstats.covariance.design_scores import DesignScores
 from torchstats.covariance.kernels import bartlett
 from torchstats.covariance.meats import white_meat
 from torchstats.covariance.scores import TensorScores
-from torchstats.structured.scores import DesignScores
 
 
 def _dense(n: int = 257, k: int = 4, seed: int = 0):

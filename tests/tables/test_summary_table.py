@@ -10,9 +10,9 @@ from statsmodels.iolib import summary as sm_summary
 from statsmodels.iolib.table import SimpleTable
 from statsmodels.iolib.tableformatting import fmt_2cols, fmt_params
 
-from torchstats.summary.blocks import as_float, as_numpy, d_or_f, forg
-from torchstats.summary.formats import TEXT_DEFAULT, TEXT_PARAMS, TEXT_TWO_COLUMNS, TableFormat
-from torchstats.summary.table import Cell, SummaryTable, latex_tabular
+from torchstats.tables.blocks import as_float, as_numpy, d_or_f, forg
+from torchstats.tables.formats import TEXT_DEFAULT, TEXT_PARAMS, TEXT_TWO_COLUMNS, TableFormat
+from torchstats.tables.table import Cell, SummaryTable, latex_tabular
 
 TEXT_FORMATS: dict[str, tuple[TableFormat, dict | None]] = {
     "default": (TEXT_DEFAULT, None),
