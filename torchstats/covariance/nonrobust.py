@@ -8,12 +8,14 @@ from dataclasses import replace
 import torch
 
 from torchstats.covariance.result import CovarianceResult
+from torchstats.errors import NumericalRangeError
 from torchstats.solvers.result import SolverResult
 
 __all__ = [
     "nonrobust_covariance",
     "least_squares_covariance",
     "parameter_units",
+    "require_data_units",
     "NONROBUST_DESCRIPTION",
 ]
 
@@ -88,3 +90,21 @@ def least_squares_covariance(
     materialized = unit_cov * units[:, None] * units[None, :]
     covariance = nonrobust_covariance(materialized, 1.0, df_resid=df_resid, use_t=use_t)
     return replace(covariance, units=units, unit_cov=unit_cov)
+
+
+def require_data_units(fit: SolverResult, what: str) -> None:
+    """Refuse ``what``, computed in the data's units, when those leave float64's range (a
+    least-squares or IRLS fit of columns or a response scaled beyond about 1e±77).
+
+    Raises
+    ------
+    NumericalRangeError
+        Naming ``what`` and the remedy (rescale the data).
+    """
+    if parameter_units(fit) is not None:
+        raise NumericalRangeError(
+            f"{what} of this fit are computed in the data's units, and its columns or "
+            "response are scaled so far (beyond about 1e±77) that those leave float64's "
+            "range; params, bse, tvalues, pvalues, conf_int and tests are right. Rescale "
+            "the data (e.g. divide a column or the response by a power of ten) for them"
+        )

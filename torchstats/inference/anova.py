@@ -82,7 +82,7 @@ def _terms(fit: Any) -> list[tuple[str, list[int], frozenset[str]]]:
 
 
 def _type1(fit: Any) -> pd.DataFrame:
-    X, y = fit.model._wexog, fit.model._wendog
+    X, y = fit.model.whitened_exog, fit.model.whitened_endog
     factor = torch.linalg.cholesky(gram(X))
     effects = torch.linalg.solve_triangular(factor, (X.T @ y)[:, None], upper=False)[:, 0]
     effects = effects.detach().cpu().double().numpy()

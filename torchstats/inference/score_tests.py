@@ -138,7 +138,7 @@ def discrete_score_test(
     _check_arguments(hypothesis, cov_kwds, exog_extra, k_constraints)
     if not observed:
         raise InvalidOptionError(
-            f"{model._model_name}.score_test: observed=False needs the expected information, "
+            f"{model.model_name}.score_test: observed=False needs the expected information, "
             "which the discrete models do not provide (statsmodels' neither); use GLM"
         )
     params = _params(results, params_constrained)
@@ -154,7 +154,7 @@ def discrete_score_test(
     else:
         if not hasattr(model, "hessian_factor"):
             raise InvalidOptionError(
-                f"{model._model_name}.score_test(exog_extra=...) needs a single-index model "
+                f"{model.model_name}.score_test(exog_extra=...) needs a single-index model "
                 "(Logit, Probit, Poisson); for the negative binomial pass params_constrained "
                 "and k_constraints"
             )
@@ -216,7 +216,7 @@ def _extra_columns(results: Any, exog_extra: Any) -> torch.Tensor:
     """``exog_extra`` as an (n, k) tensor on the model's device, for the rows the fit used:
     pandas objects by label, arrays by position (as ``cov_kwds["groups"]``)."""
     X = results.model.design.exog
-    values = results._rows_used(exog_extra, "exog_extra")
+    values = results.model.rows_of({"exog_extra": exog_extra}, ("exog_extra",))["exog_extra"]
     extra = to_tensor(values, name="exog_extra", device=X.device, dtype=X.dtype)
     extra = extra.reshape(extra.shape[0], -1)
     if extra.shape[0] != X.shape[0]:

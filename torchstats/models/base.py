@@ -1,25 +1,41 @@
-"""What every torchstats model is: a design plus a torch log-likelihood.
+"""The one model contract: what every torchstats model is and how it is fitted.
 
-Fitting, the Hessian, covariances, tests and the summary are derived from the
-:class:`LikelihoodModel` protocol. Closed-form scores and Hessians are optional speed-ups that
-the tests check against autograd.
+:class:`Model` owns the design, the names, the sizes and degrees of freedom, statsmodels'
+view of the data (``endog``, ``exog``, ``data``) and the output format; its fit template
+turns an estimate into results (classical covariance first, then the robust one asked
+for). Results reach the model only through its public methods: ``output``,
+``classical_covariance`` and ``sandwich_inputs`` here, prediction and the null model in
+the model families.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol, runtime_checkable
+from functools import cached_property
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import pandas as pd
 import torch
 from formulaic.utils.context import capture_context
 
-from torchstats._device import resolve_device, resolve_dtype
-from torchstats.errors import DesignError
+from torchstats._device import OutputFormat, resolve_device, resolve_dtype
+from torchstats.covariance.result import CovarianceResult
+from torchstats.covariance.sandwich import SandwichInputs, canonical_cov_type, robust_covariance
+from torchstats.errors import DesignError, InvalidOptionError
 from torchstats.formula.arrays import design_from_arrays
+from torchstats.formula.constant import detect_constant
 from torchstats.formula.design import Design, design_from_formula
+from torchstats.formula.design_checks import matrix_rank
+from torchstats.models.data import ModelData, plain_array
+from torchstats.solvers.result import SolverResult
 
-__all__ = ["LikelihoodModel", "build_design", "caller_context", "formula_rows"]
+__all__ = [
+    "LikelihoodModel",
+    "Model",
+    "build_design",
+    "caller_context",
+    "formula_rows",
+]
 
 
 @runtime_checkable
@@ -39,6 +55,201 @@ class LikelihoodModel(Protocol):
     def hessian(self, params: torch.Tensor) -> torch.Tensor:
         """Hessian of :meth:`loglike`, shape (k, k)."""
         ...
+
+
+class Model:
+    """The base of every model: design, names, sizes, degrees of freedom and fit template.
+
+    A subclass sets :attr:`design` in ``__init__`` and names itself (``model_name``); it
+    supplies :meth:`classical_covariance` and :meth:`sandwich_inputs`, estimates in its own
+    ``fit`` (whose signature is statsmodels') and ends it with :meth:`_report`, which builds
+    the results with the covariance asked for; ``results.get_robustcov_results`` asks
+    :meth:`covariance` again.
+
+    Notes
+    -----
+    statsmodels' conventions are class attributes: ``_df_model_assumes_constant`` makes
+    ``df_model = rank - 1`` whether or not there is a constant (GLM and the discrete
+    models), else ``rank - k_constant`` (least squares).
+    """
+
+    model_name: str = "Model"
+    """statsmodels' name of the model (the summary's ``Model:`` line and title)."""
+    _results_class: ClassVar[Any] = None
+    _df_model_assumes_constant: ClassVar[bool] = False
+    design: Design
+    _hasconst: bool | None = None
+
+    @classmethod
+    def from_formula(
+        cls,
+        formula: str,
+        data: Any,
+        subset: Any = None,
+        *args: Any,
+        context: int | Mapping[str, Any] | None = 0,
+        **kwargs: Any,
+    ) -> Any:
+        """Create the model from a formula and a DataFrame (statsmodels' ``from_formula``).
+
+        ``subset`` (a boolean mask or row labels) selects ``data.loc[subset]`` first; per-row
+        arguments (weights, offset, exposure) then have one value per selected row.
+        """
+        factory: Any = cls  # the public subclasses take (formula, data, ..., context=...)
+        rows = formula_rows(data, subset)
+        return factory(formula, rows, *args, context=caller_context(context, 1), **kwargs)
+
+    # --- names and output -------------------------------------------------------------------
+
+    @property
+    def output(self) -> OutputFormat:
+        """How results leave the model: the container kind and the labels."""
+        return self.design.output
+
+    @property
+    def param_names(self) -> list[str]:
+        """One name per parameter, in the order of ``params``."""
+        return list(self.output.param_names)
+
+    @property
+    def exog_names(self) -> list[str]:
+        """statsmodels' ``exog_names``: the parameter names (design columns, then extras)."""
+        return self.param_names
+
+    @property
+    def endog_names(self) -> Any:
+        """Name of the response."""
+        return self.design.endog_name
+
+    @property
+    def formula(self) -> str | None:
+        """The formula the model was built from, if any."""
+        return self.design.formula
+
+    # --- data as statsmodels shows it -------------------------------------------------------
+
+    @cached_property
+    def endog(self) -> Any:
+        """Response, shape (n,): numpy for numpy and pandas input, a tensor for tensors."""
+        return plain_array(self.design, self.design.endog)
+
+    @cached_property
+    def exog(self) -> Any:
+        """Design matrix, shape (n, k), as :attr:`endog`."""
+        return plain_array(self.design, self.design.exog)
+
+    @cached_property
+    def data(self) -> ModelData:
+        """statsmodels' ``model.data``: labelled arrays, ``row_labels``, names, ``frame``."""
+        return ModelData(
+            self.design,
+            ynames=self.endog_names,
+            xnames=self.exog_names,
+            constant=lambda: self._constant,
+        )
+
+    # --- sizes and degrees of freedom -------------------------------------------------------
+
+    @property
+    def nobs(self) -> float:
+        """Number of observations (a float, as in statsmodels' models)."""
+        return float(self.design.nobs)
+
+    @cached_property
+    def rank(self) -> int:
+        """Numerical rank of the design (numpy's ``matrix_rank`` tolerance, scale-invariant)."""
+        return matrix_rank(self.design.exog)
+
+    @property
+    def df_model(self) -> float:
+        """Model degrees of freedom: ``rank - k_constant`` (``rank - 1`` where statsmodels
+        assumes a constant)."""
+        constant = 1 if self._df_model_assumes_constant else self.k_constant
+        return float(self.rank - constant)
+
+    @property
+    def df_resid(self) -> float:
+        """``nobs - rank``: the residual degrees of freedom."""
+        return float(self.design.nobs - self.rank)
+
+    @cached_property
+    def _constant(self) -> tuple[int, int | None]:
+        intercept = dict(self.design.terms).get("Intercept") if self.design.formula else None
+        return detect_constant(
+            self.design.exog, self._hasconst, intercept_column=intercept[0] if intercept else None
+        )
+
+    @property
+    def k_constant(self) -> int:
+        """1 if the design has an explicit or implicit constant, else 0 (statsmodels' rule)."""
+        return self._constant[0]
+
+    @property
+    def const_idx(self) -> int | None:
+        """Index of the constant column, None if absent or implicit."""
+        return self._constant[1]
+
+    # --- the fit template -------------------------------------------------------------------
+
+    def classical_covariance(self, fit: SolverResult, use_t: bool | None) -> CovarianceResult:
+        """The model's classical covariance of ``fit`` (``use_t=None``: its default)."""
+        raise NotImplementedError(f"{type(self).__name__} has no classical covariance")
+
+    def sandwich_inputs(self, fit: SolverResult, cov_type: str) -> SandwichInputs:
+        """Bread and per-observation scores of ``fit`` for the robust ``cov_type``."""
+        raise NotImplementedError(f"{type(self).__name__} has no robust covariances")
+
+    def covariance(
+        self,
+        fit: SolverResult,
+        cov_type: str = "nonrobust",
+        cov_kwds: Mapping[str, Any] | None = None,
+        use_t: bool | None = None,
+    ) -> CovarianceResult:
+        """The covariance of ``fit`` named ``cov_type`` (statsmodels' names and ``cov_kwds``).
+
+        ``groups`` and ``time`` in ``cov_kwds`` are matched to the rows the fit used (by
+        label for pandas, by position for arrays; a string names a column of a formula's
+        data).
+        """
+        if canonical_cov_type(cov_type) == "nonrobust":
+            if cov_kwds:
+                raise InvalidOptionError(
+                    f"cov_type='nonrobust' takes no cov_kwds, got {sorted(cov_kwds)}"
+                )
+            return self.classical_covariance(fit, use_t)
+        kwds = self.rows_of(cov_kwds or {}, ("groups", "time"))
+        return robust_covariance(cov_type, kwds, self.sandwich_inputs(fit, cov_type), use_t=use_t)
+
+    def rows_of(self, values: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+        """``values`` with the per-row entries ``names`` restricted to the rows used, in
+        their order (see :meth:`~torchstats.formula.alignment.DataRows.select`)."""
+        selected = dict(values)
+        rows = self.design.rows
+        for name in names:
+            if selected.get(name) is not None and rows is not None:
+                selected[name] = rows.select(selected[name], name)
+        return selected
+
+    def _report(
+        self,
+        fit: SolverResult,
+        cov_type: str,
+        cov_kwds: Mapping[str, Any] | None,
+        use_t: bool | None,
+        **record: Any,
+    ) -> Any:
+        """The last step of every fit: results with the covariance asked for (``record``:
+        the results class's own fields, such as ``mle_retvals``)."""
+        covariance = self.covariance(fit, cov_type, cov_kwds, use_t)
+        return self._results_class(self, fit, covariance, **record)
+
+    def __repr__(self) -> str:
+        source = f"formula={self.design.formula!r}" if self.design.formula else "arrays"
+        return (
+            f"<torchstats.{self.model_name} {source}, nobs={self.design.nobs}, "
+            f"k={len(self.output.param_names)}>"
+        )
 
 
 def caller_context(context: int | Mapping[str, Any] | None, depth: int) -> Mapping[str, Any] | None:

@@ -96,13 +96,13 @@ class _Binary(_DiscreteModel):
         outside = (y < 0) | (y > 1)
         if bool(outside.any()):
             raise DesignError(
-                f"endog must be in the unit interval. {self._model_name} needs a 0/1 (or "
+                f"endog must be in the unit interval. {self.model_name} needs a 0/1 (or "
                 f"boolean) response; {int(outside.sum())} value(s) lie outside [0, 1] "
                 f"(min {float(y.min()):g}, max {float(y.max()):g})"
             )
         if not self._allows_fractional and bool(((y != 0) & (y != 1)).any()):
             raise DesignError(
-                f"endog must be binary, either 0 or 1; {self._model_name} found "
+                f"endog must be binary, either 0 or 1; {self.model_name} found "
                 f"{int(((y != 0) & (y != 1)).sum())} fractional value(s) (Logit accepts "
                 "proportions)"
             )
@@ -232,7 +232,7 @@ class _Binary(_DiscreteModel):
         else:
             return
         warnings.warn(
-            f"{self._model_name}: perfect separation or prediction detected ({kind}). The "
+            f"{self.model_name}: perfect separation or prediction detected ({kind}). The "
             "maximum likelihood estimate does not exist and some parameters are not "
             "identified; their estimates and standard errors are meaningless. Remove or "
             "combine the regressors that separate the outcomes, or use penalised (Firth) "
@@ -266,7 +266,7 @@ class Logit(_Binary):
     """
     )
 
-    _model_name = "Logit"
+    model_name = "Logit"
     _allows_fractional = True
 
     def _mean(self, eta: torch.Tensor) -> torch.Tensor:
@@ -307,7 +307,7 @@ class Probit(_Binary):
     """
     )
 
-    _model_name = "Probit"
+    model_name = "Probit"
 
     def _mean(self, eta: torch.Tensor) -> torch.Tensor:
         return torch.special.ndtr(eta)

@@ -20,6 +20,7 @@ from typing import Any
 import torch
 from torch.nn.functional import softplus
 
+from torchstats._device import OutputFormat
 from torchstats._typing import check_option
 from torchstats.errors import DesignError
 from torchstats.models.base import caller_context
@@ -69,12 +70,12 @@ class _Count(_DiscreteModel):
     def _check_endog(self, y: torch.Tensor) -> None:
         if bool((y < 0).any()):
             raise DesignError(
-                f"endog must be non-negative counts; {self._model_name} found "
+                f"endog must be non-negative counts; {self.model_name} found "
                 f"{int((y < 0).sum())} negative value(s) (min {float(y.min()):g})"
             )
         if not bool((y > 0).any()):
             raise DesignError(
-                f"endog is zero for every observation, so {self._model_name} has no finite "
+                f"endog is zero for every observation, so {self.model_name} has no finite "
                 "maximum likelihood estimate (the mean goes to 0)"
             )
 
@@ -143,7 +144,7 @@ class Poisson(_Count):
     """
     )
 
-    _model_name = "Poisson"
+    model_name = "Poisson"
     _results_class = CountResults
 
     def __init__(
@@ -252,7 +253,7 @@ class NegativeBinomial(_Count):
     """
     )
 
-    _model_name = "NegativeBinomial"
+    model_name = "NegativeBinomial"
     _results_class = NegativeBinomialResults
 
     def __init__(
@@ -292,7 +293,8 @@ class NegativeBinomial(_Count):
         return ("alpha",) if self.k_extra else ()
 
     @property
-    def _output(self) -> Any:
+    def output(self) -> OutputFormat:
+        """The design's output format with ``alpha`` appended to the parameter names."""
         output = self.design.output
         names = output.param_names + self._extra_names()
         return type(output)(output.kind, names, output.row_index)

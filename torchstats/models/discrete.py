@@ -34,8 +34,10 @@ import torch
 
 from torchstats._device import OutputFormat, to_tensor
 from torchstats._typing import check_option
+from torchstats.covariance.design_scores import DesignScores
 from torchstats.covariance.nonrobust import nonrobust_covariance
-from torchstats.covariance.sandwich import canonical_cov_type
+from torchstats.covariance.result import CovarianceResult
+from torchstats.covariance.sandwich import SandwichInputs, canonical_cov_type
 from torchstats.errors import (
     CollinearityWarning,
     ConvergenceWarning,
@@ -44,17 +46,17 @@ from torchstats.errors import (
     NumericalError,
     warn,
 )
-from torchstats.formula.constant import detect_constant
 from torchstats.formula.design import Design
-from torchstats.formula.design_checks import check_finite, matrix_rank, row_values
-from torchstats.models.base import build_design, caller_context, formula_rows
-from torchstats.models.data import ModelData, plain_array
+from torchstats.formula.design_checks import check_finite, row_values
+from torchstats.models.base import Model, build_design
+from torchstats.models.data import plain_array
 from torchstats.models.discrete_fit import (
     fit_newton,
     fit_scipy,
     inverse_information,
     solve_newton,
 )
+from torchstats.solvers.leverage import hat_diagonal
 from torchstats.solvers.optimizers import (
     OPTIMIZER_METHODS,
     check_optimizer_options,
@@ -77,17 +79,17 @@ PREDICT_WHICH = ("mean", "linear", "var")
 _AUXILIARY_MAXITER = 100
 
 
-class _DiscreteModel:
+class _DiscreteModel(Model):
     """Shared machinery of the discrete models; not public. Subclasses supply the likelihood.
 
-    A subclass defines ``_model_name``, ``_results_class``, ``_check_endog``,
+    A subclass defines ``model_name``, ``_results_class``, ``_check_endog``,
     ``loglikeobs``, ``score_obs``, ``score``, ``hessian``, ``_mean`` (inverse link),
     ``_variance`` and ``_start_params``; models with an extra parameter (the negative
     binomial's ``alpha``) also override the ``_internal_*`` hooks.
     """
 
-    _model_name = "DiscreteModel"
-    _results_class: Any = None
+    model_name = "DiscreteModel"
+    _df_model_assumes_constant = True
     _accepts_exposure = False
     k_extra = 0
 
@@ -132,25 +134,6 @@ class _DiscreteModel:
             )
         self._log_exposure = None if exposure is None else torch.log(exposure)
 
-    @classmethod
-    def from_formula(
-        cls,
-        formula: str,
-        data: Any,
-        subset: Any = None,
-        *,
-        context: int | Mapping[str, Any] | None = 0,
-        **kwargs: Any,
-    ) -> Any:
-        """Create the model from a formula and a DataFrame (statsmodels' ``from_formula``).
-
-        ``subset`` (a boolean mask or row labels) selects ``data.loc[subset]`` first; per-row
-        arguments (offset, exposure) then have one value per selected row.
-        """
-        factory: Any = cls  # the public subclasses take (formula, data, ..., context=...)
-        rows = formula_rows(data, subset)
-        return factory(formula, rows, context=caller_context(context, 1), **kwargs)
-
     def _sibling(self, cls: Any, exog: torch.Tensor, names: tuple[str, ...]) -> Any:
         """The same response, offset and exposure with another design (null model, start)."""
         output = OutputFormat(self.design.output.kind, names, self.design.output.row_index)
@@ -170,77 +153,9 @@ class _DiscreteModel:
     # --- data ---------------------------------------------------------------------------------
 
     @cached_property
-    def endog(self) -> Any:
-        """Response, shape (n,): numpy for numpy and pandas input, a tensor for tensors."""
-        return plain_array(self.design, self.design.endog)
-
-    @cached_property
-    def exog(self) -> Any:
-        """Design matrix, shape (n, k), as :attr:`endog`."""
-        return plain_array(self.design, self.design.exog)
-
-    @cached_property
     def offset(self) -> Any:
         """Offset added to the linear predictor, shape (n,), as :attr:`endog`, or None."""
         return None if self._offset is None else plain_array(self.design, self._offset)
-
-    @cached_property
-    def data(self) -> ModelData:
-        """statsmodels' ``model.data``: labelled arrays, ``row_labels``, names, ``frame``."""
-        return ModelData(
-            self.design,
-            ynames=self.endog_names,
-            xnames=self.exog_names,
-            constant=lambda: self._constant,
-        )
-
-    @property
-    def endog_names(self) -> str:
-        """Name of the response."""
-        return self.design.endog_name
-
-    @property
-    def exog_names(self) -> list[str]:
-        """Parameter names (design columns, then ``alpha`` for the negative binomial)."""
-        return list(self._output.param_names)
-
-    @property
-    def formula(self) -> str | None:
-        """The formula the model was built from, if any."""
-        return self.design.formula
-
-    @property
-    def nobs(self) -> float:
-        """Number of observations."""
-        return float(self.design.nobs)
-
-    @cached_property
-    def _output(self) -> OutputFormat:
-        return self.design.output
-
-    @cached_property
-    def rank(self) -> int:
-        """Numerical rank of the design (statsmodels' ``matrix_rank`` tolerance)."""
-        return matrix_rank(self.design.exog)
-
-    @property
-    def df_model(self) -> float:
-        """``rank - 1``: statsmodels counts a constant whether or not the design has one."""
-        return float(self.rank - 1)
-
-    @property
-    def df_resid(self) -> float:
-        """``nobs - rank``."""
-        return float(self.design.nobs - self.rank)
-
-    @cached_property
-    def _constant(self) -> tuple[int, int | None]:
-        return detect_constant(self.design.exog)
-
-    @property
-    def k_constant(self) -> int:
-        """1 if the design has an explicit or implicit constant, else 0."""
-        return self._constant[0]
 
     @property
     def _total_offset(self) -> torch.Tensor | None:
@@ -440,7 +355,7 @@ class _DiscreteModel:
         if not isinstance(maxiter, int) or maxiter < 0:
             raise InvalidOptionError(f"maxiter must be a non-negative integer, got {maxiter!r}")
         warn_convergence = bool(kwargs.pop("warn_convergence", True))
-        options = check_optimizer_options(method, kwargs, self._model_name)
+        options = check_optimizer_options(method, kwargs, self.model_name)
         if not full_output:
             warn("full_output=False has no effect: mle_retvals is always complete", FutureWarning)
         self._warn_if_rank_deficient()
@@ -455,7 +370,7 @@ class _DiscreteModel:
             hessian = self.hessian(found.params)
         if not found.converged and warn_convergence:
             warn(
-                f"{self._model_name}: maximum likelihood optimization ({method}) did not "
+                f"{self.model_name}: maximum likelihood optimization ({method}) did not "
                 f"converge after {found.n_iter} iterations ({found.message}; gradient norm "
                 f"{found.grad_norm:.3g}); check mle_retvals, increase maxiter, or rescale "
                 "the regressors",
@@ -464,22 +379,30 @@ class _DiscreteModel:
         self._check_fit(found.params, found)
         settings = {
             "optimizer": method,
-            "start_params": self._output.plain(self._from_internal(start)),
+            "start_params": self.output.plain(self._from_internal(start)),
             "maxiter": maxiter,
             "full_output": full_output,
             "disp": disp,
             **options,
         }
-        results = self._make_results(found, hessian, retvals, settings, use_t)
-        if canonical_cov_type(cov_type) == "nonrobust" and not cov_kwds:
-            return results
-        return results._with_covariance(results._covariance(cov_type, cov_kwds, use_t))
+        cov = inverse_information(
+            hessian, self.model_name, singular=self.rank < self.design.k_exog
+        )
+        fit = replace(found, normalized_cov=cov, rank=self.rank)
+        retvals = {
+            **retvals,
+            "converged": found.converged,
+            "grad_norm": found.grad_norm,
+            "message": found.message,
+            "method": method,
+        }
+        return self._report(fit, cov_type, cov_kwds, use_t, retvals=retvals, settings=settings)
 
     def _check_start(self, start: torch.Tensor) -> None:
         first = self._internal_objective(start)
         if not bool(torch.isfinite(first)):
             raise NumericalError(
-                f"{self._model_name}: the log-likelihood is not finite at the start values "
+                f"{self.model_name}: the log-likelihood is not finite at the start values "
                 f"({-float(first)}); check the data and start_params for extreme values"
             )
 
@@ -491,33 +414,58 @@ class _DiscreteModel:
         """Whether scipy's ``method`` steps in the internal parametrisation."""
         return True
 
-    def _make_results(
-        self,
-        found: SolverResult,
-        hessian: torch.Tensor,
-        retvals: dict[str, Any],
-        settings: dict[str, Any],
-        use_t: bool | None,
-    ) -> Any:
-        cov = inverse_information(
-            hessian, self._model_name, singular=self.rank < self.design.k_exog
+    # --- covariances ----------------------------------------------------------------------------
+
+    def classical_covariance(self, fit: SolverResult, use_t: bool | None) -> CovarianceResult:
+        """The inverse observed information (statsmodels' ``nonrobust``); normal inference
+        by default."""
+        assert fit.normalized_cov is not None
+        return nonrobust_covariance(
+            fit.normalized_cov, 1.0, df_resid=self.df_resid, use_t=bool(use_t)
         )
-        covariance = nonrobust_covariance(
-            cov, 1.0, df_resid=self.df_resid, use_t=bool(use_t) if use_t is not None else False
+
+    def sandwich_inputs(self, fit: SolverResult, cov_type: str) -> SandwichInputs:
+        """statsmodels' generic sandwich: ``score_obs`` and the inverse of ``-hessian``.
+
+        Small-sample factors use ``n - k`` with ``k`` every estimated parameter (``alpha``
+        included), as statsmodels' ``cov_cluster`` does; HC1 is HC0, as in statsmodels'
+        discrete models (``cov_white_simple`` without correction). HC2/HC3 take R's
+        leverages (``hatvalues`` of the equivalent ``glm``) where the model has working
+        weights.
+        """
+        assert fit.normalized_cov is not None
+        params, bread = fit.params, fit.normalized_cov
+        score_factor = getattr(self, "score_factor", None)
+        if score_factor is None:  # the negative binomial: alpha's score is not x_i f_i
+            scores = self.score_obs(params)
+            return SandwichInputs.from_tensor(
+                bread, scores, float(scores.shape[0] - scores.shape[1]), hc1_correction=False
+            )
+        # single-index models: the scores x_i f_i are never formed (see DesignScores)
+        X = self.design.exog
+        working_weights = getattr(self, "working_weights", None)
+        leverage = None
+        if working_weights is not None:
+
+            def leverage() -> torch.Tensor:
+                # R's hat values: those of the design weighted by the IRLS working weights
+                return hat_diagonal(X, working_weights(params))
+
+        design_scores = DesignScores(
+            X, score_factor(params), leverage=leverage, row_labels=self.output.row_index
         )
-        fit = replace(found, normalized_cov=cov, rank=self.rank)
-        retvals = {
-            **retvals,
-            "converged": found.converged,
-            "grad_norm": found.grad_norm,
-            "message": found.message,
-            "method": settings["optimizer"],
-        }
-        return self._results_class(self, fit, covariance, retvals=retvals, settings=settings)
+        return SandwichInputs(
+            bread=bread,
+            scores=design_scores,
+            df_resid=float(X.shape[0] - X.shape[1]),
+            hc1_correction=False,
+            leverage_available=leverage is not None
+            and canonical_cov_type(cov_type) in ("HC2", "HC3"),
+        )
 
     def _start_tensor(self, start_params: Any, method: str) -> torch.Tensor:
         """Start values in the internal parametrisation."""
-        k = len(self._output.param_names)
+        k = len(self.output.param_names)
         if start_params is None:
             return self._default_start(method)
         start = self._params_tensor(start_params).reshape(-1)
@@ -532,7 +480,7 @@ class _DiscreteModel:
         k = self.design.k_exog
         if self.rank < k:
             warnings.warn(
-                f"{self._model_name}: the design matrix is rank deficient (rank {self.rank} < "
+                f"{self.model_name}: the design matrix is rank deficient (rank {self.rank} < "
                 f"{k} columns), so some parameters are not identified; drop redundant columns",
                 CollinearityWarning,
                 stacklevel=3,
@@ -546,16 +494,10 @@ class _DiscreteModel:
         found, _ = solve_newton(null, null._to_internal(null._start_params()), _AUXILIARY_MAXITER)
         if not found.converged:
             warnings.warn(
-                f"{self._model_name}: the constant-only model behind llnull did not converge "
+                f"{self.model_name}: the constant-only model behind llnull did not converge "
                 f"({found.message}); llnull, llr and prsquared are unreliable",
                 ConvergenceWarning,
                 stacklevel=3,
             )
         return float(null.loglike(null._from_internal(found.params)))
 
-    def __repr__(self) -> str:
-        source = f"formula={self.design.formula!r}" if self.design.formula else "arrays"
-        return (
-            f"<torchstats.{self._model_name} {source}, nobs={self.design.nobs}, "
-            f"k={len(self._output.param_names)}>"
-        )

@@ -60,7 +60,7 @@ def solve_newton(
         )
     if "not finite" in found.message:
         raise NumericalError(
-            f"{model._model_name}: the log-likelihood or its gradient became non-finite "
+            f"{model.model_name}: the log-likelihood or its gradient became non-finite "
             f"({found.message}; after {found.n_iter} iterations); overflow of the linear "
             "predictor? Rescale the regressors or pass start_params"
         )
@@ -133,14 +133,14 @@ def fit_scipy(
             maxiter=maxiter,
             disp=disp,
             options=options,
-            name=model._model_name,
+            name=model.model_name,
         )
         theta = objective.theta(found.params)
         params = model._from_internal(theta) if internal else theta
         value, gradient = model._internal_value_grad(model._to_internal(params))
     if not (bool(torch.isfinite(value)) and bool(torch.isfinite(gradient).all())):
         raise NumericalError(
-            f"{model._model_name}: {method!r} stopped where the log-likelihood or its "
+            f"{model.model_name}: {method!r} stopped where the log-likelihood or its "
             f"gradient is not finite (after {found.iterations} iterations); rescale the "
             "regressors or pass start_params"
         )

@@ -191,7 +191,7 @@ class MLE(EngineModel):
             "disp": disp,
             **kwargs,
         }
-        return self._results(fit, retvals, free, cov_type, cov_kwds, use_t, settings)
+        return self._report(fit, cov_type, cov_kwds, use_t, retvals=retvals, settings=settings)
 
     def _with_values(self, values: Mapping[str, Any], base: torch.Tensor) -> torch.Tensor:
         parts = dict(zip(self._flat.keys, self._flat.split(base.clone())))
@@ -495,7 +495,7 @@ class GenericLikelihoodModel(EngineModel):
             "disp": disp,
             **kwargs,
         }
-        return self._results(fit, retvals, free, cov_type, cov_kwds, use_t, settings)
+        return self._report(fit, cov_type, cov_kwds, use_t, retvals=retvals, settings=settings)
 
     def _start_values(self, start_params: Any) -> torch.Tensor:
         if start_params is None:

@@ -26,7 +26,10 @@ import torch
 
 from torchstats._device import to_tensor
 from torchstats._typing import check_option
-from torchstats.covariance.sandwich import canonical_cov_type
+from torchstats.covariance.design_scores import DesignScores
+from torchstats.covariance.nonrobust import least_squares_covariance, require_data_units
+from torchstats.covariance.result import CovarianceResult
+from torchstats.covariance.sandwich import SandwichInputs, canonical_cov_type
 from torchstats.errors import (
     DesignError,
     DomainWarning,
@@ -37,20 +40,22 @@ from torchstats.errors import (
 )
 from torchstats.families import links as L
 from torchstats.families.families import Binomial, Family, Gaussian
-from torchstats.formula.constant import detect_constant
-from torchstats.formula.design_checks import check_finite, matrix_rank, row_values
+from torchstats.formula.design_checks import check_finite, row_values
 from torchstats.inference.degrees_of_freedom import per_degree_of_freedom, warn_no_residual_df
-from torchstats.models.base import build_design, caller_context, formula_rows
+from torchstats.models.base import Model, build_design, caller_context
 from torchstats.models.binomial_counts import binomial_counts, proportions_of_trials
-from torchstats.models.data import ModelData, plain_array
+from torchstats.models.data import plain_array
 from torchstats.models.glm_fit import (
     IrlsOptions,
     check_irls_arguments,
     fit_by_gradient,
     fit_by_irls,
 )
+from torchstats.results.glm import GLMResults
 from torchstats.solvers.irls import IrlsProblem
+from torchstats.solvers.leverage import hat_diagonal
 from torchstats.solvers.optimizers import OPTIMIZER_METHODS
+from torchstats.solvers.result import SolverResult
 from torchstats.structured.blas import gram_matrix, matvec
 
 __all__ = ["GLM", "GLM_FIT_METHODS", "GLM_PREDICT_WHICH"]
@@ -65,7 +70,7 @@ GLM_PREDICT_WHICH = ("mean", "linear", "var_unscaled")
 _EXTRAS = ("offset", "exposure", "freq_weights", "var_weights")
 
 
-class GLM:
+class GLM(Model):
     """A generalised linear model (statsmodels' ``GLM``).
 
     Parameters
@@ -112,6 +117,10 @@ class GLM:
     DomainWarning
         The link can produce means outside the family's range (e.g. identity for Poisson).
     """
+
+    model_name = "GLM"
+    _results_class = GLMResults
+    _df_model_assumes_constant = True
 
     def __init__(
         self,
@@ -160,24 +169,6 @@ class GLM:
         self._data = {k: self._per_row(k, v) for k, v in {**extras, **scalars}.items()}
         self._check_data()
 
-    @classmethod
-    def from_formula(
-        cls,
-        formula: str,
-        data: Any,
-        subset: Any = None,
-        *,
-        context: int | Mapping[str, Any] | None = 0,
-        **kwargs: Any,
-    ) -> GLM:
-        """Create the model from a formula and a DataFrame (statsmodels' ``from_formula``).
-
-        ``subset`` (a boolean mask or row labels) selects ``data.loc[subset]`` first; per-row
-        arguments (offset, exposure, weights) then have one value per selected row.
-        """
-        rows = formula_rows(data, subset)
-        return cls(formula, rows, context=caller_context(context, 1), **kwargs)
-
     # --- data ---------------------------------------------------------------------------
 
     def _per_row(self, name: str, value: Any) -> torch.Tensor:
@@ -209,41 +200,10 @@ class GLM:
             if weights is not None and not bool((weights > 0).any()):
                 raise InvalidWeightsError(f"all {name} are zero; nothing to fit")
 
-    @cached_property
-    def endog(self) -> Any:
-        """Response, shape (n,) (proportions for a ``(successes, failures)`` response): numpy
-        for numpy and pandas input, a tensor for tensor input."""
-        return plain_array(self.design, self.design.endog)
-
-    @cached_property
-    def exog(self) -> Any:
-        """Design matrix, shape (n, k), as :attr:`endog`."""
-        return plain_array(self.design, self.design.exog)
-
-    @cached_property
-    def data(self) -> ModelData:
-        """statsmodels' ``model.data``: labelled arrays, ``row_labels``, names, ``frame``."""
-        return ModelData(
-            self.design,
-            ynames=self.endog_names,
-            xnames=self.exog_names,
-            constant=lambda: self._constant,
-        )
-
     @property
     def endog_names(self) -> Any:
         """Name of the response (the two names of a ``(successes, failures)`` response)."""
         return self.design.endog_name if self._response_names is None else self._response_names
-
-    @property
-    def exog_names(self) -> list[str]:
-        """Names of the design columns, in statsmodels' order."""
-        return list(self.design.exog_names)
-
-    @property
-    def formula(self) -> str | None:
-        """The formula the model was built from, if any."""
-        return self.design.formula
 
     @property
     def nobs(self) -> int:
@@ -320,11 +280,6 @@ class GLM:
             return None
         return present[0] if len(present) == 1 else present[0] + present[1]
 
-    @cached_property
-    def rank(self) -> int:
-        """Numerical rank of the design."""
-        return matrix_rank(self.design.exog)
-
     @property
     def wnobs(self) -> float:
         """Weighted number of observations: ``sum(freq_weights)``."""
@@ -332,23 +287,9 @@ class GLM:
         return float(self.design.nobs) if weights is None else float(weights.sum())
 
     @property
-    def df_model(self) -> float:
-        """``rank - 1`` (statsmodels counts a constant whether or not there is one)."""
-        return float(self.rank - 1)
-
-    @property
     def df_resid(self) -> float:
         """``wnobs - rank``."""
         return self.wnobs - self.rank
-
-    @cached_property
-    def _constant(self) -> tuple[int, int | None]:
-        return detect_constant(self.design.exog, self._hasconst)
-
-    @property
-    def k_constant(self) -> int:
-        """1 if the design has an explicit or implicit constant, else 0."""
-        return self._constant[0]
 
     # --- likelihood ---------------------------------------------------------------------
 
@@ -662,14 +603,8 @@ class GLM:
         irls = IrlsOptions.checked(wls_method, rtol, atol, tol_criterion)
         if key == "IRLS":
             check_irls_arguments(full_output, disp, max_start_irls, optim_hessian, kwargs)
-            results = fit_by_irls(
-                self,
-                start=start,
-                maxiter=maxiter,
-                tol=tol,
-                scaletype=scale,
-                use_t=use_t,
-                irls=irls,
+            fit, history = fit_by_irls(
+                self, start=start, maxiter=maxiter, tol=tol, scaletype=scale, irls=irls,
                 attach_wls=attach_wls,
             )
         else:
@@ -679,14 +614,13 @@ class GLM:
                     "with a weighted least-squares fit",
                     SpecificationWarning,
                 )
-            results = fit_by_gradient(
+            fit, history = fit_by_gradient(
                 self,
                 start=start,
                 method=key,
                 maxiter=maxiter,
                 tol=tol,
                 scaletype=scale,
-                use_t=use_t,
                 disp=disp,
                 full_output=full_output,
                 max_start_irls=max_start_irls,
@@ -698,14 +632,51 @@ class GLM:
         estimated = isinstance(scale, str) or (scale is None and not self.family.fixed_scale)
         if estimated and self.df_resid == 0:
             warn_no_residual_df("GLM", self.wnobs, self.rank, "the dispersion (scale)")
-        if canonical_cov_type(cov_type) == "nonrobust" and not cov_kwds:
-            return results
-        kwds = dict(cov_kwds or {})
-        if use_t is None:  # statsmodels' OLS.fit reads use_t from cov_kwds too
-            use_t = kwds.pop("use_t", None)
-        kwds.pop("use_t", None)
-        return results.get_robustcov_results(
-            cov_type, use_t=use_t if use_t is not None else False, **kwds
+        return self._report(fit, cov_type, cov_kwds, use_t, scaletype=scale, history=history)
+
+    # --- covariances ----------------------------------------------------------------------------
+
+    def classical_covariance(self, fit: SolverResult, use_t: bool | None) -> CovarianceResult:
+        """``scale`` times ``fit.normalized_cov`` (``(X'WX)^{-1}`` of IRLS, the inverse
+        information at scale 1 of the likelihood methods); normal inference by default."""
+        return least_squares_covariance(
+            fit, fit.scale, df_resid=self.df_resid, use_t=bool(use_t)
+        )
+
+    def sandwich_inputs(self, fit: SolverResult, cov_type: str) -> SandwichInputs:
+        """Observed-information bread and scores (statsmodels' ``_get_sandwich_arrays``).
+
+        Frequency weights enter the scores once; the meat would square them, so for every
+        type but ``cluster`` the scores are divided by ``sqrt(freq_weights)``, as statsmodels
+        does. HC2/HC3 take R's leverages: those of the design weighted by the IRLS
+        (expected-information) weights.
+        """
+        require_data_units(fit, "Robust covariances")
+        params, scale = fit.params, fit.scale
+        kind = canonical_cov_type(cov_type)
+        if kind not in ("nonrobust", "HC0", "HC1") and self._data.keys() & {
+            "freq_weights",
+            "var_weights",
+        }:
+            warn(f"cov_type {cov_type!r} is not fully supported with weights", SpecificationWarning)
+        bread = torch.linalg.inv(-self.hessian(params, scale=scale, observed=True))
+        # the scores x_i f_i are never formed (see DesignScores): f is score_factor
+        factor = self.score_factor(params, scale=scale)
+        if "freq_weights" in self._data and kind != "cluster":
+            factor = factor / torch.sqrt(self._freq_weights)
+        X = self.design.exog
+
+        def leverage() -> torch.Tensor:
+            weights = self.hessian_factor(params, scale=scale, observed=False)
+            return hat_diagonal(X, weights)
+
+        scores = DesignScores(X, factor, leverage=leverage, row_labels=self.output.row_index)
+        return SandwichInputs(
+            bread=bread,
+            scores=scores,
+            df_resid=float(X.shape[0] - X.shape[1]),
+            hc1_correction=False,
+            leverage_available=kind in ("HC2", "HC3"),
         )
 
     def _warn_if_outside_range(self, mu: torch.Tensor) -> None:

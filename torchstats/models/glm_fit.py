@@ -18,7 +18,7 @@ log-likelihood as statsmodels' ``_fit_gradient`` does:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -26,7 +26,6 @@ import torch
 
 from torchstats._device import to_numpy
 from torchstats._typing import check_option
-from torchstats.covariance.nonrobust import least_squares_covariance, nonrobust_covariance
 from torchstats.errors import (
     ConvergenceWarning,
     InvalidOptionError,
@@ -36,7 +35,6 @@ from torchstats.errors import (
 )
 from torchstats.models.discrete_fit import inverse_information
 from torchstats.models.linear import WLS
-from torchstats.results.glm import GLMResults
 from torchstats.solvers.irls import IrlsResult, fit_irls
 from torchstats.solvers.newton import minimize_newton
 from torchstats.solvers.optimizers import (
@@ -149,11 +147,10 @@ def fit_by_irls(
     maxiter: int,
     tol: float,
     scaletype: Any,
-    use_t: bool | None,
     irls: IrlsOptions,
     attach_wls: bool,
-) -> Any:
-    """statsmodels' ``GLM._fit_irls``: the results with the nonrobust covariance."""
+) -> tuple[SolverResult, dict[str, Any]]:
+    """statsmodels' ``GLM._fit_irls``: the fit (with its ``scale``) and its history."""
 
     found = irls.run(model, scaletype, start, maxiter, tol)
     if not found.solution.converged and maxiter > 0:
@@ -165,10 +162,7 @@ def fit_by_irls(
             ConvergenceWarning,
         )
     model._warn_if_outside_range(found.mu)
-    fit = found.solution
-    covariance = least_squares_covariance(
-        fit, found.scale, df_resid=model.df_resid, use_t=bool(use_t)
-    )
+    fit = replace(found.solution, scale=float(found.scale))
     history: dict[str, Any] = {
         "method": "IRLS",
         "iteration": fit.n_iter,
@@ -177,9 +171,7 @@ def fit_by_irls(
     }
     if attach_wls and found.working is not None:
         history["results_wls"] = _final_wls(model, *found.working, irls.solver)
-    return GLMResults(
-        model, fit, covariance, scale=found.scale, scaletype=scaletype, history=history
-    )
+    return fit, history
 
 
 def _final_wls(model: Any, working: torch.Tensor, weights: torch.Tensor, method: str) -> Any:
@@ -206,7 +198,6 @@ def fit_by_gradient(
     maxiter: int,
     tol: float,
     scaletype: Any,
-    use_t: bool | None,
     disp: bool,
     full_output: bool,
     max_start_irls: int,
@@ -214,7 +205,7 @@ def fit_by_gradient(
     optim_hessian: str | None,
     eim: bool,
     options: Mapping[str, Any],
-) -> Any:
+) -> tuple[SolverResult, dict[str, Any]]:
     """statsmodels' ``GLM._fit_gradient`` (see the module docstring).
 
     Raises
@@ -259,8 +250,8 @@ def fit_by_gradient(
         rank=model.rank,
         normalized_cov=normalized,
         nonfinite=found.nonfinite,
+        scale=float(scale),
     )
-    covariance = nonrobust_covariance(normalized, scale, df_resid=model.df_resid, use_t=bool(use_t))
     retvals = {
         **retvals,
         "converged": found.converged,
@@ -284,7 +275,7 @@ def fit_by_gradient(
         "settings": settings,
         "retvals": retvals,
     }
-    return GLMResults(model, fit, covariance, scale=scale, scaletype=scaletype, history=history)
+    return fit, history
 
 
 def _minimise(

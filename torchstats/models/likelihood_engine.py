@@ -24,7 +24,7 @@ from torchstats.autodiff.parameters import BoxTransform
 from torchstats.autodiff.scores import score_obs
 from torchstats.covariance.nonrobust import nonrobust_covariance
 from torchstats.covariance.result import CovarianceResult
-from torchstats.covariance.sandwich import canonical_cov_type
+from torchstats.covariance.sandwich import SandwichInputs, canonical_cov_type, robust_covariance
 from torchstats.errors import (
     ConvergenceWarning,
     HessianWarning,
@@ -33,7 +33,7 @@ from torchstats.errors import (
     warn,
 )
 from torchstats.inference.compare import TestResult, score_test
-from torchstats.results.likelihood import MaximumLikelihoodResults, embed
+from torchstats.results.likelihood import SANDWICH_DESCRIPTION, MaximumLikelihoodResults, embed
 from torchstats.solvers.newton import minimize_newton
 from torchstats.solvers.optimizers import (
     OPTIMIZER_METHODS,
@@ -172,7 +172,9 @@ class LikelihoodEngine:
             "method": method,
         }
         inverse = self.inverse_information(theta, free)
-        fit = replace(found, params=theta, rank=int(free.sum()), normalized_cov=inverse)
+        fit = replace(
+            found, params=theta, rank=int(free.sum()), normalized_cov=inverse, free=free
+        )
         return fit, retvals, free
 
     def _start(
@@ -471,7 +473,7 @@ class EngineModel:
     k_extra: int = 0
 
     @property
-    def _model_name(self) -> str:
+    def model_name(self) -> str:
         """The name in the summary's title and ``Model:`` line."""
         return self.engine.name
 
@@ -523,24 +525,95 @@ class EngineModel:
         """``(df_model, df_resid, k for aic/bic)`` with ``k_free`` estimated parameters."""
         return float(k_free - self.k_constant), float(self.nobs - k_free), float(k_free)
 
-    def _results(
+    # --- covariances ----------------------------------------------------------------------------
+
+    def classical_covariance(self, fit: SolverResult, use_t: bool | None) -> CovarianceResult:
+        """The inverse observed information of the free parameters (NaN for fixed ones)."""
+        return self.engine.classical_covariance(fit, _free(fit), use_t)
+
+    def sandwich_inputs(self, fit: SolverResult, cov_type: str) -> SandwichInputs:
+        """Bread: the inverse information of the free parameters; scores: theirs (autograd)."""
+        free = _free(fit)
+        assert fit.normalized_cov is not None
+        bread = fit.normalized_cov[free][:, free]
+        scores = self.scores_at(fit.params)
+        return SandwichInputs.from_tensor(
+            embed(bread, free),
+            scores * free.to(scores.dtype),
+            self.degrees_of_freedom(int(free.sum()))[1],
+            hc1_correction=getattr(self, "hc1_correction", False),
+        )
+
+    def covariance(
         self,
         fit: SolverResult,
-        retvals: dict[str, Any],
-        free: torch.Tensor,
+        cov_type: str = "nonrobust",
+        cov_kwds: Mapping[str, Any] | None = None,
+        use_t: bool | None = None,
+    ) -> CovarianceResult:
+        """The covariance named ``cov_type``: ``"opg"`` (``(S'S)^{-1}``), ``"sandwich"``
+        (``H^-1 S'S H^-1``) or statsmodels' names; fixed parameters get NaN."""
+        kind = cov_type.lower() if isinstance(cov_type, str) else cov_type
+        free = _free(fit)
+        if kind in _EXTRA_COV_TYPES and cov_kwds:
+            raise ValueError(f"cov_type={kind!r} takes no cov_kwds, got {sorted(cov_kwds)}")
+        use_t = bool(use_t) if use_t is not None else False
+        if kind == "opg":
+            covariance = self.engine.opg_covariance(fit, free, use_t)
+        elif kind == "sandwich":
+            covariance = replace(
+                self._standard_covariance(fit, "HC0", None, use_t),
+                cov_type="sandwich",
+                description=SANDWICH_DESCRIPTION,
+                kwds={"use_t": use_t, "description": SANDWICH_DESCRIPTION},
+            )
+        else:
+            covariance = self._standard_covariance(fit, cov_type, cov_kwds, use_t)
+        fixed = ~free
+        if not bool(fixed.any()):
+            return covariance
+        cov = covariance.cov.clone()  # fixed parameters are not estimated: no variance
+        cov[fixed] = math.nan
+        cov[:, fixed] = math.nan
+        return replace(covariance, cov=cov)
+
+    def _standard_covariance(
+        self,
+        fit: SolverResult,
         cov_type: str,
         cov_kwds: Mapping[str, Any] | None,
         use_t: bool | None,
-        settings: dict[str, Any] | None = None,
+    ) -> CovarianceResult:
+        if canonical_cov_type(cov_type) == "nonrobust":
+            if cov_kwds:
+                raise InvalidOptionError(
+                    f"cov_type='nonrobust' takes no cov_kwds, got {sorted(cov_kwds)}"
+                )
+            return self.classical_covariance(fit, use_t)
+        kwds = dict(cov_kwds or {})
+        rows = getattr(getattr(self, "design", None), "rows", None)
+        for name in ("groups", "time"):
+            if kwds.get(name) is not None and rows is not None:
+                kwds[name] = rows.select(kwds[name], name)
+        return robust_covariance(cov_type, kwds, self.sandwich_inputs(fit, cov_type), use_t=use_t)
+
+    def _report(
+        self,
+        fit: SolverResult,
+        cov_type: str,
+        cov_kwds: Mapping[str, Any] | None,
+        use_t: bool | None,
+        **record: Any,
     ) -> MaximumLikelihoodResults:
-        use_t = bool(use_t) if use_t is not None else False
-        classical = self.engine.classical_covariance(fit, free, use_t)
-        results = MaximumLikelihoodResults(
-            self, fit, classical, retvals=retvals, free=free, settings=settings
-        )
-        if cov_type == "nonrobust" and not cov_kwds:
-            return results
-        return results._with_covariance(results._covariance(cov_type, cov_kwds, use_t))
+        covariance = self.covariance(fit, cov_type, cov_kwds, use_t)
+        return MaximumLikelihoodResults(self, fit, covariance, **record)
 
     def __repr__(self) -> str:
         return f"<torchstats.{self.engine.name} k={len(self.engine.names)}, nobs={self.nobs}>"
+
+
+def _free(fit: SolverResult) -> torch.Tensor:
+    """Which parameters ``fit`` estimated (all when it says nothing)."""
+    if fit.free is not None:
+        return fit.free
+    return torch.ones(fit.params.shape[0], dtype=torch.bool, device=fit.params.device)

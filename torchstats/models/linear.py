@@ -18,14 +18,16 @@ from typing import Any
 import torch
 
 from torchstats._typing import SolverMethod, check_option
-from torchstats.covariance.nonrobust import least_squares_covariance
-from torchstats.covariance.sandwich import canonical_cov_type
+from torchstats.covariance.design_scores import DesignScores
+from torchstats.covariance.least_squares import white_covariance
+from torchstats.covariance.nonrobust import least_squares_covariance, require_data_units
+from torchstats.covariance.result import CovarianceResult
+from torchstats.covariance.sandwich import SandwichInputs, canonical_cov_type
 from torchstats.errors import EmptyDataError, InvalidWeightsError, NumericalRangeError
-from torchstats.formula.constant import detect_constant
-from torchstats.formula.design_checks import check_finite, check_weights, matrix_rank
+from torchstats.formula.design_checks import check_finite, check_weights
 from torchstats.inference.degrees_of_freedom import per_degree_of_freedom, warn_no_residual_df
-from torchstats.models.base import build_design, caller_context, formula_rows
-from torchstats.models.data import ModelData, plain_array
+from torchstats.models.base import Model, build_design, caller_context
+from torchstats.models.data import plain_array
 from torchstats.results.regression import RegressionResults
 from torchstats.solvers.first_order import solve_least_squares_gd
 from torchstats.solvers.least_squares import (
@@ -33,16 +35,18 @@ from torchstats.solvers.least_squares import (
     solve_least_squares,
     solve_weighted_least_squares,
 )
+from torchstats.solvers.leverage import OrthonormalBasis, hat_diagonal, orthonormal_basis
 from torchstats.solvers.result import SolverResult
 from torchstats.structured.block_matrix import densify, gram, scale_rows
 
 __all__ = ["OLS", "WLS"]
 
 
-class _LeastSquares:
+class _LeastSquares(Model):
     """Shared machinery of OLS and WLS; not public. Subclasses only name themselves."""
 
-    _model_name = "LeastSquares"
+    model_name = "LeastSquares"
+    _results_class = RegressionResults
 
     def __init__(
         self,
@@ -66,8 +70,9 @@ class _LeastSquares:
             device=device,
             dtype=dtype,
         )
-        self._weights = self._validated_weights(weights)
-        self._sqrt_weights = None if self._weights is None else torch.sqrt(self._weights)
+        self.row_weights: torch.Tensor | None = self._validated_weights(weights)
+        """The weights as a tensor on the model's device (None for OLS)."""
+        self._sqrt_weights = None if self.row_weights is None else torch.sqrt(self.row_weights)
         self._hasconst = hasconst
         check_finite(self.design, extras=False)
         if self.design.nobs < self.design.k_exog:
@@ -75,24 +80,6 @@ class _LeastSquares:
                 f"more parameters ({self.design.k_exog}) than observations ({self.design.nobs}); "
                 "least squares needs at least as many observations as columns"
             )
-
-    @classmethod
-    def from_formula(
-        cls,
-        formula: str,
-        data: Any,
-        subset: Any = None,
-        *,
-        context: int | Mapping[str, Any] | None = 0,
-        **kwargs: Any,
-    ) -> _LeastSquares:
-        """Create the model from a formula and a DataFrame (statsmodels' ``from_formula``).
-
-        ``subset`` (a boolean mask or row labels) selects ``data.loc[subset]`` first; per-row
-        arguments such as ``weights`` then have one value per selected row, as statsmodels.
-        """
-        rows = formula_rows(data, subset)
-        return cls(formula, rows, context=caller_context(context, 1), **kwargs)
 
     # --- data ---------------------------------------------------------------------------
 
@@ -110,100 +97,28 @@ class _LeastSquares:
         return w
 
     @cached_property
-    def endog(self) -> Any:
-        """Response, shape (n,): numpy for numpy and pandas input, a tensor for tensors."""
-        return plain_array(self.design, self.design.endog)
-
-    @cached_property
-    def exog(self) -> Any:
-        """Design matrix, shape (n, k): numpy for numpy and pandas input, a tensor for tensors."""
-        return plain_array(self.design, self.design.exog)
-
-    @cached_property
     def weights(self) -> Any:
         """Observation weights, shape (n,) (ones for OLS), as :attr:`endog`."""
         return plain_array(self.design, self._weights_or_ones)
 
     @property
     def _weights_or_ones(self) -> torch.Tensor:
-        if self._weights is None:
+        if self.row_weights is None:
             return torch.ones_like(self.design.endog)
-        return self._weights
-
-    @cached_property
-    def data(self) -> ModelData:
-        """statsmodels' ``model.data``: labelled arrays, ``row_labels``, names, ``frame``."""
-        return ModelData(
-            self.design,
-            ynames=self.endog_names,
-            xnames=self.exog_names,
-            constant=lambda: self._constant,
-        )
-
-    @property
-    def endog_names(self) -> str:
-        """Name of the response."""
-        return self.design.endog_name
-
-    @property
-    def exog_names(self) -> list[str]:
-        """Names of the design columns, in statsmodels' order."""
-        return list(self.design.exog_names)
-
-    @property
-    def nobs(self) -> float:
-        """Number of observations (a float, as in statsmodels)."""
-        return float(self.design.nobs)
-
-    @property
-    def formula(self) -> str | None:
-        """The formula the model was built from, if any."""
-        return self.design.formula
-
-    @cached_property
-    def rank(self) -> int:
-        """Numerical rank of the design (numpy's ``matrix_rank`` tolerance, as statsmodels)."""
-        return matrix_rank(self.design.exog)
-
-    @property
-    def df_model(self) -> float:
-        """``rank - k_constant``: the model degrees of freedom."""
-        return float(self.rank - self.k_constant)
-
-    @property
-    def df_resid(self) -> float:
-        """``nobs - rank``: the residual degrees of freedom."""
-        return float(self.design.nobs - self.rank)
-
-    @cached_property
-    def _constant(self) -> tuple[int, int | None]:
-        intercept = dict(self.design.terms).get("Intercept") if self.design.formula else None
-        return detect_constant(
-            self.design.exog, self._hasconst, intercept_column=intercept[0] if intercept else None
-        )
-
-    @property
-    def k_constant(self) -> int:
-        """1 if the design has an explicit or implicit constant, else 0 (statsmodels' rule)."""
-        return self._constant[0]
-
-    @property
-    def const_idx(self) -> int | None:
-        """Index of the constant column, None if absent or implicit."""
-        return self._constant[1]
+        return self.row_weights
 
     @cached_property
     def _response_scale(self) -> float:
         return response_scale(self.design.endog)
 
     @cached_property
-    def _wendog(self) -> torch.Tensor:
+    def whitened_endog(self) -> torch.Tensor:
         """Whitened response ``sqrt(w) * y``."""
         sw = self._sqrt_weights
         return self.design.endog if sw is None else sw * self.design.endog
 
     @cached_property
-    def _wexog(self) -> Any:
+    def whitened_exog(self) -> Any:
         """Whitened design ``sqrt(w) * X`` (a copy for WLS; fits do not need it)."""
         sw = self._sqrt_weights
         return self.design.exog if sw is None else scale_rows(self.design.exog, sw)
@@ -211,12 +126,12 @@ class _LeastSquares:
     @cached_property
     def wendog(self) -> Any:
         """Whitened response ``sqrt(w) * y``, as :attr:`endog`."""
-        return plain_array(self.design, self._wendog)
+        return plain_array(self.design, self.whitened_endog)
 
     @cached_property
     def wexog(self) -> Any:
         """Whitened design ``sqrt(w) * X``, as :attr:`exog`."""
-        return plain_array(self.design, self._wexog)
+        return plain_array(self.design, self.whitened_exog)
 
     @cached_property
     def pinv_wexog(self) -> Any:
@@ -225,9 +140,9 @@ class _LeastSquares:
         statsmodels sets it when fitting with ``method="pinv"``; here it is computed (by SVD)
         when first read, e.g. by statsmodels' ``OLSInfluence``.
         """
-        return plain_array(self.design, torch.linalg.pinv(densify(self._wexog)))
+        return plain_array(self.design, torch.linalg.pinv(densify(self.whitened_exog)))
 
-    def _whitened_resid(self, params: torch.Tensor) -> torch.Tensor:
+    def whitened_resid(self, params: torch.Tensor) -> torch.Tensor:
         """``sqrt(w) (y - X b)``, without forming the whitened design (differentiable)."""
         resid = self.design.endog - self.design.exog @ params
         sw = self._sqrt_weights
@@ -241,19 +156,19 @@ class _LeastSquares:
         ``log(SSR)`` is taken as ``log(SSR / c^2) + 2 log(c)`` for a response scaled by
         ``c`` beyond 2^±480, whose ``SSR`` leaves float64 while the log-likelihood does not.
         """
-        resid = self._whitened_resid(params)
+        resid = self.whitened_resid(params)
         c = self._response_scale
         ssr_scaled = resid @ resid if c == 1.0 else (resid / c) @ (resid / c)
         half_n = self.design.nobs / 2.0
         log_ssr = torch.log(ssr_scaled) + 2 * math.log(c)
         llf = -half_n * log_ssr - (1 + math.log(math.pi / half_n)) * half_n
-        if self._weights is not None:
-            llf = llf + 0.5 * torch.sum(torch.log(self._weights))
+        if self.row_weights is not None:
+            llf = llf + 0.5 * torch.sum(torch.log(self.row_weights))
         return llf
 
     def score(self, params: torch.Tensor) -> torch.Tensor:
         """Gradient of :meth:`loglike`: ``n X'W e / SSR``."""
-        resid = self._whitened_resid(params)
+        resid = self.whitened_resid(params)
         return self.design.nobs * self._weighted_rmatvec(resid) / (resid @ resid)
 
     def hessian(self, params: torch.Tensor) -> torch.Tensor:
@@ -261,11 +176,11 @@ class _LeastSquares:
 
         At the least-squares estimate the second term vanishes (``X'We = 0``).
         """
-        resid = self._whitened_resid(params)
+        resid = self.whitened_resid(params)
         ssr = resid @ resid
         xtu = self._weighted_rmatvec(resid)
         n = self.design.nobs
-        xwx = gram(self.design.exog, self._weights)
+        xwx = gram(self.design.exog, self.row_weights)
         return -n * xwx / ssr + 2 * n * torch.outer(xtu, xtu) / ssr**2
 
     def _weighted_rmatvec(self, whitened: torch.Tensor) -> torch.Tensor:
@@ -324,24 +239,109 @@ class _LeastSquares:
         check_option(method, SolverMethod, "method")
         canonical_cov_type(cov_type)  # refuse an unknown cov_type before solving
         fit = self._solve(method, max_iter=max_iter, gtol=gtol)
-        nobs = self.design.nobs
-        resid = fit.resid if fit.resid is not None else self._whitened_resid(fit.params)
+        if fit.rank == self.design.nobs:
+            warn_no_residual_df(
+                self.model_name, self.design.nobs, fit.rank, "the error variance (scale)"
+            )
+        # statsmodels: fit(cov_type=robust) reports z unless use_t=True
+        return self._report(fit, cov_type, cov_kwds, use_t)
+
+    # --- what a fit gives (the results cache these) ------------------------------------------
+
+    def fit_wresid(self, fit: SolverResult) -> torch.Tensor:
+        """Whitened residuals of ``fit``: the solver's (more accurate) when it kept them."""
+        return fit.resid if fit.resid is not None else self.whitened_resid(fit.params)
+
+    def fit_ssr_scaled(self, fit: SolverResult) -> float:
+        """The sum of squared whitened residuals of ``fit`` divided by ``c^2``, ``c`` its
+        response scale (1 unless the response lies beyond 2^±480)."""
+        resid = self.fit_wresid(fit)
         if fit.response_scale != 1.0:
             resid = resid / fit.response_scale
-        df_resid = float(nobs - fit.rank)
-        if df_resid == 0:
-            warn_no_residual_df(self._model_name, nobs, fit.rank, "the error variance (scale)")
-        classical = least_squares_covariance(
-            fit,
-            per_degree_of_freedom(float(resid @ resid), df_resid),
-            df_resid=df_resid,
-            use_t=True if use_t is None else use_t,
+        return float(resid @ resid)
+
+    def orthonormal_basis(self, fit: SolverResult) -> OrthonormalBasis | None:
+        """``M`` with ``sqrt(w) X M`` orthonormal (None when rank deficient), from the
+        solver's triangular factor: leverages and HC covariances are formed in it."""
+        if fit.rank < fit.params.shape[0]:
+            return None
+        return orthonormal_basis(
+            self.design.exog, self.row_weights, factor=fit.factor, column_scale=fit.column_scale
         )
-        results = RegressionResults(self, fit, classical)
-        if canonical_cov_type(cov_type) == "nonrobust" and not cov_kwds:
-            return results
-        # statsmodels: fit(cov_type=robust) reports z unless use_t=True
-        return results._with_covariance(results._covariance(cov_type, cov_kwds, use_t))
+
+    def leverage(self, fit: SolverResult, basis: OrthonormalBasis | None) -> torch.Tensor:
+        """Leverages of the (whitened) design (see :mod:`torchstats.solvers.leverage`)."""
+        return hat_diagonal(self.design.exog, self.row_weights, rank=fit.rank, basis=basis)
+
+    # --- covariances ----------------------------------------------------------------------------
+
+    def classical_covariance(self, fit: SolverResult, use_t: bool | None) -> CovarianceResult:
+        """``s^2 (X'WX)^{-1}`` with ``s^2 = SSR / df_resid``; t inference by default."""
+        df_resid = float(self.design.nobs - fit.rank)
+        return least_squares_covariance(
+            fit,
+            per_degree_of_freedom(self.fit_ssr_scaled(fit), df_resid),
+            df_resid=df_resid,
+            use_t=True if use_t is None else bool(use_t),
+        )
+
+    def sandwich_inputs(self, fit: SolverResult, cov_type: str) -> SandwichInputs:
+        """statsmodels' least-squares sandwich: bread ``(X'WX)^{-1}``, scores ``x_i w_i e_i``.
+
+        The scores ``sqrt(w_i) x_i * sqrt(w_i) e_i`` are never formed (an (n, k) copy of the
+        design), nor the whitened design. HC covariances of ill-conditioned designs are
+        formed in the orthonormal basis (12 digits where the sandwich as written loses
+        ``cond^2 eps``).
+        """
+        require_data_units(fit, "Robust covariances")
+        assert fit.normalized_cov is not None
+        wresid = self.fit_wresid(fit)
+        root = self._sqrt_weights
+        labels = self.output.row_index
+        basis_cache: list[OrthonormalBasis | None] = []
+        leverage_cache: list[torch.Tensor] = []
+
+        def basis() -> OrthonormalBasis | None:
+            if not basis_cache:
+                basis_cache.append(self.orthonormal_basis(fit))
+            return basis_cache[0]
+
+        def leverage() -> torch.Tensor:
+            if not leverage_cache:
+                leverage_cache.append(self.leverage(fit, basis()))
+            return leverage_cache[0]
+
+        def accurate_white_covariance(power: int) -> torch.Tensor | None:
+            # rank deficient: the pseudo-inverse sandwich; well conditioned: the sandwich
+            # as written keeps 12 digits, for one pass over the data less
+            found = basis()
+            if found is None or found.well_conditioned:
+                return None
+            return white_covariance(
+                found,
+                self.design.exog,
+                self.row_weights,
+                wresid,
+                power,
+                leverage=leverage() if power else None,
+                row_labels=labels,
+            )
+
+        scores = DesignScores(
+            self.design.exog,
+            wresid if root is None else root * wresid,
+            weights=self.row_weights,
+            leverage=leverage,
+            row_labels=labels,
+        )
+        return SandwichInputs(
+            bread=fit.normalized_cov,
+            scores=scores,
+            white_covariance=accurate_white_covariance,
+            df_resid=float(self.design.nobs - fit.rank),
+            leverage_available=True,
+            least_squares=True,
+        )
 
     def _solve(self, method: str, *, max_iter: int, gtol: float | None) -> SolverResult:
         """Solve with the response scaled by a power of two when it lies beyond 2^±480 (its
@@ -369,11 +369,11 @@ class _LeastSquares:
         y = self.design.endog if factor == 1.0 else self.design.endog * factor
         if method != "gd":
             X = self.design.exog
-            if self._weights is None:
+            if self.row_weights is None:
                 return solve_least_squares(X, y, method)
             # large problems: X'WX by weighted row chunks, no copy of sqrt(w) X
-            return solve_weighted_least_squares(X, y, self._weights, method)
-        X = self._wexog
+            return solve_weighted_least_squares(X, y, self.row_weights, method)
+        X = self.whitened_exog
         wy = y if self._sqrt_weights is None else self._sqrt_weights * y
         found = solve_least_squares_gd(densify(X), wy, max_iter=max_iter, gtol=gtol)
         # Inference still comes from the closed-form Hessian: (X'WX)^{-1} by a direct
@@ -398,7 +398,7 @@ class _LeastSquares:
     def __repr__(self) -> str:
         source = f"formula={self.design.formula!r}" if self.design.formula else "arrays"
         shape = f"nobs={self.design.nobs}, k={self.design.k_exog}"
-        return f"<torchstats.{self._model_name} {source}, {shape}>"
+        return f"<torchstats.{self.model_name} {source}, {shape}>"
 
 
 class OLS(_LeastSquares):
@@ -428,7 +428,7 @@ class OLS(_LeastSquares):
     >>> res = ts.OLS(y, X).fit(method="qr")            # doctest: +SKIP
     """
 
-    _model_name = "OLS"
+    model_name = "OLS"
 
     def __init__(
         self,
@@ -466,7 +466,7 @@ class WLS(_LeastSquares):
         under ``missing="drop"``.
     """
 
-    _model_name = "WLS"
+    model_name = "WLS"
 
     def __init__(
         self,

@@ -234,7 +234,7 @@ class ModuleLikelihood(EngineModel):
             "method": "given",
         }
         use_t = self._default_use_t if use_t is None else use_t
-        return self._results(fit, retvals, free, cov_type, cov_kwds, use_t)
+        return self._report(fit, cov_type, cov_kwds, use_t, retvals=retvals)
 
 
 def _variance(scale: str | float, ssr: float, n: int, k: int) -> float:

@@ -9,28 +9,31 @@ process reads its own shard and the sums are all-reduced (``torch.distributed``)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import torch
 
 from torchstats._device import resolve_device, resolve_dtype
 from torchstats.covariance.nonrobust import nonrobust_covariance
-from torchstats.covariance.sandwich import canonical_cov_type
+from torchstats.covariance.result import CovarianceResult
+from torchstats.covariance.sandwich import SandwichInputs, canonical_cov_type
 from torchstats.errors import (
     CollinearityWarning,
     EmptyDataError,
     InvalidOptionError,
     InvalidWeightsError,
     SingularDesignError,
+    TorchstatsError,
     warn,
 )
-from torchstats.models.base import caller_context
+from torchstats.models.base import Model, caller_context
 from torchstats.results.streaming import StreamedMoments, StreamingRegressionResults
 from torchstats.solvers.least_squares import numerical_rank
 from torchstats.solvers.result import SolverResult
 from torchstats.streaming.chunks import ChunkDesigner
 from torchstats.streaming.distributed import make_reducer
-from torchstats.streaming.passes import progress, residual_pass
+from torchstats.streaming.passes import StreamedScores, progress, residual_pass
 from torchstats.streaming.sources import DEFAULT_BATCH_ROWS, chunk_source
 from torchstats.streaming.suffstats import SufficientStats
 
@@ -48,7 +51,7 @@ _MAX_REFINEMENTS = 3
 _IMPLICIT_CONSTANT_TOL = 1e-12
 
 
-class StreamingOLS:
+class StreamingOLS(Model):
     """OLS (or WLS, with a weights column) fitted by streaming over chunks.
 
     Parameters
@@ -94,7 +97,7 @@ class StreamingOLS:
             raise InvalidOptionError(
                 "for streamed data, weights must name a column of the data, e.g. weights='w'"
             )
-        self._model_name = "WLS" if weights is not None else "OLS"
+        self.model_name = "WLS" if weights is not None else "OLS"
         self.reducer = make_reducer(distributed)
         self.progress = progress
         self.source = chunk_source(data, batch_rows=batch_rows)
@@ -110,24 +113,47 @@ class StreamingOLS:
             dtype=resolve_dtype(dtype),
         )
         self.design = self.designer.design()
-        self._weights = None
+        self._streamed_nobs: int | None = None
 
-    # --- names ---------------------------------------------------------------------------------
+    _results_class = StreamingRegressionResults
 
-    @property
-    def endog_names(self) -> str:
-        """Name of the response."""
-        return self.design.endog_name
-
-    @property
-    def exog_names(self) -> list[str]:
-        """Names of the design columns, in statsmodels' order."""
-        return list(self.design.exog_names)
+    # --- names and data ---------------------------------------------------------------------------
 
     @property
     def formula(self) -> str:
         """The formula."""
         return self.designer.plan.text
+
+    @property
+    def nobs(self) -> float:
+        """Observations streamed by the last fit.
+
+        Raises
+        ------
+        TorchstatsError
+            Before the first fit (the data are counted in its first pass).
+        """
+        if self._streamed_nobs is None:
+            raise TorchstatsError("nobs of streamed data is known after fit() has read them")
+        return float(self._streamed_nobs)
+
+    def _not_kept(self, name: str) -> TorchstatsError:
+        return TorchstatsError(
+            f"{name} is not available for streamed data: the rows are read chunk by chunk "
+            "and not kept"
+        )
+
+    @property
+    def endog(self) -> Any:
+        raise self._not_kept("endog")
+
+    @property
+    def exog(self) -> Any:
+        raise self._not_kept("exog")
+
+    @property
+    def data(self) -> Any:
+        raise self._not_kept("data")
 
     # --- fitting ---------------------------------------------------------------------------------
 
@@ -157,17 +183,35 @@ class StreamingOLS:
         canonical_cov_type(cov_type)
         stats = self._sufficient_stats()
         fit, moments = self._solve(stats)
+        return self._report(fit, cov_type, cov_kwds, use_t, moments=moments)
+
+    def classical_covariance(self, fit: SolverResult, use_t: bool | None) -> CovarianceResult:
+        """``s^2 (X'WX)^{-1}``, ``s^2`` the fit's residual variance (``fit.scale``)."""
         assert fit.normalized_cov is not None
-        classical = nonrobust_covariance(
+        return nonrobust_covariance(
             fit.normalized_cov,
-            moments.ssr / (moments.nobs - fit.rank),
-            df_resid=float(moments.nobs - fit.rank),
+            fit.scale,
+            df_resid=self.nobs - fit.rank,
             use_t=True if use_t is None else bool(use_t),
         )
-        results = StreamingRegressionResults(self, fit, classical, moments=moments)
-        if canonical_cov_type(cov_type) == "nonrobust" and not cov_kwds:
-            return results
-        return results._with_covariance(results._covariance(cov_type, cov_kwds, use_t))
+
+    def sandwich_inputs(self, fit: SolverResult, cov_type: str) -> SandwichInputs:
+        """The least-squares sandwich with the scores summed chunk by chunk (one more pass)."""
+        assert fit.normalized_cov is not None
+        scores = StreamedScores(
+            self.designer,
+            fit.params,
+            fit.normalized_cov,
+            nobs=int(self.nobs),
+            reducer=self.reducer,
+            show_progress=self.progress,
+        )
+        return SandwichInputs(
+            bread=fit.normalized_cov,
+            scores=scores,
+            df_resid=self.nobs - fit.rank,
+            leverage_available=True,
+        )
 
     def _sufficient_stats(self) -> SufficientStats:
         total: SufficientStats | None = None
@@ -177,6 +221,7 @@ class StreamingOLS:
         if total is None:
             raise EmptyDataError(f"no observations left in {self.source.description}")
         total = total.reduced(self.reducer)
+        self._streamed_nobs = int(total.nobs)
         if self.designer.weights_column is not None and not float(total.sum_w) > 0:
             raise InvalidWeightsError("all weights are zero; nothing to fit")
         return total
@@ -243,6 +288,7 @@ class StreamingOLS:
             singular_values=torch.sqrt(torch.linalg.eigvalsh(gram).clamp(min=0)).flip(0),
         )
         moments = StreamedMoments.from_sums(stats, residuals, ssr=ssr)
+        fit = replace(fit, scale=float(moments.ssr) / (moments.nobs - rank))
         self._constant = self._detect_constant(stats, solve)
         return fit, moments
 

@@ -8,7 +8,6 @@ means another results object sharing the same fit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -16,10 +15,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from torchstats.covariance.nonrobust import parameter_units
+from torchstats._device import OutputFormat
+from torchstats.covariance.nonrobust import require_data_units
 from torchstats.covariance.result import CovarianceResult
-from torchstats.covariance.sandwich import SandwichInputs, canonical_cov_type, robust_covariance
-from torchstats.errors import InvalidOptionError, NumericalRangeError
+from torchstats.errors import InvalidOptionError
 from torchstats.inference.distributions import critical_value, two_sided_pvalues
 from torchstats.inference.hypotheses import (
     ContrastResults,
@@ -57,11 +56,15 @@ class LikelihoodResults:
     model: Any
     fit_result: SolverResult
     covariance: CovarianceResult
+    _record: dict[str, Any]
 
-    def __init__(self, model: Any, fit: SolverResult, covariance: CovarianceResult) -> None:
+    def __init__(
+        self, model: Any, fit: SolverResult, covariance: CovarianceResult, **record: Any
+    ) -> None:
         object.__setattr__(self, "model", model)
         object.__setattr__(self, "fit_result", fit)
         object.__setattr__(self, "covariance", covariance)
+        object.__setattr__(self, "_record", record)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(
@@ -70,8 +73,8 @@ class LikelihoodResults:
         )
 
     @property
-    def _output(self) -> Any:
-        return self.model.design.output
+    def _output(self) -> OutputFormat:
+        return self.model.output
 
     # --- estimates and covariance -------------------------------------------------------------
 
@@ -402,31 +405,13 @@ class LikelihoodResults:
     # --- other covariances -----------------------------------------------------------------------
 
     def _require_data_units(self, what: str) -> None:
-        """Refuse ``what``, computed in the data's units, when those leave float64's range
-        (a least-squares or IRLS fit of columns or a response scaled beyond about 1e±77)."""
-        if parameter_units(self.fit_result) is not None:
-            raise NumericalRangeError(
-                f"{what} of this fit are computed in the data's units, and its columns or "
-                "response are scaled so far (beyond about 1e±77) that those leave float64's "
-                "range; params, bse, tvalues, pvalues, conf_int and tests are right. Rescale "
-                "the data (e.g. divide a column or the response by a power of ten) for them"
-            )
-
-    def _sandwich_inputs(self) -> SandwichInputs:
-        """Bread and per-observation scores for robust covariances (each model's own)."""
-        raise NotImplementedError(f"{type(self).__name__} has no robust covariances")
-
-    def _sandwich_inputs_for(self, cov_type: str) -> SandwichInputs:
-        """The inputs for one ``cov_type`` (the same for all unless a model says otherwise)."""
-        return self._sandwich_inputs()
-
-    def _nonrobust_covariance(self, use_t: bool | None) -> CovarianceResult:
-        """The model's classical covariance (each model's own; ``use_t=None``: its default)."""
-        raise NotImplementedError(f"{type(self).__name__} cannot recompute its covariance")
+        """Refuse ``what`` where the data's units leave float64 (see
+        :func:`~torchstats.covariance.nonrobust.require_data_units`)."""
+        require_data_units(self.fit_result, what)
 
     def _with_covariance(self: _Results, covariance: CovarianceResult) -> _Results:
-        """A results object sharing this fit, with another covariance."""
-        return type(self)(self.model, self.fit_result, covariance)
+        """A results object sharing this fit (and its record), with another covariance."""
+        return type(self)(self.model, self.fit_result, covariance, **self._record)
 
     def get_robustcov_results(
         self: _Results, cov_type: str = "HC1", use_t: bool | None = None, **cov_kwds: Any
@@ -449,29 +434,5 @@ class LikelihoodResults:
             arrays by position, strings as column names of a formula's data.
         """
         use_t = self.use_t if use_t is None else use_t
-        return self._with_covariance(self._covariance(cov_type, cov_kwds, use_t))
-
-    def _covariance(
-        self, cov_type: str, cov_kwds: Mapping[str, Any] | None, use_t: bool | None
-    ) -> CovarianceResult:
-        if canonical_cov_type(cov_type) == "nonrobust":
-            if cov_kwds:
-                raise InvalidOptionError(
-                    f"cov_type='nonrobust' takes no cov_kwds, got {sorted(cov_kwds)}"
-                )
-            return self._nonrobust_covariance(use_t)
-        kwds = dict(cov_kwds or {})
-        for key in ("groups", "time"):
-            if kwds.get(key) is not None:
-                kwds[key] = self._rows_used(kwds[key], key)
-        return robust_covariance(cov_type, kwds, self._sandwich_inputs_for(cov_type), use_t=use_t)
-
-    def _rows_used(self, values: Any, name: str) -> Any:
-        """Per-row values given for the data, matched to the rows the fit used.
-
-        pandas objects by label (``df["firm"]`` works after rows with missing values were
-        dropped), arrays by position, strings as column names of a formula's data; see
-        :meth:`torchstats.formula.alignment.DataRows.select`.
-        """
-        rows = getattr(getattr(self.model, "design", None), "rows", None)
-        return values if rows is None else rows.select(values, name)
+        covariance = self.model.covariance(self.fit_result, cov_type, cov_kwds, use_t)
+        return self._with_covariance(covariance)

@@ -23,10 +23,7 @@ import torch
 from scipy import stats
 
 from torchstats._typing import check_option
-from torchstats.covariance.design_scores import DesignScores
-from torchstats.covariance.nonrobust import nonrobust_covariance
 from torchstats.covariance.result import CovarianceResult
-from torchstats.covariance.sandwich import SandwichInputs, canonical_cov_type
 from torchstats.errors import InvalidOptionError
 from torchstats.formula.newdata import exog_for_prediction
 from torchstats.inference.distributions import chi2_pvalue
@@ -46,7 +43,6 @@ from torchstats.results.prediction import (
     delta_prediction,
     prediction_variance,
 )
-from torchstats.solvers.leverage import hat_diagonal
 from torchstats.solvers.result import SolverResult
 from torchstats.summary.layouts import discrete_summary, separation_note
 from torchstats.summary.summary2 import likelihood_summary2
@@ -82,70 +78,9 @@ class _DiscreteResults(LikelihoodResults):
         retvals: dict[str, Any],
         settings: dict[str, Any],
     ) -> None:
-        super().__init__(model, fit, covariance)
+        super().__init__(model, fit, covariance, retvals=retvals, settings=settings)
         object.__setattr__(self, "_retvals", dict(retvals))
         object.__setattr__(self, "_settings", dict(settings))
-
-    @property
-    def _output(self) -> Any:
-        return self.model._output
-
-    def _with_covariance(self, covariance: CovarianceResult) -> Any:
-        return type(self)(
-            self.model,
-            self.fit_result,
-            covariance,
-            retvals=self._retvals,
-            settings=self._settings,
-        )
-
-    def _nonrobust_covariance(self, use_t: bool | None) -> CovarianceResult:
-        assert self.fit_result.normalized_cov is not None
-        return nonrobust_covariance(
-            self.fit_result.normalized_cov,
-            1.0,
-            df_resid=self.df_resid,
-            use_t=bool(use_t) if use_t is not None else False,
-        )
-
-    def _sandwich_inputs_for(self, cov_type: str) -> SandwichInputs:
-        """statsmodels' generic sandwich: ``score_obs`` and the inverse of ``-hessian``.
-
-        Small-sample factors use ``n - k`` with ``k`` every estimated parameter (``alpha``
-        included), as statsmodels' ``cov_cluster`` does; HC1 is HC0, as in statsmodels'
-        discrete models (``cov_white_simple`` without correction). HC2/HC3 take R's
-        leverages (``hatvalues`` of the equivalent ``glm``) where the model has working
-        weights.
-        """
-        assert self.fit_result.normalized_cov is not None
-        params, bread = self.fit_result.params, self.fit_result.normalized_cov
-        score_factor = getattr(self.model, "score_factor", None)
-        if score_factor is None:  # the negative binomial: alpha's score is not x_i f_i
-            scores = self.model.score_obs(params)
-            return SandwichInputs.from_tensor(
-                bread, scores, float(scores.shape[0] - scores.shape[1]), hc1_correction=False
-            )
-        # single-index models: the scores x_i f_i are never formed (see DesignScores)
-        X = self.model.design.exog
-        working_weights = getattr(self.model, "working_weights", None)
-        leverage = None
-        if working_weights is not None:
-
-            def leverage() -> torch.Tensor:
-                # R's hat values: those of the design weighted by the IRLS working weights
-                return hat_diagonal(X, working_weights(params))
-
-        design_scores = DesignScores(
-            X, score_factor(params), leverage=leverage, row_labels=self._output.row_index
-        )
-        return SandwichInputs(
-            bread=bread,
-            scores=design_scores,
-            df_resid=float(X.shape[0] - X.shape[1]),
-            hc1_correction=False,
-            leverage_available=leverage is not None
-            and canonical_cov_type(cov_type) in ("HC2", "HC3"),
-        )
 
     @property
     def mle_retvals(self) -> dict[str, Any]:

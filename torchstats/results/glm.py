@@ -23,11 +23,8 @@ import torch
 from scipy import stats
 
 from torchstats._typing import check_option
-from torchstats.covariance.design_scores import DesignScores
-from torchstats.covariance.nonrobust import least_squares_covariance
 from torchstats.covariance.result import CovarianceResult
-from torchstats.covariance.sandwich import SandwichInputs, canonical_cov_type
-from torchstats.errors import ConvergenceWarning, InvalidOptionError, SpecificationWarning, warn
+from torchstats.errors import ConvergenceWarning, InvalidOptionError, warn
 from torchstats.families import families, links
 from torchstats.families.anscombe import anscombe_residuals
 from torchstats.formula.newdata import exog_for_prediction
@@ -41,7 +38,6 @@ from torchstats.results.prediction import (
     prediction_variance,
 )
 from torchstats.solvers.irls import fit_irls
-from torchstats.solvers.leverage import hat_diagonal
 from torchstats.solvers.result import SolverResult
 from torchstats.summary.layouts import glm_summary
 from torchstats.summary.summary2 import likelihood_summary2
@@ -56,11 +52,10 @@ class GLMResults(LikelihoodResults):
     ----------
     model : GLM
     fit : SolverResult
-        ``params`` and ``normalized_cov``: ``(X' W X)^{-1}`` of an IRLS fit, the inverse
-        observed information at scale 1 of the other methods.
+        ``params``, ``scale`` (the dispersion at the estimate) and ``normalized_cov``:
+        ``(X' W X)^{-1}`` of an IRLS fit, the inverse observed information at scale 1 of the
+        other methods.
     covariance : CovarianceResult
-    scale : float
-        The dispersion at the estimate.
     scaletype : None, str or float
         The ``fit(scale=...)`` rule it came from.
     history : dict
@@ -69,7 +64,6 @@ class GLMResults(LikelihoodResults):
         ``mle_retvals``), ``results_wls`` (IRLS with ``attach_wls=True``).
     """
 
-    _scale: float
     _scaletype: Any
     _history: dict[str, Any]
 
@@ -79,67 +73,16 @@ class GLMResults(LikelihoodResults):
         fit: SolverResult,
         covariance: CovarianceResult,
         *,
-        scale: float,
         scaletype: Any,
         history: dict[str, Any],
     ) -> None:
-        super().__init__(model, fit, covariance)
-        object.__setattr__(self, "_scale", float(scale))
+        super().__init__(model, fit, covariance, scaletype=scaletype, history=history)
         object.__setattr__(self, "_scaletype", scaletype)
         object.__setattr__(self, "_history", dict(history))
 
-    def _with_covariance(self, covariance: CovarianceResult) -> GLMResults:
-        return type(self)(
-            self.model,
-            self.fit_result,
-            covariance,
-            scale=self._scale,
-            scaletype=self._scaletype,
-            history=self._history,
-        )
-
-    def _nonrobust_covariance(self, use_t: bool | None) -> CovarianceResult:
-        return least_squares_covariance(
-            self.fit_result, self._scale, df_resid=self.df_resid, use_t=bool(use_t)
-        )
-
-    def _sandwich_inputs_for(self, cov_type: str) -> SandwichInputs:
-        """Observed-information bread and scores (statsmodels' ``_get_sandwich_arrays``).
-
-        Frequency weights enter the scores once; the meat would square them, so for
-        every type but ``cluster`` the scores are divided by ``sqrt(freq_weights)``, as
-        statsmodels does.
-        """
-        self._require_data_units("Robust covariances")
-        model, params = self.model, self.fit_result.params
-        kind = canonical_cov_type(cov_type)
-        if kind not in ("nonrobust", "HC0", "HC1") and model._data.keys() & {
-            "freq_weights",
-            "var_weights",
-        }:
-            warn(f"cov_type {cov_type!r} is not fully supported with weights", SpecificationWarning)
-        hessian = model.hessian(params, scale=self._scale, observed=True)
-        bread = torch.linalg.inv(-hessian)
-        # the scores x_i f_i are never formed (see DesignScores): f is score_factor
-        factor = model.score_factor(params, scale=self._scale)
-        if "freq_weights" in model._data and kind != "cluster":
-            factor = factor / torch.sqrt(model._freq_weights)
-        X = model.design.exog
-
-        def leverage() -> torch.Tensor:
-            # R's hatvalues(glm): those of the design weighted by the IRLS (expected-
-            # information) weights; the scale cancels. Formed for HC2/HC3 only.
-            weights = model.hessian_factor(params, scale=self._scale, observed=False)
-            return hat_diagonal(X, weights)
-
-        scores = DesignScores(X, factor, leverage=leverage, row_labels=self._output.row_index)
-        return SandwichInputs(
-            bread=bread,
-            scores=scores,
-            df_resid=float(X.shape[0] - X.shape[1]),
-            hc1_correction=False,
-            leverage_available=kind in ("HC2", "HC3"),
-        )
+    @property
+    def _scale(self) -> float:
+        return self.fit_result.scale
 
     # --- sizes and fit record -----------------------------------------------------------
 

@@ -101,9 +101,9 @@ class OLSInfluence:
     def _dfbeta(self) -> torch.Tensor:
         model, basis = self.results.model, self.results._basis
         if basis is None:  # rank deficient: statsmodels' pinv columns
-            columns = model._wexog @ self._inverse
+            columns = model.whitened_exog @ self._inverse
         else:
-            columns = basis.pseudo_inverse_rows(model.design.exog, model._weights)
+            columns = basis.pseudo_inverse_rows(model.design.exog, model.row_weights)
         return columns * (self._resid / (1 - self._h))[:, None]
 
     @property

@@ -8,17 +8,13 @@ covariances ``HC0``, ``cluster``, ``HAC``), never from finite differences.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 import torch
 
-from torchstats._device import OutputFormat
 from torchstats.covariance.result import CovarianceResult
-from torchstats.covariance.sandwich import SandwichInputs
 from torchstats.errors import InvalidOptionError
 from torchstats.inference.compare import TestResult, lr_test
 from torchstats.inference.information_criteria import im_ratio, info_criterion
@@ -44,21 +40,19 @@ class MaximumLikelihoodResults(LikelihoodResults):
         Provides ``engine``, ``output``, ``param_names``, ``nobs``, ``loglike_at(params)``,
         ``scores_at(params)`` and ``degrees_of_freedom(k_free)``.
     fit : SolverResult
-        ``params`` on the user's scale and ``normalized_cov`` the inverse observed
-        information (NaN rows and columns for fixed parameters).
+        ``params`` on the user's scale, ``normalized_cov`` the inverse observed
+        information (NaN rows and columns for fixed parameters) and ``free`` the estimated
+        (not fixed) parameters.
     covariance : CovarianceResult
     retvals : dict
         ``converged``, ``iterations``, ``fopt``, ``grad_norm``, ``message``, ... (statsmodels'
         ``mle_retvals``).
-    free : Tensor of bool, shape (k,)
-        Which parameters were estimated (the others were held fixed).
     settings : dict, optional
         How the optimisation was set up (statsmodels' ``mle_settings``); default the
         optimizer's name only.
     """
 
     _retvals: dict[str, Any]
-    _free: torch.Tensor
     _settings: dict[str, Any] | None
 
     def __init__(
@@ -68,27 +62,18 @@ class MaximumLikelihoodResults(LikelihoodResults):
         covariance: CovarianceResult,
         *,
         retvals: dict[str, Any],
-        free: torch.Tensor,
         settings: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(model, fit, covariance)
+        super().__init__(model, fit, covariance, retvals=retvals, settings=settings)
         object.__setattr__(self, "_retvals", dict(retvals))
-        object.__setattr__(self, "_free", free)
         object.__setattr__(self, "_settings", None if settings is None else dict(settings))
 
-    def _with_covariance(self, covariance: CovarianceResult) -> MaximumLikelihoodResults:
-        return type(self)(
-            self.model,
-            self.fit_result,
-            covariance,
-            retvals=self._retvals,
-            free=self._free,
-            settings=self._settings,
-        )
-
     @property
-    def _output(self) -> OutputFormat:
-        return self.model.output
+    def _free(self) -> torch.Tensor:
+        free = self.fit_result.free
+        if free is None:
+            return torch.ones_like(self.fit_result.params, dtype=torch.bool)
+        return free
 
     @property
     def mle_retvals(self) -> dict[str, Any]:
@@ -230,48 +215,8 @@ class MaximumLikelihoodResults(LikelihoodResults):
 
     # --- covariances ---------------------------------------------------------------------
 
-    def _nonrobust_covariance(self, use_t: bool | None) -> CovarianceResult:
-        return self.model.engine.classical_covariance(self.fit_result, self._free, use_t)
-
-    def _extra_covariance(self, kind: str, use_t: bool | None = None) -> CovarianceResult:
-        use_t = self.use_t if use_t is None else use_t
-        if kind == "opg":
-            return self.model.engine.opg_covariance(self.fit_result, self._free, use_t)
-        covariance = super()._covariance("HC0", None, use_t)
-        return replace(
-            covariance,
-            cov_type="sandwich",
-            description=SANDWICH_DESCRIPTION,
-            kwds={"use_t": use_t, "description": SANDWICH_DESCRIPTION},
-        )
-
-    def _covariance(
-        self, cov_type: str, cov_kwds: Mapping[str, Any] | None, use_t: bool | None
-    ) -> CovarianceResult:
-        kind = cov_type.lower() if isinstance(cov_type, str) else cov_type
-        if kind in ("opg", "sandwich"):
-            if cov_kwds:
-                raise ValueError(f"cov_type={kind!r} takes no cov_kwds, got {sorted(cov_kwds)}")
-            covariance = self._extra_covariance(kind, use_t)
-        else:
-            covariance = super()._covariance(cov_type, cov_kwds, use_t)
-        fixed = ~self._free
-        if not bool(fixed.any()):
-            return covariance
-        cov = covariance.cov.clone()  # fixed parameters are not estimated: no variance
-        cov[fixed] = math.nan
-        cov[:, fixed] = math.nan
-        return replace(covariance, cov=cov)
-
-    def _sandwich_inputs(self) -> SandwichInputs:
-        free = self._free
-        bread = self.fit_result.normalized_cov[free][:, free]  # type: ignore[index]
-        return SandwichInputs.from_tensor(
-            embed(bread, free),
-            self._scores * free.to(self._scores.dtype),
-            self.df_resid,
-            hc1_correction=getattr(self.model, "hc1_correction", False),
-        )
+    def _extra_covariance(self, kind: str) -> CovarianceResult:
+        return self.model.covariance(self.fit_result, kind, None, self.use_t)
 
     # --- tests ---------------------------------------------------------------------------------
 

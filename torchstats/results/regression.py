@@ -14,11 +14,8 @@ import torch
 
 from torchstats._device import OutputFormat
 from torchstats._typing import check_option
-from torchstats.covariance.design_scores import DesignScores
-from torchstats.covariance.least_squares import white_covariance
-from torchstats.covariance.nonrobust import least_squares_covariance, parameter_units
-from torchstats.covariance.result import CovarianceResult, lost_range, out_of_range
-from torchstats.covariance.sandwich import SandwichInputs
+from torchstats.covariance.nonrobust import parameter_units
+from torchstats.covariance.result import lost_range, out_of_range
 from torchstats.errors import NumericalRangeError, TorchstatsWarning, warn
 from torchstats.formula.newdata import exog_for_prediction
 from torchstats.inference.compare import TestResult, regression_lm_test
@@ -27,7 +24,7 @@ from torchstats.inference.distributions import chi2_pvalue, f_pvalue
 from torchstats.results.base import LikelihoodResults
 from torchstats.results.influence import OLSInfluence, outlier_test
 from torchstats.results.prediction import PredictionResults
-from torchstats.solvers.leverage import OrthonormalBasis, hat_diagonal, orthonormal_basis
+from torchstats.solvers.leverage import OrthonormalBasis
 from torchstats.structured.block_matrix import row_quadratic
 from torchstats.summary.layouts import regression_summary
 from torchstats.summary.summary2 import regression_summary2
@@ -59,34 +56,15 @@ class RegressionResults(LikelihoodResults):
 
     @cached_property
     def _wresid(self) -> torch.Tensor:
-        # The solver's residual is computed more accurately than y - X b when it has one.
-        if self.fit_result.resid is not None:
-            return self.fit_result.resid
-        return self.model._whitened_resid(self.fit_result.params)
+        return self.model.fit_wresid(self.fit_result)
 
     @cached_property
     def _basis(self) -> OrthonormalBasis | None:
-        """``M`` with ``sqrt(w) X M`` orthonormal (None when rank deficient), from the
-        solver's triangular factor: leverages and HC covariances are formed in it."""
-        fit = self.fit_result
-        if fit.rank < fit.params.shape[0]:
-            return None
-        return orthonormal_basis(
-            self.model.design.exog,
-            self.model._weights,
-            factor=fit.factor,
-            column_scale=fit.column_scale,
-        )
+        return self.model.orthonormal_basis(self.fit_result)
 
     @cached_property
     def _leverage(self) -> torch.Tensor:
-        """Leverages of the (whitened) design (see :mod:`torchstats.solvers.leverage`)."""
-        return hat_diagonal(
-            self.model.design.exog,
-            self.model._weights,
-            rank=self.fit_result.rank,
-            basis=self._basis,
-        )
+        return self.model.leverage(self.fit_result, self._basis)
 
     @property
     def fittedvalues(self) -> Any:
@@ -180,19 +158,19 @@ class RegressionResults(LikelihoodResults):
 
     @cached_property
     def _ssr_scaled(self) -> float:
-        wresid = self._per_c(self._wresid)
-        return float(wresid @ wresid)
+        return self.model.fit_ssr_scaled(self.fit_result)
 
     @cached_property
     def _centered_tss_scaled(self) -> float:
         y = self._per_c(self.model.design.endog)
-        w = self.model._weights_or_ones
+        weights = self.model.row_weights
+        w = torch.ones_like(y) if weights is None else weights
         mean = (w @ y) / w.sum()
         return float(w @ (y - mean) ** 2)
 
     @cached_property
     def _uncentered_tss_scaled(self) -> float:
-        wy = self._per_c(self.model._wendog)
+        wy = self._per_c(self.model.whitened_endog)
         return float(wy @ wy)
 
     @property
@@ -384,7 +362,7 @@ class RegressionResults(LikelihoodResults):
         """The ``cov_type=kind`` covariance, computed once per results object."""
         cache = self._hc_covariances
         if kind not in cache:
-            cache[kind] = self._covariance(kind, None, use_t=None).cov
+            cache[kind] = self.model.covariance(self.fit_result, kind, None, None).cov
         return cache[kind]
 
     def _hc_se(self, kind: str) -> Any:
@@ -468,59 +446,6 @@ class RegressionResults(LikelihoodResults):
 
     # --- covariances -----------------------------------------------------------------------------
 
-    def _nonrobust_covariance(self, use_t: bool | None) -> CovarianceResult:
-        return least_squares_covariance(
-            self.fit_result,
-            _ratio(self._ssr_scaled, self.df_resid),
-            df_resid=self.df_resid,
-            use_t=True if use_t is None else bool(use_t),
-        )
-
-    def _sandwich_inputs(self) -> SandwichInputs:
-        """statsmodels' least-squares sandwich: bread ``(X'WX)^{-1}``, scores ``x_i w_i e_i``."""
-        self._require_data_units("Robust covariances")
-        assert self.fit_result.normalized_cov is not None
-        bread = self.fit_result.normalized_cov
-        # The scores sqrt(w_i) x_i * sqrt(w_i) e_i are never formed (an (n, k) copy of the
-        # design), nor the whitened design: x_i times sqrt(w_i) * whitened residual.
-        model = self.model
-        root = model._sqrt_weights
-        factor = self._wresid if root is None else root * self._wresid
-        labels = self._output.row_index
-        scores = DesignScores(
-            model.design.exog,
-            factor,
-            weights=model._weights,
-            leverage=lambda: self._leverage,
-            row_labels=labels,
-        )
-
-        def accurate_white_covariance(power: int) -> torch.Tensor | None:
-            basis = self._basis
-            # rank deficient: the pseudo-inverse sandwich; well conditioned: the sandwich
-            # as written keeps 12 digits, for one pass over the data less
-            if basis is None or basis.well_conditioned:
-                return None
-            leverage = self._leverage if power else None
-            return white_covariance(
-                basis,
-                model.design.exog,
-                model._weights,
-                self._wresid,
-                power,
-                leverage=leverage,
-                row_labels=labels,
-            )
-
-        return SandwichInputs(
-            bread=bread,
-            scores=scores,
-            white_covariance=accurate_white_covariance,
-            df_resid=self.df_resid,
-            leverage_available=True,
-            least_squares=True,
-        )
-
     def get_prediction(
         self,
         exog: Any = None,
@@ -553,8 +478,8 @@ class RegressionResults(LikelihoodResults):
         if exog is None:
             X = design.exog
             index = design.row_index
-            if weights is None and self.model._weights is not None:
-                weights = self.model._weights
+            if weights is None and self.model.row_weights is not None:
+                weights = self.model.row_weights
         else:
             source = design if transform else replace(design, model_spec=None)
             X, index = exog_for_prediction(source, exog, device=params.device, dtype=params.dtype)
@@ -641,10 +566,10 @@ class RegressionResults(LikelihoodResults):
         ValueError
             The restricted model is not nested in this one.
         """
-        wexog = self._host_dense(self.model._wexog)
+        wexog = self._host_dense(self.model.whitened_exog)
         wresid_full = self._host(self._wresid)
         wresid_restricted = self._host(restricted._wresid)
-        restricted_wexog = self._host_dense(restricted.model._wexog)
+        restricted_wexog = self._host_dense(restricted.model.whitened_exog)
         if not _is_nested(wexog, wresid_full, restricted_wexog, self.rank, restricted.rank):
             raise ValueError("Restricted model is not nested by full model.")
         kwds = self.cov_kwds

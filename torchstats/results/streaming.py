@@ -14,12 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from torchstats.covariance.result import CovarianceResult
-from torchstats.covariance.sandwich import SandwichInputs
 from torchstats.errors import TorchstatsError
 from torchstats.inference.residual_tests import ResidualMoments, diagnostics_from_moments
 from torchstats.results.regression import RegressionResults
 from torchstats.solvers.result import SolverResult
-from torchstats.streaming.passes import StreamedScores
 
 __all__ = ["StreamedMoments", "StreamingRegressionResults"]
 
@@ -78,13 +76,8 @@ class StreamingRegressionResults(RegressionResults):
         *,
         moments: StreamedMoments,
     ) -> None:
-        super().__init__(model, fit, covariance)
+        super().__init__(model, fit, covariance, moments=moments)
         object.__setattr__(self, "_moments", moments)
-
-    def _with_covariance(self, covariance: CovarianceResult) -> StreamingRegressionResults:
-        return StreamingRegressionResults(
-            self.model, self.fit_result, covariance, moments=self._moments
-        )
 
     # --- scalars from the sums ---------------------------------------------------------------
 
@@ -124,22 +117,6 @@ class StreamingRegressionResults(RegressionResults):
         return diagnostics_from_moments(self._moments.residual_moments)
 
     # --- what needs the data again --------------------------------------------------------------
-
-    def _sandwich_inputs(self) -> SandwichInputs:
-
-        assert self.fit_result.normalized_cov is not None
-        bread = self.fit_result.normalized_cov
-        scores = StreamedScores(
-            self.model.designer,
-            self.fit_result.params,
-            bread,
-            nobs=self._moments.nobs,
-            reducer=self.model.reducer,
-            show_progress=self.model.progress,
-        )
-        return SandwichInputs(
-            bread=bread, scores=scores, df_resid=self.df_resid, leverage_available=True
-        )
 
     def _not_kept(self, name: str) -> TorchstatsError:
         return TorchstatsError(

@@ -53,6 +53,12 @@ class SolverResult:
     response_scale : float
         The power of two the response was divided by for the solve (1 unless it lay beyond
         2^±480); ``params`` and ``resid`` are in the response's units.
+    scale : float
+        The dispersion estimated with ``params`` (a GLM's ``scale``); 1 where the model has
+        none to estimate.
+    free : Tensor of bool or None, shape (k,)
+        Which parameters were estimated; None when all were (a restricted maximum-
+        likelihood fit holds the others fixed).
     """
 
     params: torch.Tensor
@@ -70,3 +76,5 @@ class SolverResult:
     column_scale: torch.Tensor | None = None
     scaled_normalized_cov: torch.Tensor | None = None
     response_scale: float = 1.0
+    scale: float = 1.0
+    free: torch.Tensor | None = None

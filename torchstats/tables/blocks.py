@@ -239,5 +239,5 @@ def params_table(
 
 
 def model_name(model: Any) -> str:
-    """The model's statsmodels name: its ``_model_name`` if set, else its class name."""
-    return str(getattr(model, "_model_name", type(model).__name__))
+    """The model's statsmodels name: its ``model_name`` if set, else its class name."""
+    return str(getattr(model, "model_name", type(model).__name__))
