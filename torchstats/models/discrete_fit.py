@@ -17,55 +17,53 @@ from typing import Any
 
 import torch
 
-from torchstats.errors import HessianWarning, NumericalError
-from torchstats.solvers.newton import minimize_newton
-from torchstats.solvers.optimizers import TorchObjective, minimize_scipy
+from torchstats.errors import HessianWarning
+from torchstats.solvers.maximum_likelihood import NegativeLogLikelihood, minimize_negative_loglike
 from torchstats.solvers.result import SolverResult
 
 __all__ = ["fit_newton", "fit_scipy", "inverse_information", "solve_newton"]
 
 
+_REMEDY = "overflow of the linear predictor? Rescale the regressors or pass start_params"
+
+
+def _negative_loglike(model: Any, internal: bool) -> NegativeLogLikelihood:
+    """The model's ``-loglike`` with its closed-form derivatives, in the internal
+    parametrisation (``log(alpha)``) or the reported one."""
+    if internal:
+        return NegativeLogLikelihood(
+            model._internal_objective,
+            model._internal_value_grad,
+            lambda theta: model._internal_derivatives(theta)[2],
+            nobs=model.design.nobs,
+            name=model.model_name,
+            remedy=_REMEDY,
+            all_derivatives=model._internal_derivatives,
+        )
+    return NegativeLogLikelihood(
+        lambda p: -model.loglike(p),
+        lambda p: (-model.loglike(p), -model.score(p)),
+        lambda p: -model.hessian(p),
+        nobs=model.design.nobs,
+        name=model.model_name,
+        remedy=_REMEDY,
+    )
+
+
 def solve_newton(
     model: Any, start: torch.Tensor, maxiter: int, ftol: float | None = None
 ) -> tuple[SolverResult, list[float]]:
-    """Damped Newton from ``start`` (internal parametrisation).
-
-    Returns
-    -------
-    SolverResult
-        ``params`` in the internal parametrisation.
-    list of float
-        The log-likelihood wherever Newton asked for derivatives (``fit_history``).
-
-    Raises
-    ------
-    NumericalError
-        The log-likelihood or its gradient became non-finite at an iterate, or along the
-        Newton direction in iteration after iteration.
-    """
-    values: list[torch.Tensor] = []
-
-    def derivatives(theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        value, grad, hess = model._internal_derivatives(theta)
-        values.append(value)
-        return value, grad, hess
-
-    with torch.no_grad():
-        found = minimize_newton(
-            model._internal_objective,
-            start,
-            derivatives=derivatives,
-            max_iter=maxiter,
-            ftol=ftol,
-        )
-    if "not finite" in found.message:
-        raise NumericalError(
-            f"{model.model_name}: the log-likelihood or its gradient became non-finite "
-            f"({found.message}; after {found.n_iter} iterations); overflow of the linear "
-            "predictor? Rescale the regressors or pass start_params"
-        )
-    history = [-v for v in torch.stack(values).tolist()] if values else []
-    return found, history
+    """Damped Newton from ``start`` (internal parametrisation): the record (``params``
+    internal) and the log-likelihood wherever Newton asked for derivatives."""
+    minimum = minimize_negative_loglike(
+        _negative_loglike(model, True),
+        start,
+        "newton",
+        maxiter=maxiter,
+        disp=False,
+        options={"ftol": ftol},
+    )
+    return minimum.found, minimum.loglike_history
 
 
 def fit_newton(
@@ -99,62 +97,20 @@ def fit_scipy(
     options: Mapping[str, Any],
 ) -> tuple[SolverResult, dict[str, Any]]:
     """statsmodels' scipy optimizer ``method`` on ``-loglike / nobs`` with the closed-form
-    gradient and Hessian, in the parametrisation statsmodels steps in for that method.
-
-    Raises
-    ------
-    NumericalError
-        Non-finite values stopped the fit, or it ended where the log-likelihood or its
-        gradient is not finite.
-    """
+    gradient and Hessian, in the parametrisation statsmodels steps in for that method."""
     internal = model._steps_internally(method)
     x0 = start if internal else model._from_internal(start)
-    if internal:
-        objective = TorchObjective(
-            model._internal_objective,
-            model._internal_value_grad,
-            lambda theta: model._internal_derivatives(theta)[2],
-            like=x0,
-            nobs=model.design.nobs,
-        )
-    else:
-        objective = TorchObjective(
-            lambda p: -model.loglike(p),
-            lambda p: (-model.loglike(p), -model.score(p)),
-            lambda p: -model.hessian(p),
-            like=x0,
-            nobs=model.design.nobs,
-        )
-    with torch.no_grad():
-        found = minimize_scipy(
-            objective,
-            x0.cpu().numpy(),
-            method,
-            maxiter=maxiter,
-            disp=disp,
-            options=options,
-            name=model.model_name,
-        )
-        theta = objective.theta(found.params)
-        params = model._from_internal(theta) if internal else theta
-        value, gradient = model._internal_value_grad(model._to_internal(params))
-    if not (bool(torch.isfinite(value)) and bool(torch.isfinite(gradient).all())):
-        raise NumericalError(
-            f"{model.model_name}: {method!r} stopped where the log-likelihood or its "
-            f"gradient is not finite (after {found.iterations} iterations); rescale the "
-            "regressors or pass start_params"
-        )
-    solution = SolverResult(
-        params=params,
-        method=method,
-        converged=found.converged,
-        n_iter=found.iterations,
-        grad_norm=float(gradient.abs().max()),
-        message=found.message,
-        rank=int(params.shape[0]),
-        nonfinite=found.nonfinite,
+    minimum = minimize_negative_loglike(
+        _negative_loglike(model, internal),
+        x0,
+        method,
+        maxiter=maxiter,
+        disp=disp,
+        options=options,
     )
-    return solution, found.retvals
+    theta = minimum.found.params
+    params = model._from_internal(theta) if internal else theta
+    return replace(minimum.found, params=params), minimum.retvals
 
 
 def inverse_information(hessian: torch.Tensor, name: str, *, singular: bool) -> torch.Tensor:

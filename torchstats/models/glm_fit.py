@@ -36,12 +36,9 @@ from torchstats.errors import (
 from torchstats.models.discrete_fit import inverse_information
 from torchstats.models.linear import WLS
 from torchstats.solvers.irls import IrlsResult, fit_irls
-from torchstats.solvers.newton import minimize_newton
+from torchstats.solvers.maximum_likelihood import NegativeLogLikelihood, minimize_negative_loglike
 from torchstats.solvers.optimizers import (
-    TorchObjective,
     check_optimizer_options,
-    minimize_scipy,
-    print_newton_report,
 )
 from torchstats.solvers.result import SolverResult
 
@@ -290,73 +287,32 @@ def _minimise(
     """``-loglike(params, scale=1)`` by torch's Newton or the scipy ``method``; the record and
     statsmodels' ``mle_retvals`` of the method."""
     nobs = model.design.nobs
-
-    def value(params: torch.Tensor) -> torch.Tensor:
-        return -model.loglike(params, scale=1.0)
-
-    def value_and_gradient(params: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return value(params), -model.score(params, scale=1.0)
-
-    def hessian(params: torch.Tensor) -> torch.Tensor:
-        return -model.hessian(params, scale=1.0, observed=observed)
-
-    if not bool(torch.isfinite(value(start))):
+    nll = NegativeLogLikelihood(
+        lambda params: -model.loglike(params, scale=1.0),
+        lambda params: (-model.loglike(params, scale=1.0), -model.score(params, scale=1.0)),
+        lambda params: -model.hessian(params, scale=1.0, observed=observed),
+        nobs=nobs,
+        name="GLM",
+        remedy="pass start_params or use method='IRLS'",
+    )
+    if not bool(torch.isfinite(nll.value(start))):
         raise NumericalError(
             "GLM: the log-likelihood is not finite at the start values; pass start_params "
             "inside the family's range, or use method='IRLS'"
         )
+    minimum = minimize_negative_loglike(
+        nll, start, method, maxiter=maxiter, disp=disp, options=options
+    )
+    found = minimum.found
     if method != "newton":
-        objective = TorchObjective(value, value_and_gradient, hessian, like=start, nobs=nobs)
-        with torch.no_grad():
-            scipy_fit = minimize_scipy(
-                objective,
-                start.cpu().numpy(),
-                method,
-                maxiter=maxiter,
-                disp=disp,
-                options=options,
-                name="GLM",
-            )
-            params = objective.theta(scipy_fit.params)
-            final, gradient = value_and_gradient(params)
-        if not (bool(torch.isfinite(final)) and bool(torch.isfinite(gradient).all())):
-            raise NumericalError(
-                f"GLM: {method!r} stopped where the log-likelihood or its gradient is not "
-                "finite; pass start_params or use method='IRLS'"
-            )
-        solution = SolverResult(
-            params=params,
-            method=method,
-            converged=scipy_fit.converged,
-            n_iter=scipy_fit.iterations,
-            grad_norm=float(gradient.abs().max()),
-            message=scipy_fit.message,
-            rank=int(params.shape[0]),
-            nonfinite=scipy_fit.nonfinite,
-        )
-        return solution, scipy_fit.retvals
+        return found, minimum.retvals
     with torch.no_grad():
-        found = minimize_newton(
-            value,
-            start,
-            derivatives=lambda p: (*value_and_gradient(p), hessian(p)),
-            max_iter=maxiter,
-            ftol=options["ftol"],
-        )
-        if "not finite" in found.message:
-            raise NumericalError(
-                f"GLM: the log-likelihood or its gradient became non-finite ({found.message}; "
-                f"after {found.n_iter} iterations); pass start_params or use method='IRLS'"
-            )
-        fopt = float(value(found.params)) / nobs
         retvals = {
-            "fopt": fopt,
+            "fopt": float(nll.value(found.params)) / nobs,
             "iterations": found.n_iter,
             "score": to_numpy(-model.score(found.params, scale=1.0) / nobs),
-            "Hessian": to_numpy(hessian(found.params) / nobs),
+            "Hessian": to_numpy(nll.hessian(found.params) / nobs),
             "warnflag": 0 if found.converged else 1,
             "converged": found.converged,
         }
-    if disp:
-        print_newton_report(found.converged, fopt, found.n_iter)
     return found, retvals

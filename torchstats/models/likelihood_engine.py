@@ -34,13 +34,10 @@ from torchstats.errors import (
 )
 from torchstats.inference.compare import TestResult, score_test
 from torchstats.results.likelihood import SANDWICH_DESCRIPTION, MaximumLikelihoodResults, embed
-from torchstats.solvers.newton import minimize_newton
+from torchstats.solvers.maximum_likelihood import NegativeLogLikelihood, minimize_negative_loglike
 from torchstats.solvers.optimizers import (
     OPTIMIZER_METHODS,
-    TorchObjective,
     check_optimizer_options,
-    minimize_scipy,
-    print_newton_report,
 )
 from torchstats.solvers.result import SolverResult
 
@@ -58,6 +55,13 @@ FIT_METHODS = OPTIMIZER_METHODS
 _EXTRA_COV_TYPES = ("opg", "sandwich")
 
 OPG_DESCRIPTION = "Covariance matrix calculated using the outer product of gradients (exact)."
+
+
+# What to try when non-finite values stop a fit of a custom likelihood.
+_REMEDY = (
+    "check the likelihood for log(0), overflow or parameters leaving their domain (use "
+    "positive= or bounds=)"
+)
 
 
 class LikelihoodEngine:
@@ -155,9 +159,13 @@ class LikelihoodEngine:
                 theta = torch.where(free, theta, theta0)
             return -self.loglike_at(theta) / self.nobs
 
-        found, retvals = _minimise(
-            objective, u0[free_index].detach(), method, maxiter, disp, options, self.name
+        nll = NegativeLogLikelihood.by_autograd(
+            objective, nobs=1.0, name=self.name, remedy=_REMEDY
+        )  # objective is already per observation
+        minimum = minimize_negative_loglike(
+            nll, u0[free_index].detach(), method, maxiter=maxiter, disp=disp, options=options
         )
+        found, retvals = minimum.found, minimum.retvals
         u = u0.index_put((free_index,), found.params)
         theta = torch.where(free, self.transform.to_user(u), theta0).detach()
         fopt = self._check_finished(found, objective)
@@ -172,9 +180,7 @@ class LikelihoodEngine:
             "method": method,
         }
         inverse = self.inverse_information(theta, free)
-        fit = replace(
-            found, params=theta, rank=int(free.sum()), normalized_cov=inverse, free=free
-        )
+        fit = replace(found, params=theta, rank=int(free.sum()), normalized_cov=inverse, free=free)
         return fit, retvals, free
 
     def _start(
@@ -202,19 +208,10 @@ class LikelihoodEngine:
         return theta0, free
 
     def _check_finished(self, found: SolverResult, objective: Callable) -> float:
-        """The objective at the end (``fopt``); NumericalError where it or the path was not
-        finite, ConvergenceWarning where the fit did not converge."""
+        """The objective at the end (``fopt``); ConvergenceWarning where the fit did not
+        converge (non-finite values raised in the driver already)."""
         with torch.no_grad():
             value = objective(found.params)
-        if not (bool(torch.isfinite(value)) and bool(torch.isfinite(found.params).all())) or (
-            "not finite" in found.message
-        ):
-            raise NumericalError(
-                f"{self.name}: the log-likelihood or its gradient was not finite during the "
-                f"fit ({found.message}; after {found.n_iter} iterations, log-likelihood "
-                f"{-float(value) * self.nobs:.6g}); check the likelihood for log(0), "
-                "overflow or parameters leaving their domain (use positive= or bounds=)"
-            )
         if not found.converged:
             warn(
                 f"{self.name}: maximum likelihood did not converge after {found.n_iter} "
@@ -396,55 +393,6 @@ def information_rank(information: torch.Tensor) -> int:
     if _cholesky_inverse(scaled)[1]:
         return int(information.shape[0])
     return int((~_spectrum(scaled)[2]).sum())
-
-
-def _minimise(
-    objective: Callable[[torch.Tensor], torch.Tensor],
-    u0: torch.Tensor,
-    method: str,
-    maxiter: int,
-    disp: bool,
-    options: Mapping[str, Any],
-    name: str,
-) -> tuple[SolverResult, dict[str, Any]]:
-    """Minimise ``objective`` (the negative mean log-likelihood) from ``u0``: torch's Newton
-    with the exact autograd Hessian, or statsmodels' scipy ``method`` with exact autograd
-    derivatives. Returns the record and the method's own ``mle_retvals`` keys."""
-    if method == "newton":
-        found = minimize_newton(objective, u0, max_iter=maxiter, ftol=options["ftol"])
-        if disp:
-            with torch.no_grad():
-                fopt = float(objective(found.params))
-            print_newton_report(found.converged, fopt, found.n_iter)
-        return found, {}
-    value_and_grad = torch.func.grad_and_value(objective)
-
-    def with_gradient(u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        with torch.enable_grad():
-            grad, value = value_and_grad(u)
-        return value.detach(), grad.detach()
-
-    def hessian(u: torch.Tensor) -> torch.Tensor:
-        with torch.enable_grad():
-            return torch.func.hessian(objective)(u).detach()
-
-    host = TorchObjective(objective, with_gradient, hessian, like=u0, nobs=1.0)
-    scipy_fit = minimize_scipy(
-        host, u0.cpu().numpy(), method, maxiter=maxiter, disp=disp, options=options, name=name
-    )
-    params = host.theta(scipy_fit.params)
-    _, gradient = with_gradient(params)
-    solution = SolverResult(
-        params=params,
-        method=method,
-        converged=scipy_fit.converged,
-        n_iter=scipy_fit.iterations,
-        grad_norm=float(gradient.abs().max()),
-        message=scipy_fit.message,
-        rank=int(params.shape[0]),
-        nonfinite=scipy_fit.nonfinite,
-    )
-    return solution, scipy_fit.retvals
 
 
 def check_fit_options(method: str, cov_type: Any) -> None:
