@@ -259,6 +259,16 @@ class OutputFormat:
             return pd.Series(to_numpy(values), index=labels)
         return self.plain(values)
 
+    def observation_table(
+        self, values: torch.Tensor, columns: Sequence[Any], index: pd.Index | None = None
+    ) -> Any:
+        """Several values per observation, shape (n, m): a DataFrame with ``columns`` (one
+        per outcome, say) for pandas input, else unlabelled."""
+        if self.kind == "pandas":
+            labels = index if index is not None else self.row_index
+            return pd.DataFrame(to_numpy(values), index=labels, columns=list(columns))
+        return self.plain(values)
+
     def plain(self, values: torch.Tensor) -> Any:
         """Unlabelled output: the tensor itself for torch input, else a numpy array."""
         return values if self.kind == "torch" else to_numpy(values)

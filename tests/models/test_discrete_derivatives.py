@@ -168,3 +168,23 @@ def test_hessian_matches_statsmodels(pair):
     _assert_close(
         ours.hessian(torch.as_tensor(params)), torch.as_tensor(theirs.hessian(params)), rtol=rtol
     )
+
+
+@pytest.mark.parametrize("name", ["logit", "probit+offset", "poisson+exposure", "negbin-nb2+exposure"])
+def test_the_base_derivatives_are_autograd_of_loglikeobs(name):
+    # a model that defines only loglikeobs gets the score, the scores per observation and
+    # the Hessian from autograd: they equal the closed forms of the model it copies
+    from torchstats.models.discrete import _DiscreteModel
+
+    data = _data(4)
+    model = MODELS[name](data)[0]
+    params = torch.as_tensor(np.r_[0.1, 0.4, -0.3, [0.7] * model.k_extra])
+    torch.testing.assert_close(
+        _DiscreteModel.score(model, params), model.score(params), rtol=1e-12, atol=1e-12
+    )
+    torch.testing.assert_close(
+        _DiscreteModel.score_obs(model, params), model.score_obs(params), rtol=1e-12, atol=1e-12
+    )
+    torch.testing.assert_close(
+        _DiscreteModel.hessian(model, params), model.hessian(params), rtol=1e-11, atol=1e-11
+    )

@@ -20,7 +20,6 @@ from typing import Any
 import torch
 from torch.nn.functional import softplus
 
-from torchstats._device import OutputFormat
 from torchstats._typing import check_option
 from torchstats.errors import DesignError
 from torchstats.models.base import caller_context
@@ -291,13 +290,6 @@ class NegativeBinomial(_Count):
 
     def _extra_names(self) -> tuple[str, ...]:
         return ("alpha",) if self.k_extra else ()
-
-    @property
-    def output(self) -> OutputFormat:
-        """The design's output format with ``alpha`` appended to the parameter names."""
-        output = self.design.output
-        names = output.param_names + self._extra_names()
-        return type(output)(output.kind, names, output.row_index)
 
     # --- likelihood ---------------------------------------------------------------------------
 

@@ -34,6 +34,8 @@ import torch
 
 from torchstats._device import OutputFormat, to_tensor
 from torchstats._typing import check_option
+from torchstats.autodiff.hessian import hessian
+from torchstats.autodiff.scores import score_obs
 from torchstats.covariance.design_scores import DesignScores
 from torchstats.covariance.nonrobust import nonrobust_covariance
 from torchstats.covariance.result import CovarianceResult
@@ -80,12 +82,17 @@ _AUXILIARY_MAXITER = 100
 
 
 class _DiscreteModel(Model):
-    """Shared machinery of the discrete models; not public. Subclasses supply the likelihood.
+    """The likelihood models of statsmodels' ``discrete`` package; not public.
 
-    A subclass defines ``model_name``, ``_results_class``, ``_check_endog``,
-    ``loglikeobs``, ``score_obs``, ``score``, ``hessian``, ``_mean`` (inverse link),
-    ``_variance`` and ``_start_params``; models with an extra parameter (the negative
-    binomial's ``alpha``) also override the ``_internal_*`` hooks.
+    A model is its ``loglikeobs(params)`` in torch plus its names: ``model_name``,
+    ``_results_class`` and, for parameters after the design's columns, ``_extra_names``.
+    Everything else has a default: the score, the per-observation scores and the Hessian by
+    autograd (closed forms are optional overrides, tested against autograd), zero start
+    values (``_start_params``), no check of the response (``_check_endog``), fitting by
+    torch's Newton or statsmodels' scipy methods, the classical and robust covariances.
+    A model stepping in another parametrisation (the negative binomial in ``log(alpha)``)
+    overrides the ``_internal_*`` hooks; a single-index model adds ``_mean``,
+    ``_mean_derivative`` and ``_variance`` for predictions and residuals.
     """
 
     model_name = "DiscreteModel"
@@ -158,6 +165,19 @@ class _DiscreteModel(Model):
         return None if self._offset is None else plain_array(self.design, self._offset)
 
     @property
+    def output(self) -> OutputFormat:
+        """The design's output format with the extra parameters' names appended."""
+        output = self.design.output
+        extra = self._extra_names()
+        if not extra:
+            return output
+        return type(output)(output.kind, output.param_names + extra, output.row_index)
+
+    def _extra_names(self) -> tuple[str, ...]:
+        """Names of the parameters after the design's columns (``alpha``...)."""
+        return ()
+
+    @property
     def _total_offset(self) -> torch.Tensor | None:
         """Offset plus log-exposure, or None when the model has neither."""
         parts = [t for t in (self._offset, self._log_exposure) if t is not None]
@@ -179,23 +199,28 @@ class _DiscreteModel(Model):
     # --- likelihood (subclasses supply the closed forms) --------------------------------------
 
     def _check_endog(self, y: torch.Tensor) -> None:
-        raise NotImplementedError
+        """Refuse a response the model cannot have (each model's own rule)."""
 
     def loglikeobs(self, params: Any) -> torch.Tensor:
-        """Per-observation log-likelihood, shape (n,)."""
-        raise NotImplementedError
+        """Per-observation log-likelihood, shape (n,): what every model defines, in torch."""
+        raise NotImplementedError(f"{type(self).__name__} defines no loglikeobs")
 
     def score_obs(self, params: Any) -> torch.Tensor:
-        """Per-observation gradient of the log-likelihood, shape (n, k)."""
-        raise NotImplementedError
+        """Per-observation gradient of the log-likelihood, shape (n, k) (autograd unless the
+        model has a closed form)."""
+        return score_obs(self.loglikeobs, self._params_tensor(params).reshape(-1))
 
     def score(self, params: Any) -> torch.Tensor:
-        """Gradient of the log-likelihood, shape (k,)."""
-        raise NotImplementedError
+        """Gradient of the log-likelihood, shape (k,) (autograd unless the model has a closed
+        form)."""
+        theta = self._params_tensor(params).reshape(-1).detach()
+        with torch.enable_grad():
+            return torch.func.grad(self.loglike)(theta).detach()
 
     def hessian(self, params: Any) -> torch.Tensor:
-        """Hessian of the log-likelihood, shape (k, k)."""
-        raise NotImplementedError
+        """Hessian of the log-likelihood, shape (k, k) (autograd unless the model has a
+        closed form)."""
+        return hessian(self.loglike, self._params_tensor(params).reshape(-1))
 
     def _mean(self, eta: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
@@ -214,7 +239,9 @@ class _DiscreteModel(Model):
         raise NotImplementedError
 
     def _start_params(self) -> torch.Tensor:
-        raise NotImplementedError
+        """Default start values: zeros (statsmodels' ``LikelihoodModel.fit``)."""
+        X = self.design.exog
+        return torch.zeros(len(self.output.param_names), dtype=X.dtype, device=X.device)
 
     def loglike(self, params: Any) -> torch.Tensor:
         """Log-likelihood at ``params`` (a 0-d tensor, differentiable)."""
@@ -486,8 +513,9 @@ class _DiscreteModel(Model):
                 stacklevel=3,
             )
 
-    def _null_loglike(self) -> float:
-        """Log-likelihood of the constant-only model with the same offset and exposure."""
+    def null_loglike(self) -> float:
+        """Log-likelihood of the constant-only model with the same offset and exposure
+        (``llnull``; models whose null model is another override this)."""
         X = self.design.exog
         ones = torch.ones((X.shape[0], 1), dtype=X.dtype, device=X.device)
         null = self._sibling(type(self), ones, ("const",))

@@ -129,7 +129,7 @@ class _DiscreteResults(LikelihoodResults):
     @cached_property
     def llnull(self) -> float:
         """Log-likelihood of the constant-only model with the same offset and exposure."""
-        return self.model._null_loglike()
+        return self.model.null_loglike()
 
     @property
     def llr(self) -> float:
