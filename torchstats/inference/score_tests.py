@@ -100,13 +100,12 @@ def glm_score_test(
     statsmodels does.
     """
     model = results.model
-    for name in ("freq_weights", "var_weights"):
-        if name in model._data:
-            warn(f"score test has not been verified with {name}", SpecificationWarning)
+    for name in model.given_weights:
+        warn(f"score test has not been verified with {name}", SpecificationWarning)
     _check_arguments(hypothesis, cov_kwds, exog_extra, k_constraints)
     params = _params(results, params_constrained)
     df_resid = results.df_resid + (k_constraints or 0)
-    scale = model.scale_rule(results._scaletype, df_resid)(model._mean(params))
+    scale = model.scale_rule(results.scaletype, df_resid)(model.predict(params))
     if exog_extra is None:
         assert k_constraints is not None
         derivatives = _Derivatives(

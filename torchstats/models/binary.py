@@ -174,7 +174,7 @@ class _Binary(_DiscreteModel):
         """
         return self._predict(params, exog, offset=offset, exposure=None, which=which)
 
-    def _influence_derivatives(self, params: Any) -> tuple[torch.Tensor | None, torch.Tensor]:
+    def influence_derivatives(self, params: Any) -> tuple[torch.Tensor | None, torch.Tensor]:
         eta = self._eta(params)
         X = self.design.exog
         return self._score_endog_factor(eta)[:, None] * X, self._density(eta)[:, None] * X

@@ -220,7 +220,7 @@ class Poisson(_Count):
     def _variance(self, mean: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
         return mean
 
-    def _influence_derivatives(self, params: Any) -> tuple[torch.Tensor | None, torch.Tensor]:
+    def influence_derivatives(self, params: Any) -> tuple[torch.Tensor | None, torch.Tensor]:
         _, mu = self._terms(params)
         X = self.design.exog
         return X, mu[:, None] * X
@@ -404,7 +404,7 @@ class NegativeBinomial(_Count):
             grad = torch.cat([grad[:-1], grad[-1:] * params[-1:]])  # d/dlog(alpha)
         return -self.loglike(params), -grad
 
-    def _influence_derivatives(self, params: Any) -> tuple[torch.Tensor | None, torch.Tensor]:
+    def influence_derivatives(self, params: Any) -> tuple[torch.Tensor | None, torch.Tensor]:
         """No derivative of the score in the response (as statsmodels): no leverage."""
         eta, _ = self._split(params)
         X = self.design.exog

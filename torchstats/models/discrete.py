@@ -229,7 +229,7 @@ class _DiscreteModel(Model):
         """``d mean / d eta``: the derivative of the inverse link."""
         raise NotImplementedError
 
-    def _influence_derivatives(self, params: Any) -> tuple[torch.Tensor | None, torch.Tensor]:
+    def influence_derivatives(self, params: Any) -> tuple[torch.Tensor | None, torch.Tensor]:
         """``(d score_obs / d endog, d mean / d params)``, each (n, k), for the generalized
         leverage (statsmodels' ``_deriv_score_obs_dendog`` and ``_deriv_mean_dparams``); the
         first is None where the model has none."""

@@ -31,6 +31,7 @@ from torchstats.covariance.nonrobust import least_squares_covariance, require_da
 from torchstats.covariance.result import CovarianceResult
 from torchstats.covariance.sandwich import SandwichInputs, canonical_cov_type
 from torchstats.errors import (
+    ConvergenceWarning,
     DesignError,
     DomainWarning,
     InvalidOptionError,
@@ -39,6 +40,7 @@ from torchstats.errors import (
     warn,
 )
 from torchstats.families import links as L
+from torchstats.families.anscombe import anscombe_residuals
 from torchstats.families.families import Binomial, Family, Gaussian
 from torchstats.formula.design_checks import check_finite, row_values
 from torchstats.inference.degrees_of_freedom import per_degree_of_freedom, warn_no_residual_df
@@ -52,7 +54,7 @@ from torchstats.models.glm_fit import (
     fit_by_irls,
 )
 from torchstats.results.glm import GLMResults
-from torchstats.solvers.irls import IrlsProblem
+from torchstats.solvers.irls import IrlsProblem, fit_irls
 from torchstats.solvers.leverage import hat_diagonal
 from torchstats.solvers.optimizers import OPTIMIZER_METHODS
 from torchstats.solvers.result import SolverResult
@@ -345,6 +347,59 @@ class GLM(Model):
         return self.family.deviance(
             self.design.endog, mu, self._trial_var_weights, self._freq_weights
         )
+
+    @property
+    def given_weights(self) -> tuple[str, ...]:
+        """Which of ``freq_weights`` and ``var_weights`` were given (not all ones)."""
+        return tuple(n for n in ("freq_weights", "var_weights") if n in self._data)
+
+    def pearson_chi2_mu(self, mu: torch.Tensor) -> torch.Tensor:
+        """``sum(w (y - mu)^2 / V(mu))`` with the row weights (frequency x variance x
+        trials) at the means ``mu`` (a 0-d tensor)."""
+        resid = self.design.endog - mu
+        return torch.sum(resid**2 / self.family.variance(mu) * self._row_weights)
+
+    def weighted_ssr_mu(self, mu: torch.Tensor) -> torch.Tensor:
+        """``sum(w (y - mu)^2)`` with the row weights (a 0-d tensor)."""
+        return torch.sum((self.design.endog - mu) ** 2 * self._row_weights)
+
+    def resid_response_mu(self, mu: torch.Tensor) -> torch.Tensor:
+        """``(y - mu)`` times the trials (successes minus their fitted number)."""
+        return (self.design.endog - mu) * self._trials
+
+    def resid_pearson_mu(self, mu: torch.Tensor) -> torch.Tensor:
+        """``(y - mu) sqrt(var_weights n_trials / V(mu))``."""
+        return (self.design.endog - mu) * torch.sqrt(
+            self._trial_var_weights / self.family.variance(mu)
+        )
+
+    def resid_deviance_mu(self, mu: torch.Tensor) -> torch.Tensor:
+        """``sign(y - mu) sqrt(var_weights n_trials d(y, mu))``."""
+        return self.family.resid_dev(self.design.endog, mu, self._trial_var_weights, 1.0)
+
+    def resid_anscombe_mu(self, mu: torch.Tensor, scale: float) -> torch.Tensor:
+        """Anscombe residuals at the means ``mu`` and ``scale`` (statsmodels' formulas)."""
+        return anscombe_residuals(
+            self.family, self.design.endog, mu, self._var_weights, scale, self._trials
+        )
+
+    def null_mean(self) -> torch.Tensor:
+        """Fitted means of the constant-only model with the same offset, exposure and
+        weights (behind ``llnull`` and ``null_deviance``); warns when it does not converge."""
+        y, weights = self.design.endog, self._row_weights
+        if self._offset_exposure is None:
+            return torch.full_like(y, float((weights * y).sum() / weights.sum()))
+        ones = torch.ones((y.shape[0], 1), dtype=y.dtype, device=y.device)
+        start = self.family.predict(y.mean().reshape(1))
+        with torch.no_grad():
+            found = fit_irls(self.irls_problem(None, exog=ones), start_params=start)
+        if not found.solution.converged:
+            warn(
+                "GLM: the constant-only model behind llnull and null_deviance did not "
+                "converge; both are unreliable",
+                ConvergenceWarning,
+            )
+        return found.mu
 
     def estimate_scale(self, mu: Any) -> float:
         """The family's default dispersion at ``mu``: 1 or Pearson's chi-squared / df_resid."""

@@ -24,9 +24,8 @@ from scipy import stats
 
 from torchstats._typing import check_option
 from torchstats.covariance.result import CovarianceResult
-from torchstats.errors import ConvergenceWarning, InvalidOptionError, warn
+from torchstats.errors import InvalidOptionError
 from torchstats.families import families, links
-from torchstats.families.anscombe import anscombe_residuals
 from torchstats.formula.newdata import exog_for_prediction
 from torchstats.inference.glm_profile import profile_conf_int
 from torchstats.inference.score_tests import ScoreTestResult, glm_score_test
@@ -37,7 +36,6 @@ from torchstats.results.prediction import (
     PredictionResults,
     prediction_variance,
 )
-from torchstats.solvers.irls import fit_irls
 from torchstats.solvers.result import SolverResult
 from torchstats.summary.layouts import glm_summary
 from torchstats.summary.summary2 import likelihood_summary2
@@ -83,6 +81,11 @@ class GLMResults(LikelihoodResults):
     @property
     def _scale(self) -> float:
         return self.fit_result.scale
+
+    @property
+    def scaletype(self) -> Any:
+        """The ``fit(scale=...)`` rule the scale came from (None: the family's default)."""
+        return self._scaletype
 
     # --- sizes and fit record -----------------------------------------------------------
 
@@ -169,7 +172,7 @@ class GLMResults(LikelihoodResults):
 
     @cached_property
     def _mu(self) -> torch.Tensor:
-        return self.model._mean(self.fit_result.params)
+        return self.model.predict(self.fit_result.params)
 
     @property
     def mu(self) -> Any:
@@ -186,14 +189,11 @@ class GLMResults(LikelihoodResults):
     def resid_response(self) -> Any:
         """``y - mu`` (times the trials of a ``(successes, failures)`` response, as
         statsmodels: successes minus their fitted number)."""
-        return self._output.observations((self.model.design.endog - self._mu) * self.model._trials)
+        return self._output.observations(self.model.resid_response_mu(self._mu))
 
     @cached_property
     def _resid_pearson_tensor(self) -> torch.Tensor:
-        model = self.model
-        return (model.design.endog - self._mu) * torch.sqrt(
-            model._trial_var_weights / model.family.variance(self._mu)
-        )
+        return self.model.resid_pearson_mu(self._mu)
 
     @property
     def resid_pearson(self) -> Any:
@@ -208,9 +208,7 @@ class GLMResults(LikelihoodResults):
 
     @cached_property
     def _resid_deviance_tensor(self) -> torch.Tensor:
-        model = self.model
-        y = model.design.endog
-        return model.family.resid_dev(y, self._mu, model._trial_var_weights, 1.0)
+        return self.model.resid_deviance_mu(self._mu)
 
     @property
     def resid_deviance(self) -> Any:
@@ -218,11 +216,7 @@ class GLMResults(LikelihoodResults):
         return self._output.observations(self._resid_deviance_tensor)
 
     def _anscombe(self, scale: float) -> Any:
-        model = self.model
-        values = anscombe_residuals(
-            self.family, model.design.endog, self._mu, model._var_weights, scale, model._trials
-        )
-        return self._output.observations(values)
+        return self._output.observations(self.model.resid_anscombe_mu(self._mu, scale))
 
     @property
     def resid_anscombe_scaled(self) -> Any:
@@ -249,29 +243,12 @@ class GLMResults(LikelihoodResults):
     @cached_property
     def pearson_chi2(self) -> float:
         """``sum(w (y - mu)^2 / V(mu))`` with the row weights (frequency, variance, trials)."""
-        model = self.model
-        resid = model.design.endog - self._mu
-        chi2 = resid**2 / model.family.variance(self._mu) * model._row_weights
-        return float(chi2.sum())
+        return float(self.model.pearson_chi2_mu(self._mu))
 
     @cached_property
     def _null_mu(self) -> torch.Tensor:
         """Fitted means of the constant-only model (same offset, exposure and weights)."""
-        model = self.model
-        y, weights = model.design.endog, model._row_weights
-        if model._offset_exposure is None:
-            return torch.full_like(y, float((weights * y).sum() / weights.sum()))
-        ones = torch.ones((y.shape[0], 1), dtype=y.dtype, device=y.device)
-        start = model.family.predict(y.mean().reshape(1))
-        with torch.no_grad():
-            found = fit_irls(model.irls_problem(None, exog=ones), start_params=start)
-        if not found.solution.converged:
-            warn(
-                "GLM: the constant-only model behind llnull and null_deviance did not "
-                "converge; both are unreliable",
-                ConvergenceWarning,
-            )
-        return found.mu
+        return self.model.null_mean()
 
     @property
     def null(self) -> Any:
@@ -294,8 +271,7 @@ class GLMResults(LikelihoodResults):
         model = self.model
         if scale is None:
             if isinstance(self.family, families.Gaussian) and _is_identity(self.family.link):
-                ssr = ((model.design.endog - self._mu) ** 2 * model._row_weights).sum()
-                scale = float(ssr) / model.wnobs
+                scale = float(model.weighted_ssr_mu(self._mu)) / model.wnobs
             else:
                 scale = self._scale
         return float(model.loglike_mu(self._mu, scale=scale))

@@ -49,7 +49,7 @@ class MLEInfluence:
     ----------
     results : discrete-model results
         The fit to diagnose. Its model supplies ``score_obs``, ``hessian`` and
-        ``_influence_derivatives`` (``d score_obs / d endog`` or None, ``d mean / d params``).
+        ``influence_derivatives`` (``d score_obs / d endog`` or None, ``d mean / d params``).
 
     Notes
     -----
@@ -79,7 +79,7 @@ class MLEInfluence:
 
     @cached_property
     def _derivatives(self) -> tuple[torch.Tensor | None, torch.Tensor]:
-        return self.results.model._influence_derivatives(self._params)
+        return self.results.model.influence_derivatives(self._params)
 
     @cached_property
     def _hessian(self) -> torch.Tensor:
