@@ -14,6 +14,7 @@ from torchstats._device import OutputFormat, output_kind_of, to_tensor
 from torchstats._typing import Missing
 from torchstats.errors import EmptyDataError, MissingDataError, ShapeMismatchError
 from torchstats.formula.alignment import DataRows, align_to_data, shared_row_index
+from torchstats.formula.categorical_response import response_codes
 from torchstats.formula.constant import constant_columns
 from torchstats.formula.design import Design
 from torchstats.formula.missing import check_missing_option
@@ -29,13 +30,17 @@ def design_from_arrays(
     extras: Mapping[str, Any] | None = None,
     device: torch.device,
     dtype: torch.dtype,
+    categorical_response: bool = False,
 ) -> Design:
     """Build a :class:`Design` from endog and exog arrays (numpy, pandas or torch).
 
     No constant is added, as in ``statsmodels.api.OLS``. Names follow statsmodels:
     pandas labels when given, else ``y`` and ``const``/``x1``...``xk``. With pandas data,
     pandas ``extras`` are matched to the rows by label, arrays by position (see
-    :mod:`torchstats.formula.alignment`).
+    :mod:`torchstats.formula.alignment`). With ``categorical_response`` the response is read
+    as categories (numbers, text, a ``Categorical`` or an indicator matrix): ``endog``
+    holds the codes ``0..J-1`` and ``endog_levels`` the outcomes (see
+    :func:`~torchstats.formula.categorical_response.response_codes`).
 
     Raises
     ------
@@ -44,7 +49,12 @@ def design_from_arrays(
     missing = check_missing_option(missing)
     if exog is None:
         raise ShapeMismatchError("exog is required: pass the design matrix (no constant is added)")
-    y = to_tensor(endog, name="endog", device=device, dtype=dtype)
+    levels, response_name = None, None
+    if categorical_response:
+        codes, levels, response_name = response_codes(endog)
+        y = to_tensor(codes, name="endog", device=device, dtype=dtype)
+    else:
+        y = to_tensor(endog, name="endog", device=device, dtype=dtype)
     X = to_tensor(exog, name="exog", device=device, dtype=dtype)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
@@ -72,7 +82,7 @@ def design_from_arrays(
         extra_tensors[name] = tensor
 
     exog_names = _exog_names(exog, X)
-    endog_name = _endog_name(endog)
+    endog_name = _endog_name(endog) if response_name is None else response_name
     rows = DataRows(y.shape[0], np.arange(y.shape[0]), row_index)
     if missing != "none":
         y, X, extra_tensors, rows = _handle_array_missing(
@@ -92,6 +102,7 @@ def design_from_arrays(
         extras=extra_tensors,
         terms=tuple((name, (i,)) for i, name in enumerate(exog_names)),
         rows=rows,
+        endog_levels=levels,
     )
 
 

@@ -36,6 +36,7 @@ from torchstats.errors import (
     warn,
 )
 from torchstats.formula.alignment import DataRows, align_to_data
+from torchstats.formula.categorical_response import formula_response_codes
 from torchstats.formula.contrasts import PATSY_CONTRASTS, from_patsy
 from torchstats.formula.materializer import ColumnMajorMaterializer
 from torchstats.formula.missing import check_missing_option, missing_rows, raise_on_missing
@@ -92,6 +93,10 @@ class Design:
     rows : DataRows or None
         The rows of the data as given and which of them are used, to match per-row
         arguments given at fit time (cluster groups) to the rows.
+    endog_levels : tuple or None
+        For a categorical response (``categorical_response=True``): the outcome of each
+        code ``0..J-1`` that ``endog`` holds (see
+        :mod:`~torchstats.formula.categorical_response`).
     """
 
     endog: torch.Tensor
@@ -105,6 +110,7 @@ class Design:
     model_spec: ModelSpec | None = None
     context: Mapping[str, Any] | None = None
     rows: DataRows | None = None
+    endog_levels: tuple[Any, ...] | None = None
 
     @property
     def nobs(self) -> int:
@@ -134,6 +140,7 @@ def design_from_formula(
     context: Mapping[str, Any] | None = None,
     device: torch.device,
     dtype: torch.dtype,
+    categorical_response: bool = False,
 ) -> Design:
     """Build a :class:`Design` from a formula and a DataFrame, as statsmodels' ``from_formula``.
 
@@ -153,6 +160,10 @@ def design_from_formula(
         Names the formula may use besides the data columns (the caller's namespace).
     device, dtype
         Where and in which precision the tensors live.
+    categorical_response : bool
+        Read the response as categories (``y`` numeric, text, ``C(y)`` or a
+        ``Categorical``): ``endog`` holds the codes ``0..J-1`` and ``endog_levels`` the
+        outcomes (multinomial models).
 
     Raises
     ------
@@ -192,12 +203,12 @@ def design_from_formula(
             frame = frame.loc[keep]
 
     plan = plan_formula(formula, frame, namespace)
-    if needs_sparse_design(frame, plan.categorical_columns):
+    if not categorical_response and needs_sparse_design(frame, plan.categorical_columns):
         return _sparse_design(plan, frame, data_frame, extra_arrays, missing, device, dtype)
     ordered = plan.ordered
     matrices = _materialize(ordered, frame, namespace, missing, formula)
     lhs, rhs = matrices.lhs, matrices.rhs
-    if lhs.shape[1] != 1:
+    if lhs.shape[1] != 1 and not categorical_response:
         raise NonNumericDataError(
             f"the response {str(parsed.lhs)!r} is not a single numeric column (it encodes to "
             f"{list(lhs.columns)}); use a numeric response"
@@ -211,8 +222,14 @@ def design_from_formula(
 
     exog_names = tuple(str(c) for c in rhs.columns)
     spec = rhs.model_spec
-    endog = to_tensor(lhs.iloc[:, 0].to_numpy(), name="endog", device=device, dtype=dtype)
-    endog_name = str(lhs.columns[0])
+    levels = None
+    if categorical_response:
+        codes, levels = formula_response_codes(lhs)
+        endog = to_tensor(codes, name="endog", device=device, dtype=dtype)
+        endog_name = str(lhs.columns[0]) if lhs.shape[1] == 1 else str(lhs.model_spec.terms[0])
+    else:
+        endog = to_tensor(lhs.iloc[:, 0].to_numpy(), name="endog", device=device, dtype=dtype)
+        endog_name = str(lhs.columns[0])
     # The materializer built the design as one column-major buffer: wrap it, no copy.
     exog = to_tensor(rhs.to_numpy(), name="exog", device=device, dtype=dtype)
     del matrices, lhs, rhs
@@ -231,6 +248,7 @@ def design_from_formula(
         model_spec=spec,
         context=namespace,
         rows=DataRows(len(data_frame), positions, original_index, data_frame),
+        endog_levels=levels,
     )
 
 

@@ -305,10 +305,13 @@ def build_design(
     context: Mapping[str, Any] | None,
     device: Any,
     dtype: Any,
+    categorical_response: bool = False,
 ) -> Design:
     """Dispatch to the formula door (``endog`` is a formula string) or the array door.
 
     ``missing=None`` means statsmodels' defaults: ``"drop"`` for formulas, ``"none"`` for arrays.
+    ``categorical_response`` reads the response as categories (codes in ``endog``, the
+    outcomes in ``endog_levels``), for multinomial models.
     """
     torch_device = resolve_device(device, endog, exog)
     torch_dtype = resolve_dtype(dtype)
@@ -321,6 +324,7 @@ def build_design(
             context=context,
             device=torch_device,
             dtype=torch_dtype,
+            categorical_response=categorical_response,
         )
     return design_from_arrays(
         endog,
@@ -329,4 +333,5 @@ def build_design(
         extras=extras,
         device=torch_device,
         dtype=torch_dtype,
+        categorical_response=categorical_response,
     )
