@@ -168,6 +168,15 @@ def _generic_probit() -> Any:
 
 
 FRAME = lambda: make_frame(0)  # noqa: E731
+
+
+def _mnlogit_labels() -> Any:
+    rng = np.random.default_rng(0)
+    labels = rng.choice(["a", "b", "c_very_long_outcome_name", "dd"], 300)
+    exog = sm.add_constant(pd.DataFrame({"x": rng.normal(size=300)}))
+    return sm.MNLogit(pd.Series(labels, name="y"), exog).fit(disp=0, cov_type="HC0")
+
+
 CASES: dict[str, Case] = {
     "ols-categorical": (_ols("y ~ x1 + C(g)", FRAME), regression_summary, {}),
     "ols-interaction": (_ols("y ~ x1 * C(h) + np.log(x2)", FRAME), regression_summary, {}),
@@ -304,6 +313,19 @@ CASES: dict[str, Case] = {
         discrete_summary,
         {},
     ),
+    "mnlogit": (
+        lambda: smf.mnlogit(
+            "PID ~ logpopul + selfLR + age", sm.datasets.anes96.load_pandas().data
+        ).fit(disp=0),
+        discrete_summary,
+        {"yname_list": [f"PID={j}" for j in range(1, 7)]},
+    ),
+    # a later block wider than the first: statsmodels sizes each block but the first alone
+    "mnlogit-block-widths": (
+        _mnlogit_labels,
+        discrete_summary,
+        {"yname_list": ["y=b", "y=c_very_long_outcome_name", "y=dd"], "alpha": 0.1},
+    ),
     "generic-normal": (_generic_normal, likelihood_summary, {}),
     "generic-probit": (_generic_probit, likelihood_summary, {}),
 }
@@ -400,6 +422,7 @@ TENSOR_CASES = [
     "glm-poisson-offset",
     "logit",
     "negative-binomial",
+    "mnlogit",
     "generic-normal",
 ]
 

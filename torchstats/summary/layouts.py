@@ -25,6 +25,7 @@ from torchstats.tables.blocks import (
     HeaderItem,
     as_float,
     as_numpy,
+    equation_params_table,
     model_name,
     params_table,
     top_table,
@@ -60,15 +61,18 @@ def _build(
     xname: Sequence[str] | None,
     alpha: float,
     extra_txt: Sequence[str] = (),
+    yname_list: Sequence[str] | None = None,
 ) -> Summary:
-    """Header table, coefficient table and optional extra text."""
+    """Header table, coefficient table (one block per equation when ``yname_list`` is
+    given) and optional extra text."""
     left, right = top
-    summary = Summary(
-        [
-            top_table(results, left, right, title=title, yname=yname),
-            params_table(results, xname=xname, alpha=alpha, use_t=bool(results.use_t)),
-        ]
+    use_t = bool(results.use_t)
+    coefficients = (
+        params_table(results, xname=xname, alpha=alpha, use_t=use_t)
+        if yname_list is None
+        else equation_params_table(results, yname_list, xname=xname, alpha=alpha, use_t=use_t)
     )
+    summary = Summary([top_table(results, left, right, title=title, yname=yname), coefficients])
     if extra_txt:
         summary.add_extra_txt(extra_txt)
     return summary
@@ -313,8 +317,10 @@ def discrete_summary(
     title: str | None = None,
     alpha: float = 0.05,
     extra_txt: Sequence[str] = (),
+    yname_list: Sequence[str] | None = None,
 ) -> Summary:
-    """The summary of a Logit, Probit, Poisson or NegativeBinomial fit (``DiscreteResults``).
+    """The summary of a Logit, Probit, Poisson, NegativeBinomial or MNLogit fit
+    (``DiscreteResults``).
 
     Parameters
     ----------
@@ -328,6 +334,9 @@ def discrete_summary(
         Default ``"<Model> Regression Results"``.
     extra_txt : sequence of str, optional
         Lines printed after the tables, e.g. :func:`separation_note`.
+    yname_list : sequence of str, optional
+        Titles of the coefficient blocks of a multi-equation model (MNLogit's
+        ``"y=1", "y=2", ...``), whose ``params`` have one column per equation.
 
     Returns
     -------
@@ -353,7 +362,7 @@ def discrete_summary(
     if hasattr(res, "cov_type"):
         left.append(("Covariance Type:", str(res.cov_type)))
     title = f"{_model_name(res)} Regression Results" if title is None else title
-    return _build(res, (left, right), title, yname, xname, float(alpha), extra_txt)
+    return _build(res, (left, right), title, yname, xname, float(alpha), extra_txt, yname_list)
 
 
 def separation_note(endog: Any, fitted_probability: Any) -> list[str]:

@@ -26,7 +26,13 @@ from torchstats.tables.blocks import as_numpy, model_name, parameter_names
 from torchstats.tables.formats import HTML_DEFAULT, TableFormat
 from torchstats.tables.table import SummaryTable
 
-__all__ = ["Summary", "summary_model", "summary_params", "summary_col"]
+__all__ = [
+    "Summary",
+    "summary_model",
+    "summary_params",
+    "summary_col",
+    "multinomial_summary2",
+]
 
 InfoDict = Mapping[str, Callable[[Any], Any] | Mapping[str, Callable[[Any], Any]]]
 
@@ -353,13 +359,25 @@ def summary_params(
     """The coefficient block: ``Coef., Std.Err., t (z), P>|t|, [a/2, 1-a/2]`` per parameter."""
     columns = [as_numpy(results.params), as_numpy(results.bse)]
     columns += [as_numpy(results.tvalues), as_numpy(results.pvalues)]
-    data = np.hstack([np.array(columns, dtype=float).T, as_numpy(results.conf_int(alpha))])
+    names = parameter_names(results, list(xname) if xname else None)
+    return _params_frame(columns, as_numpy(results.conf_int(alpha)), names, alpha, use_t)
+
+
+def _params_frame(
+    columns: Sequence[np.ndarray],
+    conf_int: np.ndarray,
+    names: Sequence[str],
+    alpha: float,
+    use_t: bool,
+) -> pd.DataFrame:
+    """``params, bse, tvalues, pvalues`` and the interval bounds as statsmodels' block."""
+    data = np.hstack([np.array(columns, dtype=float).T, conf_int.reshape(-1, 2)])
     frame = pd.DataFrame(data)
     stat = "t" if use_t else "z"
     frame.columns = pd.Index(
         ["Coef.", "Std.Err.", stat, f"P>|{stat}|", "[" + str(alpha / 2), str(1 - alpha / 2) + "]"]
     )
-    frame.index = pd.Index(parameter_names(results, list(xname) if xname else None))
+    frame.index = pd.Index(list(names))
     return frame
 
 
@@ -631,4 +649,27 @@ def likelihood_summary2(
     smry.add_base(
         results, alpha=alpha, float_format=float_format, xname=xname, yname=yname, title=title
     )
+    return smry
+
+
+def multinomial_summary2(results: Any, alpha: float = 0.05, float_format: str = "%.4f") -> Summary:
+    """``MultinomialResults.summary2``: the model information, then one block per equation.
+
+    Each block's first column, ``"<yname> = <i>"`` with ``i`` the equation's position,
+    repeats the regressor names; the statistic is labelled ``t`` whatever ``use_t`` (both
+    as statsmodels prints them).
+    """
+    smry = Summary()
+    smry.add_dict(summary_model(results))
+    params = as_numpy(results.params)
+    k, m = params.shape
+    bse, tvalues, pvalues = (as_numpy(v) for v in (results.bse, results.tvalues, results.pvalues))
+    conf_int = as_numpy(results.conf_int(alpha)).reshape(m, k, 2)
+    names = list(results.model.exog_names)
+    for j in range(m):
+        columns = [params[:, j], bse[:, j], tvalues[:, j], pvalues[:, j]]
+        frame = _params_frame(columns, conf_int[j], names, alpha, use_t=True)
+        frame.insert(0, f"{results.model.endog_names} = {j}", frame.index)
+        smry.add_df(frame, index=False, header=True, float_format=float_format)
+    smry.add_title(results=results)
     return smry

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,7 @@ __all__ = [
     "parameter_names",
     "top_table",
     "params_table",
+    "equation_params_table",
 ]
 
 HeaderItem = tuple[str, str | None]
@@ -227,6 +229,71 @@ def params_table(
         as_numpy(values).reshape(-1) for values in (results.bse, results.tvalues, results.pvalues)
     )
     conf_int = as_numpy(results.conf_int(alpha)).reshape(-1, 2)
+    return _coefficient_table(params, bse, tvalues, pvalues, conf_int, names, alpha, use_t)
+
+
+def equation_params_table(
+    results: Any,
+    equation_names: Sequence[str],
+    xname: Sequence[str] | None = None,
+    alpha: float = 0.05,
+    use_t: bool = True,
+) -> SummaryTable:
+    """One coefficient block per equation, stacked (statsmodels ``summary_params_2dflat``).
+
+    Parameters
+    ----------
+    results : results object
+        ``params``, ``bse``, ``tvalues`` and ``pvalues`` of shape ``(k, m)`` (one column
+        per equation); ``conf_int(alpha)`` of ``m k`` rows, equation after equation.
+    equation_names : sequence of str
+        The ``m`` block titles, printed in each block's header corner.
+    xname : sequence of str, optional
+        The ``k`` row labels; default ``model.exog_names``.
+    alpha, use_t
+        As in :func:`params_table`.
+
+    Raises
+    ------
+    ValueError
+        If the number of titles differs from the number of equations.
+    """
+    params = as_numpy(results.params)
+    if len(equation_names) != params.shape[1]:
+        raise ValueError("endog_names has wrong length")
+    names = list(xname) if xname is not None else list(results.model.exog_names)
+    bse, tvalues, pvalues = (as_numpy(v) for v in (results.bse, results.tvalues, results.pvalues))
+    conf_int = as_numpy(results.conf_int(alpha)).reshape(params.shape[1], -1, 2)
+    blocks = [
+        replace(
+            _coefficient_table(
+                params[:, j],
+                bse[:, j],
+                tvalues[:, j],
+                pvalues[:, j],
+                conf_int[j],
+                names,
+                alpha,
+                use_t,
+            ),
+            title=title,
+        )
+        for j, title in enumerate(equation_names)
+    ]
+    return SummaryTable.stack(blocks)
+
+
+def _coefficient_table(
+    params: np.ndarray,
+    bse: np.ndarray,
+    tvalues: np.ndarray,
+    pvalues: np.ndarray,
+    conf_int: np.ndarray,
+    names: Sequence[str],
+    alpha: float,
+    use_t: bool,
+) -> SummaryTable:
+    """statsmodels ``summary_params`` of the given columns."""
     data = [
         [forg(params[i], 4), forg(bse[i]), forg(tvalues[i]), f"{float(pvalues[i]):#6.3f}"]
         + [forg(conf_int[i, 0]), forg(conf_int[i, 1])]

@@ -13,7 +13,7 @@ cell labelling, which no summary uses.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from torchstats.tables.formats import (
@@ -97,10 +97,15 @@ class Cell:
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """One table row; a header row gets ``header_dec_below`` drawn under it."""
+    """One table row; a header row gets ``header_dec_below`` drawn under it.
+
+    ``text_rule_below`` draws a rule under any row in the text output only (statsmodels'
+    ``row.add_format("txt", row_dec_below=...)``, which separates stacked sub-tables).
+    """
 
     cells: tuple[Cell, ...]
     is_header: bool = False
+    text_rule_below: str | None = None
 
     def aligns(self, fmt: TableFormat) -> str:
         """The alignment letters of the cells, e.g. ``"lclc"`` (a LaTeX column spec)."""
@@ -111,6 +116,8 @@ class Row:
         cells = [cell.render(fmt, width) for cell, width in zip(self.cells, widths)]
         line = fmt.row_pre + fmt.colsep.join(cells) + fmt.row_post
         rule = fmt.header_dec_below if self.is_header else None
+        if output == "text" and self.text_rule_below is not None:
+            rule = self.text_rule_below
         if rule is None:
             return line
         if output == "text":
@@ -148,6 +155,8 @@ class SummaryTable:
         Centred above the text table, a ``<caption>`` in HTML, a comment in LaTeX.
     text_format, html_format, latex_format : TableFormat
         The format of each output.
+    row_blocks : tuple of int
+        For stacked tables (:meth:`stack`), the block of each row; empty for one block.
     """
 
     rows: tuple[Row, ...]
@@ -155,6 +164,7 @@ class SummaryTable:
     text_format: TableFormat = TEXT_DEFAULT
     html_format: TableFormat = field(default=HTML_DEFAULT, repr=False)
     latex_format: TableFormat = field(default=LATEX_DEFAULT, repr=False)
+    row_blocks: tuple[int, ...] = ()
 
     @classmethod
     def from_data(
@@ -205,11 +215,55 @@ class SummaryTable:
         )
         return SummaryTable(rows, self.title, self.text_format, self.html_format, self.latex_format)
 
+    @classmethod
+    def stack(cls, tables: Sequence[SummaryTable]) -> SummaryTable:
+        """Tables one below the other, each title moved into its header's corner cell.
+
+        statsmodels' ``iolib.summary.table_extend`` (``keep_headers=True``), which lays out
+        the coefficient blocks of multi-equation models: a text rule of ``-`` separates
+        the blocks, and the stacked table has no title and the first table's formats.
+        statsmodels' rows keep the table they came from, so the first block's columns are
+        as wide as those of all blocks and every other block's as its own (see
+        :meth:`row_widths`).
+        """
+        rows: list[Row] = []
+        blocks: list[int] = []
+        for block, table in enumerate(tables):
+            if rows:
+                rows[-1] = replace(rows[-1], text_rule_below="-")
+            first, *rest = table.rows
+            if first.is_header:
+                first = replace(first, cells=(Cell(table.title, "header"), *first.cells[1:]))
+            rows += [first, *rest]
+            blocks += [block] * len(table.rows)
+        head = tables[0]
+        return cls(
+            tuple(rows), "", head.text_format, head.html_format, head.latex_format, tuple(blocks)
+        )
+
+    def row_widths(self, fmt: TableFormat, outer: Sequence[Row] | None = None) -> list[list[int]]:
+        """The column widths each row is rendered with.
+
+        Rows of the first block (all rows of an unstacked table) are measured together with
+        ``outer`` (default: every row of this table); the rows of any other block of a
+        stacked table among themselves.
+        """
+        first = column_widths(self.rows if outer is None else outer, fmt)
+        if not self.row_blocks:
+            return [first] * len(self.rows)
+        own = {
+            block: column_widths(
+                [row for row, b in zip(self.rows, self.row_blocks) if b == block], fmt
+            )
+            for block in set(self.row_blocks) - {0}
+        }
+        return [first if block == 0 else own[block] for block in self.row_blocks]
+
     def as_text(self) -> str:
         """The table as plain text: title, ``=`` rule, rows, closing rule."""
         fmt = self.text_format
-        widths = column_widths(self.rows, fmt)
-        lines = [row.render(fmt, widths, "text") for row in self.rows]
+        widths = self.row_widths(fmt)
+        lines = [row.render(fmt, w, "text") for row, w in zip(self.rows, widths)]
         rowlen = len(lines[-1])
         if fmt.table_dec_above:
             lines.insert(0, fmt.table_dec_above * rowlen)
@@ -222,11 +276,11 @@ class SummaryTable:
     def as_html(self) -> str:
         """The table as ``<table class="simpletable">`` HTML."""
         fmt = self.html_format
-        widths = column_widths(self.rows, fmt)
+        widths = self.row_widths(fmt)
         lines = ['<table class="simpletable">']
         if self.title:
             lines.append(f"<caption>{self.title}</caption>")
-        lines.extend(row.render(fmt, widths, "html") for row in self.rows)
+        lines.extend(row.render(fmt, w, "html") for row, w in zip(self.rows, widths))
         lines.append("</table>")
         return "\n".join(lines)
 
@@ -266,17 +320,18 @@ def latex_tabular(tables: Sequence[SummaryTable], center: bool = True) -> str:
     -----
     statsmodels extends a copy of the first table with the rows of the others, so the
     first table's column widths are measured over the rows of *all* tables, while the
-    other tables keep their own widths. That is reproduced here, as is statsmodels' final
+    other tables keep their own widths (a stacked table: see
+    :meth:`SummaryTable.row_widths`). That is reproduced here, as is statsmodels' final
     ``.replace("$$", " ")`` (GH 5444).
     """
     fmt = tables[0].latex_format
     all_rows = [row for table in tables for row in table.rows]
-    widths = [column_widths(all_rows, fmt)]
-    widths += [column_widths(table.rows, fmt) for table in tables[1:]]
+    widths = [tables[0].row_widths(fmt, all_rows)]
+    widths += [table.row_widths(fmt) for table in tables[1:]]
     lines = [r"\begin{center}"] if center else []
     previous = ""
     for table, table_widths in zip(tables, widths):
-        for row in table.rows:
+        for row, row_widths in zip(table.rows, table_widths):
             aligns = row.aligns(fmt)
             if aligns != previous:
                 if previous:
@@ -284,7 +339,7 @@ def latex_tabular(tables: Sequence[SummaryTable], center: bool = True) -> str:
                 lines.append(rf"\begin{{tabular}}{{{aligns}}}")
                 if not previous:
                     lines.append(fmt.table_dec_above or "")
-            lines.append(row.render(fmt, table_widths, "latex"))
+            lines.append(row.render(fmt, row_widths, "latex"))
             previous = aligns
     if previous:
         lines += [fmt.table_dec_below or "", r"\end{tabular}"]
