@@ -200,15 +200,29 @@ def _extended(
     results: Any, exog_extra: Any, factor: torch.Tensor, curvature: torch.Tensor
 ) -> _Derivatives:
     """The larger model's derivatives: ``[X, exog_extra]`` weighted by the restricted fit's
-    score and Hessian factors (``hessian = ex' diag(curvature) ex``)."""
+    score and Hessian factors (``hessian = ex' diag(curvature) ex``).
+
+    A multi-equation model (MNLogit) has factors of shape (n, m) and (n, m, m): each
+    equation gains the extra columns, the parameters stay equation after equation, and the
+    restrictions are the extra columns of every equation (statsmodels restricts the last
+    ``m k_extra`` parameters instead, which for ``m > 1`` are not those).
+    """
     X = results.model.design.exog
     extra = _extra_columns(results, exog_extra)
     ex = torch.cat([X, extra], dim=1)
-    score_obs = factor[:, None] * ex
-    hessian = (ex * curvature[:, None]).T @ ex
     k_extra = extra.shape[1]
-    r_matrix = np.eye(ex.shape[1])[-k_extra:]
-    return _Derivatives(score_obs.sum(0), score_obs, hessian, k_extra, r_matrix)
+    if factor.ndim == 1:
+        score_obs = factor[:, None] * ex
+        hessian = (ex * curvature[:, None]).T @ ex
+        r_matrix = np.eye(ex.shape[1])[-k_extra:]
+        return _Derivatives(score_obs.sum(0), score_obs, hessian, k_extra, r_matrix)
+    n, m, k = ex.shape[0], factor.shape[1], ex.shape[1]
+    score_obs = (factor[:, :, None] * ex[:, None, :]).reshape(n, m * k)
+    blocks = [[(ex * curvature[:, j, i, None]).T @ ex for i in range(m)] for j in range(m)]
+    hessian = torch.cat([torch.cat(row, dim=1) for row in blocks], dim=0)
+    restricted = [j * k + c for j in range(m) for c in range(k - k_extra, k)]
+    r_matrix = np.eye(m * k)[restricted]
+    return _Derivatives(score_obs.sum(0), score_obs, hessian, m * k_extra, r_matrix)
 
 
 def _extra_columns(results: Any, exog_extra: Any) -> torch.Tensor:

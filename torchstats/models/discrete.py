@@ -463,7 +463,10 @@ class _DiscreteModel(Model):
         assert fit.normalized_cov is not None
         params, bread = fit.params, fit.normalized_cov
         score_factor = getattr(self, "score_factor", None)
-        if score_factor is None:  # the negative binomial: alpha's score is not x_i f_i
+        factor = None if score_factor is None else score_factor(params)
+        if factor is None or factor.ndim != 1:
+            # the negative binomial (alpha's score is not x_i f_i) and multi-equation models
+            # (one factor per equation): the scores themselves
             scores = self.score_obs(params)
             return SandwichInputs.from_tensor(
                 bread, scores, float(scores.shape[0] - scores.shape[1]), hc1_correction=False
@@ -479,7 +482,7 @@ class _DiscreteModel(Model):
                 return hat_diagonal(X, working_weights(params))
 
         design_scores = DesignScores(
-            X, score_factor(params), leverage=leverage, row_labels=self.output.row_index
+            X, factor, leverage=leverage, row_labels=self.output.row_index
         )
         return SandwichInputs(
             bread=bread,
