@@ -11,6 +11,7 @@ from torchstats.api import (
     batched_wls,
     glm,
     logit,
+    mnlogit,
     negativebinomial,
     ols,
     poisson,
@@ -38,9 +39,11 @@ from torchstats.models.generic import MLE, GenericLikelihoodModel
 from torchstats.models.glm import GLM
 from torchstats.models.linear import OLS, WLS
 from torchstats.models.module import module_inference
+from torchstats.models.multinomial import MNLogit
 from torchstats.models.streaming import StreamingOLS
 from torchstats.results.discrete import BinaryResults, CountResults, NegativeBinomialResults
 from torchstats.results.glm import GLMResults
+from torchstats.results.multinomial import MultinomialResults
 from torchstats.results.regression import RegressionResults
 from torchstats.summary.summary2 import summary_col
 
@@ -54,6 +57,7 @@ __all__ = [
     "Probit",
     "Poisson",
     "NegativeBinomial",
+    "MNLogit",
     "StreamingOLS",
     "BatchedOLS",
     "ols",
@@ -65,6 +69,7 @@ __all__ = [
     "probit",
     "poisson",
     "negativebinomial",
+    "mnlogit",
     "add_constant",
     "anova_lm",
     "summary_col",
@@ -81,6 +86,7 @@ __all__ = [
     "BinaryResults",
     "CountResults",
     "NegativeBinomialResults",
+    "MultinomialResults",
     "TorchstatsError",
     "TorchstatsWarning",
     "ConvergenceWarning",

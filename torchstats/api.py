@@ -12,6 +12,7 @@ from torchstats.models.binary import Logit, Probit
 from torchstats.models.count import NegativeBinomial, Poisson
 from torchstats.models.glm import GLM
 from torchstats.models.linear import OLS, WLS
+from torchstats.models.multinomial import MNLogit
 from torchstats.models.streaming import StreamingOLS
 from torchstats.streaming.sources import is_chunked
 
@@ -25,6 +26,7 @@ __all__ = [
     "probit",
     "poisson",
     "negativebinomial",
+    "mnlogit",
 ]
 
 
@@ -319,6 +321,28 @@ def negativebinomial(
         loglike_method,
         offset=offset,
         exposure=exposure,
+        missing=missing,
+        device=device,
+        dtype=dtype,
+        context=caller_context(context, 1),
+    )
+
+
+def mnlogit(
+    formula: str,
+    data: Any,
+    *,
+    subset: Any = None,
+    missing: str = "drop",
+    device: Any = None,
+    dtype: Any = None,
+    context: int | Mapping[str, Any] | None = 0,
+) -> MNLogit:
+    """Multinomial logit from a formula: ``ts.mnlogit("C(choice) ~ x1 + x2", df).fit()``
+    (a numeric, text or categorical response needs no ``C()``)."""
+    return MNLogit(
+        formula,
+        formula_rows(data, subset),
         missing=missing,
         device=device,
         dtype=dtype,

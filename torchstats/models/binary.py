@@ -343,10 +343,13 @@ def _nearly_singular(hessian: torch.Tensor, X: torch.Tensor) -> bool:
 
     The smallest eigenvalue of ``L^{-1} (-H) L^{-T}`` (``X'X = L L'``) is the smallest
     weighted-mean curvature over directions; a rank-deficient ``X`` is reported separately.
+    A Hessian of ``m`` equations over the same ``X`` (MNLogit) is compared with
+    ``I_m (x) X'X``.
     """
     factor, info = torch.linalg.cholesky_ex(gram_matrix(X))
     if int(info) != 0:
         return False
+    factor = torch.block_diag(*[factor] * (hessian.shape[0] // factor.shape[0]))
     scaled = torch.linalg.solve_triangular(factor, -hessian, upper=False)
     scaled = torch.linalg.solve_triangular(factor, scaled.T, upper=False)
     eigenvalues = torch.linalg.eigvalsh((scaled + scaled.T) / 2)
