@@ -636,3 +636,16 @@ def test_robust_score_test_restricts_the_extra_columns_of_every_equation():
         sm.MNLogit(binary, exog).fit(disp=0).score_test(exog_extra=data[["age"]], cov_type="HC0")
     )
     np.testing.assert_allclose(two.statistic, reference.statistic, rtol=1e-9)
+
+
+def test_flat_directions_of_a_multi_equation_information():
+    from torchstats.models.binary import _nearly_singular
+
+    model = _anes_numpy()[0]
+    fit = model.fit()
+    hessian = model.hessian(fit.fit_result.params)
+    assert not _nearly_singular(hessian, model.design.exog)
+    flat = hessian.clone()
+    flat[:, :4] = 0.0  # the first equation's information vanishes
+    flat[:4, :] = 0.0
+    assert _nearly_singular(flat, model.design.exog)
