@@ -436,3 +436,33 @@ def test_constant_columns_are_those_with_one_value(spector: Any) -> None:
     at_zero = res.get_margeff(at="zero")
     p = 1 / (1 + np.exp(-0.1 * res.params[3]))  # the model at zero regressors
     np.testing.assert_allclose(at_zero.margeff, p * (1 - p) * res.params[:3], rtol=1e-13)
+
+
+class _TwoOutcomeLogit(Logit):
+    """Logit reporting both outcome probabilities, ``[1 - p, p]``: a two-outcome multinomial
+    model, to check the effects, their order and covariance for models with J columns."""
+
+    def predict_mean(self, params: torch.Tensor, exog: torch.Tensor) -> torch.Tensor:
+        p = super().predict_mean(params, exog)
+        return torch.stack([1 - p, p], dim=1)
+
+
+@pytest.mark.parametrize("options", [{}, {"at": "mean", "dummy": True}, {"method": "eydx"}])
+def test_one_column_per_outcome(spector: Any, options: dict[str, Any]) -> None:
+    """statsmodels' MNLogit layout: margeff (k', J), the covariance outcome by outcome."""
+    endog, exog = spector
+    single = Logit(endog, exog).fit().get_margeff(**options)
+    double = _TwoOutcomeLogit(endog, exog).fit().get_margeff(**options)
+    assert double.margeff.shape == (3, 2)
+    np.testing.assert_allclose(double.margeff[:, 1], single.margeff, rtol=1e-13)
+    np.testing.assert_allclose(double.margeff_se[:, 1], single.margeff_se, rtol=1e-13)
+    np.testing.assert_allclose(double.conf_int()[:, :, 1], single.conf_int(), rtol=1e-13)
+    cov = double.margeff_cov
+    np.testing.assert_allclose(cov[3:, 3:], single.margeff_cov, rtol=1e-13)
+    if "eydx" not in options.values():  # the two probabilities move in opposite directions
+        np.testing.assert_allclose(double.margeff[:, 0], -single.margeff, rtol=1e-13)
+        np.testing.assert_allclose(cov[:3, 3:], -single.margeff_cov, rtol=1e-13)
+    with pytest.raises(NotImplementedError, match="one column per outcome"):
+        double.summary()
+    with pytest.raises(NotImplementedError, match="one column per outcome"):
+        double.summary_frame()

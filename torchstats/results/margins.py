@@ -449,6 +449,13 @@ class DiscreteMargins:
 
     # --- reporting ----------------------------------------------------------------------------
 
+    def _check_one_outcome(self, what: str) -> None:
+        if self._outcomes > 1:
+            raise NotImplementedError(
+                f"{what} of marginal effects with one column per outcome is not available for "
+                f"{self.results.model.model_name}; use margeff, margeff_se and conf_int"
+            )
+
     @property
     def _names(self) -> list[str]:
         """Names of the reported regressors: the non-constant design columns."""
@@ -464,6 +471,7 @@ class DiscreteMargins:
         ``"z"``, ``"Pr(>|z|)"``, ``"Conf. Int. Low"``, ``"Cont. Int. Hi."``); the index is
         the regressors' names.
         """
+        self._check_one_outcome("summary_frame()")
         interval = self._conf_int(alpha)
         columns = [
             self._effects,
@@ -473,8 +481,7 @@ class DiscreteMargins:
             interval[:, 0],
             interval[:, 1],
         ]
-        # one row per regressor and outcome, outcome by outcome (statsmodels' ravel("F"))
-        table = torch.stack([c.T.reshape(-1) for c in columns], dim=1).detach().cpu().numpy()
+        table = torch.stack([c[:, 0] for c in columns], dim=1).detach().cpu().numpy()
         labels = [
             TRANSFORM_NAMES[self._options["method"]],
             "Std. Err.",
@@ -489,6 +496,7 @@ class DiscreteMargins:
         """statsmodels' margins summary: a header (``Dep. Variable``, ``Method``, ``At``)
         and a table of the effects with standard errors, z, p-values and intervals."""
         self._check_not_all()
+        self._check_one_outcome("summary()")
         return margins_summary(
             model_name=str(self.results.model.model_name),
             endog_name=str(self.results.model.endog_names),
