@@ -44,6 +44,7 @@ from torchstats.models.streaming import StreamingOLS
 from torchstats.results.discrete import BinaryResults, CountResults, NegativeBinomialResults
 from torchstats.results.glm import GLMResults
 from torchstats.results.multinomial import MultinomialResults
+from torchstats.results.margins import DiscreteMargins
 from torchstats.results.regression import RegressionResults
 from torchstats.summary.summary2 import summary_col
 
@@ -83,6 +84,7 @@ __all__ = [
     "module_inference",
     "RegressionResults",
     "GLMResults",
+    "DiscreteMargins",
     "BinaryResults",
     "CountResults",
     "NegativeBinomialResults",

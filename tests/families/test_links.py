@@ -77,3 +77,14 @@ def test_probabilities_are_clipped_like_statsmodels() -> None:
     ours, theirs = _pair("Logit")
     edge = torch.tensor([0.0, 1.0], dtype=torch.float64)
     np.testing.assert_allclose(ours(edge).numpy(), theirs(edge.numpy()), rtol=1e-12)
+
+
+def test_normal_cdf_keeps_both_tails() -> None:
+    """``Phi`` to 1e-12 relative from -37 to 9 (torch.special.ndtr loses the lower tail)."""
+    from scipy import special
+
+    z = torch.linspace(-37.0, 9.0, 461, dtype=torch.float64)
+    np.testing.assert_allclose(links.normal_cdf(z).numpy(), special.ndtr(z.numpy()), rtol=1e-12)
+    np.testing.assert_allclose(
+        links.Probit().inverse(z).numpy(), special.ndtr(z.numpy()), rtol=1e-12
+    )

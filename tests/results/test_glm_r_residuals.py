@@ -17,8 +17,10 @@ import torchstats as ts
 from tests.parity import assert_matches
 from tests.reference.glm_r import cases
 
-# probit's fit stalls ~1e-9 from R's polished estimate (see cases.FIT_TOL)
-RTOL = {"binomial_probit": 2e-8}
+# probit's IRLS stops where the deviance stops changing, ~1e-10 from R's polished estimate
+# (7e-8 relative on the intercept of -0.0012; statsmodels stops at the same point; see
+# cases.FIT_TOL)
+RTOL = {"binomial_probit": 1e-7}
 
 
 @pytest.mark.parametrize("name", cases.NAMES)

@@ -24,6 +24,7 @@ from torch.nn.functional import logsigmoid
 
 from torchstats._device import elementwise
 from torchstats.errors import DesignError, PerfectSeparationWarning
+from torchstats.families.links import normal_cdf
 from torchstats.models.base import caller_context
 from torchstats.models.discrete import _DiscreteModel
 from torchstats.results.discrete import BinaryResults
@@ -310,7 +311,7 @@ class Probit(_Binary):
     model_name = "Probit"
 
     def _mean(self, eta: torch.Tensor) -> torch.Tensor:
-        return torch.special.ndtr(eta)
+        return normal_cdf(eta)
 
     def _density(self, eta: torch.Tensor) -> torch.Tensor:
         """Standard normal density at ``eta``."""

@@ -222,6 +222,19 @@ class _DiscreteModel(Model):
         closed form)."""
         return hessian(self.loglike, self._params_tensor(params).reshape(-1))
 
+    def predict_mean(self, params: torch.Tensor, exog: torch.Tensor) -> torch.Tensor:
+        """``E(y | x)`` at the design rows ``exog`` without offset or exposure, shape (m,).
+
+        A differentiable torch function of both ``params`` (every parameter, extras
+        included) and ``exog`` (shape (m, k_exog)), computed row by row: what
+        :meth:`~torchstats.results.discrete._DiscreteResults.get_margeff` differentiates.
+        Without offset or exposure it is statsmodels' ``predict(params, exog)`` for new
+        rows. The default is a single-index model's ``mean(exog @ beta)``; a model whose
+        mean is not a function of ``x'b`` alone overrides it (multinomial models return
+        one column per outcome, shape (m, J)).
+        """
+        return self._mean(exog @ params[: self.design.k_exog])
+
     def _mean(self, eta: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 

@@ -37,6 +37,7 @@ from torchstats.results.count_probabilities import (
     count_y_values,
 )
 from torchstats.results.likelihood_influence import MLEInfluence
+from torchstats.results.margins import DiscreteMargins
 from torchstats.results.prediction import (
     DeltaPredictionResults,
     LinkPredictionResults,
@@ -283,6 +284,47 @@ class _DiscreteResults(LikelihoodResults):
     def resid_pearson(self) -> Any:
         """``(y - E(y)) / sqrt(Var(y))`` with the model's variance function."""
         return self._output.observations(self._resid_pearson_tensor)
+
+    def get_margeff(
+        self,
+        at: str = "overall",
+        method: str = "dydx",
+        atexog: Any = None,
+        dummy: bool = False,
+        count: bool = False,
+    ) -> DiscreteMargins:
+        """Marginal effects with delta-method standard errors (statsmodels' ``get_margeff``).
+
+        Parameters
+        ----------
+        at : {"overall", "mean", "median", "zero", "all"}
+            Average of the effects at every observation (default), the effect at the
+            regressors' means, medians or at zero (constant columns kept), or the effect at
+            every observation (``margeff`` only).
+        method : {"dydx", "eyex", "dyex", "eydx"}
+            ``dy/dx``, ``d(lny)/d(lnx)``, ``dy/d(lnx)``, ``d(lny)/dx``.
+        atexog : mapping or array-like, optional
+            Regressor values to use before ``at`` applies: ``{column index or name: value
+            or values}``, or design rows with ``k`` columns.
+        dummy, count : bool
+            Treat 0/1 (``dummy``) or non-negative integer (``count``) columns as discrete:
+            the change from 0 to 1, or half the change from ``x - 1`` to ``x + 1``.
+
+        Returns
+        -------
+        DiscreteMargins
+            ``margeff``, ``margeff_se``, ``margeff_cov``, ``tvalues``, ``pvalues``,
+            ``conf_int(alpha)``, ``summary(alpha)``, ``summary_frame(alpha)``.
+
+        Notes
+        -----
+        The effects differentiate ``model.predict_mean`` by autograd, and the standard
+        errors use the exact Jacobian of the effects (statsmodels differentiates
+        numerically); the covariance is the fit's (robust if the fit is). With an exposure
+        the effects are on the mean per unit of exposure (exposure one), as statsmodels;
+        a model with an offset raises ``NotImplementedError``, as statsmodels.
+        """
+        return DiscreteMargins(self, (at, method, atexog, dummy, count))
 
     def get_influence(self) -> MLEInfluence:
         """One-step influence and outlier measures (statsmodels' ``MLEInfluence``)."""

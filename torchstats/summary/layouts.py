@@ -7,7 +7,8 @@ Each layout function builds the :class:`Summary` that the matching statsmodels
 * :func:`glm_summary` - ``GLMResults.summary``,
 * :func:`discrete_summary` - ``DiscreteResults.summary`` (Logit, Probit, Poisson,
   NegativeBinomial),
-* :func:`likelihood_summary` - ``GenericLikelihoodModelResults.summary``.
+* :func:`likelihood_summary` - ``GenericLikelihoodModelResults.summary``,
+* :func:`margins_summary` - ``DiscreteMargins.summary`` (marginal effects).
 
 They only read attributes (``params``, ``bse``, ``rsquared``, ``llf``, ``cov_type``...), so
 they accept torchstats and statsmodels results objects alike; the tests compare the two.
@@ -16,6 +17,8 @@ they accept torchstats and statsmodels results objects alike; the tests compare 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -31,6 +34,7 @@ from torchstats.tables.blocks import (
     top_table,
 )
 from torchstats.tables.document import Summary
+from torchstats.tables.table import Cell, Row
 
 __all__ = [
     "Summary",
@@ -38,6 +42,7 @@ __all__ = [
     "glm_summary",
     "discrete_summary",
     "likelihood_summary",
+    "margins_summary",
     "separation_note",
 ]
 
@@ -445,3 +450,59 @@ def likelihood_summary(
     ]
     title = f"{_model_name(res)} Results" if title is None else title
     return _build(res, (left, right), title, yname, xname, float(alpha), extra_txt)
+
+
+def margins_summary(
+    *,
+    model_name: str,
+    endog_name: str,
+    method: str,
+    at: str,
+    effect_label: str,
+    names: Sequence[str],
+    values: tuple[Any, Any, Any, Any, Any],
+    alpha: float = 0.05,
+) -> Summary:
+    """The summary of marginal effects (statsmodels' ``DiscreteMargins.summary``).
+
+    Parameters
+    ----------
+    model_name, endog_name : str
+        Title ``"<model_name> Marginal Effects"`` and the ``Dep. Variable`` line.
+    method, at : str
+        The ``Method`` and ``At`` lines (``"dydx"``, ``"overall"``...).
+    effect_label : str
+        Header of the effects column (``"dy/dx"``, ``"d(lny)/dx"``...).
+    names : sequence of str
+        One row label per effect.
+    values : tuple
+        Effects, standard errors, z statistics, p-values, each shape (k',), and the
+        confidence limits, shape (k', 2).
+    alpha : float
+        Significance level of the intervals.
+
+    Returns
+    -------
+    Summary
+
+    Notes
+    -----
+    statsmodels builds the coefficient table with ``summary_params(skip_header=True)`` and
+    inserts a header row of header cells (an empty one in the corner), which renders as
+    the usual header in text but as ``<th></th>`` in HTML and its own ``tabular`` in LaTeX.
+    """
+    effects, se, tvalues, pvalues, interval = values
+    top = top_table(
+        None,
+        [("Dep. Variable:", endog_name), ("Method:", method), ("At:", at)],
+        title=f"{model_name} Marginal Effects",
+        yname=endog_name,
+    )
+    estimates = SimpleNamespace(
+        params=effects, bse=se, tvalues=tvalues, pvalues=pvalues, conf_int=lambda _: interval
+    )
+    table = params_table(estimates, xname=names, alpha=alpha, use_t=False)
+    lower, upper = float(alpha) / 2, 1 - float(alpha) / 2
+    labels = ["", effect_label, "std err", "z", "P>|z|", f"[{lower!s}", f"{upper!s}]"]
+    header = Row(tuple(Cell(label, "header") for label in labels), is_header=True)
+    return Summary([top, replace(table, rows=(header, *table.rows[1:]))])
