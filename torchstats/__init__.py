@@ -43,8 +43,8 @@ from torchstats.models.multinomial import MNLogit
 from torchstats.models.streaming import StreamingOLS
 from torchstats.results.discrete import BinaryResults, CountResults, NegativeBinomialResults
 from torchstats.results.glm import GLMResults
-from torchstats.results.multinomial import MultinomialResults
 from torchstats.results.margins import DiscreteMargins
+from torchstats.results.multinomial import MultinomialResults
 from torchstats.results.regression import RegressionResults
 from torchstats.summary.summary2 import summary_col
 

@@ -43,7 +43,8 @@ def test_negbin_p_equals_statsmodels(p, alpha):
 def test_negbin_2_equals_scipy():
     X, y, beta = _data(2)
     mu, alpha = np.exp(X @ beta), 0.8
-    got = negbin_p_logpmf(torch.tensor(y), torch.tensor(mu), torch.tensor(alpha, dtype=torch.float64), 2.0)
+    alpha_t = torch.tensor(alpha, dtype=torch.float64)
+    got = negbin_p_logpmf(torch.tensor(y), torch.tensor(mu), alpha_t, 2.0)
     expected = stats.nbinom.logpmf(y, 1 / alpha, 1 / (1 + alpha * mu))
     np.testing.assert_allclose(got.numpy(), expected, rtol=1e-12)
 
@@ -54,7 +55,8 @@ def test_generalized_poisson_equals_statsmodels(p, alpha):
     X, y, beta = _data(3)
     expected = sm.GeneralizedPoisson(y, X, p=p).loglikeobs(np.r_[beta, alpha])
     mu = torch.tensor(np.exp(X @ beta))
-    got = generalized_poisson_logpmf(torch.tensor(y), mu, torch.tensor(alpha, dtype=torch.float64), p).numpy()
+    alpha_t = torch.tensor(alpha, dtype=torch.float64)
+    got = generalized_poisson_logpmf(torch.tensor(y), mu, alpha_t, p).numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-12)
 
 
@@ -62,6 +64,9 @@ def test_generalized_poisson_sums_to_one():
     counts = torch.arange(0, 400, dtype=torch.float64)
     for alpha in (0.0, 0.2, -0.02):
         logp = generalized_poisson_logpmf(
-            counts, torch.tensor(3.0, dtype=torch.float64), torch.tensor(alpha, dtype=torch.float64), 1.0
+            counts,
+            torch.tensor(3.0, dtype=torch.float64),
+            torch.tensor(alpha, dtype=torch.float64),
+            1.0,
         )
         assert float(logp.exp().sum()) == pytest.approx(1.0, abs=1e-10)

@@ -170,7 +170,9 @@ def test_hessian_matches_statsmodels(pair):
     )
 
 
-@pytest.mark.parametrize("name", ["logit", "probit+offset", "poisson+exposure", "negbin-nb2+exposure"])
+@pytest.mark.parametrize(
+    "name", ["logit", "probit+offset", "poisson+exposure", "negbin-nb2+exposure"]
+)
 def test_the_base_derivatives_are_autograd_of_loglikeobs(name):
     # a model that defines only loglikeobs gets the score, the scores per observation and
     # the Hessian from autograd: they equal the closed forms of the model it copies
