@@ -9,9 +9,11 @@ from torchstats import datasets, errors, families, stats
 from torchstats.api import (
     batched_ols,
     batched_wls,
+    generalizedpoisson,
     glm,
     logit,
     negativebinomial,
+    negativebinomialp,
     ols,
     poisson,
     probit,
@@ -34,12 +36,17 @@ from torchstats.inference.glm_anova import anova_glm
 from torchstats.models.batched_ols import BatchedOLS
 from torchstats.models.binary import Logit, Probit
 from torchstats.models.count import NegativeBinomial, Poisson
+from torchstats.models.generalized_count import GeneralizedPoisson, NegativeBinomialP
 from torchstats.models.generic import MLE, GenericLikelihoodModel
 from torchstats.models.glm import GLM
 from torchstats.models.linear import OLS, WLS
 from torchstats.models.module import module_inference
 from torchstats.models.streaming import StreamingOLS
 from torchstats.results.discrete import BinaryResults, CountResults, NegativeBinomialResults
+from torchstats.results.generalized_count import (
+    GeneralizedPoissonResults,
+    NegativeBinomialPResults,
+)
 from torchstats.results.glm import GLMResults
 from torchstats.results.regression import RegressionResults
 from torchstats.summary.summary2 import summary_col
@@ -54,6 +61,8 @@ __all__ = [
     "Probit",
     "Poisson",
     "NegativeBinomial",
+    "NegativeBinomialP",
+    "GeneralizedPoisson",
     "StreamingOLS",
     "BatchedOLS",
     "ols",
@@ -65,6 +74,8 @@ __all__ = [
     "probit",
     "poisson",
     "negativebinomial",
+    "negativebinomialp",
+    "generalizedpoisson",
     "add_constant",
     "anova_lm",
     "summary_col",
@@ -81,6 +92,8 @@ __all__ = [
     "BinaryResults",
     "CountResults",
     "NegativeBinomialResults",
+    "NegativeBinomialPResults",
+    "GeneralizedPoissonResults",
     "TorchstatsError",
     "TorchstatsWarning",
     "ConvergenceWarning",
