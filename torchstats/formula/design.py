@@ -92,6 +92,10 @@ class Design:
     rows : DataRows or None
         The rows of the data as given and which of them are used, to match per-row
         arguments given at fit time (cluster groups) to the rows.
+    blocks : mapping of str to Design
+        Further designs on the same rows, by name (e.g. a zero-inflated model's
+        ``exog_infl``): each with this design's response, rows and labels and its own
+        columns (see :mod:`torchstats.formula.blocks`).
     """
 
     endog: torch.Tensor
@@ -105,6 +109,7 @@ class Design:
     model_spec: ModelSpec | None = None
     context: Mapping[str, Any] | None = None
     rows: DataRows | None = None
+    blocks: Mapping[str, Design] = field(default_factory=dict)
 
     @property
     def nobs(self) -> int:
