@@ -27,6 +27,8 @@ def counts_frame(frame):
         (ts.probit, ts.Probit, "b ~ x1 + C(g)"),
         (ts.poisson, ts.Poisson, "n ~ x1 + C(g)"),
         (ts.negativebinomial, ts.NegativeBinomial, "n ~ x1"),
+        (ts.negativebinomialp, ts.NegativeBinomialP, "n ~ x1"),
+        (ts.generalizedpoisson, ts.GeneralizedPoisson, "n ~ x1"),
     ],
 )
 def test_function_equals_class_form(counts_frame, function, cls, formula):

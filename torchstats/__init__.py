@@ -9,10 +9,12 @@ from torchstats import datasets, errors, families, stats
 from torchstats.api import (
     batched_ols,
     batched_wls,
+    generalizedpoisson,
     glm,
     logit,
     mnlogit,
     negativebinomial,
+    negativebinomialp,
     ols,
     poisson,
     probit,
@@ -35,6 +37,7 @@ from torchstats.inference.glm_anova import anova_glm
 from torchstats.models.batched_ols import BatchedOLS
 from torchstats.models.binary import Logit, Probit
 from torchstats.models.count import NegativeBinomial, Poisson
+from torchstats.models.generalized_count import GeneralizedPoisson, NegativeBinomialP
 from torchstats.models.generic import MLE, GenericLikelihoodModel
 from torchstats.models.glm import GLM
 from torchstats.models.linear import OLS, WLS
@@ -42,6 +45,10 @@ from torchstats.models.module import module_inference
 from torchstats.models.multinomial import MNLogit
 from torchstats.models.streaming import StreamingOLS
 from torchstats.results.discrete import BinaryResults, CountResults, NegativeBinomialResults
+from torchstats.results.generalized_count import (
+    GeneralizedPoissonResults,
+    NegativeBinomialPResults,
+)
 from torchstats.results.glm import GLMResults
 from torchstats.results.margins import DiscreteMargins
 from torchstats.results.multinomial import MultinomialResults
@@ -59,6 +66,8 @@ __all__ = [
     "Poisson",
     "NegativeBinomial",
     "MNLogit",
+    "NegativeBinomialP",
+    "GeneralizedPoisson",
     "StreamingOLS",
     "BatchedOLS",
     "ols",
@@ -71,6 +80,8 @@ __all__ = [
     "poisson",
     "negativebinomial",
     "mnlogit",
+    "negativebinomialp",
+    "generalizedpoisson",
     "add_constant",
     "anova_lm",
     "summary_col",
@@ -89,6 +100,8 @@ __all__ = [
     "CountResults",
     "NegativeBinomialResults",
     "MultinomialResults",
+    "NegativeBinomialPResults",
+    "GeneralizedPoissonResults",
     "TorchstatsError",
     "TorchstatsWarning",
     "ConvergenceWarning",

@@ -10,6 +10,7 @@ from torchstats.models.base import caller_context, formula_rows
 from torchstats.models.batched_ols import BatchedOLS
 from torchstats.models.binary import Logit, Probit
 from torchstats.models.count import NegativeBinomial, Poisson
+from torchstats.models.generalized_count import GeneralizedPoisson, NegativeBinomialP
 from torchstats.models.glm import GLM
 from torchstats.models.linear import OLS, WLS
 from torchstats.models.multinomial import MNLogit
@@ -27,6 +28,8 @@ __all__ = [
     "poisson",
     "negativebinomial",
     "mnlogit",
+    "negativebinomialp",
+    "generalizedpoisson",
 ]
 
 
@@ -343,6 +346,61 @@ def mnlogit(
     return MNLogit(
         formula,
         formula_rows(data, subset),
+        missing=missing,
+        device=device,
+        dtype=dtype,
+        context=caller_context(context, 1),
+    )
+
+
+def negativebinomialp(
+    formula: str,
+    data: Any,
+    p: float = 2,
+    offset: Any = None,
+    exposure: Any = None,
+    *,
+    subset: Any = None,
+    missing: str = "drop",
+    device: Any = None,
+    dtype: Any = None,
+    context: int | Mapping[str, Any] | None = 0,
+) -> NegativeBinomialP:
+    """NB-P regression (variance ``mu + alpha mu^p``) from a formula."""
+    return NegativeBinomialP(
+        formula,
+        formula_rows(data, subset),
+        p,
+        offset=offset,
+        exposure=exposure,
+        missing=missing,
+        device=device,
+        dtype=dtype,
+        context=caller_context(context, 1),
+    )
+
+
+def generalizedpoisson(
+    formula: str,
+    data: Any,
+    p: float = 1,
+    offset: Any = None,
+    exposure: Any = None,
+    *,
+    subset: Any = None,
+    missing: str = "drop",
+    device: Any = None,
+    dtype: Any = None,
+    context: int | Mapping[str, Any] | None = 0,
+) -> GeneralizedPoisson:
+    """Generalised Poisson regression (variance ``mu (1 + alpha mu^(p-1))^2``) from a
+    formula."""
+    return GeneralizedPoisson(
+        formula,
+        formula_rows(data, subset),
+        p,
+        offset=offset,
+        exposure=exposure,
         missing=missing,
         device=device,
         dtype=dtype,

@@ -97,6 +97,10 @@ class Design:
         For a categorical response (``categorical_response=True``): the outcome of each
         code ``0..J-1`` that ``endog`` holds (see
         :mod:`~torchstats.formula.categorical_response`).
+    blocks : mapping of str to Design
+        Further designs on the same rows, by name (e.g. a zero-inflated model's
+        ``exog_infl``): each with this design's response, rows and labels and its own
+        columns (see :mod:`torchstats.formula.blocks`).
     """
 
     endog: torch.Tensor
@@ -111,6 +115,7 @@ class Design:
     context: Mapping[str, Any] | None = None
     rows: DataRows | None = None
     endog_levels: tuple[Any, ...] | None = None
+    blocks: Mapping[str, Design] = field(default_factory=dict)
 
     @property
     def nobs(self) -> int:

@@ -23,6 +23,7 @@ from torchstats.covariance.result import CovarianceResult
 from torchstats.covariance.sandwich import SandwichInputs, canonical_cov_type, robust_covariance
 from torchstats.errors import DesignError, InvalidOptionError
 from torchstats.formula.arrays import design_from_arrays
+from torchstats.formula.blocks import design_with_blocks
 from torchstats.formula.constant import detect_constant
 from torchstats.formula.design import Design, design_from_formula
 from torchstats.formula.design_checks import matrix_rank
@@ -306,15 +307,30 @@ def build_design(
     device: Any,
     dtype: Any,
     categorical_response: bool = False,
+    blocks: Mapping[str, Any] | None = None,
 ) -> Design:
     """Dispatch to the formula door (``endog`` is a formula string) or the array door.
 
     ``missing=None`` means statsmodels' defaults: ``"drop"`` for formulas, ``"none"`` for arrays.
     ``categorical_response`` reads the response as categories (codes in ``endog``, the
     outcomes in ``endog_levels``), for multinomial models.
+    ``blocks`` are further designs on the same rows (``Design.blocks``; arrays, or
+    right-hand-side formulas with a formula model; see :mod:`torchstats.formula.blocks`).
     """
     torch_device = resolve_device(device, endog, exog)
     torch_dtype = resolve_dtype(dtype)
+    if blocks:
+        default = "drop" if isinstance(endog, str) else "none"
+        return design_with_blocks(
+            endog,
+            exog,
+            blocks,
+            missing=missing or default,
+            extras=extras,
+            context=context,
+            device=torch_device,
+            dtype=torch_dtype,
+        )
     if isinstance(endog, str):
         return design_from_formula(
             endog,

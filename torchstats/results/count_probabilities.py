@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from scipy import stats
 
-__all__ = ["count_distribution", "count_pmf", "count_y_values"]
+__all__ = ["count_distribution", "count_pmf", "count_y_values", "integer_pmf"]
 
 
 def count_y_values(y_values: Any, endog: torch.Tensor) -> torch.Tensor:
@@ -73,7 +73,13 @@ def count_pmf(
             + size * torch.log(prob)
             + torch.xlogy(k, 1 - prob)
         )
-    valid = (k >= 0) & (k == torch.floor(k))
+    return integer_pmf(logp, y_values)
+
+
+def integer_pmf(logp: torch.Tensor, y_values: torch.Tensor) -> torch.Tensor:
+    """``exp(logp)`` where the counts ``y_values`` (the last axis) are non-negative
+    integers, 0 elsewhere (scipy's ``pmf`` off the support)."""
+    valid = (y_values >= 0) & (y_values == torch.floor(y_values))
     return torch.where(valid, torch.exp(logp), torch.zeros_like(logp))
 
 

@@ -594,10 +594,17 @@ class _CountResults(_DiscreteResults):
 
         def probabilities(params: torch.Tensor) -> torch.Tensor:
             mean = model._predict(params, X, offset=offset, exposure=exposure, which="mean")
-            method, alpha = self._dispersion(params)
-            return count_pmf(mean, counts, loglike_method=method, alpha=alpha)
+            return self._count_probabilities(params, mean, counts)
 
         return probabilities
+
+    def _count_probabilities(
+        self, params: torch.Tensor, mean: torch.Tensor, counts: torch.Tensor
+    ) -> torch.Tensor:
+        """``P(y = k)``, shape ``(m, K)``, at the means ``(m,)`` and counts ``(K,)``: the
+        model's distribution, a differentiable function of ``params``."""
+        method, alpha = self._dispersion(params)
+        return count_pmf(mean, counts, loglike_method=method, alpha=alpha)
 
     def _predict_prob(
         self, exog: Any, transform: bool, offset: Any, exposure: Any, y_values: Any
