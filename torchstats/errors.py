@@ -29,6 +29,7 @@ __all__ = [
     "InvalidOptionError",
     "ConstraintError",
     "DeviceError",
+    "DistributedError",
     "NumericalError",
     "NumericalRangeError",
     "AutogradError",
@@ -124,6 +125,11 @@ class ConstraintError(TorchstatsError, ValueError):
 
 class DeviceError(TorchstatsError, RuntimeError):
     """The requested device cannot be used (e.g. ``"cuda"`` on a machine without a GPU)."""
+
+
+class DistributedError(TorchstatsError, RuntimeError):
+    """A process of a distributed fit stopped: it failed with an error that cannot be sent
+    to the other processes, or it died (crashed, killed) without reporting."""
 
 
 class AutogradError(TorchstatsError, TypeError):

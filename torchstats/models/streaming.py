@@ -101,18 +101,19 @@ class StreamingOLS(Model):
         self.reducer = make_reducer(distributed)
         self.progress = progress
         self.source = chunk_source(data, batch_rows=batch_rows)
-        self.designer = ChunkDesigner(
-            formula,
-            self.source,
-            weights=weights,
-            missing=missing,
-            categories=categories,
-            context=caller_context(context, 1),
-            reducer=self.reducer,
-            device=resolve_device(device),
-            dtype=resolve_dtype(dtype),
-        )
-        self.design = self.designer.design()
+        with self.reducer.guard():  # the levels pass talks to the other processes
+            self.designer = ChunkDesigner(
+                formula,
+                self.source,
+                weights=weights,
+                missing=missing,
+                categories=categories,
+                context=caller_context(context, 1),
+                reducer=self.reducer,
+                device=resolve_device(device),
+                dtype=resolve_dtype(dtype),
+            )
+            self.design = self.designer.design()
         self._streamed_nobs: int | None = None
 
     _results_class = StreamingRegressionResults
@@ -181,9 +182,10 @@ class StreamingOLS(Model):
                 "(QR needs the whole design in memory)"
             )
         canonical_cov_type(cov_type)
-        stats = self._sufficient_stats()
-        fit, moments = self._solve(stats)
-        return self._report(fit, cov_type, cov_kwds, use_t, moments=moments)
+        with self.reducer.guard():  # an error in any process stops every process with it
+            stats = self._sufficient_stats()
+            fit, moments = self._solve(stats)
+            return self._report(fit, cov_type, cov_kwds, use_t, moments=moments)
 
     def classical_covariance(self, fit: SolverResult, use_t: bool | None) -> CovarianceResult:
         """``s^2 (X'WX)^{-1}``, ``s^2`` the fit's residual variance (``fit.scale``)."""

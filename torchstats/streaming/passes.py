@@ -179,44 +179,48 @@ class StreamedScores:
             yield Xw * r[:, None], chunk
 
     def white_meat(self, leverage_power: int) -> torch.Tensor:
-        k = self.k_params
-        meat = torch.zeros((k, k), dtype=self._params.dtype, device=self._params.device)
-        flagged: list[tuple[int, Any]] = []  # (chunk, row as read) of rows of leverage one
-        for number, (scores, chunk) in enumerate(self._scores()):
-            if leverage_power:
-                Xw, _ = _whitened(chunk, self._params)
-                h = ((Xw @ self._bread) * Xw).sum(dim=1)
-                factors = leverage_factors(h, leverage_power)
-                rows = chunk.frame.index[leverage_one(h).cpu().numpy()]
-                flagged += [(number, row) for row in rows]
-                meat = meat + (scores * factors[:, None]).T @ scores
-            else:
-                meat = meat + scores.T @ scores
-        if flagged:
-            labels = pd.MultiIndex.from_tuples(flagged, names=["chunk", "row"])
-            warn_leverage_one(torch.ones(len(flagged), dtype=torch.bool), leverage_power, labels)
-        return self._reducer.sum(meat)
+        with self._reducer.guard():
+            k = self.k_params
+            meat = torch.zeros((k, k), dtype=self._params.dtype, device=self._params.device)
+            flagged: list[tuple[int, Any]] = []  # (chunk, row as read) of rows of leverage one
+            for number, (scores, chunk) in enumerate(self._scores()):
+                if leverage_power:
+                    Xw, _ = _whitened(chunk, self._params)
+                    h = ((Xw @ self._bread) * Xw).sum(dim=1)
+                    factors = leverage_factors(h, leverage_power)
+                    rows = chunk.frame.index[leverage_one(h).cpu().numpy()]
+                    flagged += [(number, row) for row in rows]
+                    meat = meat + (scores * factors[:, None]).T @ scores
+                else:
+                    meat = meat + scores.T @ scores
+            if flagged:
+                labels = pd.MultiIndex.from_tuples(flagged, names=["chunk", "row"])
+                one = torch.ones(len(flagged), dtype=torch.bool)
+                warn_leverage_one(one, leverage_power, labels)
+            return self._reducer.sum(meat)
 
     def cluster_meat(self, groups: Any) -> tuple[torch.Tensor, int]:
-        columns = _cluster_columns(groups)
-        index: dict[Any, int] = {}
-        sums: list[torch.Tensor] = []
-        for scores, chunk in self._scores(extra=columns):
-            missing = int(chunk.frame[columns].isna().any(axis=1).sum())
-            if missing:
-                where = f"in column(s) {columns} of a chunk of {self._designer.source.description}"
-                raise missing_cluster_labels(missing, where)
-            labels = _labels(chunk.frame, columns)
-            codes, uniques = pd.factorize(labels)
-            for label in uniques:
-                if label not in index:
-                    index[label] = len(index)
-            global_codes = np.array([index[label] for label in uniques])[codes]
-            local = torch.zeros(len(index), self.k_params, dtype=scores.dtype, device=scores.device)
-            local.index_add_(0, torch.as_tensor(global_codes, device=scores.device), scores)
-            sums.append(local)
-        totals = self._merge_clusters(index, sums)
-        return totals.T @ totals, totals.shape[0]
+        with self._reducer.guard():
+            columns = _cluster_columns(groups)
+            index: dict[Any, int] = {}
+            sums: list[torch.Tensor] = []
+            for scores, chunk in self._scores(extra=columns):
+                missing = int(chunk.frame[columns].isna().any(axis=1).sum())
+                if missing:
+                    source = self._designer.source.description
+                    where = f"in column(s) {columns} of a chunk of {source}"
+                    raise missing_cluster_labels(missing, where)
+                labels = _labels(chunk.frame, columns)
+                codes, uniques = pd.factorize(labels)
+                for label in uniques:
+                    if label not in index:
+                        index[label] = len(index)
+                global_codes = np.array([index[label] for label in uniques])[codes]
+                local = scores.new_zeros(len(index), self.k_params)
+                local.index_add_(0, torch.as_tensor(global_codes, device=scores.device), scores)
+                sums.append(local)
+            totals = self._merge_clusters(index, sums)
+            return totals.T @ totals, totals.shape[0]
 
     def _merge_clusters(self, index: dict[Any, int], sums: list[torch.Tensor]) -> torch.Tensor:
         """Cluster sums in one global label order, added up across chunks and processes."""
@@ -230,11 +234,12 @@ class StreamedScores:
         return self._reducer.sum(totals)
 
     def hac_meat(self, weights: torch.Tensor) -> torch.Tensor:
-        if self._reducer.world_size > 1:
-            raise ValueError(
-                "HAC covariances need the whole series in one process; fit on one process"
-            )
-        return hac_meat_blocks((scores for scores, _ in self._scores()), weights)
+        with self._reducer.guard():
+            if self._reducer.world_size > 1:
+                raise ValueError(
+                    "HAC covariances need the whole series in one process; fit on one process"
+                )
+            return hac_meat_blocks((scores for scores, _ in self._scores()), weights)
 
 
 def _cluster_columns(groups: Any) -> list[str]:
