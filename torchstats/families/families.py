@@ -83,13 +83,43 @@ class Family:
         """Whether each mean lies in the family's range (positive, or in [0, 1])."""
         return torch.isfinite(mu)
 
-    def starting_mu(self, endog: torch.Tensor) -> torch.Tensor:
-        """IRLS start ``(y + mean(y)) / 2``."""
-        return (endog + endog.mean()) / 2.0
+    def starting_mu(self, endog: torch.Tensor, mean: float | None = None) -> torch.Tensor:
+        """IRLS start ``(y + mean(y)) / 2``; ``mean`` is the whole response's mean when
+        ``endog`` is a part of it (a chunk of streamed data)."""
+        return (endog + (endog.mean() if mean is None else mean)) / 2.0
 
     def weights(self, mu: torch.Tensor) -> torch.Tensor:
         """IRLS weights ``1 / (g'(mu)^2 V(mu))``."""
         return 1.0 / (self.link.deriv(mu) ** 2 * self.variance(mu))
+
+    def score_factor(
+        self, endog: torch.Tensor, mu: torch.Tensor, weights: Weights, scale: float
+    ) -> torch.Tensor:
+        """``(y - mu) w / (g'(mu) V(mu) scale)``: the GLM score is ``X' factor``
+        (``weights`` the row weights: frequency x variance x trials)."""
+        factor = (endog - mu) / self.link.deriv(mu) / self.variance(mu)
+        return factor * weights / scale
+
+    def hessian_factor(
+        self,
+        endog: torch.Tensor,
+        mu: torch.Tensor,
+        weights: Weights,
+        scale: float,
+        observed: bool = True,
+    ) -> torch.Tensor:
+        """``h`` with the GLM Hessian ``-X' diag(h) X`` (statsmodels' ``hessian_factor``).
+
+        Expected information: ``w / (g'^2 V scale)``; the observed one multiplies it by
+        ``1 + (y - mu) (V g'' + V' g') / (g' V)``, which is 1 for canonical links.
+        """
+        link, variance = self.link, self.variance
+        expected = weights / (link.deriv(mu) ** 2 * variance(mu)) / scale
+        if not observed:
+            return expected
+        residual = (endog - mu) / link.deriv(mu) / variance(mu)
+        curvature = variance(mu) * link.deriv2(mu) + variance.deriv(mu) * link.deriv(mu)
+        return expected * (1 + residual * curvature)
 
     def fitted(self, eta: torch.Tensor) -> torch.Tensor:
         """The mean of a linear predictor, ``g^{-1}(eta)``."""
@@ -242,8 +272,8 @@ class Binomial(Family):
     def check_endog(self, endog: torch.Tensor) -> None:
         _require((endog >= 0) & (endog <= 1), "Binomial", "the response must lie in [0, 1]")
 
-    def starting_mu(self, endog: torch.Tensor) -> torch.Tensor:
-        """IRLS start ``(y + 0.5) / 2``."""
+    def starting_mu(self, endog: torch.Tensor, mean: float | None = None) -> torch.Tensor:
+        """IRLS start ``(y + 0.5) / 2`` (``mean`` is not used)."""
         return (endog + 0.5) / 2
 
     def _resid_dev(self, endog: torch.Tensor, mu: torch.Tensor) -> torch.Tensor:

@@ -430,9 +430,7 @@ class GLM(Model):
         and trials): ``score_obs = factor[:, None] * X``."""
         mu = self._mean(self._params_tensor(params))
         scale = self.scale_rule(None)(mu) if scale is None else scale
-        link, variance = self.family.link, self.family.variance
-        factor = (self.design.endog - mu) / link.deriv(mu) / variance(mu)
-        return factor * self._row_weights / scale
+        return self.family.score_factor(self.design.endog, mu, self._row_weights, scale)
 
     def score_obs(self, params: Any, scale: float | None = None) -> torch.Tensor:
         """Per-observation gradient of the log-likelihood, shape (n, k)."""
@@ -456,13 +454,9 @@ class GLM(Model):
         params = self._params_tensor(params)
         mu = self._mean(params)
         scale = self.scale_rule(None)(mu) if scale is None else scale
-        link, variance = self.family.link, self.family.variance
-        expected = self._row_weights / (link.deriv(mu) ** 2 * variance(mu)) / scale
-        if not observed:
-            return expected
-        residual = (self.design.endog - mu) / link.deriv(mu) / variance(mu)
-        curvature = variance(mu) * link.deriv2(mu) + variance.deriv(mu) * link.deriv(mu)
-        return expected * (1 + residual * curvature)
+        return self.family.hessian_factor(
+            self.design.endog, mu, self._row_weights, scale, observed
+        )
 
     def hessian(
         self, params: Any, scale: float | None = None, observed: bool = True

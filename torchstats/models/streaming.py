@@ -31,9 +31,9 @@ from torchstats.models.base import Model, caller_context
 from torchstats.results.streaming import StreamedMoments, StreamingRegressionResults
 from torchstats.solvers.least_squares import numerical_rank
 from torchstats.solvers.result import SolverResult
-from torchstats.streaming.chunks import ChunkDesigner
+from torchstats.streaming.chunks import Chunk, ChunkDesigner
 from torchstats.streaming.distributed import make_reducer
-from torchstats.streaming.passes import StreamedScores, progress, residual_pass
+from torchstats.streaming.passes import StreamedScores, progress, residual_pass, whitened
 from torchstats.streaming.sources import DEFAULT_BATCH_ROWS, chunk_source
 from torchstats.streaming.suffstats import SufficientStats
 
@@ -105,7 +105,7 @@ class StreamingOLS(Model):
             self.designer = ChunkDesigner(
                 formula,
                 self.source,
-                weights=weights,
+                row_columns={} if weights is None else {"weights": weights},
                 missing=missing,
                 categories=categories,
                 context=caller_context(context, 1),
@@ -200,13 +200,24 @@ class StreamingOLS(Model):
     def sandwich_inputs(self, fit: SolverResult, cov_type: str) -> SandwichInputs:
         """The least-squares sandwich with the scores summed chunk by chunk (one more pass)."""
         assert fit.normalized_cov is not None
+        params, bread = fit.params, fit.normalized_cov
+
+        def scores_of(chunk: Chunk) -> torch.Tensor:
+            Xw, r = whitened(chunk, params)
+            return Xw * r[:, None]
+
+        def leverage_of(chunk: Chunk) -> torch.Tensor:
+            Xw, _ = whitened(chunk, params)
+            return ((Xw @ bread) * Xw).sum(dim=1)
+
         scores = StreamedScores(
             self.designer,
-            fit.params,
-            fit.normalized_cov,
+            scores_of,
+            k_params=int(params.shape[0]),
             nobs=int(self.nobs),
             reducer=self.reducer,
             show_progress=self.progress,
+            leverage_of=leverage_of,
         )
         return SandwichInputs(
             bread=fit.normalized_cov,
@@ -224,7 +235,7 @@ class StreamingOLS(Model):
             raise EmptyDataError(f"no observations left in {self.source.description}")
         total = total.reduced(self.reducer)
         self._streamed_nobs = int(total.nobs)
-        if self.designer.weights_column is not None and not float(total.sum_w) > 0:
+        if "weights" in self.designer.row_columns and not float(total.sum_w) > 0:
             raise InvalidWeightsError("all weights are zero; nothing to fit")
         return total
 
@@ -326,7 +337,7 @@ class StreamingOLS(Model):
             return 1, intercept[0]
         n = stats.nobs
         diagonal, column_sums = torch.diagonal(stats.gram), stats.xt_w
-        if self.designer.weights_column is None:
+        if "weights" not in self.designer.row_columns:
             ones = torch.nonzero((column_sums != 0) & (diagonal * n == column_sums**2)).flatten()
             if ones.numel():
                 return 1, int(ones[0])

@@ -75,15 +75,22 @@ class Chunk:
     ----------
     endog : Tensor, shape (m,)
     exog : Tensor, shape (m, k)
-    weights : Tensor or None, shape (m,)
+    extras : mapping of str to Tensor, shape (m,)
+        The per-row columns (``weights``, ``offset``, ``exposure``, ``freq_weights``,
+        ``var_weights``) by role.
     frame : DataFrame
         The rows used, as read (for cluster labels and other columns).
     """
 
     endog: torch.Tensor
     exog: torch.Tensor
-    weights: torch.Tensor | None
+    extras: Mapping[str, torch.Tensor]
     frame: pd.DataFrame
+
+    @property
+    def weights(self) -> torch.Tensor | None:
+        """The ``weights`` column (least squares), if any."""
+        return self.extras.get("weights")
 
 
 class ChunkDesigner:
@@ -95,8 +102,10 @@ class ChunkDesigner:
         Formula with a response.
     source : ChunkSource
         The data.
-    weights : str, optional
-        Column of observation weights (WLS).
+    row_columns : mapping of str to str
+        Per-row columns by role, e.g. ``{"weights": "w"}`` (WLS) or ``{"offset": "o",
+        "freq_weights": "f"}`` (GLM): weights must be finite and non-negative, an exposure
+        positive, an offset finite.
     missing : {"drop", "raise"}
         Rows with missing values in used columns are dropped, or refused.
     categories : mapping of str to sequence, optional
@@ -114,7 +123,7 @@ class ChunkDesigner:
         formula: str,
         source: ChunkSource,
         *,
-        weights: str | None,
+        row_columns: Mapping[str, str],
         missing: str,
         categories: Mapping[str, Sequence[Any]] | None,
         context: Mapping[str, Any] | None,
@@ -126,7 +135,7 @@ class ChunkDesigner:
         if self.missing == "none":
             raise DesignError("streamed fits support missing='drop' or 'raise', not 'none'")
         self.source = source
-        self.weights_column = weights
+        self.row_columns = dict(row_columns)
         self.device, self.dtype = device, dtype
         namespace = formula_namespace(context)
         first = next(source.chunks(), None)
@@ -135,8 +144,9 @@ class ChunkDesigner:
         parsed = parse_formula(formula, first.columns)
         check_variables(parsed, first, namespace, formula)
         _warn_numbers_as_text(parsed, first)
-        if weights is not None and weights not in first.columns:
-            raise UnknownColumnError(f"weights column {weights!r} is not in the data")
+        for role, column in self.row_columns.items():
+            if column not in first.columns:
+                raise UnknownColumnError(f"{role} column {column!r} is not in the data")
         self._response = formula_variables(parsed.lhs)
         self._rhs = formula_variables(parsed.rhs)
         # booleans are categorical on the right-hand side, as patsy has them
@@ -145,7 +155,7 @@ class ChunkDesigner:
         self.levels = self._find_levels(first, dict(categories or {}), reducer)
         self.columns = sorted(
             (self._response | self._rhs) & {str(c) for c in first.columns}
-            | ({weights} if weights else set())
+            | set(self.row_columns.values())
         )
         matrices = _materialize(
             self.plan.ordered, self._prepared(first), namespace, "none", formula
@@ -245,15 +255,16 @@ class ChunkDesigner:
     def _chunk(self, raw: pd.DataFrame, where: str) -> Chunk | None:
         """The chunk's tensors, refusing what the in-memory fit refuses (with its errors)."""
         frame = self._prepared(raw)
-        if self.weights_column is not None:
-            weights = frame[self.weights_column]
-            if weights.isna().any():
+        if self.row_columns:
+            given = frame[list(self.row_columns.values())]
+            absent = given.isna().any(axis=1).to_numpy()
+            if absent.any():
                 if self.missing == "raise":
+                    columns = [c for c in given.columns if given[c].isna().any()]
                     raise MissingDataError(
-                        f"missing values in weights column {self.weights_column!r} with "
-                        "missing='raise'"
+                        f"missing values in column(s) {columns} with missing='raise' ({where})"
                     )
-                frame = frame.loc[weights.notna().to_numpy()]
+                frame = frame.loc[~absent]
         if frame.empty:
             return None
         check_numeric_columns(self.spec.lhs, frame, where=where)
@@ -268,15 +279,10 @@ class ChunkDesigner:
         if rhs.shape[0] == 0:
             return None
         rows = frame.loc[rhs.index]
-        weights_tensor = None
-        if self.weights_column is not None:
-            weights_tensor = to_tensor(
-                rows[self.weights_column].to_numpy(dtype=np.float64),
-                name="weights",
-                device=self.device,
-                dtype=self.dtype,
-            )
-            check_weights(weights_tensor, f" in {where}")
+        extras = {
+            role: _row_values(rows[column], role, column, where, self.device, self.dtype)
+            for role, column in self.row_columns.items()
+        }
         endog = to_tensor(
             lhs.iloc[:, 0].to_numpy(), name="endog", device=self.device, dtype=self.dtype
         )
@@ -285,7 +291,7 @@ class ChunkDesigner:
         culprits = nonfinite_columns(endog, exog, self.exog_names)
         if culprits:
             raise nonfinite_error(culprits, f" in {where}")
-        return Chunk(endog=endog, exog=exog, weights=weights_tensor, frame=rows)
+        return Chunk(endog=endog, exog=exog, extras=extras, frame=rows)
 
     def design(self) -> Design:
         """An empty :class:`Design` carrying names, spec and namespace (for ``predict``)."""
@@ -302,3 +308,19 @@ class ChunkDesigner:
             model_spec=self.spec.rhs,
             context=self.plan.namespace,
         )
+
+
+def _row_values(
+    values: pd.Series, role: str, column: str, where: str, device: torch.device, dtype: torch.dtype
+) -> torch.Tensor:
+    """A per-row column as a tensor, refusing values its role cannot take."""
+    tensor = to_tensor(values.to_numpy(dtype=np.float64), name=role, device=device, dtype=dtype)
+    if role.endswith("weights"):
+        check_weights(tensor, f" in {where}")
+    elif not bool(torch.isfinite(tensor).all()):
+        raise DesignError(f"{role} column {column!r} holds infinite values in {where}")
+    elif role == "exposure" and not bool((tensor > 0).all()):
+        raise DesignError(
+            f"exposure column {column!r} must be positive; found values <= 0 in {where}"
+        )
+    return tensor

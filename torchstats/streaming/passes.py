@@ -9,7 +9,7 @@ the summary's diagnostics, and — on demand — the meats of robust covariances
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,7 @@ from torchstats.solvers.leverage import leverage_one
 from torchstats.streaming.chunks import Chunk, ChunkDesigner
 from torchstats.streaming.distributed import Reducer
 
-__all__ = ["ResidualStats", "residual_pass", "StreamedScores", "progress"]
+__all__ = ["ResidualStats", "residual_pass", "StreamedScores", "progress", "whitened"]
 
 
 def progress(chunks: Iterable[Chunk], enabled: bool, description: str) -> Iterator[Chunk]:
@@ -47,7 +47,7 @@ def progress(chunks: Iterable[Chunk], enabled: bool, description: str) -> Iterat
             bar.update(1)
 
 
-def _whitened(chunk: Chunk, params: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def whitened(chunk: Chunk, params: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """``(W^(1/2) X, W^(1/2) (y - X b))`` of a chunk."""
     resid = chunk.endog - chunk.exog @ params
     if chunk.weights is None:
@@ -99,7 +99,7 @@ def residual_pass(
     first: torch.Tensor | None = None
     last: torch.Tensor | None = None
     for chunk in progress(designer.chunks(), show_progress, "residuals"):
-        Xw, r = _whitened(chunk, params)
+        Xw, r = whitened(chunk, params)
         xtr = xtr + Xw.T @ r
         ssr = ssr + r @ r
         weights = torch.ones_like(r) if chunk.weights is None else chunk.weights
@@ -149,44 +149,61 @@ def _rank_boundaries(
 class StreamedScores:
     """Meats of robust covariances computed in passes over streamed data.
 
-    The scores of least squares are ``x_i w_i e_i`` (whitened design times whitened
-    residuals); each meat is one more pass. Cluster labels and HAC's time order come from
-    the chunks as they are read.
+    Each meat is one more pass: the model gives each chunk's scores (least squares:
+    ``x_i w_i e_i``, the whitened design times the whitened residuals; a GLM: ``x_i f_i``)
+    and, for HC2/HC3, its leverages. Cluster labels and HAC's time order come from the
+    chunks as they are read.
+
+    Parameters
+    ----------
+    designer : ChunkDesigner
+    scores_of : callable
+        ``chunk -> (m, k)`` scores at the estimate.
+    k_params : int
+    nobs : int
+    reducer : Reducer
+    show_progress : bool
+    leverage_of : callable, optional
+        ``chunk -> (m,)`` leverages (HC2/HC3); None when the model has none.
     """
 
     def __init__(
         self,
         designer: ChunkDesigner,
-        params: torch.Tensor,
-        bread: torch.Tensor,
+        scores_of: Callable[[Chunk], torch.Tensor],
         *,
+        k_params: int,
         nobs: int,
         reducer: Reducer,
         show_progress: bool,
+        leverage_of: Callable[[Chunk], torch.Tensor] | None = None,
     ) -> None:
         self._designer = designer
-        self._params = params
-        self._bread = bread
+        self._scores_of = scores_of
+        self._leverage_of = leverage_of
         self._reducer = reducer
         self._progress = show_progress
         self.nobs = nobs
-        self.k_params = int(params.shape[0])
+        self.k_params = k_params
 
     def _scores(self, extra: list[str] | None = None) -> Iterator[tuple[torch.Tensor, Chunk]]:
         chunks = self._designer.chunks(extra_columns=extra)
         for chunk in progress(chunks, self._progress, "scores"):
-            Xw, r = _whitened(chunk, self._params)
-            yield Xw * r[:, None], chunk
+            yield self._scores_of(chunk), chunk
 
     def white_meat(self, leverage_power: int) -> torch.Tensor:
         with self._reducer.guard():
-            k = self.k_params
-            meat = torch.zeros((k, k), dtype=self._params.dtype, device=self._params.device)
+            k, designer = self.k_params, self._designer
+            meat = torch.zeros((k, k), dtype=designer.dtype, device=designer.device)
             flagged: list[tuple[int, Any]] = []  # (chunk, row as read) of rows of leverage one
             for number, (scores, chunk) in enumerate(self._scores()):
                 if leverage_power:
-                    Xw, _ = _whitened(chunk, self._params)
-                    h = ((Xw @ self._bread) * Xw).sum(dim=1)
+                    if self._leverage_of is None:
+                        raise ValueError(
+                            "HC2 and HC3 need leverages, which this streamed model does not "
+                            "give; use HC0 or HC1, or fit in memory"
+                        )
+                    h = self._leverage_of(chunk)
                     factors = leverage_factors(h, leverage_power)
                     rows = chunk.frame.index[leverage_one(h).cpu().numpy()]
                     flagged += [(number, row) for row in rows]
@@ -226,7 +243,7 @@ class StreamedScores:
         """Cluster sums in one global label order, added up across chunks and processes."""
         labels = self._reducer.union(list(index))
         order = {label: position for position, label in enumerate(labels)}
-        dtype, device = self._params.dtype, self._params.device
+        dtype, device = self._designer.dtype, self._designer.device
         totals = torch.zeros(len(labels), self.k_params, dtype=dtype, device=device)
         for part in sums:
             rows = torch.as_tensor([order[label] for label in list(index)[: part.shape[0]]])
