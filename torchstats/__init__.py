@@ -44,6 +44,7 @@ from torchstats.models.linear import OLS, WLS
 from torchstats.models.module import module_inference
 from torchstats.models.multinomial import MNLogit
 from torchstats.models.streaming import StreamingOLS
+from torchstats.models.streaming_glm import StreamingGLM
 from torchstats.results.discrete import BinaryResults, CountResults, NegativeBinomialResults
 from torchstats.results.generalized_count import (
     GeneralizedPoissonResults,
@@ -69,6 +70,7 @@ __all__ = [
     "NegativeBinomialP",
     "GeneralizedPoisson",
     "StreamingOLS",
+    "StreamingGLM",
     "BatchedOLS",
     "ols",
     "wls",

@@ -15,6 +15,7 @@ from torchstats.models.glm import GLM
 from torchstats.models.linear import OLS, WLS
 from torchstats.models.multinomial import MNLogit
 from torchstats.models.streaming import StreamingOLS
+from torchstats.models.streaming_glm import StreamingGLM
 from torchstats.streaming.sources import is_chunked
 
 __all__ = [
@@ -217,7 +218,29 @@ def glm(
         the name of a column of ``data``, as :class:`~torchstats.models.glm.GLM`.
     subset, missing, device, dtype, context
         As :func:`ols`.
+
+    Returns
+    -------
+    GLM
+        Or :class:`~torchstats.models.streaming_glm.StreamingGLM` when ``data`` is chunked
+        (a list of DataFrames, a callable returning chunks, a Parquet path or a pyarrow
+        Dataset); its per-row arguments must then name columns.
     """
+    if is_chunked(data):
+        _refuse_subset(subset)
+        return StreamingGLM(  # type: ignore[return-value]
+            formula,
+            data,
+            family,
+            offset=offset,
+            exposure=exposure,
+            freq_weights=freq_weights,
+            var_weights=var_weights,
+            missing=missing,
+            device=device,
+            dtype=dtype,
+            context=caller_context(context, 1),
+        )
     return GLM(
         formula,
         formula_rows(data, subset),

@@ -140,7 +140,7 @@ class GLM(Model):
         dtype: Any = None,
         context: int | Mapping[str, Any] | None = 0,
     ) -> None:
-        self.family = _checked_family(family)
+        self.family = checked_family(family)
         namespace = caller_context(context, 1) if isinstance(endog, str) else None
         given = dict(zip(_EXTRAS, (offset, exposure, freq_weights, var_weights), strict=True))
         scalars = {
@@ -485,36 +485,23 @@ class GLM(Model):
         In sample (``exog`` None) the model's offset and exposure are used unless given; for
         new ``exog`` they default to none, as statsmodels.
         """
-        check_option(which, GLM_PREDICT_WHICH, "which")
         params = self._params_tensor(params)
-        X = self.design.exog
-        in_sample = exog is None
-        if not in_sample:
-            X = to_tensor(exog, name="exog", device=X.device, dtype=X.dtype)
-            X = X[None, :] if X.ndim == 1 else X
-        eta = X @ params
-        eta = eta + self._prediction_offset(eta, offset, exposure, in_sample)
-        if which == "linear":
-            return eta
-        mean = self.family.fitted(eta)
-        return mean if which == "mean" else self.family.variance(mean)
+        if exog is None:
+            X = self.design.exog
+            eta = X @ params
+            eta = eta + self._prediction_offset(eta, offset, exposure, True)
+            return predict_from_linear(self.family, eta, which)
+        return predict_new(self.family, params, exog, exposure, offset, which)
 
     def _prediction_offset(
         self, eta: torch.Tensor, offset: Any, exposure: Any, in_sample: bool
     ) -> torch.Tensor | float:
-        total: torch.Tensor | float = 0.0
-        if offset is not None:
-            total = total + row_values(offset, "offset", eta)
-        elif in_sample and "offset" in self._data:
+        """The offset and log exposure given for the predictions, else (in sample) the
+        model's."""
+        total = given_offset(self.family, eta, offset, exposure)
+        if in_sample and offset is None and "offset" in self._data:
             total = total + self._data["offset"]
-        if exposure is not None:
-            if not isinstance(self.family.link, L.Log):
-                raise InvalidOptionError("exposure can only be used with the log link")
-            values = row_values(exposure, "exposure", eta)
-            if bool((values <= 0).any()):
-                raise DesignError("exposure must be positive (its log enters the predictor)")
-            total = total + torch.log(values)
-        elif in_sample and "exposure" in self._data:
+        if in_sample and exposure is None and "exposure" in self._data:
             total = total + torch.log(self._data["exposure"])
         return total
 
@@ -745,7 +732,44 @@ class GLM(Model):
         return f"<torchstats.GLM {source}, family={self.family!r}, nobs={self.design.nobs}>"
 
 
-def _checked_family(family: Any) -> Family:
+def predict_new(
+    family: Family, params: torch.Tensor, exog: Any, exposure: Any, offset: Any, which: str
+) -> torch.Tensor:
+    """GLM predictions for new rows ``exog`` (offset and exposure default to none)."""
+    X = to_tensor(exog, name="exog", device=params.device, dtype=params.dtype)
+    X = X[None, :] if X.ndim == 1 else X
+    eta = X @ params
+    eta = eta + given_offset(family, eta, offset, exposure)
+    return predict_from_linear(family, eta, which)
+
+
+def given_offset(
+    family: Family, eta: torch.Tensor, offset: Any, exposure: Any
+) -> torch.Tensor | float:
+    """``offset + log(exposure)`` of those given for predictions (0 when neither is)."""
+    total: torch.Tensor | float = 0.0
+    if offset is not None:
+        total = total + row_values(offset, "offset", eta)
+    if exposure is not None:
+        if not isinstance(family.link, L.Log):
+            raise InvalidOptionError("exposure can only be used with the log link")
+        values = row_values(exposure, "exposure", eta)
+        if bool((values <= 0).any()):
+            raise DesignError("exposure must be positive (its log enters the predictor)")
+        total = total + torch.log(values)
+    return total
+
+
+def predict_from_linear(family: Family, eta: torch.Tensor, which: str) -> torch.Tensor:
+    """``which`` of statsmodels' GLM predictions from the linear predictor."""
+    check_option(which, GLM_PREDICT_WHICH, "which")
+    if which == "linear":
+        return eta
+    mean = family.fitted(eta)
+    return mean if which == "mean" else family.variance(mean)
+
+
+def checked_family(family: Any) -> Family:
     if family is None:
         return Gaussian()
     if isinstance(family, type):

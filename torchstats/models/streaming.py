@@ -37,7 +37,7 @@ from torchstats.streaming.passes import StreamedScores, progress, residual_pass,
 from torchstats.streaming.sources import DEFAULT_BATCH_ROWS, chunk_source
 from torchstats.streaming.suffstats import SufficientStats
 
-__all__ = ["StreamingOLS"]
+__all__ = ["StreamedModel", "StreamingOLS"]
 
 # Beyond this condition number of the equilibrated X'X even refined normal equations cannot
 # promise digits (refinement converges only while cond * eps < 1); the in-memory QR path is
@@ -51,7 +51,100 @@ _MAX_REFINEMENTS = 3
 _IMPLICIT_CONSTANT_TOL = 1e-12
 
 
-class StreamingOLS(Model):
+class StreamedModel(Model):
+    """What every model fitted by streaming over chunks shares: the source, the chunk
+    designer, the process group, the row count of the last fit, no per-row arrays.
+
+    Parameters
+    ----------
+    formula : str
+    data : list of DataFrames, callable, Parquet path or pyarrow Dataset
+        See :func:`torchstats.streaming.sources.chunk_source`.
+    row_columns : mapping of str to str
+        Per-row columns by role (``{"weights": "w"}``, ``{"offset": "o"}``, ...).
+    namespace : mapping, optional
+        The caller's variables for the formula.
+    missing, categories, batch_rows, distributed, progress, device, dtype
+        As for :class:`StreamingOLS`.
+    """
+
+    def __init__(
+        self,
+        formula: str,
+        data: Any,
+        *,
+        row_columns: Mapping[str, Any],
+        namespace: Mapping[str, Any] | None,
+        missing: str,
+        categories: Mapping[str, Sequence[Any]] | None,
+        batch_rows: int,
+        distributed: Any,
+        progress: bool,
+        device: Any,
+        dtype: Any,
+    ) -> None:
+        for role, column in row_columns.items():
+            if not isinstance(column, str):
+                raise InvalidOptionError(
+                    f"for streamed data, {role} must name a column of the data, e.g. "
+                    f"{role}='{role[0]}'"
+                )
+        self.reducer = make_reducer(distributed)
+        self.progress = progress
+        self.source = chunk_source(data, batch_rows=batch_rows)
+        with self.reducer.guard():  # the levels pass talks to the other processes
+            self.designer = ChunkDesigner(
+                formula,
+                self.source,
+                row_columns=row_columns,
+                missing=missing,
+                categories=categories,
+                context=namespace,
+                reducer=self.reducer,
+                device=resolve_device(device),
+                dtype=resolve_dtype(dtype),
+            )
+            self.design = self.designer.design()
+        self._streamed_nobs: int | None = None
+
+    @property
+    def formula(self) -> str:
+        """The formula."""
+        return self.designer.plan.text
+
+    @property
+    def nobs(self) -> float:
+        """Observations streamed by the last fit.
+
+        Raises
+        ------
+        TorchstatsError
+            Before the first fit (the data are counted in its first pass).
+        """
+        if self._streamed_nobs is None:
+            raise TorchstatsError("nobs of streamed data is known after fit() has read them")
+        return float(self._streamed_nobs)
+
+    def _not_kept(self, name: str) -> TorchstatsError:
+        return TorchstatsError(
+            f"{name} is not available for streamed data: the rows are read chunk by chunk "
+            "and not kept"
+        )
+
+    @property
+    def endog(self) -> Any:
+        raise self._not_kept("endog")
+
+    @property
+    def exog(self) -> Any:
+        raise self._not_kept("exog")
+
+    @property
+    def data(self) -> Any:
+        raise self._not_kept("data")
+
+
+class StreamingOLS(StreamedModel):
     """OLS (or WLS, with a weights column) fitted by streaming over chunks.
 
     Parameters
@@ -93,68 +186,22 @@ class StreamingOLS(Model):
         dtype: Any = None,
         context: int | Mapping[str, Any] | None = 0,
     ) -> None:
-        if weights is not None and not isinstance(weights, str):
-            raise InvalidOptionError(
-                "for streamed data, weights must name a column of the data, e.g. weights='w'"
-            )
         self.model_name = "WLS" if weights is not None else "OLS"
-        self.reducer = make_reducer(distributed)
-        self.progress = progress
-        self.source = chunk_source(data, batch_rows=batch_rows)
-        with self.reducer.guard():  # the levels pass talks to the other processes
-            self.designer = ChunkDesigner(
-                formula,
-                self.source,
-                row_columns={} if weights is None else {"weights": weights},
-                missing=missing,
-                categories=categories,
-                context=caller_context(context, 1),
-                reducer=self.reducer,
-                device=resolve_device(device),
-                dtype=resolve_dtype(dtype),
-            )
-            self.design = self.designer.design()
-        self._streamed_nobs: int | None = None
-
-    _results_class = StreamingRegressionResults
-
-    # --- names and data ---------------------------------------------------------------------------
-
-    @property
-    def formula(self) -> str:
-        """The formula."""
-        return self.designer.plan.text
-
-    @property
-    def nobs(self) -> float:
-        """Observations streamed by the last fit.
-
-        Raises
-        ------
-        TorchstatsError
-            Before the first fit (the data are counted in its first pass).
-        """
-        if self._streamed_nobs is None:
-            raise TorchstatsError("nobs of streamed data is known after fit() has read them")
-        return float(self._streamed_nobs)
-
-    def _not_kept(self, name: str) -> TorchstatsError:
-        return TorchstatsError(
-            f"{name} is not available for streamed data: the rows are read chunk by chunk "
-            "and not kept"
+        super().__init__(
+            formula,
+            data,
+            row_columns={} if weights is None else {"weights": weights},
+            namespace=caller_context(context, 1),
+            missing=missing,
+            categories=categories,
+            batch_rows=batch_rows,
+            distributed=distributed,
+            progress=progress,
+            device=device,
+            dtype=dtype,
         )
 
-    @property
-    def endog(self) -> Any:
-        raise self._not_kept("endog")
-
-    @property
-    def exog(self) -> Any:
-        raise self._not_kept("exog")
-
-    @property
-    def data(self) -> Any:
-        raise self._not_kept("data")
+    _results_class = StreamingRegressionResults
 
     # --- fitting ---------------------------------------------------------------------------------
 

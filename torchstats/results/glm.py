@@ -60,6 +60,8 @@ class GLMResults(LikelihoodResults):
         How the fit went: ``method``, ``iteration``, ``settings`` (``mle_settings``);
         ``deviance`` (IRLS; ``fit_history``), ``retvals`` (the other methods;
         ``mle_retvals``), ``results_wls`` (IRLS with ``attach_wls=True``).
+    **record
+        A subclass's own fields (kept for results with another covariance).
     """
 
     _scaletype: Any
@@ -73,8 +75,9 @@ class GLMResults(LikelihoodResults):
         *,
         scaletype: Any,
         history: dict[str, Any],
+        **record: Any,
     ) -> None:
-        super().__init__(model, fit, covariance, scaletype=scaletype, history=history)
+        super().__init__(model, fit, covariance, scaletype=scaletype, history=history, **record)
         object.__setattr__(self, "_scaletype", scaletype)
         object.__setattr__(self, "_history", dict(history))
 
@@ -270,7 +273,7 @@ class GLMResults(LikelihoodResults):
         the estimated scale)."""
         model = self.model
         if scale is None:
-            if isinstance(self.family, families.Gaussian) and _is_identity(self.family.link):
+            if isinstance(self.family, families.Gaussian) and is_identity(self.family.link):
                 scale = float(model.weighted_ssr_mu(self._mu)) / model.wnobs
             else:
                 scale = self._scale
@@ -665,5 +668,5 @@ class GLMResults(LikelihoodResults):
         return f"<torchstats.GLMResults {self.model!r}>"
 
 
-def _is_identity(link: links.Link) -> bool:
+def is_identity(link: links.Link) -> bool:
     return isinstance(link, links.Power) and link.power == 1.0
