@@ -44,6 +44,7 @@ from torchstats.models.linear import OLS, WLS
 from torchstats.models.module import module_inference
 from torchstats.models.multinomial import MNLogit
 from torchstats.models.streaming import StreamingOLS
+from torchstats.models.streaming_discrete import StreamingDiscrete
 from torchstats.models.streaming_glm import StreamingGLM
 from torchstats.results.discrete import BinaryResults, CountResults, NegativeBinomialResults
 from torchstats.results.generalized_count import (
@@ -71,6 +72,7 @@ __all__ = [
     "GeneralizedPoisson",
     "StreamingOLS",
     "StreamingGLM",
+    "StreamingDiscrete",
     "BatchedOLS",
     "ols",
     "wls",

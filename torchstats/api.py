@@ -15,6 +15,7 @@ from torchstats.models.glm import GLM
 from torchstats.models.linear import OLS, WLS
 from torchstats.models.multinomial import MNLogit
 from torchstats.models.streaming import StreamingOLS
+from torchstats.models.streaming_discrete import StreamingDiscrete
 from torchstats.models.streaming_glm import StreamingGLM
 from torchstats.streaming.sources import is_chunked
 
@@ -267,7 +268,24 @@ def logit(
     dtype: Any = None,
     context: int | Mapping[str, Any] | None = 0,
 ) -> Logit:
-    """Logistic regression from a formula: ``ts.logit("y ~ x + C(g)", df).fit()``."""
+    """Logistic regression from a formula: ``ts.logit("y ~ x + C(g)", df).fit()``.
+
+    Chunked ``data`` (a list of DataFrames, a callable returning chunks, a Parquet path or
+    a pyarrow Dataset) gives a :class:`~torchstats.models.streaming_discrete.StreamingDiscrete`
+    fit in passes over the data; its per-row arguments must then name columns.
+    """
+    if is_chunked(data):
+        _refuse_subset(subset)
+        return StreamingDiscrete(  # type: ignore[return-value]
+            "Logit",
+            formula,
+            data,
+            offset=offset,
+            missing=missing,
+            device=device,
+            dtype=dtype,
+            context=caller_context(context, 1),
+        )
     return Logit(
         formula,
         formula_rows(data, subset),
@@ -290,7 +308,24 @@ def probit(
     dtype: Any = None,
     context: int | Mapping[str, Any] | None = 0,
 ) -> Probit:
-    """Probit regression from a formula: ``ts.probit("y ~ x + C(g)", df).fit()``."""
+    """Probit regression from a formula: ``ts.probit("y ~ x + C(g)", df).fit()``.
+
+    Chunked ``data`` (a list of DataFrames, a callable returning chunks, a Parquet path or
+    a pyarrow Dataset) gives a :class:`~torchstats.models.streaming_discrete.StreamingDiscrete`
+    fit in passes over the data; its per-row arguments must then name columns.
+    """
+    if is_chunked(data):
+        _refuse_subset(subset)
+        return StreamingDiscrete(  # type: ignore[return-value]
+            "Probit",
+            formula,
+            data,
+            offset=offset,
+            missing=missing,
+            device=device,
+            dtype=dtype,
+            context=caller_context(context, 1),
+        )
     return Probit(
         formula,
         formula_rows(data, subset),
@@ -314,7 +349,25 @@ def poisson(
     dtype: Any = None,
     context: int | Mapping[str, Any] | None = 0,
 ) -> Poisson:
-    """Poisson regression from a formula: ``ts.poisson("n ~ x", df, exposure=df.t).fit()``."""
+    """Poisson regression from a formula: ``ts.poisson("n ~ x", df, exposure=df.t).fit()``.
+
+    Chunked ``data`` (a list of DataFrames, a callable returning chunks, a Parquet path or
+    a pyarrow Dataset) gives a :class:`~torchstats.models.streaming_discrete.StreamingDiscrete`
+    fit in passes over the data; its per-row arguments must then name columns.
+    """
+    if is_chunked(data):
+        _refuse_subset(subset)
+        return StreamingDiscrete(  # type: ignore[return-value]
+            "Poisson",
+            formula,
+            data,
+            offset=offset,
+            exposure=exposure,
+            missing=missing,
+            device=device,
+            dtype=dtype,
+            context=caller_context(context, 1),
+        )
     return Poisson(
         formula,
         formula_rows(data, subset),

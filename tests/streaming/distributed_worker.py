@@ -15,11 +15,17 @@ import torchstats as ts  # noqa: E402
 from tests.conftest import make_frame  # noqa: E402
 
 FORMULA = "y ~ x1 * C(g) + np.log(x2) + flag"
+LOGIT_FORMULA = "above ~ x1 + np.log(x2) + C(g)"
+
+
+def with_binary(frame):
+    """The frame with a 0/1 response ``above`` (y above its median) for the Logit fit."""
+    return frame.assign(above=(frame["y"] > frame["y"].median()).astype(float))
 
 
 def shard(rank: int, world: int) -> list:
     """Rank r reads the r-th contiguous part of the data, in chunks."""
-    frame = make_frame(3, n=600)
+    frame = with_binary(make_frame(3, n=600))
     size = len(frame) // world
     mine = frame.iloc[rank * size : (rank + 1) * size if rank < world - 1 else len(frame)]
     return [mine.iloc[i : i + 47] for i in range(0, len(mine), 47)]
@@ -44,13 +50,18 @@ def main() -> None:
             "HC3": ts.StreamingOLS(
                 FORMULA, shard(args.rank, args.world), weights="w", distributed=True
             ).fit(cov_type="HC3"),
+            "glm": ts.StreamingGLM(
+                FORMULA, shard(args.rank, args.world), var_weights="w", distributed=True
+            ).fit(cov_type="cluster", cov_kwds={"groups": "k"}),
+            "logit": ts.StreamingDiscrete(
+                "Logit", LOGIT_FORMULA, shard(args.rank, args.world), distributed=True
+            ).fit(disp=0, cov_type="HC0"),
         }
         out = {
             name: {
                 "params": res.params.tolist(),
                 "bse": res.bse.tolist(),
                 "nobs": res.nobs,
-                "rsquared": res.rsquared,
                 "llf": res.llf,
                 "summary": str(res.summary()),
             }

@@ -35,7 +35,7 @@ def _negative_loglike(model: Any, internal: bool) -> NegativeLogLikelihood:
             model._internal_objective,
             model._internal_value_grad,
             lambda theta: model._internal_derivatives(theta)[2],
-            nobs=model.design.nobs,
+            nobs=model.nobs,
             name=model.model_name,
             remedy=_REMEDY,
             all_derivatives=model._internal_derivatives,
@@ -44,7 +44,7 @@ def _negative_loglike(model: Any, internal: bool) -> NegativeLogLikelihood:
         lambda p: -model.loglike(p),
         lambda p: (-model.loglike(p), -model.score(p)),
         lambda p: -model.hessian(p),
-        nobs=model.design.nobs,
+        nobs=model.nobs,
         name=model.model_name,
         remedy=_REMEDY,
     )
@@ -74,7 +74,7 @@ def fit_newton(
     Hessian of the log-likelihood at the estimate."""
     found, history = solve_newton(model, start, maxiter, options["ftol"])
     params = model._from_internal(found.params)
-    nobs = model.design.nobs
+    nobs = model.nobs
     hessian = model.hessian(params)
     retvals = {
         "fopt": float(-model.loglike(params)) / nobs,

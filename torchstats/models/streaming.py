@@ -125,6 +125,11 @@ class StreamedModel(Model):
             raise TorchstatsError("nobs of streamed data is known after fit() has read them")
         return float(self._streamed_nobs)
 
+    @property
+    def df_resid(self) -> float:
+        """``nobs - rank`` (known after fit)."""
+        return self.nobs - self.rank
+
     def _not_kept(self, name: str) -> TorchstatsError:
         return TorchstatsError(
             f"{name} is not available for streamed data: the rows are read chunk by chunk "

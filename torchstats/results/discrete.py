@@ -103,7 +103,7 @@ class _DiscreteResults(LikelihoodResults):
     @property
     def nobs(self) -> int:
         """Number of observations (an int, as statsmodels' discrete results)."""
-        return int(self.model.design.nobs)
+        return int(self.model.nobs)
 
     @property
     def df_model(self) -> float:

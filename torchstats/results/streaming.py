@@ -19,7 +19,24 @@ from torchstats.inference.residual_tests import ResidualMoments, diagnostics_fro
 from torchstats.results.regression import RegressionResults
 from torchstats.solvers.result import SolverResult
 
-__all__ = ["StreamedMoments", "StreamingRegressionResults"]
+__all__ = ["StreamedMoments", "StreamingRegressionResults", "not_kept", "per_row_refused"]
+
+
+def not_kept(name: str) -> TorchstatsError:
+    """The error for a per-observation output of a streamed fit."""
+    return TorchstatsError(
+        f"{name} is not available for a streamed fit: per-observation values are not "
+        "kept; compute them chunk by chunk, e.g. results.predict(chunk)"
+    )
+
+
+def per_row_refused(name: str) -> Any:
+    """A property refusing the per-observation output ``name`` of a streamed fit."""
+
+    def refuse(self: Any) -> Any:
+        raise not_kept(name)
+
+    return property(refuse, doc=f"Not kept for streamed data ({name} is per row).")
 
 
 @dataclass(frozen=True, slots=True)

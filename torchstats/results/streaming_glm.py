@@ -14,9 +14,9 @@ from functools import cached_property
 from typing import Any
 
 from torchstats.covariance.result import CovarianceResult
-from torchstats.errors import TorchstatsError
 from torchstats.families import families
 from torchstats.results.glm import GLMResults, is_identity
+from torchstats.results.streaming import not_kept, per_row_refused
 from torchstats.solvers.result import SolverResult
 
 __all__ = ["StreamedDeviance", "StreamingGLMResults"]
@@ -36,15 +36,6 @@ class StreamedDeviance:
     deviance: float
     pearson_chi2: float
     weighted_ssr: float
-
-
-def _per_row(name: str) -> Any:
-    """A property refusing a per-row output of a streamed fit."""
-
-    def refuse(self: StreamingGLMResults) -> Any:
-        raise self._not_kept(name)
-
-    return property(refuse, doc=f"Not kept for streamed data ({name} is per row).")
 
 
 class StreamingGLMResults(GLMResults):
@@ -103,39 +94,33 @@ class StreamingGLMResults(GLMResults):
 
     # --- what needs the data again ----------------------------------------------------------------
 
-    def _not_kept(self, name: str) -> TorchstatsError:
-        return TorchstatsError(
-            f"{name} is not available for a streamed fit: per-observation values are not "
-            "kept; compute them chunk by chunk, e.g. results.predict(chunk)"
-        )
-
     @property
     def _mu(self) -> Any:
-        raise self._not_kept("the fitted means")
+        raise not_kept("the fitted means")
 
     @property
     def _null_mu(self) -> Any:
-        raise self._not_kept("the constant-only model's means (null)")
+        raise not_kept("the constant-only model's means (null)")
 
-    resid_response = _per_row("resid_response")
-    resid_pearson = _per_row("resid_pearson")
-    resid_working = _per_row("resid_working")
-    resid_deviance = _per_row("resid_deviance")
-    resid_anscombe = _per_row("resid_anscombe")
-    resid_anscombe_scaled = _per_row("resid_anscombe_scaled")
-    resid_anscombe_unscaled = _per_row("resid_anscombe_unscaled")
+    resid_response = per_row_refused("resid_response")
+    resid_pearson = per_row_refused("resid_pearson")
+    resid_working = per_row_refused("resid_working")
+    resid_deviance = per_row_refused("resid_deviance")
+    resid_anscombe = per_row_refused("resid_anscombe")
+    resid_anscombe_scaled = per_row_refused("resid_anscombe_scaled")
+    resid_anscombe_unscaled = per_row_refused("resid_anscombe_unscaled")
 
     def get_influence(self, observed: bool = True) -> Any:
-        raise self._not_kept("get_influence()")
+        raise not_kept("get_influence()")
 
     def get_prediction(self, exog: Any = None, *args: Any, **kwargs: Any) -> Any:
         if exog is None:
-            raise self._not_kept("get_prediction() for the fitted data")
+            raise not_kept("get_prediction() for the fitted data")
         return super().get_prediction(exog, *args, **kwargs)
 
     def predict(self, exog: Any = None, *args: Any, **kwargs: Any) -> Any:
         if exog is None:
-            raise self._not_kept("predict() for the fitted data")
+            raise not_kept("predict() for the fitted data")
         return super().predict(exog, *args, **kwargs)
 
     def __repr__(self) -> str:

@@ -25,7 +25,14 @@ from torchstats.streaming.chunks import Chunk, ChunkDesigner
 from torchstats.streaming.distributed import Reducer
 from torchstats.streaming.passes import progress
 
-__all__ = ["GlmRows", "StreamedGLMData", "IterationSums", "StreamedIrls", "streamed_irls"]
+__all__ = [
+    "GlmRows",
+    "StreamedGLMData",
+    "IterationSums",
+    "StreamedIrls",
+    "streamed_irls",
+    "gram_solver",
+]
 
 # Step halvings tried when a step leaves the family's range (as solvers.irls).
 _MAX_HALVINGS = 30
@@ -162,11 +169,14 @@ class StreamedGLMData:
             total = total + torch.cat([p.reshape(-1) for p in parts(rows)])
         return self.reducer.sum(total)
 
-    def response_mean(self) -> float:
-        """The response's mean over every row (the family's starting means use it)."""
+    def response_mean(self, relative_to_offset: bool = False) -> float:
+        """The response's mean over every row (the family's starting means use it), or the
+        mean of ``y / exp(offset)`` (a Poisson constant-only estimate's exponential)."""
 
         def parts(rows: GlmRows) -> list[torch.Tensor]:
             y = rows.endog
+            if relative_to_offset and rows.offset is not None:
+                y = y / torch.exp(rows.offset)
             return [y.sum(), torch.tensor(float(y.shape[0]), dtype=y.dtype, device=y.device)]
 
         total = self._reduced(parts, "mean", 2)
@@ -242,6 +252,39 @@ class StreamedGLMData:
 
         total = self._reduced(parts, "null model", 2)
         return float(total[0]), float(total[1])
+
+    def newton_sums(
+        self, params: torch.Tensor, derivatives: int = 2
+    ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        """The log-likelihood at scale 1 and, up to ``derivatives``, its gradient and
+        Hessian (observed) at ``params`` (one pass)."""
+        family, k = self.family, self.k
+
+        def parts(rows: GlmRows) -> list[torch.Tensor]:
+            y, weights = rows.endog, rows.row_weights
+            mu = family.fitted(rows.linear(params))
+            found = [family.loglike(y, mu, rows.var_weights, rows.freq_weights, 1.0)]
+            if derivatives >= 1:
+                found.append(rows.exog.T @ family.score_factor(y, mu, weights, 1.0))
+            if derivatives >= 2:
+                h = family.hessian_factor(y, mu, weights, 1.0, observed=True)
+                found.append(-(rows.exog * h[:, None]).T @ rows.exog)
+            return found
+
+        size = 1 + (k if derivatives >= 1 else 0) + (k * k if derivatives >= 2 else 0)
+        total = self._reduced(parts, "likelihood", size)
+        gradient = total[1 : 1 + k] if derivatives >= 1 else None
+        hessian = total[1 + k :].reshape(k, k) if derivatives >= 2 else None
+        return total[0], gradient, hessian
+
+    def close_predictions(self, params: torch.Tensor, threshold: float = 1e-4) -> int:
+        """Rows whose ``g^{-1}(X b)`` (no offset) is within ``threshold`` of the response."""
+
+        def parts(rows: GlmRows) -> list[torch.Tensor]:
+            mu = self.family.fitted(rows.exog @ params)
+            return [(torch.abs(rows.endog - mu) < threshold).sum().to(mu.dtype)]
+
+        return int(self._reduced(parts, "separation", 1)[0])
 
     def observed_information(self, params: torch.Tensor, scale: float) -> torch.Tensor:
         """``X' diag(h) X`` with the observed-information factors (minus the Hessian)."""
@@ -326,7 +369,7 @@ def streamed_irls(
     if start_params is None and not isinstance(data.family, Binomial):
         mean = data.response_mean()
     sums = data.iteration(start_params, mean)
-    solve, rank = _gram_solver(sums.gram, int(sums.nobs))
+    solve, rank = gram_solver(sums.gram, int(sums.nobs))
     params = (
         torch.zeros(data.k, dtype=sums.gram.dtype, device=sums.gram.device)
         if start_params is None
@@ -364,7 +407,7 @@ def streamed_irls(
         converged = abs(history[-1] - history[-2]) <= atol + rtol * abs(history[-1])
         if converged:
             break
-        solve, _ = _gram_solver(sums.gram, int(sums.nobs))
+        solve, _ = gram_solver(sums.gram, int(sums.nobs))
     return StreamedIrls(
         params=params,
         normalized_cov=normalized_cov,
@@ -376,7 +419,7 @@ def streamed_irls(
     )
 
 
-def _gram_solver(
+def gram_solver(
     gram: torch.Tensor, nobs: int
 ) -> tuple[Callable[[torch.Tensor], torch.Tensor], int]:
     """``rhs -> gram^{-1} rhs`` by Cholesky of the equilibrated matrix, and its rank."""

@@ -391,9 +391,13 @@ def separation_note(endog: Any, fitted_probability: Any) -> list[str]:
     "perfect"; all perfect means complete separation, more than 10% quasi-separation.
     """
     error = np.abs(as_numpy(endog).reshape(-1) - as_numpy(fitted_probability).reshape(-1))
-    close = int((error < 1e-4).sum())
-    fraction = close / error.size
-    if close == error.size:
+    return separation_note_of_counts(int((error < 1e-4).sum()), error.size)
+
+
+def separation_note_of_counts(close: int, nobs: int) -> list[str]:
+    """:func:`separation_note` from the number of ``close`` predictions among ``nobs``."""
+    fraction = close / nobs
+    if close == nobs:
         return [
             "Complete Separation: The results show that there iscomplete separation or "
             "perfect prediction.\nIn this case the Maximum Likelihood Estimator does not "
