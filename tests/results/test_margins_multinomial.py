@@ -85,6 +85,36 @@ def test_count_effects_at_every_row_match_statsmodels(fits: Any) -> None:
                 np.testing.assert_array_equal(ours_idx, theirs_idx)
 
 
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"atexog": {0: 10.0, 2: 40.0}},
+        {"atexog": {1: 4.0}, "at": "mean", "method": "eydx"},
+        {"atexog": np.array([[1.0, 3.0, 30.0, 4.0, 12.0, 1.0]]), "at": "median"},
+    ],
+    ids=["dict", "dict-mean-eydx", "rows-median"],
+)
+def test_atexog_matches_statsmodels(anes: Any, options: dict[str, Any]) -> None:
+    ours, theirs = anes
+    _assert_margins_match(ours.get_margeff(**options), theirs.get_margeff(**options), False)
+
+
+def test_predict_mean_is_the_probabilities_and_differentiable(anes: Any) -> None:
+    ours, _ = anes
+    model = ours.model
+    params = torch.tensor(np.asarray(ours.params).T.reshape(-1), dtype=torch.float64)
+    rows = torch.tensor(np.asarray(model.exog)[:7], dtype=torch.float64)
+    np.testing.assert_allclose(
+        model.predict_mean(params, rows).numpy(), ours.predict()[:7], rtol=1e-14
+    )
+    rows.requires_grad_(True)
+    (gradient,) = torch.autograd.grad(model.predict_mean(params, rows)[:, 3].sum(), rows)
+    p = ours.predict()[:7]
+    coefficients = np.column_stack([np.zeros(6), np.asarray(ours.params)])
+    expected = p[:, [3]] * (coefficients[:, 3] - p @ coefficients.T)
+    np.testing.assert_allclose(gradient.numpy(), expected, rtol=1e-12, atol=1e-16)
+
+
 @pytest.mark.parametrize("alpha", [0.05, 0.1])
 def test_summary_html_and_latex_match_statsmodels(anes: Any, alpha: float) -> None:
     ours, theirs = anes

@@ -469,7 +469,9 @@ class DiscreteMargins:
         model = self.results.model
         return [f"{model.endog_names}={outcome}" for outcome in model.outcomes]
 
-    def _statistics(self, alpha: float) -> tuple[torch.Tensor, ...]:
+    def _statistics(
+        self, alpha: float
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """Effects, standard errors, z, p-values (each (k', J)) and limits (k', 2, J)."""
         self._check_not_all()
         tvalues = self._tvalues
