@@ -27,7 +27,7 @@ from tests.parity import assert_matches
 from torchstats.errors import DesignError, InvalidOptionError, ShapeMismatchError
 from torchstats.models.binary import Logit, Probit
 from torchstats.models.count import NegativeBinomial, Poisson
-from torchstats.results.margins import DiscreteMargins
+from torchstats.results.margins import TRANSFORM_NAMES, DiscreteMargins
 
 REFERENCE = json.loads(
     (Path(__file__).parents[1] / "reference" / "margins_stata" / "reference.json").read_text()
@@ -68,11 +68,14 @@ def _negbin(results: Any) -> bool:
     return type(results.model).__name__ == "NegativeBinomial"
 
 
-def _assert_margins_match(ours: DiscreteMargins, theirs: Any, negbin: bool) -> None:
-    """Every statistic of two margins objects, and the summary text, alike."""
+def _assert_margins_match(
+    ours: DiscreteMargins, theirs: Any, negbin: bool, rtol: float | None = None
+) -> None:
+    """Every statistic of two margins objects, and the summary text, alike (standard errors
+    to ``rtol``)."""
     # statsmodels' NB covariance carries its closed-form alpha curvature (~1e-10, see
     # test_discrete_parity); the effects themselves agree to rounding
-    rtol = 1e-8 if negbin else 1e-10
+    rtol = rtol or (1e-8 if negbin else 1e-10)
     assert_matches(ours.margeff, theirs.margeff, rtol=1e-11)
     assert_matches(ours.margeff_se, theirs.margeff_se, rtol=rtol)
     assert_matches(ours.margeff_cov, theirs.margeff_cov, rtol=rtol, atol_scale=1e-10)
@@ -446,6 +449,10 @@ class _TwoOutcomeLogit(Logit):
         p = super().predict_mean(params, exog)
         return torch.stack([1 - p, p], dim=1)
 
+    @property
+    def outcomes(self) -> list[str]:
+        return ["0", "1"]
+
 
 @pytest.mark.parametrize("options", [{}, {"at": "mean", "dummy": True}, {"method": "eydx"}])
 def test_one_column_per_outcome(spector: Any, options: dict[str, Any]) -> None:
@@ -462,7 +469,9 @@ def test_one_column_per_outcome(spector: Any, options: dict[str, Any]) -> None:
     if "eydx" not in options.values():  # the two probabilities move in opposite directions
         np.testing.assert_allclose(double.margeff[:, 0], -single.margeff, rtol=1e-13)
         np.testing.assert_allclose(cov[:3, 3:], -single.margeff_cov, rtol=1e-13)
-    with pytest.raises(NotImplementedError, match="one column per outcome"):
-        double.summary()
-    with pytest.raises(NotImplementedError, match="one column per outcome"):
-        double.summary_frame()
+    frame = double.summary_frame()
+    assert list(frame.index.get_level_values("endog").unique()) == ["y=0", "y=1"]
+    np.testing.assert_allclose(frame.loc["y=1"], single.summary_frame(), rtol=1e-13)
+    label = TRANSFORM_NAMES[options.get("method", "dydx")]
+    lines = [line.split() for line in double.summary().as_text().splitlines()]
+    assert [words[0] for words in lines if words[1:2] == [label]] == ["y=0", "y=1"]

@@ -274,6 +274,12 @@ class MNLogit(_DiscreteModel):
         p = torch.softmax(eta, dim=1)
         return p if which == "mean" else p * (1 - p)
 
+    def predict_mean(self, params: torch.Tensor, exog: torch.Tensor) -> torch.Tensor:
+        """The outcome probabilities at the design rows ``exog`` (m, K), shape (m, J): a
+        differentiable torch function of both, which marginal effects differentiate (one
+        column of effects per outcome, as statsmodels' MNLogit margins)."""
+        return torch.softmax(self._linear_predictors(params, exog), dim=1)
+
     def _new_exog(self, exog: Any) -> torch.Tensor:
         X = self.design.exog
         values = to_tensor(exog, name="exog", device=X.device, dtype=X.dtype)

@@ -249,8 +249,10 @@ class DiscreteMargins:
 
     Parameters
     ----------
-    results : results of Logit, Probit, Poisson, NegativeBinomial, ...
-        A fitted discrete model whose model has ``predict_mean(params, exog)``.
+    results : results of a discrete model
+        Logit, Probit, Poisson, NegativeBinomial, NegativeBinomialP, GeneralizedPoisson,
+        MNLogit...: a fitted model with ``predict_mean(params, exog)``; when that has J > 1
+        columns (one per outcome), the model names them in ``outcomes``.
     args : tuple
         Positional arguments of :meth:`get_margeff`.
     kwargs : mapping, optional
@@ -258,8 +260,9 @@ class DiscreteMargins:
 
     Attributes
     ----------
-    margeff : ndarray, shape (k',) (or (k', J); (n, k') for ``at="all"``)
-        The effects of the non-constant regressors (a tensor for torch data).
+    margeff : ndarray, shape (k',) or, with J > 1 outcomes, (k', J)
+        The effects of the non-constant regressors (a tensor for torch data); for
+        ``at="all"`` one row per observation, (n, k') or (n, k', J).
     margeff_se : ndarray
         Their delta-method standard errors (not for ``at="all"``).
     margeff_cov : ndarray, shape (k' J, k' J)
@@ -449,13 +452,6 @@ class DiscreteMargins:
 
     # --- reporting ----------------------------------------------------------------------------
 
-    def _check_one_outcome(self, what: str) -> None:
-        if self._outcomes > 1:
-            raise NotImplementedError(
-                f"{what} of marginal effects with one column per outcome is not available for "
-                f"{self.results.model.model_name}; use margeff, margeff_se and conf_int"
-            )
-
     @property
     def _names(self) -> list[str]:
         """Names of the reported regressors: the non-constant design columns."""
@@ -464,24 +460,36 @@ class DiscreteMargins:
         keep = _constant_columns(densify(model.design.exog)).logical_not().tolist()
         return [name for name, kept in zip(names, keep) if kept]
 
+    @property
+    def _equation_names(self) -> list[str] | None:
+        """``"<endog>=<outcome>"`` for each of J > 1 outcomes (the model's ``outcomes``),
+        statsmodels' titles of the outcome blocks; None for one outcome."""
+        if self._outcomes == 1:
+            return None
+        model = self.results.model
+        return [f"{model.endog_names}={outcome}" for outcome in model.outcomes]
+
+    def _statistics(
+        self, alpha: float
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Effects, standard errors, z, p-values (each (k', J)) and limits (k', 2, J)."""
+        self._check_not_all()
+        tvalues = self._tvalues
+        pvalues = two_sided_pvalues(tvalues, None)
+        return self._effects, self._se, tvalues, pvalues, self._conf_int(alpha)
+
     def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
         """The effects, standard errors, z, p-values and intervals as a DataFrame.
 
         Columns are statsmodels' (``"dy/dx"`` or the method's label, ``"Std. Err."``,
         ``"z"``, ``"Pr(>|z|)"``, ``"Conf. Int. Low"``, ``"Cont. Int. Hi."``); the index is
-        the regressors' names.
+        the regressors' names, or with J > 1 outcomes an ``(endog, exog)`` MultiIndex of
+        (``"<endog>=<outcome>"``, regressor) pairs, outcome after outcome.
         """
-        self._check_one_outcome("summary_frame()")
-        interval = self._conf_int(alpha)
-        columns = [
-            self._effects,
-            self._se,
-            self._tvalues,
-            two_sided_pvalues(self._tvalues, None),
-            interval[:, 0],
-            interval[:, 1],
-        ]
-        table = torch.stack([c[:, 0] for c in columns], dim=1).detach().cpu().numpy()
+        effects, se, tvalues, pvalues, interval = self._statistics(alpha)
+        columns = [effects, se, tvalues, pvalues, interval[:, 0], interval[:, 1]]
+        # (k', J) -> k' J rows, outcome after outcome (statsmodels' ravel("F"))
+        table = torch.stack([c.T.reshape(-1) for c in columns], dim=1).detach().cpu().numpy()
         labels = [
             TRANSFORM_NAMES[self._options["method"]],
             "Std. Err.",
@@ -490,13 +498,18 @@ class DiscreteMargins:
             "Conf. Int. Low",
             "Cont. Int. Hi.",
         ]
-        return pd.DataFrame(table, columns=labels, index=self._names)
+        names, outcomes = self._names, self._equation_names
+        index: pd.Index = (
+            pd.Index(names)
+            if outcomes is None
+            else pd.MultiIndex.from_product([outcomes, names], names=["endog", "exog"])
+        )
+        return pd.DataFrame(table, columns=labels, index=index)
 
     def summary(self, alpha: float = 0.05) -> Summary:
         """statsmodels' margins summary: a header (``Dep. Variable``, ``Method``, ``At``)
-        and a table of the effects with standard errors, z, p-values and intervals."""
-        self._check_not_all()
-        self._check_one_outcome("summary()")
+        and a table of the effects with standard errors, z, p-values and intervals (one
+        block per outcome, titled ``"<endog>=<outcome>"``, with J > 1 outcomes)."""
         return margins_summary(
             model_name=str(self.results.model.model_name),
             endog_name=str(self.results.model.endog_names),
@@ -504,14 +517,9 @@ class DiscreteMargins:
             at=self._options["at"],
             effect_label=TRANSFORM_NAMES[self._options["method"]],
             names=self._names,
-            values=(
-                self._effects[:, 0],
-                self._se[:, 0],
-                self._tvalues[:, 0],
-                two_sided_pvalues(self._tvalues, None)[:, 0],
-                self._conf_int(alpha)[:, :, 0],
-            ),
+            values=self._statistics(alpha),
             alpha=alpha,
+            equation_names=self._equation_names,
         )
 
     def __repr__(self) -> str:

@@ -34,7 +34,7 @@ from torchstats.tables.blocks import (
     top_table,
 )
 from torchstats.tables.document import Summary
-from torchstats.tables.table import Cell, Row
+from torchstats.tables.table import Cell, Row, SummaryTable
 
 __all__ = [
     "Summary",
@@ -466,6 +466,7 @@ def margins_summary(
     names: Sequence[str],
     values: tuple[Any, Any, Any, Any, Any],
     alpha: float = 0.05,
+    equation_names: Sequence[str] | None = None,
 ) -> Summary:
     """The summary of marginal effects (statsmodels' ``DiscreteMargins.summary``).
 
@@ -480,33 +481,60 @@ def margins_summary(
     names : sequence of str
         One row label per effect.
     values : tuple
-        Effects, standard errors, z statistics, p-values, each shape (k',), and the
-        confidence limits, shape (k', 2).
+        Effects, standard errors, z statistics, p-values, each shape (k',) or (k', J), and
+        the confidence limits, shape (k', 2) or (k', 2, J).
     alpha : float
         Significance level of the intervals.
+    equation_names : sequence of str, optional
+        With effects on J outcomes, the J block titles (``"y=0"``...): one table per
+        outcome, stacked as statsmodels' MNLogit margins (``table_extend``).
 
     Returns
     -------
     Summary
 
+    Raises
+    ------
+    ValueError
+        If the number of ``equation_names`` differs from the number of outcomes.
+
     Notes
     -----
     statsmodels builds the coefficient table with ``summary_params(skip_header=True)`` and
-    inserts a header row of header cells (an empty one in the corner), which renders as
-    the usual header in text but as ``<th></th>`` in HTML and its own ``tabular`` in LaTeX.
+    inserts a header row of header cells (an empty one in the corner, or the outcome's
+    title after stacking), which renders as the usual header in text but as ``<th></th>``
+    in HTML and its own ``tabular`` in LaTeX.
     """
-    effects, se, tvalues, pvalues, interval = values
+    effects, se, tvalues, pvalues, interval = (as_numpy(v) for v in values)
+    columns = 1 if effects.ndim == 1 else effects.shape[1]
+    titles = list(equation_names or [""])
+    if len(titles) != columns:
+        raise ValueError(
+            f"margins_summary: {len(titles)} equation_names for effects on {columns} outcomes"
+        )
+    effects, se, tvalues, pvalues = (
+        v.reshape(len(names), columns) for v in (effects, se, tvalues, pvalues)
+    )
+    interval = interval.reshape(len(names), 2, columns)
     top = top_table(
         None,
         [("Dep. Variable:", endog_name), ("Method:", method), ("At:", at)],
         title=f"{model_name} Marginal Effects",
         yname=endog_name,
     )
-    estimates = SimpleNamespace(
-        params=effects, bse=se, tvalues=tvalues, pvalues=pvalues, conf_int=lambda _: interval
-    )
-    table = params_table(estimates, xname=names, alpha=alpha, use_t=False)
     lower, upper = float(alpha) / 2, 1 - float(alpha) / 2
     labels = ["", effect_label, "std err", "z", "P>|z|", f"[{lower!s}", f"{upper!s}]"]
     header = Row(tuple(Cell(label, "header") for label in labels), is_header=True)
-    return Summary([top, replace(table, rows=(header, *table.rows[1:]))])
+    blocks = []
+    for j, title in enumerate(titles):
+        estimates = SimpleNamespace(
+            params=effects[:, j],
+            bse=se[:, j],
+            tvalues=tvalues[:, j],
+            pvalues=pvalues[:, j],
+            conf_int=lambda _, j=j: interval[:, :, j],
+        )
+        table = params_table(estimates, xname=names, alpha=alpha, use_t=False)
+        blocks.append(replace(table, rows=(header, *table.rows[1:]), title=title or table.title))
+    table = blocks[0] if equation_names is None else SummaryTable.stack(blocks)
+    return Summary([top, table])
