@@ -19,6 +19,9 @@ from torchstats.api import (
     poisson,
     probit,
     wls,
+    zeroinflated_generalizedpoisson,
+    zeroinflated_negativebinomialp,
+    zeroinflated_poisson,
 )
 from torchstats.autodiff.hessian import gradient, hessian, hessian_diag, hvp
 from torchstats.errors import (
@@ -44,6 +47,11 @@ from torchstats.models.linear import OLS, WLS
 from torchstats.models.module import module_inference
 from torchstats.models.multinomial import MNLogit
 from torchstats.models.streaming import StreamingOLS
+from torchstats.models.zero_inflated import (
+    ZeroInflatedGeneralizedPoisson,
+    ZeroInflatedNegativeBinomialP,
+    ZeroInflatedPoisson,
+)
 from torchstats.results.discrete import BinaryResults, CountResults, NegativeBinomialResults
 from torchstats.results.generalized_count import (
     GeneralizedPoissonResults,
@@ -53,6 +61,11 @@ from torchstats.results.glm import GLMResults
 from torchstats.results.margins import DiscreteMargins
 from torchstats.results.multinomial import MultinomialResults
 from torchstats.results.regression import RegressionResults
+from torchstats.results.zero_inflated import (
+    ZeroInflatedGeneralizedPoissonResults,
+    ZeroInflatedNegativeBinomialResults,
+    ZeroInflatedPoissonResults,
+)
 from torchstats.summary.summary2 import summary_col
 
 __version__ = "0.1.0"
@@ -68,6 +81,9 @@ __all__ = [
     "MNLogit",
     "NegativeBinomialP",
     "GeneralizedPoisson",
+    "ZeroInflatedPoisson",
+    "ZeroInflatedNegativeBinomialP",
+    "ZeroInflatedGeneralizedPoisson",
     "StreamingOLS",
     "BatchedOLS",
     "ols",
@@ -82,6 +98,9 @@ __all__ = [
     "mnlogit",
     "negativebinomialp",
     "generalizedpoisson",
+    "zeroinflated_poisson",
+    "zeroinflated_negativebinomialp",
+    "zeroinflated_generalizedpoisson",
     "add_constant",
     "anova_lm",
     "summary_col",
@@ -102,6 +121,9 @@ __all__ = [
     "MultinomialResults",
     "NegativeBinomialPResults",
     "GeneralizedPoissonResults",
+    "ZeroInflatedPoissonResults",
+    "ZeroInflatedNegativeBinomialResults",
+    "ZeroInflatedGeneralizedPoissonResults",
     "TorchstatsError",
     "TorchstatsWarning",
     "ConvergenceWarning",
