@@ -261,7 +261,7 @@ def test_predict_in_sample(fits, which):
     found = ours.predict(which=which)
     assert isinstance(found, pd.Series)
     assert list(found.index) == list(ours.model.data.row_labels)
-    expected = at_ours.model.predict(at_ours.params, which=which)
+    expected = at_ours.model.predict(_params(at_ours), which=which)
     assert_matches(found.to_numpy(), expected, rtol=1e-10)
 
 
@@ -269,11 +269,11 @@ def test_predict_prob(fits):
     ours, _, at_ours = fits
     found = ours.predict(which="prob")
     assert isinstance(found, np.ndarray)
-    assert_matches(found, at_ours.model.predict(at_ours.params, which="prob"), rtol=1e-9)
+    assert_matches(found, at_ours.model.predict(_params(at_ours), which="prob"), rtol=1e-9)
     y_values = np.array([0, 1, 3])
     assert_matches(
         ours.predict(which="prob", y_values=y_values),
-        at_ours.model.predict(at_ours.params, which="prob", y_values=y_values),
+        at_ours.model.predict(_params(at_ours), which="prob", y_values=y_values),
         rtol=1e-9,
     )
 
@@ -333,7 +333,7 @@ def test_fitted_and_residuals(fits):
 def test_get_distribution(case, fits):
     ours, _, at_ours = fits
     found = ours.get_distribution()
-    expected = at_ours.model.get_distribution(at_ours.params)
+    expected = at_ours.model.get_distribution(_params(at_ours))
     k = np.arange(5)[:, None]
     np.testing.assert_allclose(found.pmf(k), expected.pmf(k), rtol=1e-9, atol=1e-15)
     np.testing.assert_allclose(found.mean(), expected.mean(), rtol=1e-9)

@@ -451,6 +451,17 @@ class ZeroInflatedGeneralizedPoisson(_PowerInflated):
     _results_class = ZeroInflatedGeneralizedPoissonResults
     _main_class = GeneralizedPoisson
 
+    def _internal_objective(self, theta: torch.Tensor) -> torch.Tensor:
+        """``-loglike``, infinite outside the generalised Poisson's domain (``1 + alpha
+        mu^(p-1)`` or ``mu + alpha mu^(p-1) y`` not positive for some row), where statsmodels'
+        floor of 1e-20 makes the log-likelihood unbounded: Newton's line search stays inside."""
+        value = super()._internal_objective(theta)
+        _, main = self._split(self._from_internal(theta))
+        mu = torch.exp(self.model_main._linear(main[: self.design.k_exog]))
+        spread = main[-1] * mu ** (self.p - 1)
+        inside = ((1 + spread) > 0).all() & ((mu + spread * self.design.endog) > 0).all()
+        return torch.where(inside, value, torch.full_like(value, float("inf")))
+
     def _statsmodels_start(self) -> torch.Tensor:
         """statsmodels' start: a zero-inflated Poisson with the same designs but no offset,
         no exposure and logit inflation, fitted by its default 35 BFGS steps, and
