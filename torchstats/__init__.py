@@ -19,9 +19,9 @@ from torchstats.api import (
     poisson,
     probit,
     wls,
-    zeroinflated_generalizedpoisson,
-    zeroinflated_negativebinomialp,
-    zeroinflated_poisson,
+    zeroinflatedgeneralizedpoisson,
+    zeroinflatednegativebinomialp,
+    zeroinflatedpoisson,
 )
 from torchstats.autodiff.hessian import gradient, hessian, hessian_diag, hvp
 from torchstats.errors import (
@@ -98,9 +98,9 @@ __all__ = [
     "mnlogit",
     "negativebinomialp",
     "generalizedpoisson",
-    "zeroinflated_poisson",
-    "zeroinflated_negativebinomialp",
-    "zeroinflated_generalizedpoisson",
+    "zeroinflatedpoisson",
+    "zeroinflatednegativebinomialp",
+    "zeroinflatedgeneralizedpoisson",
     "add_constant",
     "anova_lm",
     "summary_col",

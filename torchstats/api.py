@@ -35,9 +35,9 @@ __all__ = [
     "mnlogit",
     "negativebinomialp",
     "generalizedpoisson",
-    "zeroinflated_poisson",
-    "zeroinflated_negativebinomialp",
-    "zeroinflated_generalizedpoisson",
+    "zeroinflatedpoisson",
+    "zeroinflatednegativebinomialp",
+    "zeroinflatedgeneralizedpoisson",
 ]
 
 
@@ -416,7 +416,7 @@ def generalizedpoisson(
     )
 
 
-def zeroinflated_poisson(
+def zeroinflatedpoisson(
     formula: str,
     data: Any,
     exog_infl: Any = None,
@@ -431,7 +431,7 @@ def zeroinflated_poisson(
     context: int | Mapping[str, Any] | None = 0,
 ) -> ZeroInflatedPoisson:
     """Zero-inflated Poisson regression from a formula:
-    ``ts.zeroinflated_poisson("y ~ x1 + x2", df, exog_infl="~ x1")``.
+    ``ts.zeroinflatedpoisson("y ~ x1 + x2", df, exog_infl="~ x1")``.
 
     ``exog_infl`` is the inflation design: a right-hand-side formula evaluated on ``data``
     (rows missing in either part are dropped from both), or an array (statsmodels'
@@ -451,7 +451,7 @@ def zeroinflated_poisson(
     )
 
 
-def zeroinflated_negativebinomialp(
+def zeroinflatednegativebinomialp(
     formula: str,
     data: Any,
     exog_infl: Any = None,
@@ -467,7 +467,7 @@ def zeroinflated_negativebinomialp(
     context: int | Mapping[str, Any] | None = 0,
 ) -> ZeroInflatedNegativeBinomialP:
     """Zero-inflated NB-P regression from a formula (``exog_infl`` as for
-    :func:`zeroinflated_poisson`)."""
+    :func:`zeroinflatedpoisson`)."""
     return ZeroInflatedNegativeBinomialP(
         formula,
         formula_rows(data, subset),
@@ -483,7 +483,7 @@ def zeroinflated_negativebinomialp(
     )
 
 
-def zeroinflated_generalizedpoisson(
+def zeroinflatedgeneralizedpoisson(
     formula: str,
     data: Any,
     exog_infl: Any = None,
@@ -499,7 +499,7 @@ def zeroinflated_generalizedpoisson(
     context: int | Mapping[str, Any] | None = 0,
 ) -> ZeroInflatedGeneralizedPoisson:
     """Zero-inflated generalised Poisson regression from a formula (``exog_infl`` as for
-    :func:`zeroinflated_poisson`)."""
+    :func:`zeroinflatedpoisson`)."""
     return ZeroInflatedGeneralizedPoisson(
         formula,
         formula_rows(data, subset),
