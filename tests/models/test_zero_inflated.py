@@ -600,6 +600,22 @@ def test_not_converged_warns():
         ts.zeroinflatedpoisson(FORMULA, make_frame(0), exog_infl="~ x1").fit(maxiter=1)
 
 
+def test_newton_start_does_not_depend_on_the_scale_of_the_inflation_design():
+    """An inflation regressor in the tens (statsmodels' ZIP start of 0.1 puts ``w`` near 1
+    there): Newton converges to statsmodels' maximum."""
+    frame = make_frame(7).assign(age=lambda d: 45 + 12 * d["x1"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ours = ts.zeroinflatedpoisson(FORMULA, frame, exog_infl="~ age").fit()
+    infl = patsy.dmatrix("~ age", frame, return_type="dataframe")
+    model = sm.ZeroInflatedPoisson.from_formula(FORMULA, frame, exog_infl=infl)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = model.fit(method="bfgs", maxiter=5000, gtol=1e-10, disp=0)
+    assert ours.llf >= theirs.llf - 1e-9 * abs(theirs.llf)
+    assert_matches(ours.params, theirs.params, rtol=1e-4, atol_scale=1e-5)
+
+
 def test_llnull_is_the_constant_only_zero_inflated_model():
     frame = make_frame(5)
     res = ts.zeroinflatedpoisson(FORMULA, frame, exog_infl="~ x1").fit()

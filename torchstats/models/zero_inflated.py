@@ -311,9 +311,11 @@ class _ZeroInflated(_Count):
         return torch.full((self.k_inflate,), value, dtype=X.dtype, device=X.device)
 
     def _start_params(self) -> torch.Tensor:
-        """statsmodels' start of the inflation and the count model's maximum (Newton)."""
+        """Newton's start: the count model's maximum and zero inflation coefficients
+        (``w = 1/2`` whatever the scale of the inflation design; statsmodels' 0.1 for ZIP
+        makes ``w`` near 1 where a regressor is large)."""
         main = self._main_fit(self.model_main._start_params())
-        return torch.cat([self._inflate_start(self._inflate_start_value), main])
+        return torch.cat([self._inflate_start(0.0), main])
 
     def _statsmodels_start(self) -> torch.Tensor:
         """statsmodels' ``_get_start_params``: a Nelder-Mead fit of the count model."""
