@@ -214,6 +214,17 @@ def test_bse_against_numerical_hessian_of_statsmodels_loglike(fits):
     assert_matches(ours.bse.to_numpy(), expected, rtol=2e-5)
 
 
+def test_bse_against_derivative_of_statsmodels_score(case, fits):
+    """Logit inflation: statsmodels' score is closed form (and right), so its centred
+    derivative is a Hessian to ~1e-9."""
+    ours, _, at_ours = fits
+    if case.inflation != "logit":
+        pytest.skip("statsmodels' probit score is a numerical derivative")
+    hessian = approx_fprime(_params(ours), at_ours.model.score, centered=True)
+    expected = np.sqrt(np.diag(np.linalg.inv(-(hessian + hessian.T) / 2)))
+    assert_matches(ours.bse.to_numpy(), expected, rtol=1e-7)
+
+
 def test_bse_against_statsmodels_numerical_ones(case, fits):
     """statsmodels' own Hessian is numerical except for ZIP with logit inflation, where it
     is wrong (test_randhie_zip_logit_against_stata)."""
