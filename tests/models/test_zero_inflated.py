@@ -658,6 +658,14 @@ def test_devices(device):
     )
 
 
+def test_margins_and_influence_are_refused_as_statsmodels():
+    res = ts.zeroinflatedpoisson(FORMULA, make_frame(0), exog_infl="~ x1").fit()
+    with pytest.raises(NotImplementedError, match="marginal effects are not available"):
+        res.get_margeff()
+    with pytest.raises(NotImplementedError, match="influence measures"):
+        _ = res.get_influence().hat_matrix_diag
+
+
 def test_tensor_input_gives_tensors():
     frame = make_frame(0)
     y = torch.tensor(frame["y"].to_numpy())

@@ -344,11 +344,20 @@ class _ZeroInflated(_Count):
             )
         return float(null.loglike(null._from_internal(found.params)))
 
-    def _influence_derivatives(self, params: Any) -> tuple[torch.Tensor | None, torch.Tensor]:
+    def influence_derivatives(self, params: Any) -> tuple[torch.Tensor | None, torch.Tensor]:
+        """Not available: refused with a clear error."""
         raise NotImplementedError(
             f"{self.model_name}: influence measures need the derivative of the scores in the "
-            "response, which the zero-inflated likelihood does not have at 0 (statsmodels "
-            "raises too)"
+            "response, which the zero-inflated likelihood does not have at 0 (statsmodels' "
+            "hat_matrix_diag is None)"
+        )
+
+    def predict_mean(self, params: torch.Tensor, exog: torch.Tensor) -> torch.Tensor:
+        """Not available: the mean depends on the count and the inflation designs, so
+        ``get_margeff`` is refused (statsmodels raises too)."""
+        raise NotImplementedError(
+            f"{self.model_name}: marginal effects are not available (the mean depends on "
+            "both exog and exog_infl); compare get_prediction(which='mean') at chosen rows"
         )
 
 
