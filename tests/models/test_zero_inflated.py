@@ -40,6 +40,7 @@ from torchstats.errors import (
     DesignError,
     HessianWarning,
     InvalidOptionError,
+    MissingDataError,
     ShapeMismatchError,
 )
 
@@ -589,6 +590,18 @@ def test_exog_infl_of_another_length_is_refused():
     frame = make_frame(0)
     with pytest.raises(ShapeMismatchError, match="exog_infl"):
         ts.ZeroInflatedPoisson(frame["y"].to_numpy(), np.ones((400, 1)), np.ones((399, 1)))
+
+
+def test_non_finite_inflation_design_is_refused_naming_the_column():
+    frame = make_frame(0)
+    infl = frame[["x1"]].assign(const=1.0)
+    infl.iloc[3, 0] = np.nan
+    with pytest.raises(MissingDataError, match="exog_infl: x1"):
+        ts.ZeroInflatedPoisson(frame["y"], sm.add_constant(frame[["x2"]]), exog_infl=infl)
+    dropped = ts.ZeroInflatedPoisson(
+        frame["y"], sm.add_constant(frame[["x2"]]), exog_infl=infl, missing="drop"
+    )
+    assert dropped.nobs == len(frame) - 1
 
 
 def test_inflation_formula_without_a_formula_model_is_refused():
