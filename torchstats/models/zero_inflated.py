@@ -14,8 +14,11 @@ The inflation design is the model's further design ``exog_infl``
 model's data; rows missing in either design are dropped from both. The log-likelihood is
 exact in the tails (``log w`` and ``log(1 - w)`` from ``logsigmoid``/``log_ndtr``, the zero
 term by ``logaddexp``; statsmodels clips ``w`` at machine epsilon) and its derivatives are
-autograd's (statsmodels' closed-form Hessian of the logit model omits the cross derivatives
-between the two parts; docs/differences.md).
+autograd's (statsmodels' closed-form Hessian of the ZIP with logit inflation omits the cross
+derivatives between the two parts; its ZINB and ZIGP Hessians and its probit scores are
+numerical; docs/differences.md).
+Newton starts at the count model's maximum and zero inflation coefficients; the scipy methods
+start where statsmodels does and take its path.
 """
 
 from __future__ import annotations
