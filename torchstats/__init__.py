@@ -19,6 +19,9 @@ from torchstats.api import (
     poisson,
     probit,
     wls,
+    zeroinflatedgeneralizedpoisson,
+    zeroinflatednegativebinomialp,
+    zeroinflatedpoisson,
 )
 from torchstats.autodiff.hessian import gradient, hessian, hessian_diag, hvp
 from torchstats.errors import (
@@ -46,6 +49,11 @@ from torchstats.models.multinomial import MNLogit
 from torchstats.models.streaming import StreamingOLS
 from torchstats.models.streaming_discrete import StreamingDiscrete
 from torchstats.models.streaming_glm import StreamingGLM
+from torchstats.models.zero_inflated import (
+    ZeroInflatedGeneralizedPoisson,
+    ZeroInflatedNegativeBinomialP,
+    ZeroInflatedPoisson,
+)
 from torchstats.results.discrete import BinaryResults, CountResults, NegativeBinomialResults
 from torchstats.results.generalized_count import (
     GeneralizedPoissonResults,
@@ -55,6 +63,11 @@ from torchstats.results.glm import GLMResults
 from torchstats.results.margins import DiscreteMargins
 from torchstats.results.multinomial import MultinomialResults
 from torchstats.results.regression import RegressionResults
+from torchstats.results.zero_inflated import (
+    ZeroInflatedGeneralizedPoissonResults,
+    ZeroInflatedNegativeBinomialResults,
+    ZeroInflatedPoissonResults,
+)
 from torchstats.summary.summary2 import summary_col
 
 __version__ = "0.1.0"
@@ -70,6 +83,9 @@ __all__ = [
     "MNLogit",
     "NegativeBinomialP",
     "GeneralizedPoisson",
+    "ZeroInflatedPoisson",
+    "ZeroInflatedNegativeBinomialP",
+    "ZeroInflatedGeneralizedPoisson",
     "StreamingOLS",
     "StreamingGLM",
     "StreamingDiscrete",
@@ -86,6 +102,9 @@ __all__ = [
     "mnlogit",
     "negativebinomialp",
     "generalizedpoisson",
+    "zeroinflatedpoisson",
+    "zeroinflatednegativebinomialp",
+    "zeroinflatedgeneralizedpoisson",
     "add_constant",
     "anova_lm",
     "summary_col",
@@ -106,6 +125,9 @@ __all__ = [
     "MultinomialResults",
     "NegativeBinomialPResults",
     "GeneralizedPoissonResults",
+    "ZeroInflatedPoissonResults",
+    "ZeroInflatedNegativeBinomialResults",
+    "ZeroInflatedGeneralizedPoissonResults",
     "TorchstatsError",
     "TorchstatsWarning",
     "ConvergenceWarning",

@@ -17,6 +17,11 @@ from torchstats.models.multinomial import MNLogit
 from torchstats.models.streaming import StreamingOLS
 from torchstats.models.streaming_discrete import StreamingDiscrete
 from torchstats.models.streaming_glm import StreamingGLM
+from torchstats.models.zero_inflated import (
+    ZeroInflatedGeneralizedPoisson,
+    ZeroInflatedNegativeBinomialP,
+    ZeroInflatedPoisson,
+)
 from torchstats.streaming.sources import is_chunked
 
 __all__ = [
@@ -32,6 +37,9 @@ __all__ = [
     "mnlogit",
     "negativebinomialp",
     "generalizedpoisson",
+    "zeroinflatedpoisson",
+    "zeroinflatednegativebinomialp",
+    "zeroinflatedgeneralizedpoisson",
 ]
 
 
@@ -477,6 +485,105 @@ def generalizedpoisson(
         p,
         offset=offset,
         exposure=exposure,
+        missing=missing,
+        device=device,
+        dtype=dtype,
+        context=caller_context(context, 1),
+    )
+
+
+def zeroinflatedpoisson(
+    formula: str,
+    data: Any,
+    exog_infl: Any = None,
+    offset: Any = None,
+    exposure: Any = None,
+    inflation: str = "logit",
+    *,
+    subset: Any = None,
+    missing: str = "drop",
+    device: Any = None,
+    dtype: Any = None,
+    context: int | Mapping[str, Any] | None = 0,
+) -> ZeroInflatedPoisson:
+    """Zero-inflated Poisson regression from a formula:
+    ``ts.zeroinflatedpoisson("y ~ x1 + x2", df, exog_infl="~ x1")``.
+
+    ``exog_infl`` is the inflation design: a right-hand-side formula evaluated on ``data``
+    (rows missing in either part are dropped from both), or an array (statsmodels'
+    ``from_formula``); default a constant.
+    """
+    return ZeroInflatedPoisson(
+        formula,
+        formula_rows(data, subset),
+        exog_infl,
+        offset=offset,
+        exposure=exposure,
+        inflation=inflation,
+        missing=missing,
+        device=device,
+        dtype=dtype,
+        context=caller_context(context, 1),
+    )
+
+
+def zeroinflatednegativebinomialp(
+    formula: str,
+    data: Any,
+    exog_infl: Any = None,
+    offset: Any = None,
+    exposure: Any = None,
+    inflation: str = "logit",
+    p: float = 2,
+    *,
+    subset: Any = None,
+    missing: str = "drop",
+    device: Any = None,
+    dtype: Any = None,
+    context: int | Mapping[str, Any] | None = 0,
+) -> ZeroInflatedNegativeBinomialP:
+    """Zero-inflated NB-P regression from a formula (``exog_infl`` as for
+    :func:`zeroinflatedpoisson`)."""
+    return ZeroInflatedNegativeBinomialP(
+        formula,
+        formula_rows(data, subset),
+        exog_infl,
+        offset=offset,
+        exposure=exposure,
+        inflation=inflation,
+        p=p,
+        missing=missing,
+        device=device,
+        dtype=dtype,
+        context=caller_context(context, 1),
+    )
+
+
+def zeroinflatedgeneralizedpoisson(
+    formula: str,
+    data: Any,
+    exog_infl: Any = None,
+    offset: Any = None,
+    exposure: Any = None,
+    inflation: str = "logit",
+    p: float = 2,
+    *,
+    subset: Any = None,
+    missing: str = "drop",
+    device: Any = None,
+    dtype: Any = None,
+    context: int | Mapping[str, Any] | None = 0,
+) -> ZeroInflatedGeneralizedPoisson:
+    """Zero-inflated generalised Poisson regression from a formula (``exog_infl`` as for
+    :func:`zeroinflatedpoisson`)."""
+    return ZeroInflatedGeneralizedPoisson(
+        formula,
+        formula_rows(data, subset),
+        exog_infl,
+        offset=offset,
+        exposure=exposure,
+        inflation=inflation,
+        p=p,
         missing=missing,
         device=device,
         dtype=dtype,

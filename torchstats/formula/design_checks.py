@@ -34,11 +34,15 @@ __all__ = [
 
 
 def check_finite(design: Design, *, extras: bool = True) -> None:
-    """statsmodels refuses NaN/inf that survive the missing policy; so do we, naming columns.
+    """statsmodels refuses NaN/inf that survive the missing policy; so do we, naming columns
+    (of the design and of its further designs, ``design.blocks``).
 
     ``extras=False`` leaves per-row extras (weights) to the model's own checks.
     """
     culprits = nonfinite_columns(design.endog, design.exog, design.exog_names)
+    for name, block in design.blocks.items():
+        bad = (~torch.isfinite(block.exog)).any(dim=0).tolist()
+        culprits += [f"{name}: {column}" for column, b in zip(block.exog_names, bad) if b]
     if extras:
         culprits += [n for n, t in design.extras.items() if not bool(torch.isfinite(t).all())]
     if culprits:

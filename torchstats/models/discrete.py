@@ -49,7 +49,7 @@ from torchstats.errors import (
     warn,
 )
 from torchstats.formula.design import Design
-from torchstats.formula.design_checks import check_finite, row_values
+from torchstats.formula.design_checks import check_finite, matrix_rank, row_values
 from torchstats.models.base import Model, build_design
 from torchstats.models.data import plain_array
 from torchstats.models.discrete_fit import (
@@ -113,7 +113,10 @@ class _DiscreteModel(Model):
         device: Any,
         dtype: Any,
         context: Mapping[str, Any] | None,
+        blocks: Mapping[str, Any] | None = None,
     ) -> None:
+        """Build the design (with further designs ``blocks`` on the same rows, see
+        :mod:`torchstats.formula.blocks`) and check it."""
         extras = {
             name: v for name, v in (("offset", offset), ("exposure", exposure)) if v is not None
         }
@@ -125,6 +128,7 @@ class _DiscreteModel(Model):
             context=context if isinstance(endog, str) else None,
             device=device,
             dtype=dtype,
+            blocks=blocks,
         )
         self._initialize(design)
 
@@ -141,14 +145,34 @@ class _DiscreteModel(Model):
             )
         self._log_exposure = None if exposure is None else torch.log(exposure)
 
-    def _sibling(self, cls: Any, exog: torch.Tensor, names: tuple[str, ...]) -> Any:
-        """The same response, offset and exposure with another design (null model, start)."""
+    def _sibling(
+        self,
+        cls: Any,
+        exog: torch.Tensor,
+        names: tuple[str, ...],
+        *,
+        options: Mapping[str, Any] | None = None,
+        blocks: Mapping[str, Design] | None = None,
+    ) -> Any:
+        """The same response, offset and exposure with another design (null model, start).
+
+        ``options`` are ``cls``'s constructor options (default: this model's when ``cls`` is
+        its class); ``blocks`` replace the further designs (default: this model's).
+        """
         output = OutputFormat(self.design.output.kind, names, self.design.output.row_index)
         design = replace(
-            self.design, exog=exog, exog_names=names, output=output, terms=(), model_spec=None
+            self.design,
+            exog=exog,
+            exog_names=names,
+            output=output,
+            terms=(),
+            model_spec=None,
+            blocks=self.design.blocks if blocks is None else blocks,
         )
         model = cls.__new__(cls)
-        if cls is type(self):
+        if options is not None:
+            model.__dict__.update(options)
+        elif cls is type(self):
             model.__dict__.update(self._options())
         model._initialize(design)
         return model
@@ -425,9 +449,7 @@ class _DiscreteModel(Model):
             "disp": disp,
             **options,
         }
-        cov = inverse_information(
-            hessian, self.model_name, singular=self.rank < self.design.k_exog
-        )
+        cov = inverse_information(hessian, self.model_name, singular=bool(self._deficient_designs))
         fit = replace(found, normalized_cov=cov, rank=self.rank)
         retvals = {
             **retvals,
@@ -519,12 +541,23 @@ class _DiscreteModel(Model):
     def _check_fit(self, params: torch.Tensor, found: SolverResult) -> None:
         """Post-fit diagnostics (perfect separation for binary models)."""
 
+    @cached_property
+    def _deficient_designs(self) -> list[tuple[str, int, int]]:
+        """``(what, rank, columns)`` of each rank-deficient design: the design matrix and
+        the further designs (``design.blocks``), whose columns all carry parameters."""
+        parts = [("the design matrix", self.design.exog, self.rank)]
+        parts += [
+            (f"the {name} design", block.exog, matrix_rank(block.exog))
+            for name, block in self.design.blocks.items()
+        ]
+        return [(what, rank, int(X.shape[1])) for what, X, rank in parts if rank < X.shape[1]]
+
     def _warn_if_rank_deficient(self) -> None:
-        k = self.design.k_exog
-        if self.rank < k:
+        for what, rank, k in self._deficient_designs:
             warnings.warn(
-                f"{self.model_name}: the design matrix is rank deficient (rank {self.rank} < "
-                f"{k} columns), so some parameters are not identified; drop redundant columns",
+                f"{self.model_name}: {what} is rank deficient (rank {rank} < {k} columns, "
+                "e.g. two constant columns), so some parameters are not identified; drop "
+                "redundant columns",
                 CollinearityWarning,
                 stacklevel=3,
             )
