@@ -19,6 +19,7 @@ LAYERS = [
     "errors",
     "_typing",
     "_device",
+    "_threads",
     "structured",
     "families",
     "autodiff",

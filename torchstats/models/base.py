@@ -10,15 +10,16 @@ the model families.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from functools import cached_property
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from collections.abc import Callable, Mapping
+from functools import cached_property, wraps
+from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 import pandas as pd
 import torch
 from formulaic.utils.context import capture_context
 
 from torchstats._device import OutputFormat, resolve_device, resolve_dtype
+from torchstats._threads import fit_threads
 from torchstats.covariance.result import CovarianceResult
 from torchstats.covariance.sandwich import SandwichInputs, canonical_cov_type, robust_covariance
 from torchstats.errors import DesignError, InvalidOptionError
@@ -251,6 +252,21 @@ class Model:
             f"<torchstats.{self.model_name} {source}, nobs={self.design.nobs}, "
             f"k={len(self.output.param_names)}>"
         )
+
+
+_Fit = TypeVar("_Fit", bound=Callable[..., Any])
+
+
+def sized_threads(fit: _Fit) -> _Fit:
+    """Run a model's ``fit`` on the threads its design's size calls for
+    (:mod:`torchstats._threads`: one for small designs, the idle cores for large ones)."""
+
+    @wraps(fit)
+    def run(self: Model, *args: Any, **kwargs: Any) -> Any:
+        with fit_threads(self.design.nobs * self.design.k_exog):
+            return fit(self, *args, **kwargs)
+
+    return run  # type: ignore[return-value]
 
 
 def caller_context(context: int | Mapping[str, Any] | None, depth: int) -> Mapping[str, Any] | None:

@@ -50,7 +50,7 @@ from torchstats.errors import (
 )
 from torchstats.formula.design import Design
 from torchstats.formula.design_checks import check_finite, matrix_rank, row_values
-from torchstats.models.base import Model, build_design
+from torchstats.models.base import Model, build_design, sized_threads
 from torchstats.models.data import plain_array
 from torchstats.models.discrete_fit import (
     fit_newton,
@@ -347,6 +347,7 @@ class _DiscreteModel(Model):
 
     # --- fitting ------------------------------------------------------------------------------
 
+    @sized_threads
     def fit(
         self,
         start_params: Any = None,

@@ -44,7 +44,7 @@ from torchstats.families.anscombe import anscombe_residuals
 from torchstats.families.families import Binomial, Family, Gaussian
 from torchstats.formula.design_checks import check_finite, row_values
 from torchstats.inference.degrees_of_freedom import per_degree_of_freedom, warn_no_residual_df
-from torchstats.models.base import Model, build_design, caller_context
+from torchstats.models.base import Model, build_design, caller_context, sized_threads
 from torchstats.models.binomial_counts import binomial_counts, proportions_of_trials
 from torchstats.models.data import plain_array
 from torchstats.models.glm_fit import (
@@ -523,6 +523,7 @@ class GLM(Model):
             scale_of=self.scale_rule(scaletype),
         )
 
+    @sized_threads
     def fit(
         self,
         start_params: Any = None,

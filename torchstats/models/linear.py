@@ -26,7 +26,7 @@ from torchstats.covariance.sandwich import SandwichInputs, canonical_cov_type
 from torchstats.errors import EmptyDataError, InvalidWeightsError, NumericalRangeError
 from torchstats.formula.design_checks import check_finite, check_weights
 from torchstats.inference.degrees_of_freedom import per_degree_of_freedom, warn_no_residual_df
-from torchstats.models.base import Model, build_design, caller_context
+from torchstats.models.base import Model, build_design, caller_context, sized_threads
 from torchstats.models.data import plain_array
 from torchstats.results.regression import RegressionResults
 from torchstats.solvers.first_order import solve_least_squares_gd
@@ -190,6 +190,7 @@ class _LeastSquares(Model):
 
     # --- fitting ----------------------------------------------------------------------------
 
+    @sized_threads
     def fit(
         self,
         method: SolverMethod = "auto",

@@ -1,0 +1,74 @@
+"""The thread policy: one thread for small designs, the idle cores for large ones, capped by
+torch.get_num_threads() and restored after each fit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import torchstats as ts
+from torchstats import _threads
+
+
+@pytest.fixture
+def four_threads(monkeypatch):
+    """torch at 4 threads on 4 usable cores, restored afterwards."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(4)
+    monkeypatch.setattr(_threads, "_usable_cores", lambda: 4)
+    monkeypatch.delenv("TORCHSTATS_THREADS", raising=False)
+    yield
+    torch.set_num_threads(before)
+
+
+def _load(monkeypatch, value):
+    monkeypatch.setattr(_threads.os, "getloadavg", lambda: (value, value, value))
+
+
+def test_small_designs_run_on_one_thread(four_threads, monkeypatch):
+    _load(monkeypatch, 0.0)
+    assert _threads.threads_for(100 * 10) == 1
+    assert _threads.threads_for(_threads.SMALL_DESIGN - 1) == 1
+
+
+@pytest.mark.parametrize(("load", "expected"), [(0.0, 4), (1.0, 4), (2.0, 3), (3.2, 2), (3.6, 1), (9.0, 1)])
+def test_large_designs_use_the_idle_cores(four_threads, monkeypatch, load, expected):
+    # the load average counts this process's own thread: a load of 1 leaves every core idle
+    _load(monkeypatch, load)
+    assert _threads.threads_for(10**7) == expected
+
+
+def test_the_users_count_caps_and_max_keeps_it(four_threads, monkeypatch):
+    _load(monkeypatch, 0.0)
+    torch.set_num_threads(2)
+    assert _threads.threads_for(10**7) == 2
+    monkeypatch.setenv("TORCHSTATS_THREADS", "max")
+    assert _threads.threads_for(100) == 2
+
+
+def test_a_fit_runs_under_the_policy_and_restores_the_count(four_threads, monkeypatch):
+    _load(monkeypatch, 0.0)
+    seen = []
+    real = torch.set_num_threads
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: (seen.append(n), real(n)))
+    rng = np.random.default_rng(0)
+    X = np.column_stack([np.ones(100), rng.normal(size=(100, 3))])
+    y = (rng.uniform(size=100) < 0.5).astype(float)
+    for fit in (
+        lambda: ts.OLS(y, X).fit(),
+        lambda: ts.Logit(y, X).fit(disp=0),
+        lambda: ts.GLM(y, X, family=ts.families.Binomial()).fit(),
+    ):
+        seen.clear()
+        fit()
+        assert seen == [1, 4]
+        assert torch.get_num_threads() == 4
+
+
+def test_the_count_is_restored_when_a_fit_raises(four_threads, monkeypatch):
+    _load(monkeypatch, 0.0)
+    X = np.ones((10, 2))
+    with pytest.raises(ValueError):
+        ts.OLS(np.ones(10), X).fit(method="no such method")
+    assert torch.get_num_threads() == 4

@@ -1,0 +1,77 @@
+"""How many threads a fit uses: torchstats' thread policy.
+
+torch runs its CPU kernels on an OpenMP pool of ``torch.get_num_threads()`` threads (by
+default one per core). Two costs make that count wrong for many fits:
+
+- **Waking the pool.** A small fit is hundreds of tiny kernels; handing each to a pool of
+  threads costs more than the work (an OLS fit of 100 rows took 7 ms on two threads
+  against 1.8 ms on one on a busy two-core machine).
+- **Oversubscription.** A parallel region ends when its slowest thread does. When another
+  process keeps a core busy, the pool's thread on that core waits for a time slice, and
+  every region waits with it: a Logit fit of 1e5 x 20 rows took 2.0 s on two threads and
+  0.43 s on one with the machine loaded.
+
+So each fit runs under :func:`fit_threads`: one thread for a small design (fewer than
+:data:`SMALL_DESIGN` numbers), and for a large one as many threads as there are idle
+cores (the cores this process may use, less the load average other processes put on
+them), never more than ``torch.get_num_threads()``. The count is restored when the fit
+ends. Setting ``torch.set_num_threads(n)`` therefore still caps every fit at ``n``, and
+``TORCHSTATS_THREADS=auto|max`` (``max``: always ``torch.get_num_threads()``) selects the
+policy; see ``docs/performance.md``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import torch
+
+__all__ = ["SMALL_DESIGN", "fit_threads", "threads_for"]
+
+SMALL_DESIGN = 1 << 17
+"""Designs with fewer numbers (rows x columns) than this fit on one thread."""
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _idle_cores(cores: int) -> float:
+    """Cores not busy with other processes: ``cores`` less the 1-minute load average beyond
+    this process's own (one runnable thread)."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # pragma: no cover - no load average (Windows)
+        return float(cores)
+    return cores - max(load - 1.0, 0.0)
+
+
+def threads_for(numbers: int) -> int:
+    """The threads a fit of a design with ``numbers`` entries runs on (see the module)."""
+    cap = torch.get_num_threads()
+    if os.environ.get("TORCHSTATS_THREADS", "auto").lower() == "max":
+        return cap
+    if numbers < SMALL_DESIGN or cap == 1:
+        return 1
+    idle = int(_idle_cores(min(cap, _usable_cores())) + 0.5)
+    return max(1, min(cap, idle))
+
+
+@contextmanager
+def fit_threads(numbers: int) -> Iterator[int]:
+    """Run the body on :func:`threads_for` ``(numbers)`` torch threads, then restore."""
+    before = torch.get_num_threads()
+    wanted = threads_for(numbers)
+    if wanted == before:
+        yield wanted
+        return
+    torch.set_num_threads(wanted)
+    try:
+        yield wanted
+    finally:
+        torch.set_num_threads(before)
