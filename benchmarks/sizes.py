@@ -28,7 +28,8 @@ and stops it after (the two-core development machine then has one core to spare)
 ``both`` (default) runs idle, then loaded.
 
 Threads: ``--threads default`` leaves torch's and the BLAS thread pools as they are;
-``--threads N`` runs under ``torch.set_num_threads(N)`` and N BLAS threads (threadpoolctl
+``--threads N`` runs under ``torch.set_num_threads(N)`` (with ``TORCHSTATS_THREADS=max``, so
+that torchstats' thread policy does not lower it) and N BLAS threads (threadpoolctl
 when installed, otherwise the script re-executes itself with ``OMP_NUM_THREADS``,
 ``OPENBLAS_NUM_THREADS`` and ``MKL_NUM_THREADS`` set). ``--thread-sweep`` runs the table for
 default, 1 and 2 threads (and the core count if larger), each in its own process, and
@@ -277,6 +278,9 @@ def apply_threads(args: argparse.Namespace) -> bool:
     if args.threads == "default":
         return True
     count = int(args.threads)
+    # exactly ``count`` threads at every size: torchstats' policy would otherwise take one
+    # thread for small designs and the idle cores for large ones, below the cap ``count``
+    os.environ["TORCHSTATS_THREADS"] = "max"
     if args.child:  # re-executed with the environment set before numpy and torch loaded
         torch.set_num_threads(count)
         return True
