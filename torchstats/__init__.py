@@ -16,6 +16,7 @@ from torchstats.api import (
     negativebinomial,
     negativebinomialp,
     ols,
+    ordered_model,
     poisson,
     probit,
     wls,
@@ -43,6 +44,7 @@ from torchstats.models.glm import GLM
 from torchstats.models.linear import OLS, WLS
 from torchstats.models.module import module_inference
 from torchstats.models.multinomial import MNLogit
+from torchstats.models.ordinal import OrderedModel
 from torchstats.models.streaming import StreamingOLS
 from torchstats.results.discrete import BinaryResults, CountResults, NegativeBinomialResults
 from torchstats.results.generalized_count import (
@@ -52,6 +54,7 @@ from torchstats.results.generalized_count import (
 from torchstats.results.glm import GLMResults
 from torchstats.results.margins import DiscreteMargins
 from torchstats.results.multinomial import MultinomialResults
+from torchstats.results.ordinal import OrderedResults
 from torchstats.results.regression import RegressionResults
 from torchstats.summary.summary2 import summary_col
 
@@ -68,6 +71,7 @@ __all__ = [
     "MNLogit",
     "NegativeBinomialP",
     "GeneralizedPoisson",
+    "OrderedModel",
     "StreamingOLS",
     "BatchedOLS",
     "ols",
@@ -82,6 +86,7 @@ __all__ = [
     "mnlogit",
     "negativebinomialp",
     "generalizedpoisson",
+    "ordered_model",
     "add_constant",
     "anova_lm",
     "summary_col",
@@ -97,6 +102,7 @@ __all__ = [
     "GLMResults",
     "DiscreteMargins",
     "BinaryResults",
+    "OrderedResults",
     "CountResults",
     "NegativeBinomialResults",
     "MultinomialResults",

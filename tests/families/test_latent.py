@@ -34,7 +34,7 @@ def _relative_error(found: torch.Tensor, expected: np.ndarray) -> float:
 
 
 @pytest.mark.parametrize(("distr", "reference"), SCIPY_CASES)
-@pytest.mark.parametrize("function", ["cdf", "sf", "pdf", "logcdf", "logsf"])
+@pytest.mark.parametrize("function", ["cdf", "sf", "pdf"])
 def test_values_match_scipy_into_the_tails(distr, reference, function):
     found = getattr(latent_distribution(distr), function)(GRID)
     expected = getattr(reference, function)(GRID.numpy())

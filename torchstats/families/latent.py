@@ -35,7 +35,6 @@ from typing import Any
 import numpy as np
 import torch
 from scipy import stats
-from torch.nn.functional import softplus
 
 from torchstats.errors import InvalidOptionError
 
@@ -48,7 +47,7 @@ _SQRT_HALF = math.sqrt(0.5)
 # Iterations of the incomplete-beta continued fraction. With the argument on the side where
 # it converges (Numerical Recipes' ``betai`` rule), 40 reach the float64 plateau for every
 # df tried (0.05 to 1e7, |t| from 1e-4 to 300); entries stop updating once converged.
-_CONTINUED_FRACTION_ITERATIONS = 64
+_CONTINUED_FRACTION_ITERATIONS = 40
 # Above this ``a``, log B(a, 1/2) is taken from Stirling's series, not from a difference
 # of lgamma values (whose cancellation loses ~1e-11 at a = 5e4; scipy's betaln does too).
 _STIRLING_ABOVE = 15.0
@@ -56,8 +55,6 @@ _STIRLING_ABOVE = 15.0
 # halvings leave it below 2^-50 times its initial width (plenty for a start).
 _QUANTILE_DOUBLINGS = 60
 _BISECTION_STEPS = 110
-# softplus(x) = x beyond this: log1p(exp(-50)) / 50 is below float64 resolution.
-_SOFTPLUS_LINEAR_ABOVE = 50.0
 # Beyond this |x| the Gumbel cdfs are 0 or 1 to float64 and exp(|x|) would overflow.
 _GUMBEL_CLAMP = 40.0
 
@@ -71,9 +68,8 @@ class LatentDistribution:
     name : str
         Shown in errors and the model's repr (``"logistic"``, ``"norm"``, ``"t(df=5)"``...).
     cdf, sf, pdf : callable
-        Tensor to tensor, elementwise, differentiable twice by autograd.
-    logcdf, logsf : callable
-        Logarithms of ``cdf`` and ``sf``, accurate in the far tails where known.
+        Tensor to tensor, elementwise, differentiable twice by autograd; ``cdf`` and ``sf``
+        each keep full relative accuracy in their lower tail (use ``sf`` for upper tails).
     ppf : callable
         Quantile function on host numpy values (for start values): scipy's, or bisection
         of the cdf for a torch pair.
@@ -85,8 +81,6 @@ class LatentDistribution:
     cdf: TensorFunction
     sf: TensorFunction
     pdf: TensorFunction
-    logcdf: TensorFunction
-    logsf: TensorFunction
     ppf: Callable[[np.ndarray], np.ndarray]
     scipy: Any
 
@@ -126,25 +120,19 @@ def latent_distribution(distr: Any) -> LatentDistribution:
 
 # --- scipy distributions with torch counterparts -------------------------------------------
 #
-# Each family gives the values of (cdf, sf, pdf, logcdf, logsf), the logarithms None where
-# they follow from cdf and sf (_logs). The cdf and sf are then wrapped so that their
-# derivative is the pdf (_SmoothCdf): autograd of the value formulas would lose relative
-# accuracy in the tails (the derivative of sigmoid as s (1 - s), of expm1 as 1 + expm1).
+# Each family gives the values of (cdf, sf, pdf). The cdf and sf are then wrapped so that
+# their derivative is the pdf (_SmoothCdf): autograd of the value formulas would lose
+# relative accuracy in the tails (the derivative of sigmoid as s (1 - s), of expm1 as
+# 1 + expm1).
 
-_Family = tuple[
-    TensorFunction, TensorFunction, TensorFunction, TensorFunction | None, TensorFunction | None
-]
+_Family = tuple[TensorFunction, TensorFunction, TensorFunction]
 
 
 def _logistic(_: dict[str, float]) -> _Family:
-    # log F(x) = -softplus(-x); softplus is linear past its threshold, exact to float64
-    # beyond 50 (torch's log_sigmoid is the same function but far slower on a busy CPU)
     return (
         torch.sigmoid,
         lambda x: torch.sigmoid(-x),
         lambda x: torch.sigmoid(x) * torch.sigmoid(-x),
-        lambda x: -softplus(-x, threshold=_SOFTPLUS_LINEAR_ABOVE),
-        lambda x: -softplus(x, threshold=_SOFTPLUS_LINEAR_ABOVE),
     )
 
 
@@ -155,8 +143,6 @@ def _normal(_: dict[str, float]) -> _Family:
         lambda x: 0.5 * torch.special.erfc(-x * _SQRT_HALF),
         lambda x: 0.5 * torch.special.erfc(x * _SQRT_HALF),
         lambda x: torch.exp(-0.5 * x * x - _LOG_SQRT_2PI),
-        torch.special.log_ndtr,
-        lambda x: torch.special.log_ndtr(-x),
     )
 
 
@@ -166,8 +152,6 @@ def _cauchy(_: dict[str, float]) -> _Family:
         lambda x: torch.atan2(torch.ones_like(x), -x) / math.pi,
         lambda x: torch.atan2(torch.ones_like(x), x) / math.pi,
         lambda x: 1 / (math.pi * (1 + x * x)),
-        None,
-        None,
     )
 
 
@@ -181,22 +165,13 @@ def _gumbel_l(_: dict[str, float]) -> _Family:
         lambda x: -torch.expm1(-exp_x(x)),
         lambda x: torch.exp(-exp_x(x)),
         lambda x: exp_x(x) * torch.exp(-exp_x(x)),
-        None,
-        lambda x: -exp_x(x),
     )
 
 
 def _gumbel_r(shapes: dict[str, float]) -> _Family:
     """Maximum extreme value: ``F(x) = exp(-exp(-x))`` (the log-log): ``-u`` of gumbel_l."""
-    cdf, sf, pdf, _, logsf = _gumbel_l(shapes)
-    assert logsf is not None
-    return (
-        lambda x: sf(-x),
-        lambda x: cdf(-x),
-        lambda x: pdf(-x),
-        lambda x: logsf(-x),
-        None,
-    )
+    cdf, sf, pdf = _gumbel_l(shapes)
+    return lambda x: sf(-x), lambda x: cdf(-x), lambda x: pdf(-x)
 
 
 def _student_t(shapes: dict[str, float]) -> _Family:
@@ -206,24 +181,7 @@ def _student_t(shapes: dict[str, float]) -> _Family:
         lambda x: _student_t_cdf(x, df),
         lambda x: _student_t_cdf(-x, df),
         lambda x: torch.exp(log_norm - 0.5 * (df + 1) * torch.log1p(x * x / df)),
-        None,
-        None,
     )
-
-
-def _logs(cdf: TensorFunction, sf: TensorFunction) -> tuple[TensorFunction, TensorFunction]:
-    """``log cdf`` and ``log sf`` from whichever of the two is below 1/2 (``log1p(-sf)``
-    keeps the tiny logarithm of a cdf near 1)."""
-
-    def logcdf(x: torch.Tensor) -> torch.Tensor:
-        p = cdf(x)
-        return torch.where(p <= 0.5, torch.log(p), torch.log1p(-sf(x)))
-
-    def logsf(x: torch.Tensor) -> torch.Tensor:
-        q = sf(x)
-        return torch.where(q <= 0.5, torch.log(q), torch.log1p(-cdf(x)))
-
-    return logcdf, logsf
 
 
 def _smooth(
@@ -272,9 +230,8 @@ def _from_scipy(distr: Any) -> LatentDistribution:
     loc, scale = float(values.pop("loc", 0.0)), float(values.pop("scale", 1.0))
     if not scale > 0 or any(not v > 0 for v in values.values()):
         raise InvalidOptionError(f"{name} needs positive scale and shape parameters: {values}")
-    cdf_values, sf_values, pdf, logcdf, logsf = builder(values)
+    cdf_values, sf_values, pdf = builder(values)
     cdf, sf = _smooth(cdf_values, sf_values, pdf)
-    derived_logcdf, derived_logsf = _logs(cdf, sf)
     shown = ", ".join(
         f"{k}={v:g}"
         for k, v in {**values, "loc": loc, "scale": scale}.items()
@@ -285,8 +242,6 @@ def _from_scipy(distr: Any) -> LatentDistribution:
         cdf=cdf,
         sf=sf,
         pdf=pdf,
-        logcdf=logcdf or derived_logcdf,
-        logsf=logsf or derived_logsf,
         ppf=lambda q: np.asarray(distr.ppf(q), dtype=float),
         scipy=distr,
     )
@@ -312,8 +267,6 @@ def _standardized(distribution: LatentDistribution, loc: float, scale: float) ->
         cdf=shift(distribution.cdf),
         sf=shift(distribution.sf),
         pdf=lambda x: distribution.pdf((x - loc) / scale) / scale,
-        logcdf=shift(distribution.logcdf),
-        logsf=shift(distribution.logsf),
         ppf=distribution.ppf,
         scipy=distribution.scipy,
     )
@@ -327,14 +280,11 @@ def _from_pair(pair: tuple[Any, Any]) -> LatentDistribution:
     if not (callable(cdf_function) and callable(pdf_function)):
         raise InvalidOptionError("distr=(cdf, pdf) needs two callables mapping tensors to tensors")
     cdf, sf = _smooth(cdf_function, lambda x: 1 - cdf_function(x), pdf_function)
-    logcdf, logsf = _logs(cdf, sf)
     return LatentDistribution(
         name=getattr(cdf_function, "__name__", "cdf"),
         cdf=cdf,
         sf=sf,
         pdf=pdf_function,
-        logcdf=logcdf,
-        logsf=logsf,
         ppf=lambda q: _bisection_quantiles(cdf, q),
         scipy=pair,
     )
@@ -400,17 +350,24 @@ class _SmoothCdf(torch.autograd.Function):
 
 
 def _student_t_cdf(x: torch.Tensor, df: float) -> torch.Tensor:
-    """``P(T <= x)`` for ``df`` degrees of freedom: ``I_z(df/2, 1/2) / 2`` with
-    ``z = df / (df + x^2)`` for the tail, taken from the side of ``x``."""
+    """``P(T <= x)`` for ``df`` degrees of freedom from the tail ``I_z(df/2, 1/2) / 2``,
+    ``z = df / (df + x^2)``; the continued fraction is evaluated for ``I_z(a, b)`` or for
+    ``1 - I_{1-z}(b, a)``, whichever converges (per entry; infinite ``x`` allowed)."""
     x2 = x * x
     a, b = df / 2, 0.5
     log_z = -torch.log1p(x2 / df)
-    w = x2 / (df + x2)  # 1 - z, without cancellation
-    front = torch.exp(a * log_z + b * torch.log(w) - _log_beta_half(a))
-    direct = front * _beta_continued_fraction(a, b, torch.exp(log_z)) / a
-    swapped = 1 - front * _beta_continued_fraction(b, a, w) / b
-    incomplete = torch.where(torch.exp(log_z) < (a + 1) / (a + b + 2), direct, swapped)
-    tail = torch.where(x2 == 0, torch.ones_like(x), incomplete) / 2
+    log_w = -torch.log1p(df / x2)  # log(1 - z), without cancellation
+    front = torch.exp(a * log_z + b * log_w - _log_beta_half(a))
+    z = torch.exp(log_z)
+    direct = z < (a + 1) / (a + b + 2)
+    first, second = torch.full_like(x, a), torch.full_like(x, b)
+    fraction = _beta_continued_fraction(
+        torch.where(direct, first, second),
+        torch.where(direct, second, first),
+        torch.where(direct, z, torch.exp(log_w)),
+    )
+    incomplete = torch.where(direct, front * fraction / a, 1 - front * fraction / b)
+    tail = incomplete / 2
     return torch.where(x > 0, 1 - tail, tail)
 
 
@@ -428,14 +385,14 @@ def _log_beta_half(a: float) -> float:
     return math.lgamma(0.5) - log_ratio
 
 
-def _beta_continued_fraction(a: float, b: float, x: torch.Tensor) -> torch.Tensor:
+def _beta_continued_fraction(a: torch.Tensor, b: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """The continued fraction of ``I_x(a, b)`` (Numerical Recipes' ``betacf``, modified
-    Lentz); converges fast for ``x < (a + 1) / (a + b + 2)``."""
+    Lentz), per entry; converges fast for ``x < (a + 1) / (a + b + 2)``."""
     tiny = torch.finfo(x.dtype).tiny
     eps = torch.finfo(x.dtype).eps
 
     def guard(v: torch.Tensor) -> torch.Tensor:
-        return torch.where(v.abs() < tiny, torch.full_like(v, tiny), v)
+        return torch.where(v.abs() < tiny, tiny, v)
 
     c = torch.ones_like(x)
     d = 1 / guard(1 - (a + b) * x / (a + 1))
