@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
@@ -25,7 +24,6 @@ from torchstats._typing import check_option
 from torchstats.errors import DesignError, SpecificationWarning
 from torchstats.families.latent import LatentDistribution, latent_distribution
 from torchstats.formula.design import Design, drop_columns
-from torchstats.formula.design_checks import check_finite
 from torchstats.models.base import build_design, caller_context
 from torchstats.models.data import plain_array
 from torchstats.models.discrete import _DiscreteModel
@@ -103,8 +101,7 @@ class OrderedModel(_DiscreteModel):
         )
         if formula:  # statsmodels' from_formula(drop_cols=["Intercept"])
             design = drop_columns(design, ("Intercept",))
-        check_finite(design)
-        design, self.labels = _ordinal_response(design, endog, formula)
+        self.labels = _ordinal_response(design, endog, exog if formula else None)
         self._initialize(design)
         if self.k_constant:
             raise DesignError(
@@ -118,6 +115,10 @@ class OrderedModel(_DiscreteModel):
         return {"distribution": self.distribution, "labels": self.labels, "_hasconst": False}
 
     def _check_endog(self, y: torch.Tensor) -> None:
+        if len(self.labels) < 2:
+            raise DesignError(
+                f"the response has {len(self.labels)} level(s); an ordinal model needs at least two"
+            )
         counts = torch.bincount(y.long(), minlength=len(self.labels))
         empty = [str(label) for label, n in zip(self.labels, counts.tolist()) if n == 0]
         if empty:
@@ -325,32 +326,33 @@ def _no_columns(endog: Any) -> Any:
     return np.zeros((len(endog), 0))
 
 
-def _ordinal_response(design: Design, endog: Any, formula: bool) -> tuple[Design, list[Any]]:
-    """The design with the response as level codes, and the levels' labels."""
-    categories = design.response_categories
-    if categories is not None:
-        if not categories.ordered:
-            if formula:
-                raise DesignError(
-                    "Only ordered pandas Categorical are supported as endog in formulas: "
-                    "make the response ordered, e.g. df[col] = df[col].cat.as_ordered() (check "
-                    "the order of its categories)"
+def _ordinal_response(design: Design, endog: Any, data: Any) -> list[Any]:
+    """The levels' labels of the design's response codes, after statsmodels' checks of the
+    order: an unordered Categorical warns given as an array and is refused in a formula (as
+    is a text response); ``data`` is the formula's data, None for arrays."""
+    labels = list(design.endog_levels or ())
+    if data is None:
+        if isinstance(endog, pd.Series) and isinstance(endog.dtype, pd.CategoricalDtype):
+            if not endog.dtype.ordered:
+                warnings.warn(
+                    "the endog has ordered == False, risk of capturing a wrong order for the "
+                    "categories; the categories' order is used. ordered == True preferred",
+                    SpecificationWarning,
+                    stacklevel=3,
                 )
-            warnings.warn(
-                "the endog has ordered == False, risk of capturing a wrong order for the "
-                "categories; the categories' order is used. ordered == True preferred",
-                SpecificationWarning,
-                stacklevel=3,
-            )
-        return design, list(categories.categories)
-    levels, codes = torch.unique(design.endog, sorted=True, return_inverse=True)
-    labels = levels.cpu().numpy()
-    if not formula and _integer_kind(endog):  # statsmodels keeps the integers: "0/1"
-        labels = labels.astype(np.int64)
-    return replace(design, endog=codes.to(design.endog.dtype)), list(labels)
-
-
-def _integer_kind(endog: Any) -> bool:
-    if isinstance(endog, torch.Tensor):
-        return not endog.is_floating_point()
-    return np.asarray(endog).dtype.kind in "iub"
+        return labels
+    name = str(endog).split("~")[0].strip()
+    column = data[name] if isinstance(data, pd.DataFrame) and name in data.columns else None
+    if column is not None and isinstance(column.dtype, pd.CategoricalDtype):
+        ordered = bool(column.dtype.ordered)
+    else:
+        ordered = all(isinstance(v, (int, float, np.number)) for v in labels) and not any(
+            isinstance(v, (bool, np.bool_)) for v in labels
+        )
+    if not ordered:
+        raise DesignError(
+            "Only ordered pandas Categorical are supported as endog in formulas: make the "
+            "response an ordered Categorical, e.g. df[col] = pd.Categorical(df[col], "
+            "categories=[...in order...], ordered=True), or numeric"
+        )
+    return labels
