@@ -139,6 +139,11 @@ class OrderedResults(_DiscreteResults):
         )
 
     @cached_property
+    def _codes(self) -> torch.Tensor:
+        """The observed level codes ``0..J-1``."""
+        return self.model.design.endog.long()
+
+    @cached_property
     def _fitted_prob(self) -> torch.Tensor:
         return self.model.predict(self.fit_result.params)
 
@@ -147,7 +152,7 @@ class OrderedResults(_DiscreteResults):
         margins ``All``: statsmodels' ``pd.crosstab`` layout, levels numbered ``0..J-1``."""
         categories = np.arange(self.model.k_levels)
         observed = pd.Categorical(
-            self.model._codes.cpu().numpy(), categories=categories, ordered=True
+            self._codes.cpu().numpy(), categories=categories, ordered=True
         )
         predicted = pd.Categorical(
             self._fitted_prob.argmax(1).cpu().numpy(), categories=categories, ordered=True
@@ -160,7 +165,7 @@ class OrderedResults(_DiscreteResults):
         distribution (Li and Shepherd 2012; statsmodels' ``resid_prob``)."""
         prob = self._fitted_prob
         below = torch.cumsum(prob, dim=1) - prob  # P(Y < j)
-        codes = self.model._codes[:, None]
+        codes = self._codes[:, None]
         at = prob.gather(1, codes)[:, 0]
         less = below.gather(1, codes)[:, 0]
         return self._output.plain(2 * less + at - 1)
