@@ -151,9 +151,7 @@ class OrderedResults(_DiscreteResults):
         """Observed (rows) by predicted (columns, the most probable level) counts, with
         margins ``All``: statsmodels' ``pd.crosstab`` layout, levels numbered ``0..J-1``."""
         categories = np.arange(self.model.k_levels)
-        observed = pd.Categorical(
-            self._codes.cpu().numpy(), categories=categories, ordered=True
-        )
+        observed = pd.Categorical(self._codes.cpu().numpy(), categories=categories, ordered=True)
         predicted = pd.Categorical(
             self._fitted_prob.argmax(1).cpu().numpy(), categories=categories, ordered=True
         )
