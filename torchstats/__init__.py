@@ -16,6 +16,7 @@ from torchstats.api import (
     negativebinomial,
     negativebinomialp,
     ols,
+    ordered_model,
     poisson,
     probit,
     wls,
@@ -46,6 +47,7 @@ from torchstats.models.glm import GLM
 from torchstats.models.linear import OLS, WLS
 from torchstats.models.module import module_inference
 from torchstats.models.multinomial import MNLogit
+from torchstats.models.ordinal import OrderedModel
 from torchstats.models.streaming import StreamingOLS
 from torchstats.models.streaming_discrete import StreamingDiscrete
 from torchstats.models.streaming_glm import StreamingGLM
@@ -62,6 +64,7 @@ from torchstats.results.generalized_count import (
 from torchstats.results.glm import GLMResults
 from torchstats.results.margins import DiscreteMargins
 from torchstats.results.multinomial import MultinomialResults
+from torchstats.results.ordinal import OrderedResults
 from torchstats.results.regression import RegressionResults
 from torchstats.results.zero_inflated import (
     ZeroInflatedGeneralizedPoissonResults,
@@ -86,6 +89,7 @@ __all__ = [
     "ZeroInflatedPoisson",
     "ZeroInflatedNegativeBinomialP",
     "ZeroInflatedGeneralizedPoisson",
+    "OrderedModel",
     "StreamingOLS",
     "StreamingGLM",
     "StreamingDiscrete",
@@ -105,6 +109,7 @@ __all__ = [
     "zeroinflatedpoisson",
     "zeroinflatednegativebinomialp",
     "zeroinflatedgeneralizedpoisson",
+    "ordered_model",
     "add_constant",
     "anova_lm",
     "summary_col",
@@ -120,6 +125,7 @@ __all__ = [
     "GLMResults",
     "DiscreteMargins",
     "BinaryResults",
+    "OrderedResults",
     "CountResults",
     "NegativeBinomialResults",
     "MultinomialResults",

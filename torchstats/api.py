@@ -14,6 +14,7 @@ from torchstats.models.generalized_count import GeneralizedPoisson, NegativeBino
 from torchstats.models.glm import GLM
 from torchstats.models.linear import OLS, WLS
 from torchstats.models.multinomial import MNLogit
+from torchstats.models.ordinal import OrderedModel
 from torchstats.models.streaming import StreamingOLS
 from torchstats.models.streaming_discrete import StreamingDiscrete
 from torchstats.models.streaming_glm import StreamingGLM
@@ -40,6 +41,7 @@ __all__ = [
     "zeroinflatedpoisson",
     "zeroinflatednegativebinomialp",
     "zeroinflatedgeneralizedpoisson",
+    "ordered_model",
 ]
 
 
@@ -597,3 +599,35 @@ def _refuse_subset(subset: Any) -> None:
             "subset is not available for chunked data; filter the chunks (or the Parquet "
             "dataset) instead"
         )
+
+
+def ordered_model(
+    formula: str,
+    data: Any,
+    offset: Any = None,
+    distr: Any = "probit",
+    *,
+    subset: Any = None,
+    missing: str = "drop",
+    hasconst: bool | None = None,
+    device: Any = None,
+    dtype: Any = None,
+    context: int | Mapping[str, Any] | None = 0,
+) -> OrderedModel:
+    """Ordinal regression from a formula (statsmodels' ``OrderedModel.from_formula``):
+    ``ts.ordered_model("rating ~ x + C(g)", df, distr="logit").fit()``.
+
+    The response is an ordered pandas Categorical or numeric (its sorted values are the
+    levels); the formula's intercept is dropped (the thresholds take its place).
+    """
+    return OrderedModel(
+        formula,
+        formula_rows(data, subset),
+        offset=offset,
+        distr=distr,
+        missing=missing,
+        hasconst=hasconst,
+        device=device,
+        dtype=dtype,
+        context=caller_context(context, 1),
+    )

@@ -10,8 +10,8 @@ models never see pandas.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -51,7 +51,14 @@ from torchstats.formula.parsing import (  # noqa: F401 (_parsed: its cache stati
 from torchstats.formula.sparse import needs_sparse_design, sparse_model_matrices
 from torchstats.formula.splines import PATSY_SPLINES
 
-__all__ = ["Design", "FormulaPlan", "design_from_formula", "formula_namespace", "plan_formula"]
+__all__ = [
+    "Design",
+    "FormulaPlan",
+    "design_from_formula",
+    "drop_columns",
+    "formula_namespace",
+    "plan_formula",
+]
 
 # Rows evaluated to learn which factors are categorical before the full materialisation.
 # Factor kinds depend on dtypes, not values, so a few rows suffice; 64 keeps the probe
@@ -101,6 +108,9 @@ class Design:
         Further designs on the same rows, by name (e.g. a zero-inflated model's
         ``exog_infl``): each with this design's response, rows and labels and its own
         columns (see :mod:`torchstats.formula.blocks`).
+    spec_columns : tuple of int or None
+        The columns of ``model_spec``'s matrix the design keeps, when some were dropped
+        (:func:`drop_columns`); None keeps them all.
     """
 
     endog: torch.Tensor
@@ -116,6 +126,7 @@ class Design:
     rows: DataRows | None = None
     endog_levels: tuple[Any, ...] | None = None
     blocks: Mapping[str, Design] = field(default_factory=dict)
+    spec_columns: tuple[int, ...] | None = None
 
     @property
     def nobs(self) -> int:
@@ -254,6 +265,42 @@ def design_from_formula(
         context=namespace,
         rows=DataRows(len(data_frame), positions, original_index, data_frame),
         endog_levels=levels,
+    )
+
+
+def drop_columns(design: Design, names: Sequence[str]) -> Design:
+    """The design without the columns ``names`` (those it has), as statsmodels'
+    ``from_formula(drop_cols=...)``.
+
+    The term indices are renumbered; for a formula design the kept columns of the
+    ModelSpec's matrix are recorded (``spec_columns``) so that designs for new data drop the
+    same columns.
+
+    Raises
+    ------
+    DesignError
+        The design is sparse (a many-level factor): its columns cannot be dropped.
+    """
+    drop = [i for i, name in enumerate(design.exog_names) if name in set(names)]
+    if not drop:
+        return design
+    if not isinstance(design.exog, torch.Tensor):
+        raise DesignError(f"cannot drop {names} from a sparse design (a many-level factor)")
+    keep = [i for i in range(design.k_exog) if i not in drop]
+    position = {old: new for new, old in enumerate(keep)}
+    exog_names = tuple(design.exog_names[i] for i in keep)
+    terms = tuple(
+        (label, tuple(position[i] for i in columns if i in position))
+        for label, columns in design.terms
+    )
+    spec_columns = design.spec_columns or tuple(range(design.k_exog))
+    return replace(
+        design,
+        exog=design.exog[:, keep],
+        exog_names=exog_names,
+        output=OutputFormat(design.output.kind, exog_names, design.output.row_index),
+        terms=tuple((label, columns) for label, columns in terms if columns),
+        spec_columns=tuple(spec_columns[i] for i in keep) if design.model_spec else None,
     )
 
 

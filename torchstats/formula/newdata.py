@@ -106,8 +106,11 @@ def exog_for_prediction(
             ) from None
         except ValueError as error:
             raise DesignError(f"cannot build the design for new data: {error}") from None
+    encoded = matrix.to_numpy(dtype=np.float64)
+    if design.spec_columns is not None:  # columns the fit dropped (drop_columns)
+        encoded = encoded[:, list(design.spec_columns)]
     values = np.full((len(frame), design.k_exog), np.nan)
-    values[~incomplete if incomplete.size else slice(None)] = matrix.to_numpy(dtype=np.float64)
+    values[~incomplete if incomplete.size else slice(None)] = encoded
     X = to_tensor(values, name="exog", device=device, dtype=dtype)
     return X, pd.RangeIndex(X.shape[0]) if labels is None else labels
 

@@ -563,16 +563,22 @@ class _DiscreteModel(Model):
                 stacklevel=3,
             )
 
-    def null_loglike(self) -> float:
-        """Log-likelihood of the constant-only model with the same offset and exposure
-        (``llnull``; models whose null model is another override this)."""
+    def _null_design(self) -> tuple[torch.Tensor, tuple[str, ...]]:
+        """Design matrix and column names of the model behind ``llnull``: a constant
+        (a model whose other parameters already play its part, such as the thresholds of
+        an ordinal model, returns no columns)."""
         X = self.design.exog
-        ones = torch.ones((X.shape[0], 1), dtype=X.dtype, device=X.device)
-        null = self._sibling(type(self), ones, ("const",))
+        return torch.ones((X.shape[0], 1), dtype=X.dtype, device=X.device), ("const",)
+
+    def null_loglike(self) -> float:
+        """Log-likelihood of the null model (:meth:`_null_design`) with the same offset and
+        exposure, fitted by Newton (``llnull``; models whose null model is another override
+        this)."""
+        null = self._sibling(type(self), *self._null_design())
         found, _ = solve_newton(null, null._to_internal(null._start_params()), _AUXILIARY_MAXITER)
         if not found.converged:
             warnings.warn(
-                f"{self.model_name}: the constant-only model behind llnull did not converge "
+                f"{self.model_name}: the null model behind llnull did not converge "
                 f"({found.message}); llnull, llr and prsquared are unreliable",
                 ConvergenceWarning,
                 stacklevel=3,

@@ -1,0 +1,139 @@
+"""OrderedModel behaviour: the response, the constant check, distributions, fitting
+options, devices and bad input (statsmodels parity is in test_ordinal_parity.py)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from scipy import stats
+from statsmodels.miscmodels.ordinal_model import OrderedModel as SMOrderedModel
+
+import torchstats as ts
+from tests.conftest import DEVICES
+from tests.models.ordinal_cases import simulated
+from tests.parity import assert_matches
+from torchstats.errors import DesignError, InvalidOptionError, SpecificationWarning
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    return simulated(seed=3, n=300)
+
+
+@pytest.fixture(scope="module")
+def logit_fit(frame):
+    return ts.ordered_model("rating ~ x1 + x2 + C(g)", frame, distr="logit").fit()
+
+
+def test_formula_and_arrays_agree(frame, logit_fit):
+    dummies = pd.get_dummies(frame["g"], drop_first=True, dtype=float)
+    dummies.columns = ["C(g)[T.b]", "C(g)[T.c]"]
+    exog = pd.concat([dummies, frame[["x1", "x2"]]], axis=1)  # patsy's order: factors first
+    from_arrays = ts.OrderedModel(frame["rating"], exog, distr="logit").fit()
+    assert list(from_arrays.params.index) == list(logit_fit.params.index)
+    assert_matches(from_arrays.params, logit_fit.params, rtol=1e-12)
+    assert logit_fit.model.exog_names[-3:] == ["none/some", "some/much", "much/all"]
+
+
+def test_tensor_input_gives_tensors(frame):
+    codes = torch.as_tensor(frame["rating"].cat.codes.to_numpy())
+    exog = torch.as_tensor(frame[["x1", "x2"]].to_numpy())
+    fit = ts.OrderedModel(codes, exog, distr="probit").fit()
+    assert isinstance(fit.params, torch.Tensor) and fit.model.labels == [0, 1, 2, 3]
+    assert fit.predict(which="prob").shape == (len(frame), 4)
+    np.testing.assert_allclose(fit.predict().sum(1).numpy(), 1.0, rtol=1e-13)
+
+
+def test_a_constant_is_refused(frame):
+    exog = frame[["x1"]].assign(const=1.0)
+    with pytest.raises(DesignError, match="There should not be a constant"):
+        ts.OrderedModel(frame["rating"], exog)
+    with pytest.raises(DesignError, match="implicit constant"):
+        ts.ordered_model("rating ~ 0 + C(g)", frame)
+
+
+def test_unordered_categorical_array_warns_and_formula_refuses(frame):
+    unordered = frame.assign(rating=frame["rating"].cat.as_unordered())
+    with pytest.warns(SpecificationWarning, match="ordered == False"):
+        ts.OrderedModel(unordered["rating"], unordered[["x1"]])
+    with pytest.raises(DesignError, match="Only ordered pandas Categorical"):
+        ts.ordered_model("rating ~ x1", unordered)
+    text = frame.assign(rating=frame["rating"].astype(str))
+    with pytest.raises(DesignError, match="Only ordered pandas Categorical"):
+        ts.ordered_model("rating ~ x1", text)
+
+
+def test_levels_without_observations_and_one_level_are_refused(frame):
+    extra = frame["rating"].cat.add_categories(["beyond"])
+    with pytest.raises(DesignError, match="no observations of level.*beyond"):
+        ts.OrderedModel(extra, frame[["x1"]])
+    with pytest.raises(DesignError, match="at least two"):
+        ts.OrderedModel(np.ones(10), np.arange(10.0)[:, None])
+
+
+def test_unknown_distribution_is_refused(frame):
+    with pytest.raises(InvalidOptionError, match="unknown distr"):
+        ts.OrderedModel(frame["rating"], frame[["x1"]], distr="cloglog")
+    with pytest.raises(InvalidOptionError, match="no torch counterpart"):
+        ts.OrderedModel(frame["rating"], frame[["x1"]], distr=stats.gamma(2.0))
+
+
+def test_missing_rows_are_dropped_in_formulas(frame):
+    data = frame.copy()
+    data.loc[data.index[[2, 5]], "rating"] = np.nan
+    data.loc[data.index[7], "x1"] = np.nan
+    fit = ts.ordered_model("rating ~ x1", data).fit()
+    assert fit.nobs == len(frame) - 3
+
+
+def test_torch_pair_equals_the_scipy_distribution(frame):
+    """A (cdf, pdf) pair of torch functions: the logistic written out equals "logit"."""
+    pair = (torch.sigmoid, lambda x: torch.sigmoid(x) * torch.sigmoid(-x))
+    custom = ts.OrderedModel(frame["rating"], frame[["x1", "x2"]], distr=pair).fit()
+    logit = ts.OrderedModel(frame["rating"], frame[["x1", "x2"]], distr="logit").fit()
+    assert_matches(custom.params, logit.params, rtol=1e-9)
+    assert_matches(custom.bse, logit.bse, rtol=1e-8)
+
+
+@pytest.mark.parametrize("method", ["bfgs", "nm"])
+def test_scipy_methods_follow_statsmodels(frame, method):
+    """statsmodels' default fit (Nelder-Mead) and BFGS from its start values."""
+    exog = frame[["x1", "x2"]]
+    maxiter = 5000 if method == "nm" else 200
+    ours = ts.OrderedModel(frame["rating"], exog, distr="logit").fit(method=method, maxiter=maxiter)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = SMOrderedModel(frame["rating"], exog, distr="logit").fit(
+            method=method, maxiter=maxiter, disp=False
+        )
+    newton = ts.OrderedModel(frame["rating"], exog, distr="logit").fit()
+    assert_matches(ours.params, theirs.params, rtol=1e-4, atol_scale=1e-4)
+    assert_matches(ours.params, newton.params, rtol=1e-3, atol_scale=1e-3)
+
+
+def test_numeric_formula_response_and_new_data(frame, logit_fit):
+    fit = ts.ordered_model("score ~ x1 + x2 + C(g)", frame, distr="logit").fit()
+    assert fit.model.labels == [5.0, 15.0, 25.0, 35.0]
+    assert_matches(fit.params.to_numpy(), logit_fit.params.to_numpy(), rtol=1e-12)
+    new = frame.iloc[:4]
+    predicted = fit.predict(new)
+    assert isinstance(predicted, pd.DataFrame) and list(predicted.index) == list(new.index)
+    assert isinstance(fit.predict(new, which="linpred"), pd.Series)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_device_fit_equals_cpu(frame, logit_fit, device):
+    fit = ts.ordered_model("rating ~ x1 + x2 + C(g)", frame, distr="logit", device=device).fit(
+        cov_type="HC0"
+    )
+    reference = logit_fit.model.fit(cov_type="HC0")
+    assert fit.fit_result.params.device.type == device
+    assert_matches(fit.params, reference.params, rtol=1e-10, atol_scale=1e-12)
+    assert_matches(fit.bse, reference.bse, rtol=1e-9)
+    assert fit.llnull == pytest.approx(reference.llnull, rel=1e-12)
+    assert_matches(fit.predict(frame.head()), reference.predict(frame.head()), rtol=1e-10)
+    assert str(fit.summary()).splitlines()[6:] == str(reference.summary()).splitlines()[6:]
