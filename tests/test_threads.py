@@ -32,7 +32,9 @@ def test_small_designs_run_on_one_thread(four_threads, monkeypatch):
     assert _threads.threads_for(_threads.SMALL_DESIGN - 1) == 1
 
 
-@pytest.mark.parametrize(("load", "expected"), [(0.0, 4), (1.0, 4), (2.0, 3), (3.2, 2), (3.6, 1), (9.0, 1)])
+@pytest.mark.parametrize(
+    ("load", "expected"), [(0.0, 4), (1.0, 4), (2.0, 3), (3.2, 2), (3.6, 1), (9.0, 1)]
+)
 def test_large_designs_use_the_idle_cores(four_threads, monkeypatch, load, expected):
     # the load average counts this process's own thread: a load of 1 leaves every core idle
     _load(monkeypatch, load)
