@@ -32,7 +32,7 @@ def test_predict_mean_differentiates_in_params_and_rows(case) -> None:
     mean = model.predict_mean(params, rows)
     d_params, d_rows = torch.autograd.grad(mean.sum(), (params, rows))
     k = model.design.k_exog
-    slope = model._mean_derivative(rows.detach() @ params.detach()[:k])
+    slope = model.mean_derivative(rows.detach() @ params.detach()[:k])
     torch.testing.assert_close(d_rows, slope[:, None] * params.detach()[None, :k])
     torch.testing.assert_close(d_params[:k], (slope[:, None] * rows.detach()).sum(0))
     assert bool((d_params[k:] == 0).all())  # alpha does not move the mean

@@ -131,7 +131,7 @@ class _Binary(_DiscreteModel):
         weights, whose hat values give the HC2/HC3 leverages (equal to ``-l''(eta)`` for
         the logit, whose link is canonical)."""
         eta = self._eta(params)
-        p = self._mean(eta)
+        p = self.mean_of_linear(eta)
         return self._density(eta) ** 2 / (p * (1 - p))
 
     def score_obs(self, params: Any) -> torch.Tensor:
@@ -173,14 +173,14 @@ class _Binary(_DiscreteModel):
         Without ``exog`` the model's own design and offset are used; with new ``exog`` the
         offset is zero unless given (statsmodels' rule).
         """
-        return self._predict(params, exog, offset=offset, exposure=None, which=which)
+        return self.predict_at(params, exog, offset=offset, exposure=None, which=which)
 
     def influence_derivatives(self, params: Any) -> tuple[torch.Tensor | None, torch.Tensor]:
         eta = self._eta(params)
         X = self.design.exog
         return self._score_endog_factor(eta)[:, None] * X, self._density(eta)[:, None] * X
 
-    def _mean_derivative(self, eta: torch.Tensor) -> torch.Tensor:
+    def mean_derivative(self, eta: torch.Tensor) -> torch.Tensor:
         return self._density(eta)
 
     def _score_endog_factor(self, eta: torch.Tensor) -> torch.Tensor:
@@ -188,7 +188,7 @@ class _Binary(_DiscreteModel):
         raise NotImplementedError
 
     def _density(self, eta: torch.Tensor) -> torch.Tensor:
-        """Density of the latent error at ``eta``: the derivative of ``_mean``."""
+        """Density of the latent error at ``eta``: the derivative of ``mean_of_linear``."""
         raise NotImplementedError
 
     def pdf(self, X: Any) -> Any:
@@ -201,9 +201,9 @@ class _Binary(_DiscreteModel):
 
     def cdf(self, X: Any) -> Any:
         """The inverse link: probability at linear predictor ``X`` (any kind, as :meth:`pdf`)."""
-        return elementwise(self._mean, X, self.design.exog)
+        return elementwise(self.mean_of_linear, X, self.design.exog)
 
-    def _variance(self, mean: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
+    def variance(self, mean: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
         return mean * (1 - mean)
 
     def _start_params(self) -> torch.Tensor:
@@ -215,7 +215,7 @@ class _Binary(_DiscreteModel):
     def _check_fit(self, params: torch.Tensor, found: SolverResult) -> None:
         y = self.design.endog
         perfect = int(
-            ((y - self._mean(self._linear(params))).abs() < _PERFECT_PREDICTION_TOL).sum()
+            ((y - self.mean_of_linear(self._linear(params))).abs() < _PERFECT_PREDICTION_TOL).sum()
         )
         if perfect == 0:
             return
@@ -242,7 +242,7 @@ class _Binary(_DiscreteModel):
             stacklevel=3,
         )
 
-    def _generalized_residuals(self, params: torch.Tensor) -> torch.Tensor:
+    def generalized_residuals(self, params: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
 
@@ -270,7 +270,7 @@ class Logit(_Binary):
     model_name = "Logit"
     _allows_fractional = True
 
-    def _mean(self, eta: torch.Tensor) -> torch.Tensor:
+    def mean_of_linear(self, eta: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(eta)
 
     def _density(self, eta: torch.Tensor) -> torch.Tensor:
@@ -285,8 +285,8 @@ class Logit(_Binary):
         p = torch.sigmoid(eta)
         return self.design.endog - p, -p * torch.sigmoid(-eta)
 
-    def _generalized_residuals(self, params: torch.Tensor) -> torch.Tensor:
-        return self.design.endog - self._mean(self._linear(params))
+    def generalized_residuals(self, params: torch.Tensor) -> torch.Tensor:
+        return self.design.endog - self.mean_of_linear(self._linear(params))
 
     def _score_endog_factor(self, eta: torch.Tensor) -> torch.Tensor:
         return torch.ones_like(eta)
@@ -310,7 +310,7 @@ class Probit(_Binary):
 
     model_name = "Probit"
 
-    def _mean(self, eta: torch.Tensor) -> torch.Tensor:
+    def mean_of_linear(self, eta: torch.Tensor) -> torch.Tensor:
         return normal_cdf(eta)
 
     def _density(self, eta: torch.Tensor) -> torch.Tensor:
@@ -326,16 +326,16 @@ class Probit(_Binary):
         mills = torch.exp(-0.5 * z * z - _LOG_SQRT_2PI - torch.special.log_ndtr(z))
         return q * mills, -mills * (mills + z)
 
-    def _generalized_residuals(self, params: torch.Tensor) -> torch.Tensor:
+    def generalized_residuals(self, params: torch.Tensor) -> torch.Tensor:
         eta = self._linear(params)
         y = self.design.endog
-        density, cdf = self._density(eta), self._mean(eta)
+        density, cdf = self._density(eta), self.mean_of_linear(eta)
         return y * density / cdf - (1 - y) * density / (1 - cdf)
 
     def _score_endog_factor(self, eta: torch.Tensor) -> torch.Tensor:
         # statsmodels clips the probabilities at machine epsilon here
         eps = torch.finfo(eta.dtype).eps
-        cdf = self._mean(eta).clamp(eps, 1 - eps)
+        cdf = self.mean_of_linear(eta).clamp(eps, 1 - eps)
         return self._density(eta) / cdf / (1 - cdf)
 
 

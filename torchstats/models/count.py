@@ -64,7 +64,7 @@ _COUNT_PARAMETERS = """
 class _Count(_DiscreteModel):
     """Shared parts of the count models; not public."""
 
-    _accepts_exposure = True
+    accepts_exposure = True
 
     def _check_endog(self, y: torch.Tensor) -> None:
         if bool((y < 0).any()):
@@ -99,12 +99,12 @@ class _Count(_DiscreteModel):
         ``exog`` they are zero (offset) and one (exposure) unless given, as in statsmodels.
         ``exposure`` is given on its own scale; its log is taken here.
         """
-        return self._predict(params, exog, offset=offset, exposure=exposure, which=which)
+        return self.predict_at(params, exog, offset=offset, exposure=exposure, which=which)
 
-    def _mean(self, eta: torch.Tensor) -> torch.Tensor:
+    def mean_of_linear(self, eta: torch.Tensor) -> torch.Tensor:
         return torch.exp(eta)
 
-    def _mean_derivative(self, eta: torch.Tensor) -> torch.Tensor:
+    def mean_derivative(self, eta: torch.Tensor) -> torch.Tensor:
         return torch.exp(eta)
 
     def _constant_start(self) -> torch.Tensor:
@@ -217,7 +217,7 @@ class Poisson(_Count):
         value = (mu - y * eta + torch.lgamma(y + 1)).sum()
         return value, rmatvec(X, mu - y), gram_matrix(X, mu)
 
-    def _variance(self, mean: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
+    def variance(self, mean: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
         return mean
 
     def influence_derivatives(self, params: Any) -> tuple[torch.Tensor | None, torch.Tensor]:
@@ -412,7 +412,7 @@ class NegativeBinomial(_Count):
         padding = torch.zeros((X.shape[0], self.k_extra), dtype=X.dtype, device=X.device)
         return None, torch.cat([mean_params, padding], dim=1)
 
-    def _variance(self, mean: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
+    def variance(self, mean: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
         if self.loglike_method == "geometric":
             return mean * (1 + mean)
         alpha = params[-1]

@@ -91,13 +91,16 @@ class _DiscreteModel(Model):
     values (``_start_params``), no check of the response (``_check_endog``), fitting by
     torch's Newton or statsmodels' scipy methods, the classical and robust covariances.
     A model stepping in another parametrisation (the negative binomial in ``log(alpha)``)
-    overrides the ``_internal_*`` hooks; a single-index model adds ``_mean``,
-    ``_mean_derivative`` and ``_variance`` for predictions and residuals.
+    overrides the ``_internal_*`` hooks; a single-index model adds ``mean_of_linear``,
+    ``mean_derivative`` and ``variance`` for predictions and residuals. Results read the
+    model through public methods only (``predict_at``, ``variance``, ``accepts_exposure``,
+    ...).
     """
 
     model_name = "DiscreteModel"
     _df_model_assumes_constant = True
-    _accepts_exposure = False
+    accepts_exposure = False
+    """Whether ``exposure`` is an argument of the model (the count models)."""
     k_extra = 0
 
     # --- construction -------------------------------------------------------------------------
@@ -257,12 +260,13 @@ class _DiscreteModel(Model):
         mean is not a function of ``x'b`` alone overrides it (multinomial models return
         one column per outcome, shape (m, J)).
         """
-        return self._mean(exog @ params[: self.design.k_exog])
+        return self.mean_of_linear(exog @ params[: self.design.k_exog])
 
-    def _mean(self, eta: torch.Tensor) -> torch.Tensor:
+    def mean_of_linear(self, eta: torch.Tensor) -> torch.Tensor:
+        """The mean at linear predictors ``eta`` (the inverse link)."""
         raise NotImplementedError
 
-    def _mean_derivative(self, eta: torch.Tensor) -> torch.Tensor:
+    def mean_derivative(self, eta: torch.Tensor) -> torch.Tensor:
         """``d mean / d eta``: the derivative of the inverse link."""
         raise NotImplementedError
 
@@ -272,7 +276,8 @@ class _DiscreteModel(Model):
         first is None where the model has none."""
         raise NotImplementedError
 
-    def _variance(self, mean: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
+    def variance(self, mean: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
+        """The response's variance at ``mean`` (``predict(which="var")``, Pearson residuals)."""
         raise NotImplementedError
 
     def _start_params(self) -> torch.Tensor:
@@ -311,7 +316,7 @@ class _DiscreteModel(Model):
 
     # --- prediction ---------------------------------------------------------------------------
 
-    def _predict(
+    def predict_at(
         self,
         params: Any,
         exog: Any,
@@ -342,8 +347,8 @@ class _DiscreteModel(Model):
             eta = eta + self._log_exposure
         if which == "linear":
             return eta
-        mean = self._mean(eta)
-        return mean if which == "mean" else self._variance(mean, params)
+        mean = self.mean_of_linear(eta)
+        return mean if which == "mean" else self.variance(mean, params)
 
     # --- fitting ------------------------------------------------------------------------------
 

@@ -190,7 +190,7 @@ class NegativeBinomialP(LogAlphaNewton, _PowerCount):
     def _dispersion_moment(self, resid: torch.Tensor, mu: torch.Tensor) -> torch.Tensor:
         return resid**2 / mu - 1
 
-    def _variance(self, mean: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
+    def variance(self, mean: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
         return mean * (1 + params[-1] * mean ** (self.p - 1))
 
 
@@ -251,7 +251,7 @@ class GeneralizedPoisson(_PowerCount):
     def _dispersion_moment(self, resid: torch.Tensor, mu: torch.Tensor) -> torch.Tensor:
         return resid.abs() / mu.sqrt() - 1
 
-    def _variance(self, mean: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
+    def variance(self, mean: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
         return mean * (1 + params[-1] * mean ** (self.p - 1)) ** 2
 
 

@@ -240,7 +240,9 @@ class _ZeroInflated(_Count):
         """
         check_option(which, PREDICT_WHICH, "which")
         gamma, main = self._split(params)
-        eta = self.model_main._predict(main, exog, offset=offset, exposure=exposure, which="linear")
+        eta = self.model_main.predict_at(
+            main, exog, offset=offset, exposure=exposure, which="linear"
+        )
         if which == "linear":
             return eta
         Z = self._inflation_rows(exog, exog_infl, eta.shape[0])
@@ -254,7 +256,7 @@ class _ZeroInflated(_Count):
         if which == "mean":
             return prob_main * mu
         if which == "var":
-            return prob_main * (self.model_main._variance(mu, main) + (1 - prob_main) * mu**2)
+            return prob_main * (self.model_main.variance(mu, main) + (1 - prob_main) * mu**2)
         if which == "prob":
             counts = count_y_values(y_values, self.design.endog)
             logf = log_1mw[:, None] + self._main_logpmf(counts[None, :], mu[:, None], main)

@@ -277,7 +277,7 @@ class _DiscreteResults(LikelihoodResults):
 
     @cached_property
     def _resid_pearson_tensor(self) -> torch.Tensor:
-        variance = self.model._variance(self._fitted_mean, self.fit_result.params)
+        variance = self.model.variance(self._fitted_mean, self.fit_result.params)
         return self._resid_response / torch.sqrt(variance)
 
     @property
@@ -363,7 +363,7 @@ class _DiscreteResults(LikelihoodResults):
         if which == "prob":
             return self._predict_prob(exog, transform, offset, exposure, y_values)
         X, index = self._prediction_exog(exog, transform, exposure, "predict")
-        values = self.model._predict(
+        values = self.model.predict_at(
             self.fit_result.params,
             None if exog is None else X,
             offset=offset,
@@ -381,7 +381,7 @@ class _DiscreteResults(LikelihoodResults):
     ) -> tuple[torch.Tensor, Any]:
         """The design rows to predict at and their labels (the fit's own when ``exog`` is None)."""
         model, params = self.model, self.fit_result.params
-        if exposure is not None and not model._accepts_exposure:
+        if exposure is not None and not model.accepts_exposure:
             raise TypeError(f"{type(model).__name__}.{caller} takes no exposure")
         if exog is None:
             return model.design.exog, self._output.row_index
@@ -406,7 +406,7 @@ class _DiscreteResults(LikelihoodResults):
         model = self.model
 
         def predicted(params: torch.Tensor) -> torch.Tensor:
-            return model._predict(params, X, offset=offset, exposure=exposure, which=which)
+            return model.predict_at(params, X, offset=offset, exposure=exposure, which=which)
 
         return predicted
 
@@ -469,7 +469,7 @@ class _DiscreteResults(LikelihoodResults):
                 agg_weights=weights,
                 row_labels=labels,
             )
-        linear = model._predict(
+        linear = model.predict_at(
             params, None if exog is None else X, offset=offset, exposure=exposure, which="linear"
         )
         k = model.design.k_exog
@@ -480,8 +480,8 @@ class _DiscreteResults(LikelihoodResults):
             variance,
             df=self.df_resid if self.use_t else None,
             df_resid=self.df_resid,
-            inverse_link=model._mean if mean else None,
-            derivative=model._mean_derivative if mean else None,
+            inverse_link=model.mean_of_linear if mean else None,
+            derivative=model.mean_derivative if mean else None,
             row_labels=index if row_labels is None else row_labels,
         )
 
@@ -562,7 +562,7 @@ class BinaryResults(_DiscreteResults):
     @property
     def resid_generalized(self) -> Any:
         """Generalised residuals: ``y - p`` (Logit); ``y phi/Phi - (1-y) phi/(1-Phi)`` (Probit)."""
-        return self._output.observations(self.model._generalized_residuals(self.fit_result.params))
+        return self._output.observations(self.model.generalized_residuals(self.fit_result.params))
 
     def get_distribution(self, exog: Any = None, transform: bool = True, offset: Any = None) -> Any:
         """scipy's frozen ``bernoulli(p)`` at the predicted probabilities (statsmodels)."""
@@ -593,7 +593,7 @@ class _CountResults(_DiscreteResults):
         counts = count_y_values(y_values, model.design.endog)
 
         def probabilities(params: torch.Tensor) -> torch.Tensor:
-            mean = model._predict(params, X, offset=offset, exposure=exposure, which="mean")
+            mean = model.predict_at(params, X, offset=offset, exposure=exposure, which="mean")
             return self._count_probabilities(params, mean, counts)
 
         return probabilities
