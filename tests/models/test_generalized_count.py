@@ -447,3 +447,16 @@ def test_tensor_input_gives_tensors():
 def test_use_transparams_is_refused():
     with pytest.raises(InvalidOptionError, match="use_transparams"):
         ts.negativebinomialp("yn ~ x1", frame_of(0)).fit(method="bfgs", use_transparams=True)
+
+
+@pytest.mark.parametrize("model", [ts.NegativeBinomialP, ts.GeneralizedPoisson])
+def test_influence_is_refused_with_the_reason(model):
+    # statsmodels' leverage for these models differentiates the score in the response
+    # numerically; torchstats has no exact derivative for them yet, so it refuses rather
+    # than returning leverages computed without it
+    rng = np.random.default_rng(0)
+    X = np.column_stack([np.ones(200), rng.normal(size=200)])
+    y = rng.negative_binomial(2, 0.5, 200)
+    results = model(y, X).fit(disp=0)
+    with pytest.raises(NotImplementedError, match="does not define influence_derivatives"):
+        results.get_influence().hat_matrix_diag

@@ -264,21 +264,27 @@ class _DiscreteModel(Model):
 
     def mean_of_linear(self, eta: torch.Tensor) -> torch.Tensor:
         """The mean at linear predictors ``eta`` (the inverse link)."""
-        raise NotImplementedError
+        raise self._lacks("mean_of_linear", "predictions and residuals")
+
+    def _lacks(self, method: str, what: str) -> NotImplementedError:
+        return NotImplementedError(
+            f"{self.model_name} does not define {method}, which {what} need (see "
+            "docs/writing-a-model.md)"
+        )
 
     def mean_derivative(self, eta: torch.Tensor) -> torch.Tensor:
         """``d mean / d eta``: the derivative of the inverse link."""
-        raise NotImplementedError
+        raise self._lacks("mean_derivative", "prediction standard errors")
 
     def influence_derivatives(self, params: Any) -> tuple[torch.Tensor | None, torch.Tensor]:
         """``(d score_obs / d endog, d mean / d params)``, each (n, k), for the generalized
         leverage (statsmodels' ``_deriv_score_obs_dendog`` and ``_deriv_mean_dparams``); the
         first is None where the model has none."""
-        raise NotImplementedError
+        raise self._lacks("influence_derivatives", "influence measures (get_influence)")
 
     def variance(self, mean: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
         """The response's variance at ``mean`` (``predict(which="var")``, Pearson residuals)."""
-        raise NotImplementedError
+        raise self._lacks("variance", "predict(which='var') and Pearson residuals")
 
     def _start_params(self) -> torch.Tensor:
         """Default start values: zeros (statsmodels' ``LikelihoodModel.fit``)."""

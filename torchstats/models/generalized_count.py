@@ -150,13 +150,6 @@ class _PowerCount(_Count):
     def _dispersion_moment(self, resid: torch.Tensor, mu: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
-    def _influence_derivatives(self, params: Any) -> tuple[torch.Tensor | None, torch.Tensor]:
-        """No derivative of the score in the response: no generalized leverage."""
-        mu, _ = self._split(params)
-        X = self.design.exog
-        padding = torch.zeros((X.shape[0], 1), dtype=X.dtype, device=X.device)
-        return None, torch.cat([mu[:, None] * X, padding], dim=1)
-
 
 class NegativeBinomialP(LogAlphaNewton, _PowerCount):
     __doc__ = (
