@@ -3,7 +3,8 @@
 ``--fail raise``: rank 1 raises while reading a chunk and stays alive afterwards (as a
 notebook or a server would), so only the error exchange can free rank 0. ``--fail die``:
 rank 1 exits without a word. ``--fail meat``: rank 1 fails in the cluster pass of a robust
-covariance. Each process writes what it raised, and after how long, to ``rank{r}.json``.
+covariance. ``--fail glm`` and ``--fail logit``: rank 1 fails in the third IRLS pass of a
+streamed GLM, or in a Newton pass of a streamed Logit. Each process writes what it raised, and after how long, to ``rank{r}.json``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import torch.distributed as dist
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import torchstats as ts  # noqa: E402
-from tests.streaming.distributed_worker import FORMULA, shard  # noqa: E402
+from tests.streaming.distributed_worker import FORMULA, LOGIT_FORMULA, shard  # noqa: E402
 
 MESSAGE = "unreadable chunk 2 on rank 1 (simulated)"
 
@@ -47,20 +48,26 @@ def main() -> None:
     parser.add_argument("--rank", type=int, required=True)
     parser.add_argument("--init", required=True)
     parser.add_argument("--out", required=True)
-    parser.add_argument("--fail", choices=["raise", "die", "meat"], required=True)
+    parser.add_argument(
+        "--fail", choices=["raise", "die", "meat", "glm", "logit"], required=True
+    )
     args = parser.parse_args()
     dist.init_process_group("gloo", init_method=args.init, rank=args.rank, world_size=2)
     # The levels pass and the X'X pass come first; 'meat' fails in the pass after the fit's
     # residual passes, when the cluster scores are summed.
-    passes = {"raise": 1, "die": 1, "meat": 4}[args.fail]
+    passes = {"raise": 1, "die": 1, "meat": 4, "glm": 5, "logit": 5}[args.fail]
     source = failing_source(args.rank, args.fail, passes)
     started = time.perf_counter()
     outcome: dict[str, object]
     try:
-        model = ts.StreamingOLS(FORMULA, source, distributed=True)
-        fit = model.fit()
-        if args.fail == "meat":
-            fit.get_robustcov_results("cluster", groups="k")
+        if args.fail == "glm":
+            ts.StreamingGLM(FORMULA, source, distributed=True).fit()
+        elif args.fail == "logit":
+            ts.StreamingDiscrete("Logit", LOGIT_FORMULA, source, distributed=True).fit(disp=0)
+        else:
+            fit = ts.StreamingOLS(FORMULA, source, distributed=True).fit()
+            if args.fail == "meat":
+                fit.get_robustcov_results("cluster", groups="k")
         outcome = {"raised": None}
     except Exception as error:  # noqa: BLE001 - the test inspects whatever was raised
         outcome = {

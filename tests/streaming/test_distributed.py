@@ -126,7 +126,7 @@ def _run_failing(folder: Path, mode: str) -> list[dict]:
     return [json.loads((folder / f"rank{rank}.json").read_text()) for rank in ranks]
 
 
-@pytest.mark.parametrize("mode", ["raise", "meat"])
+@pytest.mark.parametrize("mode", ["raise", "meat", "glm", "logit"])
 def test_an_error_on_one_rank_stops_every_rank_with_it(tmp_path, mode):
     from tests.streaming.failing_worker import MESSAGE
 
