@@ -459,4 +459,4 @@ def test_influence_is_refused_with_the_reason(model):
     y = rng.negative_binomial(2, 0.5, 200)
     results = model(y, X).fit(disp=0)
     with pytest.raises(NotImplementedError, match="does not define influence_derivatives"):
-        results.get_influence().hat_matrix_diag
+        _ = results.get_influence().hat_matrix_diag

@@ -4,7 +4,8 @@
 notebook or a server would), so only the error exchange can free rank 0. ``--fail die``:
 rank 1 exits without a word. ``--fail meat``: rank 1 fails in the cluster pass of a robust
 covariance. ``--fail glm`` and ``--fail logit``: rank 1 fails in the third IRLS pass of a
-streamed GLM, or in a Newton pass of a streamed Logit. Each process writes what it raised, and after how long, to ``rank{r}.json``.
+streamed GLM, or in a Newton pass of a streamed Logit. Each process writes what it raised,
+and after how long, to ``rank{r}.json``.
 """
 
 from __future__ import annotations
