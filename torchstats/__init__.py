@@ -11,6 +11,7 @@ from torchstats.api import (
     batched_wls,
     generalizedpoisson,
     glm,
+    hurdlecountmodel,
     logit,
     mnlogit,
     negativebinomial,
@@ -18,6 +19,8 @@ from torchstats.api import (
     ols,
     poisson,
     probit,
+    truncatedlfnegativebinomialp,
+    truncatedlfpoisson,
     wls,
 )
 from torchstats.autodiff.hessian import gradient, hessian, hessian_diag, hvp
@@ -40,10 +43,12 @@ from torchstats.models.count import NegativeBinomial, Poisson
 from torchstats.models.generalized_count import GeneralizedPoisson, NegativeBinomialP
 from torchstats.models.generic import MLE, GenericLikelihoodModel
 from torchstats.models.glm import GLM
+from torchstats.models.hurdle import HurdleCountModel
 from torchstats.models.linear import OLS, WLS
 from torchstats.models.module import module_inference
 from torchstats.models.multinomial import MNLogit
 from torchstats.models.streaming import StreamingOLS
+from torchstats.models.truncated import TruncatedLFNegativeBinomialP, TruncatedLFPoisson
 from torchstats.results.discrete import BinaryResults, CountResults, NegativeBinomialResults
 from torchstats.results.generalized_count import (
     GeneralizedPoissonResults,
@@ -53,6 +58,7 @@ from torchstats.results.glm import GLMResults
 from torchstats.results.margins import DiscreteMargins
 from torchstats.results.multinomial import MultinomialResults
 from torchstats.results.regression import RegressionResults
+from torchstats.results.truncated import HurdleCountResults, TruncatedLFResults
 from torchstats.summary.summary2 import summary_col
 
 __version__ = "0.1.0"
@@ -68,6 +74,9 @@ __all__ = [
     "MNLogit",
     "NegativeBinomialP",
     "GeneralizedPoisson",
+    "TruncatedLFPoisson",
+    "TruncatedLFNegativeBinomialP",
+    "HurdleCountModel",
     "StreamingOLS",
     "BatchedOLS",
     "ols",
@@ -82,6 +91,9 @@ __all__ = [
     "mnlogit",
     "negativebinomialp",
     "generalizedpoisson",
+    "truncatedlfpoisson",
+    "truncatedlfnegativebinomialp",
+    "hurdlecountmodel",
     "add_constant",
     "anova_lm",
     "summary_col",
@@ -102,6 +114,8 @@ __all__ = [
     "MultinomialResults",
     "NegativeBinomialPResults",
     "GeneralizedPoissonResults",
+    "TruncatedLFResults",
+    "HurdleCountResults",
     "TorchstatsError",
     "TorchstatsWarning",
     "ConvergenceWarning",
