@@ -18,8 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
 import statsmodels.discrete.truncated_model as smt
 import torch
+from scipy import stats
 from statsmodels.discrete.tests.results import results_truncated as r_results
 
 from tests.conftest import DEVICES
@@ -320,3 +322,47 @@ def test_bad_input():
         model.fit(start_params=np.zeros(3))
     with pytest.raises(InvalidOptionError, match="which"):
         model.predict(np.zeros(4), which="prob-base")
+
+
+def test_exog_infl_zero_part_is_cloglog():
+    """A Poisson zero part is a binary complementary log-log model of ``y > 0``
+    (``P(y > 0) = 1 - exp(-exp(z b))``): statsmodels' GLM fits it with ``exog_infl``."""
+    frame = count_frame(7)
+    zero_exog = frame.assign(const=1.0)[["const", "x2"]]
+    res = HurdleCountModel("yh ~ x1 + C(g)", frame, exog_infl=zero_exog).fit()
+    glm = sm.GLM(
+        (frame["yh"] > 0).astype(float),
+        zero_exog,
+        family=sm.families.Binomial(sm.families.links.CLogLog()),
+    ).fit(tol=1e-13)
+    assert res.model.exog_names[:2] == ["zm_const", "zm_x2"]
+    # IRLS stops on the deviance's change: its estimate to ~1e-9 of the standard errors
+    np.testing.assert_allclose(_values(res.params)[:2], glm.params, rtol=1e-7)
+    observed = np.linalg.inv(-glm.model.hessian(glm.params, observed=True))  # not Fisher's
+    np.testing.assert_allclose(_values(res.bse)[:2], np.sqrt(np.diag(observed)), rtol=1e-7)
+    assert res.results_zero.llf == pytest.approx(glm.llf, rel=1e-12)
+    new = count_frame(57, n=20).head(5)
+    got = res.predict(new, which="prob-zero", exog_infl=new.assign(const=1.0)[["const", "x2"]])
+    expected = 1 - glm.predict(new.assign(const=1.0)[["const", "x2"]])
+    np.testing.assert_allclose(_values(got), _values(expected), rtol=1e-9)
+    with pytest.raises(InvalidOptionError, match="exog_infl"):
+        res.predict(new, which="prob-zero")
+    # the count part is the zero-truncated Poisson of the positive counts
+    count = smt.TruncatedLFPoisson.from_formula("yh ~ x1 + C(g)", frame).fit(
+        start_params=_values(res.params)[2:], method="newton", disp=0
+    )
+    np.testing.assert_allclose(_values(res.params)[2:], count.params, rtol=1e-9)
+
+
+def test_pzero_sets_the_zero_part_power():
+    """statsmodels ignores ``pzero``; the zero part's P(y = 0) is NB-P's with that power."""
+    endog, exog = simulated_negbin()
+    model = HurdleCountModel(endog, exog, dist="negbin", zerodist="negbin", pzero=1)
+    assert model.pzero == 1.0
+    params = np.array([-0.4, 2.0, 0.5])
+    mu = np.exp(exog @ params[:2])
+    size = mu / params[2]  # NB1: size mu^(2 - p) / alpha
+    prob_zero = stats.nbinom.pmf(0, size, size / (size + mu))
+    got = model.model_zero.loglikeobs(torch.as_tensor(params)).numpy()
+    expected = np.where(endog == 0, np.log(prob_zero), np.log1p(-prob_zero))
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
