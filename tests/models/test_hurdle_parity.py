@@ -366,3 +366,13 @@ def test_pzero_sets_the_zero_part_power():
     got = model.model_zero.loglikeobs(torch.as_tensor(params)).numpy()
     expected = np.where(endog == 0, np.log(prob_zero), np.log1p(-prob_zero))
     np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_statsmodels_default_fit_path():
+    """``fit(method="bfgs")`` runs statsmodels' default (35 BFGS steps per part)."""
+    frame = docvis_frame()
+    endog, exog = frame["docvis"].to_numpy(), frame[["const", "aget", "totchr"]].to_numpy()
+    ours = HurdleCountModel(endog, exog, dist="negbin").fit(method="bfgs")
+    theirs = smt.HurdleCountModel(endog, exog, dist="negbin").fit(disp=0)
+    assert ours.mle_retvals["converged"] == theirs.mle_retvals["converged"]
+    np.testing.assert_allclose(ours.params, theirs.params, rtol=1e-7)
