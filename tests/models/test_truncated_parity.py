@@ -19,9 +19,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.discrete.truncated_model as smt
+import torch
 
+from tests.conftest import DEVICES
 from tests.models.count_part_cases import count_frame, docvis_frame, randhie_arrays, reference_fit
 from tests.parity import assert_matches
+from torchstats.errors import DesignError, InvalidOptionError
 from torchstats.models.truncated import TruncatedLFNegativeBinomialP, TruncatedLFPoisson
 
 OURS = {"poisson": TruncatedLFPoisson, "negbin": TruncatedLFNegativeBinomialP}
@@ -306,3 +309,28 @@ def test_statsmodels_default_fit_path(kind, rtol):
     theirs = THEIRS[kind](endog, exog).fit(disp=0)
     assert ours.mle_retvals["converged"] == theirs.mle_retvals["converged"]
     np.testing.assert_allclose(ours.params, theirs.params, rtol=rtol)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("kind", ["poisson", "negbin"])
+def test_device(device, kind):
+    endog, exog = randhie_arrays(3)
+    cpu = OURS[kind](endog, exog, truncation=1).fit()
+    other = OURS[kind](
+        torch.as_tensor(endog, device=device), torch.as_tensor(exog, device=device), truncation=1
+    ).fit()
+    assert other.params.device.type == device
+    np.testing.assert_allclose(other.params.cpu().numpy(), cpu.params, rtol=1e-9)
+    np.testing.assert_allclose(other.bse.cpu().numpy(), cpu.bse, rtol=1e-8)
+    variance = other.predict(which="var")
+    np.testing.assert_allclose(variance.cpu().numpy(), cpu.predict(which="var"), rtol=1e-9)
+
+
+def test_bad_input():
+    endog, exog = randhie_arrays(3)
+    with pytest.raises(DesignError, match="truncation must be an integer"):
+        TruncatedLFPoisson(endog, exog, truncation=0.5)
+    with pytest.raises(DesignError, match="no count exceeds the truncation point"):
+        TruncatedLFPoisson(endog, exog, truncation=int(endog.max()))
+    with pytest.raises(InvalidOptionError, match="which"):
+        TruncatedLFPoisson(endog, exog).predict(np.zeros(4), which="prob-zero")
