@@ -251,10 +251,7 @@ def _sandwich(theirs: Any, groups: np.ndarray | None) -> np.ndarray:
     hurdle fit refuses robust covariances). Its zero part's ``score_obs`` lists the zeros
     first: put its rows back in the data's order."""
     model, params = theirs.model, np.asarray(theirs.params)
-    scores = model.score_obs(params)
-    endog, k_zero = np.asarray(model.endog), model._k_zero
-    order = np.r_[np.flatnonzero(endog == 0), np.flatnonzero(endog != 0)]
-    scores[order, :k_zero] = scores[:, :k_zero].copy()
+    scores = _data_order_scores(theirs)(params)
     bread = np.linalg.inv(-model.hessian(params))
     if groups is None:
         return bread @ scores.T @ scores @ bread
@@ -387,3 +384,32 @@ def test_bse_against_statsmodels_score(fits):
     hessian = approx_fprime(params, theirs.model.score, centered=True)
     expected = np.sqrt(np.diag(np.linalg.inv(-(hessian + hessian.T) / 2)))
     np.testing.assert_allclose(np.asarray(ours.bse, dtype=float), expected, rtol=5e-8)
+
+
+def _data_order_scores(theirs: Any) -> Any:
+    """statsmodels' hurdle ``score_obs`` with its zero part's rows in the data's order."""
+    model = theirs.model
+    endog, k_zero = np.asarray(model.endog), model._k_zero
+    order = np.r_[np.flatnonzero(endog == 0), np.flatnonzero(endog != 0)]
+    score_obs = model.score_obs
+
+    def reordered(params: Any) -> np.ndarray:
+        scores = score_obs(params)
+        scores[order, :k_zero] = scores[:, :k_zero].copy()
+        return scores
+
+    return reordered
+
+
+def test_get_diagnostic(fits, monkeypatch):
+    """statsmodels' CountDiagnostic on the model's predicted probabilities; its moment test
+    takes the per-observation scores, whose zero-part rows statsmodels misorders."""
+    ours, theirs = fits
+    got, expected = ours.get_diagnostic(y_max=6), theirs.get_diagnostic(y_max=6)
+    np.testing.assert_allclose(got.probs_predicted, expected.probs_predicted, rtol=1e-9, atol=1e-13)
+    monkeypatch.setattr(theirs.model, "score_obs", _data_order_scores(theirs))
+    edges = np.arange(5)
+    got_test = got.test_chisquare_prob(bin_edges=edges)
+    expected_test = expected.test_chisquare_prob(bin_edges=edges)
+    assert got_test.statistic == pytest.approx(expected_test.statistic, rel=1e-6)
+    assert got_test.pvalue == pytest.approx(expected_test.pvalue, rel=1e-5, abs=1e-300)

@@ -345,3 +345,18 @@ def test_bse_against_statsmodels_score(fits):
     hessian = approx_fprime(params, theirs.model.score, centered=True)
     expected = np.sqrt(np.diag(np.linalg.inv(-(hessian + hessian.T) / 2)))
     np.testing.assert_allclose(np.asarray(ours.bse, dtype=float), expected, rtol=5e-8)
+
+
+def test_get_diagnostic(case, fits):
+    """statsmodels' CountDiagnostic on the model's predicted probabilities (bins above the
+    truncation point: below it every frequency and probability is 0)."""
+    if case.truncation < 0:
+        pytest.skip("statsmodels' truncated pmf fails for truncation=-1")
+    ours, theirs = fits
+    got, expected = ours.get_diagnostic(y_max=6), theirs.get_diagnostic(y_max=6)
+    np.testing.assert_allclose(got.probs_predicted, expected.probs_predicted, rtol=1e-9, atol=1e-13)
+    edges = case.truncation + 1 + np.arange(5)
+    got_test = got.test_chisquare_prob(bin_edges=edges)
+    expected_test = expected.test_chisquare_prob(bin_edges=edges)
+    assert got_test.statistic == pytest.approx(expected_test.statistic, rel=1e-6)
+    assert got_test.pvalue == pytest.approx(expected_test.pvalue, rel=1e-5, abs=1e-300)
