@@ -11,6 +11,7 @@ from torchstats.api import (
     batched_wls,
     generalizedpoisson,
     glm,
+    hurdlecountmodel,
     logit,
     mnlogit,
     negativebinomial,
@@ -19,6 +20,8 @@ from torchstats.api import (
     ordered_model,
     poisson,
     probit,
+    truncatedlfnegativebinomialp,
+    truncatedlfpoisson,
     wls,
     zeroinflatedgeneralizedpoisson,
     zeroinflatednegativebinomialp,
@@ -44,6 +47,7 @@ from torchstats.models.count import NegativeBinomial, Poisson
 from torchstats.models.generalized_count import GeneralizedPoisson, NegativeBinomialP
 from torchstats.models.generic import MLE, GenericLikelihoodModel
 from torchstats.models.glm import GLM
+from torchstats.models.hurdle import HurdleCountModel
 from torchstats.models.linear import OLS, WLS
 from torchstats.models.module import module_inference
 from torchstats.models.multinomial import MNLogit
@@ -51,6 +55,7 @@ from torchstats.models.ordinal import OrderedModel
 from torchstats.models.streaming import StreamingOLS
 from torchstats.models.streaming_discrete import StreamingDiscrete
 from torchstats.models.streaming_glm import StreamingGLM
+from torchstats.models.truncated import TruncatedLFNegativeBinomialP, TruncatedLFPoisson
 from torchstats.models.zero_inflated import (
     ZeroInflatedGeneralizedPoisson,
     ZeroInflatedNegativeBinomialP,
@@ -66,6 +71,7 @@ from torchstats.results.margins import DiscreteMargins
 from torchstats.results.multinomial import MultinomialResults
 from torchstats.results.ordinal import OrderedResults
 from torchstats.results.regression import RegressionResults
+from torchstats.results.truncated import HurdleCountResults, TruncatedLFResults
 from torchstats.results.zero_inflated import (
     ZeroInflatedGeneralizedPoissonResults,
     ZeroInflatedNegativeBinomialResults,
@@ -90,6 +96,9 @@ __all__ = [
     "ZeroInflatedNegativeBinomialP",
     "ZeroInflatedGeneralizedPoisson",
     "OrderedModel",
+    "TruncatedLFPoisson",
+    "TruncatedLFNegativeBinomialP",
+    "HurdleCountModel",
     "StreamingOLS",
     "StreamingGLM",
     "StreamingDiscrete",
@@ -110,6 +119,9 @@ __all__ = [
     "zeroinflatednegativebinomialp",
     "zeroinflatedgeneralizedpoisson",
     "ordered_model",
+    "truncatedlfpoisson",
+    "truncatedlfnegativebinomialp",
+    "hurdlecountmodel",
     "add_constant",
     "anova_lm",
     "summary_col",
@@ -134,6 +146,8 @@ __all__ = [
     "ZeroInflatedPoissonResults",
     "ZeroInflatedNegativeBinomialResults",
     "ZeroInflatedGeneralizedPoissonResults",
+    "TruncatedLFResults",
+    "HurdleCountResults",
     "TorchstatsError",
     "TorchstatsWarning",
     "ConvergenceWarning",

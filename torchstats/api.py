@@ -12,12 +12,14 @@ from torchstats.models.binary import Logit, Probit
 from torchstats.models.count import NegativeBinomial, Poisson
 from torchstats.models.generalized_count import GeneralizedPoisson, NegativeBinomialP
 from torchstats.models.glm import GLM
+from torchstats.models.hurdle import HurdleCountModel
 from torchstats.models.linear import OLS, WLS
 from torchstats.models.multinomial import MNLogit
 from torchstats.models.ordinal import OrderedModel
 from torchstats.models.streaming import StreamingOLS
 from torchstats.models.streaming_discrete import StreamingDiscrete
 from torchstats.models.streaming_glm import StreamingGLM
+from torchstats.models.truncated import TruncatedLFNegativeBinomialP, TruncatedLFPoisson
 from torchstats.models.zero_inflated import (
     ZeroInflatedGeneralizedPoisson,
     ZeroInflatedNegativeBinomialP,
@@ -38,6 +40,9 @@ __all__ = [
     "mnlogit",
     "negativebinomialp",
     "generalizedpoisson",
+    "truncatedlfpoisson",
+    "truncatedlfnegativebinomialp",
+    "hurdlecountmodel",
     "zeroinflatedpoisson",
     "zeroinflatednegativebinomialp",
     "zeroinflatedgeneralizedpoisson",
@@ -587,6 +592,94 @@ def zeroinflatedgeneralizedpoisson(
         inflation=inflation,
         p=p,
         missing=missing,
+        device=device,
+        dtype=dtype,
+        context=caller_context(context, 1),
+    )
+
+
+def truncatedlfpoisson(
+    formula: str,
+    data: Any,
+    offset: Any = None,
+    exposure: Any = None,
+    truncation: int = 0,
+    *,
+    subset: Any = None,
+    missing: str = "drop",
+    device: Any = None,
+    dtype: Any = None,
+    context: int | Mapping[str, Any] | None = 0,
+) -> TruncatedLFPoisson:
+    """Left-truncated Poisson regression (counts above ``truncation``) from a formula."""
+    return TruncatedLFPoisson(
+        formula,
+        formula_rows(data, subset),
+        offset=offset,
+        exposure=exposure,
+        truncation=truncation,
+        missing=missing,
+        device=device,
+        dtype=dtype,
+        context=caller_context(context, 1),
+    )
+
+
+def truncatedlfnegativebinomialp(
+    formula: str,
+    data: Any,
+    offset: Any = None,
+    exposure: Any = None,
+    truncation: int = 0,
+    p: float = 2,
+    *,
+    subset: Any = None,
+    missing: str = "drop",
+    device: Any = None,
+    dtype: Any = None,
+    context: int | Mapping[str, Any] | None = 0,
+) -> TruncatedLFNegativeBinomialP:
+    """Left-truncated NB-P regression (counts above ``truncation``) from a formula."""
+    return TruncatedLFNegativeBinomialP(
+        formula,
+        formula_rows(data, subset),
+        offset=offset,
+        exposure=exposure,
+        truncation=truncation,
+        p=p,
+        missing=missing,
+        device=device,
+        dtype=dtype,
+        context=caller_context(context, 1),
+    )
+
+
+def hurdlecountmodel(
+    formula: str,
+    data: Any,
+    dist: str = "poisson",
+    zerodist: str = "poisson",
+    p: float = 2,
+    pzero: float = 2,
+    *,
+    exog_infl: Any = None,
+    subset: Any = None,
+    missing: str = "drop",
+    device: Any = None,
+    dtype: Any = None,
+    context: int | Mapping[str, Any] | None = 0,
+) -> HurdleCountModel:
+    """Hurdle count model (a zero model and a zero-truncated count model) from a formula:
+    ``ts.hurdlecountmodel("n ~ x", df, dist="negbin").fit()``."""
+    return HurdleCountModel(
+        formula,
+        formula_rows(data, subset),
+        dist=dist,
+        zerodist=zerodist,
+        p=p,
+        pzero=pzero,
+        missing=missing,
+        exog_infl=exog_infl,
         device=device,
         dtype=dtype,
         context=caller_context(context, 1),

@@ -21,6 +21,7 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 import torch
 from statsmodels.base.model import GenericLikelihoodModel
+from statsmodels.discrete.truncated_model import HurdleCountModel
 
 import torchstats as ts
 from tests.conftest import DEVICES, make_frame
@@ -142,6 +143,13 @@ def _discrete(
     kind: str, formula: str, model: dict[str, Any] | None = None, **fit: Any
 ) -> Callable[[], Any]:
     return lambda: getattr(smf, kind)(formula, _count_frame(12), **(model or {})).fit(disp=0, **fit)
+
+
+def _hurdle() -> Any:
+    """statsmodels' hurdle model: ``converged`` holds one flag per part ("[True, True]")."""
+    frame = _count_frame(12)
+    exog = sm.add_constant(frame[["x1", "x2"]])
+    return HurdleCountModel(frame["count"], exog).fit(method="newton", disp=0)
 
 
 def _ols_arrays() -> Any:
@@ -326,6 +334,7 @@ CASES: dict[str, Case] = {
         discrete_summary,
         {"yname_list": ["y=b", "y=c_very_long_outcome_name", "y=dd"], "alpha": 0.1},
     ),
+    "hurdle-converged-per-part": (_hurdle, discrete_summary, {}),
     "generic-normal": (_generic_normal, likelihood_summary, {}),
     "generic-probit": (_generic_probit, likelihood_summary, {}),
 }

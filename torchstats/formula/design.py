@@ -143,6 +143,42 @@ class Design:
         """Labels of the kept rows (pandas input only)."""
         return self.output.row_index
 
+    def select_rows(self, keep: torch.Tensor) -> Design:
+        """The design restricted to the rows where ``keep`` is True, in their order.
+
+        For models that use only some observations by definition (statsmodels' truncated
+        count models keep the counts above the truncation point): the response, design,
+        per-row extras, row labels and :class:`DataRows` positions are all restricted, so
+        later per-row arguments (cluster groups) still match by label or position.
+
+        Parameters
+        ----------
+        keep : Tensor of bool, shape (nobs,)
+        """
+        positions = torch.nonzero(keep).reshape(-1)
+        index = self.output.row_index
+        output = OutputFormat(
+            self.output.kind,
+            self.output.param_names,
+            None if index is None else index[positions.cpu().numpy()],
+        )
+        rows = self.rows
+        if rows is not None:
+            rows = DataRows(rows.nrows, rows.kept[positions.cpu().numpy()], rows.index, rows.frame)
+        return Design(
+            self.endog[positions],
+            self.exog[positions],
+            self.endog_name,
+            self.exog_names,
+            output,
+            {name: values[positions] for name, values in self.extras.items()},
+            self.terms,
+            self.formula,
+            self.model_spec,
+            self.context,
+            rows,
+        )
+
 
 # --- formula door ------------------------------------------------------------------------
 

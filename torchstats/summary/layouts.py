@@ -311,8 +311,13 @@ def glm_summary(
 
 
 def _converged(results: Any) -> str:
-    """``"True"`` or ``"False"`` from ``mle_retvals["converged"]``."""
-    return str(bool(as_numpy(results.mle_retvals["converged"])))
+    """``"True"`` or ``"False"`` from ``mle_retvals["converged"]``; a model fitted part by
+    part (the hurdle model) has one flag per part, printed as a list (``"[True, True]"``),
+    as statsmodels' ``"%s"`` prints it."""
+    converged = results.mle_retvals["converged"]
+    if isinstance(converged, list):
+        return str([bool(as_numpy(flag)) for flag in converged])
+    return str(bool(as_numpy(converged)))
 
 
 def discrete_summary(
