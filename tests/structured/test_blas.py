@@ -48,6 +48,21 @@ def test_weighted_gram_equals_torch(layout, sign):
     torch.testing.assert_close(result, result.T, rtol=0, atol=0)
 
 
+@pytest.mark.parametrize("layout", ["C", "F"])
+def test_weighted_gram_in_row_blocks_copies_no_design(layout, monkeypatch):
+    # small blocks force several of them: the numpy route through one reused buffer, the
+    # torch route (a GPU's) block by block; both equal the product as written
+    X, w = _design(layout), _weights("positive")
+    expected = (X * w[:, None]).T @ X
+    monkeypatch.setattr(blas, "_CHUNK_BYTES", 1 << 14)
+    torch.testing.assert_close(gram_matrix(X, w), expected, rtol=1e-12, atol=1e-9)
+    monkeypatch.setattr(blas, "_DEVICE_CHUNK_BYTES", 1 << 14)
+    monkeypatch.setattr(blas, "_numpy_route", lambda *arrays: False)
+    blocked = gram_matrix(X, w)
+    torch.testing.assert_close(blocked, expected, rtol=1e-12, atol=1e-9)
+    torch.testing.assert_close(blocked, blocked.T, rtol=0, atol=0)
+
+
 def test_float32_and_matrix_vector_products():
     X = _design("C", torch.float32)
     v, u = torch.ones(X.shape[1]), torch.linspace(-1, 1, ROWS)

@@ -39,6 +39,9 @@ __all__ = ["cross_product", "gram_matrix", "matvec", "product", "rmatvec", "squa
 #: chunks of 2048 rows (0.8 MB) 0.21 s, 8192 (3.3 MB) 0.15 s, 32768 (13 MB) 0.20 s,
 #: one copy of the whole design 0.25 s.
 _CHUNK_BYTES = 4 << 20
+#: Row blocks of weighted Gram products in torch (GPUs): large enough to keep a GPU busy,
+#: small beside a design of gigabytes.
+_DEVICE_CHUNK_BYTES = 64 << 20
 #: Smaller problems (``n k^2`` below about a million multiply-adds) stay in torch: the
 #: hand-over saves nothing there, and the documented NIST digits were measured with torch's
 #: summation order.
@@ -57,7 +60,15 @@ def gram_matrix(X: torch.Tensor, weights: torch.Tensor | None = None) -> torch.T
     if not _numpy_route(X, weights):
         if weights is None:
             return X.T @ X
-        return _symmetric((X * weights[:, None]).T @ X)
+        if X.numel() * X.element_size() <= 4 * _DEVICE_CHUNK_BYTES:
+            return _symmetric((X * weights[:, None]).T @ X)
+        # a large design (on a GPU): row blocks, so the weighted copy is one block
+        rows = max(256, _DEVICE_CHUNK_BYTES // max(1, X.shape[1] * X.element_size()))
+        total = X.new_zeros(X.shape[1], X.shape[1])
+        for start in range(0, X.shape[0], rows):
+            block = X[start : start + rows]
+            total += (block * weights[start : start + rows, None]).T @ block
+        return _symmetric(total)
     design = X.numpy()
     if weights is None:
         return torch.from_numpy(design.T @ design)
@@ -136,14 +147,15 @@ def _numpy_route(X: Any, other: torch.Tensor | None) -> bool:
 
 
 def _root_weighted_gram(design: np.ndarray, root: np.ndarray) -> np.ndarray:
-    """``Z'Z`` with ``Z = root[:, None] * design``, by row chunks of a row-major design."""
+    """``Z'Z`` with ``Z = root[:, None] * design``, by row chunks written into one reused
+    buffer: no copy of the design (a formula's column-major design included: 1e6 x 40, 0.62 s
+    against 0.85 s for one weighted copy, and 4 MB instead of 320 MB)."""
     n, k = design.shape
-    if not design.flags.c_contiguous:  # row slices would be strided: one copy is faster
-        weighted = design * root[:, None]
-        return weighted.T @ weighted
     rows = max(256, _CHUNK_BYTES // max(1, k * design.itemsize))
+    buffer = np.empty((min(rows, n), k), dtype=design.dtype)
     total = np.zeros((k, k), dtype=design.dtype)
     for start in range(0, n, rows):
-        chunk = design[start : start + rows] * root[start : start + rows, None]
+        chunk = buffer[: min(rows, n - start)]
+        np.multiply(design[start : start + rows], root[start : start + rows, None], out=chunk)
         total += chunk.T @ chunk
     return total
