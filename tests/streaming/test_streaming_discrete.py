@@ -8,7 +8,12 @@ import pytest
 import torchstats as ts
 from tests.parity import assert_matches, mask_clock
 from tests.streaming.test_streaming_glm import _chunks, _frame
-from torchstats.errors import InvalidOptionError, SingularDesignError, TorchstatsError
+from torchstats.errors import (
+    DesignError,
+    InvalidOptionError,
+    SingularDesignError,
+    TorchstatsError,
+)
 
 RHS = "x1 + np.log(x2) + C(g)"
 CASES = {
@@ -111,3 +116,7 @@ def test_bad_input_is_refused_clearly():
         ts.logit(f"binary ~ {RHS}", chunks).fit(disp=0, cov_type="HC3")
     with pytest.raises(SingularDesignError, match="singular"):
         ts.poisson("count ~ x1 + I(2 * x1)", chunks).fit(disp=0)
+    with pytest.raises(DesignError, match=r"response must lie in \[0, 1\]"):
+        ts.logit(f"count ~ {RHS}", chunks).fit(disp=0)
+    with pytest.raises(DesignError, match="must be non-negative"):
+        ts.poisson(f"normal ~ {RHS}", chunks).fit(disp=0)

@@ -12,6 +12,7 @@ import torchstats as ts
 from tests.parity import assert_matches, mask_clock
 from torchstats.errors import (
     ConvergenceWarning,
+    DesignError,
     InvalidOptionError,
     SingularDesignError,
     TorchstatsError,
@@ -207,5 +208,7 @@ def test_bad_input_is_refused_clearly():
         ts.glm(formula, chunks, family=F.Poisson()).fit(cov_type="HC3")
     with pytest.raises(SingularDesignError, match="singular"):
         ts.glm("count ~ x1 + I(2 * x1)", chunks, family=F.Poisson()).fit()
+    with pytest.raises(DesignError, match="must be positive"):
+        ts.glm(f"normal ~ {RHS}", chunks, family=F.Gamma()).fit()
     with pytest.raises(TorchstatsError, match="before fit"):
         _ = ts.glm(formula, chunks, family=F.Poisson()).wnobs

@@ -156,7 +156,10 @@ class StreamedGLMData:
         return 1 if self.constant_only else len(self.designer.exog_names)
 
     def rows(self, description: str) -> Iterator[GlmRows]:
+        """One pass: each chunk's rows, its response checked against the family's support
+        (:class:`~torchstats.errors.DesignError`, as in memory)."""
         for chunk in progress(self.designer.chunks(), self.show_progress, description):
+            self.family.check_endog(chunk.endog)
             yield GlmRows.of_chunk(chunk, self.constant_only)
 
     def _reduced(
