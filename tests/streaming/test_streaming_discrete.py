@@ -120,3 +120,13 @@ def test_bad_input_is_refused_clearly():
         ts.logit(f"count ~ {RHS}", chunks).fit(disp=0)
     with pytest.raises(DesignError, match="must be non-negative"):
         ts.poisson(f"normal ~ {RHS}", chunks).fit(disp=0)
+
+
+def test_separation_warns_as_in_memory():
+    frame = _frame(4)
+    frame["separated"] = (frame["x1"] > 0).astype(float)
+    formula = "separated ~ x1 + np.log(x2)"
+    with pytest.warns(ts.errors.PerfectSeparationWarning, match="complete separation"):
+        ts.logit(formula, frame).fit(disp=0, warn_convergence=False)
+    with pytest.warns(ts.errors.PerfectSeparationWarning, match="complete separation"):
+        ts.logit(formula, _chunks(frame)).fit(disp=0, warn_convergence=False)

@@ -15,15 +15,14 @@ warns rather than raising :class:`~torchstats.errors.PerfectSeparationError`).
 from __future__ import annotations
 
 import math
-import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
 from torch.nn.functional import logsigmoid
 
 from torchstats._device import elementwise
-from torchstats.errors import DesignError, PerfectSeparationWarning
+from torchstats.errors import DesignError, PerfectSeparationWarning, warn
 from torchstats.families.links import normal_cdf
 from torchstats.models.base import caller_context
 from torchstats.models.discrete import _DiscreteModel
@@ -35,7 +34,7 @@ __all__ = ["Logit", "Probit"]
 
 # |y - p| below which an observation counts as perfectly predicted: the ``atol`` of
 # ``np.allclose`` in statsmodels' ``DiscreteModel._check_perfect_pred``.
-_PERFECT_PREDICTION_TOL = 1e-8
+PERFECT_PREDICTION_TOL = 1e-8
 # Smallest eigenvalue of the information relative to X'X (the mean curvature weight along
 # the flattest direction) below which that direction counts as unidentified, as a power of
 # eps: sqrt(eps) = 1.5e-8 in float64. Weights are at most 1/4 (logit) and 2/pi (probit) and
@@ -215,31 +214,16 @@ class _Binary(_DiscreteModel):
     def _check_fit(self, params: torch.Tensor, found: SolverResult) -> None:
         y = self.design.endog
         perfect = int(
-            ((y - self.mean_of_linear(self._linear(params))).abs() < _PERFECT_PREDICTION_TOL).sum()
+            ((y - self.mean_of_linear(self._linear(params))).abs() < PERFECT_PREDICTION_TOL).sum()
         )
-        if perfect == 0:
-            return
-        n = self.design.nobs
-        if perfect == n:
-            kind = (
-                "complete separation: every observation is predicted exactly (fitted "
-                "probabilities are 0 or 1)"
-            )
-        elif not found.converged or _nearly_singular(self.hessian(params), self.design.exog):
-            kind = (
-                f"quasi-complete separation: {perfect} of {n} observations are predicted "
-                "exactly (fitted probabilities 0 or 1) and the estimates diverge"
-            )
-        else:
-            return
-        warnings.warn(
-            f"{self.model_name}: perfect separation or prediction detected ({kind}). The "
-            "maximum likelihood estimate does not exist and some parameters are not "
-            "identified; their estimates and standard errors are meaningless. Remove or "
-            "combine the regressors that separate the outcomes, or use penalised (Firth) "
-            "regression",
-            PerfectSeparationWarning,
-            stacklevel=3,
+        warn_if_separated(
+            self.model_name,
+            perfect,
+            self.design.nobs,
+            lambda: (
+                not found.converged
+                or nearly_singular(self.hessian(params), gram_matrix(self.design.exog))
+            ),
         )
 
     def generalized_residuals(self, params: torch.Tensor) -> torch.Tensor:
@@ -339,19 +323,46 @@ class Probit(_Binary):
         return self._density(eta) / cdf / (1 - cdf)
 
 
-def _nearly_singular(hessian: torch.Tensor, X: torch.Tensor) -> bool:
-    """Whether the information ``-H = X' W X`` is flat along some direction relative to ``X'X``.
+def nearly_singular(hessian: torch.Tensor, gram: torch.Tensor) -> bool:
+    """Whether the information ``-H = X' W X`` is flat along some direction relative to
+    ``gram = X'X``.
 
     The smallest eigenvalue of ``L^{-1} (-H) L^{-T}`` (``X'X = L L'``) is the smallest
     weighted-mean curvature over directions; a rank-deficient ``X`` is reported separately.
     A Hessian of ``m`` equations over the same ``X`` (MNLogit) is compared with
     ``I_m (x) X'X``.
     """
-    factor, info = torch.linalg.cholesky_ex(gram_matrix(X))
+    factor, info = torch.linalg.cholesky_ex(gram)
     if int(info) != 0:
         return False
     factor = torch.block_diag(*[factor] * (hessian.shape[0] // factor.shape[0]))
     scaled = torch.linalg.solve_triangular(factor, -hessian, upper=False)
     scaled = torch.linalg.solve_triangular(factor, scaled.T, upper=False)
     eigenvalues = torch.linalg.eigvalsh((scaled + scaled.T) / 2)
-    return bool(eigenvalues[0] <= torch.finfo(X.dtype).eps ** _FLAT_DIRECTION_EPS_POWER)
+    return bool(eigenvalues[0] <= torch.finfo(gram.dtype).eps ** _FLAT_DIRECTION_EPS_POWER)
+
+
+def warn_if_separated(
+    model_name: str, perfect: int, nobs: int, diverging: Callable[[], bool]
+) -> None:
+    """statsmodels' perfect-separation warning: every one of ``nobs`` observations
+    predicted exactly (``perfect``), or some of them while the estimates diverge
+    (``diverging()``: not converged, or a flat information)."""
+    if perfect == 0:
+        return
+    if perfect == nobs:
+        kind = "complete separation: every observation is predicted exactly"
+    elif diverging():
+        kind = (
+            f"quasi-complete separation: {perfect} of {nobs} observations are predicted "
+            "exactly and the estimates diverge"
+        )
+    else:
+        return
+    warn(
+        f"{model_name}: perfect separation or prediction detected ({kind}). The maximum "
+        "likelihood estimate does not exist and some parameters are not identified; their "
+        "estimates and standard errors are meaningless. Remove or combine the regressors "
+        "that separate the outcomes, or use penalised (Firth) regression",
+        PerfectSeparationWarning,
+    )

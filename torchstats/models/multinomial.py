@@ -18,21 +18,22 @@ import torch
 
 from torchstats._device import to_numpy, to_tensor
 from torchstats._typing import check_option
-from torchstats.errors import DesignError, PerfectSeparationWarning, SpecificationWarning
+from torchstats.errors import DesignError, SpecificationWarning
 from torchstats.formula.design import Design
 from torchstats.models.base import build_design, caller_context
-from torchstats.models.binary import _nearly_singular
+from torchstats.models.binary import (
+    PERFECT_PREDICTION_TOL,
+    nearly_singular,
+    warn_if_separated,
+)
 from torchstats.models.data import plain_array
 from torchstats.models.discrete import PREDICT_WHICH, _DiscreteModel
 from torchstats.results.equations import EquationOutputFormat
 from torchstats.results.multinomial import MultinomialResults
 from torchstats.solvers.result import SolverResult
+from torchstats.structured.blas import gram_matrix
 
 __all__ = ["MNLogit", "outcome_labels"]
-
-# |1 - P(observed outcome)| below which an observation counts as perfectly predicted
-# (statsmodels' ``_check_perfect_pred`` tolerance, as for Logit).
-_PERFECT_PREDICTION_TOL = 1e-8
 
 
 class MNLogit(_DiscreteModel):
@@ -295,26 +296,15 @@ class MNLogit(_DiscreteModel):
     def _check_fit(self, params: torch.Tensor, found: SolverResult) -> None:
         p = torch.softmax(self._linear_predictors(params), dim=1)
         observed = p.gather(1, self._codes[:, None])[:, 0]
-        perfect = int(((1 - observed) < _PERFECT_PREDICTION_TOL).sum())
-        n = self.design.nobs
-        if perfect == 0:
-            return
-        if perfect == n:
-            kind = "complete separation: every observation's outcome is predicted exactly"
-        elif not found.converged or _nearly_singular(self.hessian(params), self.design.exog):
-            kind = (
-                f"quasi-complete separation: the outcomes of {perfect} of {n} observations "
-                "are predicted exactly and the estimates diverge"
-            )
-        else:
-            return
-        warnings.warn(
-            f"MNLogit: perfect separation or prediction detected ({kind}). The maximum "
-            "likelihood estimate does not exist and some parameters are not identified; their "
-            "estimates and standard errors are meaningless. Remove or combine the regressors "
-            "or outcomes that separate the data, or use a penalised fit",
-            PerfectSeparationWarning,
-            stacklevel=3,
+        perfect = int(((1 - observed) < PERFECT_PREDICTION_TOL).sum())
+        warn_if_separated(
+            "MNLogit",
+            perfect,
+            self.design.nobs,
+            lambda: (
+                not found.converged
+                or nearly_singular(self.hessian(params), gram_matrix(self.design.exog))
+            ),
         )
 
 

@@ -26,6 +26,7 @@ from torchstats.errors import ConvergenceWarning, InvalidOptionError, warn
 from torchstats.families import links as L
 from torchstats.families.families import Binomial, Family, Poisson
 from torchstats.models.base import caller_context
+from torchstats.models.binary import PERFECT_PREDICTION_TOL, nearly_singular, warn_if_separated
 from torchstats.models.discrete_fit import fit_newton, fit_scipy, inverse_information
 from torchstats.models.glm import predict_new
 from torchstats.models.streaming import StreamedModel
@@ -222,6 +223,7 @@ class StreamingDiscrete(StreamedModel, PassLikelihood):
             else:
                 found, retvals = fit_scipy(self, start, method, maxiter, disp, options)
                 hessian = self.hessian(found.params)
+            self._check_separation(found, hessian)
             if not found.converged and warn_convergence:
                 warn(
                     f"{self.model_name}: maximum likelihood optimization ({method}) did not "
@@ -251,6 +253,20 @@ class StreamingDiscrete(StreamedModel, PassLikelihood):
             }
             return self._report(fit, cov_type, cov_kwds, use_t, retvals=retvals, settings=settings)
 
+    def _check_separation(self, found: SolverResult, hessian: torch.Tensor) -> None:
+        """The in-memory binary models' perfect-separation warning (one more pass)."""
+        if self.model_name == "Poisson":
+            return
+        perfect = self._data().close_predictions(
+            found.params, PERFECT_PREDICTION_TOL, with_offset=True
+        )
+        warn_if_separated(
+            self.model_name,
+            perfect,
+            int(self.nobs),
+            lambda: not found.converged or nearly_singular(hessian, self._gram),
+        )
+
     def _count_rows(self) -> None:
         """The first pass: rows (for ``nobs``) and a full-rank check of ``X'X``."""
         k = len(self.exog_names)
@@ -262,7 +278,8 @@ class StreamingDiscrete(StreamedModel, PassLikelihood):
             total = total + torch.cat([(rows.exog.T @ rows.exog).reshape(-1), count])
         total = self.reducer.sum(total)
         self._streamed_nobs = int(total[-1])
-        gram_solver(total[:-1].reshape(k, k), self._streamed_nobs)  # raises if singular
+        self._gram = total[:-1].reshape(k, k)
+        gram_solver(self._gram, self._streamed_nobs)  # raises if singular
 
     @property
     def rank(self) -> int:

@@ -280,11 +280,15 @@ class StreamedGLMData:
         hessian = total[1 + k :].reshape(k, k) if derivatives >= 2 else None
         return total[0], gradient, hessian
 
-    def close_predictions(self, params: torch.Tensor, threshold: float = 1e-4) -> int:
-        """Rows whose ``g^{-1}(X b)`` (no offset) is within ``threshold`` of the response."""
+    def close_predictions(
+        self, params: torch.Tensor, threshold: float = 1e-4, with_offset: bool = False
+    ) -> int:
+        """Rows whose ``g^{-1}(X b)`` (with the offset if ``with_offset``) is within
+        ``threshold`` of the response (one pass)."""
 
         def parts(rows: GlmRows) -> list[torch.Tensor]:
-            mu = self.family.fitted(rows.exog @ params)
+            eta = rows.linear(params) if with_offset else rows.exog @ params
+            mu = self.family.fitted(eta)
             return [(torch.abs(rows.endog - mu) < threshold).sum().to(mu.dtype)]
 
         return int(self._reduced(parts, "separation", 1)[0])
