@@ -133,8 +133,15 @@ def rmatvec(X: Any, v: torch.Tensor) -> torch.Tensor:
 
 
 def _numpy_route(X: Any, other: torch.Tensor | None) -> bool:
+    """Whether a product goes to numpy's BLAS: large CPU products, unless torch runs on one
+    thread (the thread policy of :mod:`torchstats._threads`, or the user's choice), where
+    torch's single-threaded GEMM is as fast and numpy's own thread pool, which torchstats
+    cannot size, would compete for the cores (OLS 1e5 x 20 with the other core busy: 61 ms
+    against 10 ms)."""
     tensors = [X] if other is None else [X, other]
     if not isinstance(X, torch.Tensor) or X.numel() * X.shape[-1] < _NUMPY_ROUTE_MIN_WORK:
+        return False
+    if torch.get_num_threads() == 1:
         return False
     return all(
         isinstance(t, torch.Tensor)
