@@ -22,8 +22,9 @@ def four_threads(monkeypatch):
     torch.set_num_threads(before)
 
 
-def _load(monkeypatch, value):
+def _load(monkeypatch, value, running=1):
     monkeypatch.setattr(_threads.os, "getloadavg", lambda: (value, value, value))
+    monkeypatch.setattr(_threads, "_running_threads", lambda: running)
 
 
 def test_small_designs_run_on_one_thread(four_threads, monkeypatch):
@@ -39,6 +40,13 @@ def test_large_designs_use_the_idle_cores(four_threads, monkeypatch, load, expec
     # the load average counts this process's own thread: a load of 1 leaves every core idle
     _load(monkeypatch, load)
     assert _threads.threads_for(10**9) == expected
+
+
+def test_a_process_that_just_started_counts_before_the_average_catches_up(
+    four_threads, monkeypatch
+):
+    _load(monkeypatch, 0.5, running=3)  # two other threads running, the average still low
+    assert _threads.threads_for(10**9) == 2
 
 
 def test_the_users_count_caps_and_max_keeps_it(four_threads, monkeypatch):

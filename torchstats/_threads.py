@@ -13,8 +13,9 @@ default one per core). Two costs make that count wrong for many fits:
 
 So each fit runs under :func:`fit_threads`: one thread for a small design (fewer than
 :data:`SMALL_DESIGN` numbers), and for a large one as many threads as there are idle
-cores (the cores this process may use, less the load average other processes put on
-them), never more than ``torch.get_num_threads()``. The count is restored when the fit
+cores (the cores this process may use, less the load other processes put on them: the
+1-minute load average or the threads runnable now, whichever is larger), never more than
+``torch.get_num_threads()``. The count is restored when the fit
 ends. Setting ``torch.set_num_threads(n)`` therefore still caps every fit at ``n``, and
 ``TORCHSTATS_THREADS=auto|max`` (``max``: always ``torch.get_num_threads()``) selects the
 policy; see ``docs/performance.md``.
@@ -44,14 +45,26 @@ def _usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+def _running_threads() -> int | None:
+    """Threads runnable right now, this one included (Linux's ``/proc/loadavg``), or None."""
+    try:
+        with open("/proc/loadavg") as file:
+            return int(file.read().split()[3].split("/")[0])
+    except (OSError, IndexError, ValueError):  # pragma: no cover - not Linux
+        return None
+
+
 def _idle_cores(cores: int) -> float:
-    """Cores not busy with other processes: ``cores`` less the 1-minute load average beyond
-    this process's own (one runnable thread)."""
+    """Cores not busy with other processes: ``cores`` less the other processes' load, the
+    larger of the 1-minute load average and the threads runnable right now, each less this
+    process's own thread (the average lags a minute behind a process that just started)."""
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):  # pragma: no cover - no load average (Windows)
         return float(cores)
-    return cores - max(load - 1.0, 0.0)
+    running = _running_threads()
+    others = max(load - 1.0, 0.0 if running is None else running - 1.0, 0.0)
+    return cores - others
 
 
 def threads_for(numbers: int) -> int:
