@@ -65,9 +65,28 @@ class PassLikelihood:
     def _passes(self) -> StreamedGLMData:
         raise NotImplementedError
 
+    def _sums(
+        self, params: Any, derivatives: int
+    ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        """:meth:`StreamedGLMData.newton_sums`, remembering the last point: the drivers ask
+        for the value, gradient and Hessian at the estimate separately, and results for the
+        log-likelihood again; one pass serves them all."""
+        data = self._passes()
+        point = torch.as_tensor(params, dtype=data.designer.dtype).to(data.designer.device)
+        last = self.__dict__.get("_last_sums")
+        if last is not None and last[1] >= derivatives and torch.equal(last[0], point):
+            return last[2]
+        found = data.newton_sums(point, derivatives)
+        self.__dict__["_last_sums"] = (point.detach().clone(), derivatives, found)
+        return found
+
+    def forget_passes(self) -> None:
+        """Drop the remembered point (a new fit may read changed data)."""
+        self.__dict__.pop("_last_sums", None)
+
     def loglike(self, params: Any) -> torch.Tensor:
         """Log-likelihood at ``params`` (one pass)."""
-        return self._passes().newton_sums(params, 0)[0]
+        return self._sums(params, 0)[0]
 
     def score(self, params: Any) -> torch.Tensor:
         """Gradient of the log-likelihood (one pass)."""
@@ -81,14 +100,14 @@ class PassLikelihood:
         return -self.loglike(theta)
 
     def _internal_value_grad(self, theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        value, gradient, _ = self._passes().newton_sums(theta, 1)
+        value, gradient, _ = self._sums(theta, 1)
         assert gradient is not None
         return -value, -gradient
 
     def _internal_derivatives(
         self, theta: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        value, gradient, hessian = self._passes().newton_sums(theta, 2)
+        value, gradient, hessian = self._sums(theta, 2)
         assert gradient is not None and hessian is not None
         return -value, -gradient, -hessian
 
@@ -208,6 +227,7 @@ class StreamingDiscrete(StreamedModel, PassLikelihood):
         options = check_optimizer_options(method, kwargs, self.model_name)
         if not full_output:
             warn("full_output=False has no effect: mle_retvals is always complete", FutureWarning)
+        self.forget_passes()
         with self.reducer.guard():  # an error in any process stops every process with it
             self._count_rows()
             start = self._start(method) if start_params is None else self._tensor(start_params)
