@@ -5,13 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from torchstats.errors import InvalidOptionError
+from torchstats.families.families import Binomial, Gaussian
+from torchstats.families.families import Poisson as PoissonFamily
+from torchstats.families.links import Probit as ProbitLink
 from torchstats.formula.fixest_syntax import uses_fixest_syntax
 from torchstats.models.base import caller_context, formula_rows
 from torchstats.models.batched_ols import BatchedOLS
 from torchstats.models.binary import Logit, Probit
 from torchstats.models.count import NegativeBinomial, Poisson
 from torchstats.models.fixed_effects import FixedEffectsOLS
+from torchstats.models.fixed_effects_glm import FixedEffectsGLM
 from torchstats.models.generalized_count import GeneralizedPoisson, NegativeBinomialP
 from torchstats.models.glm import GLM
 from torchstats.models.hurdle import HurdleCountModel
@@ -217,6 +223,86 @@ def _fixed_effects(
     )
 
 
+_GLM_OPTIONS = frozenset(
+    {
+        "fixef_rm",
+        "fixef_tol",
+        "fixef_maxiter",
+        "collin_tol",
+        "glm_tol",
+        "glm_maxiter",
+        "separation",
+        "weights",
+    }
+)
+
+
+def _fixed_effects_glm(
+    formula: str,
+    data: Any,
+    subset: Any,
+    family: Any,
+    per_row: tuple[Any, Any, Any],
+    missing: str,
+    device: Any,
+    dtype: Any,
+    context: Mapping[str, Any] | None,
+    options: Mapping[str, Any],
+) -> FixedEffectsGLM:
+    """A :class:`FixedEffectsGLM`; ``per_row`` is (offset, exposure, var_weights)."""
+    if is_chunked(data):
+        raise InvalidOptionError(
+            "fixed effects are absorbed in memory only; pass a DataFrame (chunked data is not "
+            "supported with a fixed-effects formula yet)"
+        )
+    unknown = set(options) - _GLM_OPTIONS
+    if unknown:
+        raise InvalidOptionError(
+            f"unknown option(s) {sorted(unknown)}: fixed-effects GLMs take "
+            f"{', '.join(sorted(_GLM_OPTIONS))}"
+        )
+    offset, exposure, var_weights = per_row
+    frame = formula_rows(data, subset)
+    settings = dict(options)
+    if var_weights is not None:
+        if "weights" in settings:
+            raise InvalidOptionError("give var_weights or weights, not both")
+        settings["weights"] = var_weights
+    return FixedEffectsGLM(
+        formula,
+        frame,
+        Gaussian() if family is None else family,
+        offset=_with_exposure(frame, offset, exposure),
+        missing=missing,
+        device=device,
+        dtype=dtype,
+        context=context,
+        **settings,
+    )
+
+
+def _with_exposure(frame: Any, offset: Any, exposure: Any) -> Any:
+    """The offset plus ``log(exposure)`` (each a column name or one value per row)."""
+    if exposure is None:
+        return offset
+    values = [
+        np.asarray(frame[v] if isinstance(v, str) else v, dtype=float)
+        for v in (offset, exposure)
+        if v is not None
+    ]
+    if (values[-1] <= 0).any():
+        raise InvalidOptionError("exposure must be positive")
+    return np.log(values[-1]) + (values[0] if len(values) == 2 else 0.0)
+
+
+def _refuse_frequency_weights(freq_weights: Any) -> None:
+    if freq_weights is not None:
+        raise InvalidOptionError(
+            "freq_weights are not supported with fixed effects; pass var_weights (prior "
+            "weights, as fixest's and pyfixest's weights) or repeat the rows"
+        )
+
+
 def batched_ols(
     formula: str,
     data: Any,
@@ -281,6 +367,7 @@ def glm(
     device: Any = None,
     dtype: Any = None,
     context: int | Mapping[str, Any] | None = 0,
+    **fixef: Any,
 ) -> GLM:
     """Generalised linear model from a formula: ``ts.glm("y ~ x", df, family=...).fit()``.
 
@@ -305,6 +392,22 @@ def glm(
         (a list of DataFrames, a callable returning chunks, a Parquet path or a pyarrow
         Dataset); its per-row arguments must then name columns.
     """
+    if uses_fixest_syntax(formula):
+        _refuse_frequency_weights(freq_weights)
+        return _fixed_effects_glm(  # type: ignore[return-value]
+            formula,
+            data,
+            subset,
+            family,
+            (offset, exposure, var_weights),
+            missing,
+            device,
+            dtype,
+            caller_context(context, 1),
+            fixef,
+        )
+    if fixef:
+        raise InvalidOptionError(f"{sorted(fixef)} apply only to fixed effects ('y ~ x | f')")
     if is_chunked(data):
         _refuse_subset(subset)
         return StreamingGLM(  # type: ignore[return-value]
@@ -345,6 +448,7 @@ def logit(
     device: Any = None,
     dtype: Any = None,
     context: int | Mapping[str, Any] | None = 0,
+    **fixef: Any,
 ) -> Logit:
     """Logistic regression from a formula: ``ts.logit("y ~ x + C(g)", df).fit()``.
 
@@ -352,6 +456,21 @@ def logit(
     a pyarrow Dataset) gives a :class:`~torchstats.models.streaming_discrete.StreamingDiscrete`
     fit in passes over the data; its per-row arguments must then name columns.
     """
+    if uses_fixest_syntax(formula):
+        return _fixed_effects_glm(  # type: ignore[return-value]
+            formula,
+            data,
+            subset,
+            Binomial(),
+            (offset, None, None),
+            missing,
+            device,
+            dtype,
+            caller_context(context, 1),
+            fixef,
+        )
+    if fixef:
+        raise InvalidOptionError(f"{sorted(fixef)} apply only to fixed effects ('y ~ x | f')")
     if is_chunked(data):
         _refuse_subset(subset)
         return StreamingDiscrete(  # type: ignore[return-value]
@@ -385,6 +504,7 @@ def probit(
     device: Any = None,
     dtype: Any = None,
     context: int | Mapping[str, Any] | None = 0,
+    **fixef: Any,
 ) -> Probit:
     """Probit regression from a formula: ``ts.probit("y ~ x + C(g)", df).fit()``.
 
@@ -392,6 +512,21 @@ def probit(
     a pyarrow Dataset) gives a :class:`~torchstats.models.streaming_discrete.StreamingDiscrete`
     fit in passes over the data; its per-row arguments must then name columns.
     """
+    if uses_fixest_syntax(formula):
+        return _fixed_effects_glm(  # type: ignore[return-value]
+            formula,
+            data,
+            subset,
+            Binomial(ProbitLink()),
+            (offset, None, None),
+            missing,
+            device,
+            dtype,
+            caller_context(context, 1),
+            fixef,
+        )
+    if fixef:
+        raise InvalidOptionError(f"{sorted(fixef)} apply only to fixed effects ('y ~ x | f')")
     if is_chunked(data):
         _refuse_subset(subset)
         return StreamingDiscrete(  # type: ignore[return-value]
@@ -426,6 +561,7 @@ def poisson(
     device: Any = None,
     dtype: Any = None,
     context: int | Mapping[str, Any] | None = 0,
+    **fixef: Any,
 ) -> Poisson:
     """Poisson regression from a formula: ``ts.poisson("n ~ x", df, exposure=df.t).fit()``.
 
@@ -433,6 +569,21 @@ def poisson(
     a pyarrow Dataset) gives a :class:`~torchstats.models.streaming_discrete.StreamingDiscrete`
     fit in passes over the data; its per-row arguments must then name columns.
     """
+    if uses_fixest_syntax(formula):
+        return _fixed_effects_glm(  # type: ignore[return-value]
+            formula,
+            data,
+            subset,
+            PoissonFamily(),
+            (offset, exposure, None),
+            missing,
+            device,
+            dtype,
+            caller_context(context, 1),
+            fixef,
+        )
+    if fixef:
+        raise InvalidOptionError(f"{sorted(fixef)} apply only to fixed effects ('y ~ x | f')")
     if is_chunked(data):
         _refuse_subset(subset)
         return StreamingDiscrete(  # type: ignore[return-value]
