@@ -623,6 +623,12 @@ def negativebinomial(
     context: int | Mapping[str, Any] | None = 0,
 ) -> NegativeBinomial:
     """Negative binomial regression (NB2, NB1 or geometric) from a formula."""
+    if uses_fixest_syntax(formula):
+        raise InvalidOptionError(
+            "ts.negativebinomial does not take fixed effects yet (fixest's fenegbin); for a "
+            "given alpha use ts.glm('y ~ x | f', df, "
+            "family=ts.families.NegativeBinomial(alpha=...))"
+        )
     return NegativeBinomial(
         formula,
         formula_rows(data, subset),

@@ -307,6 +307,8 @@ def test_formula_routing() -> None:
         ts.poisson("yc ~ x1", frame, glm_tol=1e-9)
     with pytest.raises(InvalidOptionError, match="unknown option"):
         ts.poisson("yc ~ x1 | f1", frame, iwls_tol=1e-9)
+    with pytest.raises(InvalidOptionError, match="does not take fixed effects"):
+        ts.negativebinomial("ynb ~ x1 | f1", frame)
     with pytest.raises(InvalidOptionError, match="freq_weights"):
         ts.glm("yg ~ x1 | f1", frame, freq_weights=frame["w"])
 
@@ -380,6 +382,7 @@ def test_fixef_matches_pyfixest() -> None:
         mine = ours[name].rename(float)
         expected = [levels.get(level, 0.0) for level in mine.index]
         np.testing.assert_allclose(mine.to_numpy(), expected, rtol=1e-8, atol=1e-10)
+
 
 def test_offset_equals_exposure_log() -> None:
     frame = data("sim3")
