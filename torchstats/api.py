@@ -18,6 +18,7 @@ from torchstats.models.binary import Logit, Probit
 from torchstats.models.count import NegativeBinomial, Poisson
 from torchstats.models.fixed_effects import FixedEffectsOLS
 from torchstats.models.fixed_effects_glm import FixedEffectsGLM
+from torchstats.models.fixed_effects_negbin import FixedEffectsNegativeBinomial
 from torchstats.models.generalized_count import GeneralizedPoisson, NegativeBinomialP
 from torchstats.models.glm import GLM
 from torchstats.models.hurdle import HurdleCountModel
@@ -278,6 +279,49 @@ def _fixed_effects_glm(
         dtype=dtype,
         context=context,
         **settings,
+    )
+
+
+def _fixed_effects_negbin(
+    formula: str,
+    data: Any,
+    subset: Any,
+    loglike_method: str,
+    per_row: tuple[Any, Any],
+    missing: str,
+    device: Any,
+    dtype: Any,
+    context: Mapping[str, Any] | None,
+    options: Mapping[str, Any],
+) -> FixedEffectsNegativeBinomial:
+    """A :class:`FixedEffectsNegativeBinomial`; ``per_row`` is (offset, exposure)."""
+    if loglike_method != "nb2":
+        raise InvalidOptionError(
+            f"fixed effects are available for loglike_method='nb2' only, got {loglike_method!r}"
+        )
+    if is_chunked(data):
+        raise InvalidOptionError(
+            "fixed effects are absorbed in memory only; pass a DataFrame (chunked data is not "
+            "supported with a fixed-effects formula yet)"
+        )
+    allowed = (_GLM_OPTIONS - {"weights"}) | {"alpha_tol", "alpha_maxiter"}
+    unknown = set(options) - allowed
+    if unknown:
+        raise InvalidOptionError(
+            f"unknown option(s) {sorted(unknown)}: the fixed-effects negative binomial takes "
+            f"{', '.join(sorted(allowed))}"
+        )
+    frame = formula_rows(data, subset)
+    offset, exposure = per_row
+    return FixedEffectsNegativeBinomial(
+        formula,
+        frame,
+        offset=_with_exposure(frame, offset, exposure),
+        missing=missing,
+        device=device,
+        dtype=dtype,
+        context=context,
+        **options,
     )
 
 
@@ -621,14 +665,24 @@ def negativebinomial(
     device: Any = None,
     dtype: Any = None,
     context: int | Mapping[str, Any] | None = 0,
+    **fixef: Any,
 ) -> NegativeBinomial:
     """Negative binomial regression (NB2, NB1 or geometric) from a formula."""
     if uses_fixest_syntax(formula):
-        raise InvalidOptionError(
-            "ts.negativebinomial does not take fixed effects yet (fixest's fenegbin); for a "
-            "given alpha use ts.glm('y ~ x | f', df, "
-            "family=ts.families.NegativeBinomial(alpha=...))"
+        return _fixed_effects_negbin(  # type: ignore[return-value]
+            formula,
+            data,
+            subset,
+            loglike_method,
+            (offset, exposure),
+            missing,
+            device,
+            dtype,
+            caller_context(context, 1),
+            fixef,
         )
+    if fixef:
+        raise InvalidOptionError(f"{sorted(fixef)} apply only to fixed effects ('y ~ x | f')")
     return NegativeBinomial(
         formula,
         formula_rows(data, subset),

@@ -30,6 +30,7 @@ from torchstats.errors import (
 )
 from torchstats.families import links
 from torchstats.models.fixed_effects_glm import FixedEffectsGLM
+from torchstats.models.fixed_effects_negbin import FixedEffectsNegativeBinomial
 
 pf = pytest.importorskip("pyfixest", reason="pyfixest is the reference for fepois/feglm")
 
@@ -293,6 +294,53 @@ def test_robust_errors_are_the_expected_information_sandwich(case: str) -> None:
     np.testing.assert_allclose(_values(robust.bse), expected, rtol=1e-7)
 
 
+# --- negative binomial with alpha estimated: statsmodels with dummies --------------------------
+
+
+@cache
+def negbin_pair(seed: int) -> tuple[Any, Any]:
+    """(torchstats fixed-effects NB2, statsmodels NegativeBinomial with dummies)."""
+    frame = data(f"sim{seed}")
+    res = ts.negativebinomial(
+        "ynb ~ x1 + x2 | f1 + f2",
+        frame,
+        exposure=frame["t"],
+        fixef_tol=FIXEF_TOL,
+        glm_tol=1e-15,
+        alpha_tol=1e-13,
+    ).fit(ssc={"k_adj": False})
+    ref = smf.negativebinomial("ynb ~ x1 + x2 + C(f1) + C(f2)", frame, exposure=frame["t"]).fit(
+        disp=0, method="newton", maxiter=200, tol=1e-14
+    )
+    return res, ref
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_negbin_params_and_alpha_match_statsmodels(seed: int) -> None:
+    res, ref = negbin_pair(seed)
+    np.testing.assert_allclose(_values(res.params), ref.params[["x1", "x2"]], rtol=RTOL)
+    np.testing.assert_allclose(res.model.family.alpha, ref.params["alpha"], rtol=RTOL)
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_negbin_standard_errors_match_statsmodels(seed: int) -> None:
+    """Observed information with alpha and the effects profiled out (no fixest factor)."""
+    res, ref = negbin_pair(seed)
+    np.testing.assert_allclose(_values(res.bse), ref.bse[["x1", "x2"]], rtol=RTOL)
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_negbin_loglikelihood_matches_statsmodels(seed: int) -> None:
+    res, ref = negbin_pair(seed)
+    np.testing.assert_allclose(res.llf, ref.llf, rtol=RTOL)
+
+
+def test_negbin_robust_covariances_raise() -> None:
+    res, _ = negbin_pair(6)
+    with pytest.raises(InvalidOptionError, match="not available for the negative binomial"):
+        res.vcov("hetero")
+
+
 # --- behaviour ---------------------------------------------------------------------------------
 
 
@@ -307,8 +355,9 @@ def test_formula_routing() -> None:
         ts.poisson("yc ~ x1", frame, glm_tol=1e-9)
     with pytest.raises(InvalidOptionError, match="unknown option"):
         ts.poisson("yc ~ x1 | f1", frame, iwls_tol=1e-9)
-    with pytest.raises(InvalidOptionError, match="does not take fixed effects"):
-        ts.negativebinomial("ynb ~ x1 | f1", frame)
+    assert isinstance(ts.negativebinomial("ynb ~ x1 | f1", frame), FixedEffectsNegativeBinomial)
+    with pytest.raises(InvalidOptionError, match="'nb2' only"):
+        ts.negativebinomial("ynb ~ x1 | f1", frame, loglike_method="nb1")
     with pytest.raises(InvalidOptionError, match="freq_weights"):
         ts.glm("yg ~ x1 | f1", frame, freq_weights=frame["w"])
 

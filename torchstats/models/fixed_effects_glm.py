@@ -248,15 +248,19 @@ class FixedEffectsGLM(FixedEffectsOLS):
 
     # --- iterations ---------------------------------------------------------------------------
 
-    def iterate(self) -> GlmIterations:
-        """Run IRLS to convergence (see the module notes)."""
+    def iterate(self, start: torch.Tensor | None = None) -> GlmIterations:
+        """Run IRLS to convergence (see the module notes) from the means ``start``
+        (default :meth:`starting_mu`, whose first demeaning is already done)."""
         glm_tol, glm_maxiter = self._glm_rule
         fixef_tol, fixef_maxiter = self._tolerance
-        mu = self.starting_mu()
+        mu = self.starting_mu() if start is None else start
         eta = self.family.predict(mu)
         deviance = self._deviance(mu)
         within = self._within
         previous: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
+        if start is not None:
+            z = self._working_response(eta, mu)
+            previous = (z, z, self.design.exog)
         converged = False
         n_iter = 0
         while n_iter < glm_maxiter:
