@@ -23,6 +23,7 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
 import torchstats as ts
+from tests.conftest import DEVICES
 from torchstats.errors import (
     CollinearityWarning,
     ConvergenceWarning,
@@ -438,6 +439,39 @@ def test_offset_equals_exposure_log() -> None:
     by_exposure = ts.poisson("ynb ~ x1 | f1", frame, exposure=frame["t"]).fit()
     by_offset = ts.poisson("ynb ~ x1 | f1", frame, offset=np.log(frame["t"])).fit()
     np.testing.assert_allclose(_values(by_exposure.params), _values(by_offset.params), rtol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["poisson", "logit"])
+def test_integer_weights_repeat_rows(method: str) -> None:
+    """Weight 2 is the row twice: same estimate, same iid covariance without fixest's
+    (n - 1) / (n - K) factor (whose n differs)."""
+    frame = data("sim5")
+    y = "yc" if method == "poisson" else "yb"
+    twice = np.where(np.arange(len(frame)) % 3 == 0, 2.0, 1.0)
+    repeated = frame.loc[frame.index.repeat(twice.astype(int))]
+    fit = getattr(ts, method)
+    formula = f"{y} ~ x1 + x2 | f1 + f2"
+    weighted = fit(formula, frame, weights=twice, fixef_tol=FIXEF_TOL, glm_tol=1e-15)
+    long = fit(formula, repeated, fixef_tol=FIXEF_TOL, glm_tol=1e-15)
+    weighted_res, long_res = weighted.fit(ssc={"k_adj": False}), long.fit(ssc={"k_adj": False})
+    np.testing.assert_allclose(_values(weighted_res.params), _values(long_res.params), rtol=1e-10)
+    np.testing.assert_allclose(_values(weighted_res.bse), _values(long_res.bse), rtol=1e-10)
+    np.testing.assert_allclose(weighted_res.deviance, long_res.deviance, rtol=1e-10)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_device_fit_matches_cpu(device: str) -> None:
+    frame = data("sim2")
+    cpu = ts.poisson("yc ~ x1 + x2 | f1 + f2", frame, fixef_tol=FIXEF_TOL).fit("hetero")
+    other = ts.poisson("yc ~ x1 + x2 | f1 + f2", frame, fixef_tol=FIXEF_TOL, device=device)
+    res = other.fit("hetero")
+    np.testing.assert_allclose(_values(res.params), _values(cpu.params), rtol=1e-10)
+    np.testing.assert_allclose(_values(res.bse), _values(cpu.bse), rtol=1e-10)
+    np.testing.assert_allclose(
+        _values(res.predict(frame.head(), type="link")),
+        _values(cpu.predict(frame.head(), type="link")),
+        rtol=1e-10,
+    )
 
 
 def test_unit_weights_are_no_weights() -> None:
