@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from torchstats.errors import InvalidOptionError
 from torchstats.families.families import Binomial, Gaussian
@@ -269,6 +270,8 @@ def _fixed_effects_glm(
         if "weights" in settings:
             raise InvalidOptionError("give var_weights or weights, not both")
         settings["weights"] = var_weights
+    if "weights" in settings:
+        settings["weights"] = _aligned(frame, settings["weights"])
     return FixedEffectsGLM(
         formula,
         frame,
@@ -326,17 +329,27 @@ def _fixed_effects_negbin(
 
 
 def _with_exposure(frame: Any, offset: Any, exposure: Any) -> Any:
-    """The offset plus ``log(exposure)`` (each a column name or one value per row)."""
+    """The offset plus ``log(exposure)`` (each a column name or one value per row; a Series
+    is matched to the rows by label)."""
     if exposure is None:
-        return offset
-    values = [
-        np.asarray(frame[v] if isinstance(v, str) else v, dtype=float)
-        for v in (offset, exposure)
-        if v is not None
-    ]
-    if (values[-1] <= 0).any():
-        raise InvalidOptionError("exposure must be positive")
-    return np.log(values[-1]) + (values[0] if len(values) == 2 else 0.0)
+        return _aligned(frame, offset)
+    log_exposure = np.log(np.asarray(_aligned(frame, exposure), dtype=float))
+    if not np.isfinite(log_exposure).all():
+        raise InvalidOptionError("exposure must be positive and present in every row")
+    if offset is None:
+        return log_exposure
+    return log_exposure + np.asarray(_aligned(frame, offset), dtype=float)
+
+
+def _aligned(frame: Any, values: Any) -> Any:
+    """A column's values, or a Series reordered to the rows of ``frame`` by label."""
+    if isinstance(values, str):
+        if values not in frame.columns:
+            raise InvalidOptionError(f"{values!r} is not a column of the data")
+        return frame[values].to_numpy(dtype=float)
+    if isinstance(values, pd.Series) and not values.index.equals(frame.index):
+        return values.reindex(frame.index).to_numpy(dtype=float)
+    return values
 
 
 def _refuse_frequency_weights(freq_weights: Any) -> None:

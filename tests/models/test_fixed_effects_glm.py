@@ -438,7 +438,20 @@ def test_offset_equals_exposure_log() -> None:
     frame = data("sim3")
     by_exposure = ts.poisson("ynb ~ x1 | f1", frame, exposure=frame["t"]).fit()
     by_offset = ts.poisson("ynb ~ x1 | f1", frame, offset=np.log(frame["t"])).fit()
-    np.testing.assert_allclose(_values(by_exposure.params), _values(by_offset.params), rtol=1e-12)
+    by_name = ts.poisson("ynb ~ x1 | f1", frame, exposure="t").fit()
+    shuffled = frame["t"].sample(frac=1.0, random_state=0)
+    by_label = ts.poisson("ynb ~ x1 | f1", frame, exposure=shuffled).fit()
+    for other in (by_offset, by_name, by_label):
+        np.testing.assert_allclose(_values(by_exposure.params), _values(other.params), rtol=1e-12)
+
+
+def test_weights_series_is_matched_by_label() -> None:
+    frame = data("sim4")
+    by_name = ts.poisson("yc ~ x1 | f1", frame, weights="w").fit()
+    by_label = ts.poisson(
+        "yc ~ x1 | f1", frame, weights=frame["w"].sample(frac=1.0, random_state=1)
+    ).fit()
+    np.testing.assert_allclose(_values(by_name.params), _values(by_label.params), rtol=1e-12)
 
 
 @pytest.mark.parametrize("method", ["poisson", "logit"])
