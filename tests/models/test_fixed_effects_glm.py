@@ -487,6 +487,15 @@ def test_device_fit_matches_cpu(device: str) -> None:
     )
 
 
+def test_effects_only_model_matches_dummy_deviance() -> None:
+    frame = data("sim0")
+    res = ts.poisson("yc ~ 1 | f1 + f2", frame, fixef_tol=FIXEF_TOL, glm_tol=1e-15).fit()
+    ref = smf.glm("yc ~ C(f1) + C(f2)", frame, family=sm.families.Poisson()).fit(tol=1e-13)
+    assert len(res.params) == 0
+    np.testing.assert_allclose(res.deviance, ref.deviance, rtol=RTOL)
+    np.testing.assert_allclose(_values(res.fittedvalues), ref.fittedvalues, rtol=1e-8)
+
+
 def test_unit_weights_are_no_weights() -> None:
     frame = data("sim4")
     plain = ts.poisson("yc ~ x1 + x2 | f1", frame).fit("hetero")

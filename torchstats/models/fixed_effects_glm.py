@@ -31,6 +31,7 @@ the binomial (fixest).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -150,9 +151,9 @@ class FixedEffectsGLM(FixedEffectsOLS):
 
     # --- rows ---------------------------------------------------------------------------------
 
-    @property
+    @cached_property
     def offset(self) -> torch.Tensor | None:
-        """The offset of the rows used (None without one)."""
+        """The offset of the rows used (None without one; read after the rows are final)."""
         if self._offset_values is None:
             return None
         values = self._offset_values[self.positions]
