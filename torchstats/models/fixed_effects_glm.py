@@ -357,7 +357,7 @@ class FixedEffectsGLM(FixedEffectsOLS):
             iterations.n_iter,
             0.0,
             "deviance converged" if iterations.converged else "deviance did not converge",
-            iterations.n_iter,
+            len(iterations.params),
             None,
         )
         covariance = self.glm_covariance(iterations, vcov, ssc, cov_type, cov_kwds)

@@ -89,10 +89,12 @@ class FixedEffectsNegativeBinomial(FixedEffectsGLM):
         alpha_tol, alpha_maxiter = self._alpha_rule
         warm: torch.Tensor | None = None
         alpha = 1.0
+        total = 0
         converged = False
         for _ in range(alpha_maxiter):
             self.family = F.NegativeBinomial(alpha=alpha)
             iterations = self.iterate(warm)
+            total += iterations.n_iter
             warm = iterations.mu
             updated = self._profile_alpha(iterations.mu, alpha)
             change = abs(updated - alpha) / alpha
@@ -108,14 +110,15 @@ class FixedEffectsNegativeBinomial(FixedEffectsGLM):
             )
         self.family = F.NegativeBinomial(alpha=alpha)
         iterations = self.iterate(warm)
+        total += iterations.n_iter
         fit = SolverResult(
             iterations.params,
             "irls+newton",
             converged and iterations.converged,
-            iterations.n_iter,
+            total,
             0.0,
             "alternation converged" if converged else "alpha did not settle",
-            iterations.n_iter,
+            len(iterations.params),
             None,
         )
         covariance = self.glm_covariance(iterations, vcov, ssc, cov_type, cov_kwds)
