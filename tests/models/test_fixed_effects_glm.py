@@ -86,6 +86,13 @@ PYFIXEST_CASES = {
     "logit-2fe": ("logit", "sim2", "yb ~ x1 + x2 | f1 + f2", ("g", "f1")),
     "probit-3fe": ("probit", "sim3", "yb ~ x1 + x2 | f1 + f2 + f3", ("g", "f1")),
     "gaussian-2fe": ("gaussian", "sim4", "yg ~ x1 + x2 | f1 + f2", ("g", "f1")),
+    "pois-offset": ("poisson", "sim5", "ynb ~ x1 + x2 | f1 + f2", ("g", "f1")),
+    "pois-singletons-kept": ("poisson", "fepois", "Y ~ X1 + X2 | f1 + f2", ("f1", "f2")),
+}
+# extra options, the same on both sides
+_OPTIONS: dict[str, dict[str, Any]] = {
+    "pois-offset": {"offset": "log_t"},
+    "pois-singletons-kept": {"fixef_rm": "none"},
 }
 _FAMILIES: dict[str, Callable[[], ts.families.Family]] = {
     "poisson": ts.families.Poisson,
@@ -105,17 +112,20 @@ def pyfixest_pair(case: str, vcov_key: str) -> tuple[Any, Any]:
         "crv1": {"CRV1": clusters[0]},
         "crv1-twoway": {"CRV1": "+".join(clusters)},
     }[vcov_key]
-    frame = data(name)
+    frame = data(name).assign(log_t=lambda d: np.log(d["t"]) if "t" in d else 0.0)
+    options = _OPTIONS.get(case, {})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if family == "poisson":
-            ref = pf.fepois(formula, frame, vcov=vcov, fixef_tol=FIXEF_TOL, iwls_tol=IWLS_TOL)
+            ref = pf.fepois(
+                formula, frame, vcov=vcov, fixef_tol=FIXEF_TOL, iwls_tol=IWLS_TOL, **options
+            )
         else:
             ref = pf.feglm(
                 formula, frame, family=family, vcov=vcov, fixef_tol=FIXEF_TOL, iwls_tol=IWLS_TOL
             )
         model = FixedEffectsGLM(
-            formula, frame, _FAMILIES[family](), fixef_tol=FIXEF_TOL, glm_tol=IWLS_TOL
+            formula, frame, _FAMILIES[family](), fixef_tol=FIXEF_TOL, glm_tol=IWLS_TOL, **options
         )
         res = model.fit(vcov=vcov)
     return res, ref
