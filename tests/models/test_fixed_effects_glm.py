@@ -346,10 +346,41 @@ def test_negbin_loglikelihood_matches_statsmodels(seed: int) -> None:
     np.testing.assert_allclose(res.llf, ref.llf, rtol=RTOL)
 
 
-def test_negbin_robust_covariances_raise() -> None:
+def test_negbin_hetero_matches_statsmodels_hc0() -> None:
+    """The sandwich of the efficient scores with alpha and the effects profiled out is the x
+    block of statsmodels' full sandwich (observed Hessian, scores including alpha)."""
+    res, _ = negbin_pair(6)
+    frame = data("sim6")
+    ref = smf.negativebinomial("ynb ~ x1 + x2 + C(f1) + C(f2)", frame, exposure=frame["t"]).fit(
+        disp=0, method="newton", maxiter=200, tol=1e-14, cov_type="HC0"
+    )
+    robust = res.vcov("hetero", {"k_adj": False})
+    np.testing.assert_allclose(_values(robust.bse), ref.bse[["x1", "x2"]], rtol=RTOL)
+
+
+def test_negbin_cluster_matches_statsmodels() -> None:
+    """statsmodels' factor is G/(G-1) (n-1)/(n-p) with p counting alpha too; ours counts the
+    coefficients and the effects (fixest), so the test applies statsmodels' factor."""
+    res, _ = negbin_pair(6)
+    frame = data("sim6")
+    ref = smf.negativebinomial("ynb ~ x1 + x2 + C(f1) + C(f2)", frame, exposure=frame["t"]).fit(
+        disp=0,
+        method="newton",
+        maxiter=200,
+        tol=1e-14,
+        cov_type="cluster",
+        cov_kwds={"groups": frame["g"]},
+    )
+    clustered = res.vcov({"CRV1": "g"}, {"k_adj": False})
+    n, p = ref.nobs, len(ref.params)
+    factor = np.sqrt((n - 1) / (n - p))
+    np.testing.assert_allclose(_values(clustered.bse) * factor, ref.bse[["x1", "x2"]], rtol=RTOL)
+
+
+def test_negbin_crv3_raises() -> None:
     res, _ = negbin_pair(6)
     with pytest.raises(InvalidOptionError, match="not available for the negative binomial"):
-        res.vcov("hetero")
+        res.vcov({"CRV3": "g"})
 
 
 # --- behaviour ---------------------------------------------------------------------------------

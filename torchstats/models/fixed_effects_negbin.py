@@ -17,7 +17,11 @@ with weights ``h``,
     J_bb = X~'HX~,   J_ba = X~'c,   J_aa = j_aa - (v'Hv - v~'Hv~),
     cov = (J_bb - J_ba J_ba' / J_aa)^{-1}.
 
-Only the iid covariance (with fixest's small-sample factor) is available.
+The robust covariances are the sandwiches of the same profiled problem: the ``x`` block of
+``J^{-1} (sum_i s_i s_i') J^{-1}`` over all parameters is ``B (sum_i e_i e_i') B`` with
+``B`` the covariance above and the efficient scores ``e_i = x~_i g_i - a~_i J_ba / J_aa``
+(``g = (y - mu) / (1 + alpha mu)``, ``a~`` alpha's score less ``(v - v~) g``), summed
+within clusters for CRV1; fixest's small-sample factors apply.
 """
 
 from __future__ import annotations
@@ -124,16 +128,20 @@ class FixedEffectsNegativeBinomial(FixedEffectsGLM):
         covariance = self.glm_covariance(iterations, vcov, ssc, cov_type, cov_kwds)
         return FixedEffectsGLMResults(self, fit, covariance, iterations=iterations)
 
-    def _loglike(self, mu: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
+    def _loglike_obs(self, mu: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
+        """NB2 log-likelihood of each row (statsmodels' ``nb2``)."""
         y = self.design.endog
         r = 1 / alpha
-        return torch.sum(
+        return (
             torch.lgamma(y + r)
             - torch.lgamma(r)
             - torch.lgamma(y + 1)
             + r * torch.log(r / (r + mu))
             + y * torch.log(mu / (r + mu))
         )
+
+    def _loglike(self, mu: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
+        return torch.sum(self._loglike_obs(mu, alpha))
 
     def _profile_alpha(self, mu: torch.Tensor, alpha: float) -> float:
         """Newton's method on the log-likelihood in ``log(alpha)`` with ``mu`` fixed."""
@@ -161,16 +169,18 @@ class FixedEffectsNegativeBinomial(FixedEffectsGLM):
         cov_type: str | None = None,
         cov_kwds: Mapping[str, object] | None = None,
     ) -> CovarianceResult:
-        """The observed-information covariance with ``alpha`` and the effects profiled out."""
+        """The covariance of the coefficients with ``alpha`` and the effects profiled out:
+        the observed information's (iid), or the sandwich of the efficient scores
+        (hetero, CRV1; see the module notes)."""
         choice = read_vcov(vcov, cov_type, cov_kwds)
-        if choice.kind != "iid":
+        if choice.kind not in ("iid", "hetero", "HC1", "CRV1"):
             raise InvalidOptionError(
                 f"vcov {choice.kind!r} is not available for the negative binomial with fixed "
-                "effects yet; use 'iid', or ts.glm with a NegativeBinomial(alpha) family"
+                "effects: choose 'iid', 'hetero' or {'CRV1': 'g'}"
             )
         assert isinstance(self.family, F.NegativeBinomial)
-        alpha = torch.tensor(self.family.alpha, dtype=iterations.mu.dtype)
         y, mu = self.design.endog, iterations.mu
+        alpha = torch.tensor(self.family.alpha, dtype=mu.dtype, device=mu.device)
         h = mu * (1 + alpha * y) / (1 + alpha * mu) ** 2
         c = (y - mu) * mu / (1 + alpha * mu) ** 2
         v = c / h
@@ -183,14 +193,21 @@ class FixedEffectsNegativeBinomial(FixedEffectsGLM):
         j_aa = -torch.func.hessian(lambda a: self._loglike(mu, a))(alpha)
         j_aa = j_aa - (v @ (h * v) - v_tilde @ (h * v_tilde))
         bread = torch.linalg.inv(j_bb - torch.outer(j_ba, j_ba) / j_aa)
+        # Efficient scores: the coefficients' scores less their projection on the effects'
+        # and alpha's (x~ g for the effects; alpha's own score, its effects part removed).
+        g = (y - mu) / (1 + alpha * mu)
+        score_alpha = torch.func.jacrev(lambda a: self._loglike_obs(mu, a))(alpha)
+        score_alpha = score_alpha - (v - v_tilde) * g
+        scores = X * g.unsqueeze(1) - torch.outer(score_alpha, j_ba / j_aa)
+        # fixest_covariance forms the scores as design * resid: hand it the scores whole.
         covariance = fixest_covariance(
             choice,
             read_small_sample(ssc),
             bread=bread,
-            design=X,
-            resid=torch.zeros_like(y),
+            design=scores,
+            resid=torch.ones_like(y),
             effects=self.effect_counts,
-            clusters=None,
+            clusters=self._clusters(choice.clusters) if choice.clustered else None,
             params=iterations.params,
             scale=1.0,
         )
