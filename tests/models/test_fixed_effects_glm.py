@@ -221,6 +221,11 @@ DUMMY_CASES = {
     "weighted-poisson": ("yc", ts.families.Poisson(), sm.families.Poisson()),
 }
 _CANONICAL = ("logit", "poisson-exposure", "gaussian", "weighted-poisson")
+# IRLS (Fisher scoring) converges only linearly for a non-canonical link, and the deviance
+# rule stops it where the deviance no longer moves in float64: for the inverse Gaussian's
+# slow rate (17 iterations here) that is 6.5e-9 from statsmodels' optimum, too close to
+# 1e-8 to be robust to rounding; the others land within 6e-10.
+_PARAMS_RTOL = {"invgauss-log": 3e-8}
 
 
 @cache
@@ -258,7 +263,8 @@ def dummy_pair(case: str, cov_type: str) -> tuple[Any, Any]:
 @pytest.mark.parametrize("case", list(DUMMY_CASES))
 def test_params_match_dummy_glm(case: str) -> None:
     res, ref = dummy_pair(case, "nonrobust")
-    np.testing.assert_allclose(_values(res.params), ref.params[["x1", "x2"]], rtol=RTOL)
+    rtol = _PARAMS_RTOL.get(case, RTOL)
+    np.testing.assert_allclose(_values(res.params), ref.params[["x1", "x2"]], rtol=rtol)
 
 
 @pytest.mark.parametrize("case", list(DUMMY_CASES))
