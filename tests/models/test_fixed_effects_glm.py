@@ -243,8 +243,11 @@ def dummy_pair(case: str, cov_type: str) -> tuple[Any, Any]:
         exposure=exposure,
         var_weights=weights,
     ).fit(tol=1e-13, maxiter=200, cov_type=cov_type, cov_kwds=kwds or None)
+    # iid: fixest's default correction turns Pearson / (n - 1) into statsmodels' scale
+    # (Pearson / (n - p)) for families with a dispersion; with a fixed scale it is switched off.
+    iid_ssc = {"k_adj": False} if family.fixed_scale else {}
     vcov, ssc = {
-        "nonrobust": ("iid", {"k_adj": False}),
+        "nonrobust": ("iid", iid_ssc),
         "HC0": ("hetero", {"k_adj": False}),
         "cluster": ({"CRV1": "g"}, {"k_fixef": "full"}),
     }[cov_type]
@@ -269,8 +272,8 @@ def test_params_match_dummy_glm(case: str) -> None:
 
 @pytest.mark.parametrize("case", list(DUMMY_CASES))
 def test_dispersion_families_match_dummy_glm(case: str) -> None:
-    """iid: the bread times Pearson's dispersion over n - k - levels, as statsmodels' scale
-    (fixest's (n - 1) / (n - K) correction is switched off with k_adj=False)."""
+    """iid: the bread times Pearson's chi-squared over n - k - levels, statsmodels' scale
+    (for fixed-scale families fixest's (n - 1) / (n - K) is switched off with k_adj=False)."""
     res, ref = dummy_pair(case, "nonrobust")
     np.testing.assert_allclose(res.scale, ref.scale, rtol=RTOL)
     np.testing.assert_allclose(_values(res.bse), ref.bse[["x1", "x2"]], rtol=RTOL)
@@ -532,6 +535,22 @@ def test_device_fit_matches_cpu(device: str) -> None:
         _values(cpu.predict(frame.head(), type="link")),
         rtol=1e-10,
     )
+
+
+@pytest.mark.parametrize("vcov", ["iid", "hetero", "crv1", "crv1-twoway"])
+def test_gaussian_glm_equals_ols_with_fixed_effects(vcov: str) -> None:
+    frame = data("sim4")
+    spec: Any = {
+        "iid": "iid",
+        "hetero": "hetero",
+        "crv1": {"CRV1": "g"},
+        "crv1-twoway": {"CRV1": "g+f1"},
+    }[vcov]
+    formula = "yg ~ x1 + x2 | f1 + f2"
+    res = ts.glm(formula, frame, fixef_tol=FIXEF_TOL).fit(spec)
+    ols = ts.ols(formula, frame, fixef_tol=FIXEF_TOL).fit(spec)
+    np.testing.assert_allclose(_values(res.params), _values(ols.params), rtol=1e-10)
+    np.testing.assert_allclose(_values(res.bse), _values(ols.bse), rtol=1e-10)
 
 
 def test_effects_only_model_matches_dummy_deviance() -> None:

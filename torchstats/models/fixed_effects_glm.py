@@ -21,7 +21,9 @@ the sweeps start closer to the answer.
 
 Inference is fixest's: the bread is ``(X~'WX~)^{-1}`` and the scores ``W e X~`` (``e`` the
 working residual) of the *last* iteration, the iid covariance is the bread times the
-dispersion (1 for Poisson and the binomial), and the tests are z tests. Before fitting,
+dispersion (1 for Poisson and the binomial; for other families Pearson's chi-squared over
+``n - 1``, which fixest's default ``(n - 1) / (n - K)`` turns into statsmodels' scale over
+``n - K``, as for the OLS fixed effects), and the tests are z tests. Before fitting,
 rows in a fixed-effect level whose outcome cannot be fitted by a finite effect are dropped
 and counted (``n_separated``): levels with only zeros for counts (Poisson, negative
 binomial; pyfixest's ``separation_check=["fe"]``), levels with only zeros or only ones for
@@ -363,15 +365,27 @@ class FixedEffectsGLM(FixedEffectsOLS):
         covariance = self.glm_covariance(iterations, vcov, ssc, cov_type, cov_kwds)
         return FixedEffectsGLMResults(self, fit, covariance, iterations=iterations)
 
+    def pearson_chi2(self, iterations: GlmIterations) -> float:
+        """``sum(w (y - mu)^2 / V(mu))``."""
+        y, mu = self.design.endog, iterations.mu
+        weights = 1.0 if self.row_weights is None else self.row_weights
+        return float(torch.sum(weights * (y - mu) ** 2 / self.family.variance(mu)))
+
     def scale(self, iterations: GlmIterations) -> float:
         """The dispersion: 1 for families with a fixed scale, else Pearson's chi-squared
         over the residual degrees of freedom (:attr:`df_resid`, the effects counted)."""
         if self.family.fixed_scale:
             return 1.0
-        y, mu = self.design.endog, iterations.mu
-        weights = 1.0 if self.row_weights is None else self.row_weights
-        pearson = torch.sum(weights * (y - mu) ** 2 / self.family.variance(mu))
-        return float(pearson) / self.df_resid
+        return self.pearson_chi2(iterations) / self.df_resid
+
+    def _iid_scale(self, iterations: GlmIterations) -> float:
+        """What the iid covariance multiplies the bread by before fixest's correction: 1, or
+        Pearson's chi-squared over ``n - 1`` as fixest's and the OLS fixed effects' residual
+        variance, so that with the default correction ``(n - 1) / (n - K)`` the dispersion
+        is over ``n - K`` (statsmodels' scale; for the Gaussian, the OLS fixed effects')."""
+        if self.family.fixed_scale:
+            return 1.0
+        return self.pearson_chi2(iterations) / (self.nobs - 1)
 
     def glm_covariance(
         self,
@@ -402,7 +416,7 @@ class FixedEffectsGLM(FixedEffectsOLS):
             effects=self.effect_counts,
             clusters=clusters,
             params=iterations.params,
-            scale=self.scale(iterations),
+            scale=self._iid_scale(iterations),
         )
         return CovarianceResult(
             covariance.cov,
