@@ -553,6 +553,24 @@ def test_gaussian_glm_equals_ols_with_fixed_effects(vcov: str) -> None:
     np.testing.assert_allclose(_values(res.bse), _values(ols.bse), rtol=1e-10)
 
 
+def test_varying_slopes_match_dummy_interactions() -> None:
+    """``f1[x1]``: an effect and a slope on x1 per level of f1, against the dummies
+    ``C(f1) + C(f1):x1``; predictions for new rows include the slopes."""
+    frame = data("sim3")
+    res = ts.poisson("yc ~ x2 | f1[x1] + f2", frame, fixef_tol=FIXEF_TOL, glm_tol=1e-15).fit(
+        ssc={"k_adj": False}
+    )
+    ref = smf.glm("yc ~ x2 + C(f1) + C(f1):x1 + C(f2)", frame, family=sm.families.Poisson()).fit(
+        tol=1e-13
+    )
+    np.testing.assert_allclose(_values(res.params), [ref.params["x2"]], rtol=RTOL)
+    np.testing.assert_allclose(_values(res.bse), [ref.bse["x2"]], rtol=RTOL)
+    link = np.log(ref.fittedvalues.to_numpy())
+    np.testing.assert_allclose(_values(res.predict(type="link")), link, rtol=1e-10)
+    np.testing.assert_allclose(_values(res.predict(frame, type="link")), link, rtol=1e-10)
+    assert set(res.fixef()) == {"f1", "f1[x1]", "f2"}
+
+
 def test_effects_only_model_matches_dummy_deviance() -> None:
     frame = data("sim0")
     res = ts.poisson("yc ~ 1 | f1 + f2", frame, fixef_tol=FIXEF_TOL, glm_tol=1e-15).fit()
