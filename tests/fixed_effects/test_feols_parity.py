@@ -4,14 +4,15 @@ under every covariance and small-sample correction, degrees of freedom, R-square
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import torchstats as ts
-from torchstats.errors import MissingDataError
 from tests.fixed_effects.data import panel, pyfixest_data
+from torchstats.errors import MissingDataError
 
 pf = pytest.importorskip("pyfixest")
 
@@ -34,27 +35,28 @@ VCOVS = ["iid", "hetero", {"CRV1": "f1"}, {"CRV1": "f2"}, {"CRV1": "f1+f2"}, {"C
 PANEL_VCOVS = ["iid", "hetero", {"CRV1": "firm"}, {"CRV1": "worker+year"}, {"CRV1": "state"}]
 
 
-def _pyfixest(formula: str, data: pd.DataFrame, **kwargs: object) -> object:
+def _pyfixest(formula: str, data: pd.DataFrame, **kwargs: object) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pyfixest's deprecation of fixef_tol
         return pf.feols(formula, data, fixef_tol=1e-13, **kwargs)
 
 
-def _assert_same(ours: ts.results.FixedEffectsResults, theirs: object, rtol: float) -> None:  # type: ignore[name-defined]
-    names = list(theirs.coef().index)  # type: ignore[attr-defined]
+def _assert_same(ours: Any, theirs: Any, rtol: float) -> None:
+    names = list(theirs.coef().index)
     # the same coefficients; torchstats orders terms as statsmodels (factors first)
     assert sorted(ours.params.index) == sorted(names)
-    np.testing.assert_allclose(ours.params[names], theirs.coef(), rtol=rtol, atol=1e-13)  # type: ignore[attr-defined]
-    np.testing.assert_allclose(ours.bse[names], theirs.se(), rtol=rtol)  # type: ignore[attr-defined]
-    assert ours.nobs == theirs._N  # type: ignore[attr-defined]
-    assert ours.df_inference == pytest.approx(theirs._df_t)  # type: ignore[attr-defined]
+    np.testing.assert_allclose(ours.params[names], theirs.coef(), rtol=rtol, atol=1e-13)
+    np.testing.assert_allclose(ours.bse[names], theirs.se(), rtol=rtol)
+    assert ours.nobs == theirs._N
+    assert ours.df_inference == pytest.approx(theirs._df_t)
     # pyfixest's p-values are 1 - cdf (no digits below 1e-16); ours use the survival function
-    np.testing.assert_allclose(ours.pvalues[names], theirs.pvalue(), rtol=1e-8, atol=1e-14)  # type: ignore[attr-defined]
-    interval = theirs.confint()  # type: ignore[attr-defined]
-    np.testing.assert_allclose(ours.conf_int().loc[names].to_numpy(), interval.to_numpy(), rtol=rtol)
-    assert ours.rsquared == pytest.approx(theirs._r2, rel=1e-10)  # type: ignore[attr-defined]
-    assert ours.rsquared_within == pytest.approx(theirs._r2_within, rel=1e-10)  # type: ignore[attr-defined]
-    assert ours.rsquared_adj == pytest.approx(theirs._adj_r2, rel=1e-10)  # type: ignore[attr-defined]
+    np.testing.assert_allclose(ours.pvalues[names], theirs.pvalue(), rtol=1e-8, atol=1e-14)
+    interval = theirs.confint()
+    bounds = ours.conf_int().loc[names].to_numpy()
+    np.testing.assert_allclose(bounds, interval.to_numpy(), rtol=rtol)
+    assert ours.rsquared == pytest.approx(theirs._r2, rel=1e-10)
+    assert ours.rsquared_within == pytest.approx(theirs._r2_within, rel=1e-10)
+    assert ours.rsquared_adj == pytest.approx(theirs._adj_r2, rel=1e-10)
 
 
 @pytest.mark.parametrize("formula", PYFIXEST_FORMULAS)
@@ -113,8 +115,10 @@ def test_small_sample_corrections(ssc: dict[str, object], vcov: object) -> None:
 def test_fixest_names_of_the_corrections() -> None:
     data = pyfixest_data(5)
     model = ts.ols("Y ~ X1 + X2 | f1 + f2", data)
-    fixest = model.fit(vcov={"CRV1": "f2"}, ssc={"adj": False, "fixef_K": "nested", "cluster_df": "min"})
-    pyfixest = model.fit(vcov={"CRV1": "f2"}, ssc={"k_adj": False, "k_fixef": "nonnested", "G_df": "min"})
+    fixest_names = {"adj": False, "fixef_K": "nested", "cluster_df": "min"}
+    pyfixest_names = {"k_adj": False, "k_fixef": "nonnested", "G_df": "min"}
+    fixest = model.fit(vcov={"CRV1": "f2"}, ssc=fixest_names)
+    pyfixest = model.fit(vcov={"CRV1": "f2"}, ssc=pyfixest_names)
     np.testing.assert_array_equal(fixest.bse, pyfixest.bse)
 
 
