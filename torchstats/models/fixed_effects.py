@@ -187,7 +187,9 @@ class FixedEffectsOLS(Model):
             dtype=dtype,
         )
         kept = present if design.rows is None else present[design.rows.kept]
-        return groups.restrict(np.isin(np.arange(len(frame)), kept)), kept, design
+        used = np.zeros(len(frame), dtype=bool)
+        used[kept] = True
+        return groups.restrict(used), kept, design
 
     # --- demeaning -----------------------------------------------------------------------------
 
@@ -363,7 +365,7 @@ class FixedEffectsOLS(Model):
         """
         y, X = self.whitened()
         if X.shape[1]:
-            fit = solve_least_squares(X, y, method="qr")
+            fit = solve_least_squares(X, y, method=_solver_for(X))
         else:
             empty = torch.zeros(0, dtype=y.dtype, device=y.device)
             fit = SolverResult(
@@ -512,6 +514,18 @@ class FixedEffectsOLS(Model):
                 share if not slope else share * _numeric(frame, slope.rstrip("]"))
             )
         return prediction
+
+
+# Below this many numbers in the demeaned design, Householder QR with double-double
+# refinement (every certified digit); above, Cholesky of the equilibrated Gram matrix with
+# one refinement step (12+ digits up to a condition number of 1e8, beyond which it warns and
+# takes QR). The refinement's elementwise passes cost ~30 n k operations: at 1e6 x 1 they
+# took 1.2 s against 0.02 s for the Gram route.
+_QR_BELOW_NUMBERS = 1 << 16
+
+
+def _solver_for(X: torch.Tensor) -> str:
+    return "qr" if X.shape[0] * X.shape[1] < _QR_BELOW_NUMBERS else "cholesky"
 
 
 def _frame(data: Any) -> pd.DataFrame:
