@@ -1,0 +1,354 @@
+"""ts.etable: pyfixest's regression table, from torchstats and statsmodels results.
+
+Three oracles: pyfixest's ``etable(type="df")`` on pyfixest ``feols`` fits of the same
+formulas (the numbers torchstats computes equal pyfixest's to every digit shown), maketables'
+``ETable`` (which pyfixest's etable calls) on statsmodels results of GLM, Logit and Poisson
+models, and ts.etable itself on statsmodels' results of the same fits (the same text,
+HTML, LaTeX, Markdown and frame from either library's results).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import maketables
+import numpy as np
+import pandas as pd
+import pyfixest as pf
+import pytest
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
+
+import torchstats as ts
+from tests.conftest import make_frame
+from torchstats.errors import InvalidOptionError
+from torchstats.summary import RegressionTable
+
+# pyfixest computes robust p-values from the t distribution: use_t=True asks the same.
+SEEDS = [1234, 7, 99]
+FORMULAS = ["Y ~ X1 + X2", "Y ~ X1 * X2 + C(f1)", "Y2 ~ X1 + np.log(X2 + 10)"]
+# (pyfixest vcov, torchstats fit options given the data)
+VCOVS = {
+    "iid": ("iid", lambda d: {}),
+    "hetero": ("hetero", lambda d: {"cov_type": "HC1", "use_t": True}),
+    "CRV1": (
+        {"CRV1": "f2"},
+        lambda d: {"cov_type": "cluster", "cov_kwds": {"groups": d["f2"]}, "use_t": True},
+    ),
+}
+STATS = ["N", "r2", "adj_r2"]
+
+
+@pytest.fixture(params=SEEDS, scope="module", ids=lambda s: f"seed{s}")
+def pyfixest_data(request: pytest.FixtureRequest) -> pd.DataFrame:
+    data = pf.get_data(seed=request.param)
+    return data.dropna(subset=["Y", "Y2", "X1", "X2", "f1", "f2"]).reset_index(drop=True)
+
+
+def _fits(data: pd.DataFrame, vcov: str) -> tuple[list[Any], list[Any]]:
+    pyfixest_vcov, options = VCOVS[vcov]
+    ours = [ts.ols(f, data).fit(**options(data)) for f in FORMULAS]
+    theirs = [pf.feols(f, data, vcov=pyfixest_vcov) for f in FORMULAS]
+    return ours, theirs
+
+
+def assert_same_cells(ours: pd.DataFrame, theirs: pd.DataFrame) -> None:
+    """Same rows (pyfixest orders coefficients by the formula, torchstats as statsmodels)."""
+    assert sorted(ours.index) == sorted(theirs.index)
+    assert list(ours.columns) == list(theirs.columns)
+    aligned = theirs.loc[ours.index].astype(str)
+    for label, row in ours.astype(str).iterrows():
+        assert list(row) == list(aligned.loc[label]), label
+
+
+PYFIXEST_OPTIONS: list[dict[str, Any]] = [
+    {},
+    {"coef_fmt": "b:.6f* (se:.6f) [p:.4f]"},
+    {"coef_fmt": "b:.4e \n t:.3f* \n p:.3f", "signif_code": [0.01, 0.05, 0.1]},
+    {"keep": ["X2", "X1"], "drop": "f1"},
+    {"keep": "X1", "exact_match": True, "labels": {"X1": "treatment", "Y": "outcome"}},
+    {"labels": {"X2": "dose", "f1": "site"}, "cat_template": "{variable}::{value}"},
+    {"cat_template": "", "model_heads": ["a", "b", "b"], "head_order": "hd"},
+    {"model_heads": ["a", "b", "c"], "head_order": "h"},
+    {"head_order": ""},
+]
+
+
+@pytest.mark.parametrize("vcov", list(VCOVS))
+def test_frame_equals_pyfixest(pyfixest_data, vcov) -> None:
+    ours, theirs = _fits(pyfixest_data, vcov)
+    expected = pf.etable(theirs, type="df", model_stats=STATS)
+    assert_same_cells(ts.etable(ours, type="df", model_stats=STATS), expected)
+
+
+@pytest.mark.parametrize("options", PYFIXEST_OPTIONS, ids=lambda o: ",".join(o) or "defaults")
+def test_options_equal_pyfixest(pyfixest_data, options) -> None:
+    ours, theirs = _fits(pyfixest_data, "hetero")
+    expected = pf.etable(theirs, type="df", model_stats=STATS, **options)
+    assert_same_cells(ts.etable(ours, type="df", model_stats=STATS, **options), expected)
+
+
+def test_custom_statistics_equal_pyfixest(pyfixest_data) -> None:
+    ours, theirs = _fits(pyfixest_data, "iid")
+    # one made-up value per coefficient, in each library's own coefficient order
+    custom_ours = {"w": [list(range(len(r.params))) for r in ours]}
+    order = [list(r.params.index) for r in ours]
+    custom_theirs = {
+        "w": [[o.index(name) for name in r.coef().index] for r, o in zip(theirs, order)]
+    }
+    rows = {"Controls": ["no", "yes", "no"], "Mean": [1.5, 2.0, 1234.5]}
+    ours_frame = ts.etable(
+        ours,
+        type="df",
+        model_stats=STATS,
+        coef_fmt="b:.3f {w:d}",
+        custom_stats=custom_ours,
+        custom_model_stats=rows,
+    )
+    theirs_frame = pf.etable(
+        theirs,
+        type="df",
+        model_stats=STATS,
+        coef_fmt="b:.3f {w:d}",
+        custom_stats=custom_theirs,
+        custom_model_stats={"Controls": rows["Controls"]},
+    )
+    assert_same_cells(ours_frame.drop(index=[("stats", "Mean")]), theirs_frame)
+    assert list(ours_frame.loc[("stats", "Mean")]) == ["1.500", "2", "1,234.50"]
+
+
+def test_digits_sets_every_unformatted_token(pyfixest_data) -> None:
+    ours, theirs = _fits(pyfixest_data, "iid")
+    expected = pf.etable(theirs, type="df", model_stats=STATS, coef_fmt="b:.5f* \n (se:.5f)")
+    assert_same_cells(ts.etable(ours, type="df", model_stats=STATS, digits=5), expected)
+    expected = pf.etable(theirs, type="df", model_stats=STATS, coef_fmt="b:.2f [t:.2f]")
+    ours_frame = ts.etable(ours, type="df", model_stats=STATS, coef_fmt="b [t]", digits=2)
+    assert_same_cells(ours_frame, expected)
+
+
+# --- statsmodels results: maketables' ETable and torchstats' own ----------------------------
+
+
+def _frame(seed: int) -> pd.DataFrame:
+    frame = make_frame(seed)
+    rng = np.random.default_rng(seed)
+    frame["yb"] = (frame["y"] > frame["y"].median()).astype(float)
+    frame["yc"] = rng.poisson(np.exp(0.2 + 0.3 * frame["x1"]))
+    return frame
+
+
+LIKELIHOOD_MODELS = {
+    "ols": (
+        lambda d: ts.ols("y ~ x1 + C(g)", d).fit(),
+        lambda d: smf.ols("y ~ x1 + C(g)", d).fit(),
+    ),
+    "wls": (
+        lambda d: ts.wls("y ~ x1 + x3", d, weights=d["w"]).fit(cov_type="HC3"),
+        lambda d: smf.wls("y ~ x1 + x3", d, weights=d["w"]).fit(cov_type="HC3"),
+    ),
+    "glm": (
+        lambda d: ts.glm("yc ~ x1 + C(h)", d, family=ts.families.Poisson()).fit(),
+        lambda d: smf.glm("yc ~ x1 + C(h)", d, family=sm.families.Poisson()).fit(),
+    ),
+    "logit": (
+        lambda d: ts.logit("yb ~ x1 + x3:x1", d).fit(disp=0),
+        lambda d: smf.logit("yb ~ x1 + x3:x1", d).fit(disp=0),
+    ),
+    "poisson": (
+        lambda d: ts.poisson("yc ~ x1 + C(g)", d).fit(disp=0),
+        lambda d: smf.poisson("yc ~ x1 + C(g)", d).fit(disp=0),
+    ),
+}
+
+
+@pytest.fixture(params=[0, 5], scope="module", ids=lambda s: f"seed{s}")
+def fits(request: pytest.FixtureRequest) -> tuple[list[Any], list[Any]]:
+    data = _frame(request.param)
+    ours = [fit(data) for fit, _ in LIKELIHOOD_MODELS.values()]
+    theirs = [fit(data) for _, fit in LIKELIHOOD_MODELS.values()]
+    return ours, theirs
+
+
+MAKETABLES_STATS = ["N", "se_type", "r2", "adj_r2", "pseudo_r2", "ll", "aic", "bic", "df_resid"]
+
+
+def test_statsmodels_results_equal_maketables(fits) -> None:
+    _, theirs = fits
+    options = {"model_stats": MAKETABLES_STATS, "signif_code": [0.01, 0.05, 0.1]}
+    expected = maketables.ETable(theirs, labels={}, **options).df
+    ours = ts.etable(theirs, type="df", **options)
+    assert_same_cells(ours, expected)
+    assert list(ours.index) == list(expected.index)
+
+
+def test_torchstats_results_equal_maketables_on_statsmodels(fits) -> None:
+    ours, theirs = fits
+    options = {
+        "model_stats": MAKETABLES_STATS,
+        "coef_fmt": "b:.6f* \n (se:.6f) \n [ci95l:.4f, ci95u:.4f]",
+        "signif_code": [0.01, 0.05, 0.1],
+    }
+    expected = maketables.ETable(theirs, labels={}, **options).df
+    assert_same_cells(ts.etable(ours, type="df", **options), expected)
+
+
+@pytest.mark.parametrize("output", ["df", "md", "tex", "html", "text"])
+def test_same_table_from_either_library(fits, output) -> None:
+    ours, theirs = fits
+    options = {"model_heads": ["LS", "LS", "GLM", "ML", "ML"], "keep": ["x", "Intercept"]}
+    mine = ts.etable(ours, type=output, **options)
+    reference = ts.etable(theirs, type=output, **options)
+    if output == "df":
+        pd.testing.assert_frame_equal(mine, reference)
+    else:
+        assert mine == reference
+
+
+def test_default_statistics(fits) -> None:
+    ours, _ = fits
+    frame = ts.etable(ours, type="df")
+    labels = [label for panel, label in frame.index if panel == "stats"]
+    assert labels == ["Observations", "S.E. type", "R²", "Adj. R²", "Pseudo R²"]
+    assert list(frame.loc[("stats", "S.E. type")]) == [r.cov_type for r in ours]
+    assert list(frame.loc[("stats", "Pseudo R²")])[:3] == ["-", "-", "-"]
+    only_ols = ts.etable(ours[:2], type="df")
+    assert "Pseudo R²" not in only_ols.index.get_level_values(1)
+
+
+# --- fixed effects: results exposing fixef_names -------------------------------------------
+
+
+@dataclass
+class _WithFixedEffects:
+    """Results of a fixed-effects model as etable reads them: statsmodels' names plus
+    ``fixef_names`` (a stand-in until torchstats' fixed-effects results exist)."""
+
+    inner: Any
+    fixef_names: tuple[str, ...]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def test_fixed_effects_rows(fits) -> None:
+    ours, _ = fits
+    models = [
+        ours[0],
+        _WithFixedEffects(ours[0], ("year", "firm")),
+        _WithFixedEffects(ours[1], ("firm",)),
+    ]
+    frame = ts.etable(models, type="df")
+    fe = frame.loc["fe"]
+    assert list(fe.index) == ["firm", "year"]  # sorted, as pyfixest
+    assert fe.values.tolist() == [["-", "x", "x"], ["-", "x", "-"]]
+    relabelled = ts.etable(
+        models,
+        type="df",
+        felabels={"firm": "Firm FE"},
+        labels={"year": "Year"},
+        fe_present="Yes",
+        fe_absent="No",
+    ).loc["fe"]
+    assert list(relabelled.index) == ["Firm FE", "Year"]
+    assert relabelled.values.tolist() == [["No", "Yes", "Yes"], ["No", "Yes", "No"]]
+    assert "fe" not in ts.etable(models, type="df", show_fe=False).index.get_level_values(0)
+    assert "fe" not in ts.etable(ours, type="df").index.get_level_values(0)
+    text = ts.etable(models, type="text")
+    assert any(line.split() == ["firm", "-", "x", "x"] for line in text.splitlines())
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def test_default_object_displays(fits) -> None:
+    ours, _ = fits
+    table = ts.etable(ours, model_heads=["a", "a", "b", "c", "c"])
+    assert isinstance(table, RegressionTable)
+    assert (
+        str(table)
+        == repr(table)
+        == table.as_text()
+        == ts.etable(ours, type="text", model_heads=["a", "a", "b", "c", "c"])
+    )
+    assert table._repr_html_() == table.as_html()
+    assert table._repr_latex_() == table.as_latex()
+    pd.testing.assert_frame_equal(
+        table.to_frame(), ts.etable(ours, type="df", model_heads=["a", "a", "b", "c", "c"])
+    )
+
+
+def test_text_layout(fits) -> None:
+    ours, _ = fits
+    text = ts.etable(ours, model_heads=["a", "a", "b", "c", "c"], notes="").as_text()
+    lines = text.splitlines()
+    rule = lines[0]
+    assert set(rule) == {"="} and lines.count(rule) == 2
+    body = lines[: lines.index(rule, 1) + 1]
+    assert all(len(line) <= len(rule) for line in body)
+    # every coefficient cell of the frame appears, line by line, in the text
+    frame = ts.etable(ours, type="df")
+    for cell in frame.to_numpy().ravel():
+        for part in str(cell).split("\n"):
+            assert part.strip() in text
+    # the model headings span: "a" is printed once, centred over models 1 and 2
+    assert lines[2].split() == ["a", "b", "c"]
+
+
+def test_html_and_latex_structure(fits) -> None:
+    ours, _ = fits
+    table = ts.etable(ours, model_heads=["a", "a", "b", "c", "c"], labels={"x1": "x<1>"})
+    html = table.as_html()
+    assert html.count("<tr") == 3 + len(table.to_frame()) + 1  # headers, rows, note
+    assert '<th colspan="2" style="text-align: center">a</th>' in html
+    assert "x&lt;1&gt;" in html and "<br>" in html
+    latex = table.as_latex()
+    assert r"\multicolumn{2}{c}{a}" in latex and r"\cmidrule(lr){2-3}" in latex
+    assert latex.count(r"\begin{tabular}") == latex.count(r"\end{tabular}") == 1
+    assert r"R$^2$" in latex and "x$<$1$>$" in latex
+    body = [line for line in latex.splitlines() if line.endswith(r"\\")]
+    for line in body:
+        spans = [int(n) for n in re.findall(r"\\multicolumn\{(\d+)\}", line)]
+        if spans:
+            assert sum(spans) == len(ours), line
+        else:
+            assert line.count(" & ") == len(ours), line
+    markdown = table.as_markdown()
+    widths = {line.count(" | ") for line in markdown.splitlines() if line.startswith("|")}
+    assert widths == {len(ours)}
+
+
+# --- bad input -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"type": "gt"}, "unknown etable type 'gt'"),
+        ({"signif_code": [0.05, 0.01, 0.001]}, "three ascending"),
+        ({"signif_code": [0.1, 0.5]}, "three ascending"),
+        ({"head_order": "x"}, "unknown head_order"),
+        ({"model_stats": ["N", "rsq"]}, "unknown model statistic 'rsq'"),
+        ({"model_heads": ["a"]}, "one heading per model"),
+        ({"custom_model_stats": {"row": [1]}}, "one value per model"),
+        ({"custom_stats": {"se": [[1], [1]]}}, "built-in"),
+        ({"custom_stats": {"w": [[1], [1]]}, "coef_fmt": "b w"}, r"custom_stats\['w'\]\[0\]"),
+    ],
+)
+def test_bad_options_raise(fits, options, match) -> None:
+    ours, _ = fits
+    with pytest.raises(InvalidOptionError, match=match):
+        ts.etable(ours[:2], **options)
+
+
+def test_no_models_raise() -> None:
+    with pytest.raises(InvalidOptionError, match="at least one"):
+        ts.etable([])
+
+
+def test_multi_equation_results_raise() -> None:
+    data = make_frame(2)
+    results = ts.mnlogit("g ~ x1", data).fit(disp=0)
+    with pytest.raises(InvalidOptionError, match="single-equation"):
+        ts.etable(results)
