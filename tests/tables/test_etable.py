@@ -20,11 +20,13 @@ import pyfixest as pf
 import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
+from maketables.etable import _relabel_expvar, _select_order_coefs
 
 import torchstats as ts
 from tests.conftest import make_frame
 from torchstats.errors import InvalidOptionError
 from torchstats.summary import RegressionTable
+from torchstats.summary.etable import _relabel, _select
 
 # pyfixest computes robust p-values from the t distribution: use_t=True asks the same.
 SEEDS = [1234, 7, 99]
@@ -352,3 +354,32 @@ def test_multi_equation_results_raise() -> None:
     results = ts.mnlogit("g ~ x1", data).fit(disp=0)
     with pytest.raises(InvalidOptionError, match="single-equation"):
         ts.etable(results)
+
+
+NAMES = [
+    "x1", "Intercept", "x1:x2", "C(g)[T.b]", "C(g)[T.b]:x1", "C(f1)[T.2.0]", "g[T.b]",
+    "C(t)[T.10:30]", "np.log(x2)", "C(g, Treatment('c'))[T.a]", "I(x1 ** 2):C(h)[T.v]",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("template", ["{variable}={value}", "{variable}::{value_int}", ""])
+@pytest.mark.parametrize("labels", [{}, {"x1": "dose", "g": "group", "f1": "site"}])
+def test_relabel_equals_maketables(template, labels) -> None:
+    for name in NAMES:
+        expected = name
+        if labels or template:
+            expected = _relabel_expvar(name, labels, " × ", template)
+        assert _relabel(name, labels, template) == expected, name
+
+
+@pytest.mark.parametrize(
+    ("keep", "drop", "exact"),
+    [
+        (["x1", "C"], [], False),
+        ([], [r"\]$"], False),
+        (["x1"], ["x1:x2"], True),
+        ([r"^C"], ["b"], False),
+    ],
+)
+def test_keep_drop_equal_maketables(keep, drop, exact) -> None:
+    assert _select(NAMES, keep, drop, exact) == _select_order_coefs(NAMES, keep, drop, exact)

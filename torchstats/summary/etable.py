@@ -170,6 +170,15 @@ _CATEGORICAL = (
 )
 
 
+def _as_int(value: str) -> str:
+    """A level such as ``"2.0"`` as ``"2"`` (the template's ``{value_int}``)."""
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    return str(int(number)) if number.is_integer() else str(number)
+
+
 def _relabel(name: str, labels: Mapping[str, str], cat_template: str) -> str:
     """A coefficient's display name: labels, ``cat_template`` for levels, `` × `` joins.
 
@@ -186,7 +195,8 @@ def _relabel(name: str, labels: Mapping[str, str], cat_template: str) -> str:
             match = pattern.search(part)
             if match:
                 variable = labels.get(match.group(1), match.group(1))
-                part = cat_template.format(variable=variable, value=match.group(2))
+                value = match.group(2)
+                part = cat_template.format(variable=variable, value=value, value_int=_as_int(value))
             parts.append(part)
         else:
             parts.append(labels.get(part, part))
@@ -419,8 +429,9 @@ def etable(
         Display names of variables (responses, regressors, interaction parts, categorical
         variables, fixed effects).
     cat_template : str
-        How a level of a categorical variable prints, with ``{variable}`` and ``{value}``:
-        ``C(g)[T.b]`` is ``g=b`` by default; ``""`` keeps the names as they are.
+        How a level of a categorical variable prints, with ``{variable}``, ``{value}``
+        and ``{value_int}`` (``"2.0"`` as ``"2"``): ``C(g)[T.b]`` is ``g=b`` by default;
+        ``""`` keeps the names as they are.
     show_fe : bool
         Show the fixed-effects rows (for results with ``fixef_names``).
     felabels : dict, optional

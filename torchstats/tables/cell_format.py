@@ -38,6 +38,7 @@ STATISTIC_TOKENS: dict[str, str] = {
 
 # Characters that end a format spec (maketables' delimiters).
 _SPEC_END = frozenset(" \n()[]\\*")
+_ESCAPED = ("\\(", "\\)", "\\[", "\\]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +137,11 @@ def parse_coef_fmt(
         elif coef_fmt.startswith("\\n", i):
             elements.append(CellElement("\n"))
             title.append("\n")
+            i += 2
+        elif coef_fmt[i : i + 2] in _ESCAPED:
+            # maketables keeps the backslash in the cell, drops it from the description
+            elements.append(CellElement(coef_fmt[i : i + 2]))
+            title.append(coef_fmt[i + 1])
             i += 2
         else:
             elements.append(CellElement(coef_fmt[i]))
