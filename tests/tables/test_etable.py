@@ -9,8 +9,11 @@ HTML, LaTeX, Markdown and frame from either library's results).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import maketables
@@ -20,10 +23,11 @@ import pyfixest as pf
 import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
+import torch
 from maketables.etable import _relabel_expvar, _select_order_coefs
 
 import torchstats as ts
-from tests.conftest import make_frame
+from tests.conftest import DEVICES, make_frame
 from torchstats.errors import InvalidOptionError
 from torchstats.summary import RegressionTable
 from torchstats.summary.etable import _relabel, _select
@@ -383,3 +387,25 @@ def test_relabel_equals_maketables(template, labels) -> None:
 )
 def test_keep_drop_equal_maketables(keep, drop, exact) -> None:
     assert _select(NAMES, keep, drop, exact) == _select_order_coefs(NAMES, keep, drop, exact)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_tensor_results_on_any_device(device) -> None:
+    data = _frame(3)
+    X = sm.add_constant(data[["x1", "x3"]].to_numpy())
+    y = data["y"].to_numpy()
+    ours = ts.OLS(torch.tensor(y, device=device), torch.tensor(X, device=device)).fit()
+    reference = sm.OLS(y, X).fit()
+    assert ts.etable(ours, type="text") == ts.etable(reference, type="text")
+
+
+def test_docs_page_prints_what_it_shows() -> None:
+    """docs/tables.md's first example prints the table shown under it."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "tables.md").read_text()
+    example = re.search(r"```python\n(.*?)```", page, re.S)
+    shown = re.search(r"prints\n\n```\n(.*?)```", page, re.S)
+    assert example is not None and shown is not None
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        exec(compile(example.group(1), "docs/tables.md", "exec"), {})
+    assert output.getvalue() == shown.group(1)

@@ -24,6 +24,9 @@ from torchstats.tables.table import latex_escape
 
 __all__ = ["Panel", "RegressionTable"]
 
+# Notes wrap at the table's width, but no narrower than a terminal line.
+_NOTE_WIDTH = 72
+
 # Characters of the default labels that LaTeX's text mode does not print.
 _LATEX_SYMBOLS = (("²", "$^2$"), ("×", r"$\times$"), ("<", "$<$"))
 
@@ -153,7 +156,7 @@ class RegressionTable:
             body += [self._text_row(row, widths) for row in self._physical_rows(panel)]
         text = ["=" * total, *lines, *body, "=" * total]
         if self.notes:
-            text += textwrap.wrap(self.notes, max(total, 40))
+            text += textwrap.wrap(self.notes, max(total, _NOTE_WIDTH))
         return "\n".join(line.rstrip() for line in text)
 
     @staticmethod
