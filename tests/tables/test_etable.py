@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from maketables.etable import _relabel_expvar, _select_order_coefs
 
 import torchstats as ts
 from tests.conftest import DEVICES, make_frame
-from torchstats.errors import InvalidOptionError
+from torchstats.errors import InvalidOptionError, SpecificationWarning
 from torchstats.summary import RegressionTable
 from torchstats.summary.etable import _relabel, _select
 
@@ -346,6 +347,27 @@ def test_bad_options_raise(fits, options, match) -> None:
     ours, _ = fits
     with pytest.raises(InvalidOptionError, match=match):
         ts.etable(ours[:2], **options)
+
+
+def test_patterns_matching_nothing_warn_and_bad_patterns_raise(fits) -> None:
+    ours, _ = fits
+    with pytest.warns(SpecificationWarning, match="keep pattern 'x9' matches no coefficient"):
+        frame = ts.etable(ours, type="df", keep=["^x1$", "x9"])
+    assert [label for panel, label in frame.index if panel == "coef"] == ["x1"]
+    with pytest.warns(SpecificationWarning, match="drop pattern 'x1:x9' matches no"):
+        ts.etable(ours, drop="x1:x9", exact_match=True)
+    with pytest.raises(InvalidOptionError, match=r"keep pattern '\(x1' is not a regular"):
+        ts.etable(ours, keep="(x1")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        frame = ts.etable(ours, type="df", keep=["x3:x1", "x1"], exact_match=True, drop="x1")
+    assert [label for panel, label in frame.index if panel == "coef"] == ["x3 × x1"]
+
+
+def test_fixef_names_must_be_names(fits) -> None:
+    ours, _ = fits
+    with pytest.raises(InvalidOptionError, match="must be a tuple of fixed-effect names"):
+        ts.etable([_WithFixedEffects(ours[0], "firm")])  # type: ignore[arg-type]
 
 
 def test_no_models_raise() -> None:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from torchstats._typing import check_option
-from torchstats.errors import InvalidOptionError
+from torchstats.errors import InvalidOptionError, SpecificationWarning, warn
 from torchstats.tables.blocks import as_numpy, parameter_names
 from torchstats.tables.cell_format import (
     CellElement,
@@ -150,6 +150,28 @@ def _select(names: list[str], keep: Sequence[str], drop: Sequence[str], exact: b
     return selected
 
 
+def _check_patterns(names: list[str], patterns: Mapping[str, Sequence[str]], exact: bool) -> None:
+    """Raise for a pattern that is no regular expression; warn for one that matches nothing."""
+    for option, values in patterns.items():
+        for pattern in values:
+            if exact:
+                found = pattern in names
+            else:
+                try:
+                    found = any(re.search(pattern, name) for name in names)
+                except re.error as error:
+                    raise InvalidOptionError(
+                        f"{option} pattern {pattern!r} is not a regular expression ({error}); "
+                        "escape it with re.escape or pass exact_match=True"
+                    ) from error
+            if not found:
+                warn(
+                    f"{option} pattern {pattern!r} matches no coefficient (they are "
+                    f"{names}); check its spelling",
+                    SpecificationWarning,
+                )
+
+
 def _split_interaction(name: str) -> list[str]:
     """Split at ``:`` outside brackets and not in ``::`` (maketables)."""
     parts, start, depth = [], 0, 0
@@ -225,6 +247,7 @@ def _coefficient_panel(
         }
         columns.append(_cells(coefficients, elements, signif_code, custom))
     names = list(dict.fromkeys(name for column in columns for name in column))
+    _check_patterns(names, {"keep": keep, "drop": drop}, exact_match)
     names = _select(names, keep, drop, exact_match)
     if "Intercept" in names:
         names = [name for name in names if name != "Intercept"] + ["Intercept"]
@@ -247,6 +270,19 @@ def _custom_values(
     return [float(v) for v in model_values]
 
 
+def _fixed_effects(results: Any) -> tuple[str, ...]:
+    """The results' ``fixef_names``, checked: a tuple of names, or none."""
+    names = _attribute(results, "fixef_names")
+    if names is None:
+        return ()
+    if isinstance(names, str) or not all(isinstance(name, str) for name in names):
+        raise InvalidOptionError(
+            f"fixef_names of {type(results).__name__} is {names!r}; it must be a tuple of "
+            'fixed-effect names such as ("firm", "year")'
+        )
+    return tuple(names)
+
+
 def _fixed_effects_panel(
     models: Sequence[Any],
     labels: Mapping[str, str],
@@ -255,7 +291,7 @@ def _fixed_effects_panel(
     fe_absent: str,
 ) -> Panel:
     """One row per fixed effect of any model (sorted, as pyfixest), marked per model."""
-    per_model = [tuple(_attribute(results, "fixef_names") or ()) for results in models]
+    per_model = [_fixed_effects(results) for results in models]
     names = sorted({name for model in per_model for name in model})
     rows = tuple(
         (
@@ -459,8 +495,15 @@ def etable(
     Raises
     ------
     InvalidOptionError
-        For an unknown ``type``, ``head_order`` or statistic, bad ``signif_code``, and
-        ``model_heads``, ``custom_stats`` or ``custom_model_stats`` of the wrong length.
+        For an unknown ``type``, ``head_order`` or statistic, bad ``signif_code``, a
+        ``keep``/``drop`` pattern that is no regular expression, ``fixef_names`` that are
+        not a tuple of names, and ``model_heads``, ``custom_stats`` or
+        ``custom_model_stats`` of the wrong length.
+
+    Warns
+    -----
+    SpecificationWarning
+        For a ``keep`` or ``drop`` pattern that matches no coefficient.
 
     Notes
     -----
