@@ -33,6 +33,9 @@ from torchstats.errors import InvalidOptionError, SpecificationWarning
 from torchstats.summary import RegressionTable
 from torchstats.summary.etable import _relabel, _select
 
+# pyfixest 0.60 on pandas 3 warns of its own use of ``inplace=`` (not torchstats' concern)
+pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")
+
 # pyfixest computes robust p-values from the t distribution: use_t=True asks the same.
 SEEDS = [1234, 7, 99]
 FORMULAS = ["Y ~ X1 + X2", "Y ~ X1 * X2 + C(f1)", "Y2 ~ X1 + np.log(X2 + 10)"]

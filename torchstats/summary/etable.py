@@ -103,7 +103,7 @@ def _coefficients(results: Any, need_interval: bool) -> _Coefficients:
         raise InvalidOptionError(
             "etable shows single-equation models only: these results have "
             f"{columns['b'].size} parameters for {len(names)} names (a multi-equation "
-            "model); tabulate each equation's results separately"
+            "or batched model); tabulate each equation's results separately"
         )
     if need_interval:
         bounds = as_numpy(results.conf_int(0.05)).astype(float).reshape(-1, 2)
