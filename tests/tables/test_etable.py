@@ -269,6 +269,40 @@ def test_fixed_effects_rows(fits) -> None:
     assert any(line.split() == ["firm", "-", "x", "x"] for line in text.splitlines())
 
 
+@pytest.mark.parametrize("vcov", ["iid", "hetero"])
+def test_fixed_effects_models_equal_pyfixest(pyfixest_data, vcov) -> None:
+    """Dummies standing in for absorbed fixed effects: pyfixest's cells, FE rows included.
+
+    The dummy coefficients are dropped and the results wrapped to expose ``fixef_names``;
+    the slopes, their classical and HC1 errors and R² equal pyfixest's ``| f1 + f2`` fits
+    (the intercept is compared where it is one in both: the model without fixed effects).
+    pyfixest 0.60 marks the two-way model's fixed effects ``-``: maketables splits its
+    ``"f1 + f2"`` at ``"+"`` without stripping the spaces, so only the one-way model's
+    markers are compared with pyfixest's; the two-way model's are checked to be ``x``.
+    """
+    pyfixest_vcov, options = VCOVS[vcov]
+    data = pyfixest_data
+    theirs = [
+        pf.feols(f"Y ~ X1 + X2{fe}", data, vcov=pyfixest_vcov) for fe in ("", "| f1", "| f1 + f2")
+    ]
+    ours = [
+        ts.ols("Y ~ X1 + X2", data).fit(**options(data)),
+        _WithFixedEffects(ts.ols("Y ~ X1 + X2 + C(f1)", data).fit(**options(data)), ("f1",)),
+        _WithFixedEffects(
+            ts.ols("Y ~ X1 + X2 + C(f1) + C(f2)", data).fit(**options(data)), ("f1", "f2")
+        ),
+    ]
+    options_table = {"model_stats": STATS, "coef_fmt": "b:.6f* (se:.6f) [t:.4f]"}
+    expected = pf.etable(theirs, type="df", **options_table)
+    frame = ts.etable(ours, type="df", drop=r"^C\(", **options_table)
+    intercept = ("coef", "Intercept")  # the dummies' reference level: no row in pyfixest
+    assert frame.loc[intercept].iloc[0] == expected.loc[intercept].iloc[0]
+    rest = ["fe", intercept]
+    assert_same_cells(frame.drop(index=rest), expected.drop(index=rest))
+    assert_same_cells(frame.loc["fe"].iloc[:, :2], expected.loc["fe"].iloc[:, :2])
+    assert list(frame.loc["fe"].iloc[:, 2]) == ["x", "x"]
+
+
 # --- rendering -------------------------------------------------------------------------------
 
 
