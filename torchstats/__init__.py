@@ -77,7 +77,7 @@ from torchstats.results.zero_inflated import (
     ZeroInflatedNegativeBinomialResults,
     ZeroInflatedPoissonResults,
 )
-from torchstats.summary.etable import etable
+from torchstats.summary.side_by_side import etable
 from torchstats.summary.summary2 import summary_col
 
 __version__ = "0.1.0"

@@ -30,8 +30,8 @@ from maketables.etable import _relabel_expvar, _select_order_coefs
 import torchstats as ts
 from tests.conftest import DEVICES, make_frame
 from torchstats.errors import InvalidOptionError, SpecificationWarning
-from torchstats.summary import RegressionTable
-from torchstats.summary.etable import _relabel, _select
+from torchstats.summary import FixedEffectsResults, RegressionTable
+from torchstats.summary.side_by_side import _relabel, _select
 
 # pyfixest 0.60 on pandas 3 warns of its own use of ``inplace=`` (not torchstats' concern)
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")
@@ -249,6 +249,8 @@ def test_fixed_effects_rows(fits) -> None:
         _WithFixedEffects(ours[0], ("year", "firm")),
         _WithFixedEffects(ours[1], ("firm",)),
     ]
+    assert isinstance(models[1], FixedEffectsResults)
+    assert not isinstance(ours[0], FixedEffectsResults)
     frame = ts.etable(models, type="df")
     fe = frame.loc["fe"]
     assert list(fe.index) == ["firm", "year"]  # sorted, as pyfixest

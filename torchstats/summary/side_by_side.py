@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -68,8 +68,13 @@ MODEL_STATISTICS: dict[str, tuple[str, str]] = {
 _DEFAULT_STATISTICS = ("N", "se_type", "r2", "adj_r2", "pseudo_r2")
 
 
+@runtime_checkable
 class FixedEffectsResults(Protocol):
-    """Results of a model with absorbed fixed effects, as etable reads them."""
+    """Results of a model with absorbed fixed effects, as etable reads them.
+
+    Any results object with this attribute gets etable's fixed-effects rows; the names
+    are those of the absorbed variables, as the formula spells them (``| firm + year``).
+    """
 
     @property
     def fixef_names(self) -> tuple[str, ...]:
