@@ -193,6 +193,23 @@ def test_statsmodels_results_equal_maketables(fits) -> None:
     assert list(ours.index) == list(expected.index)
 
 
+MAKETABLES_OPTIONS: list[dict[str, Any]] = [
+    {"model_heads": [["A", "A", "B", "B", "B"], ["ls", "ls", "glm", "ml", "ml"]]},
+    {"model_heads": [["A", "A", "B", "B", "B"], ["", "", "", "", ""]], "head_order": "hd"},
+    {"custom_model_stats": {"Sample": ["all"] * 5}, "model_stats": ["N", "ll"]},
+    {"keep": ["x3", "x1"], "drop": ":", "labels": {"x1": "dose", "yc": "count"}},
+    {"coef_fmt": "b:.2e (p:.3f*)", "signif_code": [0.02, 0.2, 0.5]},
+]
+
+
+@pytest.mark.parametrize("options", MAKETABLES_OPTIONS, ids=lambda o: ",".join(o))
+def test_options_equal_maketables(fits, options) -> None:
+    ours, theirs = fits
+    options = {"model_stats": MAKETABLES_STATS, "signif_code": [0.01, 0.05, 0.1], **options}
+    expected = maketables.ETable(theirs, **{"labels": {}, **options}).df
+    assert_same_cells(ts.etable(ours, type="df", **options), expected)
+
+
 def test_torchstats_results_equal_maketables_on_statsmodels(fits) -> None:
     ours, theirs = fits
     options = {
@@ -214,6 +231,20 @@ def test_same_table_from_either_library(fits, output) -> None:
         pd.testing.assert_frame_equal(mine, reference)
     else:
         assert mine == reference
+
+
+def test_no_stars_with_an_empty_signif_code(fits) -> None:
+    """``signif_code=[]`` turns the stars off (maketables documents it but rejects it)."""
+    ours, _ = fits
+    starred = ts.etable(ours, type="df", signif_code=[0.5, 0.9, 0.99])
+    assert (
+        starred.loc["coef"].apply(lambda column: column.str.contains("*", regex=False)).any().any()
+    )
+    plain = ts.etable(ours, type="df", signif_code=[], notes="")
+    assert not plain.map(lambda cell: "*" in cell).any().any()
+    expected = ts.etable(ours, type="df", coef_fmt="b:.3f \n (se:.3f)")
+    pd.testing.assert_frame_equal(plain, expected)
+    assert "Significance" not in ts.etable(ours, signif_code=[]).notes
 
 
 def test_default_statistics(fits) -> None:
