@@ -501,3 +501,16 @@ def test_docs_page_prints_what_it_shows() -> None:
     with contextlib.redirect_stdout(output):
         exec(compile(example.group(1), "docs/tables.md", "exec"), {})
     assert output.getvalue() == shown.group(1)
+
+
+def test_long_spanning_heading_widens_its_columns(fits) -> None:
+    ours, _ = fits
+    heading = "a heading much wider than the two columns below it"
+    text = ts.etable(ours[:3], model_heads=[heading, heading, "b"], notes="").as_text()
+    lines = text.splitlines()
+    assert all(len(line) <= len(lines[0]) for line in lines)
+    line = next(line for line in lines if heading in line)
+    numbers = next(line for line in lines if "(1)" in line)
+    # the heading sits over models 1 and 2 only: model 3's number starts after it ends
+    assert numbers.index("(3)") > line.index(heading) + len(heading)
+    assert line.split(heading)[1].strip() == "b"

@@ -131,7 +131,9 @@ class RegressionTable:
             start = 1
             for label, span in _spans(level):
                 room = sum(widths[start : start + span]) + 2 * (span - 1)
-                widths[start + span - 1] += max(len(label) - room, 0)
+                share, left = divmod(max(len(label) - room, 0), span)
+                for j in range(span):  # spread what the heading lacks over its columns
+                    widths[start + j] += share + (j < left)
                 start += span
         return widths
 
@@ -169,7 +171,9 @@ class RegressionTable:
 
     def as_markdown(self) -> str:
         """The table as a GitHub pipe table; the header levels join in one header row."""
-        heads = [" ".join(h for h in column if h) for column in zip(*self.header)]
+        heads = [
+            " ".join(h for h in column if h).replace("|", r"\|") for column in zip(*self.header)
+        ]
         rows = [["", *heads], [":---", *([":---:"] * self.n_models)]]
         for panel in self._panels():
             rows += [
