@@ -14,6 +14,7 @@ import io
 import re
 import warnings
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -514,3 +515,25 @@ def test_long_spanning_heading_widens_its_columns(fits) -> None:
     # the heading sits over models 1 and 2 only: model 3's number starts after it ends
     assert numbers.index("(3)") > line.index(heading) + len(heading)
     assert line.split(heading)[1].strip() == "b"
+
+
+class _TagBalance(HTMLParser):
+    """Checks that every opened HTML element is closed in order (``<br>`` is void)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "br":
+            self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.open and self.open.pop() == tag, tag
+
+
+def test_html_is_well_formed(fits) -> None:
+    ours, _ = fits
+    parser = _TagBalance()
+    parser.feed(ts.etable(ours, model_heads=["a", "a", "b", "c", "c"], type="html"))
+    assert parser.open == []
