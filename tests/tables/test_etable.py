@@ -32,7 +32,7 @@ import torchstats as ts
 from tests.conftest import DEVICES, make_frame
 from torchstats.errors import InvalidOptionError, SpecificationWarning
 from torchstats.summary import FixedEffectsResults, RegressionTable
-from torchstats.summary.side_by_side import _relabel, _select
+from torchstats.summary.coefficient_names import relabel_coefficient, select_coefficients
 
 # pyfixest 0.60 on pandas 3 warns of its own use of ``inplace=`` (not torchstats' concern)
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")
@@ -466,7 +466,7 @@ def test_relabel_equals_maketables(template, labels) -> None:
         expected = name
         if labels or template:
             expected = _relabel_expvar(name, labels, " × ", template)
-        assert _relabel(name, labels, template) == expected, name
+        assert relabel_coefficient(name, labels, template) == expected, name
 
 
 @pytest.mark.parametrize(
@@ -479,7 +479,9 @@ def test_relabel_equals_maketables(template, labels) -> None:
     ],
 )
 def test_keep_drop_equal_maketables(keep, drop, exact) -> None:
-    assert _select(NAMES, keep, drop, exact) == _select_order_coefs(NAMES, keep, drop, exact)
+    assert select_coefficients(NAMES, keep, drop, exact) == _select_order_coefs(
+        NAMES, keep, drop, exact
+    )
 
 
 @pytest.mark.parametrize("device", DEVICES)

@@ -14,16 +14,20 @@ attribute have none.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, overload, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
 from torchstats._typing import check_option
-from torchstats.errors import InvalidOptionError, SpecificationWarning, warn
+from torchstats.errors import InvalidOptionError
+from torchstats.summary.coefficient_names import (
+    check_patterns,
+    relabel_coefficient,
+    select_coefficients,
+)
 from torchstats.tables.blocks import as_numpy, parameter_names
 from torchstats.tables.cell_format import (
     CellElement,
@@ -139,97 +143,6 @@ def _cells(
     return cells
 
 
-def _select(names: list[str], keep: Sequence[str], drop: Sequence[str], exact: bool) -> list[str]:
-    """maketables ``_select_order_coefs``: ``keep`` in pattern order, then ``drop``."""
-
-    def matches(pattern: str, name: str) -> bool:
-        return pattern == name if exact else re.search(pattern, name) is not None
-
-    selected = list(names) if not keep else []
-    remaining = list(names)
-    for pattern in keep:
-        selected += [name for name in remaining if matches(pattern, name)]
-        remaining = [name for name in remaining if not matches(pattern, name)]
-    for pattern in drop:
-        selected = [name for name in selected if not matches(pattern, name)]
-    return selected
-
-
-def _check_patterns(names: list[str], patterns: Mapping[str, Sequence[str]], exact: bool) -> None:
-    """Raise for a pattern that is no regular expression; warn for one that matches nothing."""
-    for option, values in patterns.items():
-        for pattern in values:
-            if exact:
-                found = pattern in names
-            else:
-                try:
-                    found = any(re.search(pattern, name) for name in names)
-                except re.error as error:
-                    raise InvalidOptionError(
-                        f"{option} pattern {pattern!r} is not a regular expression ({error}); "
-                        "escape it with re.escape or pass exact_match=True"
-                    ) from error
-            if not found:
-                warn(
-                    f"{option} pattern {pattern!r} matches no coefficient (they are "
-                    f"{names}); check its spelling",
-                    SpecificationWarning,
-                )
-
-
-def _split_interaction(name: str) -> list[str]:
-    """Split at ``:`` outside brackets and not in ``::`` (maketables)."""
-    parts, start, depth = [], 0, 0
-    for i, char in enumerate(name):
-        if char in "([":
-            depth += 1
-        elif char in ")]":
-            depth = max(depth - 1, 0)
-        elif char == ":" and depth == 0 and name[i - 1 : i] != ":" and name[i + 1 : i + 2] != ":":
-            parts.append(name[start:i])
-            start = i + 1
-    return [*parts, name[start:]]
-
-
-_CATEGORICAL = (
-    re.compile(r"C\(([^,]+)(?:,[^]]+)?\)\[(?:T\.)?(.+)\]$"),
-    re.compile(r"([^[]+)\[(?:T\.)?(.+)\]$"),
-)
-
-
-def _as_int(value: str) -> str:
-    """A level such as ``"2.0"`` as ``"2"`` (the template's ``{value_int}``)."""
-    try:
-        number = float(value)
-    except ValueError:
-        return value
-    return str(int(number)) if number.is_integer() else str(number)
-
-
-def _relabel(name: str, labels: Mapping[str, str], cat_template: str) -> str:
-    """A coefficient's display name: labels, ``cat_template`` for levels, `` × `` joins.
-
-    maketables ``_relabel_expvar`` with ``_rename_categorical``: ``C(g)[T.b]`` becomes
-    ``g=b`` under the default template ``"{variable}={value}"``. With neither labels nor
-    a template the name is kept as it is (``x1:x2`` too), as in maketables.
-    """
-    if not labels and not cat_template:
-        return name
-    parts = []
-    for part in _split_interaction(name):
-        if cat_template and ("C(" in part or "[" in part):
-            pattern = _CATEGORICAL[0] if part.startswith("C(") else _CATEGORICAL[1]
-            match = pattern.search(part)
-            if match:
-                variable = labels.get(match.group(1), match.group(1))
-                value = match.group(2)
-                part = cat_template.format(variable=variable, value=value, value_int=_as_int(value))
-            parts.append(part)
-        else:
-            parts.append(labels.get(part, part))
-    return " × ".join(parts)
-
-
 def _coefficient_panel(
     models: Sequence[Any],
     coef_fmt: str,
@@ -252,12 +165,15 @@ def _coefficient_panel(
         }
         columns.append(_cells(coefficients, elements, signif_code, custom))
     names = list(dict.fromkeys(name for column in columns for name in column))
-    _check_patterns(names, {"keep": keep, "drop": drop}, exact_match)
-    names = _select(names, keep, drop, exact_match)
+    check_patterns(names, {"keep": keep, "drop": drop}, exact_match)
+    names = select_coefficients(names, keep, drop, exact_match)
     if "Intercept" in names:
         names = [name for name in names if name != "Intercept"] + ["Intercept"]
     rows = tuple(
-        (_relabel(name, labels, cat_template), tuple(column.get(name, "") for column in columns))
+        (
+            relabel_coefficient(name, labels, cat_template),
+            tuple(column.get(name, "") for column in columns),
+        )
         for name in names
     )
     return Panel("coef", rows), title
@@ -414,6 +330,81 @@ def _check_signif_code(signif_code: Sequence[float]) -> None:
             f"signif_code {codes} must be three ascending p-value cutoffs in (0, 1), e.g. "
             "[0.001, 0.01, 0.05], or [] for no stars"
         )
+
+
+@overload
+def etable(
+    models: Any,
+    type: None = None,
+    signif_code: Sequence[float] = ...,
+    coef_fmt: str | None = ...,
+    custom_stats: Mapping[str, Sequence[Sequence[float]]] | None = ...,
+    custom_model_stats: Mapping[str, Sequence[object]] | None = ...,
+    keep: str | Sequence[str] | None = ...,
+    drop: str | Sequence[str] | None = ...,
+    exact_match: bool = ...,
+    labels: Mapping[str, str] | None = ...,
+    cat_template: str = ...,
+    show_fe: bool = ...,
+    felabels: Mapping[str, str] | None = ...,
+    fe_present: str = ...,
+    fe_absent: str = ...,
+    notes: str = ...,
+    model_heads: Sequence[str] | Sequence[Sequence[str]] | None = ...,
+    head_order: HeadOrder = ...,
+    model_stats: Sequence[str] | None = ...,
+    digits: int | None = ...,
+) -> RegressionTable: ...
+
+
+@overload
+def etable(
+    models: Any,
+    type: Literal["df"],
+    signif_code: Sequence[float] = ...,
+    coef_fmt: str | None = ...,
+    custom_stats: Mapping[str, Sequence[Sequence[float]]] | None = ...,
+    custom_model_stats: Mapping[str, Sequence[object]] | None = ...,
+    keep: str | Sequence[str] | None = ...,
+    drop: str | Sequence[str] | None = ...,
+    exact_match: bool = ...,
+    labels: Mapping[str, str] | None = ...,
+    cat_template: str = ...,
+    show_fe: bool = ...,
+    felabels: Mapping[str, str] | None = ...,
+    fe_present: str = ...,
+    fe_absent: str = ...,
+    notes: str = ...,
+    model_heads: Sequence[str] | Sequence[Sequence[str]] | None = ...,
+    head_order: HeadOrder = ...,
+    model_stats: Sequence[str] | None = ...,
+    digits: int | None = ...,
+) -> pd.DataFrame: ...
+
+
+@overload
+def etable(
+    models: Any,
+    type: Literal["md", "tex", "html", "text"],
+    signif_code: Sequence[float] = ...,
+    coef_fmt: str | None = ...,
+    custom_stats: Mapping[str, Sequence[Sequence[float]]] | None = ...,
+    custom_model_stats: Mapping[str, Sequence[object]] | None = ...,
+    keep: str | Sequence[str] | None = ...,
+    drop: str | Sequence[str] | None = ...,
+    exact_match: bool = ...,
+    labels: Mapping[str, str] | None = ...,
+    cat_template: str = ...,
+    show_fe: bool = ...,
+    felabels: Mapping[str, str] | None = ...,
+    fe_present: str = ...,
+    fe_absent: str = ...,
+    notes: str = ...,
+    model_heads: Sequence[str] | Sequence[Sequence[str]] | None = ...,
+    head_order: HeadOrder = ...,
+    model_stats: Sequence[str] | None = ...,
+    digits: int | None = ...,
+) -> str: ...
 
 
 def etable(
