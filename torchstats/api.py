@@ -6,10 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from torchstats.errors import InvalidOptionError
+from torchstats.formula.fixest_syntax import uses_fixest_syntax
 from torchstats.models.base import caller_context, formula_rows
 from torchstats.models.batched_ols import BatchedOLS
 from torchstats.models.binary import Logit, Probit
 from torchstats.models.count import NegativeBinomial, Poisson
+from torchstats.models.fixed_effects import FixedEffectsOLS
 from torchstats.models.generalized_count import GeneralizedPoisson, NegativeBinomialP
 from torchstats.models.glm import GLM
 from torchstats.models.hurdle import HurdleCountModel
@@ -60,6 +62,7 @@ def ols(
     device: Any = None,
     dtype: Any = None,
     context: int | Mapping[str, Any] | None = 0,
+    **fixef: Any,
 ) -> OLS:
     """Ordinary least squares from a formula: ``ts.ols("y ~ x1 + C(g)", df).fit()``.
 
@@ -85,8 +88,18 @@ def ols(
     -------
     OLS
         Or :class:`~torchstats.models.streaming.StreamingOLS` when ``data`` is chunked: a
-        list of DataFrames, a callable returning chunks, a Parquet path or a pyarrow Dataset.
+        list of DataFrames, a callable returning chunks, a Parquet path or a pyarrow Dataset;
+        or :class:`~torchstats.models.fixed_effects.FixedEffectsOLS` for a formula with
+        fixed effects in fixest's syntax, ``"y ~ x | f1 + f2"`` (options in ``fixef``:
+        ``fixef_rm``, ``fixef_tol``, ``fixef_maxiter``, ``collin_tol``; see
+        ``docs/fixed-effects.md``).
     """
+    if uses_fixest_syntax(formula):
+        return _fixed_effects(  # type: ignore[return-value]
+            formula, data, subset, None, missing, device, dtype, caller_context(context, 1), fixef
+        )
+    if fixef:
+        raise InvalidOptionError(f"{sorted(fixef)} apply only to fixed effects ('y ~ x | f')")
     if is_chunked(data):
         _refuse_subset(subset)
         return StreamingOLS(  # type: ignore[return-value]
@@ -119,6 +132,7 @@ def wls(
     device: Any = None,
     dtype: Any = None,
     context: int | Mapping[str, Any] | None = 0,
+    **fixef: Any,
 ) -> WLS:
     """Weighted least squares from a formula: ``ts.wls("y ~ x", df, weights=df.w).fit()``.
 
@@ -129,8 +143,23 @@ def wls(
     Returns
     -------
     WLS
-        Or :class:`~torchstats.models.streaming.StreamingOLS` for chunked data.
+        Or :class:`~torchstats.models.streaming.StreamingOLS` for chunked data, or
+        :class:`~torchstats.models.fixed_effects.FixedEffectsOLS` for fixed effects.
     """
+    if uses_fixest_syntax(formula):
+        return _fixed_effects(  # type: ignore[return-value]
+            formula,
+            data,
+            subset,
+            weights,
+            missing,
+            device,
+            dtype,
+            caller_context(context, 1),
+            fixef,
+        )
+    if fixef:
+        raise InvalidOptionError(f"{sorted(fixef)} apply only to fixed effects ('y ~ x | f')")
     if is_chunked(data):
         _refuse_subset(subset)
         return StreamingOLS(  # type: ignore[return-value]
@@ -151,6 +180,40 @@ def wls(
         device=device,
         dtype=dtype,
         context=caller_context(context, 1),
+    )
+
+
+def _fixed_effects(
+    formula: str,
+    data: Any,
+    subset: Any,
+    weights: Any,
+    missing: str,
+    device: Any,
+    dtype: Any,
+    context: Mapping[str, Any] | None,
+    options: Mapping[str, Any],
+) -> FixedEffectsOLS:
+    if is_chunked(data):
+        raise InvalidOptionError(
+            "fixed effects are absorbed in memory only; pass a DataFrame (chunked data is not "
+            "supported with a fixed-effects formula yet)"
+        )
+    unknown = set(options) - {"fixef_rm", "fixef_tol", "fixef_maxiter", "collin_tol"}
+    if unknown:
+        raise InvalidOptionError(
+            f"unknown option(s) {sorted(unknown)}: fixed-effects fits take fixef_rm, fixef_tol, "
+            "fixef_maxiter, collin_tol"
+        )
+    return FixedEffectsOLS(
+        formula,
+        formula_rows(data, subset),
+        weights=None if isinstance(weights, (int, float)) and weights == 1.0 else weights,
+        missing=missing,
+        device=device,
+        dtype=dtype,
+        context=context,
+        **options,
     )
 
 

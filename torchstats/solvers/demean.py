@@ -1,0 +1,274 @@
+"""Absorbing fixed effects: the residuals of columns on many sets of group dummies.
+
+Each *term* ``t`` is a matrix ``A_t = diag(v_t) D_t``: the dummies ``D_t`` of a factor
+(``v_t = 1``, a fixed effect) or of a factor times a variable (group-specific slopes,
+fixest's ``f[x]``). The residual of ``x`` on all terms, ``r = x - sum_t A_t alpha_t``, is
+found as fixest finds it (Berge 2018): Gauss-Seidel on the *coefficients*, not on rows,
+
+    alpha_t <- b_t - sum_{s != t} C_ts alpha_s,
+    b_t = (A_t'WA_t)^{-1} A_t'W x,   C_ts = (A_t'WA_t)^{-1} A_t'W A_s,
+
+where ``A_t'WA_t`` is diagonal (one non-zero per row and term) and each cross matrix
+``C_ts`` is the sparse cross-tabulation of two factors, with at most one non-zero per
+distinct pair of levels. A sweep then costs the cross-tabulations' non-zeros, not the
+rows: the rows are read once to build them and once for the final residual. One term
+needs no sweep; with two or more, sweeps converge linearly at a rate set by how the
+factors overlap, and every pair of sweeps ends with an Irons-Tuck extrapolation,
+
+    alpha <- G(G(alpha)) - c (G(G(alpha)) - G(alpha)),   c = <D, D2> / <D2, D2>,
+    D = G(G(alpha)) - G(alpha),   D2 = G(G(alpha)) - 2 G(alpha) + alpha,
+
+column by column (fixest's acceleration).
+
+The sweeps stop when no coefficient moves by more than ``tol`` times the column's largest
+absolute value; ``maxiter`` sweeps without that warn (:class:`~torchstats.errors.
+ConvergenceWarning`) and report ``converged=False``.
+
+Everything is in torch (``index_add_``, gathers, sparse CSR products): it runs where the
+tensors live, on the CPU or a GPU.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import torch
+
+from torchstats.errors import ConvergenceWarning, warn
+
+__all__ = ["AbsorbTerm", "Absorbed", "absorb"]
+
+_DEFAULT_TOL = 1e-10
+_DEFAULT_MAXITER = 10_000
+
+
+@dataclass(frozen=True)
+class AbsorbTerm:
+    """One set of effects to project out.
+
+    Attributes
+    ----------
+    codes : Tensor of int64, shape (n,)
+        The group of each row, ``0 .. n_levels - 1``.
+    n_levels : int
+        Number of groups.
+    slope : Tensor or None, shape (n,)
+        None for a fixed effect (a dummy per group); a variable for group-specific slopes
+        on it (fixest's ``f[x]``).
+    """
+
+    codes: torch.Tensor
+    n_levels: int
+    slope: torch.Tensor | None = None
+
+
+@dataclass(frozen=True)
+class Absorbed:
+    """Residuals after the effects, the effects themselves, and how the sweeps went.
+
+    Attributes
+    ----------
+    resid : Tensor, shape (n, p)
+        The columns with every term projected out (weighted projections with weights).
+    effects : tuple of Tensor, each (n_levels, p)
+        Each term's coefficients: ``columns - resid = sum_t slope_t * effects_t[codes_t]``.
+    n_iter : int
+        Sweeps taken (extrapolations included).
+    converged : bool
+        Whether the stopping rule was met within ``maxiter`` sweeps.
+    """
+
+    resid: torch.Tensor
+    effects: tuple[torch.Tensor, ...]
+    n_iter: int
+    converged: bool
+
+
+class _Term:
+    """One term's data: codes, slope, the inverse of ``diag(A_t'WA_t)``."""
+
+    def __init__(self, term: AbsorbTerm, weights: torch.Tensor | None, dtype: torch.dtype) -> None:
+        self.codes = term.codes
+        self.n_levels = term.n_levels
+        self.slope = None if term.slope is None else term.slope.to(dtype)
+        self.row_weight = _product(weights, self.slope)
+        """``w * v``: what ``A_t'W`` multiplies each row by (None for ones)."""
+        ones = torch.ones(self.codes.shape[0], dtype=dtype, device=self.codes.device)
+        mass = torch.zeros(self.n_levels, dtype=dtype, device=self.codes.device)
+        squared = (
+            _product(self.row_weight, self.slope) if self.slope is not None else self.row_weight
+        )
+        mass.index_add_(0, self.codes, ones if squared is None else squared)
+        # A level without mass (a slope identically zero in it) has no coefficient to fit.
+        self.inverse_mass = torch.where(mass > 0, 1.0 / mass, 0.0)
+
+    def normal_rhs(self, columns: torch.Tensor) -> torch.Tensor:
+        """``b_t``, shape (n_levels, p)."""
+        values = columns if self.row_weight is None else columns * self.row_weight.unsqueeze(1)
+        sums = torch.zeros(
+            (self.n_levels, columns.shape[1]), dtype=columns.dtype, device=columns.device
+        )
+        sums.index_add_(0, self.codes, values)
+        return sums * self.inverse_mass.unsqueeze(1)
+
+    def fitted(self, coefficients: torch.Tensor) -> torch.Tensor:
+        """``A_t alpha_t``, shape (n, p)."""
+        values = coefficients.index_select(0, self.codes)
+        return values if self.slope is None else values * self.slope.unsqueeze(1)
+
+
+def _product(left: torch.Tensor | None, right: torch.Tensor | None) -> torch.Tensor | None:
+    if left is None:
+        return right
+    return left if right is None else left * right
+
+
+def _cross(term: _Term, other: _Term, weights: torch.Tensor | None) -> torch.Tensor:
+    """``C_ts``: the weighted cross-tabulation of two terms, rows scaled, as sparse CSR."""
+    key = term.codes * other.n_levels + other.codes
+    pairs = term.n_levels * other.n_levels
+    row_weight = _product(_product(weights, term.slope), other.slope)
+    if pairs <= max(4 * key.shape[0], 1 << 20):
+        totals = torch.bincount(key, weights=row_weight, minlength=pairs)
+        if row_weight is None:
+            totals = totals.to(term.inverse_mass.dtype)
+        cells = torch.nonzero(totals, as_tuple=True)[0]
+        values = totals[cells]
+    else:
+        cells, inverse = torch.unique(key, sorted=True, return_inverse=True)
+        counts = (
+            row_weight
+            if row_weight is not None
+            else torch.ones_like(key, dtype=term.inverse_mass.dtype)
+        )
+        values = torch.zeros(cells.shape[0], dtype=counts.dtype, device=key.device)
+        values.index_add_(0, inverse, counts)
+    rows = torch.div(cells, other.n_levels, rounding_mode="floor")
+    values = values * term.inverse_mass[rows]
+    # The cells are sorted by row, so the row pointers are the cumulative row counts.
+    pointers = torch.zeros(term.n_levels + 1, dtype=cells.dtype, device=cells.device)
+    pointers[1:] = torch.cumsum(torch.bincount(rows, minlength=term.n_levels), 0)
+    with warnings.catch_warnings():  # torch calls its CSR tensors "beta"
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.sparse_csr_tensor(
+            pointers,
+            cells - rows * other.n_levels,
+            values,
+            (term.n_levels, other.n_levels),
+            check_invariants=False,
+        )
+
+
+def absorb(
+    columns: torch.Tensor,
+    terms: tuple[AbsorbTerm, ...],
+    weights: torch.Tensor | None = None,
+    *,
+    tol: float = _DEFAULT_TOL,
+    maxiter: int = _DEFAULT_MAXITER,
+) -> Absorbed:
+    """Project the effects ``terms`` out of ``columns`` (weighted with ``weights``).
+
+    Parameters
+    ----------
+    columns : Tensor, shape (n, p)
+        The columns to residualise (the response and the regressors, side by side).
+    terms : tuple of AbsorbTerm
+        The effects: fixed effects and group-specific slopes.
+    weights : Tensor, shape (n,), optional
+        Positive row weights: the projections are weighted least squares.
+    tol : float
+        Relative stopping tolerance (see the module notes).
+    maxiter : int
+        Most sweeps.
+
+    Returns
+    -------
+    Absorbed
+    """
+    if not terms:
+        return Absorbed(columns.clone(), (), 0, True)
+    weights = None if weights is None else weights.to(columns.dtype)
+    prepared = [_Term(term, weights, columns.dtype) for term in terms]
+    rhs = [term.normal_rhs(columns) for term in prepared]
+    crosses = {
+        (t, s): _cross(prepared[t], prepared[s], weights)
+        for t in range(len(prepared))
+        for s in range(len(prepared))
+        if s != t
+    }
+    scale = columns.abs().amax(dim=0).clamp_min(torch.finfo(columns.dtype).tiny)
+    effects, n_iter, converged = _solve(rhs, crosses, tol * scale, maxiter)
+    resid = columns.clone()
+    for term, effect in zip(prepared, effects, strict=True):
+        resid.sub_(term.fitted(effect))
+    if not converged:
+        warn(
+            f"absorbing the fixed effects did not converge in {maxiter} sweeps (a coefficient "
+            f"still moved by more than {tol:g} of its column's scale); raise fixef_maxiter or "
+            "fixef_tol, or check for effects that are only weakly connected",
+            ConvergenceWarning,
+        )
+    return Absorbed(resid, tuple(effects), n_iter, converged)
+
+
+_Crosses = dict[tuple[int, int], torch.Tensor]
+
+
+def _solve(
+    rhs: list[torch.Tensor], crosses: _Crosses, threshold: torch.Tensor, maxiter: int
+) -> tuple[list[torch.Tensor], int, bool]:
+    """Accelerated Gauss-Seidel for the coefficients; (coefficients, sweeps, converged)."""
+    effects = [b.clone() for b in rhs]
+    if len(rhs) == 1:
+        return effects, 0, True
+    n_iter = 0
+    while n_iter < maxiter:
+        start = [e.clone() for e in effects]
+        _sweep(effects, rhs, crosses)
+        n_iter += 1
+        if _settled(effects, start, threshold):
+            return effects, n_iter, True
+        if n_iter == maxiter:
+            break
+        once = [e.clone() for e in effects]
+        _sweep(effects, rhs, crosses)
+        n_iter += 1
+        if _settled(effects, once, threshold):
+            return effects, n_iter, True
+        _extrapolate(start, once, effects)
+    return effects, n_iter, False
+
+
+def _sweep(effects: list[torch.Tensor], rhs: list[torch.Tensor], crosses: _Crosses) -> None:
+    """One Gauss-Seidel pass over the terms, in place."""
+    for t, b in enumerate(rhs):
+        update = b.clone()
+        for s, effect in enumerate(effects):
+            if s != t:
+                update.sub_(crosses[(t, s)] @ effect)
+        effects[t] = update
+
+
+def _settled(
+    effects: list[torch.Tensor], before: list[torch.Tensor], threshold: torch.Tensor
+) -> bool:
+    change = torch.stack([(a - b).abs().amax(dim=0) for a, b in zip(effects, before, strict=True)])
+    return bool((change <= threshold).all())
+
+
+def _extrapolate(
+    start: list[torch.Tensor], once: list[torch.Tensor], twice: list[torch.Tensor]
+) -> None:
+    """Irons-Tuck step from three iterates, written into ``twice``."""
+    inner = torch.zeros_like(twice[0][0])
+    norm = torch.zeros_like(inner)
+    for first, second, third in zip(start, once, twice, strict=True):
+        step = third - second
+        curvature = step - second + first
+        inner += (step * curvature).sum(dim=0)
+        norm += (curvature * curvature).sum(dim=0)
+    coefficient = torch.where(norm > 0, inner / norm, 0.0)
+    for second, third in zip(once, twice, strict=True):
+        third.sub_(coefficient * (third - second))
