@@ -31,7 +31,7 @@ from maketables.etable import _relabel_expvar, _select_order_coefs
 import torchstats as ts
 from tests.conftest import DEVICES, make_frame
 from torchstats.errors import InvalidOptionError, SpecificationWarning
-from torchstats.summary import FixedEffectsResults, RegressionTable
+from torchstats.summary import HasFixedEffects, RegressionTable
 from torchstats.summary.coefficient_names import relabel_coefficient, select_coefficients
 
 # pyfixest 0.60 on pandas 3 warns of its own use of ``inplace=`` (not torchstats' concern)
@@ -281,8 +281,8 @@ def test_fixed_effects_rows(fits) -> None:
         _WithFixedEffects(ours[0], ("year", "firm")),
         _WithFixedEffects(ours[1], ("firm",)),
     ]
-    assert isinstance(models[1], FixedEffectsResults)
-    assert not isinstance(ours[0], FixedEffectsResults)
+    assert isinstance(models[1], HasFixedEffects)
+    assert not isinstance(ours[0], HasFixedEffects)
     frame = ts.etable(models, type="df")
     fe = frame.loc["fe"]
     assert list(fe.index) == ["firm", "year"]  # sorted, as pyfixest
@@ -303,38 +303,40 @@ def test_fixed_effects_rows(fits) -> None:
     assert any(line.split() == ["firm", "-", "x", "x"] for line in text.splitlines())
 
 
-@pytest.mark.parametrize("vcov", ["iid", "hetero"])
-def test_fixed_effects_models_equal_pyfixest(pyfixest_data, vcov) -> None:
-    """Dummies standing in for absorbed fixed effects: pyfixest's cells, FE rows included.
+FIXED_EFFECTS_FORMULAS = [
+    "Y ~ X1 + X2",
+    "Y ~ X1 + X2 | f1",
+    "Y ~ X1 + X2 | f1 + f2",
+    "Y2 ~ X1 | f2",
+]
 
-    The dummy coefficients are dropped and the results wrapped to expose ``fixef_names``;
-    the slopes, their classical and HC1 errors and R² equal pyfixest's ``| f1 + f2`` fits
-    (the intercept is compared where it is one in both: the model without fixed effects).
-    pyfixest 0.60 marks the two-way model's fixed effects ``-``: maketables splits its
-    ``"f1 + f2"`` at ``"+"`` without stripping the spaces, so only the one-way model's
-    markers are compared with pyfixest's; the two-way model's are checked to be ``x``.
+
+@pytest.mark.parametrize("vcov", ["iid", "hetero", "CRV1"])
+def test_fixed_effects_results_equal_pyfixest(pyfixest_data, vcov) -> None:
+    """torchstats' absorbed fixed effects (``y ~ x | f``) tabulated as pyfixest's feols.
+
+    pyfixest 0.60 marks the fixed effects of the two-way model ``-``: maketables splits
+    its ``"f1 + f2"`` at ``"+"`` without stripping the spaces, so that model's markers are
+    checked to be ``x`` rather than compared.
     """
     pyfixest_vcov, options = VCOVS[vcov]
-    data = pyfixest_data
-    theirs = [
-        pf.feols(f"Y ~ X1 + X2{fe}", data, vcov=pyfixest_vcov) for fe in ("", "| f1", "| f1 + f2")
-    ]
     ours = [
-        ts.ols("Y ~ X1 + X2", data).fit(**options(data)),
-        _WithFixedEffects(ts.ols("Y ~ X1 + X2 + C(f1)", data).fit(**options(data)), ("f1",)),
-        _WithFixedEffects(
-            ts.ols("Y ~ X1 + X2 + C(f1) + C(f2)", data).fit(**options(data)), ("f1", "f2")
-        ),
+        ts.ols(f, pyfixest_data).fit(vcov=pyfixest_vcov)
+        if "|" in f
+        else ts.ols(f, pyfixest_data).fit(**options(pyfixest_data))
+        for f in FIXED_EFFECTS_FORMULAS
     ]
-    options_table = {"model_stats": STATS, "coef_fmt": "b:.6f* (se:.6f) [t:.4f]"}
-    expected = pf.etable(theirs, type="df", **options_table)
-    frame = ts.etable(ours, type="df", drop=r"^C\(", **options_table)
-    intercept = ("coef", "Intercept")  # the dummies' reference level: no row in pyfixest
-    assert frame.loc[intercept].iloc[0] == expected.loc[intercept].iloc[0]
-    rest = ["fe", intercept]
-    assert_same_cells(frame.drop(index=rest), expected.drop(index=rest))
-    assert_same_cells(frame.loc["fe"].iloc[:, :2], expected.loc["fe"].iloc[:, :2])
-    assert list(frame.loc["fe"].iloc[:, 2]) == ["x", "x"]
+    theirs = [pf.feols(f, pyfixest_data, vcov=pyfixest_vcov) for f in FIXED_EFFECTS_FORMULAS]
+    table_options = {"model_stats": STATS, "coef_fmt": "b:.6f* (se:.6f) [t:.4f]"}
+    expected = pf.etable(theirs, type="df", **table_options)
+    frame = ts.etable(ours, type="df", **table_options)
+    two_way = 2
+    keep = [j for j in range(len(ours)) if j != two_way]
+    assert_same_cells(frame.iloc[:, keep], expected.iloc[:, keep])
+    assert_same_cells(
+        frame.drop(index="fe").iloc[:, [two_way]], expected.drop(index="fe").iloc[:, [two_way]]
+    )
+    assert list(frame.loc["fe"].iloc[:, two_way]) == ["x", "x"]
 
 
 # --- rendering -------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from torchstats.summary.layouts import (
     regression_summary,
     separation_note,
 )
-from torchstats.summary.side_by_side import FixedEffectsResults, etable
+from torchstats.summary.side_by_side import HasFixedEffects, etable
 from torchstats.summary.summary2 import Summary as Summary2
 from torchstats.summary.summary2 import summary_col, summary_model, summary_params
 from torchstats.tables.blocks import d_or_f, forg, params_table, top_table
@@ -16,7 +16,7 @@ from torchstats.tables.regression_table import RegressionTable
 from torchstats.tables.table import SummaryTable, latex_tabular
 
 __all__ = [
-    "FixedEffectsResults",
+    "HasFixedEffects",
     "Summary",
     "RegressionTable",
     "Summary2",

@@ -38,7 +38,7 @@ from torchstats.tables.cell_format import (
 )
 from torchstats.tables.regression_table import Panel, RegressionTable
 
-__all__ = ["etable", "EtableType", "MODEL_STATISTICS", "FixedEffectsResults"]
+__all__ = ["etable", "EtableType", "MODEL_STATISTICS", "HasFixedEffects"]
 
 EtableType = Literal["df", "md", "tex", "html", "text"]
 HeadOrder = Literal["dh", "hd", "d", "h", ""]
@@ -73,7 +73,7 @@ _DEFAULT_STATISTICS = ("N", "se_type", "r2", "adj_r2", "pseudo_r2")
 
 
 @runtime_checkable
-class FixedEffectsResults(Protocol):
+class HasFixedEffects(Protocol):
     """Results of a model with absorbed fixed effects, as etable reads them.
 
     Any results object with this attribute gets etable's fixed-effects rows; the names
