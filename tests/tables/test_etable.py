@@ -337,6 +337,11 @@ def test_fixed_effects_results_equal_pyfixest(pyfixest_data, vcov) -> None:
         frame.drop(index="fe").iloc[:, [two_way]], expected.drop(index="fe").iloc[:, [two_way]]
     )
     assert list(frame.loc["fe"].iloc[:, two_way]) == ["x", "x"]
+    # the covariance row of the fixed-effects models, in pyfixest's words ("by: f2"...)
+    se_type = ("stats", "S.E. type")
+    ours_type = ts.etable(ours, type="df", model_stats=["se_type"]).loc[se_type]
+    expected_type = pf.etable(theirs, type="df", model_stats=["se_type"]).loc[se_type]
+    assert list(ours_type)[1:] == list(expected_type)[1:]
 
 
 # --- rendering -------------------------------------------------------------------------------

@@ -224,7 +224,23 @@ def _fixed_effects_panel(
     return Panel("fe", rows)
 
 
+def _se_type(results: Any) -> str | None:
+    """The covariance type; ``"by: f1+f2"`` for clusters named in ``cov_kwds`` (pyfixest)."""
+    cov_type = _attribute(results, "cov_type")
+    cov_kwds = _attribute(results, "cov_kwds")
+    clusters = cov_kwds.get("clusters") if isinstance(cov_kwds, Mapping) else None
+    if (
+        isinstance(clusters, (tuple, list))
+        and clusters
+        and all(isinstance(c, str) for c in clusters)
+    ):
+        return "by: " + "+".join(clusters)
+    return cov_type if isinstance(cov_type, str) else None
+
+
 def _statistic(results: Any, key: str) -> str:
+    if key == "se_type":
+        return _se_type(results) or "-"
     value = _attribute(results, MODEL_STATISTICS[key][1])
     if value is None:
         return "-"
@@ -479,7 +495,8 @@ def etable(
     model_stats : sequence of str, optional
         Keys of :data:`MODEL_STATISTICS` to show at the bottom, in order. By default
         ``N``, ``se_type``, ``r2``, ``adj_r2`` and ``pseudo_r2``, each if any model has it;
-        a model without a statistic shows ``-``.
+        a model without a statistic shows ``-``. ``se_type`` is the ``cov_type``, or
+        ``"by: f1+f2"`` for clusters named in ``cov_kwds["clusters"]`` (as pyfixest).
     digits : int, optional
         Decimals of the tokens of ``coef_fmt`` that have no format spec; without
         ``coef_fmt``, the default cell with this many decimals.
