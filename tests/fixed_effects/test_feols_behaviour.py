@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,6 +13,7 @@ from tests.conftest import DEVICES
 from tests.fixed_effects.data import panel
 from torchstats.errors import (
     CollinearityWarning,
+    DesignError,
     InvalidOptionError,
     MissingDataError,
     UnknownColumnError,
@@ -157,3 +160,11 @@ def test_weights_as_a_column_name_or_a_series() -> None:
     dummies = ts.wls("y ~ x1 + C(firm)", data, weights=data["w"]).fit()
     np.testing.assert_allclose(by_name.params["x1"], dummies.params["x1"], rtol=1e-10)
     pd.testing.assert_index_equal(by_name.resid.index, data.index)
+
+
+@pytest.mark.parametrize("entry", [ts.mnlogit, ts.batched_ols, ts.ordered_model])
+def test_models_without_absorbed_effects_say_so(entry: Any) -> None:
+    data = panel(16, n=200)
+    data["choice"] = (data["y"] > data["y"].median()).astype(int)
+    with pytest.raises(DesignError, match="does not absorb fixed effects"):
+        entry("choice ~ x1 | firm", data)
