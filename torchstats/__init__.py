@@ -77,6 +77,7 @@ from torchstats.results.zero_inflated import (
     ZeroInflatedNegativeBinomialResults,
     ZeroInflatedPoissonResults,
 )
+from torchstats.summary.side_by_side import etable
 from torchstats.summary.summary2 import summary_col
 
 __version__ = "0.1.0"
@@ -125,6 +126,7 @@ __all__ = [
     "add_constant",
     "anova_lm",
     "summary_col",
+    "etable",
     "anova_glm",
     "hessian",
     "hvp",

@@ -13,6 +13,7 @@ from torchstats.families.families import Binomial, Gaussian
 from torchstats.families.families import Poisson as PoissonFamily
 from torchstats.families.links import Probit as ProbitLink
 from torchstats.formula.fixest_syntax import uses_fixest_syntax
+from torchstats.formula.multiple_estimation import uses_multiple_estimation
 from torchstats.models.base import caller_context, formula_rows
 from torchstats.models.batched_ols import BatchedOLS
 from torchstats.models.binary import Logit, Probit
@@ -25,6 +26,7 @@ from torchstats.models.glm import GLM
 from torchstats.models.hurdle import HurdleCountModel
 from torchstats.models.linear import OLS, WLS
 from torchstats.models.multinomial import MNLogit
+from torchstats.models.multiple import MultipleEstimation
 from torchstats.models.ordinal import OrderedModel
 from torchstats.models.streaming import StreamingOLS
 from torchstats.models.streaming_discrete import StreamingDiscrete
@@ -102,7 +104,7 @@ def ols(
         ``fixef_rm``, ``fixef_tol``, ``fixef_maxiter``, ``collin_tol``; see
         ``docs/fixed-effects.md``).
     """
-    if uses_fixest_syntax(formula):
+    if uses_fixest_syntax(formula) or uses_multiple_estimation(formula) or _splits(fixef):
         return _fixed_effects(  # type: ignore[return-value]
             formula, data, subset, None, missing, device, dtype, caller_context(context, 1), fixef
         )
@@ -154,7 +156,7 @@ def wls(
         Or :class:`~torchstats.models.streaming.StreamingOLS` for chunked data, or
         :class:`~torchstats.models.fixed_effects.FixedEffectsOLS` for fixed effects.
     """
-    if uses_fixest_syntax(formula):
+    if uses_fixest_syntax(formula) or uses_multiple_estimation(formula) or _splits(fixef):
         return _fixed_effects(  # type: ignore[return-value]
             formula,
             data,
@@ -191,6 +193,10 @@ def wls(
     )
 
 
+def _splits(options: Mapping[str, Any]) -> bool:
+    return options.get("split") is not None or options.get("fsplit") is not None
+
+
 def _fixed_effects(
     formula: str,
     data: Any,
@@ -207,11 +213,29 @@ def _fixed_effects(
             "fixed effects are absorbed in memory only; pass a DataFrame (chunked data is not "
             "supported with a fixed-effects formula yet)"
         )
-    unknown = set(options) - {"fixef_rm", "fixef_tol", "fixef_maxiter", "collin_tol"}
+    unknown = set(options) - {
+        "fixef_rm",
+        "fixef_tol",
+        "fixef_maxiter",
+        "collin_tol",
+        "split",
+        "fsplit",
+    }
     if unknown:
         raise InvalidOptionError(
             f"unknown option(s) {sorted(unknown)}: fixed-effects fits take fixef_rm, fixef_tol, "
-            "fixef_maxiter, collin_tol"
+            "fixef_maxiter, collin_tol, split, fsplit"
+        )
+    if uses_multiple_estimation(formula) or _splits(options):
+        return MultipleEstimation(  # type: ignore[return-value]
+            formula,
+            formula_rows(data, subset),
+            weights=None if isinstance(weights, (int, float)) and weights == 1.0 else weights,
+            missing=missing,
+            device=device,
+            dtype=dtype,
+            context=context,
+            **options,
         )
     return FixedEffectsOLS(
         formula,

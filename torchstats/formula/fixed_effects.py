@@ -49,7 +49,9 @@ class EffectGroups:
         new_codes = np.empty_like(codes)
         levels = []
         for j, level in enumerate(self.levels):
-            present, new_codes[:, j] = np.unique(codes[:, j], return_inverse=True)
+            present = np.bincount(codes[:, j], minlength=len(level)) > 0
+            renumber = np.cumsum(present) - 1
+            new_codes[:, j] = renumber[codes[:, j]]
             levels.append(level[present])
         return EffectGroups(self.names, new_codes, tuple(levels))
 

@@ -18,7 +18,13 @@ from dataclasses import dataclass
 
 from torchstats.errors import DesignError
 
-__all__ = ["FixedEffectTerm", "FixestFormula", "parse_fixest", "uses_fixest_syntax"]
+__all__ = [
+    "FixedEffectTerm",
+    "FixestFormula",
+    "parse_fixest",
+    "split_top_level",
+    "uses_fixest_syntax",
+]
 
 _NAME = r"[A-Za-z_.][A-Za-z0-9_.]*"
 _TERM = re.compile(
@@ -88,7 +94,7 @@ class FixestFormula:
 
 def uses_fixest_syntax(formula: str) -> bool:
     """Whether ``formula`` has a ``|`` outside brackets (a fixest part)."""
-    return len(_split_top_level(formula, "|")) > 1
+    return len(split_top_level(formula, "|")) > 1
 
 
 def parse_fixest(formula: str) -> FixestFormula:
@@ -100,7 +106,7 @@ def parse_fixest(formula: str) -> FixestFormula:
         A part is malformed: more than one fixed-effects or instrumental-variables part,
         a fixed-effects term that is not a name, ``a^b`` or ``f[x]``.
     """
-    main, *rest = (part.strip() for part in _split_top_level(formula, "|"))
+    main, *rest = (part.strip() for part in split_top_level(formula, "|"))
     if "~" not in main:
         raise DesignError(f"the formula {formula!r} has no response: write 'y ~ x | f'")
     effects: tuple[FixedEffectTerm, ...] | None = None
@@ -125,7 +131,7 @@ def _fixed_effect_terms(part: str, formula: str) -> tuple[FixedEffectTerm, ...]:
     if part in ("0", ""):
         return ()
     terms = []
-    for text in _split_top_level(part, "+"):
+    for text in split_top_level(part, "+"):
         match = _TERM.match(text.strip())
         if (
             match is None
@@ -147,7 +153,7 @@ def _fixed_effect_terms(part: str, formula: str) -> tuple[FixedEffectTerm, ...]:
     return tuple(terms)
 
 
-def _split_top_level(text: str, separator: str) -> list[str]:
+def split_top_level(text: str, separator: str) -> list[str]:
     """``text`` split at ``separator`` where no bracket is open."""
     parts, depth, start = [], 0, 0
     for position, character in enumerate(text):

@@ -528,9 +528,7 @@ class _DiscreteModel(Model):
                 # R's hat values: those of the design weighted by the IRLS working weights
                 return hat_diagonal(X, working_weights(params))
 
-        design_scores = DesignScores(
-            X, factor, leverage=leverage, row_labels=self.output.row_index
-        )
+        design_scores = DesignScores(X, factor, leverage=leverage, row_labels=self.output.row_index)
         return SandwichInputs(
             bread=bread,
             scores=design_scores,
@@ -595,4 +593,3 @@ class _DiscreteModel(Model):
                 stacklevel=3,
             )
         return float(null.loglike(null._from_internal(found.params)))
-

@@ -454,9 +454,7 @@ class GLM(Model):
         params = self._params_tensor(params)
         mu = self._mean(params)
         scale = self.scale_rule(None)(mu) if scale is None else scale
-        return self.family.hessian_factor(
-            self.design.endog, mu, self._row_weights, scale, observed
-        )
+        return self.family.hessian_factor(self.design.endog, mu, self._row_weights, scale, observed)
 
     def hessian(
         self, params: Any, scale: float | None = None, observed: bool = True
@@ -641,7 +639,12 @@ class GLM(Model):
         if key == "IRLS":
             check_irls_arguments(full_output, disp, max_start_irls, optim_hessian, kwargs)
             fit, history = fit_by_irls(
-                self, start=start, maxiter=maxiter, tol=tol, scaletype=scale, irls=irls,
+                self,
+                start=start,
+                maxiter=maxiter,
+                tol=tol,
+                scaletype=scale,
+                irls=irls,
                 attach_wls=attach_wls,
             )
         else:
@@ -676,9 +679,7 @@ class GLM(Model):
     def classical_covariance(self, fit: SolverResult, use_t: bool | None) -> CovarianceResult:
         """``scale`` times ``fit.normalized_cov`` (``(X'WX)^{-1}`` of IRLS, the inverse
         information at scale 1 of the likelihood methods); normal inference by default."""
-        return least_squares_covariance(
-            fit, fit.scale, df_resid=self.df_resid, use_t=bool(use_t)
-        )
+        return least_squares_covariance(fit, fit.scale, df_resid=self.df_resid, use_t=bool(use_t))
 
     def sandwich_inputs(self, fit: SolverResult, cov_type: str) -> SandwichInputs:
         """Observed-information bread and scores (statsmodels' ``_get_sandwich_arrays``).

@@ -121,12 +121,18 @@ class FixedEffectsResults(LikelihoodResults):
 
     @property
     def rsquared_within(self) -> float:
-        """R-squared of the demeaned regression, pyfixest's ``_r2_within``."""
+        """R-squared of the demeaned regression, pyfixest's ``_r2_within`` (NaN without
+        fixed effects)."""
+        if not self._k_fe:
+            return float("nan")
         return 1 - self.ssr / self._within_ss
 
     @property
     def rsquared_within_adj(self) -> float:
-        """Adjusted within R-squared, pyfixest's ``_adj_r2_within``."""
+        """Adjusted within R-squared, pyfixest's ``_adj_r2_within`` (NaN without fixed
+        effects)."""
+        if not self._k_fe:
+            return float("nan")
         n, k = self.nobs, self.model.rank
         return 1 - self.ssr / self._within_ss * (n - self._k_fe) / (n - k - self._k_fe)
 

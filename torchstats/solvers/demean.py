@@ -85,6 +85,36 @@ class Absorbed:
     converged: bool
 
 
+class _Coupling:
+    """``sum_{s != t} C_ts alpha_s`` for one term ``t``: sparse cross-tabulations for the
+    terms it shares few pairs of levels with, one pass through the rows for the others
+    (their shares gathered and added row by row, then summed by level at once)."""
+
+    def __init__(self, t: int, terms: list[_Term], weights: torch.Tensor | None) -> None:
+        self.term = terms[t]
+        self.tables: list[tuple[int, torch.Tensor]] = []
+        self.through_rows: list[tuple[int, _Term]] = []
+        for s, other in enumerate(terms):
+            if s != t:
+                table = _cross(self.term, other, weights)
+                if table is None:
+                    self.through_rows.append((s, other))
+                else:
+                    self.tables.append((s, table))
+
+    def __call__(self, effects: list[torch.Tensor]) -> torch.Tensor:
+        total: torch.Tensor | None = None
+        if self.through_rows:
+            shares = sum(other.fitted(effects[s]) for s, other in self.through_rows)
+            assert isinstance(shares, torch.Tensor)
+            total = self.term.normal_rhs(shares)
+        for s, table in self.tables:
+            product = table @ effects[s]
+            total = product if total is None else total + product
+        assert total is not None
+        return total
+
+
 class _Term:
     """One term's data: codes, slope, the inverse of ``diag(A_t'WA_t)``."""
 
@@ -100,6 +130,8 @@ class _Term:
             _product(self.row_weight, self.slope) if self.slope is not None else self.row_weight
         )
         mass.index_add_(0, self.codes, ones if squared is None else squared)
+        self.mass = mass
+        """``diag(A_t'WA_t)``: each level's (weighted) mass."""
         # A level without mass (a slope identically zero in it) has no coefficient to fit.
         self.inverse_mass = torch.where(mass > 0, 1.0 / mass, 0.0)
 
@@ -124,26 +156,26 @@ def _product(left: torch.Tensor | None, right: torch.Tensor | None) -> torch.Ten
     return left if right is None else left * right
 
 
-def _cross(term: _Term, other: _Term, weights: torch.Tensor | None) -> torch.Tensor:
-    """``C_ts``: the weighted cross-tabulation of two terms, rows scaled, as sparse CSR."""
+def _cross(term: _Term, other: _Term, weights: torch.Tensor | None) -> torch.Tensor | None:
+    """``C_ts``: the weighted cross-tabulation of two terms, rows scaled, as sparse CSR;
+    None when the pairs of levels are nearly all distinct (then it is applied through the
+    rows, see :class:`_Coupling`)."""
     key = term.codes * other.n_levels + other.codes
+    n = key.shape[0]
     pairs = term.n_levels * other.n_levels
     row_weight = _product(_product(weights, term.slope), other.slope)
-    if pairs <= max(4 * key.shape[0], 1 << 20):
-        totals = torch.bincount(key, weights=row_weight, minlength=pairs)
-        if row_weight is None:
-            totals = totals.to(term.inverse_mass.dtype)
+    dtype = term.inverse_mass.dtype
+    if pairs <= max(4 * n, 1 << 20):
+        totals = torch.bincount(key, weights=row_weight, minlength=pairs).to(dtype)
         cells = torch.nonzero(totals, as_tuple=True)[0]
         values = totals[cells]
     else:
+        if _mostly_distinct(term, other, key):
+            return None
         cells, inverse = torch.unique(key, sorted=True, return_inverse=True)
-        counts = (
-            row_weight
-            if row_weight is not None
-            else torch.ones_like(key, dtype=term.inverse_mass.dtype)
-        )
-        values = torch.zeros(cells.shape[0], dtype=counts.dtype, device=key.device)
-        values.index_add_(0, inverse, counts)
+        counts = row_weight if row_weight is not None else torch.ones(n, dtype=dtype)
+        values = torch.zeros(cells.shape[0], dtype=dtype, device=key.device)
+        values.index_add_(0, inverse, counts.to(key.device))
     rows = torch.div(cells, other.n_levels, rounding_mode="floor")
     values = values * term.inverse_mass[rows]
     # The cells are sorted by row, so the row pointers are the cumulative row counts.
@@ -158,6 +190,16 @@ def _cross(term: _Term, other: _Term, weights: torch.Tensor | None) -> torch.Ten
             (term.n_levels, other.n_levels),
             check_invariants=False,
         )
+
+
+def _mostly_distinct(term: _Term, other: _Term, key: torch.Tensor) -> bool:
+    """Whether more than a quarter of the rows have a pair of levels of their own, judged
+    on the rows of 1/64 of the levels of the term with more levels (then a sweep through
+    the rows costs no more than one through a cross-tabulation, which is not worth the sort
+    that builds it)."""
+    larger = term if term.n_levels >= other.n_levels else other
+    sample = key[larger.codes < max(larger.n_levels // 64, 1)]
+    return int(torch.unique(sample).shape[0]) > sample.shape[0] // 4
 
 
 def absorb(
@@ -192,14 +234,9 @@ def absorb(
     weights = None if weights is None else weights.to(columns.dtype)
     prepared = [_Term(term, weights, columns.dtype) for term in terms]
     rhs = [term.normal_rhs(columns) for term in prepared]
-    crosses = {
-        (t, s): _cross(prepared[t], prepared[s], weights)
-        for t in range(len(prepared))
-        for s in range(len(prepared))
-        if s != t
-    }
+    couplings = [_Coupling(t, prepared, weights) for t in range(len(prepared))]
     scale = columns.abs().amax(dim=0).clamp_min(torch.finfo(columns.dtype).tiny)
-    effects, n_iter, converged = _solve(rhs, crosses, tol * scale, maxiter)
+    effects, n_iter, converged = _solve(rhs, couplings, tol * scale, maxiter)
     resid = columns.clone()
     for term, effect in zip(prepared, effects, strict=True):
         resid.sub_(term.fitted(effect))
@@ -213,42 +250,95 @@ def absorb(
     return Absorbed(resid, tuple(effects), n_iter, converged)
 
 
-_Crosses = dict[tuple[int, int], torch.Tensor]
+# Accelerated Gauss-Seidel sweeps before conjugate gradients take over (easy problems,
+# effects that overlap little, converge in a handful of sweeps; slowly mixing ones, where
+# Gauss-Seidel needs hundreds, converge in tens of CG steps).
+_SWEEPS_BEFORE_CG = 24
 
 
 def _solve(
-    rhs: list[torch.Tensor], crosses: _Crosses, threshold: torch.Tensor, maxiter: int
+    rhs: list[torch.Tensor], couplings: list[_Coupling], threshold: torch.Tensor, maxiter: int
 ) -> tuple[list[torch.Tensor], int, bool]:
-    """Accelerated Gauss-Seidel for the coefficients; (coefficients, sweeps, converged)."""
+    """Accelerated Gauss-Seidel, then conjugate gradients, for the coefficients;
+    (coefficients, iterations, converged)."""
     effects = [b.clone() for b in rhs]
     if len(rhs) == 1:
         return effects, 0, True
     n_iter = 0
-    while n_iter < maxiter:
+    while n_iter < min(maxiter, _SWEEPS_BEFORE_CG):
         start = [e.clone() for e in effects]
-        _sweep(effects, rhs, crosses)
+        _sweep(effects, rhs, couplings)
         n_iter += 1
         if _settled(effects, start, threshold):
             return effects, n_iter, True
         if n_iter == maxiter:
             break
         once = [e.clone() for e in effects]
-        _sweep(effects, rhs, crosses)
+        _sweep(effects, rhs, couplings)
         n_iter += 1
         if _settled(effects, once, threshold):
             return effects, n_iter, True
         _extrapolate(start, once, effects)
-    return effects, n_iter, False
+    if n_iter >= maxiter:
+        return effects, n_iter, False
+    steps, converged = _conjugate_gradients(effects, rhs, couplings, threshold, maxiter - n_iter)
+    return effects, n_iter + steps, converged
 
 
-def _sweep(effects: list[torch.Tensor], rhs: list[torch.Tensor], crosses: _Crosses) -> None:
+def _conjugate_gradients(
+    effects: list[torch.Tensor],
+    rhs: list[torch.Tensor],
+    couplings: list[_Coupling],
+    threshold: torch.Tensor,
+    maxiter: int,
+) -> tuple[int, bool]:
+    """Preconditioned CG on the normal equations ``A'WA alpha = A'W x``, in place from
+    ``effects``; the preconditioner is ``diag(A'WA)`` (each level's mass), so that
+    ``M^{-1} A'WA alpha = alpha + coupling(alpha)``. Each column is its own system (its own
+    step lengths). Stops as the sweeps do: when no coefficient moves by more than
+    ``threshold``. Returns (steps, converged)."""
+    masses = [coupling.term.mass.unsqueeze(1) for coupling in couplings]
+
+    def scaled_product(direction: list[torch.Tensor]) -> list[torch.Tensor]:
+        return [d + c(direction) for d, c in zip(direction, couplings, strict=True)]
+
+    applied = scaled_product(effects)
+    # residual r = A'W x - A'WA alpha, kept premultiplied by M^{-1}: z = b - (alpha + C alpha)
+    preconditioned = [b - a for b, a in zip(rhs, applied, strict=True)]
+    direction = [z.clone() for z in preconditioned]
+    rho = _inner(preconditioned, preconditioned, masses)
+    for step in range(1, maxiter + 1):
+        product = scaled_product(direction)
+        curvature = _inner(direction, product, masses)
+        length = torch.where(curvature > 0, rho / curvature, 0.0)
+        moves = [length * d for d in direction]
+        for effect, move in zip(effects, moves, strict=True):
+            effect.add_(move)
+        if bool((torch.stack([m.abs().amax(dim=0) for m in moves]) <= threshold).all()):
+            return step, True
+        for z, q in zip(preconditioned, product, strict=True):
+            z.sub_(length * q)
+        updated = _inner(preconditioned, preconditioned, masses)
+        ratio = torch.where(rho > 0, updated / rho, 0.0)
+        rho = updated
+        direction = [z + ratio * d for z, d in zip(preconditioned, direction, strict=True)]
+    return maxiter, False
+
+
+def _inner(
+    left: list[torch.Tensor], right: list[torch.Tensor], masses: list[torch.Tensor]
+) -> torch.Tensor:
+    """Column-wise ``sum_t <left_t, M_t right_t>``: the inner product that makes the
+    preconditioned operator symmetric."""
+    return sum(((a * m) * b).sum(dim=0) for a, b, m in zip(left, right, masses, strict=True))  # type: ignore[return-value]
+
+
+def _sweep(
+    effects: list[torch.Tensor], rhs: list[torch.Tensor], couplings: list[_Coupling]
+) -> None:
     """One Gauss-Seidel pass over the terms, in place."""
-    for t, b in enumerate(rhs):
-        update = b.clone()
-        for s, effect in enumerate(effects):
-            if s != t:
-                update.sub_(crosses[(t, s)] @ effect)
-        effects[t] = update
+    for t, (b, coupling) in enumerate(zip(rhs, couplings, strict=True)):
+        effects[t] = b - coupling(effects)
 
 
 def _settled(

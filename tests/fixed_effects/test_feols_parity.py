@@ -1,0 +1,151 @@
+"""OLS and WLS with absorbed effects against pyfixest's feols (coefficients, standard errors
+under every covariance and small-sample correction, degrees of freedom, R-squared)."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import torchstats as ts
+from tests.fixed_effects.data import panel, pyfixest_data
+from torchstats.errors import MissingDataError
+
+pf = pytest.importorskip("pyfixest")
+
+PYFIXEST_FORMULAS = [
+    "Y ~ X1 | f1",
+    "Y ~ X1 + X2 | f1 + f2",
+    "Y ~ X1 | f1 + f2 + f3",
+    "Y ~ X1 + X2 | f1^f2",
+    "Y2 ~ X1 + C(f3) | f1",
+    "Y ~ X1 + X2 + I(X2 ** 2) | f2 + f3",
+    "Y ~ X1:X2 + X2 | f1",
+]
+PANEL_FORMULAS = [
+    "y ~ x1 + x2 | worker",
+    "y ~ x1 + x2 | worker + firm",
+    "y ~ x1 + x2 | worker + firm + year",
+    "y ~ x1 | firm^year + worker",
+]
+VCOVS = ["iid", "hetero", {"CRV1": "f1"}, {"CRV1": "f2"}, {"CRV1": "f1+f2"}, {"CRV3": "f1"}]
+PANEL_VCOVS = ["iid", "hetero", {"CRV1": "firm"}, {"CRV1": "worker+year"}, {"CRV1": "state"}]
+
+
+def _pyfixest(formula: str, data: pd.DataFrame, **kwargs: object) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pyfixest's deprecation of fixef_tol
+        return pf.feols(formula, data, fixef_tol=1e-13, **kwargs)
+
+
+def _assert_same(ours: Any, theirs: Any, rtol: float) -> None:
+    names = list(theirs.coef().index)
+    # the same coefficients; torchstats orders terms as statsmodels (factors first)
+    assert sorted(ours.params.index) == sorted(names)
+    np.testing.assert_allclose(ours.params[names], theirs.coef(), rtol=rtol, atol=1e-13)
+    np.testing.assert_allclose(ours.bse[names], theirs.se(), rtol=rtol)
+    assert ours.nobs == theirs._N
+    assert ours.df_inference == pytest.approx(theirs._df_t)
+    # pyfixest's p-values are 1 - cdf (no digits below 1e-16); ours use the survival function
+    np.testing.assert_allclose(ours.pvalues[names], theirs.pvalue(), rtol=1e-8, atol=1e-14)
+    interval = theirs.confint()
+    bounds = ours.conf_int().loc[names].to_numpy()
+    np.testing.assert_allclose(bounds, interval.to_numpy(), rtol=rtol)
+    assert ours.rsquared == pytest.approx(theirs._r2, rel=1e-10)
+    assert ours.rsquared_within == pytest.approx(theirs._r2_within, rel=1e-10)
+    assert ours.rsquared_adj == pytest.approx(theirs._adj_r2, rel=1e-10)
+
+
+@pytest.mark.parametrize("formula", PYFIXEST_FORMULAS)
+@pytest.mark.parametrize("vcov", VCOVS, ids=str)
+@pytest.mark.parametrize("seed", [1, 2])
+def test_pyfixest_data(formula: str, vcov: object, seed: int) -> None:
+    data = pyfixest_data(seed)
+    model = ts.ols(formula, data)
+    try:
+        theirs = _pyfixest(formula, data, vcov=vcov)
+    except pf.errors.NanInClusterVarError:
+        # both refuse clusters with missing labels among the rows used
+        with pytest.raises(MissingDataError, match="cluster column"):
+            model.fit(vcov=vcov)
+        return
+    _assert_same(model.fit(vcov=vcov), theirs, rtol=1e-8)
+
+
+@pytest.mark.parametrize("formula", PANEL_FORMULAS)
+@pytest.mark.parametrize("vcov", PANEL_VCOVS, ids=str)
+def test_panel_with_correlated_effects(formula: str, vcov: object) -> None:
+    data = panel(0)
+    ours = ts.ols(formula, data).fit(vcov=vcov)
+    _assert_same(ours, _pyfixest(formula, data, vcov=vcov), rtol=1e-8)
+
+
+@pytest.mark.parametrize("vcov", ["iid", "hetero", {"CRV1": "f1"}, {"CRV1": "f1+f3"}], ids=str)
+@pytest.mark.parametrize("formula", ["Y ~ X1 + X2 | f1 + f2", "Y ~ X1 | f3"])
+def test_weights(formula: str, vcov: object) -> None:
+    data = pyfixest_data(4).dropna(subset=["f1"])
+    ours = ts.wls(formula, data, weights="weights").fit(vcov=vcov)
+    _assert_same(ours, _pyfixest(formula, data, vcov=vcov, weights="weights"), rtol=1e-8)
+    by_array = ts.wls(formula, data, weights=data["weights"].to_numpy()).fit(vcov=vcov)
+    np.testing.assert_allclose(by_array.bse, ours.bse, rtol=1e-13)
+
+
+SSC = [
+    {"k_adj": False},
+    {"k_fixef": "full"},
+    {"k_fixef": "none"},
+    {"G_adj": False},
+    {"G_df": "conventional"},
+    {"k_adj": False, "G_adj": False, "k_fixef": "none"},
+]
+
+
+@pytest.mark.parametrize("ssc", SSC, ids=str)
+@pytest.mark.parametrize("vcov", ["iid", "hetero", {"CRV1": "f1"}, {"CRV1": "f1+f2"}], ids=str)
+def test_small_sample_corrections(ssc: dict[str, object], vcov: object) -> None:
+    data = pyfixest_data(5)
+    formula = "Y ~ X1 + X2 | f1 + f2"
+    ours = ts.ols(formula, data).fit(vcov=vcov, ssc=ssc)
+    _assert_same(ours, _pyfixest(formula, data, vcov=vcov, ssc=pf.ssc(**ssc)), rtol=1e-8)
+
+
+def test_fixest_names_of_the_corrections() -> None:
+    data = pyfixest_data(5)
+    model = ts.ols("Y ~ X1 + X2 | f1 + f2", data)
+    fixest_names = {"adj": False, "fixef_K": "nested", "cluster_df": "min"}
+    pyfixest_names = {"k_adj": False, "k_fixef": "nonnested", "G_df": "min"}
+    fixest = model.fit(vcov={"CRV1": "f2"}, ssc=fixest_names)
+    pyfixest = model.fit(vcov={"CRV1": "f2"}, ssc=pyfixest_names)
+    np.testing.assert_array_equal(fixest.bse, pyfixest.bse)
+
+
+def test_singletons_are_dropped_and_counted_as_pyfixest() -> None:
+    data = panel(1, n=800, workers=400)  # two rows per worker on average: many singletons
+    ours = ts.ols("y ~ x1 + x2 | worker + firm", data).fit()
+    theirs = _pyfixest("y ~ x1 + x2 | worker + firm", data)
+    assert ours.n_singletons > 0
+    _assert_same(ours, theirs, rtol=1e-8)
+    kept = ts.ols("y ~ x1 + x2 | worker + firm", data, fixef_rm="none").fit()
+    assert kept.n_singletons == 0 and kept.nobs == len(data)
+    _assert_same(kept, _pyfixest("y ~ x1 + x2 | worker + firm", data, fixef_rm="none"), rtol=1e-8)
+
+
+def test_statsmodels_cov_type_names() -> None:
+    data = pyfixest_data(6)
+    model = ts.ols("Y ~ X1 + X2 | f1 + f2", data)
+    pairs = [
+        (dict(cov_type="nonrobust"), dict(vcov="iid")),
+        (dict(cov_type="HC1"), dict(vcov="hetero")),
+        (dict(cov_type="cluster", cov_kwds={"groups": "f1"}), dict(vcov={"CRV1": "f1"})),
+    ]
+    for statsmodels_names, pyfixest_names in pairs:
+        np.testing.assert_array_equal(
+            model.fit(**statsmodels_names).bse, model.fit(**pyfixest_names).bse
+        )
+    robust = model.fit().get_robustcov_results("cluster", groups="f2")
+    np.testing.assert_array_equal(robust.bse, model.fit(vcov={"CRV1": "f2"}).bse)
+    again = model.fit().vcov({"CRV1": "f2"})
+    np.testing.assert_array_equal(again.bse, robust.bse)
