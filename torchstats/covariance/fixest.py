@@ -241,8 +241,9 @@ def fixest_covariance(
         CRV3's refit: the estimate without the rows of a mask.
     scale : float, optional
         The iid covariance is ``bread * scale`` (times the correction) rather than
-        ``bread * resid'resid / (n - 1)``: a GLM's dispersion (1 for Poisson and binomial),
-        with ``bread`` the inverse of the IRLS-weighted ``X'WX``, as fixest's ``feglm``.
+        ``bread * resid'resid / (n - 1)``: for a GLM (``bread`` the inverse of the
+        IRLS-weighted ``X~'WX~``) 1 for Poisson and the binomial, else Pearson's chi-squared
+        over ``n - 1``.
 
     Raises
     ------
