@@ -276,6 +276,7 @@ def _fixed_effects_glm(
     options: Mapping[str, Any],
 ) -> FixedEffectsGLM:
     """A :class:`FixedEffectsGLM`; ``per_row`` is (offset, exposure, var_weights)."""
+    _refuse_multiple_estimation(formula)
     if is_chunked(data):
         raise InvalidOptionError(
             "fixed effects are absorbed in memory only; pass a DataFrame (chunked data is not "
@@ -326,6 +327,7 @@ def _fixed_effects_negbin(
         raise InvalidOptionError(
             f"fixed effects are available for loglike_method='nb2' only, got {loglike_method!r}"
         )
+    _refuse_multiple_estimation(formula)
     if is_chunked(data):
         raise InvalidOptionError(
             "fixed effects are absorbed in memory only; pass a DataFrame (chunked data is not "
@@ -350,6 +352,14 @@ def _fixed_effects_negbin(
         context=context,
         **options,
     )
+
+
+def _refuse_multiple_estimation(formula: str) -> None:
+    if uses_multiple_estimation(formula):
+        raise InvalidOptionError(
+            f"{formula!r} asks for multiple estimation (several responses, sw/csw): it is "
+            "available for ts.ols and ts.wls; fit each GLM with fixed effects separately"
+        )
 
 
 def _with_exposure(frame: Any, offset: Any, exposure: Any) -> Any:

@@ -409,6 +409,10 @@ def test_formula_routing() -> None:
     assert isinstance(ts.negativebinomial("ynb ~ x1 | f1", frame), FixedEffectsNegativeBinomial)
     with pytest.raises(InvalidOptionError, match="'nb2' only"):
         ts.negativebinomial("ynb ~ x1 | f1", frame, loglike_method="nb1")
+    with pytest.raises(InvalidOptionError, match="multiple estimation"):
+        ts.poisson("yc ~ sw(x1, x2) | f1", frame)
+    with pytest.raises(InvalidOptionError, match="multiple estimation"):
+        ts.negativebinomial("ynb + yc ~ x1 | f1", frame)
     with pytest.raises(InvalidOptionError, match="freq_weights"):
         ts.glm("yg ~ x1 | f1", frame, freq_weights=frame["w"])
 
