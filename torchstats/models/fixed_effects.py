@@ -38,6 +38,7 @@ from torchstats.covariance.fixest import (
 from torchstats.covariance.result import CovarianceResult
 from torchstats.errors import (
     CollinearityWarning,
+    DesignError,
     EmptyDataError,
     InvalidOptionError,
     MissingDataError,
@@ -231,6 +232,11 @@ class FixedEffectsOLS(Model):
             device=device,
             dtype=dtype,
         )
+        if not isinstance(design.exog, torch.Tensor):
+            raise DesignError(
+                "a factor with many levels among the regressors of a fixed-effects formula: "
+                "absorb it instead, 'y ~ x | f + g' (its slopes are the same)"
+            )
         kept = present if design.rows is None else present[design.rows.kept]
         used = np.zeros(len(frame), dtype=bool)
         used[kept] = True
