@@ -168,3 +168,15 @@ def test_models_without_absorbed_effects_say_so(entry: Any) -> None:
     data["choice"] = (data["y"] > data["y"].median()).astype(int)
     with pytest.raises(DesignError, match="does not absorb fixed effects"):
         entry("choice ~ x1 | firm", data)
+
+
+def test_a_many_level_factor_among_the_regressors_should_be_absorbed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import torchstats.formula.sparse as sparse
+
+    monkeypatch.setattr(sparse, "_SPARSE_ABOVE_LEVELS", 5)
+    monkeypatch.setattr(sparse, "_SPARSE_ABOVE_ENTRIES", 10)
+    data = panel(17, n=400)
+    with pytest.raises(DesignError, match="absorb it instead"):
+        ts.ols("y ~ x1 + C(worker) | firm", data)

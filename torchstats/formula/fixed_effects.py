@@ -33,7 +33,8 @@ class EffectGroups:
     names : tuple of str
         One name per group (``"f"``, ``"f1^f2"``), in order of first appearance.
     codes : ndarray of int64, shape (n, len(names))
-        Each row's code in each group; -1 where a factor value is missing.
+        Each row's code in each group; -1 where a factor value is missing. Column-major, so
+        that each group's codes are one contiguous array (torch wraps it without a copy).
     levels : tuple of pandas.Index
         The level of each code (a MultiIndex for a combination).
     """
@@ -45,13 +46,21 @@ class EffectGroups:
     def restrict(self, keep: np.ndarray) -> EffectGroups:
         """The groups of the rows ``keep`` (a mask), with codes renumbered to the levels
         that remain, in their original order."""
-        codes = self.codes[keep]
-        new_codes = np.empty_like(codes)
+        all_rows = bool(keep.all())
+        if all_rows and all(
+            np.bincount(self.codes[:, j], minlength=len(level)).all()
+            for j, level in enumerate(self.levels)
+        ):
+            return self
+        new_codes = np.empty((int(keep.sum()), len(self.names)), dtype=np.int64, order="F")
         levels = []
         for j, level in enumerate(self.levels):
-            present = np.bincount(codes[:, j], minlength=len(level)) > 0
-            renumber = np.cumsum(present) - 1
-            new_codes[:, j] = renumber[codes[:, j]]
+            column = self.codes[:, j] if all_rows else self.codes[keep, j]
+            present = np.bincount(column, minlength=len(level)) > 0
+            if present.all():
+                new_codes[:, j] = column
+            else:
+                new_codes[:, j] = (np.cumsum(present) - 1)[column]
             levels.append(level[present])
         return EffectGroups(self.names, new_codes, tuple(levels))
 
@@ -86,7 +95,7 @@ def encode_groups(frame: pd.DataFrame, terms: tuple[FixedEffectTerm, ...]) -> Ef
         A factor is not a column of ``frame``.
     """
     names = group_names(terms)
-    codes = np.empty((len(frame), len(names)), dtype=np.int64)
+    codes = np.empty((len(frame), len(names)), dtype=np.int64, order="F")
     levels = []
     for j, name in enumerate(names):
         columns = _columns(frame, name.split("^"))

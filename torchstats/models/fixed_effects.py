@@ -38,6 +38,7 @@ from torchstats.covariance.fixest import (
 from torchstats.covariance.result import CovarianceResult
 from torchstats.errors import (
     CollinearityWarning,
+    DesignError,
     EmptyDataError,
     InvalidOptionError,
     MissingDataError,
@@ -224,13 +225,18 @@ class FixedEffectsOLS(Model):
             weights = np.asarray(weights)[present]
         design = build_design(
             self.fixest_formula.main,
-            frame.iloc[present],
+            frame.iloc[present] if absent.any() else frame,
             missing=missing,
             extras=None if weights is None else {"weights": weights},
             context=context,
             device=device,
             dtype=dtype,
         )
+        if not isinstance(design.exog, torch.Tensor):
+            raise DesignError(
+                "a factor with many levels among the regressors of a fixed-effects formula: "
+                "absorb it instead, 'y ~ x | f + g' (its slopes are the same)"
+            )
         kept = present if design.rows is None else present[design.rows.kept]
         used = np.zeros(len(frame), dtype=bool)
         used[kept] = True
@@ -248,7 +254,7 @@ class FixedEffectsOLS(Model):
         plain: set[str] = set()
         for term in self.fixest_formula.fixed_effects:
             j = self.groups.names.index(term.name)
-            codes = torch.as_tensor(self.groups.codes[:, j], device=device)
+            codes = torch.from_numpy(self.groups.codes[:, j]).to(device)
             size = self.groups.n_levels[j]
             if term.with_effect and term.name not in plain:
                 plain.add(term.name)
@@ -286,16 +292,18 @@ class FixedEffectsOLS(Model):
     def _demean(self) -> _Within:
         design = self.design
         names = (str(design.endog_name), *design.exog_names)
-        columns = (
-            torch.column_stack([design.endog, design.exog])
-            if design.k_exog
-            else design.endog.unsqueeze(1)
-        )
+        # a new tensor (the demeaning overwrites it)
+        columns = torch.column_stack([design.endog, design.exog])
         tol, maxiter = self._tolerance
         key = self._cache_key()
         if self._cache is None:
             absorbed = absorb(
-                columns, self.absorb_terms, self.row_weights, tol=tol, maxiter=maxiter
+                columns,
+                self.absorb_terms,
+                self.row_weights,
+                tol=tol,
+                maxiter=maxiter,
+                overwrite=True,
             )
         else:
             absorbed = self._cache.absorb(

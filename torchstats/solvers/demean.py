@@ -105,8 +105,10 @@ class _Coupling:
     def __call__(self, effects: list[torch.Tensor]) -> torch.Tensor:
         total: torch.Tensor | None = None
         if self.through_rows:
-            shares = sum(other.fitted(effects[s]) for s, other in self.through_rows)
-            assert isinstance(shares, torch.Tensor)
+            first, *others = self.through_rows
+            shares = first[1].fitted(effects[first[0]])
+            for s, other in others:
+                shares.add_(other.fitted(effects[s]))
             total = self.term.normal_rhs(shares)
         for s, table in self.tables:
             product = table @ effects[s]
@@ -124,12 +126,10 @@ class _Term:
         self.slope = None if term.slope is None else term.slope.to(dtype)
         self.row_weight = _product(weights, self.slope)
         """``w * v``: what ``A_t'W`` multiplies each row by (None for ones)."""
-        ones = torch.ones(self.codes.shape[0], dtype=dtype, device=self.codes.device)
-        mass = torch.zeros(self.n_levels, dtype=dtype, device=self.codes.device)
         squared = (
             _product(self.row_weight, self.slope) if self.slope is not None else self.row_weight
         )
-        mass.index_add_(0, self.codes, ones if squared is None else squared)
+        mass = torch.bincount(self.codes, weights=squared, minlength=self.n_levels).to(dtype)
         self.mass = mass
         """``diag(A_t'WA_t)``: each level's (weighted) mass."""
         # A level without mass (a slope identically zero in it) has no coefficient to fit.
@@ -209,6 +209,7 @@ def absorb(
     *,
     tol: float = _DEFAULT_TOL,
     maxiter: int = _DEFAULT_MAXITER,
+    overwrite: bool = False,
 ) -> Absorbed:
     """Project the effects ``terms`` out of ``columns`` (weighted with ``weights``).
 
@@ -224,6 +225,9 @@ def absorb(
         Relative stopping tolerance (see the module notes).
     maxiter : int
         Most sweeps.
+    overwrite : bool
+        Write the residuals into ``columns`` (saves a copy of the data when the caller does
+        not need the columns afterwards).
 
     Returns
     -------
@@ -237,7 +241,7 @@ def absorb(
     couplings = [_Coupling(t, prepared, weights) for t in range(len(prepared))]
     scale = columns.abs().amax(dim=0).clamp_min(torch.finfo(columns.dtype).tiny)
     effects, n_iter, converged = _solve(rhs, couplings, tol * scale, maxiter)
-    resid = columns.clone()
+    resid = columns if overwrite else columns.clone()
     for term, effect in zip(prepared, effects, strict=True):
         resid.sub_(term.fitted(effect))
     if not converged:
