@@ -219,7 +219,9 @@ class FixedEffectsGLM(FixedEffectsOLS):
         design = self.design
         columns = torch.column_stack([z, design.exog]) if design.k_exog else z.unsqueeze(1)
         tol, maxiter = self._tolerance
-        absorbed = absorb(columns, self.absorb_terms, weights, tol=tol, maxiter=maxiter)
+        absorbed = absorb(
+            columns, self.absorb_terms, weights, tol=tol, maxiter=maxiter, overwrite=True
+        )
         exog = absorbed.resid[:, 1:]
         keep = independent_columns(exog, design.exog, weights, self._collin_tol)
         if len(keep) < design.k_exog:
@@ -276,7 +278,12 @@ class FixedEffectsGLM(FixedEffectsOLS):
                 z_before, z_tilde_before, X_tilde = previous
                 columns = torch.column_stack([z_tilde_before + (z - z_before), X_tilde])
                 resid = absorb(
-                    columns, self.absorb_terms, weights, tol=fixef_tol, maxiter=fixef_maxiter
+                    columns,
+                    self.absorb_terms,
+                    weights,
+                    tol=fixef_tol,
+                    maxiter=fixef_maxiter,
+                    overwrite=True,  # the stacked columns are this iteration's own copy
                 ).resid
                 z_tilde, X_tilde = resid[:, 0], resid[:, 1:]
             params = _weighted_solve(X_tilde, z_tilde, weights)

@@ -186,7 +186,9 @@ class FixedEffectsNegativeBinomial(FixedEffectsGLM):
         v = c / h
         tol, maxiter = self._tolerance
         columns = torch.column_stack([self.design.exog, v])
-        resid = absorb(columns, self.absorb_terms, h, tol=tol, maxiter=maxiter).resid
+        resid = absorb(
+            columns, self.absorb_terms, h, tol=tol, maxiter=maxiter, overwrite=True
+        ).resid
         X, v_tilde = resid[:, :-1], resid[:, -1]
         j_bb = X.T @ (X * h.unsqueeze(1))
         j_ba = X.T @ c
