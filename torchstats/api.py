@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from torchstats.errors import InvalidOptionError
-from torchstats.formula.fixest_syntax import uses_fixest_syntax
+from torchstats.formula.fixest_syntax import parse_fixest, uses_fixest_syntax
 from torchstats.formula.multiple_estimation import uses_multiple_estimation
 from torchstats.models.base import caller_context, formula_rows
 from torchstats.models.batched_ols import BatchedOLS
@@ -16,6 +16,7 @@ from torchstats.models.fixed_effects import FixedEffectsOLS
 from torchstats.models.generalized_count import GeneralizedPoisson, NegativeBinomialP
 from torchstats.models.glm import GLM
 from torchstats.models.hurdle import HurdleCountModel
+from torchstats.models.instrumental import FixedEffectsIV
 from torchstats.models.linear import OLS, WLS
 from torchstats.models.multinomial import MNLogit
 from torchstats.models.multiple import MultipleEstimation
@@ -199,7 +200,7 @@ def _fixed_effects(
     dtype: Any,
     context: Mapping[str, Any] | None,
     options: Mapping[str, Any],
-) -> FixedEffectsOLS:
+) -> FixedEffectsOLS | FixedEffectsIV:
     if is_chunked(data):
         raise InvalidOptionError(
             "fixed effects are absorbed in memory only; pass a DataFrame (chunked data is not "
@@ -229,7 +230,8 @@ def _fixed_effects(
             context=context,
             **options,
         )
-    return FixedEffectsOLS(
+    model = FixedEffectsIV if parse_fixest(formula).endogenous is not None else FixedEffectsOLS
+    return model(
         formula,
         formula_rows(data, subset),
         weights=None if isinstance(weights, (int, float)) and weights == 1.0 else weights,
