@@ -478,7 +478,7 @@ class FixedEffectsIV(Model):
             CRV3, HC2 or HC3 (not defined here for IV, as in pyfixest).
         """
         data = self._instrumented
-        fit = solve_least_squares(data.projected, data.endog, method="qr")
+        fit = solve_least_squares(data.projected, data.endog, method="auto")
         choice = self.vcov_choice(vcov, cov_type, cov_kwds)
         covariance = self.sandwich(
             choice, ssc, data.projected, data.endog - data.exog @ fit.params, fit

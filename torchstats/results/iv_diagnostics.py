@@ -152,7 +152,7 @@ def first_stages(
     robust = choice if choice.kind != "iid" else VcovChoice("hetero")
     stages = {}
     for j, name in enumerate(endog_names):
-        fit = solve_least_squares(Z, endog[:, j], method="qr")
+        fit = solve_least_squares(Z, endog[:, j], method="auto")
         resid = endog[:, j] - Z @ fit.params
         cov = sandwich(choice, Z, resid, fit)
         pi, V = fit.params[:q], cov.cov[:q, :q]
@@ -199,7 +199,7 @@ def wu_hausman(
     widened = torch.column_stack([Z, X[:, tested]])
     Q, _ = torch.linalg.qr(widened)
     projected = Q @ (Q.T @ X)
-    e0 = y - X @ solve_least_squares(projected, y, method="qr").params
+    e0 = y - X @ solve_least_squares(projected, y, method="auto").params
     e1 = Q @ (Q.T @ e0)
     Qz, _ = torch.linalg.qr(Z)
     e2 = Qz @ (Qz.T @ resid)
