@@ -306,6 +306,27 @@ def test_first_stage_diagnostics_match_linearmodels(
     _close(table["f.stat"] * q, expected.loc[table.index, "f.stat"])
 
 
+@pytest.mark.parametrize(("formula", "lm_formula"), LINEARMODELS_CASES[:3])
+@pytest.mark.parametrize(("vcov", "cov_type"), LM_COVS)
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_kleibergen_paap_matches_linearmodels(
+    data: pd.DataFrame, formula: str, lm_formula: str, vcov: object, cov_type: str, weighted: bool
+) -> None:
+    """rk Wald F and rk LM with the fit's covariance (Cragg-Donald's F and Anderson's LM
+    for ``"iid"``); linearmodels' ``debiased`` does not enter them."""
+    expected = _linearmodels(lm_formula, data, cov_type, weighted).first_stage
+    model = (
+        ts.wls(formula, data, weights=data["weights"], fixef_rm="none")
+        if weighted
+        else ts.ols(formula, data, fixef_rm="none")
+    )
+    result = model.fit(vcov=vcov)
+    _close(result.kleibergen_paap_f, expected.kleibergen_paap_f)
+    _close(result.kleibergen_paap.stat, expected.kleibergen_paap.stat)
+    _close(result.kleibergen_paap.pval, expected.kleibergen_paap.pval, rtol=1e-7)
+    assert result.kleibergen_paap.df == expected.kleibergen_paap.df
+
+
 # --- properties -----------------------------------------------------------------------------------
 
 
@@ -400,6 +421,12 @@ def test_endogenous_regressor_listed_as_exogenous(data: pd.DataFrame) -> None:
 def test_sargan_of_an_exactly_identified_model(data: pd.DataFrame) -> None:
     with pytest.raises(DesignError, match="exactly identified"):
         _ = ts.ols("Y ~ X2 | f1 | X1 ~ Z1", data).fit().sargan
+
+
+def test_kleibergen_paap_refuses_two_way_clustering(data: pd.DataFrame) -> None:
+    result = ts.ols("Y ~ X2 | f1 | X1 ~ Z1", data).fit(vcov={"CRV1": "f2+group_id"})
+    with pytest.raises(InvalidOptionError, match="one-way clustering only"):
+        _ = result.kleibergen_paap_f
 
 
 def test_wu_hausman_of_an_unknown_variable(data: pd.DataFrame) -> None:

@@ -530,7 +530,7 @@ class FixedEffectsIV(Model):
             design=design,
             resid=resid,
             effects=self.effect_counts,
-            clusters=self._clusters(choice.clusters) if choice.clustered else None,
+            clusters=self.cluster_columns(choice.clusters) if choice.clustered else None,
             params=fit.params,
         )
 
@@ -549,7 +549,14 @@ class FixedEffectsIV(Model):
             self.vcov_choice(vcov, cov_type, cov_kwds), ssc, data.projected, resid, fit
         )
 
-    def _clusters(self, names: tuple[str, ...]) -> ClusterColumns:
+    def cluster_columns(self, names: tuple[str, ...]) -> ClusterColumns:
+        """Codes ``0 .. G-1`` of the rows used in each cluster column ``names``.
+
+        Raises
+        ------
+        InvalidOptionError, MissingDataError
+            A column is not in the data, or is missing on a row used.
+        """
         codes = []
         for name in names:
             if name not in self._frame.columns:

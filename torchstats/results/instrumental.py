@@ -5,7 +5,9 @@ Everything :class:`~torchstats.results.fixed_effects.FixedEffectsResults` report
 effects``), and the instrumental-variables diagnostics: :attr:`first_stage` (one
 :class:`~torchstats.results.iv_diagnostics.FirstStage` per endogenous regressor, with
 pyfixest's first-stage F and effective F and linearmodels' partial R-squared),
-:meth:`wu_hausman` and :attr:`sargan` (linearmodels' names and definitions).
+:meth:`wu_hausman`, :attr:`sargan` and the Kleibergen-Paap statistics
+(:attr:`kleibergen_paap`, :attr:`kleibergen_paap_f`), with linearmodels' names and
+definitions.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ import torch
 
 from torchstats.covariance.fixest import VcovChoice
 from torchstats.covariance.result import CovarianceResult
+from torchstats.errors import InvalidOptionError
 from torchstats.results.fixed_effects import FixedEffectsResults
 from torchstats.results.iv_diagnostics import (
     FirstStage,
     IVTestStatistic,
     first_stages,
+    kleibergen_paap,
     sargan,
     tested_columns,
     wu_hausman,
@@ -130,6 +134,44 @@ class InstrumentalResults(FixedEffectsResults):
             len(self.model.endogenous_names),
             len(self.model.instrument_names),
         )
+
+    @cached_property
+    def _rank_tests(self) -> tuple[IVTestStatistic, float]:
+        choice = self.vcov_choice
+        if len(choice.clusters) > 1:
+            raise InvalidOptionError(
+                "the Kleibergen-Paap statistics are defined for one-way clustering only; use "
+                "res.vcov({'CRV1': 'g'}) with one cluster column"
+            )
+        data = self.model.instrumented
+        k = data.n_included
+        clusters = None
+        if choice.clustered:
+            codes = self.model.cluster_columns(choice.clusters).codes[0]
+            clusters = torch.as_tensor(codes, device=data.endog.device)
+        p, q = len(self.model.endogenous_names), len(self.model.instrument_names)
+        return kleibergen_paap(
+            data.exog[:, k:],
+            data.instruments[:, k:],
+            data.instruments[:, :k],
+            "iid" if choice.kind == "iid" else choice.kind,
+            clusters,
+            self.model.df_resid + p - q,
+        )
+
+    @property
+    def kleibergen_paap(self) -> IVTestStatistic:
+        """Kleibergen-Paap rk LM test of under-identification with this fit's covariance
+        (Anderson's canonical-correlation LM for ``"iid"``), as linearmodels'
+        ``first_stage.kleibergen_paap``; ``chi2(q - p + 1)``."""
+        return self._rank_tests[0]
+
+    @property
+    def kleibergen_paap_f(self) -> float:
+        """Kleibergen-Paap rk Wald F with this fit's covariance (Cragg-Donald's F for
+        ``"iid"``), as linearmodels' ``first_stage.kleibergen_paap_f`` and Stata's
+        ``ivreg2``; one-way clustering only."""
+        return self._rank_tests[1]
 
     # --- summary ----------------------------------------------------------------------------
 

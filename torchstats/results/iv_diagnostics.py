@@ -11,7 +11,9 @@ and the instruments (linearmodels' ``IV2SLS`` with ``C(f)`` terms).
   (linearmodels' ``first_stage.diagnostics["partial.rsquared"]``) and Olea and Pflueger's
   effective F (pyfixest's ``_eff_F``);
 - :func:`wu_hausman` and :func:`sargan`: linearmodels' ``IV2SLSResults.wu_hausman()`` and
-  ``.sargan``.
+  ``.sargan``;
+- :func:`kleibergen_paap`: linearmodels' ``first_stage.kleibergen_paap`` (rk LM) and
+  ``kleibergen_paap_f`` (rk Wald F).
 """
 
 from __future__ import annotations
@@ -24,12 +26,20 @@ import torch
 
 from torchstats.covariance.fixest import VcovChoice
 from torchstats.covariance.result import CovarianceResult
-from torchstats.errors import DesignError, InvalidOptionError
+from torchstats.errors import DegreesOfFreedomWarning, DesignError, InvalidOptionError, warn
 from torchstats.inference.distributions import chi2_pvalue, f_pvalue
 from torchstats.solvers.least_squares import solve_least_squares
 from torchstats.solvers.result import SolverResult
 
-__all__ = ["FirstStage", "IVTestStatistic", "first_stages", "sargan", "wu_hausman"]
+__all__ = [
+    "FirstStage",
+    "IVTestStatistic",
+    "first_stages",
+    "kleibergen_paap",
+    "sargan",
+    "tested_columns",
+    "wu_hausman",
+]
 
 Sandwich = Callable[[VcovChoice, torch.Tensor, torch.Tensor, SolverResult], CovarianceResult]
 """The model's covariance of a least-squares fit: (choice, design, resid, fit) -> cov."""
@@ -267,3 +277,97 @@ def _residuals(basis: torch.Tensor, columns: torch.Tensor) -> torch.Tensor:
         return columns
     Q, _ = torch.linalg.qr(basis)
     return columns - Q @ (Q.T @ columns)
+
+
+def kleibergen_paap(
+    endog: torch.Tensor,
+    excluded: torch.Tensor,
+    included: torch.Tensor,
+    kind: str,
+    clusters: torch.Tensor | None,
+    dof: float,
+) -> tuple[IVTestStatistic, float]:
+    """Kleibergen and Paap's rk LM test of under-identification and their rk Wald F.
+
+    Parameters
+    ----------
+    endog, excluded, included : Tensors, shapes (n, p), (n, q), (n, k)
+        The endogenous regressors, the excluded instruments and the included exogenous
+        regressors (demeaned and times ``sqrt(w)``); ``included`` is partialled out.
+    kind : {"iid", "hetero", "CRV1"}
+        The covariance of the scores (``"iid"``: Anderson's LM and Cragg and Donald's F).
+    clusters : Tensor of int64, shape (n,), or None
+        One-way cluster codes ``0 .. G-1`` for ``"CRV1"``.
+    dof : float
+        ``n - q - k``, with the effects' levels counted in ``k``.
+
+    Notes
+    -----
+    linearmodels' ``first_stage.kleibergen_paap`` and ``kleibergen_paap_f`` (and Stata's
+    ``ivreg2``): with ``Theta = Qzz^{-1/2}' Qzx Qxx^{-1/2}`` (upper Cholesky factors) and
+    the singular vectors ``A``, ``B`` of its ``q - p + 1`` and ``1`` smallest singular
+    values, ``rk = n lambda' [(B'⊗A') V (B⊗A)]^+ lambda``, ``lambda = A' Theta B``, where
+    ``V`` is the covariance of ``vec(Theta)`` from the scores ``x_i ⊗ z_i`` (LM) or
+    ``v_i ⊗ z_i`` with the first-stage residuals ``v`` (Wald). The F is ``rk_Wald *
+    dof / n / q`` (``* dof (G - 1) / G / (n - 1) / q`` clustered). A rank-deficient ``V``
+    (too few clusters) warns and uses its positive part, with fewer degrees of freedom.
+    """
+    x = _residuals(included, endog)
+    z = _residuals(included, excluded)
+    n, q = z.shape
+    p = x.shape[1]
+    qzz, qxx, qzx = z.T @ z / n, x.T @ x / n, z.T @ x / n
+    irqzz = _inverse_upper_cholesky(qzz)
+    irqxx = _inverse_upper_cholesky(qxx)
+    pihat = irqzz @ (irqzz.T @ qzx)
+    theta = irqzz.T @ qzx @ irqxx
+    U, s, Vh = torch.linalg.svd(theta, full_matrices=True)
+    r2 = float(s[-1]) ** 2
+    df = q - p + 1
+    name = "Kleibergen-Paap rk LM Test"
+    null = "The model is underidentified"
+    if kind == "iid":
+        lm = IVTestStatistic(n * r2, chi2_pvalue(n * r2, df), df, None, name, null)
+        return lm, dof * r2 / (1 - r2) / q
+    left, right = U[:, p - 1 :], Vh.T[:, p - 1 :]
+    select = torch.kron(right.T, left.T)
+    lam = select @ theta.T.reshape(-1)
+    transform = torch.kron(irqxx.T, irqzz.T)
+
+    def rk(v: torch.Tensor) -> tuple[float, int]:
+        scores = torch.column_stack([v[:, j : j + 1] * z for j in range(p)])
+        if clusters is not None:
+            sums = torch.zeros(
+                (int(clusters.max()) + 1, scores.shape[1]), dtype=scores.dtype, device=z.device
+            )
+            scores = sums.index_add_(0, clusters, scores)
+        V = select @ transform @ (scores.T @ scores / n) @ transform.T @ select.T
+        values, vectors = torch.linalg.eigh((V + V.T) / 2)
+        positive = values > values.max() * torch.finfo(values.dtype).eps * V.shape[0]
+        deficit = int((~positive).sum())
+        if deficit:
+            warn(
+                f"the covariance of the Kleibergen-Paap statistic is rank deficient (deficit "
+                f"{deficit}): too few clusters or observations for {q} instruments; a "
+                "generalized inverse is used and the statistic should not be relied upon",
+                DegreesOfFreedomWarning,
+            )
+        coef = vectors[:, positive].T @ lam
+        return n * float((coef**2 / values[positive]).sum()), int(V.shape[0] - deficit)
+
+    lm_stat, lm_df = rk(x)
+    wald, _ = rk(x - z @ pihat)
+    if clusters is not None:
+        groups = int(clusters.max()) + 1
+        scale = dof * (groups - 1) / groups / (n - 1)
+    else:
+        scale = dof / n
+    lm = IVTestStatistic(lm_stat, chi2_pvalue(lm_stat, lm_df), lm_df, None, name, null)
+    return lm, wald * scale / q
+
+
+def _inverse_upper_cholesky(gram: torch.Tensor) -> torch.Tensor:
+    """``R^{-1}`` for the upper-triangular ``R`` with ``R'R = gram``."""
+    factor = torch.linalg.cholesky(gram, upper=True)
+    eye = torch.eye(gram.shape[0], dtype=gram.dtype, device=gram.device)
+    return torch.linalg.solve_triangular(factor, eye, upper=True)
