@@ -383,6 +383,18 @@ def test_summary_and_tidy_name_the_instruments(data: pd.DataFrame) -> None:
     assert result.vcov("iid").cov_type == "iid"
 
 
+def test_other_covariances_share_the_fit(data: pd.DataFrame) -> None:
+    """``vcov()`` and statsmodels' ``get_robustcov_results`` give what ``fit`` gives, and
+    the first stage follows the new covariance."""
+    formula = "Y ~ X2 | f1 | X1 ~ Z1 + Z2"
+    clustered = ts.ols(formula, data).fit(vcov={"CRV1": "f2"})
+    base = ts.ols(formula, data).fit()
+    for other in (base.vcov({"CRV1": "f2"}), base.get_robustcov_results("cluster", groups="f2")):
+        _close(other.bse, clustered.bse, rtol=1e-12)
+        _close(other.first_stage["X1"].fvalue, clustered.first_stage["X1"].fvalue, rtol=1e-12)
+        assert other.first_stage["X1"].fvalue != base.first_stage["X1"].fvalue
+
+
 def test_collinear_instrument_is_dropped(data: pd.DataFrame) -> None:
     frame = data.assign(Z4=2 * data["Z1"])
     with pytest.warns(CollinearityWarning, match="Z4"):

@@ -483,7 +483,7 @@ class FixedEffectsIV(Model):
         covariance = self.sandwich(
             choice, ssc, data.projected, data.endog - data.exog @ fit.params, fit
         )
-        return InstrumentalResults(self, fit, covariance, vcov=choice, ssc=dict(ssc or {}))
+        return InstrumentalResults(self, fit, covariance, ssc=dict(ssc or {}))
 
     def vcov_choice(
         self,
@@ -533,6 +533,17 @@ class FixedEffectsIV(Model):
             clusters=self.cluster_columns(choice.clusters) if choice.clustered else None,
             params=fit.params,
         )
+
+    def covariance(
+        self,
+        fit: SolverResult,
+        cov_type: str = "nonrobust",
+        cov_kwds: Mapping[str, Any] | None = None,
+        use_t: bool | None = None,
+    ) -> CovarianceResult:
+        """statsmodels' door to the covariances (``get_robustcov_results``)."""
+        del use_t  # fixest's inference always uses t
+        return self.fixest_covariance(fit, None, None, cov_type, cov_kwds)
 
     def fixest_covariance(
         self,

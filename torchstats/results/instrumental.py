@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
+from typing import Any
 
 import pandas as pd
 import torch
@@ -41,20 +42,27 @@ class InstrumentalResults(FixedEffectsResults):
 
     @property
     def vcov_choice(self) -> VcovChoice:
-        """The covariance estimator of this results object."""
-        choice: VcovChoice = self._record["vcov"]
-        return choice
+        """The covariance estimator of this results object (pyfixest's name and clusters)."""
+        clusters = tuple(self.covariance.kwds.get("clusters", ()))
+        return VcovChoice(self.covariance.cov_type, clusters)  # type: ignore[arg-type]
 
     def vcov(
         self, vcov: str | Mapping[str, str], ssc: Mapping[str, object] | None = None
     ) -> InstrumentalResults:
         """A new results object with another covariance (pyfixest's ``vcov``; this one is
         left unchanged)."""
-        choice = self.model.vcov_choice(vcov)
         covariance = self.model.fixest_covariance(self.fit_result, vcov, ssc)
-        return InstrumentalResults(
-            self.model, self.fit_result, covariance, vcov=choice, ssc=dict(ssc or {})
-        )
+        return InstrumentalResults(self.model, self.fit_result, covariance, ssc=dict(ssc or {}))
+
+    def get_robustcov_results(
+        self, cov_type: str = "HC1", use_t: bool | None = None, **cov_kwds: Any
+    ) -> InstrumentalResults:
+        """statsmodels' door to another covariance (``"nonrobust"``, ``"HC0"``/``"HC1"``,
+        ``"cluster"`` with ``groups="g"``), with fixest's default small-sample corrections;
+        this one is left unchanged."""
+        del use_t  # fixest's inference always uses t
+        covariance = self.model.fixest_covariance(self.fit_result, None, None, cov_type, cov_kwds)
+        return InstrumentalResults(self.model, self.fit_result, covariance, ssc={})
 
     # --- diagnostics --------------------------------------------------------------------------
 
@@ -178,8 +186,7 @@ class InstrumentalResults(FixedEffectsResults):
     def summary(self, alpha: float = 0.05) -> str:
         """A fixest-style text summary: the fit, the instruments, the coefficients and the
         first-stage statistics."""
-        text = super().summary(alpha)
-        first, _, rest = text.partition("\n")
+        _, _, rest = super().summary(alpha).partition("\n")  # its first line says OLS
         weighted = " (weighted)" if self.model.row_weights is not None else ""
         instruments = (
             f"Endogenous: {', '.join(self.model.endogenous_names)}; "
@@ -190,5 +197,4 @@ class InstrumentalResults(FixedEffectsResults):
             f"partial R2 = {stage.partial_rsquared:.6g}, effective F = {stage.effective_f:.6g}"
             for name, stage in self.first_stage.items()
         )
-        del first
         return f"Estimation: IV (2SLS){weighted}\n{instruments}\n{rest}\n{stages}"
