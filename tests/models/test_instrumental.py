@@ -87,6 +87,24 @@ def test_params_and_bse_match_pyfixest(data: pd.DataFrame, formula: str, vcov: o
     _close(result.cov_params(), expected._vcov)
 
 
+@pytest.mark.parametrize("formula", PYFIXEST_FORMULAS[:5])
+@pytest.mark.parametrize("seed", [5, 6])
+def test_missing_values_and_singletons_as_pyfixest(formula: str, seed: int) -> None:
+    """pyfixest's data with its missing values (in Y, X1, Z1, f1) and a many-level
+    factor ``g`` (singletons, dropped by both) replacing ``f1``."""
+    frame = pf.get_data(N=500, seed=seed)
+    frame["Z3"] = np.random.default_rng(seed).normal(size=len(frame))
+    frame["g"] = np.random.default_rng(seed).integers(200, size=len(frame))
+    for effects in (formula, formula.replace("f1", "g")):
+        expected = _pyfixest(effects, frame, "hetero")
+        result = ts.ols(effects, frame).fit(vcov="hetero")
+        assert result.nobs == expected._N
+        _close(result.params, expected.coef())
+        _close(result.bse, expected.se())
+        if effects != formula:
+            assert result.n_singletons > 0
+
+
 @pytest.mark.parametrize("formula", PYFIXEST_FORMULAS[:4])
 @pytest.mark.parametrize("vcov", ["iid", "hetero", {"CRV1": "f2"}])
 def test_weighted_fits_match_pyfixest(data: pd.DataFrame, formula: str, vcov: object) -> None:
