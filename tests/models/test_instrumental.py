@@ -401,6 +401,16 @@ def test_summary_and_tidy_name_the_instruments(data: pd.DataFrame) -> None:
     assert result.vcov("iid").cov_type == "iid"
 
 
+@pytest.mark.parametrize(("formula", "lm_formula"), LINEARMODELS_CASES[:3])
+def test_predictions_match_linearmodels(data: pd.DataFrame, formula: str, lm_formula: str) -> None:
+    """New rows' predictions use their endogenous regressors' values, as linearmodels."""
+    result = ts.ols(formula, data, fixef_rm="none").fit()
+    expected = _linearmodels(lm_formula, data, "unadjusted")
+    new = data.iloc[::7]
+    _close(result.predict(new), expected.predict(data=new)["predictions"])
+    _close(result.predict(), expected.fitted_values["fitted_values"], rtol=1e-10)
+
+
 def test_other_covariances_share_the_fit(data: pd.DataFrame) -> None:
     """``vcov()`` and statsmodels' ``get_robustcov_results`` give what ``fit`` gives, and
     the first stage follows the new covariance."""
@@ -464,6 +474,8 @@ def test_wu_hausman_of_an_unknown_variable(data: pd.DataFrame) -> None:
         ts.ols("Y ~ X2 | f1 | X1 ~ Z1", data).fit().wu_hausman("X2")
 
 
-def test_predict_new_data_is_refused(data: pd.DataFrame) -> None:
-    with pytest.raises(InvalidOptionError, match="not available for instrumental"):
-        ts.ols("Y ~ X2 | f1 | X1 ~ Z1", data).fit().predict(data.head())
+def test_prediction_for_an_unseen_level_is_nan(data: pd.DataFrame) -> None:
+    result = ts.ols("Y ~ X2 | f1 | X1 ~ Z1", data).fit()
+    new = data.head(2).assign(f1=[data["f1"].iloc[0], 999.0])
+    prediction = result.predict(new)
+    assert np.isfinite(prediction.iloc[0]) and np.isnan(prediction.iloc[1])

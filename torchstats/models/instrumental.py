@@ -54,6 +54,7 @@ from torchstats.errors import (
 from torchstats.formula.design import Design, drop_columns
 from torchstats.formula.fixed_effects import EffectGroups, encode_groups, singleton_rows
 from torchstats.formula.fixest_syntax import FixestFormula, parse_fixest
+from torchstats.formula.newdata import exog_for_prediction
 from torchstats.models.base import Model, build_design, caller_context, sized_threads
 from torchstats.results.instrumental import InstrumentalResults
 from torchstats.solvers.demean import Absorbed, AbsorbTerm, absorb
@@ -604,25 +605,32 @@ class FixedEffectsIV(Model):
         return result
 
     def predict_frame(self, params: torch.Tensor, frame: pd.DataFrame | None) -> np.ndarray:
-        """Fitted values ``X b + effects`` of the rows used.
-
-        Raises
-        ------
-        InvalidOptionError
-            ``frame`` is given: predictions for new data are not available for IV fits.
-        """
-        if frame is not None:
-            raise InvalidOptionError(
-                "predict(newdata) is not available for instrumental-variables fits; "
-                "fittedvalues holds the fitted values of the rows used"
+        """Fitted values ``X b + effects`` for ``frame`` (None: the rows used), with the
+        endogenous regressors' values in ``frame`` (as linearmodels' ``predict``); NaN
+        where a level of an effect was not in the fit."""
+        effects = self.effects(params)
+        if frame is None:
+            total = self.design.exog.to(params.dtype) @ params
+            for term, values in zip(self.absorb_terms, effects, strict=True):
+                fitted = values[term.codes.to(params.device)]
+                total = total + (fitted if term.slope is None else fitted * term.slope.to(params))
+            return total.cpu().numpy()
+        exog, endog, _ = self._blocks
+        parts = [
+            exog_for_prediction(part, frame, device=params.device, dtype=params.dtype)[0]
+            for part in (exog, endog)
+            if part.k_exog
+        ]
+        prediction = (torch.column_stack(parts) @ params).cpu().numpy()
+        codes = self.groups.codes_of(frame)
+        for label, values in zip(self.absorb_labels, effects, strict=True):
+            group, _, slope = label.partition("[")
+            column = codes[:, self.groups.names.index(group)]
+            share = np.where(column >= 0, values.cpu().numpy()[np.maximum(column, 0)], np.nan)
+            prediction = prediction + (
+                share if not slope else share * _numeric(frame, slope.rstrip("]"))
             )
-        design = self.design
-        total = design.exog.to(params.dtype) @ params
-        for term, values in zip(self.absorb_terms, self.effects(params), strict=True):
-            codes = term.codes.to(params.device)
-            fitted = values[codes]
-            total = total + (fitted if term.slope is None else fitted * term.slope.to(params))
-        return total.cpu().numpy()
+        return prediction
 
 
 def _select_rows(design: Design, keep: torch.Tensor) -> Design:
