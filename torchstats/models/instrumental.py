@@ -56,6 +56,20 @@ from torchstats.formula.fixed_effects import EffectGroups, encode_groups, single
 from torchstats.formula.fixest_syntax import FixestFormula, parse_fixest
 from torchstats.formula.newdata import exog_for_prediction
 from torchstats.models.base import Model, build_design, caller_context, sized_threads
+from torchstats.models.effect_terms import (
+    absorb_labels,
+    absorb_terms,
+    effects_of_frame,
+    effects_of_rows,
+    normalised,
+)
+from torchstats.models.iv_columns import (
+    data_frame,
+    independent_columns,
+    keep_columns,
+    numeric_column,
+    select_block_rows,
+)
 from torchstats.results.instrumental import InstrumentalResults
 from torchstats.solvers.demean import Absorbed, AbsorbTerm, absorb
 from torchstats.solvers.least_squares import solve_least_squares
@@ -156,7 +170,7 @@ class FixedEffectsIV(Model):
         self._formula_text = formula
         self._tolerance = (fixef_tol, fixef_maxiter)
         self._collin_tol = collin_tol
-        self._frame = _frame(data)
+        self._frame = data_frame(data)
         groups, positions, design = self._rows(
             weights, missing, caller_context(context, 2), device, dtype
         )
@@ -167,7 +181,9 @@ class FixedEffectsIV(Model):
             self.n_singletons = int(alone.sum())
             if self.n_singletons:
                 keep = ~alone
-                design = _select_rows(design, torch.as_tensor(keep, device=design.endog.device))
+                design = select_block_rows(
+                    design, torch.as_tensor(keep, device=design.endog.device)
+                )
                 positions = positions[keep]
                 groups = groups.restrict(keep)
         if design.nobs == 0:
@@ -200,7 +216,7 @@ class FixedEffectsIV(Model):
         absent = (groups.codes < 0).any(axis=1)
         for term in parsed.fixed_effects:
             for slope in term.slopes:
-                absent |= ~np.isfinite(_numeric(frame, slope))
+                absent |= ~np.isfinite(numeric_column(frame, slope))
         if absent.any() and missing == "raise":
             raise MissingDataError(
                 f"{int(absent.sum())} rows have a missing fixed effect or slope variable "
@@ -243,29 +259,12 @@ class FixedEffectsIV(Model):
     def absorb_terms(self) -> tuple[AbsorbTerm, ...]:
         """The effects as :func:`~torchstats.solvers.demean.absorb` takes them: each
         term's own effect (once per group), then its slopes."""
-        terms: list[AbsorbTerm] = []
-        plain: set[str] = set()
-        for term in self.fixest_formula.fixed_effects:
-            j = self.groups.names.index(term.name)
-            codes = torch.as_tensor(self.groups.codes[:, j])
-            size = self.groups.n_levels[j]
-            if term.with_effect and term.name not in plain:
-                plain.add(term.name)
-                terms.append(AbsorbTerm(codes, size))
-            for slope in term.slopes:
-                values = _numeric(self._frame, slope)[self.positions]
-                terms.append(AbsorbTerm(codes, size, torch.as_tensor(values)))
-        return tuple(terms)
+        return absorb_terms(self.fixest_formula, self.groups, self._frame, self.positions)
 
     @property
     def absorb_labels(self) -> tuple[str, ...]:
         """A name for each of :attr:`absorb_terms`: ``"f"``, or ``"f[x]"`` for a slope."""
-        labels: list[str] = []
-        for term in self.fixest_formula.fixed_effects:
-            if term.with_effect and term.name not in labels:
-                labels.append(term.name)
-            labels.extend(f"{term.name}[{slope}]" for slope in term.slopes)
-        return tuple(labels)
+        return absorb_labels(self.fixest_formula)
 
     # --- demeaning ----------------------------------------------------------------------------
 
@@ -302,9 +301,9 @@ class FixedEffectsIV(Model):
                 "regressors"
             )
         self._blocks = (
-            _keep_columns(exog, kept_exog),
-            _keep_columns(endog, kept_endog),
-            _keep_columns(instruments, kept_instr),
+            keep_columns(exog, kept_exog),
+            keep_columns(endog, kept_endog),
+            keep_columns(instruments, kept_instr),
         )
         order = [
             0,
@@ -330,12 +329,12 @@ class FixedEffectsIV(Model):
         effects, of the columns ``before`` (demeaned and original) and of each other; the
         others are dropped with a warning."""
         if before is None:
-            kept = _independent(demeaned, part.exog, self.row_weights, self._collin_tol)
+            kept = independent_columns(demeaned, part.exog, self.row_weights, self._collin_tol)
         else:
             k = before[0].shape[1]
             columns = torch.column_stack([before[0], demeaned])
             original = torch.column_stack([before[1], part.exog])
-            keep = _independent(columns, original, self.row_weights, self._collin_tol)
+            keep = independent_columns(columns, original, self.row_weights, self._collin_tol)
             kept = [j - k for j in keep if j >= k]
         dropped = [name for i, name in enumerate(part.exog_names) if i not in set(kept)]
         if dropped:
@@ -587,14 +586,7 @@ class FixedEffectsIV(Model):
     def effects(self, params: torch.Tensor) -> list[torch.Tensor]:
         """Each absorbed term's coefficients at ``params``, normalised as fixest: every
         fixed effect after the first has its first level at 0."""
-        k = params.shape[0]
-        effects = [e[:, 0] - e[:, 1 : 1 + k] @ params for e in self._absorbed.effects]
-        plain = [i for i, t in enumerate(self.absorb_terms) if t.slope is None]
-        for i in plain[1:]:
-            shift = effects[i][0].clone()
-            effects[i] = effects[i] - shift
-            effects[plain[0]] = effects[plain[0]] + shift
-        return effects
+        return normalised(self._absorbed.effects, self.absorb_terms, params)
 
     def fixef(self, params: torch.Tensor) -> dict[str, pd.Series]:
         """The effects at ``params`` as Series indexed by level, by term name."""
@@ -611,80 +603,13 @@ class FixedEffectsIV(Model):
         effects = self.effects(params)
         if frame is None:
             total = self.design.exog.to(params.dtype) @ params
-            for term, values in zip(self.absorb_terms, effects, strict=True):
-                fitted = values[term.codes.to(params.device)]
-                total = total + (fitted if term.slope is None else fitted * term.slope.to(params))
+            if effects:
+                total = total + effects_of_rows(self.absorb_terms, effects)
             return total.cpu().numpy()
-        exog, endog, _ = self._blocks
         parts = [
             exog_for_prediction(part, frame, device=params.device, dtype=params.dtype)[0]
-            for part in (exog, endog)
+            for part in self._blocks[:2]
             if part.k_exog
         ]
         prediction = (torch.column_stack(parts) @ params).cpu().numpy()
-        codes = self.groups.codes_of(frame)
-        for label, values in zip(self.absorb_labels, effects, strict=True):
-            group, _, slope = label.partition("[")
-            column = codes[:, self.groups.names.index(group)]
-            share = np.where(column >= 0, values.cpu().numpy()[np.maximum(column, 0)], np.nan)
-            prediction = prediction + (
-                share if not slope else share * _numeric(frame, slope.rstrip("]"))
-            )
-        return prediction
-
-
-def _select_rows(design: Design, keep: torch.Tensor) -> Design:
-    """``design.select_rows`` applied to the design and each of its blocks."""
-    blocks = {name: block.select_rows(keep) for name, block in design.blocks.items()}
-    return replace(design.select_rows(keep), blocks=blocks)
-
-
-def _keep_columns(design: Design, kept: list[int]) -> Design:
-    names = [name for i, name in enumerate(design.exog_names) if i not in set(kept)]
-    return drop_columns(design, names) if names else design
-
-
-def _independent(
-    demeaned: torch.Tensor, original: torch.Tensor, weights: torch.Tensor | None, tol: float
-) -> list[int]:
-    """Columns kept by a Cholesky pass over ``X~'WX~`` that drops a column whose residual
-    keeps less than ``tol`` of its centred (weighted) sum of squares (the rule of
-    :class:`~torchstats.models.fixed_effects.FixedEffectsOLS`)."""
-    if demeaned.shape[1] == 0:
-        return []
-    w = weights
-    centred = original - (original.mean(0) if w is None else (w @ original) / w.sum())
-    reference = ((centred**2).sum(0) if w is None else w @ centred**2).cpu().numpy()
-    weighted = demeaned if w is None else demeaned * w.unsqueeze(1)
-    gram = (demeaned.T @ weighted).cpu().numpy()
-    # an intercept has no centred variation: measure it against its raw sum of squares
-    raw = ((original**2).sum(0) if w is None else w @ original**2).cpu().numpy()
-    scale = np.where(reference > 0, reference, raw)
-    keep: list[int] = []
-    factor = np.zeros_like(gram)
-    for j in range(gram.shape[0]):
-        column = gram[keep, j]
-        solved = np.linalg.solve(factor[np.ix_(keep, keep)].T, column) if keep else column
-        remainder = gram[j, j] - float(solved @ solved)
-        if remainder > tol * scale[j] and remainder > 0:
-            factor[keep, j] = solved
-            factor[j, j] = np.sqrt(remainder)
-            keep.append(j)
-    return keep
-
-
-def _frame(data: Any) -> pd.DataFrame:
-    if isinstance(data, pd.DataFrame):
-        return data
-    if isinstance(data, Mapping):
-        return pd.DataFrame(dict(data))
-    raise InvalidOptionError(
-        "instrumental-variables formulas take a pandas DataFrame (or a mapping of columns), "
-        f"not {type(data).__name__}"
-    )
-
-
-def _numeric(frame: pd.DataFrame, name: str) -> np.ndarray:
-    if name not in frame.columns:
-        raise InvalidOptionError(f"varying-slope variable {name!r} is not a column of the data")
-    return pd.to_numeric(frame[name], errors="raise").to_numpy(dtype=float)
+        return prediction + effects_of_frame(self.groups, self.absorb_labels, effects, frame)
