@@ -87,6 +87,36 @@ def test_params_and_bse_match_pyfixest(data: pd.DataFrame, formula: str, vcov: o
     _close(result.cov_params(), expected._vcov)
 
 
+@pytest.mark.parametrize(
+    "formula",
+    [
+        "Y ~ X2 | f1^f2 | X1 ~ Z1 + Z2",
+        "Y ~ X2 + C(f3) | f1 | X1 ~ Z1 + Z2",
+        "Y ~ X2 | f1 | X1 ~ Z1 + C(f3)",
+    ],
+)
+@pytest.mark.parametrize("vcov", ["hetero", {"CRV1": "f2"}])
+def test_combined_effects_and_categoricals_match_pyfixest(
+    data: pd.DataFrame, formula: str, vcov: object
+) -> None:
+    expected = _pyfixest(formula, data, vcov)
+    result = ts.ols(formula, data).fit(vcov=vcov)
+    names = list(result.params.index)
+    assert sorted(names) == sorted(expected.coef().index)
+    _close(result.params, expected.coef()[names])
+    _close(result.bse, expected.se()[names])
+
+
+def test_varying_slopes_match_linearmodels_with_interactions(data: pd.DataFrame) -> None:
+    """pyfixest refuses ``f[x]`` with IV; the coefficients equal those of the regression
+    with the slopes as ``C(f):x`` columns. (Only the coefficients: the covariances count the
+    slopes' degrees of freedom by fixest's rule, one fewer than the dummy columns.)"""
+    result = ts.ols("Y ~ X2 | f1 + f3[Z2] | X1 ~ Z1", data, fixef_rm="none").fit()
+    expected = _linearmodels("Y ~ X2 + C(f1) + C(f3) + C(f3):Z2 + [X1 ~ Z1]", data, "unadjusted")
+    _close(result.params, expected.params[list(result.params.index)])
+    _close(result.resid, expected.resids, rtol=1e-7)
+
+
 @pytest.mark.parametrize("formula", PYFIXEST_FORMULAS[:5])
 @pytest.mark.parametrize("seed", [5, 6])
 def test_missing_values_and_singletons_as_pyfixest(formula: str, seed: int) -> None:
