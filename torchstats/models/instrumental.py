@@ -10,7 +10,9 @@ because the effects are among the instruments); then, with every column multipli
     X = [exog, endog],   Z = [exog, instruments],   X^ = P_Z X,
     b = (X^'X^)^{-1} X^'y  (= (X'P_Z X)^{-1} X'P_Z y),
 
-solved by a QR of ``Z`` and a QR of ``X^``. The covariances are fixest's
+with ``X^`` from a QR of ``Z`` and ``b`` from the library's least-squares solver
+(``method="auto"``: refined QR for small problems, a guarded Cholesky of ``X^'X^`` for
+large well-conditioned ones). The covariances are fixest's
 (:mod:`torchstats.covariance.fixest`) with the bread ``(X'P_Z X)^{-1}`` and the scores
 ``X^_i u_i`` of the structural residuals ``u = y - X b``: the sandwich pyfixest writes as
 ``bread tXZ (Z'Z)^-1 Omega (Z'Z)^-1 tZX bread`` (``Feols._vcov_hetero`` with
