@@ -135,6 +135,27 @@ def test_missing_values_and_singletons_as_pyfixest(formula: str, seed: int) -> N
             assert result.n_singletons > 0
 
 
+@pytest.mark.parametrize(
+    "ssc",
+    [
+        {"k_adj": False},
+        {"k_fixef": "full", "G_df": "conventional"},
+        {"k_fixef": "none", "G_adj": False},
+    ],
+    ids=["no-k-adj", "full-conventional", "none-no-G-adj"],
+)
+@pytest.mark.parametrize("vcov", ["iid", {"CRV1": "f1"}, {"CRV1": "f2+group_id"}])
+def test_small_sample_options_match_pyfixest(
+    data: pd.DataFrame, ssc: dict[str, object], vcov: object
+) -> None:
+    formula = "Y ~ X2 | f1 + f3 | X1 ~ Z1 + Z2"
+    expected = _pyfixest(formula, data, vcov, ssc=pf.ssc(**ssc))
+    result = ts.ols(formula, data).fit(vcov=vcov, ssc=ssc)
+    _close(result.bse, expected.se())
+    # pyfixest's p-values are 1 - cdf: 0 below about 1e-16
+    np.testing.assert_allclose(result.pvalues, expected.pvalue(), rtol=1e-7, atol=1e-15)
+
+
 @pytest.mark.parametrize("formula", PYFIXEST_FORMULAS[:4])
 @pytest.mark.parametrize("vcov", ["iid", "hetero", {"CRV1": "f2"}])
 def test_weighted_fits_match_pyfixest(data: pd.DataFrame, formula: str, vcov: object) -> None:
