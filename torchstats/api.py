@@ -219,7 +219,13 @@ def _fixed_effects(
             f"unknown option(s) {sorted(unknown)}: fixed-effects fits take fixef_rm, fixef_tol, "
             "fixef_maxiter, collin_tol, split, fsplit"
         )
+    instrumented = parse_fixest(formula).endogenous is not None
     if uses_multiple_estimation(formula) or _splits(options):
+        if instrumented:
+            raise InvalidOptionError(
+                "multiple estimation (several responses, sw()/csw(), split=/fsplit=) is not "
+                "available with an instrumental-variables part; fit each model with ts.ols"
+            )
         return MultipleEstimation(  # type: ignore[return-value]
             formula,
             formula_rows(data, subset),
@@ -230,7 +236,7 @@ def _fixed_effects(
             context=context,
             **options,
         )
-    model = FixedEffectsIV if parse_fixest(formula).endogenous is not None else FixedEffectsOLS
+    model = FixedEffectsIV if instrumented else FixedEffectsOLS
     return model(
         formula,
         formula_rows(data, subset),
