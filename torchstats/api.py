@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from torchstats.errors import InvalidOptionError
-from torchstats.formula.fixest_syntax import parse_fixest, uses_fixest_syntax
+from torchstats.formula.fixest_syntax import uses_fixest_syntax
 from torchstats.formula.multiple_estimation import uses_multiple_estimation
 from torchstats.models.base import caller_context, formula_rows
 from torchstats.models.batched_ols import BatchedOLS
@@ -219,7 +219,9 @@ def _fixed_effects(
             f"unknown option(s) {sorted(unknown)}: fixed-effects fits take fixef_rm, fixef_tol, "
             "fixef_maxiter, collin_tol, split, fsplit"
         )
-    instrumented = parse_fixest(formula).endogenous is not None
+    # an instrumental-variables part is the one after a "|" with its own "~" (read without
+    # parse_fixest, which does not take multiple-estimation syntax such as csw0(f1, f2))
+    instrumented = "~" in formula.partition("|")[2]
     if uses_multiple_estimation(formula) or _splits(options):
         if instrumented:
             raise InvalidOptionError(
