@@ -24,6 +24,7 @@ from torchstats.models.fixed_effects_negbin import FixedEffectsNegativeBinomial
 from torchstats.models.generalized_count import GeneralizedPoisson, NegativeBinomialP
 from torchstats.models.glm import GLM
 from torchstats.models.hurdle import HurdleCountModel
+from torchstats.models.instrumental import FixedEffectsIV
 from torchstats.models.linear import OLS, WLS
 from torchstats.models.multinomial import MNLogit
 from torchstats.models.multiple import MultipleEstimation
@@ -207,7 +208,7 @@ def _fixed_effects(
     dtype: Any,
     context: Mapping[str, Any] | None,
     options: Mapping[str, Any],
-) -> FixedEffectsOLS:
+) -> FixedEffectsOLS | FixedEffectsIV:
     if is_chunked(data):
         raise InvalidOptionError(
             "fixed effects are absorbed in memory only; pass a DataFrame (chunked data is not "
@@ -226,7 +227,15 @@ def _fixed_effects(
             f"unknown option(s) {sorted(unknown)}: fixed-effects fits take fixef_rm, fixef_tol, "
             "fixef_maxiter, collin_tol, split, fsplit"
         )
+    # an instrumental-variables part is the one after a "|" with its own "~" (read without
+    # parse_fixest, which does not take multiple-estimation syntax such as csw0(f1, f2))
+    instrumented = "~" in formula.partition("|")[2]
     if uses_multiple_estimation(formula) or _splits(options):
+        if instrumented:
+            raise InvalidOptionError(
+                "multiple estimation (several responses, sw()/csw(), split=/fsplit=) is not "
+                "available with an instrumental-variables part; fit each model with ts.ols"
+            )
         return MultipleEstimation(  # type: ignore[return-value]
             formula,
             formula_rows(data, subset),
@@ -237,7 +246,8 @@ def _fixed_effects(
             context=context,
             **options,
         )
-    return FixedEffectsOLS(
+    model = FixedEffectsIV if instrumented else FixedEffectsOLS
+    return model(
         formula,
         formula_rows(data, subset),
         weights=None if isinstance(weights, (int, float)) and weights == 1.0 else weights,
