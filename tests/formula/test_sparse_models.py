@@ -267,6 +267,58 @@ def test_sparse_dummies_give_the_dense_statistic(model, data, statistic):
         assert_matches(ours, dense, rtol=RTOL, atol_scale=1e-12)
 
 
+_POISSON = ts.families.Poisson()
+MORE_PATHS: dict[str, Callable[[pd.DataFrame], Any]] = {
+    "logit_HAC": lambda d: (
+        ts.logit("yb ~ x1 + C(firm)", d).fit(cov_type="HAC", cov_kwds={"maxlags": 2}).bse
+    ),
+    "negativebinomial_HAC": lambda d: (
+        ts.negativebinomial("yc ~ x1 + C(firm)", d).fit(cov_type="HAC", cov_kwds={"maxlags": 2}).bse
+    ),
+    "glm_newton": lambda d: (
+        ts.glm("yc ~ x1 + C(firm)", d, family=_POISSON).fit(method="newton").bse
+    ),
+    "glm_binomial_counts": lambda d: (
+        ts.glm("trials_won + trials_lost ~ x1 + C(firm)", d, family=ts.families.Binomial())
+        .fit()
+        .bse
+    ),
+    "glm_score_test": lambda d: (
+        ts.glm("yc ~ x1 + C(firm)", d, family=_POISSON).fit().score_test(exog_extra=d[["x2"]])[0]
+    ),
+    "logit_score_test": lambda d: (
+        ts.logit("yb ~ x1 + C(firm)", d).fit().score_test(exog_extra=d[["x2"]])[0]
+    ),
+    "glm_influence_expected": lambda d: (
+        ts.glm("yp ~ x1 + C(firm)", d, family=_GAMMA)
+        .fit()
+        .get_influence(observed=False)
+        .summary_frame()
+    ),
+    "poisson_zero_inflation_test": lambda d: (
+        ts.poisson("yc ~ x1 + C(firm)", d)
+        .fit()
+        .get_diagnostic()
+        .test_poisson_zeroinflation()
+        .statistic
+    ),
+    "zeroinflated_sparse_inflation": lambda d: (
+        ts.zeroinflatedpoisson("yc ~ x1", d, exog_infl="~ x2 + C(firm)").fit(maxiter=200).params
+    ),
+}
+
+
+@pytest.mark.parametrize("path", sorted(MORE_PATHS))
+def test_more_paths_on_sparse_dummies(path):
+    frame = _frame(4)
+    frame["trials_won"] = np.random.default_rng(4).integers(0, 6, len(frame)).astype(float)
+    frame["trials_lost"] = 5.0 - frame["trials_won"]
+    with _sparse_dummies():
+        ours = MORE_PATHS[path](frame)
+    dense = MORE_PATHS[path](frame)
+    assert_matches(ours, dense, rtol=RTOL, atol_scale=1e-12)
+
+
 @pytest.mark.parametrize(("model", "data"), [case for case in _cases() if case[1] == "additive"])
 def test_design_is_sparse_or_made_dense_within_the_limit(model, data):
     sparse, dense, _ = _models(model, data)

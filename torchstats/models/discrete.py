@@ -142,9 +142,7 @@ class _DiscreteModel(Model):
         self._initialize(design)
 
     def _initialize(self, design: Design) -> None:
-        if isinstance(design.exog, BlockMatrix) and not self._keeps_sparse_design:
-            design = replace(design, exog=dense_within_limit(design.exog, self.model_name))
-        self.design = design
+        self.design = design = self._supported_design(design)
         check_finite(design)
         self._check_endog(design.endog)
         self._offset = design.extras.get("offset")
@@ -155,6 +153,20 @@ class _DiscreteModel(Model):
                 "(its log is added to the linear predictor)"
             )
         self._log_exposure = None if exposure is None else torch.log(exposure)
+
+    def _supported_design(self, design: Design) -> Design:
+        """``design`` with sparse dummies made dense (within the limit) where the model
+        computes with dense designs only; the further designs (inflation, zero parts) are
+        always dense."""
+        if isinstance(design.exog, BlockMatrix) and not self._keeps_sparse_design:
+            design = replace(design, exog=dense_within_limit(design.exog, self.model_name))
+        if any(isinstance(block.exog, BlockMatrix) for block in design.blocks.values()):
+            blocks = {
+                name: replace(block, exog=dense_within_limit(block.exog, self.model_name))
+                for name, block in design.blocks.items()
+            }
+            design = replace(design, blocks=blocks)
+        return design
 
     def _sibling(
         self,
