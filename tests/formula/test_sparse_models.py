@@ -132,7 +132,7 @@ MODELS: dict[str, tuple[Builder, str, tuple[str, ...], bool]] = {
     "zeroinflatedpoisson": (
         lambda f, d: ts.zeroinflatedpoisson(f, d, exog_infl="~ x2"),
         "yc",
-        _COUNT[:-1] + ("prediction",),
+        _COUNT + _PREDICTION,
         False,
     ),
     "zeroinflatednegativebinomialp": (
@@ -150,38 +150,38 @@ MODELS: dict[str, tuple[Builder, str, tuple[str, ...], bool]] = {
     "truncatedlfpoisson": (
         lambda f, d: ts.truncatedlfpoisson(f, d),
         "yc",
-        _COUNT + _PREDICTION,
+        _COUNT + _PREDICTION + ("margeff",),
         False,
     ),
     "truncatedlfnegativebinomialp": (
         lambda f, d: ts.truncatedlfnegativebinomialp(f, d),
         "yc",
-        _COUNT + _PREDICTION,
+        _COUNT + _PREDICTION + ("margeff",),
         False,
     ),
     "hurdlecountmodel": (
         lambda f, d: ts.hurdlecountmodel(f, d),
         "yc",
-        _COUNT + _PREDICTION,
+        _COUNT + _PREDICTION + ("margeff",),
         False,
     ),
     "batched_ols": (
         lambda f, d: ts.batched_ols(f, d, by="g"),
         "y",
-        ("params", "bse", "HC0", "HC3"),
+        ("params", "bse", "llf", "HC0", "HC3"),
         False,
     ),
     "batched_wls": (
         lambda f, d: ts.batched_wls(f, d, weights=d["w"], by="g"),
         "y",
-        ("params", "bse", "HC0", "HC3"),
+        ("params", "bse", "llf", "HC0", "HC3"),
         False,
     ),
 }
 # the sparse-slopes formula: the models that compute with the sparse design itself
 SPARSE_SLOPES_MODELS = ("ols", "wls", "glm_poisson_weights", "logit", "probit", "poisson")
-# statsmodels' batched regressions have neither llf nor cluster covariances; interactions
-# with the group factor leave some groups rank deficient
+# batched regressions (no cluster covariances): the interaction with the group factor g
+# would leave every group rank deficient
 BATCHED = ("batched_ols", "batched_wls")
 
 
@@ -258,7 +258,7 @@ STATISTICS = (
 @pytest.mark.parametrize("statistic", STATISTICS)
 def test_sparse_dummies_give_the_dense_statistic(model, data, statistic):
     if statistic not in MODELS[model][2]:
-        pytest.skip(f"{model} has no {statistic} (nor has statsmodels)")
+        pytest.skip(f"torchstats' {model} has no {statistic} (on dense designs neither)")
     ours = _statistic(statistic, model, data, "sparse")
     dense = _statistic(statistic, model, data, "dense")
     if np.ndim(dense) == 0:
