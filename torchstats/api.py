@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from torchstats.errors import InvalidOptionError
+from torchstats.families.families import Binomial, Gaussian
+from torchstats.families.families import Poisson as PoissonFamily
+from torchstats.families.links import Probit as ProbitLink
 from torchstats.formula.fixest_syntax import uses_fixest_syntax
 from torchstats.formula.multiple_estimation import uses_multiple_estimation
 from torchstats.models.base import caller_context, formula_rows
@@ -13,9 +19,12 @@ from torchstats.models.batched_ols import BatchedOLS
 from torchstats.models.binary import Logit, Probit
 from torchstats.models.count import NegativeBinomial, Poisson
 from torchstats.models.fixed_effects import FixedEffectsOLS
+from torchstats.models.fixed_effects_glm import FixedEffectsGLM
+from torchstats.models.fixed_effects_negbin import FixedEffectsNegativeBinomial
 from torchstats.models.generalized_count import GeneralizedPoisson, NegativeBinomialP
 from torchstats.models.glm import GLM
 from torchstats.models.hurdle import HurdleCountModel
+from torchstats.models.instrumental import FixedEffectsIV
 from torchstats.models.linear import OLS, WLS
 from torchstats.models.multinomial import MNLogit
 from torchstats.models.multiple import MultipleEstimation
@@ -199,7 +208,7 @@ def _fixed_effects(
     dtype: Any,
     context: Mapping[str, Any] | None,
     options: Mapping[str, Any],
-) -> FixedEffectsOLS:
+) -> FixedEffectsOLS | FixedEffectsIV:
     if is_chunked(data):
         raise InvalidOptionError(
             "fixed effects are absorbed in memory only; pass a DataFrame (chunked data is not "
@@ -218,7 +227,15 @@ def _fixed_effects(
             f"unknown option(s) {sorted(unknown)}: fixed-effects fits take fixef_rm, fixef_tol, "
             "fixef_maxiter, collin_tol, split, fsplit"
         )
+    # an instrumental-variables part is the one after a "|" with its own "~" (read without
+    # parse_fixest, which does not take multiple-estimation syntax such as csw0(f1, f2))
+    instrumented = "~" in formula.partition("|")[2]
     if uses_multiple_estimation(formula) or _splits(options):
+        if instrumented:
+            raise InvalidOptionError(
+                "multiple estimation (several responses, sw()/csw(), split=/fsplit=) is not "
+                "available with an instrumental-variables part; fit each model with ts.ols"
+            )
         return MultipleEstimation(  # type: ignore[return-value]
             formula,
             formula_rows(data, subset),
@@ -229,7 +246,8 @@ def _fixed_effects(
             context=context,
             **options,
         )
-    return FixedEffectsOLS(
+    model = FixedEffectsIV if instrumented else FixedEffectsOLS
+    return model(
         formula,
         formula_rows(data, subset),
         weights=None if isinstance(weights, (int, float)) and weights == 1.0 else weights,
@@ -239,6 +257,151 @@ def _fixed_effects(
         context=context,
         **options,
     )
+
+
+_GLM_OPTIONS = frozenset(
+    {
+        "fixef_rm",
+        "fixef_tol",
+        "fixef_maxiter",
+        "collin_tol",
+        "glm_tol",
+        "glm_maxiter",
+        "separation",
+        "weights",
+    }
+)
+
+
+def _fixed_effects_glm(
+    formula: str,
+    data: Any,
+    subset: Any,
+    family: Any,
+    per_row: tuple[Any, Any, Any],
+    missing: str,
+    device: Any,
+    dtype: Any,
+    context: Mapping[str, Any] | None,
+    options: Mapping[str, Any],
+) -> FixedEffectsGLM:
+    """A :class:`FixedEffectsGLM`; ``per_row`` is (offset, exposure, var_weights)."""
+    _refuse_multiple_estimation(formula)
+    if is_chunked(data):
+        raise InvalidOptionError(
+            "fixed effects are absorbed in memory only; pass a DataFrame (chunked data is not "
+            "supported with a fixed-effects formula yet)"
+        )
+    unknown = set(options) - _GLM_OPTIONS
+    if unknown:
+        raise InvalidOptionError(
+            f"unknown option(s) {sorted(unknown)}: fixed-effects GLMs take "
+            f"{', '.join(sorted(_GLM_OPTIONS))}"
+        )
+    offset, exposure, var_weights = per_row
+    frame = formula_rows(data, subset)
+    settings = dict(options)
+    if var_weights is not None:
+        if "weights" in settings:
+            raise InvalidOptionError("give var_weights or weights, not both")
+        settings["weights"] = var_weights
+    if "weights" in settings:
+        settings["weights"] = _aligned(frame, settings["weights"])
+    return FixedEffectsGLM(
+        formula,
+        frame,
+        Gaussian() if family is None else family,
+        offset=_with_exposure(frame, offset, exposure),
+        missing=missing,
+        device=device,
+        dtype=dtype,
+        context=context,
+        **settings,
+    )
+
+
+def _fixed_effects_negbin(
+    formula: str,
+    data: Any,
+    subset: Any,
+    loglike_method: str,
+    per_row: tuple[Any, Any],
+    missing: str,
+    device: Any,
+    dtype: Any,
+    context: Mapping[str, Any] | None,
+    options: Mapping[str, Any],
+) -> FixedEffectsNegativeBinomial:
+    """A :class:`FixedEffectsNegativeBinomial`; ``per_row`` is (offset, exposure)."""
+    if loglike_method != "nb2":
+        raise InvalidOptionError(
+            f"fixed effects are available for loglike_method='nb2' only, got {loglike_method!r}"
+        )
+    _refuse_multiple_estimation(formula)
+    if is_chunked(data):
+        raise InvalidOptionError(
+            "fixed effects are absorbed in memory only; pass a DataFrame (chunked data is not "
+            "supported with a fixed-effects formula yet)"
+        )
+    allowed = (_GLM_OPTIONS - {"weights"}) | {"alpha_tol", "alpha_maxiter"}
+    unknown = set(options) - allowed
+    if unknown:
+        raise InvalidOptionError(
+            f"unknown option(s) {sorted(unknown)}: the fixed-effects negative binomial takes "
+            f"{', '.join(sorted(allowed))}"
+        )
+    frame = formula_rows(data, subset)
+    offset, exposure = per_row
+    return FixedEffectsNegativeBinomial(
+        formula,
+        frame,
+        offset=_with_exposure(frame, offset, exposure),
+        missing=missing,
+        device=device,
+        dtype=dtype,
+        context=context,
+        **options,
+    )
+
+
+def _refuse_multiple_estimation(formula: str) -> None:
+    if uses_multiple_estimation(formula):
+        raise InvalidOptionError(
+            f"{formula!r} asks for multiple estimation (several responses, sw/csw): it is "
+            "available for ts.ols and ts.wls; fit each GLM with fixed effects separately"
+        )
+
+
+def _with_exposure(frame: Any, offset: Any, exposure: Any) -> Any:
+    """The offset plus ``log(exposure)`` (each a column name or one value per row; a Series
+    is matched to the rows by label)."""
+    if exposure is None:
+        return _aligned(frame, offset)
+    log_exposure = np.log(np.asarray(_aligned(frame, exposure), dtype=float))
+    if not np.isfinite(log_exposure).all():
+        raise InvalidOptionError("exposure must be positive and present in every row")
+    if offset is None:
+        return log_exposure
+    return log_exposure + np.asarray(_aligned(frame, offset), dtype=float)
+
+
+def _aligned(frame: Any, values: Any) -> Any:
+    """A column's values, or a Series reordered to the rows of ``frame`` by label."""
+    if isinstance(values, str):
+        if values not in frame.columns:
+            raise InvalidOptionError(f"{values!r} is not a column of the data")
+        return frame[values].to_numpy(dtype=float)
+    if isinstance(values, pd.Series) and not values.index.equals(frame.index):
+        return values.reindex(frame.index).to_numpy(dtype=float)
+    return values
+
+
+def _refuse_frequency_weights(freq_weights: Any) -> None:
+    if freq_weights is not None:
+        raise InvalidOptionError(
+            "freq_weights are not supported with fixed effects; pass var_weights (prior "
+            "weights, as fixest's and pyfixest's weights) or repeat the rows"
+        )
 
 
 def batched_ols(
@@ -305,6 +468,7 @@ def glm(
     device: Any = None,
     dtype: Any = None,
     context: int | Mapping[str, Any] | None = 0,
+    **fixef: Any,
 ) -> GLM:
     """Generalised linear model from a formula: ``ts.glm("y ~ x", df, family=...).fit()``.
 
@@ -329,6 +493,22 @@ def glm(
         (a list of DataFrames, a callable returning chunks, a Parquet path or a pyarrow
         Dataset); its per-row arguments must then name columns.
     """
+    if uses_fixest_syntax(formula):
+        _refuse_frequency_weights(freq_weights)
+        return _fixed_effects_glm(  # type: ignore[return-value]
+            formula,
+            data,
+            subset,
+            family,
+            (offset, exposure, var_weights),
+            missing,
+            device,
+            dtype,
+            caller_context(context, 1),
+            fixef,
+        )
+    if fixef:
+        raise InvalidOptionError(f"{sorted(fixef)} apply only to fixed effects ('y ~ x | f')")
     if is_chunked(data):
         _refuse_subset(subset)
         return StreamingGLM(  # type: ignore[return-value]
@@ -369,6 +549,7 @@ def logit(
     device: Any = None,
     dtype: Any = None,
     context: int | Mapping[str, Any] | None = 0,
+    **fixef: Any,
 ) -> Logit:
     """Logistic regression from a formula: ``ts.logit("y ~ x + C(g)", df).fit()``.
 
@@ -376,6 +557,21 @@ def logit(
     a pyarrow Dataset) gives a :class:`~torchstats.models.streaming_discrete.StreamingDiscrete`
     fit in passes over the data; its per-row arguments must then name columns.
     """
+    if uses_fixest_syntax(formula):
+        return _fixed_effects_glm(  # type: ignore[return-value]
+            formula,
+            data,
+            subset,
+            Binomial(),
+            (offset, None, None),
+            missing,
+            device,
+            dtype,
+            caller_context(context, 1),
+            fixef,
+        )
+    if fixef:
+        raise InvalidOptionError(f"{sorted(fixef)} apply only to fixed effects ('y ~ x | f')")
     if is_chunked(data):
         _refuse_subset(subset)
         return StreamingDiscrete(  # type: ignore[return-value]
@@ -409,6 +605,7 @@ def probit(
     device: Any = None,
     dtype: Any = None,
     context: int | Mapping[str, Any] | None = 0,
+    **fixef: Any,
 ) -> Probit:
     """Probit regression from a formula: ``ts.probit("y ~ x + C(g)", df).fit()``.
 
@@ -416,6 +613,21 @@ def probit(
     a pyarrow Dataset) gives a :class:`~torchstats.models.streaming_discrete.StreamingDiscrete`
     fit in passes over the data; its per-row arguments must then name columns.
     """
+    if uses_fixest_syntax(formula):
+        return _fixed_effects_glm(  # type: ignore[return-value]
+            formula,
+            data,
+            subset,
+            Binomial(ProbitLink()),
+            (offset, None, None),
+            missing,
+            device,
+            dtype,
+            caller_context(context, 1),
+            fixef,
+        )
+    if fixef:
+        raise InvalidOptionError(f"{sorted(fixef)} apply only to fixed effects ('y ~ x | f')")
     if is_chunked(data):
         _refuse_subset(subset)
         return StreamingDiscrete(  # type: ignore[return-value]
@@ -450,6 +662,7 @@ def poisson(
     device: Any = None,
     dtype: Any = None,
     context: int | Mapping[str, Any] | None = 0,
+    **fixef: Any,
 ) -> Poisson:
     """Poisson regression from a formula: ``ts.poisson("n ~ x", df, exposure=df.t).fit()``.
 
@@ -457,6 +670,21 @@ def poisson(
     a pyarrow Dataset) gives a :class:`~torchstats.models.streaming_discrete.StreamingDiscrete`
     fit in passes over the data; its per-row arguments must then name columns.
     """
+    if uses_fixest_syntax(formula):
+        return _fixed_effects_glm(  # type: ignore[return-value]
+            formula,
+            data,
+            subset,
+            PoissonFamily(),
+            (offset, exposure, None),
+            missing,
+            device,
+            dtype,
+            caller_context(context, 1),
+            fixef,
+        )
+    if fixef:
+        raise InvalidOptionError(f"{sorted(fixef)} apply only to fixed effects ('y ~ x | f')")
     if is_chunked(data):
         _refuse_subset(subset)
         return StreamingDiscrete(  # type: ignore[return-value]
@@ -494,8 +722,24 @@ def negativebinomial(
     device: Any = None,
     dtype: Any = None,
     context: int | Mapping[str, Any] | None = 0,
+    **fixef: Any,
 ) -> NegativeBinomial:
     """Negative binomial regression (NB2, NB1 or geometric) from a formula."""
+    if uses_fixest_syntax(formula):
+        return _fixed_effects_negbin(  # type: ignore[return-value]
+            formula,
+            data,
+            subset,
+            loglike_method,
+            (offset, exposure),
+            missing,
+            device,
+            dtype,
+            caller_context(context, 1),
+            fixef,
+        )
+    if fixef:
+        raise InvalidOptionError(f"{sorted(fixef)} apply only to fixed effects ('y ~ x | f')")
     return NegativeBinomial(
         formula,
         formula_rows(data, subset),

@@ -48,9 +48,12 @@ def test_no_regressors_is_a_clear_error(data, formula):
         ts.ols(formula, data)
 
 
-def test_absorbed_fixed_effects_name_the_alternative(data):
-    with pytest.raises(DesignError, match=r"absorbed fixed effects.*not supported.*C\(fe\)"):
-        ts.ols("y ~ x1 | g", data)
+def test_a_fixed_effects_part_is_absorbed_by_least_squares(data):
+    absorbed = ts.ols("y ~ x1 | g", data).fit()
+    dummies = ts.ols("y ~ x1 + C(g)", data).fit()
+    assert absorbed.params["x1"] == pytest.approx(dummies.params["x1"], rel=1e-10)
+    with pytest.raises(DesignError, match=r"does not absorb fixed effects.*C\(fe\)"):
+        ts.mnlogit("g ~ x1 | h", data)
 
 
 def test_power_needs_a_positive_integer(data):

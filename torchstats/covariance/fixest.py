@@ -219,6 +219,7 @@ def fixest_covariance(
     clusters: ClusterColumns | None,
     params: torch.Tensor,
     leave_out: Callable[[np.ndarray], torch.Tensor] | None = None,
+    scale: float | None = None,
 ) -> CovarianceResult:
     """The covariance ``choice`` of a (fixed-effects) least-squares fit.
 
@@ -238,6 +239,11 @@ def fixest_covariance(
         The estimate (CRV3 centres the leave-one-cluster-out estimates on it).
     leave_out : callable, optional
         CRV3's refit: the estimate without the rows of a mask.
+    scale : float, optional
+        The iid covariance is ``bread * scale`` (times the correction) rather than
+        ``bread * resid'resid / (n - 1)``: for a GLM (``bread`` the inverse of the
+        IRLS-weighted ``X~'WX~``) 1 for Poisson and the binomial, else Pearson's chi-squared
+        over ``n - 1``.
 
     Raises
     ------
@@ -254,7 +260,7 @@ def fixest_covariance(
     if not choice.clustered:
         df_k = _df_k(ssc, k, effects, nested=(0, 0))
         if choice.kind == "iid":
-            sigma2 = (resid @ resid) / (n - 1)
+            sigma2 = (resid @ resid) / (n - 1) if scale is None else scale
             factor = (n - 1) / (n - df_k) if ssc.k_adj else 1.0
             cov = bread * (sigma2 * factor)
         else:

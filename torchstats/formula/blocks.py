@@ -134,7 +134,9 @@ def _formula_door(
     main = build(formula, None, missing)
     kept = _rows_of(main)
     for text in formulas.values():
-        kept = np.intersect1d(kept, _rows_of(build(text, None, missing)))
+        # positions are unique: assume_unique skips numpy's unique() of both arrays, which
+        # took 2.6 s of a 3e5-row fit with two blocks (and nothing once assumed)
+        kept = np.intersect1d(kept, _rows_of(build(text, None, missing)), assume_unique=True)
     kept = _complete_rows(kept, arrays, missing)
     if len(kept) < main.nobs:
         main = _restricted(build(formula, kept, missing), kept, len(frame), frame.index, frame)

@@ -132,9 +132,10 @@ def _check_shape(parsed: Any, formula: str) -> None:
     if isinstance(parsed.rhs, tuple) or isinstance(parsed.lhs, tuple):
         raise DesignError(
             f"formula {formula!r} has several parts separated by '|': this model does not "
-            "absorb fixed effects ('y ~ x | fe'; ts.ols and ts.wls do, see "
-            "docs/fixed-effects.md): add them as dummy variables instead, 'y ~ x + C(fe)' "
-            "(the same slope estimates)"
+            "absorb fixed effects ('y ~ x | fe'; ts.ols, ts.wls, ts.glm, ts.poisson, "
+            "ts.logit, ts.probit and ts.negativebinomial do, see docs/fixed-effects.md and "
+            "docs/fixed-effects-glm.md): add them as dummy variables instead, "
+            "'y ~ x + C(fe)' (the same slope estimates)"
         )
     if len(list(parsed.lhs)) != 1:
         raise DesignError(f"formula {formula!r} must have exactly one response term")

@@ -1,0 +1,575 @@
+"""GLMs with absorbed fixed effects: ``ts.poisson("y ~ x | f1 + f2", df)`` (fixest's
+``fepois``/``feglm``, pyfixest's ``fepois``/``feglm``).
+
+The estimate is found by iteratively reweighted least squares in which every iteration is
+a fixed-effects least squares (Bergé 2018; Correia, Guimarães and Zylkin 2020, ppmlhdfe;
+Stammann 2018): with ``W = w / (g'(mu)^2 V(mu))`` and the working response
+``z = eta - offset + (y - mu) g'(mu)``,
+
+1. ``z~, X~``: ``z`` and ``X`` with the effects projected out, weighted by ``W``
+   (:func:`~torchstats.solvers.demean.absorb`);
+2. ``b = (X~'WX~)^{-1} X~'W z~``;
+3. ``eta = offset + z - (z~ - X~ b)``: the fitted part of the working response, effects
+   included; ``mu = g^{-1}(eta)``.
+
+Iterations stop when the deviance changes by less than ``glm_tol`` relative to
+``0.1 + |deviance|`` (fixest's ``glm.tol`` rule); an iteration that raises the deviance is
+halved until it does not. From the second iteration the demeaning is warm-started as
+pyfixest's: ``z~_prev + (z - z_prev)`` and ``X~_prev`` are demeaned instead of ``z`` and
+``X``; the projection is the same (the difference lies in the span of the dummies) but
+the sweeps start closer to the answer.
+
+Inference is fixest's: the bread is ``(X~'WX~)^{-1}`` and the scores ``W e X~`` (``e`` the
+working residual) of the *last* iteration, the iid covariance is the bread times the
+dispersion (1 for Poisson and the binomial; for other families Pearson's chi-squared over
+``n - 1``, which fixest's default ``(n - 1) / (n - K)`` turns into statsmodels' scale over
+``n - K``, as for the OLS fixed effects), and the tests are z tests. Before fitting,
+rows in a fixed-effect level whose outcome cannot be fitted by a finite effect are dropped
+and counted (``n_separated``): levels with only zeros for counts (Poisson, negative
+binomial; pyfixest's ``separation_check=["fe"]``), levels with only zeros or only ones for
+the binomial (fixest).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from torchstats.covariance.fixest import fixest_covariance, read_small_sample, read_vcov
+from torchstats.covariance.result import CovarianceResult
+from torchstats.errors import (
+    CollinearityWarning,
+    ConvergenceWarning,
+    EmptyDataError,
+    InvalidOptionError,
+    NumericalError,
+    warn,
+)
+from torchstats.families import families as F
+from torchstats.formula.design import drop_columns
+from torchstats.formula.newdata import exog_for_prediction
+from torchstats.models.base import sized_threads
+from torchstats.models.fixed_effects import FixedEffectsOLS, FixefRemoval, _Within
+from torchstats.results.fixed_effects_glm import FixedEffectsGLMResults, GlmIterations
+from torchstats.solvers.demean import Absorbed, absorb
+from torchstats.solvers.result import SolverResult
+
+__all__ = ["FixedEffectsGLM"]
+
+_HALVINGS = 40
+"""Most step halvings in one iteration (the step is then ``2**-40`` of the full one)."""
+_USE_RESULTS = (
+    "a fixed-effects GLM's covariance, effects and predictions depend on the IRLS "
+    "iterations: fit the model and ask the results (vcov(), fixef(), predict())"
+)
+_ROUNDING = 1e-12
+"""A deviance this much (relative) above the last one counts as not having risen."""
+
+
+class FixedEffectsGLM(FixedEffectsOLS):
+    """A GLM with fixed effects absorbed (fixest's ``feglm``/``fepois``).
+
+    Built by ``ts.glm``/``ts.poisson``/``ts.logit``/``ts.probit`` when the formula has a
+    fixed-effects part; see the module notes and ``docs/fixed-effects.md``.
+
+    Parameters
+    ----------
+    formula : str
+        ``"y ~ x1 + x2 | f1 + f2^f3"``.
+    data : pandas.DataFrame
+        The data.
+    family : Family
+        Any torchstats family with any of its links.
+    offset : str or array-like, optional
+        Added to the linear predictor (a column name, or one value per row of ``data``).
+    weights : str or array-like, optional
+        Positive prior weights (``var_weights``; pyfixest's ``weights`` for ``fepois``).
+    missing, fixef_rm, fixef_tol, fixef_maxiter, collin_tol, device, dtype, context
+        As :class:`~torchstats.models.fixed_effects.FixedEffectsOLS`.
+    glm_tol : float
+        Relative change of the deviance that ends the iterations (fixest's ``glm.tol``,
+        pyfixest's ``iwls_tol``).
+    glm_maxiter : int
+        Most iterations (fixest's ``glm.iter``); reaching it warns.
+    separation : bool
+        Drop the rows of fixed-effect levels that are perfectly separated (default True).
+    """
+
+    model_name = "GLM"
+
+    def __init__(
+        self,
+        formula: str,
+        data: Any,
+        family: F.Family,
+        *,
+        offset: Any = None,
+        weights: Any = None,
+        missing: str = "drop",
+        fixef_rm: FixefRemoval = "singleton",
+        fixef_tol: float = 1e-10,
+        fixef_maxiter: int = 10_000,
+        collin_tol: float = 1e-10,
+        glm_tol: float = 1e-8,
+        glm_maxiter: int = 25,
+        separation: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+        context: int | Mapping[str, Any] | None = 0,
+    ) -> None:
+        if not isinstance(family, F.Family):
+            raise InvalidOptionError(
+                f"family must be a torchstats family instance, got {type(family).__name__}"
+            )
+        if not 0 < glm_tol < 1 or glm_maxiter < 1:
+            raise InvalidOptionError(
+                f"glm_tol must lie in (0, 1) and glm_maxiter be positive, got {glm_tol!r} "
+                f"and {glm_maxiter!r}"
+            )
+        self.family = family
+        self._glm_rule = (glm_tol, glm_maxiter)
+        self._separation = separation
+        self._offset_values = _per_row(data, offset, "offset")
+        self.n_separated = 0
+        """Rows dropped because their fixed-effect level is perfectly separated."""
+        super().__init__(
+            formula,
+            data,
+            weights=weights,
+            missing=missing,
+            fixef_rm=fixef_rm,
+            fixef_tol=fixef_tol,
+            fixef_maxiter=fixef_maxiter,
+            collin_tol=collin_tol,
+            device=device,
+            dtype=dtype,
+            context=context,
+        )
+
+    # --- rows ---------------------------------------------------------------------------------
+
+    @cached_property
+    def offset(self) -> torch.Tensor | None:
+        """The offset of the rows used (None without one; read after the rows are final)."""
+        if self._offset_values is None:
+            return None
+        values = self._offset_values[self.positions]
+        y = self.design.endog
+        return torch.as_tensor(values, dtype=y.dtype, device=y.device)
+
+    def _drop_separated(self) -> None:
+        """Drop the rows of levels whose outcome a finite effect cannot fit."""
+        y = self.design.endog.cpu().numpy()
+        if isinstance(self.family, F.Binomial):
+            bounds: tuple[float, ...] = (0.0, 1.0)
+        elif isinstance(self.family, (F.Poisson, F.NegativeBinomial)):
+            bounds = (0.0,)
+        else:
+            return
+        drop = np.zeros(len(y), dtype=bool)
+        for codes in self.groups.codes.T:
+            counts = np.bincount(codes)
+            for bound in bounds:
+                at_bound = np.bincount(codes, weights=(y == bound).astype(float))
+                drop |= (at_bound == counts)[codes]
+        self.n_separated = int(drop.sum())
+        if self.n_separated:
+            keep = ~drop
+            if not keep.any():
+                raise EmptyDataError(
+                    "every fixed-effect level is perfectly separated (its outcomes are all at "
+                    "a bound of the family's range): nothing is left to estimate"
+                )
+            self.design = self.design.select_rows(torch.as_tensor(keep, device=y.device))
+            self.positions = self.positions[keep]
+            self.groups = self.groups.restrict(keep)
+            self.row_weights = self.design.extras.get("weights")
+
+    # --- the first demeaning, at the starting values -------------------------------------------
+
+    def starting_mu(self) -> torch.Tensor:
+        """pyfixest's start: 0.5 for the binomial, ``mean(y)`` for the Gaussian,
+        ``(y + mean(y)) / 2`` otherwise."""
+        y = self.design.endog
+        if isinstance(self.family, F.Binomial):
+            return torch.full_like(y, 0.5)
+        if isinstance(self.family, F.Gaussian):
+            return torch.full_like(y, float(y.mean()))
+        return (y + y.mean()) / 2
+
+    def _demean(self) -> _Within:
+        """Separation, then the first iteration's demeaning and the collinearity check."""
+        if self._separation and self.groups.codes.shape[1]:
+            self._drop_separated()
+        self.family.check_endog(self.design.endog)
+        if (
+            self._offset_values is not None
+            and not np.isfinite(self._offset_values[self.positions]).all()
+        ):
+            raise InvalidOptionError("the offset is missing or infinite in some rows used")
+        mu = self.starting_mu()
+        eta = self.family.predict(mu)
+        weights = self._irls_weights(mu)
+        z = self._working_response(eta, mu)
+        design = self.design
+        columns = torch.column_stack([z, design.exog]) if design.k_exog else z.unsqueeze(1)
+        tol, maxiter = self._tolerance
+        absorbed = absorb(
+            columns, self.absorb_terms, weights, tol=tol, maxiter=maxiter, overwrite=True
+        )
+        exog = absorbed.resid[:, 1:]
+        keep = independent_columns(exog, design.exog, weights, self._collin_tol)
+        if len(keep) < design.k_exog:
+            names = [name for i, name in enumerate(design.exog_names) if i not in set(keep)]
+            warn(
+                f"{len(names)} regressor(s) dropped as collinear with the fixed effects or with "
+                f"other regressors: {names}",
+                CollinearityWarning,
+            )
+            self.design = drop_columns(design, names)
+            selected = [0, *(1 + i for i in keep)]
+            absorbed = Absorbed(
+                absorbed.resid[:, selected], (), absorbed.n_iter, absorbed.converged
+            )
+        return _Within(absorbed.resid[:, 0], absorbed.resid[:, 1:], absorbed)
+
+    def _irls_weights(self, mu: torch.Tensor) -> torch.Tensor:
+        weights = self.family.weights(mu)
+        return weights if self.row_weights is None else weights * self.row_weights
+
+    def _working_response(self, eta: torch.Tensor, mu: torch.Tensor) -> torch.Tensor:
+        z = eta + (self.design.endog - mu) * self.family.link.deriv(mu)
+        offset = self.offset
+        return z if offset is None else z - offset
+
+    def _deviance(self, mu: torch.Tensor) -> float:
+        weights = 1.0 if self.row_weights is None else self.row_weights
+        return float(self.family.deviance(self.design.endog, mu, var_weights=weights))
+
+    # --- iterations ---------------------------------------------------------------------------
+
+    def iterate(self, start: torch.Tensor | None = None) -> GlmIterations:
+        """Run IRLS to convergence (see the module notes) from the means ``start``
+        (default :meth:`starting_mu`, whose first demeaning is already done)."""
+        glm_tol, glm_maxiter = self._glm_rule
+        fixef_tol, fixef_maxiter = self._tolerance
+        mu = self.starting_mu() if start is None else start
+        eta = self.family.predict(mu)
+        deviance = self._deviance(mu)
+        within = self._within
+        previous: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
+        if start is not None:
+            z = self._working_response(eta, mu)
+            previous = (z, z, self.design.exog)
+        converged = False
+        n_iter = 0
+        while n_iter < glm_maxiter:
+            n_iter += 1
+            weights = self._irls_weights(mu)
+            z = self._working_response(eta, mu)
+            if previous is None:
+                z_tilde, X_tilde = within.endog, within.exog
+            else:
+                z_before, z_tilde_before, X_tilde = previous
+                columns = torch.column_stack([z_tilde_before + (z - z_before), X_tilde])
+                resid = absorb(
+                    columns,
+                    self.absorb_terms,
+                    weights,
+                    tol=fixef_tol,
+                    maxiter=fixef_maxiter,
+                    overwrite=True,  # the stacked columns are this iteration's own copy
+                ).resid
+                z_tilde, X_tilde = resid[:, 0], resid[:, 1:]
+            params = _weighted_solve(X_tilde, z_tilde, weights)
+            working_resid = z_tilde - X_tilde @ params
+            eta_new = z - working_resid + (0.0 if self.offset is None else self.offset)
+            eta_new, mu_new, deviance_new = self._step(eta, eta_new, deviance, n_iter > 1)
+            change = abs(deviance_new - deviance) / (0.1 + abs(deviance))
+            eta, mu, deviance = eta_new, mu_new, deviance_new
+            previous = (z, z_tilde, X_tilde)
+            last = (weights, X_tilde, working_resid, params)
+            if change < glm_tol:
+                converged = True
+                break
+        if not converged:
+            warn(
+                f"IRLS did not converge in {glm_maxiter} iterations (the deviance still changed "
+                f"by {change:.3g} relative, above glm_tol={glm_tol:g}); raise glm_maxiter",
+                ConvergenceWarning,
+            )
+        weights, X_tilde, working_resid, params = last
+        return GlmIterations(
+            params, eta, mu, deviance, weights, X_tilde, working_resid, n_iter, converged
+        )
+
+    def _step(
+        self, eta: torch.Tensor, eta_new: torch.Tensor, deviance: float, descend: bool
+    ) -> tuple[torch.Tensor, torch.Tensor, float]:
+        """The full step, or the first of its halvings with a valid mean and a finite
+        deviance that (when ``descend``) does not raise the deviance.
+
+        The first iteration does not need to descend: the start (``(y + mean) / 2`` for
+        counts) is not a fit of the model and may have a lower deviance than any fit.
+        """
+        step = eta_new - eta
+        for halving in range(_HALVINGS + 1):
+            candidate = eta + step * 0.5**halving
+            mu = self.family.fitted(candidate)
+            if bool(self.family.valid_mean(mu).all()):
+                value = self._deviance(mu)
+                # Accept a deviance that rose by rounding only: near the optimum the full step
+                # is right and halving it would stop short.
+                if np.isfinite(value) and (
+                    not descend or value <= deviance + _ROUNDING * abs(deviance)
+                ):
+                    return candidate, mu, value
+        raise NumericalError(
+            "IRLS step halving found no step with a valid mean and a lower deviance; the "
+            "model may be separated or the link unsuited to the data (try another link or "
+            "check the outcome's range)"
+        )
+
+    # --- fit ----------------------------------------------------------------------------------
+
+    @sized_threads
+    def fit(  # type: ignore[override]
+        self,
+        vcov: str | Mapping[str, str] | None = None,
+        ssc: Mapping[str, object] | None = None,
+        *,
+        cov_type: str | None = None,
+        cov_kwds: Mapping[str, object] | None = None,
+    ) -> FixedEffectsGLMResults:
+        """Estimate the coefficients; inference by ``vcov`` (pyfixest) or ``cov_type``.
+
+        Parameters
+        ----------
+        vcov : str or dict, optional
+            ``"iid"`` (default), ``"hetero"``, ``{"CRV1": "g"}``, ``{"CRV1": "g1+g2"}``.
+        ssc : dict, optional
+            Small-sample corrections (see :mod:`torchstats.covariance.fixest`).
+        cov_type, cov_kwds : optional
+            statsmodels' spelling: ``"nonrobust"``, ``"HC0"``/``"HC1"``, ``"cluster"`` with
+            ``cov_kwds={"groups": "g"}``.
+        """
+        iterations = self.iterate()
+        fit = SolverResult(
+            iterations.params,
+            "irls",
+            iterations.converged,
+            iterations.n_iter,
+            0.0,
+            "deviance converged" if iterations.converged else "deviance did not converge",
+            len(iterations.params),
+            None,
+        )
+        covariance = self.glm_covariance(iterations, vcov, ssc, cov_type, cov_kwds)
+        return FixedEffectsGLMResults(self, fit, covariance, iterations=iterations)
+
+    def pearson_chi2(self, iterations: GlmIterations) -> float:
+        """``sum(w (y - mu)^2 / V(mu))``."""
+        y, mu = self.design.endog, iterations.mu
+        weights = 1.0 if self.row_weights is None else self.row_weights
+        return float(torch.sum(weights * (y - mu) ** 2 / self.family.variance(mu)))
+
+    def scale(self, iterations: GlmIterations) -> float:
+        """The dispersion: 1 for families with a fixed scale, else Pearson's chi-squared
+        over the residual degrees of freedom (:attr:`df_resid`, the effects counted)."""
+        if self.family.fixed_scale:
+            return 1.0
+        return self.pearson_chi2(iterations) / self.df_resid
+
+    def _iid_scale(self, iterations: GlmIterations) -> float:
+        """What the iid covariance multiplies the bread by before fixest's correction: 1, or
+        Pearson's chi-squared over ``n - 1`` as fixest's and the OLS fixed effects' residual
+        variance, so that with the default correction ``(n - 1) / (n - K)`` the dispersion
+        is over ``n - K`` (statsmodels' scale; for the Gaussian, the OLS fixed effects')."""
+        if self.family.fixed_scale:
+            return 1.0
+        return self.pearson_chi2(iterations) / (self.nobs - 1)
+
+    def glm_covariance(
+        self,
+        iterations: GlmIterations,
+        vcov: str | Mapping[str, str] | None,
+        ssc: Mapping[str, object] | None,
+        cov_type: str | None = None,
+        cov_kwds: Mapping[str, object] | None = None,
+    ) -> CovarianceResult:
+        """The covariance asked for, with fixest's corrections, for z tests."""
+        choice = read_vcov(vcov, cov_type, cov_kwds)
+        if choice.kind not in ("iid", "hetero", "HC1", "CRV1"):
+            raise InvalidOptionError(
+                f"vcov {choice.kind!r} is not available for GLMs with fixed effects: choose "
+                "'iid', 'hetero' or {'CRV1': 'g'}"
+            )
+        root = torch.sqrt(iterations.irls_weights)
+        design = iterations.design * root.unsqueeze(1)
+        resid = iterations.working_resid * root
+        bread = torch.linalg.inv(design.T @ design)
+        clusters = self._clusters(choice.clusters) if choice.clustered else None
+        covariance = fixest_covariance(
+            choice,
+            read_small_sample(ssc),
+            bread=bread,
+            design=design,
+            resid=resid,
+            effects=self.effect_counts,
+            clusters=clusters,
+            params=iterations.params,
+            scale=self._iid_scale(iterations),
+        )
+        return CovarianceResult(
+            covariance.cov,
+            covariance.cov_type,
+            False,
+            covariance.df_resid,
+            covariance.description,
+            covariance.kwds,
+        )
+
+    def covariance(
+        self,
+        fit: SolverResult,
+        cov_type: str = "nonrobust",
+        cov_kwds: Mapping[str, Any] | None = None,
+        use_t: bool | None = None,
+    ) -> CovarianceResult:
+        """Not available: the covariance needs the iterations (use ``results.vcov``)."""
+        del fit, cov_kwds, use_t
+        raise InvalidOptionError(
+            f"ask the results for another covariance: results.vcov(...) (cov_type={cov_type!r})"
+        )
+
+    # --- least-squares views that do not apply --------------------------------------------------
+
+    def whitened(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Not available: the IRLS weights change every iteration (see the results)."""
+        raise InvalidOptionError(_USE_RESULTS)
+
+    def fixest_covariance(
+        self,
+        fit: SolverResult,
+        vcov: str | Mapping[str, str] | None,
+        ssc: Mapping[str, object] | None,
+        cov_type: str | None = None,
+        cov_kwds: Mapping[str, object] | None = None,
+    ) -> CovarianceResult:
+        """Not available: use ``results.vcov(...)``."""
+        raise InvalidOptionError(_USE_RESULTS)
+
+    def fixef(self, params: torch.Tensor) -> dict[str, pd.Series]:
+        """Not available: use ``results.fixef()``."""
+        raise InvalidOptionError(_USE_RESULTS)
+
+    def predict_frame(self, params: torch.Tensor, frame: pd.DataFrame | None) -> np.ndarray:
+        """Not available: use ``results.predict(...)``."""
+        raise InvalidOptionError(_USE_RESULTS)
+
+    # --- effects and predictions ---------------------------------------------------------------
+
+    def glm_effects(self, iterations: GlmIterations) -> list[torch.Tensor]:
+        """Each absorbed term's coefficients: the effects part of ``eta`` (``eta - offset -
+        X b``) projected on the effects with the last iteration's weights, normalised as
+        fixest (every fixed effect after the first has its first level at 0)."""
+        part = iterations.eta - self.design.exog @ iterations.params
+        if self.offset is not None:
+            part = part - self.offset
+        tol, maxiter = self._tolerance
+        absorbed = absorb(
+            part.unsqueeze(1), self.absorb_terms, iterations.irls_weights, tol=tol, maxiter=maxiter
+        )
+        effects = [e[:, 0] for e in absorbed.effects]
+        plain = [i for i, t in enumerate(self.absorb_terms) if t.slope is None]
+        for i in plain[1:]:
+            shift = effects[i][0].clone()
+            effects[i] = effects[i] - shift
+            effects[plain[0]] = effects[plain[0]] + shift
+        return effects
+
+    def glm_fixef(self, iterations: GlmIterations) -> dict[str, pd.Series]:
+        """The effects as Series indexed by level, by term name (``"f[x]"`` for slopes)."""
+        result = {}
+        for label, values in zip(self.absorb_labels, self.glm_effects(iterations), strict=True):
+            levels = self.groups.levels[self.groups.names.index(label.split("[")[0])]
+            result[label] = pd.Series(values.cpu().numpy(), index=levels, name=label)
+        return result
+
+    def glm_predict(
+        self, iterations: GlmIterations, frame: pd.DataFrame, offset: Any = None
+    ) -> np.ndarray:
+        """The linear predictor ``offset + X b + effects`` of new rows; NaN where a level was
+        not in the fit."""
+        params = iterations.params
+        exog, _ = exog_for_prediction(self.design, frame, device=params.device, dtype=params.dtype)
+        prediction = (exog @ params).cpu().numpy() if self.design.k_exog else np.zeros(len(frame))
+        codes = self.groups.codes_of(frame)
+        for label, values in zip(self.absorb_labels, self.glm_effects(iterations), strict=True):
+            group, _, slope = label.partition("[")
+            column = codes[:, self.groups.names.index(group)]
+            share = np.where(column >= 0, values.cpu().numpy()[np.maximum(column, 0)], np.nan)
+            if slope:
+                share = share * pd.to_numeric(frame[slope.rstrip("]")]).to_numpy(dtype=float)
+            prediction = prediction + share
+        extra = _per_row(frame, offset, "offset")
+        return prediction if extra is None else prediction + extra
+
+
+def independent_columns(
+    demeaned: torch.Tensor, original: torch.Tensor, weights: torch.Tensor, tol: float
+) -> list[int]:
+    """Columns kept by a Cholesky pass over ``X~'WX~`` that drops a column whose residual
+    keeps less than ``tol`` of its centred weighted sum of squares."""
+    if demeaned.shape[1] == 0:
+        return []
+    centred = original - (weights @ original) / weights.sum()
+    scale = (weights @ centred**2).cpu().numpy()
+    gram = (demeaned.T @ (demeaned * weights.unsqueeze(1))).cpu().numpy()
+    keep: list[int] = []
+    factor = np.zeros_like(gram)
+    for j in range(gram.shape[0]):
+        column = gram[keep, j]
+        solved = np.linalg.solve(factor[np.ix_(keep, keep)].T, column) if keep else column
+        remainder = gram[j, j] - float(solved @ solved)
+        if remainder > tol * scale[j] and remainder > 0:
+            factor[keep, j] = solved
+            factor[j, j] = np.sqrt(remainder)
+            keep.append(j)
+    return keep
+
+
+def _weighted_solve(X: torch.Tensor, z: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """``(X'WX)^{-1} X'Wz`` by Cholesky (the collinear columns are already dropped)."""
+    if X.shape[1] == 0:
+        return torch.zeros(0, dtype=z.dtype, device=z.device)
+    weighted = X * weights.unsqueeze(1)
+    gram = X.T @ weighted
+    factor, info = torch.linalg.cholesky_ex(gram)
+    if int(info):
+        raise NumericalError(
+            "the IRLS weighted cross-product is not positive definite: the regressors are "
+            "collinear with the fixed effects at the current weights; drop a regressor"
+        )
+    return torch.cholesky_solve((weighted.T @ z).unsqueeze(1), factor).squeeze(1)
+
+
+def _per_row(data: Any, values: Any, name: str) -> np.ndarray | None:
+    """A per-row argument as floats over the rows of ``data`` (a column name or values)."""
+    if values is None:
+        return None
+    if isinstance(values, str):
+        if not isinstance(data, pd.DataFrame) or values not in data.columns:
+            raise InvalidOptionError(f"{name} {values!r} is not a column of the data")
+        return pd.to_numeric(data[values]).to_numpy(dtype=float)
+    array = np.asarray(values.cpu() if isinstance(values, torch.Tensor) else values, dtype=float)
+    if array.ndim != 1 or len(array) != len(data):
+        raise InvalidOptionError(
+            f"{name} needs one value per row of the data ({len(data)}), got shape {array.shape}"
+        )
+    return array
