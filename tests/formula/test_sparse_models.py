@@ -330,6 +330,22 @@ def test_design_is_sparse_or_made_dense_within_the_limit(model, data):
     assert isinstance(dense.design.exog, torch.Tensor)
 
 
+@pytest.mark.parametrize(
+    "formula",
+    ["y ~ x1 + C(firm) | x2 ~ z", "y ~ x1 | x2 ~ z + C(firm)", "y ~ C(firm) | g | x2 ~ z"],
+)
+def test_instrumental_variables_make_sparse_dummies_dense(formula):
+    frame = _frame(5)
+    rng = np.random.default_rng(5)
+    frame["z"] = rng.normal(size=len(frame))
+    frame["x2"] = frame["z"] + rng.normal(size=len(frame))
+    dense = ts.ols(formula, frame).fit(cov_type="HC1")
+    with _sparse_dummies():
+        ours = ts.ols(formula, frame).fit(cov_type="HC1")
+    assert_matches(ours.params, dense.params, rtol=RTOL, atol_scale=1e-12)
+    assert_matches(ours.bse, dense.bse, rtol=RTOL)
+
+
 @pytest.mark.parametrize("model", ["mnlogit", "ordered_model"])
 def test_categorical_responses_keep_dense_dummies(model):
     # a categorical response takes the dense route (its codes come from the dense materializer)
