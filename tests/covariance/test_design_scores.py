@@ -78,3 +78,30 @@ def test_weighted_scores_equal_those_of_the_whitened_design(blocks) -> None:
     for power in (0, 1, 2):
         expected = white_meat(formed, 1 / (1 - leverage) ** power)
         torch.testing.assert_close(ours.white_meat(power), expected)
+
+
+@pytest.mark.parametrize("structured", [False, True], ids=["dense", "block"])
+def test_extra_score_columns_are_bordered_onto_the_meats(blocks, structured: bool) -> None:
+    """``[x_i r_i, e_i]`` (the negative binomial's alpha column): every meat equals that of
+    the formed ``(n, k + m)`` scores."""
+    if structured:
+        X, full = _matrix(seed=1)
+    else:
+        X, _, _ = _dense()
+        full = X
+    rng = np.random.default_rng(7)
+    resid = torch.tensor(rng.normal(size=full.shape[0]))
+    extra = torch.tensor(rng.normal(size=(full.shape[0], 2)))
+    ours = DesignScores(X, resid, extra=extra)
+    formed = TensorScores(torch.cat([full * resid[:, None], extra], dim=1))
+    assert ours.k_params == full.shape[1] + 2
+    torch.testing.assert_close(ours.white_meat(0), white_meat(formed.scores, None))
+    groups = rng.integers(0, 9, full.shape[0])
+    torch.testing.assert_close(ours.cluster_meat(groups)[0], formed.cluster_meat(groups)[0])
+    codes = torch.as_tensor(groups)
+    torch.testing.assert_close(ours.group_sums(codes, 9), formed.group_sums(codes, 9))
+    for maxlags in (0, 2):
+        weights = bartlett(maxlags, torch.float64, torch.device("cpu"))
+        torch.testing.assert_close(ours.hac_meat(weights), formed.hac_meat(weights))
+    with pytest.raises(ValueError, match="least-squares scores only"):
+        ours.cluster_grams(codes, 9)

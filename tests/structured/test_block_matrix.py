@@ -6,7 +6,16 @@ import numpy as np
 import pytest
 import torch
 
-from torchstats.structured.block_matrix import BlockMatrix, densify, row_quadratic
+import torchstats.structured.block_matrix as block_matrix
+from torchstats.errors import DesignError
+from torchstats.structured.blas import gram_matrix
+from torchstats.structured.block_matrix import (
+    BlockMatrix,
+    dense_within_limit,
+    densify,
+    row_quadratic,
+    select_rows,
+)
 
 
 def _matrix(seed: int = 0, n: int = 300, levels: int = 12):
@@ -74,3 +83,25 @@ def test_nonfinite_columns():
     assert block.nonfinite_columns().tolist() == [
         j == int(block.dense_index[1]) for j in range(full.shape[1])
     ]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_row_selection_and_gram_dispatch(seed):
+    block, full = _matrix(seed)
+    positions = torch.tensor([5, 0, 17, 17, 299, 42])
+    chosen = select_rows(block, positions)
+    assert isinstance(chosen, BlockMatrix)
+    torch.testing.assert_close(chosen.to_dense(), full[positions])
+    torch.testing.assert_close(select_rows(full, positions), full[positions])
+    w = torch.randn(full.shape[0], dtype=torch.float64)  # both signs, as Hessian weights
+    torch.testing.assert_close(gram_matrix(block, w), full.T @ (w[:, None] * full))
+
+
+def test_dense_copies_only_within_the_limit(monkeypatch):
+    block, full = _matrix(0)
+    torch.testing.assert_close(dense_within_limit(block, "this"), full)
+    assert dense_within_limit(full, "this") is full  # dense designs pass through
+    monkeypatch.setattr(block_matrix, "DENSE_LIMIT_BYTES", full.numel() * 8 - 1)
+    with pytest.raises(DesignError, match=r"this needs the design as a dense matrix.*300 x 14"):
+        dense_within_limit(block, "this")
+    assert dense_within_limit(full, "this") is full

@@ -50,6 +50,7 @@ from torchstats.formula.parsing import (  # noqa: F401 (_parsed: its cache stati
 )
 from torchstats.formula.sparse import needs_sparse_design, sparse_model_matrices
 from torchstats.formula.splines import PATSY_SPLINES
+from torchstats.structured.block_matrix import select_rows
 
 __all__ = [
     "Design",
@@ -167,7 +168,7 @@ class Design:
             rows = DataRows(rows.nrows, rows.kept[positions.cpu().numpy()], rows.index, rows.frame)
         return Design(
             self.endog[positions],
-            self.exog[positions],
+            select_rows(self.exog, positions),  # type: ignore[arg-type]  # see _sparse_design
             self.endog_name,
             self.exog_names,
             output,

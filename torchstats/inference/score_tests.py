@@ -30,6 +30,7 @@ from scipy import stats
 from torchstats._device import to_numpy, to_tensor
 from torchstats._typing import check_option
 from torchstats.errors import InvalidOptionError, ShapeMismatchError, SpecificationWarning, warn
+from torchstats.structured.block_matrix import dense_within_limit
 
 __all__ = ["ScoreTestResult", "discrete_score_test", "glm_score_test"]
 
@@ -207,7 +208,7 @@ def _extended(
     restrictions are the extra columns of every equation (statsmodels restricts the last
     ``m k_extra`` parameters instead, which for ``m > 1`` are not those).
     """
-    X = results.model.design.exog
+    X = dense_within_limit(results.model.design.exog, "score_test(exog_extra=...)")
     extra = _extra_columns(results, exog_extra)
     ex = torch.cat([X, extra], dim=1)
     k_extra = extra.shape[1]

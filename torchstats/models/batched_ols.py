@@ -39,6 +39,7 @@ from torchstats.models.base import build_design, caller_context
 from torchstats.models.linear import OLS, WLS
 from torchstats.results.batched_ols import BatchedRegressionResults
 from torchstats.solvers.batched_least_squares import pad_groups, solve_batched
+from torchstats.structured.block_matrix import dense_within_limit
 
 __all__ = ["BatchedOLS", "BATCHED_COV_TYPES"]
 
@@ -143,7 +144,9 @@ class BatchedOLS:
         self.endog = torch.stack(
             [design.endog] + [design.extras[k] for k in extras if k != "weights"], dim=1
         )
-        self.exog = design.exog
+        # the groups are padded into one dense (G, n_max, k) batch: sparse dummies of a
+        # many-level factor are made dense, within DENSE_LIMIT_BYTES
+        self.exog = dense_within_limit(design.exog, "batched_ols")
         self.weights = design.extras.get("weights")
         self.exog_names = list(design.exog_names)
         self.response_names = response_names

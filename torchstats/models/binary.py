@@ -69,6 +69,7 @@ class _Binary(_DiscreteModel):
 
     _results_class = BinaryResults
     _allows_fractional = False
+    _keeps_sparse_design = True
 
     def __init__(
         self,
@@ -135,7 +136,7 @@ class _Binary(_DiscreteModel):
 
     def score_obs(self, params: Any) -> torch.Tensor:
         """Per-observation score ``l'(eta_i) x_i``, shape (n, k)."""
-        return self.score_factor(params)[:, None] * self.design.exog
+        return self._scaled_rows(self.score_factor(params), "score_obs")
 
     def score(self, params: Any) -> torch.Tensor:
         """Gradient of the log-likelihood ``X' l'(eta)``, shape (k,)."""
@@ -176,8 +177,10 @@ class _Binary(_DiscreteModel):
 
     def influence_derivatives(self, params: Any) -> tuple[torch.Tensor | None, torch.Tensor]:
         eta = self._eta(params)
-        X = self.design.exog
-        return self._score_endog_factor(eta)[:, None] * X, self._density(eta)[:, None] * X
+        return (
+            self._scaled_rows(self._score_endog_factor(eta), "influence measures"),
+            self._scaled_rows(self._density(eta), "influence measures"),
+        )
 
     def mean_derivative(self, eta: torch.Tensor) -> torch.Tensor:
         return self._density(eta)

@@ -28,6 +28,7 @@ from torchstats.models.discrete import _AUXILIARY_MAXITER, _DiscreteModel
 from torchstats.models.discrete_fit import solve_newton
 from torchstats.results.discrete import CountResults, NegativeBinomialResults
 from torchstats.structured.blas import gram_matrix, rmatvec
+from torchstats.structured.block_matrix import dense_within_limit
 
 __all__ = ["Poisson", "NegativeBinomial", "LOGLIKE_METHODS"]
 
@@ -144,6 +145,7 @@ class Poisson(_Count):
     )
 
     model_name = "Poisson"
+    _keeps_sparse_design = True
     _results_class = CountResults
 
     def __init__(
@@ -196,7 +198,7 @@ class Poisson(_Count):
 
     def score_obs(self, params: Any) -> torch.Tensor:
         """``(y - mu) x`` per observation, shape (n, k)."""
-        return self.score_factor(params)[:, None] * self.design.exog
+        return self._scaled_rows(self.score_factor(params), "score_obs")
 
     def score(self, params: Any) -> torch.Tensor:
         """``X' (y - mu)``, shape (k,)."""
@@ -222,7 +224,7 @@ class Poisson(_Count):
 
     def influence_derivatives(self, params: Any) -> tuple[torch.Tensor | None, torch.Tensor]:
         _, mu = self._terms(params)
-        X = self.design.exog
+        X = dense_within_limit(self.design.exog, "Poisson's influence measures")
         return X, mu[:, None] * X
 
     def _start_params(self) -> torch.Tensor:
@@ -253,6 +255,7 @@ class NegativeBinomial(_Count):
     )
 
     model_name = "NegativeBinomial"
+    _keeps_sparse_design = True
     _results_class = NegativeBinomialResults
 
     def __init__(
@@ -310,10 +313,16 @@ class NegativeBinomial(_Count):
         """Per-observation score ``[l_eta x_i, l_alpha]``, shape (n, k + k_extra)."""
         eta, alpha = self._split(params)
         terms = _nb_terms(self.design.endog, eta, alpha, self.loglike_method, order=1)
-        columns = [terms[1][:, None] * self.design.exog]
+        columns = [self._scaled_rows(terms[1], "score_obs")]
         if self.k_extra:
             columns.append(terms[2][:, None])
         return torch.cat(columns, dim=1)
+
+    def _design_score_parts(self, params: torch.Tensor) -> tuple[torch.Tensor, Any]:
+        """``l_eta`` and ``alpha``'s score column: the sandwich never forms ``score_obs``."""
+        eta, alpha = self._split(params)
+        terms = _nb_terms(self.design.endog, eta, alpha, self.loglike_method, order=1)
+        return terms[1], terms[2][:, None] if self.k_extra else None
 
     def score(self, params: Any) -> torch.Tensor:
         """Gradient of the log-likelihood, shape (k + k_extra,)."""
@@ -407,9 +416,8 @@ class NegativeBinomial(_Count):
     def influence_derivatives(self, params: Any) -> tuple[torch.Tensor | None, torch.Tensor]:
         """No derivative of the score in the response (as statsmodels): no leverage."""
         eta, _ = self._split(params)
-        X = self.design.exog
-        mean_params = torch.exp(eta)[:, None] * X
-        padding = torch.zeros((X.shape[0], self.k_extra), dtype=X.dtype, device=X.device)
+        mean_params = self._scaled_rows(torch.exp(eta), "influence measures")
+        padding = mean_params.new_zeros((mean_params.shape[0], self.k_extra))
         return None, torch.cat([mean_params, padding], dim=1)
 
     def variance(self, mean: torch.Tensor, params: torch.Tensor) -> torch.Tensor:

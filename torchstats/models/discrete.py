@@ -66,6 +66,7 @@ from torchstats.solvers.optimizers import (
 )
 from torchstats.solvers.result import SolverResult
 from torchstats.structured.blas import matvec
+from torchstats.structured.block_matrix import BlockMatrix, dense_within_limit, scale_rows
 
 __all__ = ["FIT_METHODS", "PREDICT_WHICH"]
 
@@ -102,6 +103,11 @@ class _DiscreteModel(Model):
     accepts_exposure = False
     """Whether ``exposure`` is an argument of the model (the count models)."""
     k_extra = 0
+    _keeps_sparse_design = False
+    """Whether the model computes with a design of sparse dummies (a formula's many-level
+    factor, a :class:`~torchstats.structured.block_matrix.BlockMatrix`) as it is; the others,
+    whose likelihood runs through autograd, get it dense (within
+    :data:`~torchstats.structured.block_matrix.DENSE_LIMIT_BYTES`)."""
 
     # --- construction -------------------------------------------------------------------------
 
@@ -136,7 +142,7 @@ class _DiscreteModel(Model):
         self._initialize(design)
 
     def _initialize(self, design: Design) -> None:
-        self.design = design
+        self.design = design = self._supported_design(design)
         check_finite(design)
         self._check_endog(design.endog)
         self._offset = design.extras.get("offset")
@@ -147,6 +153,20 @@ class _DiscreteModel(Model):
                 "(its log is added to the linear predictor)"
             )
         self._log_exposure = None if exposure is None else torch.log(exposure)
+
+    def _supported_design(self, design: Design) -> Design:
+        """``design`` with sparse dummies made dense (within the limit) where the model
+        computes with dense designs only; the further designs (inflation, zero parts) are
+        always dense."""
+        if isinstance(design.exog, BlockMatrix) and not self._keeps_sparse_design:
+            design = replace(design, exog=dense_within_limit(design.exog, self.model_name))
+        if any(isinstance(block.exog, BlockMatrix) for block in design.blocks.values()):
+            blocks = {
+                name: replace(block, exog=dense_within_limit(block.exog, self.model_name))
+                for name, block in design.blocks.items()
+            }
+            design = replace(design, blocks=blocks)
+        return design
 
     def _sibling(
         self,
@@ -217,6 +237,12 @@ class _DiscreteModel(Model):
         if isinstance(params, torch.Tensor):
             return params.to(device=X.device, dtype=X.dtype)
         return torch.as_tensor(np.asarray(params, dtype=float), dtype=X.dtype, device=X.device)
+
+    def _scaled_rows(self, factor: torch.Tensor, what: str) -> torch.Tensor:
+        """``factor[:, None] * exog``, shape (n, k): dense, also for sparse dummies (within
+        :data:`~torchstats.structured.block_matrix.DENSE_LIMIT_BYTES`)."""
+        scaled = scale_rows(self.design.exog, factor)
+        return dense_within_limit(scaled, f"{self.model_name}'s {what}")
 
     def _linear(self, beta: torch.Tensor) -> torch.Tensor:
         eta = matvec(self.design.exog, beta)
@@ -509,16 +535,15 @@ class _DiscreteModel(Model):
         """
         assert fit.normalized_cov is not None
         params, bread = fit.params, fit.normalized_cov
-        score_factor = getattr(self, "score_factor", None)
-        factor = None if score_factor is None else score_factor(params)
-        if factor is None or factor.ndim != 1:
-            # the negative binomial (alpha's score is not x_i f_i) and multi-equation models
-            # (one factor per equation): the scores themselves
+        parts = self._design_score_parts(params)
+        if parts is None:
+            # multi-equation models (one factor per equation): the scores themselves
             scores = self.score_obs(params)
             return SandwichInputs.from_tensor(
                 bread, scores, float(scores.shape[0] - scores.shape[1]), hc1_correction=False
             )
         # single-index models: the scores x_i f_i are never formed (see DesignScores)
+        factor, extra = parts
         X = self.design.exog
         working_weights = getattr(self, "working_weights", None)
         leverage = None
@@ -528,15 +553,24 @@ class _DiscreteModel(Model):
                 # R's hat values: those of the design weighted by the IRLS working weights
                 return hat_diagonal(X, working_weights(params))
 
-        design_scores = DesignScores(X, factor, leverage=leverage, row_labels=self.output.row_index)
+        design_scores = DesignScores(
+            X, factor, leverage=leverage, row_labels=self.output.row_index, extra=extra
+        )
         return SandwichInputs(
             bread=bread,
             scores=design_scores,
-            df_resid=float(X.shape[0] - X.shape[1]),
+            df_resid=float(X.shape[0] - design_scores.k_params),
             hc1_correction=False,
             leverage_available=leverage is not None
             and canonical_cov_type(cov_type) in ("HC2", "HC3"),
         )
+
+    def _design_score_parts(self, params: torch.Tensor) -> tuple[torch.Tensor, Any] | None:
+        """``(f, E)`` with ``score_obs = [f_i x_i, E_i]`` (``E`` (n, m) further columns, or
+        None), or None where the scores are not of that form."""
+        score_factor = getattr(self, "score_factor", None)
+        factor = None if score_factor is None else score_factor(params)
+        return None if factor is None or factor.ndim != 1 else (factor, None)
 
     def _start_tensor(self, start_params: Any, method: str) -> torch.Tensor:
         """Start values in the internal parametrisation."""

@@ -58,7 +58,8 @@ from torchstats.solvers.irls import IrlsProblem, fit_irls
 from torchstats.solvers.leverage import hat_diagonal
 from torchstats.solvers.optimizers import OPTIMIZER_METHODS
 from torchstats.solvers.result import SolverResult
-from torchstats.structured.blas import gram_matrix, matvec
+from torchstats.structured.blas import gram_matrix, matvec, rmatvec
+from torchstats.structured.block_matrix import dense_within_limit, scale_rows
 
 __all__ = ["GLM", "GLM_FIT_METHODS", "GLM_PREDICT_WHICH"]
 
@@ -434,11 +435,12 @@ class GLM(Model):
 
     def score_obs(self, params: Any, scale: float | None = None) -> torch.Tensor:
         """Per-observation gradient of the log-likelihood, shape (n, k)."""
-        return self.score_factor(params, scale)[:, None] * self.design.exog
+        scaled = scale_rows(self.design.exog, self.score_factor(params, scale))
+        return dense_within_limit(scaled, "GLM's score_obs")
 
     def score(self, params: Any, scale: float | None = None) -> torch.Tensor:
         """Gradient of the log-likelihood, shape (k,)."""
-        return self.score_factor(params, scale) @ self.design.exog
+        return rmatvec(self.design.exog, self.score_factor(params, scale))
 
     def hessian_factor(
         self, params: Any, scale: float | None = None, observed: bool = True

@@ -41,6 +41,7 @@ from torchstats.solvers.optimizers import (
     check_optimizer_options,
 )
 from torchstats.solvers.result import SolverResult
+from torchstats.structured.block_matrix import dense_within_limit
 
 __all__ = ["IrlsOptions", "check_irls_arguments", "fit_by_gradient", "fit_by_irls"]
 
@@ -174,7 +175,8 @@ def fit_by_irls(
 def _final_wls(model: Any, working: torch.Tensor, weights: torch.Tensor, method: str) -> Any:
     """statsmodels' ``results_wls``: WLS of the last working response on the design."""
 
-    X, output = model.design.exog, model.design.output
+    X = dense_within_limit(model.design.exog, "GLM's results_wls")
+    output = model.design.output
     endog: Any = working
     exog: Any = X
     if output.kind == "pandas":

@@ -78,10 +78,13 @@ from torchstats.results.instrumental import InstrumentalResults
 from torchstats.solvers.demean import Absorbed, AbsorbTerm, absorb
 from torchstats.solvers.least_squares import solve_least_squares
 from torchstats.solvers.result import SolverResult
+from torchstats.structured.block_matrix import dense_within_limit
 
 __all__ = ["FixedEffectsIV", "Instrumented"]
 
 FixefRemoval = Literal["singleton", "none"]
+# what needs the design dense (see dense_within_limit)
+_IV_FIT = "an instrumental-variables fit"
 _NAME = re.compile(r"[A-Za-z_.][A-Za-z0-9_.]*")
 """A variable name in a formula (the fit's size is rows times their number)."""
 
@@ -262,7 +265,16 @@ class FixedEffectsIV(Model):
 
     def _split(self, design: Design) -> tuple[Design, Design, Design]:
         """(included exogenous, endogenous, excluded instruments) designs, intercepts
-        dropped where the effects absorb them (and always from the IV part)."""
+        dropped where the effects absorb them (and always from the IV part). Sparse dummies
+        of a many-level factor are made dense (the columns are stacked and demeaned)."""
+        design = replace(
+            design,
+            exog=dense_within_limit(design.exog, _IV_FIT),
+            blocks={
+                name: replace(block, exog=dense_within_limit(block.exog, _IV_FIT))
+                for name, block in design.blocks.items()
+            },
+        )
         exog = design if not self.absorb_terms else drop_columns(design, ["Intercept"])
         endog = drop_columns(design.blocks["endogenous"], ["Intercept"])
         instruments = drop_columns(design.blocks["instruments"], ["Intercept"])

@@ -146,7 +146,11 @@ class _ZeroInflated(_Count):
         super()._initialize(design)
         main_options = {k: v for k, v in self._options().items() if k != "inflation"}
         self.model_main = self._sibling(
-            self._main_class, design.exog, design.exog_names, options=main_options, blocks={}
+            self._main_class,
+            self.design.exog,  # dense where the design had sparse dummies
+            self.design.exog_names,
+            options=main_options,
+            blocks={},
         )
 
     def _options(self) -> dict[str, Any]:

@@ -28,6 +28,7 @@ import torch
 from scipy import stats
 
 from torchstats._typing import check_option
+from torchstats.structured.block_matrix import dense_within_limit
 
 __all__ = [
     "ChisquareProbResult",
@@ -287,7 +288,7 @@ class PoissonDiagnostic(CountDiagnostic):
         return self._jansakul_hinde_test(np.asarray(exog_infl, dtype=float))
 
     def _zeros_moment_test(self) -> ZeroModificationTestResult:
-        X = _host(self.results.model.design.exog)
+        X = _host(dense_within_limit(self.results.model.design.exog, "the zero-inflation test"))
         mu = self._mean
         prob0 = np.exp(-mu)
         diff = (self._endog == 0).sum() - prob0.sum()
@@ -303,7 +304,7 @@ class PoissonDiagnostic(CountDiagnostic):
 
     def _jansakul_hinde_test(self, exog_infl: np.ndarray) -> ZeroinflationJHResult:
         exog_infl = exog_infl[:, None] if exog_infl.ndim == 1 else exog_infl
-        X = _host(self.results.model.design.exog)
+        X = _host(dense_within_limit(self.results.model.design.exog, "the zero-inflation test"))
         mu, y = self._mean, self._endog
         prob0 = np.exp(-mu)
         cov_params = _host(self.results.covariance.cov)

@@ -33,7 +33,7 @@ from scipy import stats
 from torchstats.errors import HessianWarning, warn
 from torchstats.results.influence import deletion_leverage
 from torchstats.solvers.leverage import hat_diagonal
-from torchstats.structured.block_matrix import row_quadratic
+from torchstats.structured.block_matrix import dense_within_limit, row_quadratic, scale_rows
 
 __all__ = ["GLMInfluence", "MLEInfluence"]
 
@@ -221,7 +221,8 @@ class GLMInfluence(MLEInfluence):
     def _derivatives(self) -> tuple[torch.Tensor | None, torch.Tensor]:
         model = self.results.model
         eta = model.predict(self._params, which="linear")
-        return None, model.family.link.inverse_deriv(eta)[:, None] * model.design.exog
+        derivative = scale_rows(model.design.exog, model.family.link.inverse_deriv(eta))
+        return None, dense_within_limit(derivative, "GLM's influence measures")
 
     @cached_property
     def _hessian_weights(self) -> torch.Tensor:
@@ -249,7 +250,10 @@ class GLMInfluence(MLEInfluence):
         ``W`` are the Hessian weights at the fit's scale, so ``pinv(W^{1/2} X)`` carries the
         dispersion into ``d_params`` as in statsmodels.
         """
-        weighted = torch.sqrt(self._hessian_weights)[:, None] * self.results.model.design.exog
+        weighted = dense_within_limit(
+            scale_rows(self.results.model.design.exog, torch.sqrt(self._hessian_weights)),
+            "GLM's influence measures",
+        )
         U, singular, Vh = torch.linalg.svd(weighted, full_matrices=False)
         keep = singular > _PINV_RCOND * singular.max()
         return U[:, keep], singular[keep], Vh[keep]
@@ -277,7 +281,8 @@ class GLMInfluence(MLEInfluence):
 
     @cached_property
     def _d_linpred(self) -> torch.Tensor:
-        return (self.results.model.design.exog * self._d_params).sum(dim=1)
+        X = dense_within_limit(self.results.model.design.exog, "GLM's influence measures")
+        return (X * self._d_params).sum(dim=1)
 
     @property
     def d_linpred(self) -> Any:

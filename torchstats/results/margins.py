@@ -36,7 +36,7 @@ from torchstats._device import to_tensor
 from torchstats._typing import check_option
 from torchstats.errors import DesignError, ShapeMismatchError
 from torchstats.inference.distributions import critical_value, two_sided_pvalues
-from torchstats.structured.block_matrix import densify
+from torchstats.structured.block_matrix import dense_within_limit
 from torchstats.summary.layouts import margins_summary
 from torchstats.tables.document import Summary
 
@@ -338,7 +338,7 @@ class DiscreteMargins:
             )
         if dummy or count:
             _check_discrete(at, method)
-        X = densify(model.design.exog)
+        X = dense_within_limit(model.design.exog, "get_margeff")
         constant = _constant_columns(X)
         dummy_idx = _dummy_columns(X) if dummy else ()
         count_idx = _count_columns(X) if count else ()
@@ -457,7 +457,8 @@ class DiscreteMargins:
         """Names of the reported regressors: the non-constant design columns."""
         model = self.results.model
         names = list(model.exog_names)[: model.design.k_exog]
-        keep = _constant_columns(densify(model.design.exog)).logical_not().tolist()
+        X = dense_within_limit(model.design.exog, "get_margeff")
+        keep = _constant_columns(X).logical_not().tolist()
         return [name for name, kept in zip(names, keep) if kept]
 
     @property

@@ -10,6 +10,8 @@ import pandas as pd
 import torch
 from scipy import stats
 
+from torchstats.structured.block_matrix import BlockMatrix, row_quadratic
+
 __all__ = [
     "DeltaPredictionResults",
     "delta_prediction",
@@ -19,8 +21,11 @@ __all__ = [
 ]
 
 
-def prediction_variance(exog: torch.Tensor, cov: torch.Tensor) -> torch.Tensor:
-    """``diag(X V X')`` without the ``m x m`` matrix: row sums of ``(X V) * X``."""
+def prediction_variance(exog: torch.Tensor | BlockMatrix, cov: torch.Tensor) -> torch.Tensor:
+    """``diag(X V X')`` without the ``m x m`` matrix: row sums of ``(X V) * X`` (by dense
+    row blocks for a design with sparse dummies)."""
+    if isinstance(exog, BlockMatrix):
+        return row_quadratic(exog, cov)
     return ((exog @ cov) * exog).sum(dim=1)
 
 

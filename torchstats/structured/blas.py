@@ -48,15 +48,17 @@ _DEVICE_CHUNK_BYTES = 64 << 20
 _NUMPY_ROUTE_MIN_WORK = 1 << 20
 
 
-def gram_matrix(X: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
+def gram_matrix(X: Any, weights: torch.Tensor | None = None) -> torch.Tensor:
     """``X' X`` or ``X' diag(weights) X``, shape (k, k), on the device and dtype of ``X``.
 
     Parameters
     ----------
-    X : Tensor, shape (n, k)
+    X : Tensor or BlockMatrix, shape (n, k)
     weights : Tensor, shape (n,), optional
         Any sign; the product is symmetric.
     """
+    if not isinstance(X, torch.Tensor):  # a BlockMatrix (sparse dummies) has its own
+        return X.gram(weights)
     if not _numpy_route(X, weights):
         if weights is None:
             return X.T @ X

@@ -17,16 +17,20 @@ from typing import Any
 
 import torch
 
+from torchstats.errors import DesignError
 from torchstats.structured.blas import gram_matrix
 
 __all__ = [
+    "DENSE_LIMIT_BYTES",
     "BlockMatrix",
+    "dense_within_limit",
     "densify",
     "gram",
     "group_sums",
     "row_blocks",
     "row_quadratic",
     "scale_rows",
+    "select_rows",
 ]
 
 # Rows handled at once when a computation needs dense rows (leverages, scores for cluster
@@ -37,6 +41,12 @@ _ROW_BLOCK = 1 << 14
 # (n, k) temporaries at once: leverages 0.30 s against 0.48, cluster sums 0.13 against
 # 0.35, HAC (two lags) 0.92 against 0.78; 64 MB blocks: 0.55, 0.32 and 0.89.
 _DENSE_BLOCK_BYTES = 16 << 20
+#: Largest dense copy of a design with sparse dummies that code needing all its rows at once
+#: (autograd through per-row work, per-group padding, ``(n, k)`` influence measures) may
+#: make: 2 GiB, sixteen times the 128 MB of dense dummies above which a formula keeps them
+#: sparse (e.g. 1000 dummy columns at 268,000 rows in float64). Larger designs raise
+#: ``DesignError`` naming the fix.
+DENSE_LIMIT_BYTES = 1 << 31
 
 
 class BlockMatrix:
@@ -124,6 +134,16 @@ class BlockMatrix:
         )
         return BlockMatrix(
             self.dense * factors[:, None], sparse, self.dense_index, self.sparse_index
+        )
+
+    def select_rows(self, positions: torch.Tensor) -> BlockMatrix:
+        """The rows ``positions`` (int64, shape (m,)), still with sparse dummies."""
+        positions = positions.to(self.device)
+        return BlockMatrix(
+            self.dense[positions],
+            self.sparse.index_select(0, positions),
+            self.dense_index,
+            self.sparse_index,
         )
 
     def sum(self, dim: int = 0) -> torch.Tensor:
@@ -226,6 +246,37 @@ def group_sums(
         stop = start + block.shape[0]
         out.index_add_(0, codes[start:stop], block * weights[start:stop, None])
     return out
+
+
+def select_rows(
+    X: torch.Tensor | BlockMatrix, positions: torch.Tensor
+) -> torch.Tensor | BlockMatrix:
+    """The rows ``positions`` (int64, shape (m,)) of a dense tensor or a :class:`BlockMatrix`."""
+    return X.select_rows(positions) if isinstance(X, BlockMatrix) else X[positions]
+
+
+def dense_within_limit(X: torch.Tensor | BlockMatrix, what: str) -> torch.Tensor:
+    """``X`` as a dense tensor for ``what``, which needs one, if that stays within
+    :data:`DENSE_LIMIT_BYTES`.
+
+    Raises
+    ------
+    DesignError
+        ``X`` is a :class:`BlockMatrix` whose dense copy would exceed the limit.
+    """
+    if not isinstance(X, BlockMatrix):
+        return X
+    n, k = X.shape
+    size = n * k * X.dense.element_size()
+    if size > DENSE_LIMIT_BYTES:
+        raise DesignError(
+            f"{what} needs the design as a dense matrix, but its {n} x {k} design (dummies "
+            f"of a many-level factor, kept sparse) would take {size / 2**30:.3g} GiB, above "
+            f"the limit of {DENSE_LIMIT_BYTES / 2**30:.3g} GiB; use a model that keeps the "
+            "dummies sparse (ols, wls, glm, logit, probit, poisson, negativebinomial), fewer "
+            "rows or levels, or raise torchstats.structured.block_matrix.DENSE_LIMIT_BYTES"
+        )
+    return X.to_dense()
 
 
 def densify(X: torch.Tensor | BlockMatrix) -> torch.Tensor:
