@@ -91,6 +91,9 @@ def test_draft_step_declines_where_only_the_full_solve_will_do():
     deficient = X.clone()
     deficient[:, 2] = deficient[:, 3] * 2.0
     assert draft_weighted_least_squares(deficient, y, w, "auto") is None
+    deficient[:, 2] = 0.0  # a zero column: its scale is 0/0
+    assert draft_weighted_least_squares(deficient, y, w, "auto") is None
+    assert draft_weighted_least_squares(X[:, :0], y, w, "auto") is None  # no columns
     big_X = torch.randn(50_000, 9, dtype=torch.float64)  # over the work bound: the Gram path
     big = (big_X, big_X[:, 0], torch.ones(50_000, dtype=torch.float64))
     assert draft_weighted_least_squares(*big, "auto") is None
@@ -145,3 +148,27 @@ def test_irls_solves_its_last_step_in_full(monkeypatch):
     found = irls.fit_irls(_irls_problem(0, Binomial()))
     assert len(calls) == 1 and found.solution.n_iter > 2
     assert found.solution.normalized_cov is not None
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_extraction_residuals_refine_to_the_double_double_solution(monkeypatch, seed):
+    """Small designs take accurate_sum residuals, large ones the double-double matmuls:
+    both refine to the same solution, to the last ulp (ill-conditioned ones included)."""
+    rng = np.random.default_rng(seed)
+    for trial in range(15):
+        n, k = int(rng.integers(12, 300)), int(rng.integers(2, 10))
+        X = rng.normal(size=(n, k)) * 10.0 ** rng.integers(-3, 4, size=k)
+        if trial % 3 == 0:  # cond(X_s) ~ 1e6: refined with the inverse, several steps
+            X[:, 1] = X[:, 0] + 1e-6 * rng.normal(size=n)
+        y = torch.tensor(rng.normal(size=n) * 100 + 5)
+        fast = least_squares.solve_least_squares(torch.tensor(X), y, "qr")
+        with monkeypatch.context() as patch:
+            patch.setattr(least_squares, "_ACCURATE_SUM_MAX_ROWS", 0)
+            reference = least_squares.solve_least_squares(torch.tensor(X), y, "qr")
+        for found, expected in (
+            (fast.params, reference.params),
+            (fast.resid, reference.resid),
+            (fast.normalized_cov, reference.normalized_cov),
+        ):
+            ulps = (found - expected).abs() / torch.tensor(np.spacing(expected.abs().numpy()))
+            assert float(ulps.max()) <= 1

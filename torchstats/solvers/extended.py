@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["two_sum", "two_prod", "dd_matmul", "dd_matmul_t", "accurate_sum"]
+__all__ = ["two_sum", "two_prod", "split", "dd_matmul", "dd_matmul_t", "accurate_sum"]
 
 _SPLITTER = {torch.float64: 134217729.0, torch.float32: 4097.0}  # 2^ceil(p/2) + 1
 
@@ -39,17 +39,21 @@ def two_sum(a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tenso
     return s, e
 
 
-def _split(a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def split(a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Dekker's split ``a = hi + lo``, each with at most half the significand's bits."""
     c = _SPLITTER[a.dtype] * a
     hi = c - (c - a)
     return hi, a - hi
 
 
-def two_prod(a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """``p + e == a * b`` exactly, with ``p = fl(a * b)`` (Dekker)."""
+def two_prod(
+    a: torch.Tensor, b: torch.Tensor, a_parts: tuple[torch.Tensor, torch.Tensor] | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``p + e == a * b`` exactly, with ``p = fl(a * b)`` (Dekker). ``a_parts``: ``a``'s
+    Dekker split (:func:`split`), when several products share ``a``."""
     p = a * b
-    ah, al = _split(a)
-    bh, bl = _split(b)
+    ah, al = split(a) if a_parts is None else a_parts
+    bh, bl = split(b)
     e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
     return p, e
 

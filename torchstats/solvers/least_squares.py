@@ -42,7 +42,14 @@ from dataclasses import replace
 import torch
 
 from torchstats.errors import CollinearityWarning, warn
-from torchstats.solvers.extended import accurate_sum, dd_matmul, dd_matmul_t, two_prod, two_sum
+from torchstats.solvers.extended import (
+    accurate_sum,
+    dd_matmul,
+    dd_matmul_t,
+    split,
+    two_prod,
+    two_sum,
+)
 from torchstats.solvers.result import SolverResult
 from torchstats.structured.blas import gram_matrix, matvec, rmatvec
 from torchstats.structured.block_matrix import BlockMatrix, densify, scale_rows
@@ -322,9 +329,11 @@ def _augmented_residual(
         return top - r - X @ x, bottom - X.T @ r
     if X.shape[0] <= _ACCURATE_SUM_MAX_ROWS:
         # every product exact as p + e (n, k, m); f sums 2k + 2 terms a row, g 2n + 1
-        p, e = two_prod(X[:, :, None], -x[None, :, :])
+        columns = X[:, :, None]
+        parts = split(columns)
+        p, e = two_prod(columns, -x[None, :, :], parts)
         f = accurate_sum(torch.cat([top[:, None, :], -r[:, None, :], p, e], dim=1), dim=1)
-        p, e = two_prod(X[:, :, None], -r[:, None, :])
+        p, e = two_prod(columns, -r[:, None, :], parts)
         g = accurate_sum(torch.cat([bottom[None], p, e], dim=0), dim=0)
         return f, g
     xh, xl = dd_matmul(X, x)
@@ -396,27 +405,27 @@ def draft_weighted_least_squares(
     """
     n, k = X.shape
     small = n * k * (k + 1) < _EXTENDED_REFINEMENT_BELOW_WORK
-    if isinstance(X, BlockMatrix) or not (method == "qr" or (method == "auto" and small)):
+    if isinstance(X, BlockMatrix) or not k or not (method == "qr" or (method == "auto" and small)):
         return None
     with torch.no_grad():
         root = torch.sqrt(weights)
         Xw = X * root[:, None]
-        d = column_scale(Xw)
-        Xs = Xw / d
-        Q, R = torch.linalg.qr(Xs)
-        scaled_sv = torch.linalg.svdvals(R)
+        Q, R = torch.linalg.qr(Xw)
+        # The equilibrated design's singular values from R: X_s = X / d has the factor
+        # R / d (d the column norms, which R's columns share), no pass over the data. A
+        # zero (or non-finite) column becomes a zero one: rank deficient, the full solve's.
+        norms = torch.linalg.vector_norm(R, dim=0).clamp(min=torch.finfo(X.dtype).tiny)
+        scaled_sv = torch.linalg.svdvals(torch.nan_to_num(R / norms, nan=0.0))
         largest, smallest = scaled_sv[[0, -1]].tolist()  # descending; one host sync
-        eps = torch.finfo(X.dtype).eps
-        if not smallest > largest * max(n, k) * eps:  # rank deficient (numerical_rank's rule)
-            return None
-        if largest / smallest > _EXTENDED_REFINEMENT_ABOVE_COND:
+        full_rank = smallest > largest * max(n, k) * torch.finfo(X.dtype).eps  # rank's rule
+        if not (full_rank and largest <= _EXTENDED_REFINEMENT_ABOVE_COND * smallest):
             return None
         # the QR solution and one float64 refinement step: at this conditioning the
         # augmented system's refinement would add nothing but operations
         wy = (y * root)[:, None]
         theta = torch.linalg.solve_triangular(R, Q.T @ wy, upper=True)
-        step = torch.linalg.solve_triangular(R, Q.T @ (wy - Xs @ theta), upper=True)
-        return (theta + step)[:, 0] / d
+        step = torch.linalg.solve_triangular(R, Q.T @ (wy - Xw @ theta), upper=True)
+        return (theta + step)[:, 0]
 
 
 def _solve_gram(
