@@ -82,7 +82,8 @@ _EXTENDED_REFINEMENT_BELOW_WORK = 1 << 22
 # Up to this many rows the extended residuals are sums of every exact product term at once
 # (accurate_sum: about 60 elementwise operations a residual, 0.4 ms -> 0.1 ms at 100 x 10);
 # beyond, the double-double matmuls, whose row chunks bound the temporaries. The bound keeps
-# accurate_sum's ``L^4 u^3`` term (L = 2n + 1 terms) below 1e-26 of the largest product.
+# accurate_sum's ``L^4 u^3`` term (L = 2n + 1 terms) below 1e-26 of the largest product in
+# float64; float32 (u = 2^-24, where that term would reach u) keeps the double-double path.
 _ACCURATE_SUM_MAX_ROWS = 1 << 12
 # Refinement steps: each gains about -log10(cond * eps) digits; three reach float64 limits
 # for any problem with cond * eps < 1e-3.
@@ -327,7 +328,7 @@ def _augmented_residual(
     """``f = top - r - X x`` and ``g = bottom - X' r``, optionally in double-double."""
     if not extended:
         return top - r - X @ x, bottom - X.T @ r
-    if X.shape[0] <= _ACCURATE_SUM_MAX_ROWS:
+    if X.shape[0] <= _ACCURATE_SUM_MAX_ROWS and X.dtype == torch.float64:
         # every product exact as p + e (n, k, m); f sums 2k + 2 terms a row, g 2n + 1
         columns = X[:, :, None]
         parts = split(columns)
