@@ -170,6 +170,8 @@ def to_tensor(
         array = array.astype(np.float64)
     if any(stride < 0 or stride % array.itemsize for stride in array.strides):
         array = np.ascontiguousarray(array)  # torch takes any layout but negative strides
+    if array.flags.writeable:  # no warning to silence (the filter costs ~20 us a call)
+        return torch.from_numpy(array).to(device=device, dtype=dtype)
     with warnings.catch_warnings():
         # pandas' copy-on-write hands out read-only views; torchstats never writes into data
         # tensors in place, so sharing the buffer is safe and saves a copy of the design.

@@ -12,13 +12,20 @@ history agree with it):
 1. ``mu`` from ``family.starting_mu(y)`` (or from ``start_params``), ``eta = g(mu)``;
    ``scale`` from ``mu``; criterion ``D(mu) / scale``.
 2. Working weights ``w = iweights / (g'(mu)^2 V(mu))`` and response
-   ``z = eta + g'(mu) (y - mu) - offset``; solve ``min ||sqrt(w) (z - X b)||``.
+   ``z = eta + g'(mu) (y - mu) - offset``; solve ``min ||sqrt(w) (z - X b)||``. Small,
+   well-conditioned steps are solved to 13+ digits only
+   (:func:`~torchstats.solvers.least_squares.draft_weighted_least_squares`); the last
+   one is solved again in full once the loop stops (step 5).
 3. ``eta = X b + offset``, ``mu = g^{-1}(eta)``; the criterion ``D(mu) / scale`` uses the
    scale of the previous step, then the scale is re-estimated.
 4. Stop when two successive criteria agree to ``atol + rtol * |current|`` (statsmodels'
    ``np.allclose`` test; ``atol`` defaults to ``tol``, ``rtol`` to 0); the criterion is the
    deviance, or with ``tol_criterion="params"`` every coefficient (the first step compared
    with the start values, zeros by default); else go to 2.
+5. If the last step was a draft, solve its least-squares problem in full (double-double
+   refinement, ``(X'WX)^{-1}``) and take ``eta``, ``mu``, the last criterion and the scale
+   from that solution: the estimate is the full solver's, and the drafts moved the
+   iterates before it by about ``cond * eps``, which the iteration damps.
 
 Unlike statsmodels, a step that makes the deviance non-finite (a mean outside the family's
 range, e.g. a negative Poisson mean under the identity link) is halved back towards the
@@ -36,7 +43,10 @@ import torch
 
 from torchstats.errors import CollinearityWarning, NumericalError, PerfectSeparationWarning, warn
 from torchstats.families.families import Family
-from torchstats.solvers.least_squares import solve_weighted_least_squares
+from torchstats.solvers.least_squares import (
+    draft_weighted_least_squares,
+    solve_weighted_least_squares,
+)
 from torchstats.solvers.result import SolverResult
 from torchstats.structured.blas import matvec
 
@@ -177,12 +187,18 @@ def fit_irls(
     solution = None
     working = None
     converged = False
+    draft = False
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CollinearityWarning)
         for _ in range(maxiter):
-            solution, working = _weighted_step(problem, mu, eta, wls_method)
-            previous = params
-            params, eta, mu, dev = _accept(problem, params, solution.params, scale)
+            working = _working_problem(problem, mu, eta)
+            step = draft_weighted_least_squares(X, *working, wls_method)
+            draft = step is not None
+            if step is None:
+                solution = solve_weighted_least_squares(X, *working, wls_method)
+                step = solution.params
+            previous, used_scale = params, scale
+            params, eta, mu, dev = _accept(problem, params, step, scale)
             history.append(dev)
             scale = problem.scale_of(mu)
             if tol_criterion == "params":
@@ -191,6 +207,13 @@ def fit_irls(
                 converged = abs(history[-1] - history[-2]) <= atol + rtol * abs(history[-1])
             if converged:
                 break
+        if draft and working is not None:
+            solution = solve_weighted_least_squares(X, *working, wls_method)
+            if params is step:  # the step was taken whole: the full solution replaces it
+                params, eta, mu, history[-1] = _accept(
+                    problem, previous, solution.params, used_scale
+                )
+                scale = problem.scale_of(mu)
     _reemit_once(caught)
     if bool(torch.all(torch.abs(mu - y) <= 1e-8)):
         warn(
@@ -218,17 +241,16 @@ def fit_irls(
     )
 
 
-def _weighted_step(
-    problem: IrlsProblem, mu: torch.Tensor, eta: torch.Tensor, method: str
-) -> tuple[SolverResult, tuple[torch.Tensor, torch.Tensor]]:
-    """Solve the working least-squares problem at ``mu``; also return it, ``(z, w)``."""
+def _working_problem(
+    problem: IrlsProblem, mu: torch.Tensor, eta: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The working least-squares problem at ``mu``: response and weights ``(z, w)``."""
     family, y = problem.family, problem.endog
     weights = problem.iweights * family.weights(mu)
     working = eta + family.link.deriv(mu) * (y - mu)
     if problem.offset is not None:
         working = working - problem.offset
-    solution = solve_weighted_least_squares(problem.exog, working, weights, method)
-    return solution, (working, weights)
+    return working, weights
 
 
 def _accept(

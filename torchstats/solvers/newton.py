@@ -28,6 +28,7 @@ the fit.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
@@ -99,24 +100,26 @@ def minimize_newton(
     n_iter = 0
     nonfinite = streak = 0
     for n_iter in range(max_iter + 1):
-        if not bool(torch.isfinite(value)) or not bool(torch.isfinite(grad).all()):
+        current = float(value)  # one host sync for the checks below
+        if not math.isfinite(current) or not bool(torch.isfinite(grad).all()):
             message = "objective or gradient is not finite"
             break
         step, decrement = _newton_step(grad, hess)
-        if decrement <= ftol * (1.0 + abs(float(value))):
+        if decrement <= ftol * (1.0 + abs(current)):
             converged, message = True, "Newton decrement below tolerance"
             # The last full step is tiny but still halves the digits missing; take it when
             # it does not increase the objective.
-            polished = derivatives(x + step)
-            if bool(torch.isfinite(polished[0])) and float(polished[0]) <= float(value) + ftol * (
-                1.0 + abs(float(value))
+            candidate = x + step
+            polished = derivatives(candidate)
+            if bool(torch.isfinite(polished[0])) and float(polished[0]) <= current + ftol * (
+                1.0 + abs(current)
             ):
-                x = x + step
+                x = candidate
                 value, grad, hess = polished
             break
         if n_iter == max_iter:
             break
-        accepted, rejected = _line_search(objective, x, value, grad, step)
+        accepted, rejected = _line_search(objective, x, current, grad, step)
         nonfinite += rejected
         streak = streak + 1 if rejected else 0
         if streak >= _MAX_NONFINITE_STREAK:
@@ -126,7 +129,7 @@ def minimize_newton(
             )
             break
         if accepted is None:
-            converged = decrement <= 1e3 * ftol * (1.0 + abs(float(value)))
+            converged = decrement <= 1e3 * ftol * (1.0 + abs(current))
             message = "line search failed to decrease the objective (precision limit reached)"
             break
         x = accepted
@@ -146,22 +149,27 @@ def minimize_newton(
 def _newton_step(grad: torch.Tensor, hess: torch.Tensor) -> tuple[torch.Tensor, float]:
     """Solve ``(H + lambda I) d = -g`` with the smallest ``lambda >= 0`` that is PD."""
     k = grad.shape[0]
+    damping = 0.0
+    # undamped first (the usual case): no identity, no scale, bitwise the same factor
+    factor, info = torch.linalg.cholesky_ex(hess)
+    if int(info) == 0:
+        step = torch.cholesky_solve(-grad[:, None], factor)[:, 0]
+        return step, float(-(grad @ step)) / 2
     eye = torch.eye(k, dtype=hess.dtype, device=hess.device)
     scale = float(hess.diagonal().abs().max()) if k else 1.0
-    damping = 0.0
-    for _ in range(_MAX_DAMPING_TRIES):
+    for _ in range(_MAX_DAMPING_TRIES - 1):
+        damping = max(10 * damping, 1e-8 * max(scale, 1e-300))
         factor, info = torch.linalg.cholesky_ex(hess + damping * eye)
         if int(info) == 0:
             step = torch.cholesky_solve(-grad[:, None], factor)[:, 0]
             return step, float(-(grad @ step)) / 2
-        damping = max(10 * damping, 1e-8 * max(scale, 1e-300))
     return -grad, float(grad @ grad) / 2
 
 
 def _line_search(
     objective: Callable[[torch.Tensor], torch.Tensor],
     x: torch.Tensor,
-    value: torch.Tensor,
+    value: float,
     grad: torch.Tensor,
     step: torch.Tensor,
 ) -> tuple[torch.Tensor | None, int]:
@@ -171,12 +179,12 @@ def _line_search(
     size = 1.0
     nonfinite = 0
     for _ in range(_MAX_BACKTRACKS):
-        candidate = x + size * step
+        candidate = x + step if size == 1.0 else x + size * step
         with torch.no_grad():
-            new_value = objective(candidate)
-        finite = bool(torch.isfinite(new_value))
+            new_value = float(objective(candidate))
+        finite = math.isfinite(new_value)
         nonfinite += not finite
-        if finite and float(new_value) <= float(value) + _ARMIJO * size * slope:
+        if finite and new_value <= value + _ARMIJO * size * slope:
             return candidate, nonfinite
         size *= 0.5
     return None, nonfinite
