@@ -19,11 +19,12 @@ import pandas as pd
 import torch
 
 from torchstats.results.base import LikelihoodResults
+from torchstats.results.pyfixest_tables import PyfixestTables
 
 __all__ = ["FixedEffectsResults"]
 
 
-class FixedEffectsResults(LikelihoodResults):
+class FixedEffectsResults(PyfixestTables, LikelihoodResults):
     """What a fixed-effects least-squares fit reports (see the module notes)."""
 
     # --- sizes ------------------------------------------------------------------------------
@@ -168,38 +169,6 @@ class FixedEffectsResults(LikelihoodResults):
         left unchanged)."""
         covariance = self.model.fixest_covariance(self.fit_result, vcov, ssc)
         return FixedEffectsResults(self.model, self.fit_result, covariance, ssc=dict(ssc or {}))
-
-    # --- pyfixest's accessors ---------------------------------------------------------------
-
-    def coef(self) -> pd.Series:
-        """pyfixest's name for :attr:`params`."""
-        return pd.Series(self.params, name="Estimate")
-
-    def se(self) -> pd.Series:
-        """pyfixest's name for :attr:`bse`."""
-        return pd.Series(self.bse, name="Std. Error")
-
-    def tstat(self) -> pd.Series:
-        """pyfixest's name for :attr:`tvalues`."""
-        return pd.Series(self.tvalues, name="t value")
-
-    def pvalue(self) -> pd.Series:
-        """pyfixest's name for :attr:`pvalues`."""
-        return pd.Series(self.pvalues, name="Pr(>|t|)")
-
-    def confint(self, alpha: float = 0.05) -> pd.DataFrame:
-        """pyfixest's confidence intervals: columns ``"2.5%"``, ``"97.5%"``."""
-        table = pd.DataFrame(self.conf_int(alpha))
-        table.columns = [f"{100 * alpha / 2:g}%", f"{100 * (1 - alpha / 2):g}%"]
-        return table
-
-    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
-        """pyfixest's ``tidy()``: estimate, standard error, t, p and interval per coefficient."""
-        table = pd.concat(
-            [self.coef(), self.se(), self.tstat(), self.pvalue(), self.confint(alpha)], axis=1
-        )
-        table.index.name = "Coefficient"
-        return table
 
     # --- summary ----------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ import torch
 
 from torchstats.errors import InvalidOptionError
 from torchstats.results.base import LikelihoodResults
+from torchstats.results.pyfixest_tables import PyfixestTables
 
 __all__ = ["FixedEffectsGLMResults", "GlmIterations"]
 
@@ -58,7 +59,7 @@ class GlmIterations:
     converged: bool
 
 
-class FixedEffectsGLMResults(LikelihoodResults):
+class FixedEffectsGLMResults(PyfixestTables, LikelihoodResults):
     """What a fixed-effects GLM fit reports (see the module notes)."""
 
     @property
@@ -190,38 +191,6 @@ class FixedEffectsGLMResults(LikelihoodResults):
         return FixedEffectsGLMResults(
             self.model, self.fit_result, covariance, iterations=self.iterations
         )
-
-    # --- pyfixest's accessors ---------------------------------------------------------------
-
-    def coef(self) -> pd.Series:
-        """pyfixest's name for :attr:`params`."""
-        return pd.Series(self.params, name="Estimate")
-
-    def se(self) -> pd.Series:
-        """pyfixest's name for :attr:`bse`."""
-        return pd.Series(self.bse, name="Std. Error")
-
-    def tstat(self) -> pd.Series:
-        """pyfixest's name for :attr:`tvalues` (z statistics)."""
-        return pd.Series(self.tvalues, name="t value")
-
-    def pvalue(self) -> pd.Series:
-        """pyfixest's name for :attr:`pvalues` (normal)."""
-        return pd.Series(self.pvalues, name="Pr(>|t|)")
-
-    def confint(self, alpha: float = 0.05) -> pd.DataFrame:
-        """pyfixest's confidence intervals: columns ``"2.5%"``, ``"97.5%"``."""
-        table = pd.DataFrame(self.conf_int(alpha))
-        table.columns = [f"{100 * alpha / 2:g}%", f"{100 * (1 - alpha / 2):g}%"]
-        return table
-
-    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
-        """pyfixest's ``tidy()``: estimate, standard error, z, p and interval per coefficient."""
-        table = pd.concat(
-            [self.coef(), self.se(), self.tstat(), self.pvalue(), self.confint(alpha)], axis=1
-        )
-        table.index.name = "Coefficient"
-        return table
 
     # --- summary ----------------------------------------------------------------------------
 
