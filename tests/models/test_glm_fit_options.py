@@ -172,7 +172,7 @@ def test_summary_equals_statsmodels():
     frame = glm_frame(0)
     ours = ts.glm("yc ~ x1", frame, family=ts.families.Poisson()).fit(method="lbfgs")
     theirs = smf.glm("yc ~ x1", frame, family=sm.families.Poisson()).fit(method="lbfgs")
-    mask = re.compile(r"^(Date|Time):.*?(?=\S+:|$)", re.M)
+    mask = re.compile(r"^(Date|Time):.*?(?=[A-Za-z]\S*:|$)|\d\d:\d\d:\d\d", re.M)
     assert mask.sub("", str(ours.summary())) == mask.sub("", str(theirs.summary()))
     assert "lbfgs" in str(ours.summary())
 
