@@ -164,7 +164,8 @@ class FixedEffectsOLS(Model):
         self.fixest_formula: FixestFormula = parse_fixest(formula)
         if self.fixest_formula.endogenous is not None:
             raise InvalidOptionError(
-                "instrumental variables go through ts.iv / the IV part of ts.ols"
+                "a formula with an instrumental-variables part is fitted by 2SLS: use "
+                "ts.ols(formula, data) (FixedEffectsIV), not FixedEffectsOLS"
             )
         self._formula_text = formula
         self._tolerance = (fixef_tol, fixef_maxiter)
