@@ -115,3 +115,44 @@ def test_devices_agree(device: str) -> None:
     on_cpu = absorb(torch.tensor(values), _terms(codes))
     assert on_device.resid.device.type == device
     np.testing.assert_allclose(on_device.resid.cpu().numpy(), on_cpu.resid.numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("overlap", ["rows", "sorted pairs"])
+def test_many_level_pairs_through_rows_or_sorted_cross_tabulation(
+    overlap: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pairs of factors with more than 2^20 combinations: coupled through the rows when
+    nearly every row has a pair of its own, through a sorted cross-tabulation otherwise.
+    Both give the projection: residuals with zero weighted sums in every level."""
+    import torchstats.solvers.demean as demean_module
+
+    n = 40_000
+    rng = np.random.default_rng(11)
+    first = rng.integers(0, 2000, n)
+    if overlap == "rows":
+        second = rng.integers(0, 1000, n)
+    else:  # each level of the first meets three levels of the second (6 000 pairs in all)
+        second = (first * 37 + rng.integers(0, 3, n)) % 1000
+    codes = [first, second]
+    values = torch.tensor(rng.normal(size=(n, 2)) + 0.01 * first[:, None])
+    weights = torch.tensor(rng.uniform(0.5, 2.0, n))
+    result = absorb(values, _terms(codes), weights, tol=1e-14)
+    assert result.converged
+    for column in codes:
+        sums = np.zeros((int(column.max()) + 1, 2))
+        np.add.at(sums, column, (weights[:, None] * result.resid).numpy())
+        assert np.abs(sums).max() < 1e-9
+    chosen: list[bool] = []
+    original = demean_module._mostly_distinct
+
+    def spy(*args: object) -> bool:
+        chosen.append(original(*args))  # type: ignore[arg-type]
+        return chosen[-1]
+
+    monkeypatch.setattr(demean_module, "_mostly_distinct", spy)
+    with pytest.warns(ConvergenceWarning):
+        absorb(values, _terms(codes), weights, maxiter=2)
+    assert chosen == [overlap == "rows"] * 2
+    monkeypatch.setattr(demean_module, "_mostly_distinct", lambda *args: True)
+    through_rows = absorb(values, _terms(codes), weights, tol=1e-14)
+    np.testing.assert_allclose(through_rows.resid, result.resid, rtol=0, atol=1e-10)

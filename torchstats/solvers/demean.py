@@ -11,17 +11,25 @@ found as fixest finds it (Berge 2018): Gauss-Seidel on the *coefficients*, not o
 where ``A_t'WA_t`` is diagonal (one non-zero per row and term) and each cross matrix
 ``C_ts`` is the sparse cross-tabulation of two factors, with at most one non-zero per
 distinct pair of levels. A sweep then costs the cross-tabulations' non-zeros, not the
-rows: the rows are read once to build them and once for the final residual. One term
+rows: the rows are read once to build them and once for the final residual. When nearly
+every row has a pair of levels of its own (a quarter of them or more, judged on a sample
+of levels), building the cross-tabulation would cost a sort for no saving: that coupling
+is applied through the rows instead (one gather-sum and one ``index_add_`` per term). One
+term
 needs no sweep; with two or more, sweeps converge linearly at a rate set by how the
 factors overlap, and every pair of sweeps ends with an Irons-Tuck extrapolation,
 
     alpha <- G(G(alpha)) - c (G(G(alpha)) - G(alpha)),   c = <D, D2> / <D2, D2>,
     D = G(G(alpha)) - G(alpha),   D2 = G(G(alpha)) - 2 G(alpha) + alpha,
 
-column by column (fixest's acceleration).
+column by column (fixest's acceleration). After 24 sweeps, preconditioned conjugate
+gradients on the normal equations ``A'WA alpha = A'W x`` (preconditioner ``diag(A'WA)``,
+warm-started from the sweeps) take over: where the effects overlap badly Gauss-Seidel needs
+hundreds of sweeps and CG tens of steps (1e5 rows of workers moving among neighbouring
+firms: 568 sweeps against 24 + 98 steps).
 
-The sweeps stop when no coefficient moves by more than ``tol`` times the column's largest
-absolute value; ``maxiter`` sweeps without that warn (:class:`~torchstats.errors.
+The iterations stop when no coefficient moves by more than ``tol`` times the column's largest
+absolute value; ``maxiter`` steps without that warn (:class:`~torchstats.errors.
 ConvergenceWarning`) and report ``converged=False``.
 
 Everything is in torch (``index_add_``, gathers, sparse CSR products): it runs where the
@@ -173,9 +181,11 @@ def _cross(term: _Term, other: _Term, weights: torch.Tensor | None) -> torch.Ten
         if _mostly_distinct(term, other, key):
             return None
         cells, inverse = torch.unique(key, sorted=True, return_inverse=True)
-        counts = row_weight if row_weight is not None else torch.ones(n, dtype=dtype)
+        counts = (
+            row_weight if row_weight is not None else torch.ones(n, dtype=dtype, device=key.device)
+        )
         values = torch.zeros(cells.shape[0], dtype=dtype, device=key.device)
-        values.index_add_(0, inverse, counts.to(key.device))
+        values.index_add_(0, inverse, counts)
     rows = torch.div(cells, other.n_levels, rounding_mode="floor")
     values = values * term.inverse_mass[rows]
     # The cells are sorted by row, so the row pointers are the cumulative row counts.
