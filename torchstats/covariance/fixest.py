@@ -28,15 +28,17 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 import torch
 
 from torchstats.covariance.meats import cluster_meat
 from torchstats.covariance.result import CovarianceResult
-from torchstats.errors import InvalidOptionError
+from torchstats.errors import InvalidOptionError, MissingDataError
 
 __all__ = [
     "ClusterColumns",
     "EffectCounts",
+    "cluster_columns",
     "SmallSample",
     "VcovChoice",
     "fixest_covariance",
@@ -117,6 +119,30 @@ class ClusterColumns:
 
     names: tuple[str, ...]
     codes: tuple[np.ndarray, ...]
+
+
+def cluster_columns(
+    frame: pd.DataFrame, positions: np.ndarray, names: tuple[str, ...]
+) -> ClusterColumns:
+    """Codes ``0 .. G-1`` of the rows ``positions`` of ``frame`` in each cluster column.
+
+    Raises
+    ------
+    InvalidOptionError, MissingDataError
+        A column is not in the data, or is missing on a row used (as pyfixest).
+    """
+    codes = []
+    for name in names:
+        if name not in frame.columns:
+            raise InvalidOptionError(f"cluster column {name!r} is not in the data")
+        column, _ = pd.factorize(frame[name].iloc[positions])
+        if (column < 0).any():
+            raise MissingDataError(
+                f"cluster column {name!r} is missing in {int((column < 0).sum())} of the rows "
+                "used; drop those rows first"
+            )
+        codes.append(column.astype(np.int64))
+    return ClusterColumns(names, tuple(codes))
 
 
 def read_vcov(

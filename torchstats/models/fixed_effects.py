@@ -31,6 +31,7 @@ import torch
 from torchstats.covariance.fixest import (
     ClusterColumns,
     EffectCounts,
+    cluster_columns,
     fixest_covariance,
     read_small_sample,
     read_vcov,
@@ -487,19 +488,7 @@ class FixedEffectsOLS(Model):
         )
 
     def _clusters(self, names: tuple[str, ...]) -> ClusterColumns:
-        codes = []
-        for name in names:
-            if name not in self._frame.columns:
-                raise InvalidOptionError(f"cluster column {name!r} is not in the data")
-            values = self._frame[name].iloc[self.positions]
-            column, _ = pd.factorize(values)
-            if (column < 0).any():
-                raise MissingDataError(
-                    f"cluster column {name!r} is missing in {int((column < 0).sum())} of the rows "
-                    "used; drop those rows first"
-                )
-            codes.append(column.astype(np.int64))
-        return ClusterColumns(names, tuple(codes))
+        return cluster_columns(self._frame, self.positions, names)
 
     def params_without(self, rows: np.ndarray) -> torch.Tensor:
         """The coefficients refitted without ``rows`` (a mask over the rows used), the

@@ -42,6 +42,7 @@ from torchstats.covariance.fixest import (
     ClusterColumns,
     EffectCounts,
     VcovChoice,
+    cluster_columns,
     fixest_covariance,
     read_small_sample,
     read_vcov,
@@ -591,25 +592,8 @@ class FixedEffectsIV(Model):
         )
 
     def cluster_columns(self, names: tuple[str, ...]) -> ClusterColumns:
-        """Codes ``0 .. G-1`` of the rows used in each cluster column ``names``.
-
-        Raises
-        ------
-        InvalidOptionError, MissingDataError
-            A column is not in the data, or is missing on a row used.
-        """
-        codes = []
-        for name in names:
-            if name not in self._frame.columns:
-                raise InvalidOptionError(f"cluster column {name!r} is not in the data")
-            column, _ = pd.factorize(self._frame[name].iloc[self.positions])
-            if (column < 0).any():
-                raise MissingDataError(
-                    f"cluster column {name!r} is missing in {int((column < 0).sum())} of the rows "
-                    "used; drop those rows first"
-                )
-            codes.append(column.astype(np.int64))
-        return ClusterColumns(names, tuple(codes))
+        """Codes ``0 .. G-1`` of the rows used in each cluster column ``names``."""
+        return cluster_columns(self._frame, self.positions, names)
 
     # --- effects and fitted values ----------------------------------------------------------------
 
