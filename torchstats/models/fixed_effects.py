@@ -51,7 +51,7 @@ from torchstats.formula.fixest_syntax import FixestFormula, parse_fixest
 from torchstats.formula.newdata import exog_for_prediction
 from torchstats.models.base import Model, build_design, caller_context, sized_threads
 from torchstats.results.fixed_effects import FixedEffectsResults
-from torchstats.solvers.demean import Absorbed, AbsorbTerm, absorb
+from torchstats.solvers.demean import Absorbed, AbsorbPlan, AbsorbTerm, absorb
 from torchstats.solvers.least_squares import solve_least_squares
 from torchstats.solvers.result import SolverResult
 
@@ -69,6 +69,7 @@ class DemeanCache:
             tuple[object, ...], dict[str, tuple[torch.Tensor, list[torch.Tensor]]]
         ] = {}
         self._sweeps: dict[tuple[object, ...], tuple[int, bool]] = {}
+        self._plans: dict[tuple[object, ...], AbsorbPlan] = {}
 
     def absorb(
         self,
@@ -81,11 +82,24 @@ class DemeanCache:
         maxiter: int,
     ) -> Absorbed:
         """:func:`~torchstats.solvers.demean.absorb` of ``columns`` (named ``names``),
-        demeaning only the columns not yet stored under ``key``."""
+        demeaning only the columns not yet stored under ``key``; the effects' patterns
+        (:class:`~torchstats.solvers.demean.AbsorbPlan`) are built once per rows and
+        effects (``key`` less its weights and tolerance)."""
         stored = self._store.setdefault(key, {})
         missing = [i for i, name in enumerate(names) if name not in stored]
         if missing:
-            fresh = absorb(columns[:, missing], terms, weights, tol=tol, maxiter=maxiter)
+            sample = key[:2]
+            if sample not in self._plans:
+                self._plans[sample] = AbsorbPlan(terms)
+            fresh = absorb(
+                columns[:, missing],
+                terms,
+                weights,
+                tol=tol,
+                maxiter=maxiter,
+                overwrite=True,
+                plan=self._plans[sample],
+            )
             for j, i in enumerate(missing):
                 stored[names[i]] = (fresh.resid[:, j], [e[:, j] for e in fresh.effects])
             n_iter, converged = self._sweeps.get(key, (0, True))

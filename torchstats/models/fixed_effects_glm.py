@@ -56,7 +56,7 @@ from torchstats.formula.newdata import exog_for_prediction
 from torchstats.models.base import sized_threads
 from torchstats.models.fixed_effects import FixedEffectsOLS, FixefRemoval, _Within
 from torchstats.results.fixed_effects_glm import FixedEffectsGLMResults, GlmIterations
-from torchstats.solvers.demean import Absorbed, absorb
+from torchstats.solvers.demean import Absorbed, AbsorbPlan, absorb
 from torchstats.solvers.result import SolverResult
 
 __all__ = ["FixedEffectsGLM"]
@@ -192,6 +192,12 @@ class FixedEffectsGLM(FixedEffectsOLS):
 
     # --- the first demeaning, at the starting values -------------------------------------------
 
+    @cached_property
+    def absorb_plan(self) -> AbsorbPlan:
+        """The effects' cross-tabulation patterns, built once and re-weighted by every
+        demeaning of the fit (read after the rows are final)."""
+        return AbsorbPlan(self.absorb_terms)
+
     def starting_mu(self) -> torch.Tensor:
         """pyfixest's start: 0.5 for the binomial, ``mean(y)`` for the Gaussian,
         ``(y + mean(y)) / 2`` otherwise."""
@@ -220,7 +226,13 @@ class FixedEffectsGLM(FixedEffectsOLS):
         columns = torch.column_stack([z, design.exog]) if design.k_exog else z.unsqueeze(1)
         tol, maxiter = self._tolerance
         absorbed = absorb(
-            columns, self.absorb_terms, weights, tol=tol, maxiter=maxiter, overwrite=True
+            columns,
+            self.absorb_terms,
+            weights,
+            tol=tol,
+            maxiter=maxiter,
+            overwrite=True,
+            plan=self.absorb_plan,
         )
         exog = absorbed.resid[:, 1:]
         keep = independent_columns(exog, design.exog, weights, self._collin_tol)
@@ -284,6 +296,7 @@ class FixedEffectsGLM(FixedEffectsOLS):
                     tol=fixef_tol,
                     maxiter=fixef_maxiter,
                     overwrite=True,  # the stacked columns are this iteration's own copy
+                    plan=self.absorb_plan,
                 ).resid
                 z_tilde, X_tilde = resid[:, 0], resid[:, 1:]
             params = _weighted_solve(X_tilde, z_tilde, weights)
@@ -483,7 +496,12 @@ class FixedEffectsGLM(FixedEffectsOLS):
             part = part - self.offset
         tol, maxiter = self._tolerance
         absorbed = absorb(
-            part.unsqueeze(1), self.absorb_terms, iterations.irls_weights, tol=tol, maxiter=maxiter
+            part.unsqueeze(1),
+            self.absorb_terms,
+            iterations.irls_weights,
+            tol=tol,
+            maxiter=maxiter,
+            plan=self.absorb_plan,
         )
         effects = [e[:, 0] for e in absorbed.effects]
         plain = [i for i, t in enumerate(self.absorb_terms) if t.slope is None]

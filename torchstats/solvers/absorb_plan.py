@@ -1,0 +1,328 @@
+"""What absorbing fixed effects needs from the effects alone, built once per sample.
+
+Absorbing effects (:func:`~torchstats.solvers.demean.absorb`) couples every pair of terms
+through their cross-tabulation ``A_t'WA_s``: a sparse matrix with one entry per pair of
+levels that occurs. Which pairs occur, in which order, and whether a cross-tabulation is
+worth building at all depend on the group codes only; the entries' values depend on the
+weights. An :class:`AbsorbPlan` holds the first part (the cells of each cross-tabulation,
+its CSR pattern in both orientations, the choice of route), so that a call with new
+weights (every IRLS iteration of a fixed-effects GLM, every model of a multiple
+estimation) only sums the weights into the known cells: one ``bincount`` per pair, no sort.
+
+:meth:`AbsorbPlan.weigh` returns the :class:`WeightedEffects` of one set of weights: each
+term's masses ``diag(A_t'WA_t)`` and each term's coupling to the others,
+``sum_{s != t} C_ts alpha_s`` with ``C_ts = (A_t'WA_t)^{-1} A_t'WA_s``, either through the
+cross-tabulation or, when nearly every row has a pair of levels of its own, through the
+rows (one gather per other term and one ``index_add_``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+
+__all__ = ["AbsorbPlan", "AbsorbTerm", "WeightedEffects"]
+
+Route = Literal["table", "rows"]
+
+
+@dataclass(frozen=True)
+class AbsorbTerm:
+    """One set of effects to project out.
+
+    Attributes
+    ----------
+    codes : Tensor of int64, shape (n,)
+        The group of each row, ``0 .. n_levels - 1``.
+    n_levels : int
+        Number of groups.
+    slope : Tensor or None, shape (n,)
+        None for a fixed effect (a dummy per group); a variable for group-specific slopes
+        on it (fixest's ``f[x]``).
+    """
+
+    codes: torch.Tensor
+    n_levels: int
+    slope: torch.Tensor | None = None
+
+
+# Cross-tabulations with at most this many possible cells (or four per row) are summed
+# straight into a dense array of all cells; larger ones are sorted once.
+_DENSE_CELLS = 1 << 20
+
+
+class _Pattern:
+    """The cells of the cross-tabulation of terms ``t < s`` and their CSR layout in both
+    orientations (``C_ts``: rows are ``t``'s levels; ``C_st``: the transpose)."""
+
+    def __init__(
+        self,
+        first: AbsorbTerm,
+        second: AbsorbTerm,
+        row_cells: torch.Tensor | None,
+        cells: torch.Tensor,
+    ) -> None:
+        self.first, self.second = first, second
+        self.row_cells = row_cells
+        """Each row's cell (None: the cells are the dense keys, summed into all cells)."""
+        self.cells = cells
+        """The keys ``code_t * n_levels_s + code_s`` of the pairs that occur, sorted."""
+        self.rows = torch.div(cells, second.n_levels, rounding_mode="floor")
+        self.columns = cells - self.rows * second.n_levels
+        self.pointers = _pointers(self.rows, first.n_levels)
+        self.order = torch.argsort(self.columns * first.n_levels + self.rows)
+        """The cells in ``C_st``'s order (by ``s``'s level, then ``t``'s)."""
+        self.transposed_rows = self.columns[self.order]
+        self.transposed_columns = self.rows[self.order]
+        self.transposed_pointers = _pointers(self.transposed_rows, second.n_levels)
+
+    def totals(self, row_weight: torch.Tensor | None, dtype: torch.dtype) -> torch.Tensor:
+        """The (weighted) count of rows in each cell."""
+        if self.row_cells is not None:
+            counts = torch.bincount(self.row_cells, weights=row_weight, minlength=len(self.cells))
+            return counts.to(dtype)
+        key = self.first.codes * self.second.n_levels + self.second.codes
+        size = self.first.n_levels * self.second.n_levels
+        return torch.bincount(key, weights=row_weight, minlength=size).to(dtype)[self.cells]
+
+    def tables(
+        self,
+        totals: torch.Tensor,
+        first_inverse_mass: torch.Tensor,
+        second_inverse_mass: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``C_ts`` and ``C_st`` as sparse CSR, from the cells' totals and each term's
+        inverse masses."""
+        shape = (self.first.n_levels, self.second.n_levels)
+        forward = _csr(self.pointers, self.columns, totals * first_inverse_mass[self.rows], shape)
+        backward = _csr(
+            self.transposed_pointers,
+            self.transposed_columns,
+            totals[self.order] * second_inverse_mass[self.transposed_rows],
+            (shape[1], shape[0]),
+        )
+        return forward, backward
+
+
+def _pointers(rows: torch.Tensor, n_rows: int) -> torch.Tensor:
+    """CSR row pointers of entries sorted by row."""
+    pointers = torch.zeros(n_rows + 1, dtype=rows.dtype, device=rows.device)
+    pointers[1:] = torch.cumsum(torch.bincount(rows, minlength=n_rows), 0)
+    return pointers
+
+
+def _pattern(first: AbsorbTerm, second: AbsorbTerm) -> _Pattern | None:
+    """The cross-tabulation's pattern, or None when the pairs of levels are nearly all
+    distinct (the coupling then goes through the rows)."""
+    key = first.codes * second.n_levels + second.codes
+    n = key.shape[0]
+    size = first.n_levels * second.n_levels
+    if size <= max(4 * n, _DENSE_CELLS):
+        present = torch.bincount(key, minlength=size)
+        return _Pattern(first, second, None, torch.nonzero(present, as_tuple=True)[0])
+    if _mostly_distinct(first, second, key):
+        return None
+    cells, row_cells = torch.unique(key, sorted=True, return_inverse=True)
+    return _Pattern(first, second, row_cells, cells)
+
+
+def _mostly_distinct(first: AbsorbTerm, second: AbsorbTerm, key: torch.Tensor) -> bool:
+    """Whether more than a quarter of the rows have a pair of levels of their own, judged
+    on the rows of 1/64 of the levels of the term with more levels (then a sweep through
+    the rows costs no more than one through a cross-tabulation, which is not worth the sort
+    that builds it)."""
+    larger = first if first.n_levels >= second.n_levels else second
+    sample = key[larger.codes < max(larger.n_levels // 64, 1)]
+    return int(torch.unique(sample).shape[0]) > sample.shape[0] // 4
+
+
+class AbsorbPlan:
+    """The weight-free structure of absorbing ``terms``: build once per sample, then
+    :meth:`weigh` (or pass as ``plan=`` to :func:`~torchstats.solvers.demean.absorb`) for
+    each set of weights.
+
+    Parameters
+    ----------
+    terms : tuple of AbsorbTerm
+        The effects, as :func:`~torchstats.solvers.demean.absorb` takes them.
+    """
+
+    def __init__(self, terms: tuple[AbsorbTerm, ...]) -> None:
+        self.terms = terms
+        self._patterns: dict[tuple[int, int], _Pattern | None] = {
+            (t, s): _pattern(terms[t], terms[s])
+            for t in range(len(terms))
+            for s in range(t + 1, len(terms))
+        }
+
+    def route(self, t: int, s: int) -> Route:
+        """How terms ``t`` and ``s`` are coupled: ``"table"`` (their sparse
+        cross-tabulation) or ``"rows"`` (a pass through the rows)."""
+        return "rows" if self._patterns[(min(t, s), max(t, s))] is None else "table"
+
+    def weigh(self, weights: torch.Tensor | None, dtype: torch.dtype) -> WeightedEffects:
+        """The masses and couplings of the terms under ``weights`` (None: all ones)."""
+        weights = None if weights is None else weights.to(dtype)
+        terms = [_Term(term, weights, dtype) for term in self.terms]
+        couplings: list[_Coupling] = [_Coupling(t, terms) for t in range(len(terms))]
+        for (t, s), pattern in self._patterns.items():
+            if pattern is None:
+                couplings[t].through_rows.append(s)
+                couplings[s].through_rows.append(t)
+                continue
+            row_weight = _product(_product(weights, terms[t].slope), terms[s].slope)
+            totals = pattern.totals(row_weight, dtype)
+            forward, backward = pattern.tables(totals, terms[t].inverse_mass, terms[s].inverse_mass)
+            couplings[t].tables.append((s, forward))
+            couplings[s].tables.append((t, backward))
+        return WeightedEffects(terms, couplings)
+
+
+def _csr(
+    pointers: torch.Tensor, columns: torch.Tensor, values: torch.Tensor, shape: tuple[int, int]
+) -> torch.Tensor:
+    with warnings.catch_warnings():  # torch calls its CSR tensors "beta"
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.sparse_csr_tensor(pointers, columns, values, shape, check_invariants=False)
+
+
+class _Term:
+    """One term under one set of weights: codes, slope, ``diag(A_t'WA_t)`` and its inverse."""
+
+    def __init__(self, term: AbsorbTerm, weights: torch.Tensor | None, dtype: torch.dtype) -> None:
+        self.codes = term.codes
+        self.n_levels = term.n_levels
+        self.slope = None if term.slope is None else term.slope.to(dtype)
+        self.row_weight = _product(weights, self.slope)
+        """``w * v``: what ``A_t'W`` multiplies each row by (None for ones)."""
+        squared = (
+            _product(self.row_weight, self.slope) if self.slope is not None else self.row_weight
+        )
+        self.mass = torch.bincount(self.codes, weights=squared, minlength=self.n_levels).to(dtype)
+        """``diag(A_t'WA_t)``: each level's (weighted) mass."""
+        # A level without mass (a slope identically zero in it) has no coefficient to fit.
+        self.inverse_mass = torch.where(self.mass > 0, 1.0 / self.mass, 0.0)
+
+    def normal_rhs(self, columns: torch.Tensor) -> torch.Tensor:
+        """``(A_t'WA_t)^{-1} A_t'W columns``, shape (n_levels, p)."""
+        values = columns if self.row_weight is None else columns * self.row_weight.unsqueeze(1)
+        sums = torch.zeros(
+            (self.n_levels, columns.shape[1]), dtype=columns.dtype, device=columns.device
+        )
+        sums.index_add_(0, self.codes, values)
+        return sums.mul_(self.inverse_mass.unsqueeze(1))
+
+    def fitted(self, coefficients: torch.Tensor) -> torch.Tensor:
+        """``A_t alpha_t``, shape (n, p)."""
+        values = coefficients.index_select(0, self.codes)
+        return values if self.slope is None else values.mul_(self.slope.unsqueeze(1))
+
+
+class _Coupling:
+    """``sum_{s != t} C_ts alpha_s`` for one term ``t``: through sparse cross-tabulations
+    (``tables``) and through the rows (``through_rows``: the other terms' fitted values
+    added row by row, then summed by ``t``'s level at once)."""
+
+    def __init__(self, t: int, terms: list[_Term]) -> None:
+        self.t = t
+        self.terms = terms
+        self.tables: list[tuple[int, torch.Tensor]] = []
+        self.through_rows: list[int] = []
+
+
+def _product(left: torch.Tensor | None, right: torch.Tensor | None) -> torch.Tensor | None:
+    if left is None:
+        return right
+    return left if right is None else left * right
+
+
+class WeightedEffects:
+    """The terms under one set of weights: what each Gauss-Seidel update and each product
+    with the normal equations needs.
+
+    Fitted values ``A_s alpha_s`` passed through the rows are kept while a later term of the
+    same pass can reuse them (three effects coupled through the rows: four gathers a sweep
+    instead of six).
+    """
+
+    def __init__(self, terms: list[_Term], couplings: list[_Coupling]) -> None:
+        self.terms = terms
+        self.couplings = couplings
+
+    @property
+    def masses(self) -> list[torch.Tensor]:
+        """Each term's ``diag(A_t'WA_t)``."""
+        return [term.mass for term in self.terms]
+
+    def normal_rhs(self, columns: torch.Tensor) -> list[torch.Tensor]:
+        """Each term's ``(A_t'WA_t)^{-1} A_t'W columns``."""
+        return [term.normal_rhs(columns) for term in self.terms]
+
+    def subtract_fitted(self, columns: torch.Tensor, effects: list[torch.Tensor]) -> None:
+        """``columns -= sum_t A_t alpha_t``, in place, one term at a time."""
+        for term, effect in zip(self.terms, effects, strict=True):
+            columns.sub_(term.fitted(effect))
+
+    def sweep(self, effects: list[torch.Tensor], rhs: list[torch.Tensor]) -> None:
+        """One Gauss-Seidel pass, in place: ``alpha_t <- b_t - sum_{s != t} C_ts alpha_s``."""
+        cache: dict[int, torch.Tensor] = {}
+        for t, b in enumerate(rhs):
+            effects[t] = b - self._coupled(t, effects, cache, sweeping=True)
+            cache.pop(t, None)
+
+    def coupled(self, effects: list[torch.Tensor]) -> list[torch.Tensor]:
+        """``sum_{s != t} C_ts alpha_s`` for every term ``t`` at the same ``alpha``."""
+        cache: dict[int, torch.Tensor] = {}
+        return [self._coupled(t, effects, cache, sweeping=False) for t in range(len(effects))]
+
+    def _reused(self, s: int, t: int, sweeping: bool) -> bool:
+        """Whether a term after ``t`` reads ``A_s alpha_s`` through the rows before ``s`` is
+        updated (in a sweep, ``s`` is updated at its own turn)."""
+        for u in range(t + 1, len(self.terms)):
+            if sweeping and u == s:
+                return False
+            if s in self.couplings[u].through_rows:
+                return True
+        return False
+
+    def _coupled(
+        self, t: int, effects: list[torch.Tensor], cache: dict[int, torch.Tensor], sweeping: bool
+    ) -> torch.Tensor:
+        coupling = self.couplings[t]
+        total: torch.Tensor | None = None
+        if coupling.through_rows:
+            values: list[tuple[torch.Tensor, bool]] = []
+            for s in coupling.through_rows:
+                value = cache.pop(s, None)
+                if value is None:
+                    value = self.terms[s].fitted(effects[s])
+                kept = self._reused(s, t, sweeping)
+                if kept:
+                    cache[s] = value
+                values.append((value, not kept))
+            shares = _sum(values)
+            total = self.terms[t].normal_rhs(shares)
+        for s, table in coupling.tables:
+            product = table @ effects[s]
+            total = product if total is None else total.add_(product)
+        assert total is not None
+        return total
+
+
+def _sum(values: list[tuple[torch.Tensor, bool]]) -> torch.Tensor:
+    """The sum of arrays, collected in place in one nobody else reads (flagged True)."""
+    if len(values) == 1:
+        return values[0][0]
+    spare = next((i for i, (_, free) in enumerate(values) if free), None)
+    if spare is None:
+        total = values[0][0] + values[1][0]
+        rest = values[2:]
+    else:
+        total = values[spare][0]
+        rest = values[:spare] + values[spare + 1 :]
+    for value, _ in rest:
+        total.add_(value)
+    return total
