@@ -208,6 +208,7 @@ class FixedEffectsGLM(FixedEffectsOLS):
             return torch.full_like(y, float(y.mean()))
         return (y + y.mean()) / 2
 
+    @sized_threads
     def _demean(self) -> _Within:
         """Separation, then the first iteration's demeaning and the collinearity check."""
         if self._separation and self.groups.codes.shape[1]:
