@@ -51,7 +51,7 @@ from torchstats.formula.fixest_syntax import FixestFormula, parse_fixest
 from torchstats.formula.newdata import exog_for_prediction
 from torchstats.models.base import Model, build_design, caller_context, sized_threads
 from torchstats.results.fixed_effects import FixedEffectsResults
-from torchstats.solvers.demean import Absorbed, AbsorbPlan, AbsorbTerm, absorb
+from torchstats.solvers.demean import Absorbed, AbsorbPlan, AbsorbTerm, absorb, column_major
 from torchstats.solvers.least_squares import solve_least_squares
 from torchstats.solvers.result import SolverResult
 
@@ -308,8 +308,8 @@ class FixedEffectsOLS(Model):
     def _demean(self) -> _Within:
         design = self.design
         names = (str(design.endog_name), *design.exog_names)
-        # a new tensor (the demeaning overwrites it)
-        columns = torch.column_stack([design.endog, design.exog])
+        # a new tensor, stored column by column (the demeaning overwrites it)
+        columns = column_major(design.endog, design.exog)
         tol, maxiter = self._tolerance
         key = self._cache_key()
         if self._cache is None:

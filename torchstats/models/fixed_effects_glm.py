@@ -56,7 +56,7 @@ from torchstats.formula.newdata import exog_for_prediction
 from torchstats.models.base import sized_threads
 from torchstats.models.fixed_effects import FixedEffectsOLS, FixefRemoval, _Within
 from torchstats.results.fixed_effects_glm import FixedEffectsGLMResults, GlmIterations
-from torchstats.solvers.demean import Absorbed, AbsorbPlan, absorb
+from torchstats.solvers.demean import Absorbed, AbsorbPlan, absorb, column_major
 from torchstats.solvers.result import SolverResult
 
 __all__ = ["FixedEffectsGLM"]
@@ -224,7 +224,7 @@ class FixedEffectsGLM(FixedEffectsOLS):
         weights = self._irls_weights(mu)
         z = self._working_response(eta, mu)
         design = self.design
-        columns = torch.column_stack([z, design.exog]) if design.k_exog else z.unsqueeze(1)
+        columns = column_major(z, design.exog)
         tol, maxiter = self._tolerance
         absorbed = absorb(
             columns,
@@ -289,7 +289,7 @@ class FixedEffectsGLM(FixedEffectsOLS):
                 z_tilde, X_tilde = within.endog, within.exog
             else:
                 z_before, z_tilde_before, X_tilde = previous
-                columns = torch.column_stack([z_tilde_before + (z - z_before), X_tilde])
+                columns = column_major(z_tilde_before + (z - z_before), X_tilde)
                 resid = absorb(
                     columns,
                     self.absorb_terms,

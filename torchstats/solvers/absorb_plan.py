@@ -206,19 +206,27 @@ class _Term:
         # A level without mass (a slope identically zero in it) has no coefficient to fit.
         self.inverse_mass = torch.where(self.mass > 0, 1.0 / self.mass, 0.0)
 
-    def normal_rhs(self, columns: torch.Tensor) -> torch.Tensor:
-        """``(A_t'WA_t)^{-1} A_t'W columns``, shape (n_levels, p)."""
-        values = columns if self.row_weight is None else columns * self.row_weight.unsqueeze(1)
-        sums = torch.zeros(
-            (self.n_levels, columns.shape[1]), dtype=columns.dtype, device=columns.device
-        )
-        sums.index_add_(0, self.codes, values)
-        return sums.mul_(self.inverse_mass.unsqueeze(1))
+    def normal_rhs(self, rows: torch.Tensor, scratch: bool = False) -> torch.Tensor:
+        """``(A_t'WA_t)^{-1} A_t'W x`` of the columns stored as the rows of ``rows``
+        (shape (p, n)), shape (n_levels, p) (stored as (p, n_levels)); ``scratch``: ``rows``
+        may be overwritten."""
+        values = rows
+        if self.row_weight is not None:
+            values = rows.mul_(self.row_weight) if scratch else rows * self.row_weight
+        sums = torch.zeros((rows.shape[0], self.n_levels), dtype=rows.dtype, device=rows.device)
+        sums.index_add_(1, self.codes, values)
+        return sums.mul_(self.inverse_mass).T
 
     def fitted(self, coefficients: torch.Tensor) -> torch.Tensor:
-        """``A_t alpha_t``, shape (n, p)."""
-        values = coefficients.index_select(0, self.codes)
-        return values if self.slope is None else values.mul_(self.slope.unsqueeze(1))
+        """``A_t alpha_t`` of coefficients of shape (n_levels, p), as the rows of a
+        (p, n) tensor (one gather per column: faster than a gather of rows)."""
+        stored = coefficients.T
+        values = torch.empty(
+            (stored.shape[0], self.codes.shape[0]), dtype=stored.dtype, device=stored.device
+        )
+        for column, out in zip(stored, values, strict=True):
+            torch.index_select(column, 0, self.codes, out=out)
+        return values if self.slope is None else values.mul_(self.slope)
 
 
 class _Coupling:
@@ -257,14 +265,16 @@ class WeightedEffects:
         """Each term's ``diag(A_t'WA_t)``."""
         return [term.mass for term in self.terms]
 
-    def normal_rhs(self, columns: torch.Tensor) -> list[torch.Tensor]:
-        """Each term's ``(A_t'WA_t)^{-1} A_t'W columns``."""
-        return [term.normal_rhs(columns) for term in self.terms]
+    def normal_rhs(self, rows: torch.Tensor) -> list[torch.Tensor]:
+        """Each term's ``(A_t'WA_t)^{-1} A_t'W x`` of the columns stored as the rows of
+        ``rows`` (shape (p, n)); each (n_levels, p), stored as (p, n_levels)."""
+        return [term.normal_rhs(rows) for term in self.terms]
 
-    def subtract_fitted(self, columns: torch.Tensor, effects: list[torch.Tensor]) -> None:
-        """``columns -= sum_t A_t alpha_t``, in place, one term at a time."""
+    def subtract_fitted(self, rows: torch.Tensor, effects: list[torch.Tensor]) -> None:
+        """``x -= sum_t A_t alpha_t`` for the columns stored as the rows of ``rows``, in
+        place, one term at a time."""
         for term, effect in zip(self.terms, effects, strict=True):
-            columns.sub_(term.fitted(effect))
+            rows.sub_(term.fitted(effect))
 
     def sweep(self, effects: list[torch.Tensor], rhs: list[torch.Tensor]) -> None:
         """One Gauss-Seidel pass, in place: ``alpha_t <- b_t - sum_{s != t} C_ts alpha_s``."""
@@ -303,8 +313,8 @@ class WeightedEffects:
                 if kept:
                     cache[s] = value
                 values.append((value, not kept))
-            shares = _sum(values)
-            total = self.terms[t].normal_rhs(shares)
+            shares, scratch = _sum(values)
+            total = self.terms[t].normal_rhs(shares, scratch)
         for s, table in coupling.tables:
             product = table @ effects[s]
             total = product if total is None else total.add_(product)
@@ -312,10 +322,11 @@ class WeightedEffects:
         return total
 
 
-def _sum(values: list[tuple[torch.Tensor, bool]]) -> torch.Tensor:
-    """The sum of arrays, collected in place in one nobody else reads (flagged True)."""
+def _sum(values: list[tuple[torch.Tensor, bool]]) -> tuple[torch.Tensor, bool]:
+    """The sum of arrays, collected in place in one nobody else reads (flagged True), and
+    whether the sum may be overwritten."""
     if len(values) == 1:
-        return values[0][0]
+        return values[0]
     spare = next((i for i, (_, free) in enumerate(values) if free), None)
     if spare is None:
         total = values[0][0] + values[1][0]
@@ -325,4 +336,4 @@ def _sum(values: list[tuple[torch.Tensor, bool]]) -> torch.Tensor:
         rest = values[:spare] + values[spare + 1 :]
     for value, _ in rest:
         total.add_(value)
-    return total
+    return total, True

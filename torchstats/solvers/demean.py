@@ -45,7 +45,7 @@ import torch
 from torchstats.errors import ConvergenceWarning, InvalidOptionError, warn
 from torchstats.solvers.absorb_plan import AbsorbPlan, AbsorbTerm, WeightedEffects
 
-__all__ = ["AbsorbPlan", "AbsorbTerm", "Absorbed", "absorb"]
+__all__ = ["AbsorbPlan", "AbsorbTerm", "Absorbed", "absorb", "column_major"]
 
 _DEFAULT_TOL = 1e-10
 _DEFAULT_MAXITER = 10_000
@@ -98,8 +98,9 @@ def absorb(
     maxiter : int
         Most sweeps.
     overwrite : bool
-        Write the residuals into ``columns`` (saves a copy of the data when the caller does
-        not need the columns afterwards).
+        Write the residuals into ``columns`` when they are stored column by column (as
+        :func:`column_major` stacks them): saves a copy of the data when the caller does
+        not need the columns afterwards. Row-major columns are copied either way.
     plan : AbsorbPlan, optional
         ``AbsorbPlan(terms)`` built earlier: calls on the same rows and effects with other
         weights or columns (IRLS iterations, several models) then skip building the
@@ -125,10 +126,18 @@ def absorb(
             "the absorb plan was built for other effects: build AbsorbPlan(terms) for these"
         )
     system = plan.weigh(weights, columns.dtype)
-    rhs = system.normal_rhs(columns)
-    scale = columns.abs().amax(dim=0).clamp_min(torch.finfo(columns.dtype).tiny)
+    # The sweeps' gathers and sums by level run along the rows of the transposed columns,
+    # stored contiguously (column-major input, see column_major, is used without a copy).
+    stored = columns.T
+    resid = (
+        stored
+        if overwrite and stored.is_contiguous()
+        else stored.clone(memory_format=torch.contiguous_format)
+    )
+    rhs = system.normal_rhs(resid)
+    scale = torch.maximum(resid.amax(dim=1), -resid.amin(dim=1))
+    scale = scale.clamp_min(torch.finfo(columns.dtype).tiny)
     effects, n_iter, converged = _solve(rhs, system, tol * scale, maxiter)
-    resid = columns if overwrite else columns.clone()
     system.subtract_fitted(resid, effects)
     if not converged:
         warn(
@@ -137,7 +146,22 @@ def absorb(
             "fixef_tol, or check for effects that are only weakly connected",
             ConvergenceWarning,
         )
-    return Absorbed(resid, tuple(effects), n_iter, converged)
+    return Absorbed(resid.T, tuple(effects), n_iter, converged)
+
+
+def column_major(*parts: torch.Tensor) -> torch.Tensor:
+    """Columns (each (n,) or (n, k)) side by side as an (n, p) tensor stored column by
+    column, the layout :func:`absorb` works in (it then needs no copy with
+    ``overwrite=True``)."""
+    blocks = [part.reshape(part.shape[0], -1) for part in parts]
+    first = blocks[0]
+    width = sum(block.shape[1] for block in blocks)
+    stored = torch.empty((width, first.shape[0]), dtype=first.dtype, device=first.device)
+    position = 0
+    for block in blocks:
+        stored[position : position + block.shape[1]] = block.T
+        position += block.shape[1]
+    return stored.T
 
 
 def _same_term(mine: AbsorbTerm, theirs: AbsorbTerm) -> bool:
