@@ -311,7 +311,6 @@ class FixedEffectsOLS(Model):
         # a new tensor, stored column by column (the demeaning overwrites it)
         columns = column_major(design.endog, design.exog)
         tol, maxiter = self._tolerance
-        key = self._cache_key()
         if self._cache is None:
             absorbed = absorb(
                 columns,
@@ -323,7 +322,7 @@ class FixedEffectsOLS(Model):
             )
         else:
             absorbed = self._cache.absorb(
-                key, names, columns, self.absorb_terms, self.row_weights, tol, maxiter
+                self._cache_key(), names, columns, self.absorb_terms, self.row_weights, tol, maxiter
             )
         endog, exog = absorbed.resid[:, 0], absorbed.resid[:, 1:]
         keep = self._independent_columns(exog, design.exog)
@@ -386,12 +385,18 @@ class FixedEffectsOLS(Model):
     @property
     def effect_counts(self) -> EffectCounts:
         """The absorbed effects' levels and codes, for the degrees of freedom."""
-        codes = (
-            np.column_stack([t.codes.cpu().numpy() for t in self.absorb_terms])
-            if self.absorb_terms
-            else np.zeros((self.design.nobs, 0), dtype=np.int64)
-        )
+        codes = self._term_codes()
         return EffectCounts(tuple(t.n_levels for t in self.absorb_terms), codes, self.absorb_labels)
+
+    def _term_codes(self) -> np.ndarray:
+        """Each absorbed term's codes as a column: the groups' own codes when the terms are
+        the groups in order (no copy), else stacked."""
+        names = [label.split("[")[0] for label in self.absorb_labels]
+        if names == list(self.groups.names):
+            return self.groups.codes
+        if not names:
+            return np.zeros((self.design.nobs, 0), dtype=np.int64)
+        return np.column_stack([t.codes.cpu().numpy() for t in self.absorb_terms])
 
     @property
     def df_resid(self) -> float:

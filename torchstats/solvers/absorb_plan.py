@@ -228,6 +228,16 @@ class _Term:
             torch.index_select(column, 0, self.codes, out=out)
         return values if self.slope is None else values.mul_(self.slope)
 
+    def add_fitted(self, coefficients: torch.Tensor, rows: torch.Tensor, sign: float = 1.0) -> None:
+        """``rows += sign * A_t alpha_t`` (``rows`` of shape (p, n)), one column at a time."""
+        buffer = torch.empty_like(rows[0])
+        for column, row in zip(coefficients.T, rows, strict=True):
+            torch.index_select(column, 0, self.codes, out=buffer)
+            if self.slope is None:
+                row.add_(buffer, alpha=sign)
+            else:
+                row.addcmul_(buffer, self.slope, value=sign)
+
 
 class _Coupling:
     """``sum_{s != t} C_ts alpha_s`` for one term ``t``: through sparse cross-tabulations
@@ -274,7 +284,7 @@ class WeightedEffects:
         """``x -= sum_t A_t alpha_t`` for the columns stored as the rows of ``rows``, in
         place, one term at a time."""
         for term, effect in zip(self.terms, effects, strict=True):
-            rows.sub_(term.fitted(effect))
+            term.add_fitted(effect, rows, sign=-1.0)
 
     def sweep(self, effects: list[torch.Tensor], rhs: list[torch.Tensor]) -> None:
         """One Gauss-Seidel pass, in place: ``alpha_t <- b_t - sum_{s != t} C_ts alpha_s``."""
@@ -298,42 +308,46 @@ class WeightedEffects:
                 return True
         return False
 
+    def _shares(
+        self, t: int, effects: list[torch.Tensor], cache: dict[int, torch.Tensor], sweeping: bool
+    ) -> tuple[torch.Tensor, bool]:
+        """``sum_s A_s alpha_s`` over the terms coupled to ``t`` through the rows, stored as
+        (p, n), and whether it may be overwritten. A fitted value no later term reuses is
+        gathered straight into the sum (one column at a time: no (p, n) temporary)."""
+        shares: torch.Tensor | None = None
+        scratch = False
+        for s in self.couplings[t].through_rows:
+            term = self.terms[s]
+            kept = self._reused(s, t, sweeping)
+            value = cache.pop(s, None)
+            if value is None and (kept or shares is None):
+                value = term.fitted(effects[s])
+            if kept:
+                assert value is not None
+                cache[s] = value
+            if shares is None:
+                assert value is not None
+                shares, scratch = value, not kept
+                continue
+            if not scratch:
+                shares, scratch = shares.clone(), True
+            if value is None:
+                term.add_fitted(effects[s], shares)
+            else:
+                shares.add_(value)
+        assert shares is not None
+        return shares, scratch
+
     def _coupled(
         self, t: int, effects: list[torch.Tensor], cache: dict[int, torch.Tensor], sweeping: bool
     ) -> torch.Tensor:
         coupling = self.couplings[t]
         total: torch.Tensor | None = None
         if coupling.through_rows:
-            values: list[tuple[torch.Tensor, bool]] = []
-            for s in coupling.through_rows:
-                value = cache.pop(s, None)
-                if value is None:
-                    value = self.terms[s].fitted(effects[s])
-                kept = self._reused(s, t, sweeping)
-                if kept:
-                    cache[s] = value
-                values.append((value, not kept))
-            shares, scratch = _sum(values)
+            shares, scratch = self._shares(t, effects, cache, sweeping)
             total = self.terms[t].normal_rhs(shares, scratch)
         for s, table in coupling.tables:
             product = table @ effects[s]
             total = product if total is None else total.add_(product)
         assert total is not None
         return total
-
-
-def _sum(values: list[tuple[torch.Tensor, bool]]) -> tuple[torch.Tensor, bool]:
-    """The sum of arrays, collected in place in one nobody else reads (flagged True), and
-    whether the sum may be overwritten."""
-    if len(values) == 1:
-        return values[0]
-    spare = next((i for i, (_, free) in enumerate(values) if free), None)
-    if spare is None:
-        total = values[0][0] + values[1][0]
-        rest = values[2:]
-    else:
-        total = values[spare][0]
-        rest = values[:spare] + values[spare + 1 :]
-    for value, _ in rest:
-        total.add_(value)
-    return total, True
