@@ -22,11 +22,19 @@ Examples
     python benchmarks/fixed_effects.py --sizes 1e4 1e5 1e6         # OLS, 1-3 effects
     python benchmarks/fixed_effects.py --models ols poisson logit --sizes 1e5 1e6 1e7
     python benchmarks/fixed_effects.py --cases difficult --sizes 1e5 1e6
+    python benchmarks/fixed_effects.py --memory 3e6                    # peak memory, OLS
+
+``--memory`` runs each library in a fresh process on the OLS data with three effects and
+prints the peak resident memory above the data during model building and fit (Linux: the
+high-water mark ``VmHWM``, reset through ``/proc/self/clear_refs`` once the data is built).
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import subprocess
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -114,6 +122,46 @@ def _sweeps(result: Any) -> str:
     return f"{demeaning.n_iter} sweeps, converged={demeaning.converged}"
 
 
+def _resident(field: str) -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def _memory_child(library: str, n: int) -> None:
+    """Print the data's bytes and the peak resident bytes above it of one OLS fit."""
+    formula = "y ~ x1 | " + " + ".join(EFFECTS)
+    make = _torchstats if library == "torchstats" else _pyfixest
+    make("ols", formula, simulate(2000, "simple", "ols"))()  # imports, compilation
+    data = simulate(n, "simple", "ols")
+    fit = make("ols", formula, data)
+    gc.collect()
+    with open("/proc/self/clear_refs", "w") as clear:
+        clear.write("5")  # reset the high-water mark
+    base = _resident("VmRSS:")
+    fit()
+    print(int(data.memory_usage(index=False).sum()), _resident("VmHWM:") - base)
+
+
+def _memory(sizes: list[str]) -> None:
+    print(f"{'rows':>8} {'data':>9} {'pyfixest':>18} {'torchstats':>18}")
+    for size in sizes:
+        n = int(float(size))
+        cells = []
+        for library in ("pyfixest", "torchstats"):
+            output = subprocess.run(
+                [sys.executable, __file__, "--memory-child", library, str(n)],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.split()
+            data, peak = int(output[-2]), int(output[-1])
+            cells.append(f"{peak / 1e6:7.0f} MB ({peak / data:4.1f}x)")
+        print(f"{n:>8.0e} {data / 1e6:6.0f} MB {cells[0]:>18} {cells[1]:>18}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", nargs="+", default=["1e4", "1e5", "1e6"])
@@ -122,8 +170,16 @@ def main() -> None:
     parser.add_argument("--cases", nargs="+", default=["simple"], choices=["simple", "difficult"])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--max-sm-cells", type=float, default=2e7, help="rows x dummies")
+    parser.add_argument("--memory", nargs="+", help="rows: peak memory of OLS, three effects")
+    parser.add_argument("--memory-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     warnings.simplefilter("ignore")
+    if args.memory_child:
+        _memory_child(args.memory_child[0], int(args.memory_child[1]))
+        return
+    if args.memory:
+        _memory(args.memory)
+        return
     header = (
         f"{'model':8} {'case':9} {'rows':>8} {'FE':>3} {'pyfixest':>10} {'torchstats':>11} "
         f"{'ratio':>6} {'statsmodels':>12} {'max rel diff':>13}"
