@@ -19,7 +19,7 @@ rows (one gather per other term and one ``index_add_``).
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import torch
@@ -167,7 +167,7 @@ class AbsorbPlan:
         """The masses and couplings of the terms under ``weights`` (None: all ones)."""
         weights = None if weights is None else weights.to(dtype)
         terms = [_Term(term, weights, dtype) for term in self.terms]
-        couplings: list[_Coupling] = [_Coupling(t, terms) for t in range(len(terms))]
+        couplings = [_Coupling() for _ in terms]
         for (t, s), pattern in self._patterns.items():
             if pattern is None:
                 couplings[t].through_rows.append(s)
@@ -239,16 +239,14 @@ class _Term:
                 row.addcmul_(buffer, self.slope, value=sign)
 
 
+@dataclass
 class _Coupling:
-    """``sum_{s != t} C_ts alpha_s`` for one term ``t``: through sparse cross-tabulations
-    (``tables``) and through the rows (``through_rows``: the other terms' fitted values
-    added row by row, then summed by ``t``'s level at once)."""
+    """How one term ``t`` is coupled to the others: through sparse cross-tabulations
+    (``tables``: (s, ``C_ts``)) and through the rows (``through_rows``: the other terms'
+    fitted values added row by row, then summed by ``t``'s level at once)."""
 
-    def __init__(self, t: int, terms: list[_Term]) -> None:
-        self.t = t
-        self.terms = terms
-        self.tables: list[tuple[int, torch.Tensor]] = []
-        self.through_rows: list[int] = []
+    tables: list[tuple[int, torch.Tensor]] = field(default_factory=list)
+    through_rows: list[int] = field(default_factory=list)
 
 
 def _product(left: torch.Tensor | None, right: torch.Tensor | None) -> torch.Tensor | None:

@@ -32,6 +32,15 @@ The iterations stop when no coefficient moves by more than ``tol`` times the col
 absolute value; ``maxiter`` steps without that warn (:class:`~torchstats.errors.
 ConvergenceWarning`) and report ``converged=False``.
 
+What depends on the effects alone (which pairs of levels occur, the cross-tabulations'
+CSR layout, the route of each pair) is an :class:`AbsorbPlan`
+(:mod:`torchstats.solvers.absorb_plan`): built once per sample and passed as ``plan=``, a
+call with new weights only sums them into the known cells (the IRLS iterations of the
+fixed-effects GLMs, the models of a multiple estimation). The sweeps work on the
+transposed columns, one contiguous row per column (gathers column by column, sums by
+level along the rows); :func:`column_major` stacks columns in that layout, which
+``overwrite=True`` then overwrites without a copy.
+
 Everything is in torch (``index_add_``, gathers, sparse CSR products): it runs where the
 tensors live, on the CPU or a GPU.
 """
