@@ -2,25 +2,28 @@
 
 R fixest cannot be run here, so these tests use the output fixest's authors rendered and
 committed: the vignettes ``fixest_walkthrough`` and ``standard_errors`` and the examples of
-``summary.fixest`` (fixest 0.12, built 2025-04-18), on fixest's own data sets ``trade`` and
-``base_did`` (``tests/data/fixest/*.csv.gz``, written from fixest's ``.RData`` files by
-``make_fixtures.py``) and plm's ``Grunfeld`` data; plus the one hard-coded fixest-style
-constant in pyfixest's tests. ``tests/data/fixest/published.json`` holds every printed
-number with the line it was read from (repository, path, commit); ``make_published.py``
-wrote it and checks each line against its page.
+``feols``, ``feglm`` and ``summary.fixest`` (fixest 0.12, built 2025-04-18), on fixest's own
+data sets ``trade`` and ``base_did`` (``tests/data/fixest/*.csv.gz``, written from fixest's
+``.RData`` files by ``make_fixtures.py``), R's ``iris`` (``iris.csv``, from R's sources by
+``make_iris.py``) and plm's ``Grunfeld`` data; plus the one hard-coded fixest-style constant
+in pyfixest's tests. ``tests/data/fixest/published.json`` holds every printed number with
+the line it was read from (repository, path, commit); ``make_published.py`` wrote it and
+checks each line against its page.
 
 Each number must be reproduced to the precision it was printed: within half a unit of its
-last printed digit. Three kinds of values differ, each marked ``xfail(strict=True)`` with its
-cause (so that a change that makes them agree is noticed):
+last printed digit. The values that differ are marked ``xfail(strict=True)`` with their cause
+(``KNOWN_DIFFERENCES``; a change that makes them agree is noticed):
 
 - the standard errors of fixest's Poisson fits in which fixest's last IRLS step was not
   negligible: fixest forms the covariance with the weights of its last iteration, which are
   computed from the means of the iteration before, and it starts at R's
   ``poisson()$initialize`` means ``y + 0.1`` where torchstats starts at pyfixest's
-  ``(y + mean(y)) / 2``; the last weights then differ by up to 1e-4 relative.
+  ``(y + mean(y)) / 2``; the printed values then differ by up to 7e-5 relative.
   :func:`test_poisson_from_fixests_start` runs torchstats' IRLS from fixest's start and
   reproduces every one of these numbers to its printed digits;
-- fixest's negative-binomial over-dispersion ``theta`` (see ``KNOWN_DIFFERENCES``).
+- fixest's hetero covariance with ``ssc(adj = FALSE)``, which keeps an ``n / (n - 1)``
+  (:func:`test_hetero_without_adj_differs_by_n_over_n_minus_1`);
+- fixest's negative-binomial over-dispersion ``theta``.
 """
 
 from __future__ import annotations
@@ -93,6 +96,15 @@ def dataset(name: str) -> pd.DataFrame:
         return data
     if name == "base_did":
         return pd.read_csv(FIXTURES / "base_did.csv.gz")
+    if name == "iris":
+        data = pd.read_csv(FIXTURES / "iris.csv")
+        data.columns = [column.replace(".", "_") for column in data.columns]
+        # the effects fixest's examples add: rep(1:10, 15) and rep(letters[1:5], 30)
+        data["fe_2"] = np.tile(np.arange(1, 11), 15)
+        data["fe2"] = np.tile(list("abcde"), 30)
+        data["Species_x_fe_2"] = data["Species"] + "_" + data["fe_2"].astype(str)
+        data["Species_x_fe2"] = data["Species"] + "_" + data["fe2"]
+        return data
     if name == "grunfeld":
         import statsmodels.api as sm
 
@@ -190,7 +202,11 @@ def computed(name: str, value: dict[str, Any]) -> float:
     if stat == "fixef":
         effect, _, level = term.partition(":")
         values = effects_as_fixest(name)[effect]
-        return float(values[type(values.index[0])(level)])
+        # fixest labels a level of f1^f2 "a_b"
+        labels = [
+            "_".join(map(str, key)) if isinstance(key, tuple) else str(key) for key in values.index
+        ]
+        return float(values.to_numpy()[labels.index(level)])
     if stat == "theta":
         return 1.0 / float(res.model.family.alpha)
     if stat == "bic":
@@ -296,6 +312,24 @@ def test_hetero_without_adj_differs_by_n_over_n_minus_1() -> None:
     tvalue = float(res.params["x1"]) / bse
     assert abs(tvalue - printed_number(printed["tvalues"])) <= half_unit(printed["tvalues"])
     assert float(res.bse["x1"]) < printed_number(printed["bse"]) - half_unit(printed["bse"])
+
+
+def test_varying_slopes_count_as_parameters_without_references() -> None:
+    """``f[x]`` adds one parameter per level (no reference level, never nested in a cluster):
+    the iid standard errors and residual degrees of freedom are those of the regression on
+    the interacted dummies (as fixest's published ``fe1[x2]`` examples above)."""
+    data = dataset("iris")
+    slopes: Any = ts.ols("Sepal_Length ~ Petal_Length | Species[Sepal_Width]", data).fit()
+    dummies = ts.ols(
+        "Sepal_Length ~ Petal_Length + C(Species) + C(Species):Sepal_Width - 1", data
+    ).fit()
+    assert slopes.df_resid == dummies.df_resid
+    np.testing.assert_allclose(slopes.bse["Petal_Length"], dummies.bse["Petal_Length"], rtol=1e-10)
+    full = slopes.vcov({"CRV1": "Species"}, {"k_fixef": "full"}).bse["Petal_Length"]
+    nested = slopes.vcov({"CRV1": "Species"}).bse["Petal_Length"]
+    n, k_full = float(slopes.nobs), 1 + 3 + 3
+    # nested: Species' 3 levels leave K (one stays), the 3 slopes do not: K = 1 + 1 + 3
+    np.testing.assert_allclose(nested / full, np.sqrt((n - k_full) / (n - 5)), rtol=1e-12)
 
 
 def test_every_case_has_values_and_a_source() -> None:

@@ -37,12 +37,23 @@ DOCS = {
     "S": (FIXEST, "docs/articles/standard_errors.html"),
     "R": (FIXEST, "docs/reference/summary.fixest.html"),
     "P": (PYFIXEST, "tests/test_others.py"),
+    "F": (FIXEST, "docs/reference/feols.html"),
+    "G": (FIXEST, "docs/reference/feglm.html"),
 }
 F4 = "Origin + Destination + Product + Year"
 F3 = "Origin + Destination + Product"
 
 # (doc, printed line, [(stat, term, printed value), ...])
 Line = tuple[str, str, list[tuple[str, str, str]]]
+
+
+def effects_row(doc: str, labels: str, values: str, effect: str) -> Line:
+    """A printed row of named effects: the labels line over the values line."""
+    names = labels.removeprefix("#>").rsplit(": ", 1)[-1].split()
+    numbers = values.removeprefix("#>").split()
+    assert len(names) == len(numbers), (labels, values)
+    entries = [("fixef", f"{effect}:{name}", number) for name, number in zip(names, numbers)]
+    return (doc, f"{labels}\n{values}", entries)
 
 
 def case(
@@ -715,6 +726,287 @@ CASES = [
     ),
 ]
 
+SL, SW, PL = "Sepal_Length", "Sepal_Width", "Petal_Length"
+IRIS = [
+    case(
+        "iris_nofe_species",
+        "iris",
+        "ols",
+        f"{SL} ~ {SW} + {PL} | 0",
+        "summary(feols(Sepal.Length ~ Sepal.Width + Petal.Length, iris), cluster = ~Species)",
+        [
+            (
+                "F",
+                "#> (Intercept)  2.249140   0.162626 13.8302 0.00518747 ** ",
+                [
+                    ("params", "Intercept", "2.249140"),
+                    ("bse", "Intercept", "0.162626"),
+                    ("tvalues", "Intercept", "13.8302"),
+                    ("pvalues", "Intercept", "0.00518747"),
+                ],
+            ),
+            (
+                "F",
+                "#> Sepal.Width  0.595525   0.051733 11.5115 0.00746202 ** ",
+                [
+                    ("params", SW, "0.595525"),
+                    ("bse", SW, "0.051733"),
+                    ("tvalues", SW, "11.5115"),
+                    ("pvalues", SW, "0.00746202"),
+                ],
+            ),
+            (
+                "F",
+                "#> Petal.Length 0.471920   0.006873 68.6673 0.00021201 ***",
+                [
+                    ("params", PL, "0.471920"),
+                    ("bse", PL, "0.006873"),
+                    ("tvalues", PL, "68.6673"),
+                    ("pvalues", PL, "0.00021201"),
+                ],
+            ),
+            (
+                "F",
+                "#> RMSE: 0.329937   Adj. R2: 0.838003",
+                [("rmse", "", "0.329937"), ("rsquared_adj", "", "0.838003")],
+            ),
+        ],
+        vcov={"CRV1": "Species"},
+    ),
+    case(
+        "iris_species",
+        "iris",
+        "ols",
+        f"{SL} ~ {SW} + {PL} | Species",
+        "summary(feols(Sepal.Length ~ Sepal.Width + Petal.Length | Species, iris))",
+        [
+            (
+                "F",
+                "#> Sepal.Width  0.432217   0.161308 2.67945 0.115623    ",
+                [
+                    ("params", SW, "0.432217"),
+                    ("bse", SW, "0.161308"),
+                    ("tvalues", SW, "2.67945"),
+                    ("pvalues", SW, "0.115623"),
+                ],
+            ),
+            (
+                "F",
+                "#> Petal.Length 0.775629   0.126546 6.12925 0.025601 *  ",
+                [
+                    ("params", PL, "0.775629"),
+                    ("bse", PL, "0.126546"),
+                    ("tvalues", PL, "6.12925"),
+                    ("pvalues", PL, "0.025601"),
+                ],
+            ),
+            (
+                "F",
+                "#> RMSE: 0.305129     Adj. R2: 0.859538",
+                [("rmse", "", "0.305129"), ("rsquared_adj", "", "0.859538")],
+            ),
+            ("F", "#>                  Within R2: 0.641507", [("rsquared_within", "", "0.641507")]),
+        ],
+        vcov={"CRV1": "Species"},
+    ),
+    case(
+        "iris_species_slopes",
+        "iris",
+        "ols",
+        f"{SL} ~ {PL} | Species[{SW}]",
+        "summary(feols(Sepal.Length ~ Petal.Length | Species[Sepal.Width], iris))",
+        [
+            (
+                "F",
+                "#> Petal.Length 0.822045    0.10061  8.1706 0.014651 *  ",
+                [
+                    ("params", PL, "0.822045"),
+                    ("bse", PL, "0.10061"),
+                    ("tvalues", PL, "8.1706"),
+                    ("pvalues", PL, "0.014651"),
+                ],
+            ),
+            (
+                "F",
+                "#> RMSE: 0.298903     Adj. R2: 0.863326",
+                [("rmse", "", "0.298903"), ("rsquared_adj", "", "0.863326")],
+            ),
+            ("F", "#>                  Within R2: 0.518738", [("rsquared_within", "", "0.518738")]),
+        ],
+        vcov={"CRV1": "Species"},
+    ),
+    case(
+        "iris_species_x_fe_2",
+        "iris",
+        "ols",
+        f"{SL} ~ {PL} | Species^fe_2",
+        "base$fe_2 = rep(1:10, 15); summary(feols(Sepal.Length ~ Petal.Length | "
+        "Species^fe_2, base)); fixef(res_comb)[[1]]",
+        [
+            (
+                "F",
+                "#> Petal.Length 0.875613   0.062395 14.0334 1.8483e-14 ***",
+                [
+                    ("params", PL, "0.875613"),
+                    ("bse", PL, "0.062395"),
+                    ("tvalues", PL, "14.0334"),
+                    ("pvalues", PL, "1.8483e-14"),
+                ],
+            ),
+            (
+                "F",
+                "#> RMSE: 0.309865     Adj. R2: 0.823494",
+                [("rmse", "", "0.309865"), ("rsquared_adj", "", "0.823494")],
+            ),
+            ("F", "#>                  Within R2: 0.548794", [("rsquared_within", "", "0.548794")]),
+            *[
+                effects_row("F", f"#> {labels} ", f"#> {values} ", "Species^fe_2")
+                for labels, values in [
+                    (
+                        "     setosa_1     setosa_10      setosa_2      setosa_3      setosa_4",
+                        "     3.826581      3.646581      3.661605      3.601703      3.621605",
+                    ),
+                    (
+                        "     setosa_5      setosa_6      setosa_7      setosa_8      setosa_9",
+                        "     3.736532      3.884093      3.859118      3.699118      3.721605",
+                    ),
+                    (
+                        " versicolor_1 versicolor_10  versicolor_2  versicolor_3  versicolor_4",
+                        "     2.067402      2.142623      2.322426      2.359841      1.922328",
+                    ),
+                    (
+                        " versicolor_5  versicolor_6  versicolor_7  versicolor_8  versicolor_9",
+                        "     2.187402      2.287304      2.209694      2.284914      2.274963",
+                    ),
+                    (
+                        "  virginica_1  virginica_10   virginica_2   virginica_3   virginica_4",
+                        "     1.769007      1.841642      1.826716      1.716471      1.639252",
+                    ),
+                    (
+                        "  virginica_5   virginica_6   virginica_7   virginica_8   virginica_9",
+                        "     1.474081      2.006422      1.591887      1.791495      1.609007",
+                    ),
+                ]
+            ],
+        ],
+        vcov={"CRV1": "Species_x_fe_2"},
+        note="fe_2 = rep(1:10, 15); Species_x_fe_2: one column joining Species and fe_2 "
+        "(fixest's Species^fe_2, by which it clusters by default), made by the test",
+    ),
+    case(
+        "iris_fe1_x_fe2",
+        "iris",
+        "ols",
+        f"{SL} ~ {SW} | Species^fe2",
+        "base$fe2 = rep(letters[1:5], 30); feols(y ~ x1 | fe1^fe2, base); "
+        "fixef(est_comb)[[1]]  # y = Sepal.Length, x1 = Sepal.Width, fe1 = Species",
+        [
+            (
+                "W",
+                "#> x1 0.782815   0.119465 6.55267 1.2854e-05 ***",
+                [
+                    ("params", SW, "0.782815"),
+                    ("bse", SW, "0.119465"),
+                    ("tvalues", SW, "6.55267"),
+                    ("pvalues", SW, "1.2854e-05"),
+                ],
+            ),
+            (
+                "W",
+                "#> RMSE: 0.406785     Adj. R2: 0.729861",
+                [("rmse", "", "0.406785"), ("rsquared_adj", "", "0.729861")],
+            ),
+            ("W", "#>                  Within R2: 0.280234", [("rsquared_within", "", "0.280234")]),
+            effects_row(
+                "W",
+                "#>     setosa_a     setosa_b     setosa_c     setosa_d     setosa_e versicolor_a ",
+                "#>     2.443630     2.384084     2.164943     2.296256     2.323630     3.713320 ",
+                "Species^fe2",
+            ),
+            effects_row(
+                "W",
+                "#> versicolor_b versicolor_c versicolor_d versicolor_e  virginica_a  virginica_b ",
+                "#>     3.800694     4.003367     3.745539     3.575086     4.513272     3.986351 ",
+                "Species^fe2",
+            ),
+            effects_row(
+                "W",
+                "#>  virginica_c  virginica_d  virginica_e ",
+                "#>     4.423725     4.216804     4.159382",
+                "Species^fe2",
+            ),
+        ],
+        vcov={"CRV1": "Species_x_fe2"},
+        note="fe2 = rep(letters[1:5], 30); Species_x_fe2 joins Species and fe2 (fixest's "
+        "fe1^fe2), made by the test",
+    ),
+    case(
+        "iris_fe1_slopes",
+        "iris",
+        "ols",
+        f"{SL} ~ {SW} | Species[{PL}]",
+        "feols(y ~ x1 | fe1[x2], base); summary(fixef(est_vs))  # x2 = Petal.Length",
+        [
+            (
+                "W",
+                "#> x1 0.450006   0.156731  2.8712  0.10292 ",
+                [
+                    ("params", SW, "0.450006"),
+                    ("bse", SW, "0.156731"),
+                    ("tvalues", SW, "2.8712"),
+                    ("pvalues", SW, "0.10292"),
+                ],
+            ),
+            (
+                "W",
+                "#> RMSE: 0.298706     Adj. R2: 0.863506",
+                [("rmse", "", "0.298706"), ("rsquared_adj", "", "0.863506")],
+            ),
+            ("W", "#>                  Within R2: 0.178944", [("rsquared_within", "", "0.178944")]),
+            effects_row(
+                "W",
+                "#>   fe1: setosa versicolor virginica",
+                "#>         2.926      1.879    0.3068",
+                "Species",
+            ),
+            effects_row(
+                "W",
+                "#>   x2 (slopes: fe1): setosa versicolor virginica",
+                "#>                     0.3677     0.6598    0.8903",
+                f"Species[{PL}]",
+            ),
+        ],
+        vcov={"CRV1": "Species"},
+    ),
+    case(
+        "iris_poisson_species",
+        "iris",
+        "poisson",
+        f"{SL} ~ {SW} + {PL} | Species",
+        "etable(feglm(Sepal.Length ~ Sepal.Width + Petal.Length | Species, iris, 'poisson'))",
+        [
+            (
+                "G",
+                "#> Sepal.Width       0.0778* (0.0339)   0.0778* (0.0339)   0.0778* (0.0339)",
+                [("params", SW, "0.0778"), ("bse", SW, "0.0339")],
+            ),
+            (
+                "G",
+                "#> Petal.Length    0.1221*** (0.0150) 0.1221*** (0.0150) 0.1221*** (0.0150)",
+                [("params", PL, "0.1221"), ("bse", PL, "0.0150")],
+            ),
+            (
+                "G",
+                "#> BIC                         570.76             570.76             570.76",
+                [("bic", "", "570.76")],
+            ),
+        ],
+        vcov={"CRV1": "Species"},
+        bic_k=5,
+        note="fixest's BIC counts the 2 coefficients and the 3 effects: k = 5",
+    ),
+]
+
 
 def page_text(git_dir: str, commit: str, path: str) -> str:
     """The file at ``commit``; for HTML, its text without tags."""
@@ -730,7 +1022,7 @@ def page_text(git_dir: str, commit: str, path: str) -> str:
 def check(fixest_dir: str, pyfixest_dir: str) -> None:
     """Every printed line occurs in its page, every value in its line."""
     texts: dict[str, str] = {}
-    for entry in CASES:
+    for entry in CASES + IRIS:
         for value in entry["values"]:
             source = value["source"]
             git_dir = fixest_dir if source["repo"] == FIXEST[0] else pyfixest_dir
@@ -747,6 +1039,6 @@ if __name__ == "__main__":
             "Values printed by R fixest in its rendered documentation (and one constant of "
             "pyfixest's tests), with their sources; written by make_published.py."
         ),
-        "cases": CASES,
+        "cases": CASES + IRIS,
     }
     (HERE / "published.json").write_text(json.dumps(document, indent=1) + "\n")
