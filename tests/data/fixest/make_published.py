@@ -39,6 +39,7 @@ DOCS = {
     "P": (PYFIXEST, "tests/test_others.py"),
     "F": (FIXEST, "docs/reference/feols.html"),
     "G": (FIXEST, "docs/reference/feglm.html"),
+    "M": (FIXEST, "docs/articles/multiple_estimations.html"),
 }
 F4 = "Origin + Destination + Product + Year"
 F3 = "Origin + Destination + Product"
@@ -1008,6 +1009,126 @@ IRIS = [
 ]
 
 
+def compact_table(text: str) -> list[tuple[str, str, list[tuple[str, str, str]]]]:
+    """The 32 estimations of ``summary(res_multi, "compact", se = "hetero")`` (multiple
+    estimations vignette): for each printed row, the torchstats model it is (the key in
+    ``MultipleResults.all_fitted_models``), the row and its (stat, term, value) entries."""
+    rows: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {}
+    cell = re.compile(r"(-?\d+(?:\.\d+)?)[*.]*\s+\((\d+(?:\.\d+)?)\)")
+    first = re.compile(
+        r"^## (\d+)\s+(Full sample|setosa|versicolor|virginica)\s+(1|species)\s+(y1|y2) "
+        r"(x1 \+ x2(?: \+ I\(x2\^2\))?)\s+(.*)$"
+    )
+    for line in text.splitlines():
+        match = first.match(line)
+        if match:
+            number, sample, fixef, lhs, rhs, rest = match.groups()
+            rhs = rhs.replace("I(x2^2)", "I(x2**2)")
+            key = f"{lhs} ~ {rhs}" + (" | species" if fixef == "species" else "")
+            key += "" if sample == "Full sample" else f"; sample: species={sample}"
+            terms = ["x1"] if fixef == "species" else ["Intercept", "x1"]
+            cells = cell.findall(rest)
+            assert len(cells) == len(terms), line
+            entries = [
+                entry
+                for term, (estimate, se) in zip(terms, cells)
+                for entry in (("params", term, estimate), ("bse", term, se))
+            ]
+            rows[number] = (key, line, entries)
+            continue
+        match = re.match(r"^## (\d+)\s+(.*)$", line)
+        if match and match.group(1) in rows and not rows[match.group(1)][1].startswith("##  "):
+            key, first_line, entries = rows[match.group(1)]
+            cells = cell.findall(match.group(2))
+            terms = ["x2", "I(x2 ** 2)"][: len(cells)]
+            extra = [
+                entry
+                for term, (estimate, se) in zip(terms, cells)
+                for entry in (("params", term, estimate), ("bse", term, se))
+            ]
+            rows[match.group(1)] = (key, f"{first_line}\n{line}", entries + extra)
+    assert len(rows) == 32
+    return list(rows.values())
+
+
+def multiple_cases(text: str) -> list[dict[str, Any]]:
+    """The vignette's 32 estimations as two torchstats calls (with and without the effect)."""
+    cases = []
+    for label, formula in [
+        ("nofe", "y1 + y2 ~ x1 + csw(x2, I(x2**2))"),
+        ("species", "y1 + y2 ~ x1 + csw(x2, I(x2**2)) | species"),
+    ]:
+        values = []
+        for key, lines, entries in compact_table(text):
+            if ("| species" in key) != (label == "species"):
+                continue
+            (repo, commit), path = DOCS["M"]
+            source = {"repo": repo, "path": path, "commit": commit, "line": lines}
+            values += [
+                {"stat": stat, "term": term, "printed": printed, "fit": key, "source": source}
+                for stat, term, printed in entries
+            ]
+        cases.append(
+            {
+                "name": f"iris_multiple_{label}",
+                "data": "iris_multiple",
+                "model": "ols",
+                "formula": formula,
+                "r_call": "summary(feols(c(y1, y2) ~ x1 + csw(x2, x2^2) | sw0(species), base, "
+                'fsplit = ~species), "compact", se = "hetero")',
+                "vcov": "hetero",
+                "fsplit": "species",
+                "values": values,
+                "note": "base = iris with columns y1, y2, x1, x2, species; each value's 'fit' "
+                "is the model's key in MultipleResults.all_fitted_models",
+            }
+        )
+    return cases
+
+
+MULTIPLE_LHS = [
+    case(
+        f"iris_multiple_lhs_{lhs}",
+        "iris_multiple",
+        "ols",
+        f"{lhs} ~ x1 + x2 | 0",
+        "etable(feols(c(y1, y2) ~ x1 + x2, base))",
+        [
+            (
+                "M",
+                "## Constant         4.191*** (0.0970)   3.587*** (0.0937)",
+                [("params", "Intercept", const), ("bse", "Intercept", const_se)],
+            ),
+            (
+                "M",
+                "## x1              0.5418*** (0.0693) -0.2571*** (0.0669)",
+                [("params", "x1", x1), ("bse", "x1", x1_se)],
+            ),
+            (
+                "M",
+                "## x2               -0.3196* (0.1605)    0.3640* (0.1550)",
+                [("params", "x2", x2), ("bse", "x2", x2_se)],
+            ),
+            (
+                "M",
+                "## R2                         0.76626             0.21310",
+                [("rsquared", "", r2)],
+            ),
+            (
+                "M",
+                "## Adj. R2                    0.76308             0.20240",
+                [("rsquared_adj", "", adj)],
+            ),
+        ],
+        vcov="iid",
+    )
+    for lhs, const, const_se, x1, x1_se, x2, x2_se, r2, adj in [
+        ("y1", "4.191", "0.0970", "0.5418", "0.0693", "-0.3196", "0.1605", "0.76626", "0.76308"),
+        ("y2", "3.587", "0.0937", "-0.2571", "0.0669", "0.3640", "0.1550", "0.21310", "0.20240"),
+    ]
+]
+
+
 def page_text(git_dir: str, commit: str, path: str) -> str:
     """The file at ``commit``; for HTML, its text without tags."""
     raw = subprocess.run(
@@ -1019,26 +1140,30 @@ def page_text(git_dir: str, commit: str, path: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", raw)) if path.endswith(".html") else raw
 
 
-def check(fixest_dir: str, pyfixest_dir: str) -> None:
+def check(fixest_dir: str, pyfixest_dir: str, cases: list[dict[str, Any]]) -> None:
     """Every printed line occurs in its page, every value in its line."""
     texts: dict[str, str] = {}
-    for entry in CASES + IRIS:
+    for entry in cases:
         for value in entry["values"]:
             source = value["source"]
             git_dir = fixest_dir if source["repo"] == FIXEST[0] else pyfixest_dir
             if source["path"] not in texts:
                 texts[source["path"]] = page_text(git_dir, source["commit"], source["path"])
-            assert source["line"] in texts[source["path"]], source["line"]
+            for part in source["line"].split("\n"):  # several lines: each occurs
+                assert part in texts[source["path"]], part
             assert value["printed"] in source["line"], (value["printed"], source["line"])
 
 
 if __name__ == "__main__":
-    check(sys.argv[1], sys.argv[2])
+    (_, MULTIPLE_COMMIT), MULTIPLE_PATH = DOCS["M"]
+    MULTIPLE = multiple_cases(page_text(sys.argv[1], MULTIPLE_COMMIT, MULTIPLE_PATH))
+    ALL = CASES + IRIS + MULTIPLE_LHS + MULTIPLE
+    check(sys.argv[1], sys.argv[2], ALL)
     document = {
         "description": (
             "Values printed by R fixest in its rendered documentation (and one constant of "
             "pyfixest's tests), with their sources; written by make_published.py."
         ),
-        "cases": CASES + IRIS,
+        "cases": ALL,
     }
     (HERE / "published.json").write_text(json.dumps(document, indent=1) + "\n")
