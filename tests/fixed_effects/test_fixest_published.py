@@ -105,7 +105,10 @@ def dataset(name: str) -> pd.DataFrame:
         data["Destination_x_Product"] = data["Destination"] + "^" + data["Product"].astype(str)
         return data
     if name == "base_did":
-        return pd.read_csv(FIXTURES / "base_did.csv.gz")
+        data = pd.read_csv(FIXTURES / "base_did.csv.gz")
+        for period in sorted(set(data["period"]) - {5}):  # fixest's i(period, treat, 5)
+            data[f"treat_x_period_{period}"] = data["treat"] * (data["period"] == period)
+        return data
     if name == "iris":
         data = pd.read_csv(FIXTURES / "iris.csv")
         data.columns = [column.replace(".", "_") for column in data.columns]

@@ -1129,6 +1129,56 @@ MULTIPLE_LHS = [
 ]
 
 
+DID_LINES = """\
+#> x1                0.973490   0.045678 21.311868  < 2.2e-16 ***
+#> period::1:treat  -1.403045   1.110267 -1.263701 2.0908e-01
+#> period::2:treat  -1.247511   1.093145 -1.141213 2.5633e-01
+#> period::3:treat  -0.273206   1.106935 -0.246813 8.0553e-01
+#> period::4:treat  -1.795721   1.087974 -1.650518 1.0177e-01
+#> period::6:treat   0.784452   1.028388  0.762798 4.4726e-01
+#> period::7:treat   3.598897   1.101563  3.267081 1.4609e-03 **
+#> period::8:treat   3.811766   1.247502  3.055519 2.8366e-03 **
+#> period::9:treat   4.731426   1.097113  4.312617 3.6041e-05 ***
+#> period::10:treat  6.606229   1.120494  5.895817 4.4031e-08 ***"""
+
+
+def did_lines() -> list[Line]:
+    """``est_did``'s coefficient table; ``period::p:treat`` is the column ``treat_x_period_p``."""
+    lines: list[Line] = []
+    for line in DID_LINES.splitlines():
+        name, estimate, se, tvalue, pvalue = line.removeprefix("#> ").split()[:5]
+        term = name if name == "x1" else "treat_x_period_" + name.split("::")[1].split(":")[0]
+        entries = [("params", term, estimate), ("bse", term, se), ("tvalues", term, tvalue)]
+        if pvalue != "<":
+            entries.append(("pvalues", term, pvalue))
+        lines.append(("W", line, entries))
+    return lines
+
+
+DID_TERMS = " + ".join(f"treat_x_period_{p}" for p in (1, 2, 3, 4, 6, 7, 8, 9, 10))
+DID = [
+    case(
+        "base_did_twfe",
+        "base_did",
+        "ols",
+        f"y ~ x1 + {DID_TERMS} | id + period",
+        "feols(y ~ x1 + i(period, treat, 5) | id + period, base_did)",
+        [
+            *did_lines(),
+            (
+                "W",
+                "#> RMSE: 3.83653     Adj. R2: 0.48783 ",
+                [("rmse", "", "3.83653"), ("rsquared_adj", "", "0.48783")],
+            ),
+            ("W", "#>                 Within R2: 0.389628", [("rsquared_within", "", "0.389628")]),
+        ],
+        vcov={"CRV1": "id"},
+        note="i(period, treat, 5) as the columns treat_x_period_p = treat * (period == p), "
+        "p != 5, made by the test",
+    )
+]
+
+
 def page_text(git_dir: str, commit: str, path: str) -> str:
     """The file at ``commit``; for HTML, its text without tags."""
     raw = subprocess.run(
@@ -1157,7 +1207,7 @@ def check(fixest_dir: str, pyfixest_dir: str, cases: list[dict[str, Any]]) -> No
 if __name__ == "__main__":
     (_, MULTIPLE_COMMIT), MULTIPLE_PATH = DOCS["M"]
     MULTIPLE = multiple_cases(page_text(sys.argv[1], MULTIPLE_COMMIT, MULTIPLE_PATH))
-    ALL = CASES + IRIS + MULTIPLE_LHS + MULTIPLE
+    ALL = CASES + DID + IRIS + MULTIPLE_LHS + MULTIPLE
     check(sys.argv[1], sys.argv[2], ALL)
     document = {
         "description": (
