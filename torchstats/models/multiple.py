@@ -68,8 +68,9 @@ class MultipleEstimation:
                 samples.append((f"{column}={level}", subset, subset_weights))
         self.models: dict[str, FixedEffectsOLS] = {}
         """The models by label (formula, then ``; sample: g=level`` for a split)."""
-        cache = DemeanCache()
         for sample, frame, sample_weights in samples:
+            # one cache per sample: its keys are row positions within the sample's frame
+            cache = DemeanCache()
             for single in expand_formula(formula):
                 label = single if not sample else f"{single}; sample: {sample}"
                 self.models[label] = FixedEffectsOLS(
