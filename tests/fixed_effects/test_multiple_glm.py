@@ -211,3 +211,20 @@ def test_iv_split_equals_pyfixest(kind: str) -> None:
     theirs = _quiet(pf.feols, formula, data, vcov="hetero", fixef_tol=1e-13, **{kind: "f3"})
     ours = ts.ols(formula, data, fixef_tol=1e-13, **{kind: "f3"}).fit("hetero")
     _compare(ours, theirs)
+
+
+def test_another_covariance_for_every_model_and_the_tables() -> None:
+    data = simulated(8)
+    model = ts.logit("yb + yb2 ~ csw(x1, x2) | f1", data)
+    iid = model.fit()
+    clustered = iid.vcov({"CRV1": "g"})
+    direct = model.fit({"CRV1": "g"})
+    for one, other in zip(clustered, direct, strict=True):
+        np.testing.assert_allclose(one.bse, other.bse, rtol=1e-13)
+    assert iid[0].cov_type == "iid"
+    assert clustered.tidy().shape == (6, 6)
+    assert clustered.confint().shape == (6, 2)
+    assert list(clustered.coef().index.get_level_values(0).unique()) == list(
+        direct.all_fitted_models
+    )
+    assert clustered.etable(type="df").shape[1] == 4
