@@ -146,6 +146,19 @@ def test_split_weights_given_as_values_follow_their_rows() -> None:
         np.testing.assert_allclose(one.params, other.params, rtol=1e-13)
 
 
+def test_split_offsets_and_exposures_follow_their_rows() -> None:
+    data = simulated(9)
+    offset = np.log(data["w"].to_numpy())
+    results = ts.poisson("yc ~ x1 | f1", data, offset=offset, exposure="w", fsplit="s").fit()
+    for label, fit in results.all_fitted_models.items():
+        _, _, level = label.partition("; sample: s=")
+        rows = data if not level else data[data["s"] == level]
+        single = ts.poisson(
+            "yc ~ x1 | f1", rows, offset=np.log(rows["w"].to_numpy()), exposure="w"
+        ).fit()
+        np.testing.assert_allclose(fit.params, single.params, rtol=1e-13)
+
+
 def test_glm_crv3_in_multiple_estimation_is_each_models() -> None:
     data = simulated(4, n=300)
     results = ts.poisson("yc + yc2 ~ x1 | f1", data, **OURS).fit({"CRV3": "f2"})
