@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 import torchstats as ts
+from tests.conftest import DEVICES
 from tests.fixed_effects.data import pyfixest_data
 from torchstats.errors import InvalidOptionError
 from torchstats.formula.multiple_estimation import expand_formula
@@ -241,3 +242,13 @@ def test_another_covariance_for_every_model_and_the_tables() -> None:
         direct.all_fitted_models
     )
     assert clustered.etable(type="df").shape[1] == 4
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_multiple_glms_on_a_device_match_cpu(device: str) -> None:
+    data = simulated(10)
+    formula = "yc + yc2 ~ csw(x1, x2) | f1"
+    cpu = ts.poisson(formula, data, split="s").fit({"CRV1": "g"})
+    other = ts.poisson(formula, data, split="s", device=device).fit({"CRV1": "g"})
+    for one, reference in zip(other, cpu, strict=True):
+        np.testing.assert_allclose(one.bse, reference.bse, rtol=1e-10)

@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 
 import torchstats as ts
+from tests.conftest import DEVICES
 from torchstats.errors import DesignError
 
 pf = pytest.importorskip("pyfixest", reason="pyfixest is the reference for fepois/feglm")
@@ -221,3 +222,12 @@ def test_hc2_hc3_with_effects_are_refused(entry: Any, vcov: str) -> None:
 
 def _weights(column: str | None) -> dict[str, str]:
     return {} if column is None else {"weights": column}
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_crv3_on_a_device_matches_cpu(device: str) -> None:
+    data = simulated(17)
+    formula = "yb ~ x1 + x2 | f1 + f2"
+    cpu = ts.logit(formula, data, **OURS).fit({"CRV3": "g+h"})
+    other = ts.logit(formula, data, device=device, **OURS).fit({"CRV3": "g+h"})
+    np.testing.assert_allclose(other.bse, cpu.bse, rtol=1e-10)
