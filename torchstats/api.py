@@ -514,7 +514,12 @@ def glm(
     GLM
         Or :class:`~torchstats.models.streaming_glm.StreamingGLM` when ``data`` is chunked
         (a list of DataFrames, a callable returning chunks, a Parquet path or a pyarrow
-        Dataset); its per-row arguments must then name columns.
+        Dataset); its per-row arguments must then name columns. Fixed effects in
+        fixest's syntax (``"y ~ x | f"``) give a
+        :class:`~torchstats.models.fixed_effects_glm.FixedEffectsGLM`; stepwise functions
+        or ``split=``/``fsplit=`` (or several responses with a ``|``) a
+        :class:`~torchstats.models.multiple.MultipleEstimation` of them. Several responses
+        without a ``|`` keep statsmodels' meaning (the binomial's successes and failures).
     """
     if _fixest_route(formula, fixef, responses=False):
         _refuse_frequency_weights(freq_weights)
@@ -579,6 +584,12 @@ def logit(
     Chunked ``data`` (a list of DataFrames, a callable returning chunks, a Parquet path or
     a pyarrow Dataset) gives a :class:`~torchstats.models.streaming_discrete.StreamingDiscrete`
     fit in passes over the data; its per-row arguments must then name columns.
+
+    Fixed effects in fixest's syntax (``"y ~ x | f1 + f2"``) give a
+    :class:`~torchstats.models.fixed_effects_glm.FixedEffectsGLM`; several responses,
+    stepwise functions (``sw``, ``csw``, ``sw0``, ``csw0``) or ``split=``/``fsplit=`` give a
+    :class:`~torchstats.models.multiple.MultipleEstimation` of them (pyfixest's multiple
+    estimation; see ``docs/fixed-effects-glm.md``).
     """
     if _fixest_route(formula, fixef):
         return _fixed_effects_glm(  # type: ignore[return-value]
@@ -635,6 +646,12 @@ def probit(
     Chunked ``data`` (a list of DataFrames, a callable returning chunks, a Parquet path or
     a pyarrow Dataset) gives a :class:`~torchstats.models.streaming_discrete.StreamingDiscrete`
     fit in passes over the data; its per-row arguments must then name columns.
+
+    Fixed effects in fixest's syntax (``"y ~ x | f1 + f2"``) give a
+    :class:`~torchstats.models.fixed_effects_glm.FixedEffectsGLM`; several responses,
+    stepwise functions (``sw``, ``csw``, ``sw0``, ``csw0``) or ``split=``/``fsplit=`` give a
+    :class:`~torchstats.models.multiple.MultipleEstimation` of them (pyfixest's multiple
+    estimation; see ``docs/fixed-effects-glm.md``).
     """
     if _fixest_route(formula, fixef):
         return _fixed_effects_glm(  # type: ignore[return-value]
@@ -692,6 +709,12 @@ def poisson(
     Chunked ``data`` (a list of DataFrames, a callable returning chunks, a Parquet path or
     a pyarrow Dataset) gives a :class:`~torchstats.models.streaming_discrete.StreamingDiscrete`
     fit in passes over the data; its per-row arguments must then name columns.
+
+    Fixed effects in fixest's syntax (``"y ~ x | f1 + f2"``) give a
+    :class:`~torchstats.models.fixed_effects_glm.FixedEffectsGLM`; several responses,
+    stepwise functions (``sw``, ``csw``, ``sw0``, ``csw0``) or ``split=``/``fsplit=`` give a
+    :class:`~torchstats.models.multiple.MultipleEstimation` of them (pyfixest's multiple
+    estimation; see ``docs/fixed-effects-glm.md``).
     """
     if _fixest_route(formula, fixef):
         return _fixed_effects_glm(  # type: ignore[return-value]
@@ -747,7 +770,13 @@ def negativebinomial(
     context: int | Mapping[str, Any] | None = 0,
     **fixef: Any,
 ) -> NegativeBinomial:
-    """Negative binomial regression (NB2, NB1 or geometric) from a formula."""
+    """Negative binomial regression (NB2, NB1 or geometric) from a formula.
+
+    Fixed effects (``"y ~ x | f"``, NB2 only) give a
+    :class:`~torchstats.models.fixed_effects_negbin.FixedEffectsNegativeBinomial`; several
+    responses, stepwise functions or ``split=``/``fsplit=`` a
+    :class:`~torchstats.models.multiple.MultipleEstimation` of them.
+    """
     if _fixest_route(formula, fixef):
         return _fixed_effects_negbin(  # type: ignore[return-value]
             formula,
