@@ -112,6 +112,9 @@ CRV3_CASES = {
     "logit-1fe": ("logit", 5, "yb ~ x1 + x2 | f1", "g", None),
     "logit-2fe": ("logit", 6, "yb ~ x1 + x2 | f1 + f2", "g+h", None),
     "probit-2fe": ("probit", 7, "yb ~ x1 + x2 | f1 + f2", "g", None),
+    # without effects: ``| 0`` on our side (a plain formula is statsmodels' Poisson/Logit)
+    "pois-no-fe": ("poisson", 18, "yc ~ x1 + x2", "g", None),
+    "logit-no-fe": ("logit", 18, "yb ~ x1 + x2", "g", None),
 }
 
 
@@ -127,7 +130,8 @@ def test_crv3_matches_pyfixest(monkeypatch: pytest.MonkeyPatch, case: str) -> No
     data = _data(name)
     vcov = {"CRV3": clusters}
     ref = _reference(monkeypatch, family, formula, data, vcov=vcov, **_weights(weights))
-    res = _ours(family, formula, data, weights=weights).fit(vcov)
+    ours = formula if "|" in formula else f"{formula} | 0"
+    res = _ours(family, ours, data, weights=weights).fit(vcov)
     assert _relative(res.params, ref.coef()) < RTOL
     assert _relative(res.bse, ref.se()) < RTOL
     assert res.cov_type == "CRV3"
