@@ -13,7 +13,7 @@ from torchstats.families.families import Binomial, Gaussian
 from torchstats.families.families import Poisson as PoissonFamily
 from torchstats.families.links import Probit as ProbitLink
 from torchstats.formula.fixest_syntax import uses_fixest_syntax
-from torchstats.formula.multiple_estimation import uses_multiple_estimation
+from torchstats.formula.multiple_estimation import uses_multiple_estimation, uses_stepwise
 from torchstats.models.base import caller_context, formula_rows
 from torchstats.models.batched_ols import BatchedOLS
 from torchstats.models.binary import Logit, Probit
@@ -198,6 +198,15 @@ def _splits(options: Mapping[str, Any]) -> bool:
     return options.get("split") is not None or options.get("fsplit") is not None
 
 
+def _fixest_route(formula: str, options: Mapping[str, Any], responses: bool = True) -> bool:
+    """Whether a GLM formula goes to the fixed-effects models: a fixest part, a split, a
+    stepwise function or (with ``responses``) several responses. ``ts.glm`` passes
+    ``responses=False``: there ``"successes + failures ~ x"`` keeps statsmodels' meaning,
+    the binomial's two-column response."""
+    several = uses_multiple_estimation if responses else uses_stepwise
+    return uses_fixest_syntax(formula) or _splits(options) or several(formula)
+
+
 def _fixed_effects(
     formula: str,
     data: Any,
@@ -231,14 +240,10 @@ def _fixed_effects(
     # parse_fixest, which does not take multiple-estimation syntax such as csw0(f1, f2))
     instrumented = "~" in formula.partition("|")[2]
     if uses_multiple_estimation(formula) or _splits(options):
-        if instrumented:
-            raise InvalidOptionError(
-                "multiple estimation (several responses, sw()/csw(), split=/fsplit=) is not "
-                "available with an instrumental-variables part; fit each model with ts.ols"
-            )
         return MultipleEstimation(  # type: ignore[return-value]
             formula,
             formula_rows(data, subset),
+            model=FixedEffectsIV if instrumented else FixedEffectsOLS,
             weights=None if isinstance(weights, (int, float)) and weights == 1.0 else weights,
             missing=missing,
             device=device,
@@ -269,6 +274,8 @@ _GLM_OPTIONS = frozenset(
         "glm_maxiter",
         "separation",
         "weights",
+        "split",
+        "fsplit",
     }
 )
 
@@ -285,8 +292,8 @@ def _fixed_effects_glm(
     context: Mapping[str, Any] | None,
     options: Mapping[str, Any],
 ) -> FixedEffectsGLM:
-    """A :class:`FixedEffectsGLM`; ``per_row`` is (offset, exposure, var_weights)."""
-    _refuse_multiple_estimation(formula)
+    """A :class:`FixedEffectsGLM` (or a :class:`MultipleEstimation` of them); ``per_row`` is
+    (offset, exposure, var_weights)."""
     if is_chunked(data):
         raise InvalidOptionError(
             "fixed effects are absorbed in memory only; pass a DataFrame (chunked data is not "
@@ -307,6 +314,19 @@ def _fixed_effects_glm(
         settings["weights"] = var_weights
     if "weights" in settings:
         settings["weights"] = _aligned(frame, settings["weights"])
+    if uses_multiple_estimation(formula) or _splits(settings):
+        return MultipleEstimation(  # type: ignore[return-value]
+            formula,
+            frame,
+            model=FixedEffectsGLM,
+            family=Gaussian() if family is None else family,
+            offset=_with_exposure(frame, offset, exposure),
+            missing=missing,
+            device=device,
+            dtype=dtype,
+            context=context,
+            **settings,
+        )
     return FixedEffectsGLM(
         formula,
         frame,
@@ -337,7 +357,6 @@ def _fixed_effects_negbin(
         raise InvalidOptionError(
             f"fixed effects are available for loglike_method='nb2' only, got {loglike_method!r}"
         )
-    _refuse_multiple_estimation(formula)
     if is_chunked(data):
         raise InvalidOptionError(
             "fixed effects are absorbed in memory only; pass a DataFrame (chunked data is not "
@@ -352,6 +371,18 @@ def _fixed_effects_negbin(
         )
     frame = formula_rows(data, subset)
     offset, exposure = per_row
+    if uses_multiple_estimation(formula) or _splits(options):
+        return MultipleEstimation(  # type: ignore[return-value]
+            formula,
+            frame,
+            model=FixedEffectsNegativeBinomial,
+            offset=_with_exposure(frame, offset, exposure),
+            missing=missing,
+            device=device,
+            dtype=dtype,
+            context=context,
+            **options,
+        )
     return FixedEffectsNegativeBinomial(
         formula,
         frame,
@@ -362,14 +393,6 @@ def _fixed_effects_negbin(
         context=context,
         **options,
     )
-
-
-def _refuse_multiple_estimation(formula: str) -> None:
-    if uses_multiple_estimation(formula):
-        raise InvalidOptionError(
-            f"{formula!r} asks for multiple estimation (several responses, sw/csw): it is "
-            "available for ts.ols and ts.wls; fit each GLM with fixed effects separately"
-        )
 
 
 def _with_exposure(frame: Any, offset: Any, exposure: Any) -> Any:
@@ -491,9 +514,14 @@ def glm(
     GLM
         Or :class:`~torchstats.models.streaming_glm.StreamingGLM` when ``data`` is chunked
         (a list of DataFrames, a callable returning chunks, a Parquet path or a pyarrow
-        Dataset); its per-row arguments must then name columns.
+        Dataset); its per-row arguments must then name columns. Fixed effects in
+        fixest's syntax (``"y ~ x | f"``) give a
+        :class:`~torchstats.models.fixed_effects_glm.FixedEffectsGLM`; stepwise functions
+        or ``split=``/``fsplit=`` (or several responses with a ``|``) a
+        :class:`~torchstats.models.multiple.MultipleEstimation` of them. Several responses
+        without a ``|`` keep statsmodels' meaning (the binomial's successes and failures).
     """
-    if uses_fixest_syntax(formula):
+    if _fixest_route(formula, fixef, responses=False):
         _refuse_frequency_weights(freq_weights)
         return _fixed_effects_glm(  # type: ignore[return-value]
             formula,
@@ -556,8 +584,14 @@ def logit(
     Chunked ``data`` (a list of DataFrames, a callable returning chunks, a Parquet path or
     a pyarrow Dataset) gives a :class:`~torchstats.models.streaming_discrete.StreamingDiscrete`
     fit in passes over the data; its per-row arguments must then name columns.
+
+    Fixed effects in fixest's syntax (``"y ~ x | f1 + f2"``) give a
+    :class:`~torchstats.models.fixed_effects_glm.FixedEffectsGLM`; several responses,
+    stepwise functions (``sw``, ``csw``, ``sw0``, ``csw0``) or ``split=``/``fsplit=`` give a
+    :class:`~torchstats.models.multiple.MultipleEstimation` of them (pyfixest's multiple
+    estimation; see ``docs/fixed-effects-glm.md``).
     """
-    if uses_fixest_syntax(formula):
+    if _fixest_route(formula, fixef):
         return _fixed_effects_glm(  # type: ignore[return-value]
             formula,
             data,
@@ -612,8 +646,14 @@ def probit(
     Chunked ``data`` (a list of DataFrames, a callable returning chunks, a Parquet path or
     a pyarrow Dataset) gives a :class:`~torchstats.models.streaming_discrete.StreamingDiscrete`
     fit in passes over the data; its per-row arguments must then name columns.
+
+    Fixed effects in fixest's syntax (``"y ~ x | f1 + f2"``) give a
+    :class:`~torchstats.models.fixed_effects_glm.FixedEffectsGLM`; several responses,
+    stepwise functions (``sw``, ``csw``, ``sw0``, ``csw0``) or ``split=``/``fsplit=`` give a
+    :class:`~torchstats.models.multiple.MultipleEstimation` of them (pyfixest's multiple
+    estimation; see ``docs/fixed-effects-glm.md``).
     """
-    if uses_fixest_syntax(formula):
+    if _fixest_route(formula, fixef):
         return _fixed_effects_glm(  # type: ignore[return-value]
             formula,
             data,
@@ -669,8 +709,14 @@ def poisson(
     Chunked ``data`` (a list of DataFrames, a callable returning chunks, a Parquet path or
     a pyarrow Dataset) gives a :class:`~torchstats.models.streaming_discrete.StreamingDiscrete`
     fit in passes over the data; its per-row arguments must then name columns.
+
+    Fixed effects in fixest's syntax (``"y ~ x | f1 + f2"``) give a
+    :class:`~torchstats.models.fixed_effects_glm.FixedEffectsGLM`; several responses,
+    stepwise functions (``sw``, ``csw``, ``sw0``, ``csw0``) or ``split=``/``fsplit=`` give a
+    :class:`~torchstats.models.multiple.MultipleEstimation` of them (pyfixest's multiple
+    estimation; see ``docs/fixed-effects-glm.md``).
     """
-    if uses_fixest_syntax(formula):
+    if _fixest_route(formula, fixef):
         return _fixed_effects_glm(  # type: ignore[return-value]
             formula,
             data,
@@ -724,8 +770,14 @@ def negativebinomial(
     context: int | Mapping[str, Any] | None = 0,
     **fixef: Any,
 ) -> NegativeBinomial:
-    """Negative binomial regression (NB2, NB1 or geometric) from a formula."""
-    if uses_fixest_syntax(formula):
+    """Negative binomial regression (NB2, NB1 or geometric) from a formula.
+
+    Fixed effects (``"y ~ x | f"``, NB2 only) give a
+    :class:`~torchstats.models.fixed_effects_negbin.FixedEffectsNegativeBinomial`; several
+    responses, stepwise functions or ``split=``/``fsplit=`` a
+    :class:`~torchstats.models.multiple.MultipleEstimation` of them.
+    """
+    if _fixest_route(formula, fixef):
         return _fixed_effects_negbin(  # type: ignore[return-value]
             formula,
             data,

@@ -456,3 +456,20 @@ def test_poisson_newton_starts_where_exp_cannot_overflow():
     assert res.mle_retvals["converged"] and res.mle_retvals["iterations"] <= 8
     np.testing.assert_allclose(res.params, glm.params, rtol=1e-10)
     np.testing.assert_allclose(res.bse, glm.bse, rtol=1e-8)
+
+
+def test_kept_linear_predictor_follows_in_place_changes_and_gradients(frame):
+    """The latest ``X beta`` is reused for the very tensor only while it is unchanged: an
+    in-place update of ``params`` (an optimizer's step) gives the new log-likelihood, and a
+    tensor that requires gradients gets a fresh graph each call."""
+    y, X = _arrays(frame, "yb")
+    model = Logit(y, X)
+    params = torch.zeros(X.shape[1], dtype=torch.float64)
+    first = float(model.loglike(params))
+    params.add_(0.1)
+    assert float(model.loglike(params)) == float(model.loglike(params.clone()))
+    assert float(model.loglike(params)) != first
+    leaf = torch.full((X.shape[1],), 0.1, dtype=torch.float64, requires_grad=True)
+    for _ in range(2):  # a reused graph would fail the second backward
+        (gradient,) = torch.autograd.grad(model.loglike(leaf), leaf)
+        torch.testing.assert_close(gradient, model.score(leaf.detach()))

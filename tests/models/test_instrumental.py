@@ -509,17 +509,6 @@ def test_endogenous_regressor_listed_as_exogenous(data: pd.DataFrame) -> None:
         ts.ols("Y ~ X1 + X2 | f1 | X1 ~ Z1", data)
 
 
-@pytest.mark.parametrize(
-    ("formula", "options"),
-    [("Y + Y2 ~ X2 | f1 | X1 ~ Z1", {}), ("Y ~ X2 | f1 | X1 ~ Z1", {"split": "f3"})],
-)
-def test_multiple_estimation_is_refused(
-    data: pd.DataFrame, formula: str, options: dict[str, object]
-) -> None:
-    with pytest.raises(InvalidOptionError, match="not available with an instrumental"):
-        ts.ols(formula, data, **options)
-
-
 def test_sargan_of_an_exactly_identified_model(data: pd.DataFrame) -> None:
     with pytest.raises(DesignError, match="exactly identified"):
         _ = ts.ols("Y ~ X2 | f1 | X1 ~ Z1", data).fit().sargan

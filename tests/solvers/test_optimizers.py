@@ -157,3 +157,46 @@ def test_newton_counts_rejected_points_and_still_converges():
     found = minimize_newton(objective, torch.tensor([-30.0], dtype=torch.float64))
     assert found.converged and found.nonfinite > 0
     np.testing.assert_allclose(found.params, [math.log(2)], rtol=1e-12)
+
+
+def test_newton_hands_back_its_derivatives_at_the_estimate():
+    """The value, gradient and Hessian of Newton's last call are those at the estimate
+    (bitwise), so a fit reads its Hessian there instead of a second pass over the data."""
+    from torchstats.solvers.maximum_likelihood import (
+        NegativeLogLikelihood,
+        minimize_negative_loglike,
+    )
+
+    rng = np.random.default_rng(4)
+    X = torch.as_tensor(np.column_stack([np.ones(200), rng.standard_normal((200, 2))]))
+    y = torch.as_tensor((rng.random(200) < 0.4).astype(float))
+
+    def derivatives(b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        p = torch.sigmoid(X @ b)
+        value = -(y * torch.log(p) + (1 - y) * torch.log1p(-p)).sum()
+        return value, X.T @ (p - y), (X * (p * (1 - p))[:, None]).T @ X
+
+    nll = NegativeLogLikelihood(
+        lambda b: derivatives(b)[0],
+        lambda b: derivatives(b)[:2],
+        lambda b: derivatives(b)[2],
+        nobs=200,
+        name="logit",
+        all_derivatives=derivatives,
+    )
+    minimum = minimize_negative_loglike(
+        nll, torch.zeros(3, dtype=torch.float64), "newton", maxiter=50, disp=False, options={}
+    )
+    assert minimum.found.converged
+    assert minimum.derivatives is not None
+    for kept, fresh in zip(minimum.derivatives, derivatives(minimum.found.params), strict=True):
+        assert torch.equal(kept, fresh)
+    scipy_fit = minimize_negative_loglike(
+        nll,
+        torch.zeros(3, dtype=torch.float64),
+        "bfgs",
+        maxiter=50,
+        disp=False,
+        options=check_optimizer_options("bfgs", {}, "logit"),
+    )
+    assert scipy_fit.derivatives is None

@@ -63,6 +63,25 @@ def test_weighted_gram_in_row_blocks_copies_no_design(layout, monkeypatch):
     torch.testing.assert_close(blocked, blocked.T, rtol=0, atol=0)
 
 
+@pytest.mark.parametrize("sign", ["positive", "negative", "mixed", "zeros"])
+@pytest.mark.parametrize("layout", ["C", "F"])
+def test_weighted_gram_on_one_torch_thread_takes_cache_sized_blocks(layout, sign, monkeypatch):
+    # torch on one thread (the thread policy's choice for most fits) keeps large products
+    # in torch: row blocks through one buffer, any sign, an exactly symmetric result
+    X, w = _design(layout), _weights(sign)
+    expected = (X * w[:, None]).T @ X
+    monkeypatch.setattr(blas, "_CHUNK_BYTES", 1 << 14)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        assert not blas._numpy_route(X, w)
+        blocked = gram_matrix(X, w)
+    finally:
+        torch.set_num_threads(threads)
+    torch.testing.assert_close(blocked, expected, rtol=1e-12, atol=1e-9)
+    torch.testing.assert_close(blocked, blocked.T, rtol=0, atol=0)
+
+
 def test_float32_and_matrix_vector_products():
     X = _design("C", torch.float32)
     v, u = torch.ones(X.shape[1]), torch.linspace(-1, 1, ROWS)

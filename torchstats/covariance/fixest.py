@@ -112,6 +112,17 @@ class EffectCounts:
     codes: np.ndarray
     names: tuple[str, ...]
 
+    @property
+    def intercepts(self) -> tuple[bool, ...]:
+        """Whether each term is a fixed effect (``"f"``) rather than slopes (``"f[x]"``)."""
+        return tuple("[" not in name for name in self.names)
+
+    @property
+    def references(self) -> int:
+        """Levels set to 0 to identify the effects: one per fixed effect after the first
+        (slopes need none, fixest's ``n_fe_ok - 1``)."""
+        return max(sum(self.intercepts) - 1, 0)
+
 
 @dataclass(frozen=True)
 class ClusterColumns:
@@ -331,9 +342,11 @@ def _hetero_scale(kind: str, design: torch.Tensor, bread: torch.Tensor) -> torch
 def _df_k(ssc: SmallSample, k: int, effects: EffectCounts, nested: tuple[int, int]) -> int:
     """fixest's ``K``: coefficients plus the effects' levels the correction counts."""
     n_fe = len(effects.n_levels)
-    if ssc.k_fixef == "none" or n_fe == 0:
+    if n_fe == 0:
         return k
-    k_fe = sum(effects.n_levels) - (n_fe - 1 if n_fe > 1 else 0)
+    if ssc.k_fixef == "none":  # fixest removes the fixed effects' levels, not the slopes
+        return k + sum(n for n, fe in zip(effects.n_levels, effects.intercepts) if not fe)
+    k_fe = sum(effects.n_levels) - effects.references
     if ssc.k_fixef == "full":
         return k + k_fe
     nested_levels, fully_nested = nested
@@ -351,9 +364,12 @@ def _dimensions(clusters: ClusterColumns) -> list[tuple[int, np.ndarray]]:
 
 
 def _nested(effects: EffectCounts, dimensions: list[tuple[int, np.ndarray]]) -> tuple[int, int]:
-    """(levels of the effects nested in some cluster dimension, how many effects are)."""
+    """(levels of the effects nested in some cluster dimension, how many effects are); slopes
+    are never nested (fixest drops only the fixed effects' own levels)."""
     levels = nested_effects = 0
     for j, size in enumerate(effects.n_levels):
+        if not effects.intercepts[j]:
+            continue
         fe = effects.codes[:, j]
         for _, codes in dimensions:
             pairs = np.unique(fe * (int(codes.max()) + 1) + codes).shape[0]

@@ -5,19 +5,23 @@
 - ``csw(a, b)``: one with ``a``, one with ``a + b`` (cumulative stepwise);
 - ``sw0``, ``csw0``: the same, starting with a model without any of them.
 
-One stepwise function per formula, in the regressors or in the fixed-effects part (``y ~ x |
-csw0(f1, f2)``). Responses vary slowest: ``y1 + y2 ~ csw(a, b)`` gives ``y1 ~ a``,
-``y1 ~ a + b``, ``y2 ~ a``, ``y2 ~ a + b``.
+At most one stepwise function per part: the regressors, the fixed effects (``y ~ x |
+csw0(f1, f2)``) and the instruments (``y ~ x | f | d ~ sw(z1, z2)``). The order is pyfixest's
+(``FixestMulti``): the fixed-effects steps vary slowest, then the responses, then the
+regressor steps, then the instrument steps: ``y1 + y2 ~ csw(a, b) | sw(f, g)`` gives
+``y1 ~ a | f``, ``y1 ~ a + b | f``, ``y2 ~ a | f``, ``y2 ~ a + b | f``, then the same with
+``g``.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from torchstats.errors import DesignError
 from torchstats.formula.fixest_syntax import split_top_level
 
-__all__ = ["expand_formula", "uses_multiple_estimation"]
+__all__ = ["expand_formula", "uses_multiple_estimation", "uses_stepwise"]
 
 _STEPWISE = re.compile(r"\b(csw0|sw0|csw|sw)\(")
 
@@ -27,24 +31,39 @@ def uses_multiple_estimation(formula: str) -> bool:
     return len(expand_formula(formula)) > 1
 
 
+def uses_stepwise(formula: str) -> bool:
+    """Whether ``formula`` has a stepwise function (``sw``, ``csw``, ``sw0``, ``csw0``)."""
+    return _STEPWISE.search(formula) is not None
+
+
 def expand_formula(formula: str) -> list[str]:
-    """The single-model formulas ``formula`` stands for, in fixest's order.
+    """The single-model formulas ``formula`` stands for, in pyfixest's order.
 
     Raises
     ------
     DesignError
-        More than one stepwise function, or one without arguments.
+        More than one stepwise function in a part, or one without arguments.
     """
     main, *rest = split_top_level(formula, "|")
     if "~" not in main:
         return [formula]
     response, regressors = main.split("~", 1)
     responses = [part.strip() for part in split_top_level(response, "+")]
-    tail = "|".join([regressors, *rest])
+    parts = [regressors, *rest]
+    variants = [_stepwise(part, formula) for part in parts]
+    # the fixed-effects part (the first after the regressors without its own "~") varies
+    # slowest, as in pyfixest's dictionary of models keyed by fixed effects
+    effects = next((i for i, part in enumerate(rest, 1) if "~" not in part), None)
+    outer: list[str | None] = [None] if effects is None else list(variants[effects])
+    inner = [v for i, v in enumerate(variants) if i != effects]
     expanded = []
-    for name in responses:
-        for variant in _stepwise(tail, formula):
-            expanded.append(_tidy(f"{name} ~{variant}"))
+    for effect in outer:
+        for name in responses:
+            for combination in itertools.product(*inner):
+                chosen = list(combination)
+                if effect is not None and effects is not None:
+                    chosen.insert(effects, effect)
+                expanded.append(_tidy(f"{name} ~{'|'.join(chosen)}"))
     return expanded
 
 
@@ -53,7 +72,10 @@ def _stepwise(text: str, formula: str) -> list[str]:
     if not matches:
         return [text]
     if len(matches) > 1:
-        raise DesignError(f"{formula!r} has more than one stepwise function; fixest allows one")
+        raise DesignError(
+            f"{formula!r} has more than one stepwise function in one part; one is allowed per "
+            "part (regressors, fixed effects, instruments)"
+        )
     match = matches[0]
     end = _closing(text, match.end() - 1)
     arguments = [part.strip() for part in split_top_level(text[match.end() : end], ",")]

@@ -103,6 +103,8 @@ class _DiscreteModel(Model):
     accepts_exposure = False
     """Whether ``exposure`` is an argument of the model (the count models)."""
     k_extra = 0
+    _latest_linear: tuple[torch.Tensor, int, torch.Tensor] | None = None
+    """The latest ``(beta, its version, X beta + offset)`` of :meth:`_linear`."""
     _keeps_sparse_design = False
     """Whether the model computes with a design of sparse dummies (a formula's many-level
     factor, a :class:`~torchstats.structured.block_matrix.BlockMatrix`) as it is; the others,
@@ -143,6 +145,7 @@ class _DiscreteModel(Model):
 
     def _initialize(self, design: Design) -> None:
         self.design = design = self._supported_design(design)
+        self._latest_linear = None
         check_finite(design)
         self._check_endog(design.endog)
         self._offset = design.extras.get("offset")
@@ -245,9 +248,19 @@ class _DiscreteModel(Model):
         return dense_within_limit(scaled, f"{self.model_name}'s {what}")
 
     def _linear(self, beta: torch.Tensor) -> torch.Tensor:
+        """``X beta + offset``, shape (n,). The latest one is kept: Newton's line search
+        evaluates the point whose derivatives it asks for next, and on large data the
+        product is a pass over the design. The key is the tensor itself and its version
+        counter (bumped by any in-place change); tensors that require gradients are not
+        kept (their graph would be reused)."""
+        latest = self._latest_linear
+        if latest is not None and latest[0] is beta and latest[1] == beta._version:
+            return latest[2]
         eta = matvec(self.design.exog, beta)
         offset = self._total_offset
-        return eta if offset is None else eta + offset
+        eta = eta if offset is None else eta + offset
+        self._latest_linear = None if beta.requires_grad else (beta, beta._version, eta)
+        return eta
 
     # --- likelihood (subclasses supply the closed forms) --------------------------------------
 

@@ -18,7 +18,11 @@ from typing import Any
 import torch
 
 from torchstats.errors import HessianWarning
-from torchstats.solvers.maximum_likelihood import NegativeLogLikelihood, minimize_negative_loglike
+from torchstats.solvers.maximum_likelihood import (
+    Minimum,
+    NegativeLogLikelihood,
+    minimize_negative_loglike,
+)
 from torchstats.solvers.result import SolverResult
 
 __all__ = ["fit_newton", "fit_scipy", "inverse_information", "solve_newton"]
@@ -55,7 +59,12 @@ def solve_newton(
 ) -> tuple[SolverResult, list[float]]:
     """Damped Newton from ``start`` (internal parametrisation): the record (``params``
     internal) and the log-likelihood wherever Newton asked for derivatives."""
-    minimum = minimize_negative_loglike(
+    minimum = _minimize_newton(model, start, maxiter, ftol)
+    return minimum.found, minimum.loglike_history
+
+
+def _minimize_newton(model: Any, start: torch.Tensor, maxiter: int, ftol: float | None) -> Minimum:
+    return minimize_negative_loglike(
         _negative_loglike(model, True),
         start,
         "newton",
@@ -63,7 +72,6 @@ def solve_newton(
         disp=False,
         options={"ftol": ftol},
     )
-    return minimum.found, minimum.loglike_history
 
 
 def fit_newton(
@@ -72,14 +80,21 @@ def fit_newton(
     """``fit(method="newton")``: the record (``params`` reported), statsmodels'
     ``mle_retvals`` of Newton (``score`` and ``Hessian`` of ``-loglike / nobs``) and the
     Hessian of the log-likelihood at the estimate."""
-    found, history = solve_newton(model, start, maxiter, options["ftol"])
+    minimum = _minimize_newton(model, start, maxiter, options["ftol"])
+    found, history = minimum.found, minimum.loglike_history
     params = model._from_internal(found.params)
     nobs = model.nobs
-    hessian = model.hessian(params)
+    if minimum.derivatives is not None and params is found.params:
+        # the identity parametrisation (no log(alpha)): Newton's last derivatives were taken
+        # at the estimate, so its Hessian (a pass over the data) is not computed again
+        value, gradient, negative_hessian = minimum.derivatives
+        loglike, score, hessian = -value, -gradient, -negative_hessian
+    else:
+        loglike, score, hessian = model.loglike(params), model.score(params), model.hessian(params)
     retvals = {
-        "fopt": float(-model.loglike(params)) / nobs,
+        "fopt": float(-loglike) / nobs,
         "iterations": found.n_iter,
-        "score": (-model.score(params) / nobs).cpu().numpy(),
+        "score": (-score / nobs).cpu().numpy(),
         "Hessian": (-hessian / nobs).cpu().numpy(),
         "warnflag": 0 if found.converged else 1,
         "converged": found.converged,

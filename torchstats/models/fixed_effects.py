@@ -400,10 +400,10 @@ class FixedEffectsOLS(Model):
 
     @property
     def df_resid(self) -> float:
-        """``nobs - k - levels of the effects`` (less one per effect after the first)."""
-        levels = sum(self.effect_counts.n_levels)
-        n_fe = len(self.absorb_terms)
-        return float(self.design.nobs - self.rank - levels + max(n_fe - 1, 0))
+        """``nobs - k - levels of the effects`` (and slopes), plus one reference level per fixed
+        effect after the first."""
+        counts = self.effect_counts
+        return float(self.design.nobs - self.rank - sum(counts.n_levels) + counts.references)
 
     @property
     def df_model(self) -> float:

@@ -32,6 +32,8 @@ the binomial (fixest).
 
 from __future__ import annotations
 
+import copy
+import warnings
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
@@ -45,6 +47,7 @@ from torchstats.covariance.result import CovarianceResult
 from torchstats.errors import (
     CollinearityWarning,
     ConvergenceWarning,
+    DesignError,
     EmptyDataError,
     InvalidOptionError,
     NumericalError,
@@ -52,6 +55,7 @@ from torchstats.errors import (
 )
 from torchstats.families import families as F
 from torchstats.formula.design import drop_columns
+from torchstats.formula.fixed_effects import singleton_rows
 from torchstats.formula.newdata import exog_for_prediction
 from torchstats.models.base import sized_threads
 from torchstats.models.fixed_effects import FixedEffectsOLS, FixefRemoval, _Within
@@ -132,6 +136,7 @@ class FixedEffectsGLM(FixedEffectsOLS):
                 f"and {glm_maxiter!r}"
             )
         self.family = family
+        self._fixef_rm = fixef_rm
         self._glm_rule = (glm_tol, glm_maxiter)
         self._separation = separation
         self._offset_values = _per_row(data, offset, "offset")
@@ -365,7 +370,8 @@ class FixedEffectsGLM(FixedEffectsOLS):
         Parameters
         ----------
         vcov : str or dict, optional
-            ``"iid"`` (default), ``"hetero"``, ``{"CRV1": "g"}``, ``{"CRV1": "g1+g2"}``.
+            ``"iid"`` (default), ``"hetero"``, ``{"CRV1": "g"}``, ``{"CRV1": "g1+g2"}``,
+            ``{"CRV3": "g"}``; ``"HC2"``/``"HC3"`` without absorbed effects only.
         ssc : dict, optional
             Small-sample corrections (see :mod:`torchstats.covariance.fixest`).
         cov_type, cov_kwds : optional
@@ -416,12 +422,30 @@ class FixedEffectsGLM(FixedEffectsOLS):
         cov_type: str | None = None,
         cov_kwds: Mapping[str, object] | None = None,
     ) -> CovarianceResult:
-        """The covariance asked for, with fixest's corrections, for z tests."""
+        """The covariance asked for, with fixest's corrections, for z tests.
+
+        ``"iid"``, ``"hetero"``/``"HC1"``, ``{"CRV1": "g"}``, ``{"CRV3": "g"}`` (one- or
+        two-way, ``"g1+g2"``), and ``"HC2"``/``"HC3"`` without absorbed effects (``| 0``):
+        pyfixest's ``fepois``/``feglm`` estimators. The bread is the inverse of the last
+        iteration's ``X~'WX~``; HC2/HC3 take the leverages ``h`` of ``sqrt(W) X~`` (scores
+        over ``sqrt(1 - h)`` or ``1 - h``); CRV3 is the jackknife
+        ``sum_g (b_(-g) - b)(b_(-g) - b)'`` of :meth:`params_without` refits, times the CRV1
+        corrections (pyfixest's ``_vcov_crv3_slow``).
+
+        Raises
+        ------
+        DesignError
+            HC2/HC3 with absorbed effects (pyfixest refuses them too); a CRV3 refit that
+            loses a regressor.
+        """
         choice = read_vcov(vcov, cov_type, cov_kwds)
-        if choice.kind not in ("iid", "hetero", "HC1", "CRV1"):
-            raise InvalidOptionError(
-                f"vcov {choice.kind!r} is not available for GLMs with fixed effects: choose "
-                "'iid', 'hetero' or {'CRV1': 'g'}"
+        if choice.kind in ("HC2", "HC3") and self.absorb_terms:
+            # pyfixest 0.60 refuses them too (feols_._deparse_vcov_input)
+            raise DesignError(
+                f"{choice.kind} is not available for GLMs with absorbed fixed effects (the "
+                "leverages of the absorbed dummies are not computed; pyfixest refuses it too): "
+                "use 'hetero' (HC1), {'CRV1': 'g'} or {'CRV3': 'g'}, or put the effects among "
+                "the regressors as dummies, 'y ~ x + C(f) | 0'"
             )
         root = torch.sqrt(iterations.irls_weights)
         design = iterations.design * root.unsqueeze(1)
@@ -437,6 +461,7 @@ class FixedEffectsGLM(FixedEffectsOLS):
             effects=self.effect_counts,
             clusters=clusters,
             params=iterations.params,
+            leave_out=self.params_without if choice.kind == "CRV3" else None,
             scale=self._iid_scale(iterations),
         )
         return CovarianceResult(
@@ -447,6 +472,44 @@ class FixedEffectsGLM(FixedEffectsOLS):
             covariance.description,
             covariance.kwds,
         )
+
+    def params_without(self, rows: np.ndarray) -> torch.Tensor:
+        """The coefficients refitted without ``rows`` (a mask over the rows used), for CRV3.
+
+        The refit is this model on the remaining rows with every option kept (weights,
+        offset, tolerances): singletons dropped again (with ``fixef_rm="singleton"``),
+        separated levels dropped again, the effects demeaned again and IRLS run from the
+        usual start, as pyfixest's ``_vcov_crv3_slow`` refits ``fepois`` on the data without
+        the cluster.
+
+        Raises
+        ------
+        DesignError
+            A regressor is collinear with the effects in the refit (the leave-one-cluster-out
+            estimate then has fewer coefficients).
+        """
+        keep = ~rows
+        if self._fixef_rm == "singleton" and self.groups.codes.shape[1]:
+            keep[keep] = ~singleton_rows(self.groups.codes[keep])
+        refit = copy.copy(self)
+        for name in _cached_properties(type(self)):
+            refit.__dict__.pop(name, None)
+        refit.design = self.design.select_rows(
+            torch.as_tensor(keep, device=self.design.endog.device)
+        )
+        refit.positions = self.positions[keep]
+        refit.groups = self.groups.restrict(keep)
+        refit.row_weights = refit.design.extras.get("weights")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CollinearityWarning)
+            refit._within = refit._demean()
+        if list(refit.design.exog_names) != list(self.design.exog_names):
+            raise DesignError(
+                "CRV3: without one of the clusters a regressor is collinear with the fixed "
+                "effects, so the leave-one-cluster-out estimate is not defined; use CRV1 or "
+                "cluster more coarsely"
+            )
+        return refit.iterate().params
 
     def covariance(
         self,
@@ -538,6 +601,16 @@ class FixedEffectsGLM(FixedEffectsOLS):
             prediction = prediction + share
         extra = _per_row(frame, offset, "offset")
         return prediction if extra is None else prediction + extra
+
+
+def _cached_properties(cls: type) -> set[str]:
+    """The names of the cached properties of ``cls`` and its bases (values of the instance)."""
+    return {
+        name
+        for klass in cls.__mro__
+        for name, value in vars(klass).items()
+        if isinstance(value, cached_property)
+    }
 
 
 def independent_columns(

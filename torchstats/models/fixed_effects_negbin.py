@@ -198,7 +198,7 @@ class FixedEffectsNegativeBinomial(FixedEffectsGLM):
         # Efficient scores: the coefficients' scores less their projection on the effects'
         # and alpha's (x~ g for the effects; alpha's own score, its effects part removed).
         g = (y - mu) / (1 + alpha * mu)
-        score_alpha = torch.func.jacrev(lambda a: self._loglike_obs(mu, a))(alpha)
+        score_alpha = torch.func.jacfwd(lambda a: self._loglike_obs(mu, a))(alpha)
         score_alpha = score_alpha - (v - v_tilde) * g
         scores = X * g.unsqueeze(1) - torch.outer(score_alpha, j_ba / j_aa)
         # fixest_covariance forms the scores as design * resid: hand it the scores whole.

@@ -449,10 +449,10 @@ class FixedEffectsIV(Model):
 
     @property
     def df_resid(self) -> float:
-        """``nobs - k - levels of the effects`` (less one per effect after the first)."""
-        levels = sum(t.n_levels for t in self.absorb_terms)
-        n_fe = len(self.absorb_terms)
-        return float(self.nobs - self.rank - levels + max(n_fe - 1, 0))
+        """``nobs - k - levels of the effects`` (and slopes), plus one reference level per fixed
+        effect after the first."""
+        counts = self.effect_counts
+        return float(self.nobs - self.rank - sum(counts.n_levels) + counts.references)
 
     @property
     def df_model(self) -> float:

@@ -105,8 +105,9 @@ class FixedEffectsResults(PyfixestTables, LikelihoodResults):
 
     @property
     def _k_fe(self) -> int:
-        levels = self.model.effect_counts.n_levels
-        return sum(n - 1 for n in levels) + 1 if levels else 0
+        """Parameters of the effects: their levels (and slopes) less the reference levels."""
+        counts = self.model.effect_counts
+        return sum(counts.n_levels) - counts.references if counts.n_levels else 0
 
     @property
     def rsquared(self) -> float:

@@ -16,8 +16,9 @@ class MultipleResults:
     """Several fitted models, in estimation order (pyfixest's ``FixestMulti``).
 
     Iterate, index by position, or look up by label (``all_fitted_models``); the ``coef``,
-    ``se``, ``tstat``, ``pvalue`` and ``tidy`` tables stack every model's with the model's
-    label as the outer index level; :meth:`etable` puts them side by side.
+    ``se``, ``tstat``, ``pvalue``, ``confint`` and ``tidy`` tables stack every model's with
+    the model's label as the outer index level; :meth:`vcov` gives every model another
+    covariance; :meth:`etable` puts them side by side.
 
     Parameters
     ----------
@@ -66,9 +67,20 @@ class MultipleResults:
         """Every model's p-values."""
         return self._stacked("pvalue")
 
+    def confint(self) -> pd.DataFrame:
+        """Every model's 95% confidence intervals."""
+        return self._stacked("confint")
+
     def tidy(self) -> pd.DataFrame:
         """Every model's ``tidy()`` table."""
         return self._stacked("tidy")
+
+    def vcov(
+        self, vcov: str | Mapping[str, str], ssc: Mapping[str, object] | None = None
+    ) -> MultipleResults:
+        """The same fits with another covariance for every model (pyfixest's
+        ``FixestMulti.vcov``; these results are left unchanged)."""
+        return MultipleResults({label: fit.vcov(vcov, ssc) for label, fit in self._fits.items()})
 
     def etable(self, **options: Any) -> Any:
         """The models side by side (:func:`torchstats.etable`)."""

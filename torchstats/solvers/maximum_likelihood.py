@@ -97,11 +97,16 @@ class Minimum:
     loglike_history : list of float
         Newton: the log-likelihood wherever it asked for derivatives (statsmodels'
         ``fit_history``); empty for the scipy methods.
+    derivatives : tuple of Tensor, optional
+        Newton: the value, gradient and Hessian of ``nll`` at ``found.params`` when its last
+        call of the derivatives was there (the usual end), so that a caller needing them at
+        the estimate does not pay for the Hessian (a pass over the data) again; else None.
     """
 
     found: SolverResult
     retvals: dict[str, Any] = field(default_factory=dict)
     loglike_history: list[float] = field(default_factory=list)
+    derivatives: tuple[Tensor, Tensor, Tensor] | None = None
 
 
 def minimize_negative_loglike(
@@ -183,11 +188,13 @@ def _newton(
     options: Mapping[str, Any],
 ) -> Minimum:
     values: list[Tensor] = []  # the objective wherever Newton asked for derivatives
+    last: list[tuple[Tensor, tuple[Tensor, Tensor, Tensor]]] = []  # the latest call
 
     def derivatives(theta: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        value, gradient, hessian = nll.derivatives(theta)
-        values.append(value)
-        return value, gradient, hessian
+        found = nll.derivatives(theta)
+        values.append(found[0])
+        last[:] = [(theta, found)]
+        return found
 
     with torch.no_grad():
         found = minimize_newton(
@@ -206,4 +213,6 @@ def _newton(
     if disp:
         print_newton_report(found.converged, float(final) / nll.nobs, found.n_iter)
     history = [-v for v in torch.stack(values).tolist()] if values else []
-    return Minimum(found, {}, history)
+    # minimize_newton returns the very tensor it last asked derivatives at, or another point
+    at_found = last[0][1] if last and last[0][0] is found.params else None
+    return Minimum(found, {}, history, at_found)

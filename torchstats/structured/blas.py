@@ -19,7 +19,8 @@ kernel                          torch        this module
 ==============================  ===========  ===========
 
 A weighted Gram with non-negative weights is ``Z'Z`` with ``Z = sqrt(w) X``, formed in
-row chunks of a few megabytes so that no ``n x k`` copy of the design is made;
+row chunks of a few megabytes so that no ``n x k`` copy of the design is made (in numpy,
+or in torch when it runs on one thread);
 non-positive weights (log-likelihood Hessians) negate it; weights of both signs take the
 general product. Small problems, tensors that require gradients, other dtypes and
 other devices stay in torch; anything else (a
@@ -62,15 +63,14 @@ def gram_matrix(X: Any, weights: torch.Tensor | None = None) -> torch.Tensor:
     if not _numpy_route(X, weights):
         if weights is None:
             return X.T @ X
+        large = X.numel() * X.shape[1] >= _NUMPY_ROUTE_MIN_WORK
+        if X.requires_grad or weights.requires_grad or not large:
+            return _symmetric((X * weights[:, None]).T @ X)
+        if X.device.type == "cpu":  # torch on one thread: cache-sized blocks
+            return _blocked_weighted_gram(X, weights, _CHUNK_BYTES)
         if X.numel() * X.element_size() <= 4 * _DEVICE_CHUNK_BYTES:
             return _symmetric((X * weights[:, None]).T @ X)
-        # a large design (on a GPU): row blocks, so the weighted copy is one block
-        rows = max(256, _DEVICE_CHUNK_BYTES // max(1, X.shape[1] * X.element_size()))
-        total = X.new_zeros(X.shape[1], X.shape[1])
-        for start in range(0, X.shape[0], rows):
-            block = X[start : start + rows]
-            total += (block * weights[start : start + rows, None]).T @ block
-        return _symmetric(total)
+        return _blocked_weighted_gram(X, weights, _DEVICE_CHUNK_BYTES)
     design = X.numpy()
     if weights is None:
         return torch.from_numpy(design.T @ design)
@@ -80,6 +80,27 @@ def gram_matrix(X: Any, weights: torch.Tensor | None = None) -> torch.Tensor:
     if bool((w <= 0).all()):
         return torch.from_numpy(-_root_weighted_gram(design, np.sqrt(-w)))
     return _symmetric(torch.from_numpy((design * w[:, None]).T @ design))
+
+
+def _blocked_weighted_gram(
+    X: torch.Tensor, weights: torch.Tensor, block_bytes: int
+) -> torch.Tensor:
+    """``X' diag(w) X`` in torch by row blocks of ``block_bytes`` written into one reused
+    buffer: ``Z'Z`` with ``Z = sqrt(|w|) X`` when the weights share a sign, the weighted
+    block times the block otherwise. No copy of the design; on the CPU blocks that stay in
+    cache (one thread, 1e6 x 50: 4 MB blocks 0.16 s, 64 MB blocks 0.44 s, one weighted
+    copy 0.52 s), on a GPU blocks large enough to keep it busy."""
+    n, k = X.shape
+    rows = min(n, max(256, block_bytes // max(1, k * X.element_size())))
+    sign = 1.0 if bool((weights >= 0).all()) else -1.0 if bool((weights <= 0).all()) else 0.0
+    factor = torch.sqrt(sign * weights) if sign else weights
+    buffer = X.new_empty(rows, k)
+    total = X.new_zeros(k, k)
+    for start in range(0, n, rows):
+        block = X[start : start + rows]
+        scaled = torch.mul(block, factor[start : start + rows, None], out=buffer[: len(block)])
+        total.addmm_(scaled.T, scaled if sign else block)
+    return _symmetric(total if sign >= 0 else -total)
 
 
 def _symmetric(product: torch.Tensor) -> torch.Tensor:
