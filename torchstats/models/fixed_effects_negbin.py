@@ -38,7 +38,7 @@ from torchstats.families import families as F
 from torchstats.models.base import sized_threads
 from torchstats.models.fixed_effects_glm import FixedEffectsGLM
 from torchstats.results.fixed_effects_glm import FixedEffectsGLMResults, GlmIterations
-from torchstats.solvers.demean import absorb
+from torchstats.solvers.demean import absorb, column_major
 from torchstats.solvers.result import SolverResult
 
 __all__ = ["FixedEffectsNegativeBinomial"]
@@ -185,7 +185,7 @@ class FixedEffectsNegativeBinomial(FixedEffectsGLM):
         c = (y - mu) * mu / (1 + alpha * mu) ** 2
         v = c / h
         tol, maxiter = self._tolerance
-        columns = torch.column_stack([self.design.exog, v])
+        columns = column_major(self.design.exog, v)
         resid = absorb(
             columns, self.absorb_terms, h, tol=tol, maxiter=maxiter, overwrite=True
         ).resid
