@@ -9,7 +9,7 @@ fitted and ``bse`` read. The figure is the peak above the resident set just befo
   (rows x 40 x 8 bytes). Robust covariances should add at most about 0.25 designs.
 - ``--streamed``: the same data written to Parquet (row groups of 100 000 rows) and fitted
   by ``ts.ols``, ``ts.glm`` (Poisson) and ``ts.logit`` from the path, in MB: bounded by the
-  batch size, whatever the row count.
+  batch size and the row group size, whatever the row count (compare two row counts).
 
 Examples
 --------

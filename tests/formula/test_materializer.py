@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -88,6 +90,23 @@ def test_design_exog_is_the_buffer_of_the_formula_build(data: pd.DataFrame) -> N
     assert design.exog.stride() == (1, design.nobs)  # column-major: the buffer itself
     expected = model_matrix("y ~ C(g) + x1", data).rhs.to_numpy(dtype=np.float64)
     np.testing.assert_array_equal(design.exog.numpy(), expected)
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_caches_emptied_after_the_build(data: pd.DataFrame, formula: str) -> None:
+    # formulaic's encoders hold the materializer in a reference cycle, so it outlives the
+    # build until the cyclic collector runs; its caches (the factors' values and encoded
+    # columns, as large as the design) must not
+    spec = model_matrix(formula, data, materializer=ColumnMajorMaterializer).model_spec
+    gc.collect()
+    gc.disable()
+    try:
+        rhs = spec.rhs.get_model_matrix(data.iloc[10:50])
+        left = [o for o in gc.get_objects() if type(o) is ColumnMajorMaterializer]
+        assert all(not m.factor_cache and not m.encoded_cache for m in left)
+    finally:
+        gc.enable()
+    assert rhs.shape[0] > 0
 
 
 def test_complex_column_is_refused_by_name(data: pd.DataFrame) -> None:

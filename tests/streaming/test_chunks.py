@@ -1,8 +1,11 @@
-"""Bad streamed chunks give the errors (and warnings) the in-memory fit gives, naming the chunk."""
+"""Bad streamed chunks give the errors (and warnings) the in-memory fit gives, naming the chunk;
+a chunk's data go with it."""
 
 from __future__ import annotations
 
+import gc
 import warnings
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -147,3 +150,31 @@ def test_one_cluster_is_refused_as_in_memory() -> None:
         ts.ols("y ~ x1", frame).fit(**kwds)
     with pytest.raises(InvalidOptionError, match="at least 2 clusters, but groups has 1"):
         ts.ols("y ~ x1", _chunks(frame)).fit(**kwds)
+
+
+def test_each_chunk_data_are_freed_with_the_chunk() -> None:
+    # formulaic holds the frame it builds a design from in reference cycles: a pass must not
+    # keep every chunk's data until Python's cyclic collector runs
+    blocks: list[weakref.ref[np.ndarray]] = []
+
+    def chunks() -> Any:
+        rng = np.random.default_rng(0)
+        for _ in range(3):
+            block = rng.standard_normal((100, 2))
+            blocks.append(weakref.ref(block))
+            frame = pd.DataFrame(block, columns=["x1", "y"], copy=False)
+            frame["g"] = np.tile(["a", "b"], 50)
+            yield frame
+
+    model = ts.ols("y ~ x1 + C(g)", chunks)
+    gc.collect()
+    gc.disable()
+    try:
+        before = len(blocks)
+        for chunk in model.designer.chunks():
+            assert chunk.exog.shape == (100, 3)
+        del chunk
+        alive = [ref() is not None for ref in blocks[before:]]
+    finally:
+        gc.enable()
+    assert alive == [False, False, False]

@@ -99,6 +99,19 @@ def test_robust_covariances(cov_type, kwds, kind):
     np.testing.assert_allclose(streamed.fvalue, memory.fvalue, rtol=1e-9)
 
 
+def test_cluster_covariance_with_clusters_appearing_chunk_after_chunk():
+    frame = make_frame(9, n=600)
+    frame["firm"] = [f"f{i // 3:03d}" for i in range(600)]  # 200 clusters, sorted
+    frame = frame.iloc[np.r_[0:300:2, 1:300:2, 300:600]]  # some reappear in a later chunk
+    streamed = ts.ols("y ~ x1 + C(g)", _chunks(frame, 70)).fit(
+        cov_type="cluster", cov_kwds={"groups": "firm"}
+    )
+    memory = ts.ols("y ~ x1 + C(g)", frame).fit(
+        cov_type="cluster", cov_kwds={"groups": frame["firm"]}
+    )
+    assert_matches(streamed.bse, memory.bse, rtol=1e-10)
+
+
 def test_parquet_file_and_dataset(tmp_path):
     pyarrow = pytest.importorskip("pyarrow", reason="Parquet support needs pyarrow")
     import pyarrow.dataset as ds

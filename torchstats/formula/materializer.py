@@ -40,6 +40,20 @@ class ColumnMajorMaterializer(PandasMaterializer):
     REGISTER_OUTPUTS: Sequence[str] = ("pandas", "numpy", "sparse")
 
     @override
+    def get_model_matrix(
+        self, spec: Any, drop_rows: set[int] | None = None, **spec_overrides: Any
+    ) -> Any:
+        try:
+            return super().get_model_matrix(spec, drop_rows=drop_rows, **spec_overrides)
+        finally:
+            # formulaic's per-factor encoder is a closure that calls itself (a reference cycle)
+            # and holds this materializer, which therefore outlives the call until Python's
+            # cyclic collector runs; empty its caches (every factor's values and encoded
+            # columns, as large as the design) now. Streamed fits build one design per chunk.
+            self.factor_cache.clear()
+            self.encoded_cache.clear()
+
+    @override
     def _get_columns_for_term(
         self, factors: list[dict[str, Any]], spec: ModelSpec, scale: float = 1
     ) -> dict[str, Any]:

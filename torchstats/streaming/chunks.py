@@ -283,6 +283,12 @@ class ChunkDesigner:
             role: _row_values(rows[column], role, column, where, self.device, self.dtype)
             for role, column in self.row_columns.items()
         }
+        # formulaic keeps the frame it was given in reference cycles (ModelSpec.from_spec's
+        # closure over the data context calls itself), so the frame would outlive the chunk
+        # until Python's cyclic collector runs, which left up to ten chunks' data behind in
+        # a pass; the frame is this method's own copy, so empty it
+        for column in list(frame.columns):
+            del frame[column]
         endog = to_tensor(
             lhs.iloc[:, 0].to_numpy(), name="endog", device=self.device, dtype=self.dtype
         )

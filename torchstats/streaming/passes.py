@@ -220,7 +220,10 @@ class StreamedScores:
         with self._reducer.guard():
             columns = _cluster_columns(groups)
             index: dict[Any, int] = {}
-            sums: list[torch.Tensor] = []
+            k, designer = self.k_params, self._designer
+            # one row of score sums per cluster seen so far (capacity doubled as clusters
+            # appear): the only state of this pass that grows with the data, 8 k bytes a cluster
+            sums = torch.zeros((0, k), dtype=designer.dtype, device=designer.device)
             for scores, chunk in self._scores(extra=columns):
                 missing = int(chunk.frame[columns].isna().any(axis=1).sum())
                 if missing:
@@ -232,22 +235,23 @@ class StreamedScores:
                 for label in uniques:
                     if label not in index:
                         index[label] = len(index)
+                if len(index) > sums.shape[0]:
+                    grown = sums.new_zeros(max(len(index), 2 * sums.shape[0]), k)
+                    grown[: sums.shape[0]] = sums
+                    sums = grown
                 global_codes = np.array([index[label] for label in uniques])[codes]
-                local = scores.new_zeros(len(index), self.k_params)
-                local.index_add_(0, torch.as_tensor(global_codes, device=scores.device), scores)
-                sums.append(local)
-            totals = self._merge_clusters(index, sums)
+                sums.index_add_(0, torch.as_tensor(global_codes, device=sums.device), scores)
+            totals = self._merge_clusters(list(index), sums[: len(index)])
             return totals.T @ totals, totals.shape[0]
 
-    def _merge_clusters(self, index: dict[Any, int], sums: list[torch.Tensor]) -> torch.Tensor:
-        """Cluster sums in one global label order, added up across chunks and processes."""
-        labels = self._reducer.union(list(index))
+    def _merge_clusters(self, seen: list[Any], sums: torch.Tensor) -> torch.Tensor:
+        """Cluster sums (rows in the order of ``seen``) in one global label order, added up
+        across processes."""
+        labels = self._reducer.union(seen)
         order = {label: position for position, label in enumerate(labels)}
-        dtype, device = self._designer.dtype, self._designer.device
-        totals = torch.zeros(len(labels), self.k_params, dtype=dtype, device=device)
-        for part in sums:
-            rows = torch.as_tensor([order[label] for label in list(index)[: part.shape[0]]])
-            totals.index_add_(0, rows.to(device), part)
+        rows = torch.as_tensor([order[label] for label in seen], dtype=torch.long)
+        totals = sums.new_zeros(len(labels), self.k_params)
+        totals.index_add_(0, rows.to(sums.device), sums)
         return self._reducer.sum(totals)
 
     def hac_meat(self, weights: torch.Tensor) -> torch.Tensor:
