@@ -149,7 +149,7 @@ def _arrow_batches(dataset: Any, columns: list[str] | None, batch_rows: int) -> 
     options: dict[str, Any] = {
         "columns": columns,
         "batch_size": batch_rows,
-        "use_threads": False,
+        "use_threads": True,
         "batch_readahead": 1,
         "fragment_readahead": 1,
     }
