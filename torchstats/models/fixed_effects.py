@@ -51,6 +51,7 @@ from torchstats.formula.fixest_syntax import FixestFormula, parse_fixest
 from torchstats.formula.newdata import exog_for_prediction
 from torchstats.models.base import Model, build_design, caller_context, sized_threads
 from torchstats.results.fixed_effects import FixedEffectsResults
+from torchstats.solvers.collinear_columns import independent_columns
 from torchstats.solvers.demean import Absorbed, AbsorbPlan, AbsorbTerm, absorb, column_major
 from torchstats.solvers.least_squares import solve_least_squares
 from torchstats.solvers.result import SolverResult
@@ -325,7 +326,7 @@ class FixedEffectsOLS(Model):
                 self._cache_key(), names, columns, self.absorb_terms, self.row_weights, tol, maxiter
             )
         endog, exog = absorbed.resid[:, 0], absorbed.resid[:, 1:]
-        keep = self._independent_columns(exog, design.exog)
+        keep = independent_columns(exog, design.exog, self.row_weights, self._collin_tol)
         if len(keep) < design.k_exog:
             dropped = [name for i, name in enumerate(design.exog_names) if i not in set(keep)]
             warn(
@@ -346,29 +347,6 @@ class FixedEffectsOLS(Model):
     def _cache_key(self) -> tuple[object, ...]:
         weights = None if self.row_weights is None else self.row_weights.cpu().numpy().tobytes()
         return (self.positions.tobytes(), self.absorb_labels, weights, self._tolerance)
-
-    def _independent_columns(self, demeaned: torch.Tensor, original: torch.Tensor) -> list[int]:
-        """Columns kept by a Cholesky pass over ``X~'WX~`` that drops a column whose
-        residual keeps less than ``collin_tol`` of its centred (weighted) sum of squares."""
-        if demeaned.shape[1] == 0:
-            return []
-        w = self.row_weights
-        centred = original - (original.mean(0) if w is None else (w @ original) / w.sum())
-        reference = (centred**2).sum(0) if w is None else w @ centred**2
-        weighted = demeaned if w is None else demeaned * w.unsqueeze(1)
-        gram = (demeaned.T @ weighted).cpu().numpy()
-        scale = reference.cpu().numpy()
-        keep: list[int] = []
-        factor = np.zeros_like(gram)
-        for j in range(gram.shape[0]):
-            column = gram[keep, j]
-            solved = np.linalg.solve(factor[np.ix_(keep, keep)].T, column) if keep else column
-            remainder = gram[j, j] - float(solved @ solved)
-            if remainder > self._collin_tol * scale[j] and remainder > 0:
-                factor[keep, j] = solved
-                factor[j, j] = np.sqrt(remainder)
-                keep.append(j)
-        return keep
 
     # --- fit ----------------------------------------------------------------------------------
 

@@ -60,6 +60,7 @@ from torchstats.formula.newdata import exog_for_prediction
 from torchstats.models.base import sized_threads
 from torchstats.models.fixed_effects import FixedEffectsOLS, FixefRemoval, _Within
 from torchstats.results.fixed_effects_glm import FixedEffectsGLMResults, GlmIterations
+from torchstats.solvers.collinear_columns import independent_columns
 from torchstats.solvers.demean import Absorbed, AbsorbPlan, absorb, column_major
 from torchstats.solvers.result import SolverResult
 
@@ -611,29 +612,6 @@ def _cached_properties(cls: type) -> set[str]:
         for name, value in vars(klass).items()
         if isinstance(value, cached_property)
     }
-
-
-def independent_columns(
-    demeaned: torch.Tensor, original: torch.Tensor, weights: torch.Tensor, tol: float
-) -> list[int]:
-    """Columns kept by a Cholesky pass over ``X~'WX~`` that drops a column whose residual
-    keeps less than ``tol`` of its centred weighted sum of squares."""
-    if demeaned.shape[1] == 0:
-        return []
-    centred = original - (weights @ original) / weights.sum()
-    scale = (weights @ centred**2).cpu().numpy()
-    gram = (demeaned.T @ (demeaned * weights.unsqueeze(1))).cpu().numpy()
-    keep: list[int] = []
-    factor = np.zeros_like(gram)
-    for j in range(gram.shape[0]):
-        column = gram[keep, j]
-        solved = np.linalg.solve(factor[np.ix_(keep, keep)].T, column) if keep else column
-        remainder = gram[j, j] - float(solved @ solved)
-        if remainder > tol * scale[j] and remainder > 0:
-            factor[keep, j] = solved
-            factor[j, j] = np.sqrt(remainder)
-            keep.append(j)
-    return keep
 
 
 def _weighted_solve(X: torch.Tensor, z: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:

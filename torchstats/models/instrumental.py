@@ -70,12 +70,12 @@ from torchstats.models.effect_terms import (
 )
 from torchstats.models.iv_columns import (
     data_frame,
-    independent_columns,
     keep_columns,
     numeric_column,
     select_block_rows,
 )
 from torchstats.results.instrumental import InstrumentalResults
+from torchstats.solvers.collinear_columns import independent_columns
 from torchstats.solvers.demean import Absorbed, AbsorbTerm, absorb
 from torchstats.solvers.least_squares import solve_least_squares
 from torchstats.solvers.result import SolverResult
