@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
 
 import torchstats as ts
 from torchstats import _threads
@@ -65,15 +66,55 @@ def test_a_fit_runs_under_the_policy_and_restores_the_count(four_threads, monkey
     rng = np.random.default_rng(0)
     X = np.column_stack([np.ones(100), rng.normal(size=(100, 3))])
     y = (rng.uniform(size=100) < 0.5).astype(float)
-    for fit in (
-        lambda: ts.OLS(y, X).fit(),
-        lambda: ts.Logit(y, X).fit(disp=0),
-        lambda: ts.GLM(y, X, family=ts.families.Binomial()).fit(),
+    for model in (
+        lambda: ts.OLS(y, X),
+        lambda: ts.Logit(y, X),
+        lambda: ts.GLM(y, X, family=ts.families.Binomial()),
     ):
         seen.clear()
-        fit()
+        built = model()
+        assert seen == [1, 4]  # the constructor
+        seen.clear()
+        built.fit(disp=0) if isinstance(built, ts.Logit) else built.fit()
         assert seen == [1, 4]
         assert torch.get_num_threads() == 4
+
+
+class _ThreadsOfEachOperation(TorchDispatchMode):
+    """Records torch's thread count at every tensor operation."""
+
+    def __init__(self):
+        super().__init__()
+        self.counts = set()
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.counts.add(torch.get_num_threads())
+        return func(*args, **(kwargs or {}))
+
+
+@pytest.mark.parametrize("name", ["OLS", "WLS", "GLM", "Logit", "Poisson"])
+def test_building_fitting_and_reading_results_all_run_on_the_policys_threads(
+    four_threads, monkeypatch, name
+):
+    _load(monkeypatch, 0.0)
+    rng = np.random.default_rng(1)
+    X = np.column_stack([np.ones(200), rng.normal(size=(200, 3))])
+    y = rng.poisson(1.0, size=200).astype(float)
+    models = {
+        "OLS": lambda: ts.OLS(y, X),
+        "WLS": lambda: ts.WLS(y, X, weights=1.0 + X[:, 1] ** 2),
+        "GLM": lambda: ts.GLM(y, X, family=ts.families.Poisson()),
+        "Logit": lambda: ts.Logit((y > 0).astype(float), X),
+        "Poisson": lambda: ts.Poisson(y, X),
+    }
+    with _ThreadsOfEachOperation() as record:
+        model = models[name]()
+        results = model.fit(disp=0) if name in ("Logit", "Poisson") else model.fit()
+        results.bse, results.summary(), results.resid_pearson if name == "GLM" else None
+        results.get_influence().summary_frame()
+        results.predict(X[:5])
+    assert record.counts == {1}  # never torch's four
+    assert torch.get_num_threads() == 4
 
 
 def test_the_count_is_restored_when_a_fit_raises(four_threads, monkeypatch):

@@ -10,6 +10,7 @@ the model families.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from functools import cached_property, wraps
 from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
@@ -19,7 +20,7 @@ import torch
 from formulaic.utils.context import capture_context
 
 from torchstats._device import OutputFormat, resolve_device, resolve_dtype
-from torchstats._threads import fit_threads
+from torchstats._threads import ThreadScoped, fit_threads, input_numbers
 from torchstats.covariance.result import CovarianceResult
 from torchstats.covariance.sandwich import SandwichInputs, canonical_cov_type, robust_covariance
 from torchstats.errors import DesignError, InvalidOptionError
@@ -59,7 +60,7 @@ class LikelihoodModel(Protocol):
         ...
 
 
-class Model:
+class Model(ThreadScoped):
     """The base of every model: design, names, sizes, degrees of freedom and fit template.
 
     A subclass sets :attr:`design` in ``__init__`` and names itself (``model_name``); it
@@ -73,6 +74,9 @@ class Model:
     statsmodels' conventions are class attributes: ``_df_model_assumes_constant`` makes
     ``df_model = rank - 1`` whether or not there is a constant (GLM and the discrete
     models), else ``rank - k_constant`` (least squares).
+
+    Every model runs under the thread policy (:mod:`torchstats._threads`): its constructor
+    sized by the arrays it is given, its public methods by its design.
     """
 
     model_name: str = "Model"
@@ -81,6 +85,16 @@ class Model:
     _df_model_assumes_constant: ClassVar[bool] = False
     design: Design
     _hasconst: bool | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        init = vars(cls).get("__init__")
+        if init is not None:
+            cls.__init__ = _sized_construction(init)  # type: ignore[method-assign]
+
+    def _thread_numbers(self) -> int:
+        design = getattr(self, "design", None)
+        return 0 if design is None else design.nobs * design.k_exog
 
     @classmethod
     def from_formula(
@@ -257,13 +271,33 @@ class Model:
 _Fit = TypeVar("_Fit", bound=Callable[..., Any])
 
 
+def _sized_construction(init: _Fit) -> _Fit:
+    """Run a model's ``__init__`` on the threads the arrays it is given call for.
+
+    A formula's namespace is captured here, at the user's frame, when ``context`` is a
+    frame offset: the ``__init__`` behind this wrapper (and those of its base classes,
+    wrapped too) would otherwise count frames from a different depth.
+    """
+    takes_context = "context" in inspect.signature(init).parameters
+
+    @wraps(init)
+    def run(self: Model, *args: Any, **kwargs: Any) -> None:
+        context = kwargs.get("context", 0)
+        if takes_context and isinstance(context, int) and args and isinstance(args[0], str):
+            kwargs["context"] = capture_context(context + 1)
+        with fit_threads(input_numbers(*args, *kwargs.values())):
+            init(self, *args, **kwargs)
+
+    return run  # type: ignore[return-value]
+
+
 def sized_threads(fit: _Fit) -> _Fit:
     """Run a model's ``fit`` on the threads its design's size calls for
     (:mod:`torchstats._threads`: one for small designs, the idle cores for large ones)."""
 
     @wraps(fit)
     def run(self: Model, *args: Any, **kwargs: Any) -> Any:
-        with fit_threads(self.design.nobs * self.design.k_exog):
+        with fit_threads(self._thread_numbers()):
             return fit(self, *args, **kwargs)
 
     return run  # type: ignore[return-value]

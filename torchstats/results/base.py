@@ -16,6 +16,7 @@ import pandas as pd
 import torch
 
 from torchstats._device import OutputFormat
+from torchstats._threads import ThreadScoped
 from torchstats.covariance.nonrobust import require_data_units
 from torchstats.covariance.result import CovarianceResult
 from torchstats.errors import InvalidOptionError
@@ -40,7 +41,7 @@ __all__ = ["LikelihoodResults"]
 _Results = TypeVar("_Results", bound="LikelihoodResults")
 
 
-class LikelihoodResults:
+class LikelihoodResults(ThreadScoped):
     """Estimates, covariance and Wald inference shared by every model's results.
 
     Parameters
@@ -65,6 +66,10 @@ class LikelihoodResults:
         object.__setattr__(self, "fit_result", fit)
         object.__setattr__(self, "covariance", covariance)
         object.__setattr__(self, "_record", record)
+
+    def _thread_numbers(self) -> int:
+        design = getattr(self.model, "design", None)
+        return 0 if design is None else int(design.nobs * design.k_exog)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(

@@ -34,6 +34,7 @@ import pandas as pd
 import torch
 from scipy import stats
 
+from torchstats._threads import ThreadScoped
 from torchstats.errors import LeverageWarning, warn
 from torchstats.inference.multitest import multipletests
 from torchstats.solvers.leverage import describe_leverage_one, leverage_one
@@ -59,7 +60,7 @@ def deletion_leverage(h: torch.Tensor, row_labels: pd.Index | None) -> torch.Ten
     return torch.where(one, torch.ones_like(h), h)
 
 
-class OLSInfluence:
+class OLSInfluence(ThreadScoped):
     """Influence measures of an OLS or WLS fit (statsmodels' ``OLSInfluence`` names).
 
     Parameters
@@ -76,6 +77,9 @@ class OLSInfluence:
         self.nobs, self.k_vars = (int(v) for v in results.model.design.exog.shape)
         self.scale = results.mse_resid
         self._output = results._output
+
+    def _thread_numbers(self) -> int:
+        return self.results._thread_numbers()
 
     def _out(self, values: torch.Tensor) -> Any:
         return values if self._output.kind == "torch" else values.detach().cpu().numpy()

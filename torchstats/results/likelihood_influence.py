@@ -30,6 +30,7 @@ import pandas as pd
 import torch
 from scipy import stats
 
+from torchstats._threads import ThreadScoped
 from torchstats.errors import HessianWarning, warn
 from torchstats.results.influence import deletion_leverage
 from torchstats.solvers.leverage import hat_diagonal
@@ -42,7 +43,7 @@ __all__ = ["GLMInfluence", "MLEInfluence"]
 _PINV_RCOND = 1e-15
 
 
-class MLEInfluence:
+class MLEInfluence(ThreadScoped):
     """One-step influence measures of a maximum-likelihood fit (statsmodels' ``MLEInfluence``).
 
     Parameters
@@ -69,6 +70,9 @@ class MLEInfluence:
         self.k_vars = int(model.design.exog.shape[1])
         self.k_params = int(self._params.shape[0])
         self.scale = 1.0
+
+    def _thread_numbers(self) -> int:
+        return self.results._thread_numbers()
 
     def _out(self, values: torch.Tensor | None) -> Any:
         if values is None or self._output.kind == "torch":

@@ -33,6 +33,7 @@ import pandas as pd
 import torch
 
 from torchstats._device import to_tensor
+from torchstats._threads import ThreadScoped
 from torchstats._typing import check_option
 from torchstats.errors import DesignError, ShapeMismatchError
 from torchstats.inference.distributions import critical_value, two_sided_pvalues
@@ -241,7 +242,7 @@ def _check_discrete(at: str, method: str) -> None:
 # --- the results object ----------------------------------------------------------------------
 
 
-class DiscreteMargins:
+class DiscreteMargins(ThreadScoped):
     """Marginal effects of a fitted discrete model (statsmodels' ``DiscreteMargins``).
 
     Built by ``results.get_margeff(at, method, atexog, dummy, count)``; see
@@ -280,6 +281,9 @@ class DiscreteMargins:
     ) -> None:
         self.results = results
         self.get_margeff(*args, **dict(kwargs or {}))
+
+    def _thread_numbers(self) -> int:
+        return self.results._thread_numbers()
 
     def get_margeff(
         self,
