@@ -42,7 +42,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from torchstats.covariance.fixest import fixest_covariance, read_small_sample, read_vcov
+from torchstats.covariance.fixest import read_small_sample, read_vcov
+from torchstats.covariance.fixest_glm import fixest_glm_covariance, glm_dispersion, pearson_chi2
 from torchstats.covariance.result import CovarianceResult
 from torchstats.errors import (
     CollinearityWarning,
@@ -394,26 +395,15 @@ class FixedEffectsGLM(FixedEffectsOLS):
         return FixedEffectsGLMResults(self, fit, covariance, iterations=iterations)
 
     def pearson_chi2(self, iterations: GlmIterations) -> float:
-        """``sum(w (y - mu)^2 / V(mu))``."""
-        y, mu = self.design.endog, iterations.mu
-        weights = 1.0 if self.row_weights is None else self.row_weights
-        return float(torch.sum(weights * (y - mu) ** 2 / self.family.variance(mu)))
+        """``sum(w (y - mu)^2 / V(mu))`` (see :mod:`torchstats.covariance.fixest_glm`)."""
+        return pearson_chi2(self.family, self.design.endog, iterations.mu, self.row_weights)
 
     def scale(self, iterations: GlmIterations) -> float:
         """The dispersion: 1 for families with a fixed scale, else Pearson's chi-squared
         over the residual degrees of freedom (:attr:`df_resid`, the effects counted)."""
-        if self.family.fixed_scale:
-            return 1.0
-        return self.pearson_chi2(iterations) / self.df_resid
-
-    def _iid_scale(self, iterations: GlmIterations) -> float:
-        """What the iid covariance multiplies the bread by before fixest's correction: 1, or
-        Pearson's chi-squared over ``n - 1`` as fixest's and the OLS fixed effects' residual
-        variance, so that with the default correction ``(n - 1) / (n - K)`` the dispersion
-        is over ``n - K`` (statsmodels' scale; for the Gaussian, the OLS fixed effects')."""
-        if self.family.fixed_scale:
-            return 1.0
-        return self.pearson_chi2(iterations) / (self.nobs - 1)
+        return glm_dispersion(
+            self.family, self.design.endog, iterations.mu, self.row_weights, self.df_resid
+        )
 
     def glm_covariance(
         self,
@@ -423,15 +413,9 @@ class FixedEffectsGLM(FixedEffectsOLS):
         cov_type: str | None = None,
         cov_kwds: Mapping[str, object] | None = None,
     ) -> CovarianceResult:
-        """The covariance asked for, with fixest's corrections, for z tests.
-
-        ``"iid"``, ``"hetero"``/``"HC1"``, ``{"CRV1": "g"}``, ``{"CRV3": "g"}`` (one- or
-        two-way, ``"g1+g2"``), and ``"HC2"``/``"HC3"`` without absorbed effects (``| 0``):
-        pyfixest's ``fepois``/``feglm`` estimators. The bread is the inverse of the last
-        iteration's ``X~'WX~``; HC2/HC3 take the leverages ``h`` of ``sqrt(W) X~`` (scores
-        over ``sqrt(1 - h)`` or ``1 - h``); CRV3 is the jackknife
-        ``sum_g (b_(-g) - b)(b_(-g) - b)'`` of :meth:`params_without` refits, times the CRV1
-        corrections (pyfixest's ``_vcov_crv3_slow``).
+        """The covariance asked for, with fixest's corrections, for z tests
+        (:func:`~torchstats.covariance.fixest_glm.fixest_glm_covariance`; CRV3 refits by
+        :meth:`params_without`).
 
         Raises
         ------
@@ -440,38 +424,22 @@ class FixedEffectsGLM(FixedEffectsOLS):
             loses a regressor.
         """
         choice = read_vcov(vcov, cov_type, cov_kwds)
-        if choice.kind in ("HC2", "HC3") and self.absorb_terms:
-            # pyfixest 0.60 refuses them too (feols_._deparse_vcov_input)
-            raise DesignError(
-                f"{choice.kind} is not available for GLMs with absorbed fixed effects (the "
-                "leverages of the absorbed dummies are not computed; pyfixest refuses it too): "
-                "use 'hetero' (HC1), {'CRV1': 'g'} or {'CRV3': 'g'}, or put the effects among "
-                "the regressors as dummies, 'y ~ x + C(f) | 0'"
-            )
-        root = torch.sqrt(iterations.irls_weights)
-        design = iterations.design * root.unsqueeze(1)
-        resid = iterations.working_resid * root
-        bread = torch.linalg.inv(design.T @ design)
-        clusters = self._clusters(choice.clusters) if choice.clustered else None
-        covariance = fixest_covariance(
+        # fixest's iid dispersion is over n - 1; its default correction (n - 1) / (n - K)
+        # makes it statsmodels' scale over n - K (for the Gaussian, the OLS fixed effects')
+        iid_scale = glm_dispersion(
+            self.family, self.design.endog, iterations.mu, self.row_weights, self.nobs - 1
+        )
+        return fixest_glm_covariance(
             choice,
             read_small_sample(ssc),
-            bread=bread,
-            design=design,
-            resid=resid,
-            effects=self.effect_counts,
-            clusters=clusters,
+            irls_weights=iterations.irls_weights,
+            design=iterations.design,
+            working_resid=iterations.working_resid,
             params=iterations.params,
-            leave_out=self.params_without if choice.kind == "CRV3" else None,
-            scale=self._iid_scale(iterations),
-        )
-        return CovarianceResult(
-            covariance.cov,
-            covariance.cov_type,
-            False,
-            covariance.df_resid,
-            covariance.description,
-            covariance.kwds,
+            effects=self.effect_counts,
+            clusters=self._clusters(choice.clusters) if choice.clustered else None,
+            leave_out=self.params_without,
+            scale=iid_scale,
         )
 
     def params_without(self, rows: np.ndarray) -> torch.Tensor:
