@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from torchstats.covariance.fixest import read_small_sample, read_vcov
+from torchstats.covariance.fixest import EffectCounts, read_small_sample, read_vcov
 from torchstats.covariance.fixest_glm import fixest_glm_covariance, glm_dispersion, pearson_chi2
 from torchstats.covariance.result import CovarianceResult
 from torchstats.errors import (
@@ -55,14 +55,13 @@ from torchstats.errors import (
     warn,
 )
 from torchstats.families import families as F
-from torchstats.formula.design import drop_columns
-from torchstats.formula.fixed_effects import singleton_rows
+from torchstats.formula.fixed_effects import EffectGroups
+from torchstats.formula.fixest_syntax import FixestFormula
 from torchstats.formula.newdata import exog_for_prediction
-from torchstats.models.base import sized_threads
-from torchstats.models.fixed_effects import FixedEffectsOLS, FixefRemoval, _Within
+from torchstats.models.base import Model, caller_context, sized_threads
+from torchstats.models.fixed_effects_sample import FixedEffectsSample, FixefRemoval
 from torchstats.results.fixed_effects_glm import FixedEffectsGLMResults, GlmIterations
-from torchstats.solvers.collinear_columns import independent_columns
-from torchstats.solvers.demean import Absorbed, AbsorbPlan, absorb, column_major
+from torchstats.solvers.demean import Absorbed, AbsorbPlan, AbsorbTerm, column_major
 from torchstats.solvers.result import SolverResult
 
 __all__ = ["FixedEffectsGLM"]
@@ -77,11 +76,14 @@ _ROUNDING = 1e-12
 """A deviance this much (relative) above the last one counts as not having risen."""
 
 
-class FixedEffectsGLM(FixedEffectsOLS):
+class FixedEffectsGLM(Model):
     """A GLM with fixed effects absorbed (fixest's ``feglm``/``fepois``).
 
     Built by ``ts.glm``/``ts.poisson``/``ts.logit``/``ts.probit`` when the formula has a
-    fixed-effects part; see the module notes and ``docs/fixed-effects.md``.
+    fixed-effects part; see the module notes and ``docs/fixed-effects.md``. The rows, the
+    absorbed effects and the rules to absorb them are a
+    :class:`~torchstats.models.fixed_effects_sample.FixedEffectsSample` (:attr:`sample`), as
+    for :class:`~torchstats.models.fixed_effects.FixedEffectsOLS`.
 
     Parameters
     ----------
@@ -138,13 +140,14 @@ class FixedEffectsGLM(FixedEffectsOLS):
                 f"and {glm_maxiter!r}"
             )
         self.family = family
-        self._fixef_rm = fixef_rm
         self._glm_rule = (glm_tol, glm_maxiter)
         self._separation = separation
         self._offset_values = _per_row(data, offset, "offset")
         self.n_separated = 0
         """Rows dropped because their fixed-effect level is perfectly separated."""
-        super().__init__(
+        self.offset: torch.Tensor | None = None
+        """The offset of the rows used (None without one)."""
+        sample = FixedEffectsSample.from_formula(
             formula,
             data,
             weights=weights,
@@ -153,57 +156,139 @@ class FixedEffectsGLM(FixedEffectsOLS):
             fixef_tol=fixef_tol,
             fixef_maxiter=fixef_maxiter,
             collin_tol=collin_tol,
+            # one frame to the user's call, as FixedEffectsOLS's two from its own __init__
+            context=caller_context(context, 1),
             device=device,
             dtype=dtype,
-            context=context,
         )
+        self.fixest_formula: FixestFormula = sample.formula
+        self._formula_text = formula
+        self._adopt(sample)
 
-    # --- rows ---------------------------------------------------------------------------------
+    # --- rows and effects (the sample's) ------------------------------------------------------
 
-    @cached_property
-    def offset(self) -> torch.Tensor | None:
-        """The offset of the rows used (None without one; read after the rows are final)."""
-        if self._offset_values is None:
-            return None
-        values = self._offset_values[self.positions]
-        y = self.design.endog
-        return torch.as_tensor(values, dtype=y.dtype, device=y.device)
+    def _adopt(self, sample: FixedEffectsSample) -> None:
+        """Fit on the rows of ``sample``: separated levels dropped, the first iteration's
+        demeaning done and the collinear regressors dropped (:meth:`_demean`)."""
+        self.sample: FixedEffectsSample = sample
+        """The rows used, their effects and the rules to absorb them (separated levels and
+        collinear regressors dropped)."""
+        self.design = sample.design
+        self._start = self._demean()
 
-    def _drop_separated(self) -> None:
-        """Drop the rows of levels whose outcome a finite effect cannot fit."""
-        y = self.design.endog.cpu().numpy()
+    @property
+    def n_singletons(self) -> int:
+        """Rows dropped as singletons."""
+        return self.sample.n_singletons
+
+    @property
+    def groups(self) -> EffectGroups:
+        """The fixed-effect groups of the rows used."""
+        return self.sample.groups
+
+    @property
+    def positions(self) -> np.ndarray:
+        """Positions, in the data as given, of the rows used."""
+        return self.sample.positions
+
+    @property
+    def row_weights(self) -> torch.Tensor | None:
+        """The weights of the rows used (None without weights)."""
+        return self.sample.row_weights
+
+    @property
+    def absorb_terms(self) -> tuple[AbsorbTerm, ...]:
+        """The effects as :func:`~torchstats.solvers.demean.absorb` takes them, in order:
+        each term's own effect (once per group), then its slopes."""
+        return self.sample.absorb_terms
+
+    @property
+    def absorb_labels(self) -> tuple[str, ...]:
+        """A name for each of :attr:`absorb_terms`: ``"f"``, or ``"f[x]"`` for a slope."""
+        return self.sample.absorb_labels
+
+    @property
+    def absorb_plan(self) -> AbsorbPlan:
+        """The effects' cross-tabulation patterns, built once and re-weighted by every
+        demeaning of the fit."""
+        return self.sample.absorb_plan
+
+    @property
+    def formula_text(self) -> str:
+        """The formula as given."""
+        return self._formula_text
+
+    @property
+    def fixef_names(self) -> tuple[str, ...]:
+        """The fixed effects as written in the formula."""
+        return self.fixest_formula.fixef_names
+
+    @property
+    def effect_counts(self) -> EffectCounts:
+        """The absorbed effects' levels and codes, for the degrees of freedom."""
+        return self.sample.effect_counts
+
+    @property
+    def demeaning(self) -> Absorbed:
+        """The first iteration's demeaning of ``[z, X]`` (at :meth:`starting_mu`)."""
+        return self._start
+
+    # --- sizes --------------------------------------------------------------------------------
+
+    @property
+    def nobs(self) -> float:
+        """Observations used (after missing values, singletons and separated levels)."""
+        return float(self.design.nobs)
+
+    @property
+    def rank(self) -> int:
+        """Number of coefficients (regressors left after the collinearity check)."""
+        return self.design.k_exog
+
+    @property
+    def df_resid(self) -> float:
+        """``nobs - k - levels of the effects`` (and slopes), plus one reference level per fixed
+        effect after the first."""
+        return self.sample.df_resid(self.rank)
+
+    @property
+    def df_model(self) -> float:
+        """Number of coefficients."""
+        return float(self.rank)
+
+    @property
+    def k_constant(self) -> int:
+        """0 with fixed effects (they absorb the intercept), else statsmodels' rule."""
+        return 0 if self.fixest_formula.fixed_effects else super().k_constant
+
+    # --- the first demeaning, at the starting values -------------------------------------------
+
+    def _without_separated(self, sample: FixedEffectsSample) -> FixedEffectsSample:
+        """``sample`` without the rows of levels whose outcome a finite effect cannot fit
+        (counted in :attr:`n_separated`)."""
+        y = sample.design.endog.cpu().numpy()
         if isinstance(self.family, F.Binomial):
             bounds: tuple[float, ...] = (0.0, 1.0)
         elif isinstance(self.family, (F.Poisson, F.NegativeBinomial)):
             bounds = (0.0,)
         else:
-            return
+            return sample
         drop = np.zeros(len(y), dtype=bool)
-        for codes in self.groups.codes.T:
+        for codes in sample.groups.codes.T:
             counts = np.bincount(codes)
             for bound in bounds:
                 at_bound = np.bincount(codes, weights=(y == bound).astype(float))
                 drop |= (at_bound == counts)[codes]
         self.n_separated = int(drop.sum())
-        if self.n_separated:
-            keep = ~drop
-            if not keep.any():
-                raise EmptyDataError(
-                    "every fixed-effect level is perfectly separated (its outcomes are all at "
-                    "a bound of the family's range): nothing is left to estimate"
-                )
-            self.design = self.design.select_rows(torch.as_tensor(keep, device=y.device))
-            self.positions = self.positions[keep]
-            self.groups = self.groups.restrict(keep)
-            self.row_weights = self.design.extras.get("weights")
-
-    # --- the first demeaning, at the starting values -------------------------------------------
-
-    @cached_property
-    def absorb_plan(self) -> AbsorbPlan:
-        """The effects' cross-tabulation patterns, built once and re-weighted by every
-        demeaning of the fit (read after the rows are final)."""
-        return AbsorbPlan(self.absorb_terms)
+        if not self.n_separated:
+            return sample
+        keep = ~drop
+        if not keep.any():
+            raise EmptyDataError(
+                "every fixed-effect level is perfectly separated (its outcomes are all at "
+                "a bound of the family's range): nothing is left to estimate"
+            )
+        return sample.select_rows(keep)
 
     def starting_mu(self) -> torch.Tensor:
         """pyfixest's start: 0.5 for the binomial, ``mean(y)`` for the Gaussian,
@@ -216,47 +301,42 @@ class FixedEffectsGLM(FixedEffectsOLS):
         return (y + y.mean()) / 2
 
     @sized_threads
-    def _demean(self) -> _Within:
-        """Separation, then the first iteration's demeaning and the collinearity check."""
-        if self._separation and self.groups.codes.shape[1]:
-            self._drop_separated()
-        self.family.check_endog(self.design.endog)
+    def _demean(self) -> Absorbed:
+        """Separation, then the first iteration's demeaning and the collinearity check
+        (:attr:`sample`, :attr:`design` and :attr:`offset` set to the rows and columns
+        kept)."""
+        sample = self.sample
+        if self._separation and sample.groups.codes.shape[1]:
+            sample = self._without_separated(sample)
+        self.family.check_endog(sample.design.endog)
         if (
             self._offset_values is not None
-            and not np.isfinite(self._offset_values[self.positions]).all()
+            and not np.isfinite(self._offset_values[sample.positions]).all()
         ):
             raise InvalidOptionError("the offset is missing or infinite in some rows used")
+        self.sample, self.design = sample, sample.design
+        self.offset = self._offset_of_rows()
         mu = self.starting_mu()
         eta = self.family.predict(mu)
         weights = self._irls_weights(mu)
         z = self._working_response(eta, mu)
         design = self.design
         columns = column_major(z, design.exog)
-        tol, maxiter = self._tolerance
-        absorbed = absorb(
-            columns,
-            self.absorb_terms,
-            weights,
-            tol=tol,
-            maxiter=maxiter,
-            overwrite=True,
-            plan=self.absorb_plan,
-        )
-        exog = absorbed.resid[:, 1:]
-        keep = independent_columns(exog, design.exog, weights, self._collin_tol)
+        absorbed = sample.absorb(columns, weights, overwrite=True, plan=self.absorb_plan)
+        sample, keep = sample.drop_collinear(absorbed.resid[:, 1:], weights)
         if len(keep) < design.k_exog:
-            names = [name for i, name in enumerate(design.exog_names) if i not in set(keep)]
-            warn(
-                f"{len(names)} regressor(s) dropped as collinear with the fixed effects or with "
-                f"other regressors: {names}",
-                CollinearityWarning,
-            )
-            self.design = drop_columns(design, names)
             selected = [0, *(1 + i for i in keep)]
             absorbed = Absorbed(
                 absorbed.resid[:, selected], (), absorbed.n_iter, absorbed.converged
             )
-        return _Within(absorbed.resid[:, 0], absorbed.resid[:, 1:], absorbed)
+        self.sample, self.design = sample, sample.design
+        return absorbed
+
+    def _offset_of_rows(self) -> torch.Tensor | None:
+        if self._offset_values is None:
+            return None
+        y = self.design.endog
+        return torch.as_tensor(self._offset_values[self.positions], dtype=y.dtype, device=y.device)
 
     def _irls_weights(self, mu: torch.Tensor) -> torch.Tensor:
         weights = self.family.weights(mu)
@@ -277,11 +357,10 @@ class FixedEffectsGLM(FixedEffectsOLS):
         """Run IRLS to convergence (see the module notes) from the means ``start``
         (default :meth:`starting_mu`, whose first demeaning is already done)."""
         glm_tol, glm_maxiter = self._glm_rule
-        fixef_tol, fixef_maxiter = self._tolerance
         mu = self.starting_mu() if start is None else start
         eta = self.family.predict(mu)
         deviance = self._deviance(mu)
-        within = self._within
+        first = self._start.resid
         previous: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
         if start is not None:
             z = self._working_response(eta, mu)
@@ -293,18 +372,13 @@ class FixedEffectsGLM(FixedEffectsOLS):
             weights = self._irls_weights(mu)
             z = self._working_response(eta, mu)
             if previous is None:
-                z_tilde, X_tilde = within.endog, within.exog
+                z_tilde, X_tilde = first[:, 0], first[:, 1:]
             else:
                 z_before, z_tilde_before, X_tilde = previous
                 columns = column_major(z_tilde_before + (z - z_before), X_tilde)
-                resid = absorb(
-                    columns,
-                    self.absorb_terms,
-                    weights,
-                    tol=fixef_tol,
-                    maxiter=fixef_maxiter,
-                    overwrite=True,  # the stacked columns are this iteration's own copy
-                    plan=self.absorb_plan,
+                # the stacked columns are this iteration's own copy
+                resid = self.sample.absorb(
+                    columns, weights, overwrite=True, plan=self.absorb_plan
                 ).resid
                 z_tilde, X_tilde = resid[:, 0], resid[:, 1:]
             params = _weighted_solve(X_tilde, z_tilde, weights)
@@ -359,7 +433,7 @@ class FixedEffectsGLM(FixedEffectsOLS):
     # --- fit ----------------------------------------------------------------------------------
 
     @sized_threads
-    def fit(  # type: ignore[override]
+    def fit(
         self,
         vcov: str | Mapping[str, str] | None = None,
         ssc: Mapping[str, object] | None = None,
@@ -437,7 +511,7 @@ class FixedEffectsGLM(FixedEffectsOLS):
             working_resid=iterations.working_resid,
             params=iterations.params,
             effects=self.effect_counts,
-            clusters=self._clusters(choice.clusters) if choice.clustered else None,
+            clusters=self.sample.clusters(choice.clusters) if choice.clustered else None,
             leave_out=self.params_without,
             scale=iid_scale,
         )
@@ -457,21 +531,14 @@ class FixedEffectsGLM(FixedEffectsOLS):
             A regressor is collinear with the effects in the refit (the leave-one-cluster-out
             estimate then has fewer coefficients).
         """
-        keep = ~rows
-        if self._fixef_rm == "singleton" and self.groups.codes.shape[1]:
-            keep[keep] = ~singleton_rows(self.groups.codes[keep])
+        sample = self.sample
+        keep = sample.rows_without(rows, singletons=sample.fixef_rm == "singleton")
         refit = copy.copy(self)
         for name in _cached_properties(type(self)):
             refit.__dict__.pop(name, None)
-        refit.design = self.design.select_rows(
-            torch.as_tensor(keep, device=self.design.endog.device)
-        )
-        refit.positions = self.positions[keep]
-        refit.groups = self.groups.restrict(keep)
-        refit.row_weights = refit.design.extras.get("weights")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", CollinearityWarning)
-            refit._within = refit._demean()
+            refit._adopt(sample.select_rows(keep))
         if list(refit.design.exog_names) != list(self.design.exog_names):
             raise DesignError(
                 "CRV3: without one of the clusters a regressor is collinear with the fixed "
@@ -510,6 +577,10 @@ class FixedEffectsGLM(FixedEffectsOLS):
         """Not available: use ``results.vcov(...)``."""
         raise InvalidOptionError(_USE_RESULTS)
 
+    def effects(self, params: torch.Tensor) -> list[torch.Tensor]:
+        """Not available: use ``results.fixef()``."""
+        raise InvalidOptionError(_USE_RESULTS)
+
     def fixef(self, params: torch.Tensor) -> dict[str, pd.Series]:
         """Not available: use ``results.fixef()``."""
         raise InvalidOptionError(_USE_RESULTS)
@@ -527,30 +598,14 @@ class FixedEffectsGLM(FixedEffectsOLS):
         part = iterations.eta - self.design.exog @ iterations.params
         if self.offset is not None:
             part = part - self.offset
-        tol, maxiter = self._tolerance
-        absorbed = absorb(
-            part.unsqueeze(1),
-            self.absorb_terms,
-            iterations.irls_weights,
-            tol=tol,
-            maxiter=maxiter,
-            plan=self.absorb_plan,
+        absorbed = self.sample.absorb(
+            part.unsqueeze(1), iterations.irls_weights, plan=self.absorb_plan
         )
-        effects = [e[:, 0] for e in absorbed.effects]
-        plain = [i for i, t in enumerate(self.absorb_terms) if t.slope is None]
-        for i in plain[1:]:
-            shift = effects[i][0].clone()
-            effects[i] = effects[i] - shift
-            effects[plain[0]] = effects[plain[0]] + shift
-        return effects
+        return self.sample.normalised([e[:, 0] for e in absorbed.effects])
 
     def glm_fixef(self, iterations: GlmIterations) -> dict[str, pd.Series]:
         """The effects as Series indexed by level, by term name (``"f[x]"`` for slopes)."""
-        result = {}
-        for label, values in zip(self.absorb_labels, self.glm_effects(iterations), strict=True):
-            levels = self.groups.levels[self.groups.names.index(label.split("[")[0])]
-            result[label] = pd.Series(values.cpu().numpy(), index=levels, name=label)
-        return result
+        return self.sample.fixef_series(self.glm_effects(iterations))
 
     def glm_predict(
         self, iterations: GlmIterations, frame: pd.DataFrame, offset: Any = None
@@ -560,14 +615,9 @@ class FixedEffectsGLM(FixedEffectsOLS):
         params = iterations.params
         exog, _ = exog_for_prediction(self.design, frame, device=params.device, dtype=params.dtype)
         prediction = (exog @ params).cpu().numpy() if self.design.k_exog else np.zeros(len(frame))
-        codes = self.groups.codes_of(frame)
-        for label, values in zip(self.absorb_labels, self.glm_effects(iterations), strict=True):
-            group, _, slope = label.partition("[")
-            column = codes[:, self.groups.names.index(group)]
-            share = np.where(column >= 0, values.cpu().numpy()[np.maximum(column, 0)], np.nan)
-            if slope:
-                share = share * pd.to_numeric(frame[slope.rstrip("]")]).to_numpy(dtype=float)
-            prediction = prediction + share
+        prediction = self.sample.add_effects_of_frame(
+            prediction, self.glm_effects(iterations), frame
+        )
         extra = _per_row(frame, offset, "offset")
         return prediction if extra is None else prediction + extra
 
