@@ -2,28 +2,17 @@
 ``fepois``/``feglm``, pyfixest's ``fepois``/``feglm``).
 
 The estimate is found by iteratively reweighted least squares in which every iteration is
-a fixed-effects least squares (Bergé 2018; Correia, Guimarães and Zylkin 2020, ppmlhdfe;
-Stammann 2018): with ``W = w / (g'(mu)^2 V(mu))`` and the working response
-``z = eta - offset + (y - mu) g'(mu)``,
-
-1. ``z~, X~``: ``z`` and ``X`` with the effects projected out, weighted by ``W``
-   (:func:`~torchstats.solvers.demean.absorb`);
-2. ``b = (X~'WX~)^{-1} X~'W z~``;
-3. ``eta = offset + z - (z~ - X~ b)``: the fitted part of the working response, effects
-   included; ``mu = g^{-1}(eta)``.
-
-Iterations stop when the deviance changes by less than ``glm_tol`` relative to
-``0.1 + |deviance|`` (fixest's ``glm.tol`` rule); an iteration that raises the deviance is
-halved until it does not. From the second iteration the demeaning is warm-started as
-pyfixest's: ``z~_prev + (z - z_prev)`` and ``X~_prev`` are demeaned instead of ``z`` and
-``X``; the projection is the same (the difference lies in the span of the dummies) but
-the sweeps start closer to the answer.
+a fixed-effects weighted least squares, the demeaning warm-started from the last
+iteration's (:mod:`torchstats.models.fixed_effects_irls`). The rows, the absorbed effects,
+the singletons and the collinear regressors are handled as for the OLS fixed effects, by
+the :class:`~torchstats.models.fixed_effects_sample.FixedEffectsSample` the model holds.
 
 Inference is fixest's: the bread is ``(X~'WX~)^{-1}`` and the scores ``W e X~`` (``e`` the
 working residual) of the *last* iteration, the iid covariance is the bread times the
 dispersion (1 for Poisson and the binomial; for other families Pearson's chi-squared over
 ``n - 1``, which fixest's default ``(n - 1) / (n - K)`` turns into statsmodels' scale over
-``n - K``, as for the OLS fixed effects), and the tests are z tests. Before fitting,
+``n - K``, as for the OLS fixed effects), and the tests are z tests
+(:mod:`torchstats.covariance.fixest_glm`). Before fitting,
 rows in a fixed-effect level whose outcome cannot be fitted by a finite effect are dropped
 and counted (``n_separated``): levels with only zeros for counts (Poisson, negative
 binomial; pyfixest's ``separation_check=["fe"]``), levels with only zeros or only ones for
@@ -47,18 +36,16 @@ from torchstats.covariance.fixest_glm import fixest_glm_covariance, glm_dispersi
 from torchstats.covariance.result import CovarianceResult
 from torchstats.errors import (
     CollinearityWarning,
-    ConvergenceWarning,
     DesignError,
     EmptyDataError,
     InvalidOptionError,
-    NumericalError,
-    warn,
 )
 from torchstats.families import families as F
 from torchstats.formula.fixed_effects import EffectGroups
 from torchstats.formula.fixest_syntax import FixestFormula
 from torchstats.formula.newdata import exog_for_prediction
 from torchstats.models.base import Model, caller_context, sized_threads
+from torchstats.models.fixed_effects_irls import IrlsProblem, run_irls
 from torchstats.models.fixed_effects_sample import FixedEffectsSample, FixefRemoval
 from torchstats.results.fixed_effects_glm import FixedEffectsGLMResults, GlmIterations
 from torchstats.solvers.demean import Absorbed, AbsorbPlan, AbsorbTerm, column_major
@@ -66,14 +53,10 @@ from torchstats.solvers.result import SolverResult
 
 __all__ = ["FixedEffectsGLM"]
 
-_HALVINGS = 40
-"""Most step halvings in one iteration (the step is then ``2**-40`` of the full one)."""
 _USE_RESULTS = (
     "a fixed-effects GLM's covariance, effects and predictions depend on the IRLS "
     "iterations: fit the model and ask the results (vcov(), fixef(), predict())"
 )
-_ROUNDING = 1e-12
-"""A deviance this much (relative) above the last one counts as not having risen."""
 
 
 class FixedEffectsGLM(Model):
@@ -316,10 +299,11 @@ class FixedEffectsGLM(Model):
             raise InvalidOptionError("the offset is missing or infinite in some rows used")
         self.sample, self.design = sample, sample.design
         self.offset = self._offset_of_rows()
+        problem = self._problem()
         mu = self.starting_mu()
         eta = self.family.predict(mu)
-        weights = self._irls_weights(mu)
-        z = self._working_response(eta, mu)
+        weights = problem.irls_weights(mu)
+        z = problem.working_response(eta, mu)
         design = self.design
         columns = column_major(z, design.exog)
         absorbed = sample.absorb(columns, weights, overwrite=True, plan=self.absorb_plan)
@@ -338,97 +322,29 @@ class FixedEffectsGLM(Model):
         y = self.design.endog
         return torch.as_tensor(self._offset_values[self.positions], dtype=y.dtype, device=y.device)
 
-    def _irls_weights(self, mu: torch.Tensor) -> torch.Tensor:
-        weights = self.family.weights(mu)
-        return weights if self.row_weights is None else weights * self.row_weights
+    def _problem(self) -> IrlsProblem:
+        """The IRLS problem on the rows and columns used, demeaning with the sample's plan."""
+        sample, plan = self.sample, self.absorb_plan
 
-    def _working_response(self, eta: torch.Tensor, mu: torch.Tensor) -> torch.Tensor:
-        z = eta + (self.design.endog - mu) * self.family.link.deriv(mu)
-        offset = self.offset
-        return z if offset is None else z - offset
+        def demean(columns: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+            return sample.absorb(columns, weights, overwrite=True, plan=plan).resid
 
-    def _deviance(self, mu: torch.Tensor) -> float:
-        weights = 1.0 if self.row_weights is None else self.row_weights
-        return float(self.family.deviance(self.design.endog, mu, var_weights=weights))
+        return IrlsProblem(
+            self.family, self.design.endog, self.design.exog, self.offset, self.row_weights, demean
+        )
 
     # --- iterations ---------------------------------------------------------------------------
 
     def iterate(self, start: torch.Tensor | None = None) -> GlmIterations:
-        """Run IRLS to convergence (see the module notes) from the means ``start``
-        (default :meth:`starting_mu`, whose first demeaning is already done)."""
+        """Run IRLS to convergence (:func:`~torchstats.models.fixed_effects_irls.run_irls`)
+        from the means ``start`` (default :meth:`starting_mu`, whose first demeaning is
+        already done)."""
         glm_tol, glm_maxiter = self._glm_rule
-        mu = self.starting_mu() if start is None else start
-        eta = self.family.predict(mu)
-        deviance = self._deviance(mu)
-        first = self._start.resid
-        previous: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
-        if start is not None:
-            z = self._working_response(eta, mu)
-            previous = (z, z, self.design.exog)
-        converged = False
-        n_iter = 0
-        while n_iter < glm_maxiter:
-            n_iter += 1
-            weights = self._irls_weights(mu)
-            z = self._working_response(eta, mu)
-            if previous is None:
-                z_tilde, X_tilde = first[:, 0], first[:, 1:]
-            else:
-                z_before, z_tilde_before, X_tilde = previous
-                columns = column_major(z_tilde_before + (z - z_before), X_tilde)
-                # the stacked columns are this iteration's own copy
-                resid = self.sample.absorb(
-                    columns, weights, overwrite=True, plan=self.absorb_plan
-                ).resid
-                z_tilde, X_tilde = resid[:, 0], resid[:, 1:]
-            params = _weighted_solve(X_tilde, z_tilde, weights)
-            working_resid = z_tilde - X_tilde @ params
-            eta_new = z - working_resid + (0.0 if self.offset is None else self.offset)
-            eta_new, mu_new, deviance_new = self._step(eta, eta_new, deviance, n_iter > 1)
-            change = abs(deviance_new - deviance) / (0.1 + abs(deviance))
-            eta, mu, deviance = eta_new, mu_new, deviance_new
-            previous = (z, z_tilde, X_tilde)
-            last = (weights, X_tilde, working_resid, params)
-            if change < glm_tol:
-                converged = True
-                break
-        if not converged:
-            warn(
-                f"IRLS did not converge in {glm_maxiter} iterations (the deviance still changed "
-                f"by {change:.3g} relative, above glm_tol={glm_tol:g}); raise glm_maxiter",
-                ConvergenceWarning,
-            )
-        weights, X_tilde, working_resid, params = last
-        return GlmIterations(
-            params, eta, mu, deviance, weights, X_tilde, working_resid, n_iter, converged
-        )
-
-    def _step(
-        self, eta: torch.Tensor, eta_new: torch.Tensor, deviance: float, descend: bool
-    ) -> tuple[torch.Tensor, torch.Tensor, float]:
-        """The full step, or the first of its halvings with a valid mean and a finite
-        deviance that (when ``descend``) does not raise the deviance.
-
-        The first iteration does not need to descend: the start (``(y + mean) / 2`` for
-        counts) is not a fit of the model and may have a lower deviance than any fit.
-        """
-        step = eta_new - eta
-        for halving in range(_HALVINGS + 1):
-            candidate = eta + step * 0.5**halving
-            mu = self.family.fitted(candidate)
-            if bool(self.family.valid_mean(mu).all()):
-                value = self._deviance(mu)
-                # Accept a deviance that rose by rounding only: near the optimum the full step
-                # is right and halving it would stop short.
-                if np.isfinite(value) and (
-                    not descend or value <= deviance + _ROUNDING * abs(deviance)
-                ):
-                    return candidate, mu, value
-        raise NumericalError(
-            "IRLS step halving found no step with a valid mean and a lower deviance; the "
-            "model may be separated or the link unsuited to the data (try another link or "
-            "check the outcome's range)"
-        )
+        if start is None:
+            start, first = self.starting_mu(), self._start.resid
+        else:
+            first = None
+        return run_irls(self._problem(), start, first, glm_tol, glm_maxiter)
 
     # --- fit ----------------------------------------------------------------------------------
 
@@ -630,21 +546,6 @@ def _cached_properties(cls: type) -> set[str]:
         for name, value in vars(klass).items()
         if isinstance(value, cached_property)
     }
-
-
-def _weighted_solve(X: torch.Tensor, z: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """``(X'WX)^{-1} X'Wz`` by Cholesky (the collinear columns are already dropped)."""
-    if X.shape[1] == 0:
-        return torch.zeros(0, dtype=z.dtype, device=z.device)
-    weighted = X * weights.unsqueeze(1)
-    gram = X.T @ weighted
-    factor, info = torch.linalg.cholesky_ex(gram)
-    if int(info):
-        raise NumericalError(
-            "the IRLS weighted cross-product is not positive definite: the regressors are "
-            "collinear with the fixed effects at the current weights; drop a regressor"
-        )
-    return torch.cholesky_solve((weighted.T @ z).unsqueeze(1), factor).squeeze(1)
 
 
 def _per_row(data: Any, values: Any, name: str) -> np.ndarray | None:
