@@ -40,7 +40,6 @@ from torchstats.covariance.fixest import (
 from torchstats.covariance.result import CovarianceResult
 from torchstats.formula.fixed_effects import EffectGroups
 from torchstats.formula.fixest_syntax import FixestFormula
-from torchstats.formula.newdata import exog_for_prediction
 from torchstats.models.base import Model, caller_context, sized_threads
 from torchstats.models.fixed_effects_sample import FixedEffectsSample, FixefRemoval
 from torchstats.results.fixed_effects import FixedEffectsResults
@@ -179,7 +178,7 @@ class FixedEffectsOLS(Model):
         self.fixest_formula: FixestFormula = self.sample.formula
         self._formula_text = formula
         self._cache = demean_cache
-        self.design = self.sample.design
+        self.design = self.sample.design  # sizes the demeaning's threads (sized_threads)
         self.sample, self._within = self._demean(self.sample)
         self.design = self.sample.design
 
@@ -447,9 +446,7 @@ class FixedEffectsOLS(Model):
                 fitted = values[term.codes]
                 total += fitted if term.slope is None else fitted * term.slope
             return total.cpu().numpy()
-        exog, _ = exog_for_prediction(self.design, frame, device=params.device, dtype=params.dtype)
-        prediction = (exog @ params).cpu().numpy() if self.design.k_exog else np.zeros(len(frame))
-        return self.sample.add_effects_of_frame(prediction, effects, frame)
+        return self.sample.predict_frame(params, effects, frame)
 
 
 # Below this many numbers in the demeaned design, Householder QR with double-double

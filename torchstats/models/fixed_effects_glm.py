@@ -12,11 +12,11 @@ working residual) of the *last* iteration, the iid covariance is the bread times
 dispersion (1 for Poisson and the binomial; for other families Pearson's chi-squared over
 ``n - 1``, which fixest's default ``(n - 1) / (n - K)`` turns into statsmodels' scale over
 ``n - K``, as for the OLS fixed effects), and the tests are z tests
-(:mod:`torchstats.covariance.fixest_glm`). Before fitting,
-rows in a fixed-effect level whose outcome cannot be fitted by a finite effect are dropped
-and counted (``n_separated``): levels with only zeros for counts (Poisson, negative
-binomial; pyfixest's ``separation_check=["fe"]``), levels with only zeros or only ones for
-the binomial (fixest).
+(:mod:`torchstats.covariance.fixest_glm`). Before fitting, rows in a fixed-effect level
+whose outcome cannot be fitted by a finite effect are dropped and counted
+(``n_separated``): levels with only zeros for counts (Poisson, negative binomial;
+pyfixest's ``separation_check=["fe"]``), levels with only zeros or only ones for the
+binomial (fixest).
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ from torchstats.errors import (
 from torchstats.families import families as F
 from torchstats.formula.fixed_effects import EffectGroups
 from torchstats.formula.fixest_syntax import FixestFormula
-from torchstats.formula.newdata import exog_for_prediction
 from torchstats.models.base import Model, caller_context, sized_threads
 from torchstats.models.fixed_effects_irls import IrlsProblem, run_irls
 from torchstats.models.fixed_effects_sample import FixedEffectsSample, FixefRemoval
@@ -139,7 +138,7 @@ class FixedEffectsGLM(Model):
             fixef_tol=fixef_tol,
             fixef_maxiter=fixef_maxiter,
             collin_tol=collin_tol,
-            # one frame to the user's call, as FixedEffectsOLS's two from its own __init__
+            # one frame, this __init__, between caller_context and the user's call
             context=caller_context(context, 1),
             device=device,
             dtype=dtype,
@@ -156,7 +155,7 @@ class FixedEffectsGLM(Model):
         self.sample: FixedEffectsSample = sample
         """The rows used, their effects and the rules to absorb them (separated levels and
         collinear regressors dropped)."""
-        self.design = sample.design
+        self.design = sample.design  # sizes the demeaning's threads (sized_threads)
         self._start = self._demean()
 
     @property
@@ -528,11 +527,8 @@ class FixedEffectsGLM(Model):
     ) -> np.ndarray:
         """The linear predictor ``offset + X b + effects`` of new rows; NaN where a level was
         not in the fit."""
-        params = iterations.params
-        exog, _ = exog_for_prediction(self.design, frame, device=params.device, dtype=params.dtype)
-        prediction = (exog @ params).cpu().numpy() if self.design.k_exog else np.zeros(len(frame))
-        prediction = self.sample.add_effects_of_frame(
-            prediction, self.glm_effects(iterations), frame
+        prediction = self.sample.predict_frame(
+            iterations.params, self.glm_effects(iterations), frame
         )
         extra = _per_row(frame, offset, "offset")
         return prediction if extra is None else prediction + extra

@@ -10,10 +10,11 @@ the demeaning's rule and the collinearity tolerance, and gives what every model 
 rows needs: the terms :func:`~torchstats.solvers.demean.absorb` takes and one
 :class:`~torchstats.solvers.demean.AbsorbPlan` for them, the effects' counts for the degrees
 of freedom, the cluster codes, the collinearity check, and the effects of an estimate
-(normalised as fixest, as Series, and added to predictions for new rows).
+(normalised as fixest, as Series, and in the predictions ``X b + effects`` of new rows).
 
-The sample is immutable: dropping rows (separated levels, a cluster left out for CRV3) or
-collinear columns gives a new sample, whose terms and plan are built afresh.
+The sample is immutable: dropping rows (separated levels, a cluster left out for CRV3)
+gives a new sample, whose terms and plan are built afresh; dropping collinear columns gives
+one that keeps them (the rows and effects are the same).
 :class:`~torchstats.models.fixed_effects.FixedEffectsOLS` and
 :class:`~torchstats.models.fixed_effects_glm.FixedEffectsGLM` each hold one.
 """
@@ -41,7 +42,9 @@ from torchstats.errors import (
 from torchstats.formula.design import Design, drop_columns
 from torchstats.formula.fixed_effects import EffectGroups, encode_groups, singleton_rows
 from torchstats.formula.fixest_syntax import FixestFormula, parse_fixest
+from torchstats.formula.newdata import exog_for_prediction
 from torchstats.models.base import build_design
+from torchstats.models.effect_terms import absorb_labels
 from torchstats.models.iv_columns import numeric_column
 from torchstats.solvers.collinear_columns import independent_columns
 from torchstats.solvers.demean import Absorbed, AbsorbPlan, AbsorbTerm, absorb
@@ -236,14 +239,7 @@ class FixedEffectsSample:
     @property
     def absorb_labels(self) -> tuple[str, ...]:
         """A name for each of :attr:`absorb_terms`: ``"f"``, or ``"f[x]"`` for a slope."""
-        labels: list[str] = []
-        seen: set[str] = set()
-        for term in self.formula.fixed_effects:
-            if term.with_effect and term.name not in seen:
-                seen.add(term.name)
-                labels.append(term.name)
-            labels.extend(f"{term.name}[{slope}]" for slope in term.slopes)
-        return tuple(labels)
+        return absorb_labels(self.formula)
 
     @cached_property
     def absorb_plan(self) -> AbsorbPlan:
@@ -347,11 +343,24 @@ class FixedEffectsSample:
             result[label] = pd.Series(values.cpu().numpy(), index=levels, name=label)
         return result
 
-    def add_effects_of_frame(
-        self, prediction: np.ndarray, effects: list[torch.Tensor], frame: pd.DataFrame
+    def predict_frame(
+        self, params: torch.Tensor, effects: list[torch.Tensor], frame: pd.DataFrame
     ) -> np.ndarray:
-        """``prediction`` for the rows of ``frame`` plus each term's effect; NaN where a
-        level was not in the fit (or a factor is missing)."""
+        """``X b + effects`` for the rows of ``frame`` (the design rebuilt from the
+        formula); NaN where a level was not in the fit (or a factor is missing).
+
+        Parameters
+        ----------
+        params : Tensor, shape (k,)
+            The coefficients of the regressors.
+        effects : list of Tensor
+            Each absorbed term's coefficients, in the order of :attr:`absorb_terms`.
+        frame : pandas.DataFrame
+            The new rows.
+        """
+        design = self.design
+        exog, _ = exog_for_prediction(design, frame, device=params.device, dtype=params.dtype)
+        prediction = (exog @ params).cpu().numpy() if design.k_exog else np.zeros(len(frame))
         codes = self.groups.codes_of(frame)
         for label, values in zip(self.absorb_labels, effects, strict=True):
             group, _, slope = label.partition("[")
