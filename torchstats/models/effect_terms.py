@@ -5,7 +5,8 @@ From the formula's fixed-effects part and the rows' groups: the terms
 labels (``"f"``, ``"f[x]"``), the effects at an estimate normalised as fixest, and the
 effects' part of the fitted values of the rows used or of new rows. Used by
 :class:`~torchstats.models.instrumental.FixedEffectsIV`; the same rules as
-:class:`~torchstats.models.fixed_effects.FixedEffectsOLS`.
+:class:`~torchstats.models.fixed_effects_sample.FixedEffectsSample` of the OLS and GLM
+fixed effects (which takes its labels from here).
 """
 
 from __future__ import annotations

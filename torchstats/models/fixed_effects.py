@@ -11,7 +11,10 @@ What fixest and pyfixest do, done here alike: rows with a missing value in a fix
 are dropped; singletons (an effect level with one row) are dropped, repeatedly, and
 counted (``fixef_rm="singleton"``, the default; ``"none"`` keeps them); regressors
 collinear with the effects (constant within every level) or with each other are dropped
-with a :class:`~torchstats.errors.CollinearityWarning`; the intercept is absorbed. The
+with a :class:`~torchstats.errors.CollinearityWarning`; the intercept is absorbed. The rows,
+the effects and these rules are the model's
+:class:`~torchstats.models.fixed_effects_sample.FixedEffectsSample`, which the GLMs with
+fixed effects hold too. The
 covariances and small-sample corrections are fixest's
 (:mod:`torchstats.covariance.fixest`), chosen by pyfixest's ``vcov=``/``ssc=`` or by
 statsmodels' ``cov_type=``.
@@ -22,43 +25,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
 
 from torchstats.covariance.fixest import (
-    ClusterColumns,
     EffectCounts,
-    cluster_columns,
     fixest_covariance,
     read_small_sample,
     read_vcov,
 )
 from torchstats.covariance.result import CovarianceResult
-from torchstats.errors import (
-    CollinearityWarning,
-    DesignError,
-    EmptyDataError,
-    InvalidOptionError,
-    MissingDataError,
-    warn,
-)
-from torchstats.formula.design import Design, drop_columns
-from torchstats.formula.fixed_effects import EffectGroups, encode_groups, singleton_rows
-from torchstats.formula.fixest_syntax import FixestFormula, parse_fixest
-from torchstats.formula.newdata import exog_for_prediction
-from torchstats.models.base import Model, build_design, caller_context, sized_threads
+from torchstats.formula.fixed_effects import EffectGroups
+from torchstats.formula.fixest_syntax import FixestFormula
+from torchstats.models.base import Model, caller_context, sized_threads
+from torchstats.models.fixed_effects_sample import FixedEffectsSample, FixefRemoval
 from torchstats.results.fixed_effects import FixedEffectsResults
-from torchstats.solvers.collinear_columns import independent_columns
 from torchstats.solvers.demean import Absorbed, AbsorbPlan, AbsorbTerm, absorb, column_major
 from torchstats.solvers.least_squares import solve_least_squares
 from torchstats.solvers.result import SolverResult
 
 __all__ = ["DemeanCache", "FixedEffectsOLS"]
-
-FixefRemoval = Literal["singleton", "none"]
 
 
 class DemeanCache:
@@ -171,129 +160,60 @@ class FixedEffectsOLS(Model):
         context: int | Mapping[str, Any] | None = 0,
         demean_cache: DemeanCache | None = None,
     ) -> None:
-        if fixef_rm not in ("singleton", "none"):
-            raise InvalidOptionError(f"fixef_rm must be 'singleton' or 'none', got {fixef_rm!r}")
-        if missing not in ("drop", "raise"):
-            raise InvalidOptionError(
-                f"missing must be 'drop' or 'raise' with fixed effects, got {missing!r}"
-            )
-        self.fixest_formula: FixestFormula = parse_fixest(formula)
-        if self.fixest_formula.endogenous is not None:
-            raise InvalidOptionError(
-                "a formula with an instrumental-variables part is fitted by 2SLS: use "
-                "ts.ols(formula, data) (FixedEffectsIV), not FixedEffectsOLS"
-            )
-        self._formula_text = formula
-        self._tolerance = (fixef_tol, fixef_maxiter)
-        self._frame = _frame(data)
-        groups, positions, design = self._rows(
-            formula, weights, missing, caller_context(context, 2), device, dtype
-        )
-        self.n_singletons = 0
-        """Rows dropped as singletons."""
-        if fixef_rm == "singleton" and groups.codes.shape[1]:
-            alone = singleton_rows(groups.codes)
-            self.n_singletons = int(alone.sum())
-            if self.n_singletons:
-                keep = ~alone
-                design = design.select_rows(torch.as_tensor(keep, device=design.endog.device))
-                positions = positions[keep]
-                groups = groups.restrict(keep)
-        if design.nobs == 0:
-            raise EmptyDataError("no rows left after dropping missing values and singletons")
-        self.groups: EffectGroups = groups
-        """The fixed-effect groups of the rows used."""
-        self.positions: np.ndarray = positions
-        """Positions, in the data as given, of the rows used."""
-        # the effects absorb the intercept; without effects (``| 0``) it stays
-        absorbed = bool(self.fixest_formula.fixed_effects)
-        self.design = drop_columns(design, ["Intercept"]) if absorbed else design
-        self.row_weights: torch.Tensor | None = self.design.extras.get("weights")
-        """The weights of the rows used (None without weights)."""
-        self._collin_tol = collin_tol
-        self._cache = demean_cache
-        self._within = self._demean()
-
-    # --- rows ---------------------------------------------------------------------------------
-
-    def _rows(
-        self,
-        formula: str,
-        weights: Any,
-        missing: str,
-        context: Mapping[str, Any] | None,
-        device: Any,
-        dtype: Any,
-    ) -> tuple[EffectGroups, np.ndarray, Design]:
-        """Groups, positions and design of the rows with every value present."""
-        frame = self._frame
-        groups = encode_groups(frame, self.fixest_formula.fixed_effects)
-        absent = (groups.codes < 0).any(axis=1)
-        for term in self.fixest_formula.fixed_effects:
-            for slope in term.slopes:
-                absent |= ~np.isfinite(_numeric(frame, slope))
-        if absent.any() and missing == "raise":
-            raise MissingDataError(
-                f"{int(absent.sum())} rows have a missing fixed effect or slope variable "
-                "(missing='raise'); drop them or use missing='drop'"
-            )
-        present = np.flatnonzero(~absent)
-        if isinstance(weights, (np.ndarray, list, torch.Tensor)) and len(weights) == len(frame):
-            weights = np.asarray(weights)[present]
-        design = build_design(
-            self.fixest_formula.main,
-            frame.iloc[present] if absent.any() else frame,
+        self.sample = FixedEffectsSample.from_formula(
+            formula,
+            data,
+            weights=weights,
             missing=missing,
-            extras=None if weights is None else {"weights": weights},
-            context=context,
+            fixef_rm=fixef_rm,
+            fixef_tol=fixef_tol,
+            fixef_maxiter=fixef_maxiter,
+            collin_tol=collin_tol,
+            context=caller_context(context, 2),
             device=device,
             dtype=dtype,
         )
-        if not isinstance(design.exog, torch.Tensor):
-            raise DesignError(
-                "a factor with many levels among the regressors of a fixed-effects formula: "
-                "absorb it instead, 'y ~ x | f + g' (its slopes are the same)"
-            )
-        kept = present if design.rows is None else present[design.rows.kept]
-        used = np.zeros(len(frame), dtype=bool)
-        used[kept] = True
-        return groups.restrict(used), kept, design
+        """The rows used, their effects and the rules to absorb them (collinear regressors
+        dropped)."""
+        self.fixest_formula: FixestFormula = self.sample.formula
+        self._formula_text = formula
+        self._cache = demean_cache
+        self.design = self.sample.design  # sizes the demeaning's threads (sized_threads)
+        self.sample, self._within = self._demean(self.sample)
+        self.design = self.sample.design
 
-    # --- demeaning -----------------------------------------------------------------------------
+    # --- rows and effects (the sample's) ------------------------------------------------------
 
-    @cached_property
+    @property
+    def n_singletons(self) -> int:
+        """Rows dropped as singletons."""
+        return self.sample.n_singletons
+
+    @property
+    def groups(self) -> EffectGroups:
+        """The fixed-effect groups of the rows used."""
+        return self.sample.groups
+
+    @property
+    def positions(self) -> np.ndarray:
+        """Positions, in the data as given, of the rows used."""
+        return self.sample.positions
+
+    @property
+    def row_weights(self) -> torch.Tensor | None:
+        """The weights of the rows used (None without weights)."""
+        return self.sample.row_weights
+
+    @property
     def absorb_terms(self) -> tuple[AbsorbTerm, ...]:
         """The effects as :func:`~torchstats.solvers.demean.absorb` takes them, in order:
         each term's own effect (once per group), then its slopes."""
-        device = self.design.endog.device
-        dtype = self.design.endog.dtype
-        terms: list[AbsorbTerm] = []
-        plain: set[str] = set()
-        for term in self.fixest_formula.fixed_effects:
-            j = self.groups.names.index(term.name)
-            codes = torch.from_numpy(self.groups.codes[:, j]).to(device)
-            size = self.groups.n_levels[j]
-            if term.with_effect and term.name not in plain:
-                plain.add(term.name)
-                terms.append(AbsorbTerm(codes, size))
-            for slope in term.slopes:
-                values = _numeric(self._frame, slope)[self.positions]
-                terms.append(
-                    AbsorbTerm(codes, size, torch.as_tensor(values, dtype=dtype, device=device))
-                )
-        return tuple(terms)
+        return self.sample.absorb_terms
 
     @property
     def absorb_labels(self) -> tuple[str, ...]:
         """A name for each of :attr:`absorb_terms`: ``"f"``, or ``"f[x]"`` for a slope."""
-        labels: list[str] = []
-        seen: set[str] = set()
-        for term in self.fixest_formula.fixed_effects:
-            if term.with_effect and term.name not in seen:
-                seen.add(term.name)
-                labels.append(term.name)
-            labels.extend(f"{term.name}[{slope}]" for slope in term.slopes)
-        return tuple(labels)
+        return self.sample.absorb_labels
 
     @property
     def formula_text(self) -> str:
@@ -306,35 +226,28 @@ class FixedEffectsOLS(Model):
         return self.fixest_formula.fixef_names
 
     @sized_threads
-    def _demean(self) -> _Within:
-        design = self.design
+    def _demean(self, sample: FixedEffectsSample) -> tuple[FixedEffectsSample, _Within]:
+        """The demeaning of ``[y, X]`` and the sample without the collinear regressors."""
+        design = sample.design
         names = (str(design.endog_name), *design.exog_names)
         # a new tensor, stored column by column (the demeaning overwrites it)
         columns = column_major(design.endog, design.exog)
-        tol, maxiter = self._tolerance
+        weights = sample.row_weights
         if self._cache is None:
-            absorbed = absorb(
-                columns,
-                self.absorb_terms,
-                self.row_weights,
-                tol=tol,
-                maxiter=maxiter,
-                overwrite=True,
-            )
+            absorbed = sample.absorb(columns, weights, overwrite=True)
         else:
             absorbed = self._cache.absorb(
-                self._cache_key(), names, columns, self.absorb_terms, self.row_weights, tol, maxiter
+                self._cache_key(sample),
+                names,
+                columns,
+                sample.absorb_terms,
+                weights,
+                sample.fixef_tol,
+                sample.fixef_maxiter,
             )
         endog, exog = absorbed.resid[:, 0], absorbed.resid[:, 1:]
-        keep = independent_columns(exog, design.exog, self.row_weights, self._collin_tol)
+        sample, keep = sample.drop_collinear(exog, weights)
         if len(keep) < design.k_exog:
-            dropped = [name for i, name in enumerate(design.exog_names) if i not in set(keep)]
-            warn(
-                f"{len(dropped)} regressor(s) dropped as collinear with the fixed effects or "
-                f"with other regressors: {dropped}",
-                CollinearityWarning,
-            )
-            self.design = drop_columns(design, dropped)
             exog = exog[:, keep]
             absorbed = Absorbed(
                 absorbed.resid[:, [0, *(1 + i for i in keep)]],
@@ -342,11 +255,18 @@ class FixedEffectsOLS(Model):
                 absorbed.n_iter,
                 absorbed.converged,
             )
-        return _Within(endog, exog, absorbed)
+        return sample, _Within(endog, exog, absorbed)
 
-    def _cache_key(self) -> tuple[object, ...]:
-        weights = None if self.row_weights is None else self.row_weights.cpu().numpy().tobytes()
-        return (self.positions.tobytes(), self.absorb_labels, weights, self._tolerance)
+    @staticmethod
+    def _cache_key(sample: FixedEffectsSample) -> tuple[object, ...]:
+        weights = sample.row_weights
+        tolerance = (sample.fixef_tol, sample.fixef_maxiter)
+        return (
+            sample.positions.tobytes(),
+            sample.absorb_labels,
+            None if weights is None else weights.cpu().numpy().tobytes(),
+            tolerance,
+        )
 
     # --- fit ----------------------------------------------------------------------------------
 
@@ -363,25 +283,13 @@ class FixedEffectsOLS(Model):
     @property
     def effect_counts(self) -> EffectCounts:
         """The absorbed effects' levels and codes, for the degrees of freedom."""
-        codes = self._term_codes()
-        return EffectCounts(tuple(t.n_levels for t in self.absorb_terms), codes, self.absorb_labels)
-
-    def _term_codes(self) -> np.ndarray:
-        """Each absorbed term's codes as a column: the groups' own codes when the terms are
-        the groups in order (no copy), else stacked."""
-        names = [label.split("[")[0] for label in self.absorb_labels]
-        if names == list(self.groups.names):
-            return self.groups.codes
-        if not names:
-            return np.zeros((self.design.nobs, 0), dtype=np.int64)
-        return np.column_stack([t.codes.cpu().numpy() for t in self.absorb_terms])
+        return self.sample.effect_counts
 
     @property
     def df_resid(self) -> float:
         """``nobs - k - levels of the effects`` (and slopes), plus one reference level per fixed
         effect after the first."""
-        counts = self.effect_counts
-        return float(self.design.nobs - self.rank - sum(counts.n_levels) + counts.references)
+        return self.sample.df_resid(self.rank)
 
     @property
     def df_model(self) -> float:
@@ -471,7 +379,7 @@ class FixedEffectsOLS(Model):
         resid = y - X @ fit.params
         bread = fit.normalized_cov
         assert bread is not None  # least squares always sets it
-        clusters = self._clusters(choice.clusters) if choice.clustered else None
+        clusters = self.sample.clusters(choice.clusters) if choice.clustered else None
         return fixest_covariance(
             choice,
             read_small_sample(ssc),
@@ -484,16 +392,10 @@ class FixedEffectsOLS(Model):
             leave_out=self.params_without,
         )
 
-    def _clusters(self, names: tuple[str, ...]) -> ClusterColumns:
-        return cluster_columns(self._frame, self.positions, names)
-
     def params_without(self, rows: np.ndarray) -> torch.Tensor:
         """The coefficients refitted without ``rows`` (a mask over the rows used), the
         effects demeaned again and singletons dropped again, as pyfixest's CRV3 does."""
-        keep = ~rows
-        codes = self.groups.codes[keep]
-        if codes.shape[1]:
-            keep[keep] = ~singleton_rows(codes)
+        keep = self.sample.rows_without(rows, singletons=True)
         design = self.design
         columns = torch.column_stack([design.endog, design.exog])[torch.as_tensor(keep)]
         mask = torch.as_tensor(keep, device=columns.device)
@@ -506,7 +408,7 @@ class FixedEffectsOLS(Model):
             for t in self.absorb_terms
         )
         weights = None if self.row_weights is None else self.row_weights[mask]
-        tol, maxiter = self._tolerance
+        tol, maxiter = self.sample.fixef_tol, self.sample.fixef_maxiter
         resid = absorb(columns, terms, weights, tol=tol, maxiter=maxiter).resid
         y, X = resid[:, 0], resid[:, 1:]
         if weights is not None:
@@ -521,25 +423,13 @@ class FixedEffectsOLS(Model):
     def effects(self, params: torch.Tensor) -> list[torch.Tensor]:
         """Each absorbed term's coefficients at ``params``, normalised as fixest: every
         fixed effect after the first has its first level at 0."""
-        effects = [e[:, 0] - e[:, 1:] @ params for e in self._within.absorbed.effects]
-        plain = [i for i, t in enumerate(self.absorb_terms) if t.slope is None]
-        for i in plain[1:]:
-            shift = effects[i][0].clone()
-            effects[i] = effects[i] - shift
-            effects[plain[0]] = effects[plain[0]] + shift
-        return effects
+        return self.sample.normalised(
+            [e[:, 0] - e[:, 1:] @ params for e in self._within.absorbed.effects]
+        )
 
     def fixef(self, params: torch.Tensor) -> dict[str, pd.Series]:
         """The effects at ``params`` as Series indexed by level, by term name."""
-        result = {}
-        for label, term, values in zip(
-            self.absorb_labels, self.absorb_terms, self.effects(params), strict=True
-        ):
-            del term
-            group = label.split("[")[0]
-            levels = self.groups.levels[self.groups.names.index(group)]
-            result[label] = pd.Series(values.cpu().numpy(), index=levels, name=label)
-        return result
+        return self.sample.fixef_series(self.effects(params))
 
     def predict_frame(self, params: torch.Tensor, frame: pd.DataFrame | None) -> np.ndarray:
         """Fitted values ``X b + effects`` for ``frame`` (None: the rows used); NaN where a
@@ -556,17 +446,7 @@ class FixedEffectsOLS(Model):
                 fitted = values[term.codes]
                 total += fitted if term.slope is None else fitted * term.slope
             return total.cpu().numpy()
-        exog, _ = exog_for_prediction(self.design, frame, device=params.device, dtype=params.dtype)
-        prediction = (exog @ params).cpu().numpy() if self.design.k_exog else np.zeros(len(frame))
-        codes = self.groups.codes_of(frame)
-        for label, values in zip(self.absorb_labels, effects, strict=True):
-            group, _, slope = label.partition("[")
-            column = codes[:, self.groups.names.index(group)]
-            share = np.where(column >= 0, values.cpu().numpy()[np.maximum(column, 0)], np.nan)
-            prediction = prediction + (
-                share if not slope else share * _numeric(frame, slope.rstrip("]"))
-            )
-        return prediction
+        return self.sample.predict_frame(params, effects, frame)
 
 
 # Below this many numbers in the demeaned design, Householder QR with double-double
@@ -579,20 +459,3 @@ _QR_BELOW_NUMBERS = 1 << 16
 
 def _solver_for(X: torch.Tensor) -> str:
     return "qr" if X.shape[0] * X.shape[1] < _QR_BELOW_NUMBERS else "cholesky"
-
-
-def _frame(data: Any) -> pd.DataFrame:
-    if isinstance(data, pd.DataFrame):
-        return data
-    if isinstance(data, Mapping):
-        return pd.DataFrame(dict(data))
-    raise InvalidOptionError(
-        "fixed-effects formulas take a pandas DataFrame (or a mapping of columns), not "
-        f"{type(data).__name__}"
-    )
-
-
-def _numeric(frame: pd.DataFrame, name: str) -> np.ndarray:
-    if name not in frame.columns:
-        raise InvalidOptionError(f"varying-slope variable {name!r} is not a column of the data")
-    return pd.to_numeric(frame[name], errors="raise").to_numpy(dtype=float)

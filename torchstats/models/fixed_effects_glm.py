@@ -2,32 +2,21 @@
 ``fepois``/``feglm``, pyfixest's ``fepois``/``feglm``).
 
 The estimate is found by iteratively reweighted least squares in which every iteration is
-a fixed-effects least squares (Bergé 2018; Correia, Guimarães and Zylkin 2020, ppmlhdfe;
-Stammann 2018): with ``W = w / (g'(mu)^2 V(mu))`` and the working response
-``z = eta - offset + (y - mu) g'(mu)``,
-
-1. ``z~, X~``: ``z`` and ``X`` with the effects projected out, weighted by ``W``
-   (:func:`~torchstats.solvers.demean.absorb`);
-2. ``b = (X~'WX~)^{-1} X~'W z~``;
-3. ``eta = offset + z - (z~ - X~ b)``: the fitted part of the working response, effects
-   included; ``mu = g^{-1}(eta)``.
-
-Iterations stop when the deviance changes by less than ``glm_tol`` relative to
-``0.1 + |deviance|`` (fixest's ``glm.tol`` rule); an iteration that raises the deviance is
-halved until it does not. From the second iteration the demeaning is warm-started as
-pyfixest's: ``z~_prev + (z - z_prev)`` and ``X~_prev`` are demeaned instead of ``z`` and
-``X``; the projection is the same (the difference lies in the span of the dummies) but
-the sweeps start closer to the answer.
+a fixed-effects weighted least squares, the demeaning warm-started from the last
+iteration's (:mod:`torchstats.models.fixed_effects_irls`). The rows, the absorbed effects,
+the singletons and the collinear regressors are handled as for the OLS fixed effects, by
+the :class:`~torchstats.models.fixed_effects_sample.FixedEffectsSample` the model holds.
 
 Inference is fixest's: the bread is ``(X~'WX~)^{-1}`` and the scores ``W e X~`` (``e`` the
 working residual) of the *last* iteration, the iid covariance is the bread times the
 dispersion (1 for Poisson and the binomial; for other families Pearson's chi-squared over
 ``n - 1``, which fixest's default ``(n - 1) / (n - K)`` turns into statsmodels' scale over
-``n - K``, as for the OLS fixed effects), and the tests are z tests. Before fitting,
-rows in a fixed-effect level whose outcome cannot be fitted by a finite effect are dropped
-and counted (``n_separated``): levels with only zeros for counts (Poisson, negative
-binomial; pyfixest's ``separation_check=["fe"]``), levels with only zeros or only ones for
-the binomial (fixest).
+``n - K``, as for the OLS fixed effects), and the tests are z tests
+(:mod:`torchstats.covariance.fixest_glm`). Before fitting, rows in a fixed-effect level
+whose outcome cannot be fitted by a finite effect are dropped and counted
+(``n_separated``): levels with only zeros for counts (Poisson, negative binomial;
+pyfixest's ``separation_check=["fe"]``), levels with only zeros or only ones for the
+binomial (fixest).
 """
 
 from __future__ import annotations
@@ -42,45 +31,41 @@ import numpy as np
 import pandas as pd
 import torch
 
-from torchstats.covariance.fixest import fixest_covariance, read_small_sample, read_vcov
+from torchstats.covariance.fixest import EffectCounts, read_small_sample, read_vcov
+from torchstats.covariance.fixest_glm import fixest_glm_covariance, glm_dispersion, pearson_chi2
 from torchstats.covariance.result import CovarianceResult
 from torchstats.errors import (
     CollinearityWarning,
-    ConvergenceWarning,
     DesignError,
     EmptyDataError,
     InvalidOptionError,
-    NumericalError,
-    warn,
 )
 from torchstats.families import families as F
-from torchstats.formula.design import drop_columns
-from torchstats.formula.fixed_effects import singleton_rows
-from torchstats.formula.newdata import exog_for_prediction
-from torchstats.models.base import sized_threads
-from torchstats.models.fixed_effects import FixedEffectsOLS, FixefRemoval, _Within
+from torchstats.formula.fixed_effects import EffectGroups
+from torchstats.formula.fixest_syntax import FixestFormula
+from torchstats.models.base import Model, caller_context, sized_threads
+from torchstats.models.fixed_effects_irls import IrlsProblem, run_irls
+from torchstats.models.fixed_effects_sample import FixedEffectsSample, FixefRemoval
 from torchstats.results.fixed_effects_glm import FixedEffectsGLMResults, GlmIterations
-from torchstats.solvers.collinear_columns import independent_columns
-from torchstats.solvers.demean import Absorbed, AbsorbPlan, absorb, column_major
+from torchstats.solvers.demean import Absorbed, AbsorbPlan, AbsorbTerm, column_major
 from torchstats.solvers.result import SolverResult
 
 __all__ = ["FixedEffectsGLM"]
 
-_HALVINGS = 40
-"""Most step halvings in one iteration (the step is then ``2**-40`` of the full one)."""
 _USE_RESULTS = (
     "a fixed-effects GLM's covariance, effects and predictions depend on the IRLS "
     "iterations: fit the model and ask the results (vcov(), fixef(), predict())"
 )
-_ROUNDING = 1e-12
-"""A deviance this much (relative) above the last one counts as not having risen."""
 
 
-class FixedEffectsGLM(FixedEffectsOLS):
+class FixedEffectsGLM(Model):
     """A GLM with fixed effects absorbed (fixest's ``feglm``/``fepois``).
 
     Built by ``ts.glm``/``ts.poisson``/``ts.logit``/``ts.probit`` when the formula has a
-    fixed-effects part; see the module notes and ``docs/fixed-effects.md``.
+    fixed-effects part; see the module notes and ``docs/fixed-effects.md``. The rows, the
+    absorbed effects and the rules to absorb them are a
+    :class:`~torchstats.models.fixed_effects_sample.FixedEffectsSample` (:attr:`sample`), as
+    for :class:`~torchstats.models.fixed_effects.FixedEffectsOLS`.
 
     Parameters
     ----------
@@ -137,13 +122,14 @@ class FixedEffectsGLM(FixedEffectsOLS):
                 f"and {glm_maxiter!r}"
             )
         self.family = family
-        self._fixef_rm = fixef_rm
         self._glm_rule = (glm_tol, glm_maxiter)
         self._separation = separation
         self._offset_values = _per_row(data, offset, "offset")
         self.n_separated = 0
         """Rows dropped because their fixed-effect level is perfectly separated."""
-        super().__init__(
+        self.offset: torch.Tensor | None = None
+        """The offset of the rows used (None without one)."""
+        sample = FixedEffectsSample.from_formula(
             formula,
             data,
             weights=weights,
@@ -152,57 +138,139 @@ class FixedEffectsGLM(FixedEffectsOLS):
             fixef_tol=fixef_tol,
             fixef_maxiter=fixef_maxiter,
             collin_tol=collin_tol,
+            # one frame, this __init__, between caller_context and the user's call
+            context=caller_context(context, 1),
             device=device,
             dtype=dtype,
-            context=context,
         )
+        self.fixest_formula: FixestFormula = sample.formula
+        self._formula_text = formula
+        self._adopt(sample)
 
-    # --- rows ---------------------------------------------------------------------------------
+    # --- rows and effects (the sample's) ------------------------------------------------------
 
-    @cached_property
-    def offset(self) -> torch.Tensor | None:
-        """The offset of the rows used (None without one; read after the rows are final)."""
-        if self._offset_values is None:
-            return None
-        values = self._offset_values[self.positions]
-        y = self.design.endog
-        return torch.as_tensor(values, dtype=y.dtype, device=y.device)
+    def _adopt(self, sample: FixedEffectsSample) -> None:
+        """Fit on the rows of ``sample``: separated levels dropped, the first iteration's
+        demeaning done and the collinear regressors dropped (:meth:`_demean`)."""
+        self.sample: FixedEffectsSample = sample
+        """The rows used, their effects and the rules to absorb them (separated levels and
+        collinear regressors dropped)."""
+        self.design = sample.design  # sizes the demeaning's threads (sized_threads)
+        self._start = self._demean()
 
-    def _drop_separated(self) -> None:
-        """Drop the rows of levels whose outcome a finite effect cannot fit."""
-        y = self.design.endog.cpu().numpy()
+    @property
+    def n_singletons(self) -> int:
+        """Rows dropped as singletons."""
+        return self.sample.n_singletons
+
+    @property
+    def groups(self) -> EffectGroups:
+        """The fixed-effect groups of the rows used."""
+        return self.sample.groups
+
+    @property
+    def positions(self) -> np.ndarray:
+        """Positions, in the data as given, of the rows used."""
+        return self.sample.positions
+
+    @property
+    def row_weights(self) -> torch.Tensor | None:
+        """The weights of the rows used (None without weights)."""
+        return self.sample.row_weights
+
+    @property
+    def absorb_terms(self) -> tuple[AbsorbTerm, ...]:
+        """The effects as :func:`~torchstats.solvers.demean.absorb` takes them, in order:
+        each term's own effect (once per group), then its slopes."""
+        return self.sample.absorb_terms
+
+    @property
+    def absorb_labels(self) -> tuple[str, ...]:
+        """A name for each of :attr:`absorb_terms`: ``"f"``, or ``"f[x]"`` for a slope."""
+        return self.sample.absorb_labels
+
+    @property
+    def absorb_plan(self) -> AbsorbPlan:
+        """The effects' cross-tabulation patterns, built once and re-weighted by every
+        demeaning of the fit."""
+        return self.sample.absorb_plan
+
+    @property
+    def formula_text(self) -> str:
+        """The formula as given."""
+        return self._formula_text
+
+    @property
+    def fixef_names(self) -> tuple[str, ...]:
+        """The fixed effects as written in the formula."""
+        return self.fixest_formula.fixef_names
+
+    @property
+    def effect_counts(self) -> EffectCounts:
+        """The absorbed effects' levels and codes, for the degrees of freedom."""
+        return self.sample.effect_counts
+
+    @property
+    def demeaning(self) -> Absorbed:
+        """The first iteration's demeaning of ``[z, X]`` (at :meth:`starting_mu`)."""
+        return self._start
+
+    # --- sizes --------------------------------------------------------------------------------
+
+    @property
+    def nobs(self) -> float:
+        """Observations used (after missing values, singletons and separated levels)."""
+        return float(self.design.nobs)
+
+    @property
+    def rank(self) -> int:
+        """Number of coefficients (regressors left after the collinearity check)."""
+        return self.design.k_exog
+
+    @property
+    def df_resid(self) -> float:
+        """``nobs - k - levels of the effects`` (and slopes), plus one reference level per fixed
+        effect after the first."""
+        return self.sample.df_resid(self.rank)
+
+    @property
+    def df_model(self) -> float:
+        """Number of coefficients."""
+        return float(self.rank)
+
+    @property
+    def k_constant(self) -> int:
+        """0 with fixed effects (they absorb the intercept), else statsmodels' rule."""
+        return 0 if self.fixest_formula.fixed_effects else super().k_constant
+
+    # --- the first demeaning, at the starting values -------------------------------------------
+
+    def _without_separated(self, sample: FixedEffectsSample) -> FixedEffectsSample:
+        """``sample`` without the rows of levels whose outcome a finite effect cannot fit
+        (counted in :attr:`n_separated`)."""
+        y = sample.design.endog.cpu().numpy()
         if isinstance(self.family, F.Binomial):
             bounds: tuple[float, ...] = (0.0, 1.0)
         elif isinstance(self.family, (F.Poisson, F.NegativeBinomial)):
             bounds = (0.0,)
         else:
-            return
+            return sample
         drop = np.zeros(len(y), dtype=bool)
-        for codes in self.groups.codes.T:
+        for codes in sample.groups.codes.T:
             counts = np.bincount(codes)
             for bound in bounds:
                 at_bound = np.bincount(codes, weights=(y == bound).astype(float))
                 drop |= (at_bound == counts)[codes]
         self.n_separated = int(drop.sum())
-        if self.n_separated:
-            keep = ~drop
-            if not keep.any():
-                raise EmptyDataError(
-                    "every fixed-effect level is perfectly separated (its outcomes are all at "
-                    "a bound of the family's range): nothing is left to estimate"
-                )
-            self.design = self.design.select_rows(torch.as_tensor(keep, device=y.device))
-            self.positions = self.positions[keep]
-            self.groups = self.groups.restrict(keep)
-            self.row_weights = self.design.extras.get("weights")
-
-    # --- the first demeaning, at the starting values -------------------------------------------
-
-    @cached_property
-    def absorb_plan(self) -> AbsorbPlan:
-        """The effects' cross-tabulation patterns, built once and re-weighted by every
-        demeaning of the fit (read after the rows are final)."""
-        return AbsorbPlan(self.absorb_terms)
+        if not self.n_separated:
+            return sample
+        keep = ~drop
+        if not keep.any():
+            raise EmptyDataError(
+                "every fixed-effect level is perfectly separated (its outcomes are all at "
+                "a bound of the family's range): nothing is left to estimate"
+            )
+        return sample.select_rows(keep)
 
     def starting_mu(self) -> torch.Tensor:
         """pyfixest's start: 0.5 for the binomial, ``mean(y)`` for the Gaussian,
@@ -215,150 +283,72 @@ class FixedEffectsGLM(FixedEffectsOLS):
         return (y + y.mean()) / 2
 
     @sized_threads
-    def _demean(self) -> _Within:
-        """Separation, then the first iteration's demeaning and the collinearity check."""
-        if self._separation and self.groups.codes.shape[1]:
-            self._drop_separated()
-        self.family.check_endog(self.design.endog)
+    def _demean(self) -> Absorbed:
+        """Separation, then the first iteration's demeaning and the collinearity check
+        (:attr:`sample`, :attr:`design` and :attr:`offset` set to the rows and columns
+        kept)."""
+        sample = self.sample
+        if self._separation and sample.groups.codes.shape[1]:
+            sample = self._without_separated(sample)
+        self.family.check_endog(sample.design.endog)
         if (
             self._offset_values is not None
-            and not np.isfinite(self._offset_values[self.positions]).all()
+            and not np.isfinite(self._offset_values[sample.positions]).all()
         ):
             raise InvalidOptionError("the offset is missing or infinite in some rows used")
+        self.sample, self.design = sample, sample.design
+        self.offset = self._offset_of_rows()
+        problem = self._problem()
         mu = self.starting_mu()
         eta = self.family.predict(mu)
-        weights = self._irls_weights(mu)
-        z = self._working_response(eta, mu)
+        weights = problem.irls_weights(mu)
+        z = problem.working_response(eta, mu)
         design = self.design
         columns = column_major(z, design.exog)
-        tol, maxiter = self._tolerance
-        absorbed = absorb(
-            columns,
-            self.absorb_terms,
-            weights,
-            tol=tol,
-            maxiter=maxiter,
-            overwrite=True,
-            plan=self.absorb_plan,
-        )
-        exog = absorbed.resid[:, 1:]
-        keep = independent_columns(exog, design.exog, weights, self._collin_tol)
+        absorbed = sample.absorb(columns, weights, overwrite=True, plan=self.absorb_plan)
+        sample, keep = sample.drop_collinear(absorbed.resid[:, 1:], weights)
         if len(keep) < design.k_exog:
-            names = [name for i, name in enumerate(design.exog_names) if i not in set(keep)]
-            warn(
-                f"{len(names)} regressor(s) dropped as collinear with the fixed effects or with "
-                f"other regressors: {names}",
-                CollinearityWarning,
-            )
-            self.design = drop_columns(design, names)
             selected = [0, *(1 + i for i in keep)]
             absorbed = Absorbed(
                 absorbed.resid[:, selected], (), absorbed.n_iter, absorbed.converged
             )
-        return _Within(absorbed.resid[:, 0], absorbed.resid[:, 1:], absorbed)
+        self.sample, self.design = sample, sample.design
+        return absorbed
 
-    def _irls_weights(self, mu: torch.Tensor) -> torch.Tensor:
-        weights = self.family.weights(mu)
-        return weights if self.row_weights is None else weights * self.row_weights
+    def _offset_of_rows(self) -> torch.Tensor | None:
+        if self._offset_values is None:
+            return None
+        y = self.design.endog
+        return torch.as_tensor(self._offset_values[self.positions], dtype=y.dtype, device=y.device)
 
-    def _working_response(self, eta: torch.Tensor, mu: torch.Tensor) -> torch.Tensor:
-        z = eta + (self.design.endog - mu) * self.family.link.deriv(mu)
-        offset = self.offset
-        return z if offset is None else z - offset
+    def _problem(self) -> IrlsProblem:
+        """The IRLS problem on the rows and columns used, demeaning with the sample's plan."""
+        sample, plan = self.sample, self.absorb_plan
 
-    def _deviance(self, mu: torch.Tensor) -> float:
-        weights = 1.0 if self.row_weights is None else self.row_weights
-        return float(self.family.deviance(self.design.endog, mu, var_weights=weights))
+        def demean(columns: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+            return sample.absorb(columns, weights, overwrite=True, plan=plan).resid
+
+        return IrlsProblem(
+            self.family, self.design.endog, self.design.exog, self.offset, self.row_weights, demean
+        )
 
     # --- iterations ---------------------------------------------------------------------------
 
     def iterate(self, start: torch.Tensor | None = None) -> GlmIterations:
-        """Run IRLS to convergence (see the module notes) from the means ``start``
-        (default :meth:`starting_mu`, whose first demeaning is already done)."""
+        """Run IRLS to convergence (:func:`~torchstats.models.fixed_effects_irls.run_irls`)
+        from the means ``start`` (default :meth:`starting_mu`, whose first demeaning is
+        already done)."""
         glm_tol, glm_maxiter = self._glm_rule
-        fixef_tol, fixef_maxiter = self._tolerance
-        mu = self.starting_mu() if start is None else start
-        eta = self.family.predict(mu)
-        deviance = self._deviance(mu)
-        within = self._within
-        previous: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
-        if start is not None:
-            z = self._working_response(eta, mu)
-            previous = (z, z, self.design.exog)
-        converged = False
-        n_iter = 0
-        while n_iter < glm_maxiter:
-            n_iter += 1
-            weights = self._irls_weights(mu)
-            z = self._working_response(eta, mu)
-            if previous is None:
-                z_tilde, X_tilde = within.endog, within.exog
-            else:
-                z_before, z_tilde_before, X_tilde = previous
-                columns = column_major(z_tilde_before + (z - z_before), X_tilde)
-                resid = absorb(
-                    columns,
-                    self.absorb_terms,
-                    weights,
-                    tol=fixef_tol,
-                    maxiter=fixef_maxiter,
-                    overwrite=True,  # the stacked columns are this iteration's own copy
-                    plan=self.absorb_plan,
-                ).resid
-                z_tilde, X_tilde = resid[:, 0], resid[:, 1:]
-            params = _weighted_solve(X_tilde, z_tilde, weights)
-            working_resid = z_tilde - X_tilde @ params
-            eta_new = z - working_resid + (0.0 if self.offset is None else self.offset)
-            eta_new, mu_new, deviance_new = self._step(eta, eta_new, deviance, n_iter > 1)
-            change = abs(deviance_new - deviance) / (0.1 + abs(deviance))
-            eta, mu, deviance = eta_new, mu_new, deviance_new
-            previous = (z, z_tilde, X_tilde)
-            last = (weights, X_tilde, working_resid, params)
-            if change < glm_tol:
-                converged = True
-                break
-        if not converged:
-            warn(
-                f"IRLS did not converge in {glm_maxiter} iterations (the deviance still changed "
-                f"by {change:.3g} relative, above glm_tol={glm_tol:g}); raise glm_maxiter",
-                ConvergenceWarning,
-            )
-        weights, X_tilde, working_resid, params = last
-        return GlmIterations(
-            params, eta, mu, deviance, weights, X_tilde, working_resid, n_iter, converged
-        )
-
-    def _step(
-        self, eta: torch.Tensor, eta_new: torch.Tensor, deviance: float, descend: bool
-    ) -> tuple[torch.Tensor, torch.Tensor, float]:
-        """The full step, or the first of its halvings with a valid mean and a finite
-        deviance that (when ``descend``) does not raise the deviance.
-
-        The first iteration does not need to descend: the start (``(y + mean) / 2`` for
-        counts) is not a fit of the model and may have a lower deviance than any fit.
-        """
-        step = eta_new - eta
-        for halving in range(_HALVINGS + 1):
-            candidate = eta + step * 0.5**halving
-            mu = self.family.fitted(candidate)
-            if bool(self.family.valid_mean(mu).all()):
-                value = self._deviance(mu)
-                # Accept a deviance that rose by rounding only: near the optimum the full step
-                # is right and halving it would stop short.
-                if np.isfinite(value) and (
-                    not descend or value <= deviance + _ROUNDING * abs(deviance)
-                ):
-                    return candidate, mu, value
-        raise NumericalError(
-            "IRLS step halving found no step with a valid mean and a lower deviance; the "
-            "model may be separated or the link unsuited to the data (try another link or "
-            "check the outcome's range)"
-        )
+        if start is None:
+            start, first = self.starting_mu(), self._start.resid
+        else:
+            first = None
+        return run_irls(self._problem(), start, first, glm_tol, glm_maxiter)
 
     # --- fit ----------------------------------------------------------------------------------
 
     @sized_threads
-    def fit(  # type: ignore[override]
+    def fit(
         self,
         vcov: str | Mapping[str, str] | None = None,
         ssc: Mapping[str, object] | None = None,
@@ -394,26 +384,15 @@ class FixedEffectsGLM(FixedEffectsOLS):
         return FixedEffectsGLMResults(self, fit, covariance, iterations=iterations)
 
     def pearson_chi2(self, iterations: GlmIterations) -> float:
-        """``sum(w (y - mu)^2 / V(mu))``."""
-        y, mu = self.design.endog, iterations.mu
-        weights = 1.0 if self.row_weights is None else self.row_weights
-        return float(torch.sum(weights * (y - mu) ** 2 / self.family.variance(mu)))
+        """``sum(w (y - mu)^2 / V(mu))`` (see :mod:`torchstats.covariance.fixest_glm`)."""
+        return pearson_chi2(self.family, self.design.endog, iterations.mu, self.row_weights)
 
     def scale(self, iterations: GlmIterations) -> float:
         """The dispersion: 1 for families with a fixed scale, else Pearson's chi-squared
         over the residual degrees of freedom (:attr:`df_resid`, the effects counted)."""
-        if self.family.fixed_scale:
-            return 1.0
-        return self.pearson_chi2(iterations) / self.df_resid
-
-    def _iid_scale(self, iterations: GlmIterations) -> float:
-        """What the iid covariance multiplies the bread by before fixest's correction: 1, or
-        Pearson's chi-squared over ``n - 1`` as fixest's and the OLS fixed effects' residual
-        variance, so that with the default correction ``(n - 1) / (n - K)`` the dispersion
-        is over ``n - K`` (statsmodels' scale; for the Gaussian, the OLS fixed effects')."""
-        if self.family.fixed_scale:
-            return 1.0
-        return self.pearson_chi2(iterations) / (self.nobs - 1)
+        return glm_dispersion(
+            self.family, self.design.endog, iterations.mu, self.row_weights, self.df_resid
+        )
 
     def glm_covariance(
         self,
@@ -423,15 +402,9 @@ class FixedEffectsGLM(FixedEffectsOLS):
         cov_type: str | None = None,
         cov_kwds: Mapping[str, object] | None = None,
     ) -> CovarianceResult:
-        """The covariance asked for, with fixest's corrections, for z tests.
-
-        ``"iid"``, ``"hetero"``/``"HC1"``, ``{"CRV1": "g"}``, ``{"CRV3": "g"}`` (one- or
-        two-way, ``"g1+g2"``), and ``"HC2"``/``"HC3"`` without absorbed effects (``| 0``):
-        pyfixest's ``fepois``/``feglm`` estimators. The bread is the inverse of the last
-        iteration's ``X~'WX~``; HC2/HC3 take the leverages ``h`` of ``sqrt(W) X~`` (scores
-        over ``sqrt(1 - h)`` or ``1 - h``); CRV3 is the jackknife
-        ``sum_g (b_(-g) - b)(b_(-g) - b)'`` of :meth:`params_without` refits, times the CRV1
-        corrections (pyfixest's ``_vcov_crv3_slow``).
+        """The covariance asked for, with fixest's corrections, for z tests
+        (:func:`~torchstats.covariance.fixest_glm.fixest_glm_covariance`; CRV3 refits by
+        :meth:`params_without`).
 
         Raises
         ------
@@ -440,38 +413,22 @@ class FixedEffectsGLM(FixedEffectsOLS):
             loses a regressor.
         """
         choice = read_vcov(vcov, cov_type, cov_kwds)
-        if choice.kind in ("HC2", "HC3") and self.absorb_terms:
-            # pyfixest 0.60 refuses them too (feols_._deparse_vcov_input)
-            raise DesignError(
-                f"{choice.kind} is not available for GLMs with absorbed fixed effects (the "
-                "leverages of the absorbed dummies are not computed; pyfixest refuses it too): "
-                "use 'hetero' (HC1), {'CRV1': 'g'} or {'CRV3': 'g'}, or put the effects among "
-                "the regressors as dummies, 'y ~ x + C(f) | 0'"
-            )
-        root = torch.sqrt(iterations.irls_weights)
-        design = iterations.design * root.unsqueeze(1)
-        resid = iterations.working_resid * root
-        bread = torch.linalg.inv(design.T @ design)
-        clusters = self._clusters(choice.clusters) if choice.clustered else None
-        covariance = fixest_covariance(
+        # fixest's iid dispersion is over n - 1; its default correction (n - 1) / (n - K)
+        # makes it statsmodels' scale over n - K (for the Gaussian, the OLS fixed effects')
+        iid_scale = glm_dispersion(
+            self.family, self.design.endog, iterations.mu, self.row_weights, self.nobs - 1
+        )
+        return fixest_glm_covariance(
             choice,
             read_small_sample(ssc),
-            bread=bread,
-            design=design,
-            resid=resid,
-            effects=self.effect_counts,
-            clusters=clusters,
+            irls_weights=iterations.irls_weights,
+            design=iterations.design,
+            working_resid=iterations.working_resid,
             params=iterations.params,
-            leave_out=self.params_without if choice.kind == "CRV3" else None,
-            scale=self._iid_scale(iterations),
-        )
-        return CovarianceResult(
-            covariance.cov,
-            covariance.cov_type,
-            False,
-            covariance.df_resid,
-            covariance.description,
-            covariance.kwds,
+            effects=self.effect_counts,
+            clusters=self.sample.clusters(choice.clusters) if choice.clustered else None,
+            leave_out=self.params_without,
+            scale=iid_scale,
         )
 
     def params_without(self, rows: np.ndarray) -> torch.Tensor:
@@ -489,21 +446,14 @@ class FixedEffectsGLM(FixedEffectsOLS):
             A regressor is collinear with the effects in the refit (the leave-one-cluster-out
             estimate then has fewer coefficients).
         """
-        keep = ~rows
-        if self._fixef_rm == "singleton" and self.groups.codes.shape[1]:
-            keep[keep] = ~singleton_rows(self.groups.codes[keep])
+        sample = self.sample
+        keep = sample.rows_without(rows, singletons=sample.fixef_rm == "singleton")
         refit = copy.copy(self)
         for name in _cached_properties(type(self)):
             refit.__dict__.pop(name, None)
-        refit.design = self.design.select_rows(
-            torch.as_tensor(keep, device=self.design.endog.device)
-        )
-        refit.positions = self.positions[keep]
-        refit.groups = self.groups.restrict(keep)
-        refit.row_weights = refit.design.extras.get("weights")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", CollinearityWarning)
-            refit._within = refit._demean()
+            refit._adopt(sample.select_rows(keep))
         if list(refit.design.exog_names) != list(self.design.exog_names):
             raise DesignError(
                 "CRV3: without one of the clusters a regressor is collinear with the fixed "
@@ -542,6 +492,10 @@ class FixedEffectsGLM(FixedEffectsOLS):
         """Not available: use ``results.vcov(...)``."""
         raise InvalidOptionError(_USE_RESULTS)
 
+    def effects(self, params: torch.Tensor) -> list[torch.Tensor]:
+        """Not available: use ``results.fixef()``."""
+        raise InvalidOptionError(_USE_RESULTS)
+
     def fixef(self, params: torch.Tensor) -> dict[str, pd.Series]:
         """Not available: use ``results.fixef()``."""
         raise InvalidOptionError(_USE_RESULTS)
@@ -559,47 +513,23 @@ class FixedEffectsGLM(FixedEffectsOLS):
         part = iterations.eta - self.design.exog @ iterations.params
         if self.offset is not None:
             part = part - self.offset
-        tol, maxiter = self._tolerance
-        absorbed = absorb(
-            part.unsqueeze(1),
-            self.absorb_terms,
-            iterations.irls_weights,
-            tol=tol,
-            maxiter=maxiter,
-            plan=self.absorb_plan,
+        absorbed = self.sample.absorb(
+            part.unsqueeze(1), iterations.irls_weights, plan=self.absorb_plan
         )
-        effects = [e[:, 0] for e in absorbed.effects]
-        plain = [i for i, t in enumerate(self.absorb_terms) if t.slope is None]
-        for i in plain[1:]:
-            shift = effects[i][0].clone()
-            effects[i] = effects[i] - shift
-            effects[plain[0]] = effects[plain[0]] + shift
-        return effects
+        return self.sample.normalised([e[:, 0] for e in absorbed.effects])
 
     def glm_fixef(self, iterations: GlmIterations) -> dict[str, pd.Series]:
         """The effects as Series indexed by level, by term name (``"f[x]"`` for slopes)."""
-        result = {}
-        for label, values in zip(self.absorb_labels, self.glm_effects(iterations), strict=True):
-            levels = self.groups.levels[self.groups.names.index(label.split("[")[0])]
-            result[label] = pd.Series(values.cpu().numpy(), index=levels, name=label)
-        return result
+        return self.sample.fixef_series(self.glm_effects(iterations))
 
     def glm_predict(
         self, iterations: GlmIterations, frame: pd.DataFrame, offset: Any = None
     ) -> np.ndarray:
         """The linear predictor ``offset + X b + effects`` of new rows; NaN where a level was
         not in the fit."""
-        params = iterations.params
-        exog, _ = exog_for_prediction(self.design, frame, device=params.device, dtype=params.dtype)
-        prediction = (exog @ params).cpu().numpy() if self.design.k_exog else np.zeros(len(frame))
-        codes = self.groups.codes_of(frame)
-        for label, values in zip(self.absorb_labels, self.glm_effects(iterations), strict=True):
-            group, _, slope = label.partition("[")
-            column = codes[:, self.groups.names.index(group)]
-            share = np.where(column >= 0, values.cpu().numpy()[np.maximum(column, 0)], np.nan)
-            if slope:
-                share = share * pd.to_numeric(frame[slope.rstrip("]")]).to_numpy(dtype=float)
-            prediction = prediction + share
+        prediction = self.sample.predict_frame(
+            iterations.params, self.glm_effects(iterations), frame
+        )
         extra = _per_row(frame, offset, "offset")
         return prediction if extra is None else prediction + extra
 
@@ -612,21 +542,6 @@ def _cached_properties(cls: type) -> set[str]:
         for name, value in vars(klass).items()
         if isinstance(value, cached_property)
     }
-
-
-def _weighted_solve(X: torch.Tensor, z: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """``(X'WX)^{-1} X'Wz`` by Cholesky (the collinear columns are already dropped)."""
-    if X.shape[1] == 0:
-        return torch.zeros(0, dtype=z.dtype, device=z.device)
-    weighted = X * weights.unsqueeze(1)
-    gram = X.T @ weighted
-    factor, info = torch.linalg.cholesky_ex(gram)
-    if int(info):
-        raise NumericalError(
-            "the IRLS weighted cross-product is not positive definite: the regressors are "
-            "collinear with the fixed effects at the current weights; drop a regressor"
-        )
-    return torch.cholesky_solve((weighted.T @ z).unsqueeze(1), factor).squeeze(1)
 
 
 def _per_row(data: Any, values: Any, name: str) -> np.ndarray | None:

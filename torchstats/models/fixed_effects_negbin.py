@@ -31,14 +31,14 @@ from typing import Any
 
 import torch
 
-from torchstats.covariance.fixest import fixest_covariance, read_small_sample, read_vcov
+from torchstats.covariance.fixest import read_small_sample, read_vcov
+from torchstats.covariance.fixest_glm import nb2_loglike_obs, negbin_profile_covariance
 from torchstats.covariance.result import CovarianceResult
 from torchstats.errors import ConvergenceWarning, InvalidOptionError, warn
 from torchstats.families import families as F
 from torchstats.models.base import sized_threads
 from torchstats.models.fixed_effects_glm import FixedEffectsGLM
 from torchstats.results.fixed_effects_glm import FixedEffectsGLMResults, GlmIterations
-from torchstats.solvers.demean import absorb, column_major
 from torchstats.solvers.result import SolverResult
 
 __all__ = ["FixedEffectsNegativeBinomial"]
@@ -81,7 +81,7 @@ class FixedEffectsNegativeBinomial(FixedEffectsGLM):
         super().__init__(formula, data, F.NegativeBinomial(alpha=1.0), **options)
 
     @sized_threads
-    def fit(  # type: ignore[override]
+    def fit(
         self,
         vcov: str | Mapping[str, str] | None = None,
         ssc: Mapping[str, object] | None = None,
@@ -128,20 +128,8 @@ class FixedEffectsNegativeBinomial(FixedEffectsGLM):
         covariance = self.glm_covariance(iterations, vcov, ssc, cov_type, cov_kwds)
         return FixedEffectsGLMResults(self, fit, covariance, iterations=iterations)
 
-    def _loglike_obs(self, mu: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
-        """NB2 log-likelihood of each row (statsmodels' ``nb2``)."""
-        y = self.design.endog
-        r = 1 / alpha
-        return (
-            torch.lgamma(y + r)
-            - torch.lgamma(r)
-            - torch.lgamma(y + 1)
-            + r * torch.log(r / (r + mu))
-            + y * torch.log(mu / (r + mu))
-        )
-
     def _loglike(self, mu: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
-        return torch.sum(self._loglike_obs(mu, alpha))
+        return torch.sum(nb2_loglike_obs(self.design.endog, mu, alpha))
 
     def _profile_alpha(self, mu: torch.Tensor, alpha: float) -> float:
         """Newton's method on the log-likelihood in ``log(alpha)`` with ``mu`` fixed."""
@@ -171,53 +159,25 @@ class FixedEffectsNegativeBinomial(FixedEffectsGLM):
     ) -> CovarianceResult:
         """The covariance of the coefficients with ``alpha`` and the effects profiled out:
         the observed information's (iid), or the sandwich of the efficient scores
-        (hetero, CRV1; see the module notes)."""
+        (hetero, CRV1; see the module notes and
+        :func:`~torchstats.covariance.fixest_glm.negbin_profile_covariance`)."""
         choice = read_vcov(vcov, cov_type, cov_kwds)
-        if choice.kind not in ("iid", "hetero", "HC1", "CRV1"):
-            raise InvalidOptionError(
-                f"vcov {choice.kind!r} is not available for the negative binomial with fixed "
-                "effects: choose 'iid', 'hetero' or {'CRV1': 'g'}"
-            )
         assert isinstance(self.family, F.NegativeBinomial)
-        y, mu = self.design.endog, iterations.mu
-        alpha = torch.tensor(self.family.alpha, dtype=mu.dtype, device=mu.device)
-        h = mu * (1 + alpha * y) / (1 + alpha * mu) ** 2
-        c = (y - mu) * mu / (1 + alpha * mu) ** 2
-        v = c / h
-        tol, maxiter = self._tolerance
-        columns = column_major(self.design.exog, v)
-        resid = absorb(
-            columns, self.absorb_terms, h, tol=tol, maxiter=maxiter, overwrite=True
-        ).resid
-        X, v_tilde = resid[:, :-1], resid[:, -1]
-        j_bb = X.T @ (X * h.unsqueeze(1))
-        j_ba = X.T @ c
-        j_aa = -torch.func.hessian(lambda a: self._loglike(mu, a))(alpha)
-        j_aa = j_aa - (v @ (h * v) - v_tilde @ (h * v_tilde))
-        bread = torch.linalg.inv(j_bb - torch.outer(j_ba, j_ba) / j_aa)
-        # Efficient scores: the coefficients' scores less their projection on the effects'
-        # and alpha's (x~ g for the effects; alpha's own score, its effects part removed).
-        g = (y - mu) / (1 + alpha * mu)
-        score_alpha = torch.func.jacfwd(lambda a: self._loglike_obs(mu, a))(alpha)
-        score_alpha = score_alpha - (v - v_tilde) * g
-        scores = X * g.unsqueeze(1) - torch.outer(score_alpha, j_ba / j_aa)
-        # fixest_covariance forms the scores as design * resid: hand it the scores whole.
-        covariance = fixest_covariance(
+        sample = self.sample
+
+        def demean(columns: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+            return sample.absorb(columns, weights, overwrite=True).resid
+
+        return negbin_profile_covariance(
             choice,
             read_small_sample(ssc),
-            bread=bread,
-            design=scores,
-            resid=torch.ones_like(y),
-            effects=self.effect_counts,
-            clusters=self._clusters(choice.clusters) if choice.clustered else None,
+            endog=self.design.endog,
+            exog=self.design.exog,
+            mu=iterations.mu,
+            alpha=self.family.alpha,
+            demean=demean,
             params=iterations.params,
-            scale=1.0,
-        )
-        return CovarianceResult(
-            covariance.cov,
-            covariance.cov_type,
-            False,
-            covariance.df_resid,
-            covariance.description,
-            covariance.kwds,
+            effects=self.effect_counts,
+            # CRV3 is refused before any cluster column is read
+            clusters=sample.clusters(choice.clusters) if choice.kind == "CRV1" else None,
         )
