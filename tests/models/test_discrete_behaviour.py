@@ -473,3 +473,49 @@ def test_kept_linear_predictor_follows_in_place_changes_and_gradients(frame):
     for _ in range(2):  # a reused graph would fail the second backward
         (gradient,) = torch.autograd.grad(model.loglike(leaf), leaf)
         torch.testing.assert_close(gradient, model.score(leaf.detach()))
+
+
+def test_known_objective_is_the_line_searchs_value_for_that_very_tensor(frame):
+    """Newton's derivatives at the point its line search accepted reuse the value found
+    there: only for the same, unchanged tensor, and never a value that carries a graph."""
+    y, X = _arrays(frame, "yb")
+    model = Logit(y, X)
+    theta = torch.full((X.shape[1],), 0.05, dtype=torch.float64)
+    with torch.no_grad():
+        value = model._internal_objective(theta)
+    assert model._known_objective(theta) is value
+    assert model._known_objective(theta.clone()) is None
+    assert float(model._internal_derivatives(theta)[0]) == float(value)
+    theta.add_(0.01)
+    assert model._known_objective(theta) is None
+    assert float(model._internal_derivatives(theta)[0]) != float(value)
+    leaf = theta.clone().requires_grad_(True)
+    model._internal_objective(leaf)  # grad enabled: not kept
+    assert model._known_objective(leaf) is None
+
+
+@pytest.mark.parametrize("name", ["Logit", "Poisson"])
+def test_fits_are_bitwise_those_without_the_reused_values(frame, monkeypatch, name):
+    response = "yb" if name == "Logit" else "yc"
+    y, X = _arrays(frame, response)
+    model = getattr(ts, name)
+    reused = model(y, X).fit(disp=0)
+    monkeypatch.setattr(model, "_known_objective", lambda self, theta: None)
+    fresh = model(y, X).fit(disp=0)
+    np.testing.assert_array_equal(reused.params, fresh.params)
+    np.testing.assert_array_equal(reused.bse, fresh.bse)
+    assert reused.llf == fresh.llf
+
+
+def test_logit_loglikeobs_on_a_binary_response_is_the_two_term_form(frame):
+    y, X = _arrays(frame, "yb")
+    model = Logit(y, X)
+    params = np.linspace(-0.3, 0.3, X.shape[1])
+    p = 1 / (1 + np.exp(-(np.asarray(X) @ params)))
+    expected = np.asarray(y) * np.log(p) + (1 - np.asarray(y)) * np.log1p(-p)
+    np.testing.assert_allclose(model.loglikeobs(params), expected, rtol=1e-13)
+    fractional = Logit(np.clip(np.asarray(y), 0.2, 0.7), X)
+    q = np.clip(np.asarray(y), 0.2, 0.7)
+    np.testing.assert_allclose(
+        fractional.loglikeobs(params), q * np.log(p) + (1 - q) * np.log1p(-p), rtol=1e-13
+    )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from functools import cached_property
 from typing import Any
 
 import torch
@@ -153,7 +154,10 @@ class _Binary(_DiscreteModel):
         X = self.design.exog
         eta = self._linear(theta)
         d1, d2 = self._index_derivatives(eta)
-        return -self._index_loglike(eta).sum(), -rmatvec(X, d1), -gram_matrix(X, d2)
+        value = self._known_objective(theta)
+        if value is None:
+            value = -self._index_loglike(eta).sum()
+        return value, -rmatvec(X, d1), -gram_matrix(X, d2)
 
     def _index_loglike(self, eta: torch.Tensor) -> torch.Tensor:
         """``l(y_i, eta_i)``, shape (n,)."""
@@ -265,8 +269,18 @@ class Logit(_Binary):
         return torch.sigmoid(eta) * torch.sigmoid(-eta)
 
     def _index_loglike(self, eta: torch.Tensor) -> torch.Tensor:
+        signs = self._signs
+        if signs is not None:  # 0/1: the same numbers in one pass
+            return logsigmoid(signs * eta)
         y = self.design.endog
         return y * logsigmoid(eta) + (1 - y) * logsigmoid(-eta)
+
+    @cached_property
+    def _signs(self) -> torch.Tensor | None:
+        """``2 y - 1`` for a 0/1 response, whose ``loglikeobs`` is ``log sigmoid(q eta)``
+        (the two-term form adds exact zeros); None for proportions."""
+        y = self.design.endog
+        return 2 * y - 1 if bool(((y == 0) | (y == 1)).all()) else None
 
     def _index_derivatives(self, eta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         p = torch.sigmoid(eta)

@@ -175,11 +175,16 @@ class Poisson(_Count):
         eta = self._linear(self._params_tensor(params))
         return eta, torch.exp(eta)
 
+    @cached_property
+    def _log_factorials(self) -> torch.Tensor:
+        """``log(y!)`` per observation: a constant of every log-likelihood evaluation."""
+        return torch.lgamma(self.design.endog + 1)
+
     def loglikeobs(self, params: Any) -> torch.Tensor:
         """``-mu + y eta - log(y!)`` per observation, shape (n,)."""
         eta, mu = self._terms(params)
         y = self.design.endog
-        return -mu + y * eta - torch.lgamma(y + 1)
+        return -mu + y * eta - self._log_factorials
 
     def score_factor(self, params: Any) -> torch.Tensor:
         """``y - mu``, shape (n,): ``score_obs`` is ``score_factor[:, None] * exog``."""
@@ -216,7 +221,9 @@ class Poisson(_Count):
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         eta, mu = self._terms(theta)
         X, y = self.design.exog, self.design.endog
-        value = (mu - y * eta + torch.lgamma(y + 1)).sum()
+        value = self._known_objective(theta)
+        if value is None:
+            value = (mu - y * eta + self._log_factorials).sum()
         return value, rmatvec(X, mu - y), gram_matrix(X, mu)
 
     def variance(self, mean: torch.Tensor, params: torch.Tensor) -> torch.Tensor:

@@ -105,6 +105,9 @@ class _DiscreteModel(Model):
     k_extra = 0
     _latest_linear: tuple[torch.Tensor, int, torch.Tensor] | None = None
     """The latest ``(beta, its version, X beta + offset)`` of :meth:`_linear`."""
+    _latest_objective: tuple[torch.Tensor, int, torch.Tensor] | None = None
+    """The latest ``(theta, its version, objective)`` of :meth:`_internal_objective`
+    evaluated without autograd (Newton's line search), for :meth:`_known_objective`."""
     _keeps_sparse_design = False
     """Whether the model computes with a design of sparse dummies (a formula's many-level
     factor, a :class:`~torchstats.structured.block_matrix.BlockMatrix`) as it is; the others,
@@ -146,6 +149,7 @@ class _DiscreteModel(Model):
     def _initialize(self, design: Design) -> None:
         self.design = design = self._supported_design(design)
         self._latest_linear = None
+        self._latest_objective = None
         check_finite(design)
         self._check_endog(design.endog)
         self._offset = design.extras.get("offset")
@@ -353,7 +357,19 @@ class _DiscreteModel(Model):
         return -self.loglike(theta), -self.score(theta), -self.hessian(theta)
 
     def _internal_objective(self, theta: torch.Tensor) -> torch.Tensor:
-        return -self.loglike(self._from_internal(theta))
+        value = -self.loglike(self._from_internal(theta))
+        if not torch.is_grad_enabled():  # no graph, no functorch wrapper to keep
+            self._latest_objective = (theta, theta._version, value)
+        return value
+
+    def _known_objective(self, theta: torch.Tensor) -> torch.Tensor | None:
+        """The objective at ``theta`` when :meth:`_internal_objective` last evaluated this
+        very tensor (unchanged since): Newton asks for the derivatives at the point its line
+        search accepted, whose value the closed forms need not compute again."""
+        latest = self._latest_objective
+        if latest is not None and latest[0] is theta and latest[1] == theta._version:
+            return latest[2]
+        return None
 
     def _internal_value_grad(self, theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Value and gradient only (L-BFGS): no ``O(n k^2)`` Hessian."""
