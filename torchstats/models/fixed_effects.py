@@ -453,8 +453,10 @@ class FixedEffectsOLS(Model):
 # refinement (every certified digit); above, Cholesky of the equilibrated Gram matrix with
 # one refinement step (12+ digits up to a condition number of 1e8, beyond which it warns and
 # takes QR). The refinement's elementwise passes cost ~30 n k operations: at 1e6 x 1 they
-# took 1.2 s against 0.02 s for the Gram route.
-_QR_BELOW_NUMBERS = 1 << 16
+# took 1.2 s against 0.02 s for the Gram route, and a whole fit of `y ~ x1 | f1` at 1e4 and
+# 5e4 rows 7.5 and 24.6 ms against 4.4 and 6.9 ms. The bound is "auto"'s
+# (solvers/least_squares.py).
+_QR_BELOW_NUMBERS = 1 << 12
 
 
 def _solver_for(X: torch.Tensor) -> str:
