@@ -208,6 +208,7 @@ class FixedEffectsOLS(Model):
         # the effects absorb the intercept; without effects (``| 0``) it stays
         absorbed = bool(self.fixest_formula.fixed_effects)
         self.design = drop_columns(design, ["Intercept"]) if absorbed else design
+        del design  # the design with its intercept column, no longer needed while demeaning
         self.row_weights: torch.Tensor | None = self.design.extras.get("weights")
         """The weights of the rows used (None without weights)."""
         self._collin_tol = collin_tol
@@ -254,7 +255,11 @@ class FixedEffectsOLS(Model):
                 "a factor with many levels among the regressors of a fixed-effects formula: "
                 "absorb it instead, 'y ~ x | f + g' (its slopes are the same)"
             )
-        kept = present if design.rows is None else present[design.rows.kept]
+        if design.rows is None:
+            kept = present
+        else:  # no copy when one of the two steps dropped no row
+            full = len(present) == len(frame)
+            kept = design.rows.kept if full else present[design.rows.kept]
         used = np.zeros(len(frame), dtype=bool)
         used[kept] = True
         return groups.restrict(used), kept, design
