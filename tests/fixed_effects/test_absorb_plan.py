@@ -148,3 +148,38 @@ def test_warm_started_irls_with_one_plan_equals_cold_irls(family: str, effects: 
     results = model.fit()
     assert results.model.absorb_plan is model.absorb_plan  # one plan for the whole fit
     np.testing.assert_allclose(np.asarray(results.params), _cold_irls(model), rtol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["three", "slopes", "rows", "three, rows and tables"])
+def test_int32_codes_give_the_int64_numbers_bit_for_bit(name: str) -> None:
+    # the group codes are int32 (encode_groups); every route, weighted or not, must sum the
+    # same values in the same order as with int64 codes
+    terms, n, _ = _case(name)
+    narrow = tuple(AbsorbTerm(t.codes.to(torch.int32), t.n_levels, t.slope) for t in terms)
+    rng = np.random.default_rng(9)
+    columns = torch.tensor(rng.normal(size=(n, 3)))
+    for weights in (None, torch.tensor(rng.uniform(0.5, 2.0, n))):
+        wide = absorb(columns, terms, weights, tol=1e-12)
+        small = absorb(columns, narrow, weights, tol=1e-12)
+        assert torch.equal(wide.resid, small.resid)
+        assert all(torch.equal(a, b) for a, b in zip(wide.effects, small.effects, strict=True))
+        assert wide.n_iter == small.n_iter
+
+
+def test_pairs_of_int32_codes_with_more_than_2_31_cells_do_not_overflow() -> None:
+    # 70_000 x 40_000 levels: the pair keys pass 2**31 (int32 codes are widened first); 2000
+    # pairs repeated over the rows, so that the cross-tabulation is built from sorted keys
+    rng = np.random.default_rng(2)
+    pairs = np.column_stack([rng.integers(0, 70_000, 2000), rng.integers(0, 40_000, 2000)])
+    pairs[0] = (69_999, 39_999)
+    rows = np.concatenate([np.arange(2000), rng.integers(0, 2000, 18_000)])
+    first, second = pairs[rows, 0], pairs[rows, 1]
+    columns = torch.tensor(rng.normal(size=(len(rows), 1)))
+    results = []
+    for dtype in (torch.int32, torch.int64):
+        terms = tuple(
+            AbsorbTerm(torch.tensor(c, dtype=dtype), int(c.max()) + 1) for c in (first, second)
+        )
+        assert AbsorbPlan(terms).route(0, 1) == "table"
+        results.append(absorb(columns, terms, tol=1e-12))
+    assert torch.equal(results[0].resid, results[1].resid)

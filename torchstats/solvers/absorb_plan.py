@@ -35,7 +35,7 @@ class AbsorbTerm:
 
     Attributes
     ----------
-    codes : Tensor of int64, shape (n,)
+    codes : Tensor of int64 or int32, shape (n,)
         The group of each row, ``0 .. n_levels - 1``.
     n_levels : int
         Number of groups.
@@ -84,7 +84,7 @@ class _Pattern:
         if self.row_cells is not None:
             counts = torch.bincount(self.row_cells, weights=row_weight, minlength=len(self.cells))
             return counts.to(dtype)
-        key = self.first.codes * self.second.n_levels + self.second.codes
+        key = _pair_keys(self.first, self.second)
         size = self.first.n_levels * self.second.n_levels
         return torch.bincount(key, weights=row_weight, minlength=size).to(dtype)[self.cells]
 
@@ -114,10 +114,17 @@ def _pointers(rows: torch.Tensor, n_rows: int) -> torch.Tensor:
     return pointers
 
 
+def _pair_keys(first: AbsorbTerm, second: AbsorbTerm) -> torch.Tensor:
+    """Each row's pair of levels as one int64 key ``code_first * n_levels_second +
+    code_second`` (int32 codes are widened first: the product may pass 2**31)."""
+    key = first.codes.to(torch.int64, copy=True)
+    return key.mul_(second.n_levels).add_(second.codes)
+
+
 def _pattern(first: AbsorbTerm, second: AbsorbTerm) -> _Pattern | None:
     """The cross-tabulation's pattern, or None when the pairs of levels are nearly all
     distinct (the coupling then goes through the rows)."""
-    key = first.codes * second.n_levels + second.codes
+    key = _pair_keys(first, second)
     n = key.shape[0]
     size = first.n_levels * second.n_levels
     if size <= max(4 * n, _DENSE_CELLS):
@@ -126,6 +133,8 @@ def _pattern(first: AbsorbTerm, second: AbsorbTerm) -> _Pattern | None:
     if _mostly_distinct(first, second, key):
         return None
     cells, row_cells = torch.unique(key, sorted=True, return_inverse=True)
+    if cells.shape[0] < 2**31:  # half the memory; bincount counts int32 as fast
+        row_cells = row_cells.to(torch.int32)
     return _Pattern(first, second, row_cells, cells)
 
 
@@ -210,11 +219,19 @@ class _Term:
         """``(A_t'WA_t)^{-1} A_t'W x`` of the columns stored as the rows of ``rows``
         (shape (p, n)), shape (n_levels, p) (stored as (p, n_levels)); ``scratch``: ``rows``
         may be overwritten."""
-        values = rows
-        if self.row_weight is not None:
-            values = rows.mul_(self.row_weight) if scratch else rows * self.row_weight
         sums = torch.zeros((rows.shape[0], self.n_levels), dtype=rows.dtype, device=rows.device)
-        sums.index_add_(1, self.codes, values)
+        # one row at a time: no (p, n) weighted copy, and index_add_ along dim 1 of a 2-d
+        # tensor takes 20x longer with int32 codes (the same sums, in the same order)
+        buffer = None
+        for row, out in zip(rows, sums, strict=True):
+            values = row
+            if self.row_weight is not None:
+                if scratch:
+                    values = row.mul_(self.row_weight)
+                else:
+                    buffer = torch.mul(row, self.row_weight, out=buffer)
+                    values = buffer
+            out.index_add_(0, self.codes, values)
         return sums.mul_(self.inverse_mass).T
 
     def fitted(self, coefficients: torch.Tensor) -> torch.Tensor:
@@ -227,6 +244,32 @@ class _Term:
         for column, out in zip(stored, values, strict=True):
             torch.index_select(column, 0, self.codes, out=out)
         return values if self.slope is None else values.mul_(self.slope)
+
+    def summed_fitted(self, others: list[_Term], effects: list[torch.Tensor]) -> torch.Tensor:
+        """``(A_t'WA_t)^{-1} A_t'W sum_s A_s alpha_s`` over the terms ``others`` (with
+        coefficients ``effects``, each (n_levels_s, p)), as :meth:`normal_rhs` of
+        ``sum_s`` :meth:`fitted` but one column at a time: two (n,) buffers instead of
+        a (p, n) sum and a buffer (the same operations in the same order)."""
+        first = effects[0]
+        n = self.codes.shape[0]
+        share = torch.empty(n, dtype=first.dtype, device=first.device)
+        buffer = torch.empty_like(share) if len(others) > 1 else share
+        sums = torch.zeros((first.shape[1], self.n_levels), dtype=first.dtype, device=first.device)
+        for j, out in enumerate(sums):
+            for position, (term, coefficients) in enumerate(zip(others, effects, strict=True)):
+                target = share if position == 0 else buffer
+                torch.index_select(coefficients[:, j], 0, term.codes, out=target)
+                if position == 0:
+                    if term.slope is not None:
+                        share.mul_(term.slope)
+                elif term.slope is None:
+                    share.add_(buffer)
+                else:
+                    share.addcmul_(buffer, term.slope)
+            if self.row_weight is not None:
+                share.mul_(self.row_weight)
+            out.index_add_(0, self.codes, share)
+        return sums.mul_(self.inverse_mass).T
 
     def add_fitted(self, coefficients: torch.Tensor, rows: torch.Tensor, sign: float = 1.0) -> None:
         """``rows += sign * A_t alpha_t`` (``rows`` of shape (p, n)), one column at a time."""
@@ -341,7 +384,14 @@ class WeightedEffects:
     ) -> torch.Tensor:
         coupling = self.couplings[t]
         total: torch.Tensor | None = None
-        if coupling.through_rows:
+        if coupling.through_rows and not any(
+            s in cache or self._reused(s, t, sweeping) for s in coupling.through_rows
+        ):  # no fitted value to keep or reuse: column by column, no (p, n) temporary
+            total = self.terms[t].summed_fitted(
+                [self.terms[s] for s in coupling.through_rows],
+                [effects[s] for s in coupling.through_rows],
+            )
+        elif coupling.through_rows:
             shares, scratch = self._shares(t, effects, cache, sweeping)
             total = self.terms[t].normal_rhs(shares, scratch)
         for s, table in coupling.tables:
