@@ -245,32 +245,6 @@ class _Term:
             torch.index_select(column, 0, self.codes, out=out)
         return values if self.slope is None else values.mul_(self.slope)
 
-    def summed_fitted(self, others: list[_Term], effects: list[torch.Tensor]) -> torch.Tensor:
-        """``(A_t'WA_t)^{-1} A_t'W sum_s A_s alpha_s`` over the terms ``others`` (with
-        coefficients ``effects``, each (n_levels_s, p)), as :meth:`normal_rhs` of
-        ``sum_s`` :meth:`fitted` but one column at a time: two (n,) buffers instead of
-        a (p, n) sum and a buffer (the same operations in the same order)."""
-        first = effects[0]
-        n = self.codes.shape[0]
-        share = torch.empty(n, dtype=first.dtype, device=first.device)
-        buffer = torch.empty_like(share) if len(others) > 1 else share
-        sums = torch.zeros((first.shape[1], self.n_levels), dtype=first.dtype, device=first.device)
-        for j, out in enumerate(sums):
-            for position, (term, coefficients) in enumerate(zip(others, effects, strict=True)):
-                target = share if position == 0 else buffer
-                torch.index_select(coefficients[:, j], 0, term.codes, out=target)
-                if position == 0:
-                    if term.slope is not None:
-                        share.mul_(term.slope)
-                elif term.slope is None:
-                    share.add_(buffer)
-                else:
-                    share.addcmul_(buffer, term.slope)
-            if self.row_weight is not None:
-                share.mul_(self.row_weight)
-            out.index_add_(0, self.codes, share)
-        return sums.mul_(self.inverse_mass).T
-
     def add_fitted(self, coefficients: torch.Tensor, rows: torch.Tensor, sign: float = 1.0) -> None:
         """``rows += sign * A_t alpha_t`` (``rows`` of shape (p, n)), one column at a time."""
         buffer = torch.empty_like(rows[0])
@@ -298,13 +272,69 @@ def _product(left: torch.Tensor | None, right: torch.Tensor | None) -> torch.Ten
     return left if right is None else left * right
 
 
+# On the CPU the sweeps' passes through the rows gather and sum a block of rows at a time:
+# the buffers stay small (1 MB) whatever the number of rows, and each level's sum takes its
+# rows in the same order as in one pass (the same numbers). On a GPU, where each block would
+# cost kernel launches, the block is all the rows.
+_ROW_BLOCK = 1 << 17
+
+
+def _sums_through_rows(
+    targets: list[_Term], others: list[_Term], effects: list[torch.Tensor]
+) -> list[torch.Tensor]:
+    """For each term ``t`` of ``targets``, ``(A_t'WA_t)^{-1} A_t'W sum_s A_s alpha_s`` over
+    the terms ``others`` (coefficients ``effects``, each (n_levels_s, p)), each
+    (n_levels_t, p) stored as (p, n_levels_t): :meth:`_Term.normal_rhs` of the sum of
+    :meth:`_Term.fitted`, the same operations in the same order, a column and a block of
+    rows at a time (no (p, n) temporary)."""
+    first = effects[0]
+    n, p = others[0].codes.shape[0], first.shape[1]
+    block = max(min(n, _ROW_BLOCK) if first.device.type == "cpu" else n, 1)
+    share = torch.empty(block, dtype=first.dtype, device=first.device)
+    buffer = torch.empty_like(share) if len(others) > 1 else share
+    weighted = (
+        torch.empty_like(share)
+        if len(targets) > 1 and any(t.row_weight is not None for t in targets)
+        else share
+    )
+    sums = [torch.zeros((p, t.n_levels), dtype=first.dtype, device=first.device) for t in targets]
+    for j in range(p):
+        columns = [coefficients[:, j] for coefficients in effects]
+        for start in range(0, n, block):
+            rows = slice(start, min(start + block, n))
+            size = rows.stop - start
+            total, gathered = share[:size], buffer[:size]
+            for position, (term, column) in enumerate(zip(others, columns, strict=True)):
+                if position == 0:
+                    torch.index_select(column, 0, term.codes[rows], out=total)
+                    if term.slope is not None:
+                        total.mul_(term.slope[rows])
+                    continue
+                torch.index_select(column, 0, term.codes[rows], out=gathered)
+                if term.slope is None:
+                    total.add_(gathered)
+                else:
+                    total.addcmul_(gathered, term.slope[rows])
+            for target, out in zip(targets, sums, strict=True):
+                values = total
+                if target.row_weight is not None:
+                    if len(targets) == 1:
+                        values = total.mul_(target.row_weight[rows])
+                    else:
+                        values = torch.mul(total, target.row_weight[rows], out=weighted[:size])
+                out[j].index_add_(0, target.codes[rows], values)
+    return [out.mul_(target.inverse_mass).T for out, target in zip(sums, targets, strict=True)]
+
+
 class WeightedEffects:
     """The terms under one set of weights: what each Gauss-Seidel update and each product
     with the normal equations needs.
 
-    Fitted values ``A_s alpha_s`` passed through the rows are kept while a later term of the
-    same pass can reuse them (three effects coupled through the rows: four gathers a sweep
-    instead of six).
+    Fitted values ``A_s alpha_s`` passed through the rows are gathered once while a later
+    term of the same pass can reuse them (three effects coupled through the rows: four
+    gathers a sweep instead of six): where the later terms read that fitted value alone,
+    their sums by level are taken from the same gathered rows at once (no (p, n) fitted
+    value is kept), else the fitted value is kept until they read it.
     """
 
     def __init__(self, terms: list[_Term], couplings: list[_Coupling]) -> None:
@@ -330,24 +360,34 @@ class WeightedEffects:
     def sweep(self, effects: list[torch.Tensor], rhs: list[torch.Tensor]) -> None:
         """One Gauss-Seidel pass, in place: ``alpha_t <- b_t - sum_{s != t} C_ts alpha_s``."""
         cache: dict[int, torch.Tensor] = {}
+        pending: dict[int, torch.Tensor] = {}
         for t, b in enumerate(rhs):
-            effects[t] = b - self._coupled(t, effects, cache, sweeping=True)
+            effects[t] = b - self._coupled(t, effects, cache, pending, sweeping=True)
             cache.pop(t, None)
 
     def coupled(self, effects: list[torch.Tensor]) -> list[torch.Tensor]:
         """``sum_{s != t} C_ts alpha_s`` for every term ``t`` at the same ``alpha``."""
         cache: dict[int, torch.Tensor] = {}
-        return [self._coupled(t, effects, cache, sweeping=False) for t in range(len(effects))]
+        pending: dict[int, torch.Tensor] = {}
+        return [
+            self._coupled(t, effects, cache, pending, sweeping=False) for t in range(len(effects))
+        ]
+
+    def _readers(self, s: int, t: int, sweeping: bool) -> list[int]:
+        """The terms after ``t`` that read ``A_s alpha_s`` through the rows before ``s`` is
+        updated (in a sweep, ``s`` is updated at its own turn)."""
+        readers = []
+        for u in range(t + 1, len(self.terms)):
+            if sweeping and u == s:
+                break
+            if s in self.couplings[u].through_rows:
+                readers.append(u)
+        return readers
 
     def _reused(self, s: int, t: int, sweeping: bool) -> bool:
         """Whether a term after ``t`` reads ``A_s alpha_s`` through the rows before ``s`` is
-        updated (in a sweep, ``s`` is updated at its own turn)."""
-        for u in range(t + 1, len(self.terms)):
-            if sweeping and u == s:
-                return False
-            if s in self.couplings[u].through_rows:
-                return True
-        return False
+        updated."""
+        return bool(self._readers(s, t, sweeping))
 
     def _shares(
         self, t: int, effects: list[torch.Tensor], cache: dict[int, torch.Tensor], sweeping: bool
@@ -380,18 +420,31 @@ class WeightedEffects:
         return shares, scratch
 
     def _coupled(
-        self, t: int, effects: list[torch.Tensor], cache: dict[int, torch.Tensor], sweeping: bool
+        self,
+        t: int,
+        effects: list[torch.Tensor],
+        cache: dict[int, torch.Tensor],
+        pending: dict[int, torch.Tensor],
+        sweeping: bool,
     ) -> torch.Tensor:
         coupling = self.couplings[t]
-        total: torch.Tensor | None = None
-        if coupling.through_rows and not any(
-            s in cache or self._reused(s, t, sweeping) for s in coupling.through_rows
-        ):  # no fitted value to keep or reuse: column by column, no (p, n) temporary
-            total = self.terms[t].summed_fitted(
-                [self.terms[s] for s in coupling.through_rows],
-                [effects[s] for s in coupling.through_rows],
-            )
-        elif coupling.through_rows:
+        rows = coupling.through_rows
+        total: torch.Tensor | None = pending.pop(t, None)
+        if total is None and rows and not any(s in cache for s in rows):
+            readers = [self._readers(s, t, sweeping) for s in rows]
+            others = [self.terms[s] for s in rows]
+            if not any(readers):  # no fitted value to keep for a later term
+                total = _sums_through_rows([self.terms[t]], others, [effects[s] for s in rows])[0]
+            elif len(rows) == 1 and all(self.couplings[u].through_rows == rows for u in readers[0]):
+                # the later terms read this one fitted value alone: their sums by level now,
+                # from the same gathered rows, instead of keeping the (p, n) fitted value
+                targets = [t, *readers[0]]
+                sums = _sums_through_rows(
+                    [self.terms[u] for u in targets], others, [effects[rows[0]]]
+                )
+                total = sums[0]
+                pending.update(zip(readers[0], sums[1:], strict=True))
+        if total is None and rows:
             shares, scratch = self._shares(t, effects, cache, sweeping)
             total = self.terms[t].normal_rhs(shares, scratch)
         for s, table in coupling.tables:
