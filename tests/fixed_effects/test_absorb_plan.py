@@ -12,6 +12,7 @@ import torch
 import torchstats as ts
 from tests.fixed_effects.data import panel
 from torchstats.errors import InvalidOptionError
+from torchstats.solvers import absorb_plan
 from torchstats.solvers.demean import AbsorbPlan, AbsorbTerm, absorb, column_major
 
 
@@ -148,3 +149,81 @@ def test_warm_started_irls_with_one_plan_equals_cold_irls(family: str, effects: 
     results = model.fit()
     assert results.model.absorb_plan is model.absorb_plan  # one plan for the whole fit
     np.testing.assert_allclose(np.asarray(results.params), _cold_irls(model), rtol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["three", "slopes", "rows", "three, rows and tables"])
+def test_int32_codes_give_the_int64_numbers_bit_for_bit(name: str) -> None:
+    # the group codes are int32 (encode_groups); every route, weighted or not, must sum the
+    # same values in the same order as with int64 codes
+    terms, n, _ = _case(name)
+    narrow = tuple(AbsorbTerm(t.codes.to(torch.int32), t.n_levels, t.slope) for t in terms)
+    rng = np.random.default_rng(9)
+    columns = torch.tensor(rng.normal(size=(n, 3)))
+    for weights in (None, torch.tensor(rng.uniform(0.5, 2.0, n))):
+        wide = absorb(columns, terms, weights, tol=1e-12)
+        small = absorb(columns, narrow, weights, tol=1e-12)
+        assert torch.equal(wide.resid, small.resid)
+        assert all(torch.equal(a, b) for a, b in zip(wide.effects, small.effects, strict=True))
+        assert wide.n_iter == small.n_iter
+
+
+def test_pairs_of_int32_codes_with_more_than_2_31_cells_do_not_overflow() -> None:
+    # 70_000 x 40_000 levels: the pair keys pass 2**31 (int32 codes are widened first); 2000
+    # pairs repeated over the rows, so that the cross-tabulation is built from sorted keys
+    rng = np.random.default_rng(2)
+    pairs = np.column_stack([rng.integers(0, 70_000, 2000), rng.integers(0, 40_000, 2000)])
+    pairs[0] = (69_999, 39_999)
+    rows = np.concatenate([np.arange(2000), rng.integers(0, 2000, 18_000)])
+    first, second = pairs[rows, 0], pairs[rows, 1]
+    columns = torch.tensor(rng.normal(size=(len(rows), 1)))
+    results = []
+    for dtype in (torch.int32, torch.int64):
+        terms = tuple(
+            AbsorbTerm(torch.tensor(c, dtype=dtype), int(c.max()) + 1) for c in (first, second)
+        )
+        assert AbsorbPlan(terms).route(0, 1) == "table"
+        results.append(absorb(columns, terms, tol=1e-12))
+    assert torch.equal(results[0].resid, results[1].resid)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_sums_through_the_rows_by_blocks_equal_the_summed_fitted_values(
+    weighted: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the sweeps' passes through the rows, a column and a block of rows at a time (one term
+    # against several, several against one), give the bits of normal_rhs of the (p, n) sum
+    # of the fitted values
+    rng = np.random.default_rng(11)
+    n = 40_000
+    codes = [rng.integers(0, 20_000, n), rng.integers(0, 200, n), rng.integers(0, 100, n)]
+    terms = [AbsorbTerm(torch.tensor(c), int(c.max()) + 1) for c in codes]
+    terms.append(AbsorbTerm(terms[2].codes, terms[2].n_levels, torch.tensor(rng.normal(size=n))))
+    plan = AbsorbPlan(tuple(terms))
+    assert plan.route(0, 1) == plan.route(0, 2) == plan.route(0, 3) == "rows"
+    assert plan.route(1, 2) == plan.route(1, 3) == plan.route(2, 3) == "table"
+    weights = torch.tensor(rng.uniform(0.5, 2.0, n)) if weighted else None
+    system = plan.weigh(weights, torch.float64)
+    effects = [torch.tensor(rng.normal(size=(t.n_levels, 3))) for t in terms]
+    others = [1, 2, 3]
+    several = system.terms[0].normal_rhs(*system._shares(0, effects, {}, sweeping=False))
+    fitted = system.terms[0].fitted(effects[0])
+    alone = [system.terms[t].normal_rhs(fitted.clone(), scratch=True) for t in others]
+    for block in (1 << 17, 1000, 97):
+        monkeypatch.setattr(absorb_plan, "_ROW_BLOCK", block)
+        got = absorb_plan._sums_through_rows(
+            [system.terms[0]], [system.terms[s] for s in others], [effects[s] for s in others]
+        )
+        assert torch.equal(got[0], several)
+        got = absorb_plan._sums_through_rows(
+            [system.terms[t] for t in others], [system.terms[0]], [effects[0]]
+        )
+        assert all(torch.equal(a, b) for a, b in zip(got, alone, strict=True))
+    rhs = [torch.tensor(rng.normal(size=(t.n_levels, 3))) for t in terms]
+    passes = []
+    for block in (1 << 17, 999):  # sweeps and products, with the sums for later terms
+        monkeypatch.setattr(absorb_plan, "_ROW_BLOCK", block)
+        state = [e.clone() for e in effects]
+        system.sweep(state, rhs)
+        system.sweep(state, rhs)
+        passes.append(state + system.coupled(state))
+    assert all(torch.equal(a, b) for a, b in zip(*passes, strict=True))

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 import torchstats as ts
 from tests.conftest import DEVICES
@@ -180,3 +181,16 @@ def test_a_many_level_factor_among_the_regressors_should_be_absorbed(
     data = panel(17, n=400)
     with pytest.raises(DesignError, match="absorb it instead"):
         ts.ols("y ~ x1 + C(worker) | firm", data)
+
+
+def test_group_codes_are_int32_and_the_rows_share_their_positions() -> None:
+    # memory: int32 codes, wrapped by torch without a copy; with every row used, the
+    # positions are the design's own and the row labels the data's
+    data = panel(seed=4)
+    model = ts.ols("y ~ x1 | firm + year", data)
+    assert model.n_singletons == 0
+    assert model.groups.codes.dtype == np.int32
+    assert model.absorb_terms[0].codes.dtype == torch.int32
+    assert np.shares_memory(model.absorb_terms[0].codes.numpy(), model.groups.codes)
+    assert model.design.rows is not None and model.positions is model.design.rows.kept
+    assert model.design.output.row_index is data.index

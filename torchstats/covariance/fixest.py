@@ -102,7 +102,7 @@ class EffectCounts:
     ----------
     n_levels : tuple of int
         Levels of each absorbed term (fixest's ``k_fe`` per effect).
-    codes : ndarray of int64, shape (n, len(n_levels))
+    codes : ndarray of int32 or int64, shape (n, len(n_levels))
         The rows' groups, to tell which effects are nested in a cluster.
     names : tuple of str
         The effects' names (an effect named as a cluster column is nested in it).
@@ -370,7 +370,7 @@ def _nested(effects: EffectCounts, dimensions: list[tuple[int, np.ndarray]]) -> 
     for j, size in enumerate(effects.n_levels):
         if not effects.intercepts[j]:
             continue
-        fe = effects.codes[:, j]
+        fe = effects.codes[:, j].astype(np.int64)  # int32 codes: the key below may pass 2**31
         for _, codes in dimensions:
             pairs = np.unique(fe * (int(codes.max()) + 1) + codes).shape[0]
             if pairs == size:

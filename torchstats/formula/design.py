@@ -286,12 +286,16 @@ def design_from_formula(
     # The materializer built the design as one column-major buffer: wrap it, no copy.
     exog = to_tensor(rhs.to_numpy(), name="exog", device=device, dtype=dtype)
     del matrices, lhs, rhs
+    # every row kept (positions 0 .. n-1 in order): the data's own labels, not a copy
+    every_row = len(positions) == len(original_index)
     return Design(
         endog=endog,
         exog=exog,
         endog_name=endog_name,
         exog_names=exog_names,
-        output=OutputFormat("pandas", exog_names, original_index[positions]),
+        output=OutputFormat(
+            "pandas", exog_names, original_index if every_row else original_index[positions]
+        ),
         extras={
             name: to_tensor(values[positions], name=name, device=device, dtype=dtype)
             for name, values in extra_arrays.items()

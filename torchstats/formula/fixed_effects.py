@@ -32,9 +32,12 @@ class EffectGroups:
     ----------
     names : tuple of str
         One name per group (``"f"``, ``"f1^f2"``), in order of first appearance.
-    codes : ndarray of int64, shape (n, len(names))
+    codes : ndarray of int32, shape (n, len(names))
         Each row's code in each group; -1 where a factor value is missing. Column-major, so
         that each group's codes are one contiguous array (torch wraps it without a copy).
+        int32 (half the memory of int64) below 2**31 rows, int64 beyond: a consumer that
+        combines two groups' codes into one key (``a * n_levels_b + b``) casts to int64
+        first.
     levels : tuple of pandas.Index
         The level of each code (a MultiIndex for a combination).
     """
@@ -52,7 +55,7 @@ class EffectGroups:
             for j, level in enumerate(self.levels)
         ):
             return self
-        new_codes = np.empty((int(keep.sum()), len(self.names)), dtype=np.int64, order="F")
+        new_codes = np.empty((int(keep.sum()), len(self.names)), dtype=self.codes.dtype, order="F")
         levels = []
         for j, level in enumerate(self.levels):
             column = self.codes[:, j] if all_rows else self.codes[keep, j]
@@ -95,7 +98,7 @@ def encode_groups(frame: pd.DataFrame, terms: tuple[FixedEffectTerm, ...]) -> Ef
         A factor is not a column of ``frame``.
     """
     names = group_names(terms)
-    codes = np.empty((len(frame), len(names)), dtype=np.int64, order="F")
+    codes = np.empty((len(frame), len(names)), dtype=code_dtype(len(frame)), order="F")
     levels = []
     for j, name in enumerate(names):
         columns = _columns(frame, name.split("^"))
@@ -106,6 +109,12 @@ def encode_groups(frame: pd.DataFrame, terms: tuple[FixedEffectTerm, ...]) -> Ef
             codes[:, j], level = _combine(columns)
             levels.append(level)
     return EffectGroups(names, codes, tuple(levels))
+
+
+def code_dtype(n_rows: int) -> type[np.signedinteger]:
+    """The dtype of group codes on ``n_rows`` rows: int32 while every code fits (fewer
+    levels than rows), else int64."""
+    return np.int32 if n_rows < 2**31 else np.int64
 
 
 def _combine(columns: list[pd.Series]) -> tuple[np.ndarray, pd.MultiIndex]:

@@ -376,7 +376,7 @@ class FixedEffectsOLS(Model):
         """The covariance asked for, by pyfixest's ``vcov``/``ssc`` or statsmodels' name."""
         choice = read_vcov(vcov, cov_type, cov_kwds)
         y, X = self.whitened()
-        resid = y - X @ fit.params
+        resid = torch.neg_(X @ fit.params).add_(y)  # y - X b, without a second (n,) temporary
         bread = fit.normalized_cov
         assert bread is not None  # least squares always sets it
         clusters = self.sample.clusters(choice.clusters) if choice.clustered else None

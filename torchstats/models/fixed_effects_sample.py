@@ -409,7 +409,11 @@ def _rows(
             "a factor with many levels among the regressors of a fixed-effects formula: "
             "absorb it instead, 'y ~ x | f + g' (its slopes are the same)"
         )
-    kept = present if design.rows is None else present[design.rows.kept]
+    if design.rows is None:
+        kept = present
+    else:  # no copy when one of the two steps dropped no row
+        full = len(present) == len(frame)
+        kept = design.rows.kept if full else present[design.rows.kept]
     used = np.zeros(len(frame), dtype=bool)
     used[kept] = True
     return groups.restrict(used), kept, design

@@ -35,7 +35,7 @@ class AbsorbTerm:
 
     Attributes
     ----------
-    codes : Tensor of int64, shape (n,)
+    codes : Tensor of int64 or int32, shape (n,)
         The group of each row, ``0 .. n_levels - 1``.
     n_levels : int
         Number of groups.
@@ -84,7 +84,7 @@ class _Pattern:
         if self.row_cells is not None:
             counts = torch.bincount(self.row_cells, weights=row_weight, minlength=len(self.cells))
             return counts.to(dtype)
-        key = self.first.codes * self.second.n_levels + self.second.codes
+        key = _pair_keys(self.first, self.second)
         size = self.first.n_levels * self.second.n_levels
         return torch.bincount(key, weights=row_weight, minlength=size).to(dtype)[self.cells]
 
@@ -114,10 +114,17 @@ def _pointers(rows: torch.Tensor, n_rows: int) -> torch.Tensor:
     return pointers
 
 
+def _pair_keys(first: AbsorbTerm, second: AbsorbTerm) -> torch.Tensor:
+    """Each row's pair of levels as one int64 key ``code_first * n_levels_second +
+    code_second`` (int32 codes are widened first: the product may pass 2**31)."""
+    key = first.codes.to(torch.int64, copy=True)
+    return key.mul_(second.n_levels).add_(second.codes)
+
+
 def _pattern(first: AbsorbTerm, second: AbsorbTerm) -> _Pattern | None:
     """The cross-tabulation's pattern, or None when the pairs of levels are nearly all
     distinct (the coupling then goes through the rows)."""
-    key = first.codes * second.n_levels + second.codes
+    key = _pair_keys(first, second)
     n = key.shape[0]
     size = first.n_levels * second.n_levels
     if size <= max(4 * n, _DENSE_CELLS):
@@ -126,6 +133,8 @@ def _pattern(first: AbsorbTerm, second: AbsorbTerm) -> _Pattern | None:
     if _mostly_distinct(first, second, key):
         return None
     cells, row_cells = torch.unique(key, sorted=True, return_inverse=True)
+    if cells.shape[0] < 2**31:  # half the memory; bincount counts int32 as fast
+        row_cells = row_cells.to(torch.int32)
     return _Pattern(first, second, row_cells, cells)
 
 
@@ -210,11 +219,19 @@ class _Term:
         """``(A_t'WA_t)^{-1} A_t'W x`` of the columns stored as the rows of ``rows``
         (shape (p, n)), shape (n_levels, p) (stored as (p, n_levels)); ``scratch``: ``rows``
         may be overwritten."""
-        values = rows
-        if self.row_weight is not None:
-            values = rows.mul_(self.row_weight) if scratch else rows * self.row_weight
         sums = torch.zeros((rows.shape[0], self.n_levels), dtype=rows.dtype, device=rows.device)
-        sums.index_add_(1, self.codes, values)
+        # one row at a time: no (p, n) weighted copy, and index_add_ along dim 1 of a 2-d
+        # tensor takes 20x longer with int32 codes (the same sums, in the same order)
+        buffer = None
+        for row, out in zip(rows, sums, strict=True):
+            values = row
+            if self.row_weight is not None:
+                if scratch:
+                    values = row.mul_(self.row_weight)
+                else:
+                    buffer = torch.mul(row, self.row_weight, out=buffer)
+                    values = buffer
+            out.index_add_(0, self.codes, values)
         return sums.mul_(self.inverse_mass).T
 
     def fitted(self, coefficients: torch.Tensor) -> torch.Tensor:
@@ -255,13 +272,69 @@ def _product(left: torch.Tensor | None, right: torch.Tensor | None) -> torch.Ten
     return left if right is None else left * right
 
 
+# On the CPU the sweeps' passes through the rows gather and sum a block of rows at a time:
+# the buffers stay small (1 MB) whatever the number of rows, and each level's sum takes its
+# rows in the same order as in one pass (the same numbers). On a GPU, where each block would
+# cost kernel launches, the block is all the rows.
+_ROW_BLOCK = 1 << 17
+
+
+def _sums_through_rows(
+    targets: list[_Term], others: list[_Term], effects: list[torch.Tensor]
+) -> list[torch.Tensor]:
+    """For each term ``t`` of ``targets``, ``(A_t'WA_t)^{-1} A_t'W sum_s A_s alpha_s`` over
+    the terms ``others`` (coefficients ``effects``, each (n_levels_s, p)), each
+    (n_levels_t, p) stored as (p, n_levels_t): :meth:`_Term.normal_rhs` of the sum of
+    :meth:`_Term.fitted`, the same operations in the same order, a column and a block of
+    rows at a time (no (p, n) temporary)."""
+    first = effects[0]
+    n, p = others[0].codes.shape[0], first.shape[1]
+    block = max(min(n, _ROW_BLOCK) if first.device.type == "cpu" else n, 1)
+    share = torch.empty(block, dtype=first.dtype, device=first.device)
+    buffer = torch.empty_like(share) if len(others) > 1 else share
+    weighted = (
+        torch.empty_like(share)
+        if len(targets) > 1 and any(t.row_weight is not None for t in targets)
+        else share
+    )
+    sums = [torch.zeros((p, t.n_levels), dtype=first.dtype, device=first.device) for t in targets]
+    for j in range(p):
+        columns = [coefficients[:, j] for coefficients in effects]
+        for start in range(0, n, block):
+            rows = slice(start, min(start + block, n))
+            size = rows.stop - start
+            total, gathered = share[:size], buffer[:size]
+            for position, (term, column) in enumerate(zip(others, columns, strict=True)):
+                if position == 0:
+                    torch.index_select(column, 0, term.codes[rows], out=total)
+                    if term.slope is not None:
+                        total.mul_(term.slope[rows])
+                    continue
+                torch.index_select(column, 0, term.codes[rows], out=gathered)
+                if term.slope is None:
+                    total.add_(gathered)
+                else:
+                    total.addcmul_(gathered, term.slope[rows])
+            for target, out in zip(targets, sums, strict=True):
+                values = total
+                if target.row_weight is not None:
+                    if len(targets) == 1:
+                        values = total.mul_(target.row_weight[rows])
+                    else:
+                        values = torch.mul(total, target.row_weight[rows], out=weighted[:size])
+                out[j].index_add_(0, target.codes[rows], values)
+    return [out.mul_(target.inverse_mass).T for out, target in zip(sums, targets, strict=True)]
+
+
 class WeightedEffects:
     """The terms under one set of weights: what each Gauss-Seidel update and each product
     with the normal equations needs.
 
-    Fitted values ``A_s alpha_s`` passed through the rows are kept while a later term of the
-    same pass can reuse them (three effects coupled through the rows: four gathers a sweep
-    instead of six).
+    Fitted values ``A_s alpha_s`` passed through the rows are gathered once while a later
+    term of the same pass can reuse them (three effects coupled through the rows: four
+    gathers a sweep instead of six): where the later terms read that fitted value alone,
+    their sums by level are taken from the same gathered rows at once (no (p, n) fitted
+    value is kept), else the fitted value is kept until they read it.
     """
 
     def __init__(self, terms: list[_Term], couplings: list[_Coupling]) -> None:
@@ -287,24 +360,34 @@ class WeightedEffects:
     def sweep(self, effects: list[torch.Tensor], rhs: list[torch.Tensor]) -> None:
         """One Gauss-Seidel pass, in place: ``alpha_t <- b_t - sum_{s != t} C_ts alpha_s``."""
         cache: dict[int, torch.Tensor] = {}
+        pending: dict[int, torch.Tensor] = {}
         for t, b in enumerate(rhs):
-            effects[t] = b - self._coupled(t, effects, cache, sweeping=True)
+            effects[t] = b - self._coupled(t, effects, cache, pending, sweeping=True)
             cache.pop(t, None)
 
     def coupled(self, effects: list[torch.Tensor]) -> list[torch.Tensor]:
         """``sum_{s != t} C_ts alpha_s`` for every term ``t`` at the same ``alpha``."""
         cache: dict[int, torch.Tensor] = {}
-        return [self._coupled(t, effects, cache, sweeping=False) for t in range(len(effects))]
+        pending: dict[int, torch.Tensor] = {}
+        return [
+            self._coupled(t, effects, cache, pending, sweeping=False) for t in range(len(effects))
+        ]
+
+    def _readers(self, s: int, t: int, sweeping: bool) -> list[int]:
+        """The terms after ``t`` that read ``A_s alpha_s`` through the rows before ``s`` is
+        updated (in a sweep, ``s`` is updated at its own turn)."""
+        readers = []
+        for u in range(t + 1, len(self.terms)):
+            if sweeping and u == s:
+                break
+            if s in self.couplings[u].through_rows:
+                readers.append(u)
+        return readers
 
     def _reused(self, s: int, t: int, sweeping: bool) -> bool:
         """Whether a term after ``t`` reads ``A_s alpha_s`` through the rows before ``s`` is
-        updated (in a sweep, ``s`` is updated at its own turn)."""
-        for u in range(t + 1, len(self.terms)):
-            if sweeping and u == s:
-                return False
-            if s in self.couplings[u].through_rows:
-                return True
-        return False
+        updated."""
+        return bool(self._readers(s, t, sweeping))
 
     def _shares(
         self, t: int, effects: list[torch.Tensor], cache: dict[int, torch.Tensor], sweeping: bool
@@ -337,11 +420,31 @@ class WeightedEffects:
         return shares, scratch
 
     def _coupled(
-        self, t: int, effects: list[torch.Tensor], cache: dict[int, torch.Tensor], sweeping: bool
+        self,
+        t: int,
+        effects: list[torch.Tensor],
+        cache: dict[int, torch.Tensor],
+        pending: dict[int, torch.Tensor],
+        sweeping: bool,
     ) -> torch.Tensor:
         coupling = self.couplings[t]
-        total: torch.Tensor | None = None
-        if coupling.through_rows:
+        rows = coupling.through_rows
+        total: torch.Tensor | None = pending.pop(t, None)
+        if total is None and rows and not any(s in cache for s in rows):
+            readers = [self._readers(s, t, sweeping) for s in rows]
+            others = [self.terms[s] for s in rows]
+            if not any(readers):  # no fitted value to keep for a later term
+                total = _sums_through_rows([self.terms[t]], others, [effects[s] for s in rows])[0]
+            elif len(rows) == 1 and all(self.couplings[u].through_rows == rows for u in readers[0]):
+                # the later terms read this one fitted value alone: their sums by level now,
+                # from the same gathered rows, instead of keeping the (p, n) fitted value
+                targets = [t, *readers[0]]
+                sums = _sums_through_rows(
+                    [self.terms[u] for u in targets], others, [effects[rows[0]]]
+                )
+                total = sums[0]
+                pending.update(zip(readers[0], sums[1:], strict=True))
+        if total is None and rows:
             shares, scratch = self._shares(t, effects, cache, sweeping)
             total = self.terms[t].normal_rhs(shares, scratch)
         for s, table in coupling.tables:

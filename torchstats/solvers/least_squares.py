@@ -483,9 +483,10 @@ def _solve_gram(
     theta = torch.cholesky_solve((rmatvec(X, weighted(y)) / d)[:, None], L)[:, 0]
     # One refinement step on the semi-normal equations (Björck's corrected semi-normal
     # equations): two GEMV passes, about a third of the Gram's cost, for 2-3 more digits.
-    step = y - matvec(X, theta / d)
+    # y - X b as -(X b) + y: the same numbers, one (n,) temporary instead of two
+    step = torch.neg_(matvec(X, theta / d)).add_(y)
     theta = theta + torch.cholesky_solve((rmatvec(X, weighted(step)) / d)[:, None], L)[:, 0]
-    resid = y - matvec(X, theta / d) if weights is None else None
+    resid = torch.neg_(matvec(X, theta / d)).add_(y) if weights is None else None
     eye = torch.eye(k, dtype=X.dtype, device=X.device)
     inverse = torch.cholesky_solve(eye, L)
     return SolverResult(
