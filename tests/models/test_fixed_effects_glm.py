@@ -427,6 +427,21 @@ def test_poisson_drops_levels_with_only_zeros() -> None:
     np.testing.assert_allclose(_values(res.bse), _values(kept.bse), rtol=1e-12)
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_predict_on_new_data_after_separated_rows_were_dropped(weighted) -> None:
+    # dropping the separated rows used to lose the design's record of the formula's
+    # columns, and predict(newdata) then failed with a shape mismatch
+    frame = data("sim0").copy()
+    frame.loc[frame.f1 == 3, "yc"] = 0.0
+    weights = frame["w"] if weighted else None
+    res = ts.poisson("yc ~ x1 + x2 | f1", frame, weights=weights, fixef_tol=FIXEF_TOL).fit()
+    assert res.n_separated > 0
+    new = frame[frame.f1 != 3].head(7)
+    np.testing.assert_allclose(
+        _values(res.predict(new)), _values(res.predict())[: len(new)], rtol=1e-10
+    )
+
+
 def test_logit_drops_levels_with_only_zeros_or_only_ones() -> None:
     frame = data("sim1").copy()
     frame.loc[frame.f1 == 2, "yb"] = 0.0

@@ -166,18 +166,15 @@ class Design:
         rows = self.rows
         if rows is not None:
             rows = DataRows(rows.nrows, rows.kept[positions.cpu().numpy()], rows.index, rows.frame)
-        return Design(
-            self.endog[positions],
-            select_rows(self.exog, positions),  # type: ignore[arg-type]  # see _sparse_design
-            self.endog_name,
-            self.exog_names,
-            output,
-            {name: values[positions] for name, values in self.extras.items()},
-            self.terms,
-            self.formula,
-            self.model_spec,
-            self.context,
-            rows,
+        # every other field (the kept spec columns, the outcome levels) stays as it is
+        return replace(
+            self,
+            endog=self.endog[positions],
+            exog=select_rows(self.exog, positions),  # type: ignore[arg-type]  # see _sparse_design
+            output=output,
+            extras={name: values[positions] for name, values in self.extras.items()},
+            rows=rows,
+            blocks={name: block.select_rows(keep) for name, block in self.blocks.items()},
         )
 
 
