@@ -153,15 +153,24 @@ class _Binary(_DiscreteModel):
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         X = self.design.exog
         eta = self._linear(theta)
-        d1, d2 = self._index_derivatives(eta)
         value = self._known_objective(theta)
         if value is None:
-            value = -self._index_loglike(eta).sum()
+            loglike, (d1, d2) = self._index_loglike_and_derivatives(eta)
+            value = -loglike.sum()
+        else:
+            d1, d2 = self._index_derivatives(eta)
         return value, -rmatvec(X, d1), -gram_matrix(X, d2)
 
     def _index_loglike(self, eta: torch.Tensor) -> torch.Tensor:
         """``l(y_i, eta_i)``, shape (n,)."""
         raise NotImplementedError
+
+    def _index_loglike_and_derivatives(
+        self, eta: torch.Tensor
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """:meth:`_index_loglike` and :meth:`_index_derivatives` at once (a model whose
+        two share a costly term overrides it)."""
+        return self._index_loglike(eta), self._index_derivatives(eta)
 
     def _index_derivatives(self, eta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(dl/deta, d2l/deta2)`` per observation."""
@@ -322,10 +331,18 @@ class Probit(_Binary):
         return torch.special.log_ndtr((2 * self.design.endog - 1) * eta)
 
     def _index_derivatives(self, eta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self._index_loglike_and_derivatives(eta)[1]
+
+    def _index_loglike_and_derivatives(
+        self, eta: torch.Tensor
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """``log Phi(z)`` (``z = q eta``) once for the log-likelihood and the inverse Mills
+        ratio: ``log_ndtr`` is the costliest operation of a Probit fit (15 ns a number)."""
         q = 2 * self.design.endog - 1
         z = q * eta
-        mills = torch.exp(-0.5 * z * z - _LOG_SQRT_2PI - torch.special.log_ndtr(z))
-        return q * mills, -mills * (mills + z)
+        log_cdf = torch.special.log_ndtr(z)
+        mills = torch.exp(-0.5 * z * z - _LOG_SQRT_2PI - log_cdf)
+        return log_cdf, (q * mills, -mills * (mills + z))
 
     def generalized_residuals(self, params: torch.Tensor) -> torch.Tensor:
         eta = self._linear(params)
