@@ -92,10 +92,8 @@ def test_rows_without_drops_the_singletons_it_leaves() -> None:
     rows = np.zeros(sample.design.nobs, dtype=bool)
     rows[0] = True  # leaves the other row of level 0 alone
     np.testing.assert_array_equal(
-        sample.rows_without(rows.copy(), singletons=True),
-        [False, False, True, True, True, True, True],
+        sample.rows_without(rows.copy()), [False, False, True, True, True, True, True]
     )
-    np.testing.assert_array_equal(sample.rows_without(rows.copy(), singletons=False), ~rows)
 
 
 def test_effects_normalised_as_fixest_and_predicted_for_new_rows() -> None:

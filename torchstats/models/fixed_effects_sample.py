@@ -200,11 +200,18 @@ class FixedEffectsSample:
             groups=self.groups.restrict(keep),
         )
 
-    def rows_without(self, rows: np.ndarray, singletons: bool) -> np.ndarray:
-        """The mask of the rows used less ``rows``, and less the singletons that leaves
-        when ``singletons`` (as pyfixest's CRV3 refits drop them again)."""
+    def rows_without(self, rows: np.ndarray) -> np.ndarray:
+        """The mask of the rows used less ``rows``, and less the singletons that leaves.
+
+        Notes
+        -----
+        pyfixest's CRV3 refits (``Feols._vcov_crv3_slow``) call ``feols``/``fepois`` on the
+        rows used less a cluster without passing ``fixef_rm``, so they drop singletons (the
+        default) whatever the model's ``fixef_rm``; so do these. A singleton is fitted
+        exactly by its effect, so the coefficients are the same either way (to rounding).
+        """
         keep = ~rows
-        if singletons and self.groups.codes.shape[1]:
+        if self.groups.codes.shape[1]:
             keep[keep] = ~singleton_rows(self.groups.codes[keep])
         return keep
 
