@@ -12,11 +12,16 @@ rows needs: the terms :func:`~torchstats.solvers.demean.absorb` takes and one
 of freedom, the cluster codes, the collinearity check, and the effects of an estimate
 (normalised as fixest, as Series, and in the predictions ``X b + effects`` of new rows).
 
+For two-stage least squares (``instrumental=True``) the design also carries the endogenous
+regressors and the excluded instruments of the rows used, as the blocks
+:attr:`~FixedEffectsSample.endogenous` and :attr:`~FixedEffectsSample.instruments`.
+
 The sample is immutable: dropping rows (separated levels, a cluster left out for CRV3)
 gives a new sample, whose terms and plan are built afresh; dropping collinear columns gives
 one that keeps them (the rows and effects are the same).
-:class:`~torchstats.models.fixed_effects.FixedEffectsOLS` and
-:class:`~torchstats.models.fixed_effects_glm.FixedEffectsGLM` each hold one.
+:class:`~torchstats.models.fixed_effects.FixedEffectsOLS`,
+:class:`~torchstats.models.fixed_effects_glm.FixedEffectsGLM` and
+:class:`~torchstats.models.instrumental.FixedEffectsIV` each hold one.
 """
 
 from __future__ import annotations
@@ -44,14 +49,16 @@ from torchstats.formula.fixed_effects import EffectGroups, encode_groups, single
 from torchstats.formula.fixest_syntax import FixestFormula, parse_fixest
 from torchstats.formula.newdata import exog_for_prediction
 from torchstats.models.base import build_design
-from torchstats.models.effect_terms import absorb_labels
-from torchstats.models.iv_columns import numeric_column
 from torchstats.solvers.collinear_columns import independent_columns
 from torchstats.solvers.demean import Absorbed, AbsorbPlan, AbsorbTerm, absorb
+from torchstats.structured.block_matrix import dense_within_limit
 
 __all__ = ["FixedEffectsSample", "FixefRemoval"]
 
 FixefRemoval = Literal["singleton", "none"]
+# what needs the design dense (see dense_within_limit)
+_IV_FIT = "an instrumental-variables fit"
+_IV_BLOCKS = ("endogenous", "instruments")
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,7 +77,8 @@ class FixedEffectsSample:
         The data as given (clusters and slopes are read from it by :attr:`positions`).
     design : Design
         Response and regressors of the rows used (the intercept dropped where effects
-        absorb it; collinear regressors dropped once :meth:`drop_collinear` has run).
+        absorb it; collinear regressors dropped once :meth:`drop_collinear` has run); for
+        two-stage least squares also the blocks ``"endogenous"`` and ``"instruments"``.
     groups : EffectGroups
         The fixed-effect groups of the rows used.
     positions : ndarray of int
@@ -112,6 +120,7 @@ class FixedEffectsSample:
         context: Mapping[str, Any] | None,
         device: Any,
         dtype: Any,
+        instrumental: bool = False,
     ) -> FixedEffectsSample:
         """The rows of ``data`` with every value present, singletons dropped (see the
         module notes).
@@ -119,7 +128,8 @@ class FixedEffectsSample:
         Parameters
         ----------
         formula : str
-            ``"y ~ x1 + x2 | f1 + f2^f3 + f4[x1]"`` (no instrumental-variables part).
+            ``"y ~ x1 + x2 | f1 + f2^f3 + f4[x1]"``; with ``instrumental``,
+            ``"y ~ x1 | f1 | d1 + d2 ~ z1 + z2"`` (the effects part optional).
         data : pandas.DataFrame or mapping of columns
             The data.
         weights : str or array-like or None
@@ -132,12 +142,19 @@ class FixedEffectsSample:
             The namespace formula names are looked up in.
         device, dtype
             Where the design's tensors live.
+        instrumental : bool
+            Two-stage least squares: the formula must have an instrumental-variables part,
+            whose endogenous regressors and instruments (without intercepts, dense) become
+            the design's blocks.
 
         Raises
         ------
         InvalidOptionError
-            An unknown ``fixef_rm`` or ``missing``, an instrumental-variables part, data
-            that is not a DataFrame or a mapping.
+            An unknown ``fixef_rm`` or ``missing``, an instrumental-variables part without
+            ``instrumental``, data that is not a DataFrame or a mapping.
+        DesignError
+            With ``instrumental``: no instrumental-variables part, or an endogenous variable
+            also among the regressors.
         MissingDataError
             A missing fixed effect or slope variable with ``missing="raise"``.
         EmptyDataError
@@ -145,25 +162,24 @@ class FixedEffectsSample:
         """
         if fixef_rm not in ("singleton", "none"):
             raise InvalidOptionError(f"fixef_rm must be 'singleton' or 'none', got {fixef_rm!r}")
+        kind = "instrumental variables" if instrumental else "fixed effects"
         if missing not in ("drop", "raise"):
             raise InvalidOptionError(
-                f"missing must be 'drop' or 'raise' with fixed effects, got {missing!r}"
+                f"missing must be 'drop' or 'raise' with {kind}, got {missing!r}"
             )
         parsed = parse_fixest(formula)
-        if parsed.endogenous is not None:
-            raise InvalidOptionError(
-                "a formula with an instrumental-variables part is fitted by 2SLS: use "
-                "ts.ols(formula, data) (FixedEffectsIV), not FixedEffectsOLS"
-            )
-        frame = _frame(data)
-        groups, positions, design = _rows(parsed, frame, weights, missing, context, device, dtype)
+        _check_iv_part(formula, parsed, instrumental)
+        frame = _frame(data, kind.replace(" ", "-"))
+        groups, positions, design = _rows(
+            parsed, frame, weights, missing, context, device, dtype, instrumental
+        )
         n_singletons = 0
         if fixef_rm == "singleton" and groups.codes.shape[1]:
             alone = singleton_rows(groups.codes)
             n_singletons = int(alone.sum())
             if n_singletons:
                 keep = ~alone
-                design = design.select_rows(torch.as_tensor(keep, device=design.endog.device))
+                design = _select_rows(design, keep)
                 positions = positions[keep]
                 groups = groups.restrict(keep)
         if design.nobs == 0:
@@ -171,6 +187,8 @@ class FixedEffectsSample:
         # the effects absorb the intercept; without effects (``| 0``) it stays
         if parsed.fixed_effects:
             design = drop_columns(design, ["Intercept"])
+        if instrumental:
+            design = _iv_blocks(design)
         return cls(
             parsed,
             frame,
@@ -191,14 +209,41 @@ class FixedEffectsSample:
         """The weights of the rows used (None without weights)."""
         return self.design.extras.get("weights")
 
+    @property
+    def endogenous(self) -> Design:
+        """The endogenous regressors of the rows used (two-stage least squares only)."""
+        return self.design.blocks["endogenous"]
+
+    @property
+    def instruments(self) -> Design:
+        """The excluded instruments of the rows used (two-stage least squares only)."""
+        return self.design.blocks["instruments"]
+
     def select_rows(self, keep: np.ndarray) -> FixedEffectsSample:
         """The sample of the rows ``keep`` (a mask over the rows used), groups renumbered."""
         return replace(
             self,
-            design=self.design.select_rows(torch.as_tensor(keep, device=self.design.endog.device)),
+            design=_select_rows(self.design, keep),
             positions=self.positions[keep],
             groups=self.groups.restrict(keep),
         )
+
+    def keep_columns(self, kept: list[int], block: str | None = None) -> FixedEffectsSample:
+        """The sample with only the columns at the positions ``kept`` of the regressors, or
+        of the design's ``block``; the rows and effects (and their terms and plan, if built)
+        are the same."""
+        if block is None:
+            design = _keep_columns(self.design, kept)
+        else:
+            blocks = dict(self.design.blocks)
+            blocks[block] = _keep_columns(blocks[block], kept)
+            design = replace(self.design, blocks=blocks)
+        fewer = replace(self, design=design)
+        # same rows, same effects: the terms and the plan already built still hold
+        for name in ("absorb_terms", "absorb_plan"):
+            if name in self.__dict__:
+                fewer.__dict__[name] = self.__dict__[name]
+        return fewer
 
     def rows_without(self, rows: np.ndarray) -> np.ndarray:
         """The mask of the rows used less ``rows``, and less the singletons that leaves.
@@ -246,7 +291,12 @@ class FixedEffectsSample:
     @property
     def absorb_labels(self) -> tuple[str, ...]:
         """A name for each of :attr:`absorb_terms`: ``"f"``, or ``"f[x]"`` for a slope."""
-        return absorb_labels(self.formula)
+        labels: list[str] = []
+        for term in self.formula.fixed_effects:
+            if term.with_effect and term.name not in labels:
+                labels.append(term.name)
+            labels.extend(f"{term.name}[{slope}]" for slope in term.slopes)
+        return tuple(labels)
 
     @cached_property
     def absorb_plan(self) -> AbsorbPlan:
@@ -322,12 +372,7 @@ class FixedEffectsSample:
             f"with other regressors: {dropped}",
             CollinearityWarning,
         )
-        fewer = replace(self, design=drop_columns(design, dropped))
-        # same rows, same effects: the terms and the plan already built still hold
-        for name in ("absorb_terms", "absorb_plan"):
-            if name in self.__dict__:
-                fewer.__dict__[name] = self.__dict__[name]
-        return fewer, keep
+        return self.keep_columns(keep), keep
 
     # --- effects of an estimate ---------------------------------------------------------------
 
@@ -349,6 +394,30 @@ class FixedEffectsSample:
             levels = self.groups.levels[self.groups.names.index(label.split("[")[0])]
             result[label] = pd.Series(values.cpu().numpy(), index=levels, name=label)
         return result
+
+    def effects_of_rows(self, effects: list[torch.Tensor]) -> torch.Tensor:
+        """The effects' part of the fitted values of the rows used: ``sum_t effects[t]``
+        at each row's level (times its slope)."""
+        device, dtype = effects[0].device, effects[0].dtype
+        total = torch.zeros(self.design.nobs, dtype=dtype, device=device)
+        for term, values in zip(self.absorb_terms, effects, strict=True):
+            fitted = values[term.codes.to(device)]
+            total = total + (fitted if term.slope is None else fitted * term.slope.to(fitted))
+        return total
+
+    def effects_of_frame(self, effects: list[torch.Tensor], frame: pd.DataFrame) -> np.ndarray:
+        """The effects' part of the predictions for the rows of ``frame``; NaN where a level
+        was not in the fit (or a factor is missing)."""
+        codes = self.groups.codes_of(frame)
+        total = np.zeros(len(frame))
+        for label, values in zip(self.absorb_labels, effects, strict=True):
+            group, _, slope = label.partition("[")
+            column = codes[:, self.groups.names.index(group)]
+            share = np.where(column >= 0, values.cpu().numpy()[np.maximum(column, 0)], np.nan)
+            total = total + (
+                share if not slope else share * numeric_column(frame, slope.rstrip("]"))
+            )
+        return total
 
     def predict_frame(
         self, params: torch.Tensor, effects: list[torch.Tensor], frame: pd.DataFrame
@@ -379,6 +448,20 @@ class FixedEffectsSample:
         return prediction
 
 
+def _check_iv_part(formula: str, parsed: FixestFormula, instrumental: bool) -> None:
+    """An instrumental-variables part exactly when ``instrumental``."""
+    if not instrumental and parsed.endogenous is not None:
+        raise InvalidOptionError(
+            "a formula with an instrumental-variables part is fitted by 2SLS: use "
+            "ts.ols(formula, data) (FixedEffectsIV), not FixedEffectsOLS"
+        )
+    if instrumental and (parsed.endogenous is None or parsed.instruments is None):
+        raise DesignError(
+            f"{formula!r} has no instrumental-variables part: write "
+            "'y ~ x | endog ~ instruments' (or 'y ~ x | f | endog ~ instruments')"
+        )
+
+
 def _rows(
     formula: FixestFormula,
     frame: pd.DataFrame,
@@ -387,8 +470,10 @@ def _rows(
     context: Mapping[str, Any] | None,
     device: Any,
     dtype: Any,
+    instrumental: bool,
 ) -> tuple[EffectGroups, np.ndarray, Design]:
-    """Groups, positions and design of the rows with every value present."""
+    """Groups, positions and design of the rows with every value present (with the
+    endogenous and instrument blocks, dense, for ``instrumental``)."""
     groups = encode_groups(frame, formula.fixed_effects)
     absent = (groups.codes < 0).any(axis=1)
     for term in formula.fixed_effects:
@@ -410,7 +495,23 @@ def _rows(
         context=context,
         device=device,
         dtype=dtype,
+        blocks={
+            "endogenous": f"~ {formula.endogenous}",
+            "instruments": f"~ {formula.instruments}",
+        }
+        if instrumental
+        else None,
     )
+    if instrumental:
+        # 2SLS stacks the columns and demeans them: dummies of a many-level factor dense
+        design = replace(
+            design,
+            exog=dense_within_limit(design.exog, _IV_FIT),
+            blocks={
+                name: replace(block, exog=dense_within_limit(block.exog, _IV_FIT))
+                for name, block in design.blocks.items()
+            },
+        )
     if not isinstance(design.exog, torch.Tensor):
         raise DesignError(
             "a factor with many levels among the regressors of a fixed-effects formula: "
@@ -422,12 +523,61 @@ def _rows(
     return groups.restrict(used), kept, design
 
 
-def _frame(data: pd.DataFrame | Mapping[str, Any]) -> pd.DataFrame:
+def _iv_blocks(design: Design) -> Design:
+    """``design`` with the intercepts dropped from its endogenous and instrument blocks.
+
+    Raises
+    ------
+    DesignError
+        A variable both among the regressors and endogenous.
+    """
+    blocks = {name: drop_columns(design.blocks[name], ["Intercept"]) for name in _IV_BLOCKS}
+    both = set(blocks["endogenous"].exog_names) & set(design.exog_names)
+    if both:
+        raise DesignError(
+            f"{sorted(both)} are both exogenous regressors and endogenous; list each "
+            "variable once, on the left of the instrumental-variables part if endogenous"
+        )
+    return replace(design, blocks=blocks)
+
+
+def _select_rows(design: Design, keep: np.ndarray) -> Design:
+    """``design.select_rows`` applied to the design and each of its blocks."""
+    mask = torch.as_tensor(keep, device=design.endog.device)
+    selected = design.select_rows(mask)
+    if not design.blocks:
+        return selected
+    blocks = {name: block.select_rows(mask) for name, block in design.blocks.items()}
+    return replace(selected, blocks=blocks)
+
+
+def _keep_columns(design: Design, kept: list[int]) -> Design:
+    """``design`` with only the columns at the positions ``kept``."""
+    names = [name for i, name in enumerate(design.exog_names) if i not in set(kept)]
+    return drop_columns(design, names) if names else design
+
+
+def numeric_column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """The column ``name`` of ``frame`` as floats (a varying-slope variable).
+
+    Raises
+    ------
+    InvalidOptionError
+        No such column.
+    """
+    if name not in frame.columns:
+        raise InvalidOptionError(f"varying-slope variable {name!r} is not a column of the data")
+    return pd.to_numeric(frame[name], errors="raise").to_numpy(dtype=float)
+
+
+def _frame(data: pd.DataFrame | Mapping[str, Any], kind: str) -> pd.DataFrame:
+    """``data`` as a DataFrame (a mapping of columns is converted); ``kind`` names the
+    formulas in the error for anything else (arrays have no column names)."""
     if isinstance(data, pd.DataFrame):
         return data
     if isinstance(data, Mapping):
         return pd.DataFrame(dict(data))
     raise InvalidOptionError(
-        "fixed-effects formulas take a pandas DataFrame (or a mapping of columns), not "
+        f"{kind} formulas take a pandas DataFrame (or a mapping of columns), not "
         f"{type(data).__name__}"
     )
