@@ -38,27 +38,29 @@ import torch
 from torchstats.covariance.fixest import ClusterColumns, EffectCounts, cluster_columns
 from torchstats.errors import (
     CollinearityWarning,
-    DesignError,
     EmptyDataError,
     InvalidOptionError,
-    MissingDataError,
     warn,
 )
 from torchstats.formula.design import Design, drop_columns
-from torchstats.formula.fixed_effects import EffectGroups, encode_groups, singleton_rows
+from torchstats.formula.fixed_effects import EffectGroups, singleton_rows
 from torchstats.formula.fixest_syntax import FixestFormula, parse_fixest
 from torchstats.formula.newdata import exog_for_prediction
-from torchstats.models.base import build_design
+from torchstats.models.fixed_effects_rows import (
+    check_iv_part,
+    data_frame,
+    iv_blocks,
+    keep_design_columns,
+    numeric_column,
+    rows_with_values,
+    select_design_rows,
+)
 from torchstats.solvers.collinear_columns import independent_columns
 from torchstats.solvers.demean import Absorbed, AbsorbPlan, AbsorbTerm, absorb
-from torchstats.structured.block_matrix import dense_within_limit
 
 __all__ = ["FixedEffectsSample", "FixefRemoval"]
 
 FixefRemoval = Literal["singleton", "none"]
-# what needs the design dense (see dense_within_limit)
-_IV_FIT = "an instrumental-variables fit"
-_IV_BLOCKS = ("endogenous", "instruments")
 
 
 @dataclass(frozen=True, eq=False)
@@ -168,9 +170,9 @@ class FixedEffectsSample:
                 f"missing must be 'drop' or 'raise' with {kind}, got {missing!r}"
             )
         parsed = parse_fixest(formula)
-        _check_iv_part(formula, parsed, instrumental)
-        frame = _frame(data, kind.replace(" ", "-"))
-        groups, positions, design = _rows(
+        check_iv_part(formula, parsed, instrumental)
+        frame = data_frame(data, kind.replace(" ", "-"))
+        groups, positions, design = rows_with_values(
             parsed, frame, weights, missing, context, device, dtype, instrumental
         )
         n_singletons = 0
@@ -179,7 +181,7 @@ class FixedEffectsSample:
             n_singletons = int(alone.sum())
             if n_singletons:
                 keep = ~alone
-                design = _select_rows(design, keep)
+                design = select_design_rows(design, keep)
                 positions = positions[keep]
                 groups = groups.restrict(keep)
         if design.nobs == 0:
@@ -188,7 +190,7 @@ class FixedEffectsSample:
         if parsed.fixed_effects:
             design = drop_columns(design, ["Intercept"])
         if instrumental:
-            design = _iv_blocks(design)
+            design = iv_blocks(design)
         return cls(
             parsed,
             frame,
@@ -223,7 +225,7 @@ class FixedEffectsSample:
         """The sample of the rows ``keep`` (a mask over the rows used), groups renumbered."""
         return replace(
             self,
-            design=_select_rows(self.design, keep),
+            design=select_design_rows(self.design, keep),
             positions=self.positions[keep],
             groups=self.groups.restrict(keep),
         )
@@ -233,10 +235,10 @@ class FixedEffectsSample:
         of the design's ``block``; the rows and effects (and their terms and plan, if built)
         are the same."""
         if block is None:
-            design = _keep_columns(self.design, kept)
+            design = keep_design_columns(self.design, kept)
         else:
             blocks = dict(self.design.blocks)
-            blocks[block] = _keep_columns(blocks[block], kept)
+            blocks[block] = keep_design_columns(blocks[block], kept)
             design = replace(self.design, blocks=blocks)
         fewer = replace(self, design=design)
         # same rows, same effects: the terms and the plan already built still hold
@@ -446,138 +448,3 @@ class FixedEffectsSample:
                 share if not slope else share * numeric_column(frame, slope.rstrip("]"))
             )
         return prediction
-
-
-def _check_iv_part(formula: str, parsed: FixestFormula, instrumental: bool) -> None:
-    """An instrumental-variables part exactly when ``instrumental``."""
-    if not instrumental and parsed.endogenous is not None:
-        raise InvalidOptionError(
-            "a formula with an instrumental-variables part is fitted by 2SLS: use "
-            "ts.ols(formula, data) (FixedEffectsIV), not FixedEffectsOLS"
-        )
-    if instrumental and (parsed.endogenous is None or parsed.instruments is None):
-        raise DesignError(
-            f"{formula!r} has no instrumental-variables part: write "
-            "'y ~ x | endog ~ instruments' (or 'y ~ x | f | endog ~ instruments')"
-        )
-
-
-def _rows(
-    formula: FixestFormula,
-    frame: pd.DataFrame,
-    weights: Any,
-    missing: str,
-    context: Mapping[str, Any] | None,
-    device: Any,
-    dtype: Any,
-    instrumental: bool,
-) -> tuple[EffectGroups, np.ndarray, Design]:
-    """Groups, positions and design of the rows with every value present (with the
-    endogenous and instrument blocks, dense, for ``instrumental``)."""
-    groups = encode_groups(frame, formula.fixed_effects)
-    absent = (groups.codes < 0).any(axis=1)
-    for term in formula.fixed_effects:
-        for slope in term.slopes:
-            absent |= ~np.isfinite(numeric_column(frame, slope))
-    if absent.any() and missing == "raise":
-        raise MissingDataError(
-            f"{int(absent.sum())} rows have a missing fixed effect or slope variable "
-            "(missing='raise'); drop them or use missing='drop'"
-        )
-    present = np.flatnonzero(~absent)
-    if isinstance(weights, (np.ndarray, list, torch.Tensor)) and len(weights) == len(frame):
-        weights = np.asarray(weights)[present]
-    design = build_design(
-        formula.main,
-        frame.iloc[present] if absent.any() else frame,
-        missing=missing,
-        extras=None if weights is None else {"weights": weights},
-        context=context,
-        device=device,
-        dtype=dtype,
-        blocks={
-            "endogenous": f"~ {formula.endogenous}",
-            "instruments": f"~ {formula.instruments}",
-        }
-        if instrumental
-        else None,
-    )
-    if instrumental:
-        # 2SLS stacks the columns and demeans them: dummies of a many-level factor dense
-        design = replace(
-            design,
-            exog=dense_within_limit(design.exog, _IV_FIT),
-            blocks={
-                name: replace(block, exog=dense_within_limit(block.exog, _IV_FIT))
-                for name, block in design.blocks.items()
-            },
-        )
-    if not isinstance(design.exog, torch.Tensor):
-        raise DesignError(
-            "a factor with many levels among the regressors of a fixed-effects formula: "
-            "absorb it instead, 'y ~ x | f + g' (its slopes are the same)"
-        )
-    kept = present if design.rows is None else present[design.rows.kept]
-    used = np.zeros(len(frame), dtype=bool)
-    used[kept] = True
-    return groups.restrict(used), kept, design
-
-
-def _iv_blocks(design: Design) -> Design:
-    """``design`` with the intercepts dropped from its endogenous and instrument blocks.
-
-    Raises
-    ------
-    DesignError
-        A variable both among the regressors and endogenous.
-    """
-    blocks = {name: drop_columns(design.blocks[name], ["Intercept"]) for name in _IV_BLOCKS}
-    both = set(blocks["endogenous"].exog_names) & set(design.exog_names)
-    if both:
-        raise DesignError(
-            f"{sorted(both)} are both exogenous regressors and endogenous; list each "
-            "variable once, on the left of the instrumental-variables part if endogenous"
-        )
-    return replace(design, blocks=blocks)
-
-
-def _select_rows(design: Design, keep: np.ndarray) -> Design:
-    """``design.select_rows`` applied to the design and each of its blocks."""
-    mask = torch.as_tensor(keep, device=design.endog.device)
-    selected = design.select_rows(mask)
-    if not design.blocks:
-        return selected
-    blocks = {name: block.select_rows(mask) for name, block in design.blocks.items()}
-    return replace(selected, blocks=blocks)
-
-
-def _keep_columns(design: Design, kept: list[int]) -> Design:
-    """``design`` with only the columns at the positions ``kept``."""
-    names = [name for i, name in enumerate(design.exog_names) if i not in set(kept)]
-    return drop_columns(design, names) if names else design
-
-
-def numeric_column(frame: pd.DataFrame, name: str) -> np.ndarray:
-    """The column ``name`` of ``frame`` as floats (a varying-slope variable).
-
-    Raises
-    ------
-    InvalidOptionError
-        No such column.
-    """
-    if name not in frame.columns:
-        raise InvalidOptionError(f"varying-slope variable {name!r} is not a column of the data")
-    return pd.to_numeric(frame[name], errors="raise").to_numpy(dtype=float)
-
-
-def _frame(data: pd.DataFrame | Mapping[str, Any], kind: str) -> pd.DataFrame:
-    """``data`` as a DataFrame (a mapping of columns is converted); ``kind`` names the
-    formulas in the error for anything else (arrays have no column names)."""
-    if isinstance(data, pd.DataFrame):
-        return data
-    if isinstance(data, Mapping):
-        return pd.DataFrame(dict(data))
-    raise InvalidOptionError(
-        f"{kind} formulas take a pandas DataFrame (or a mapping of columns), not "
-        f"{type(data).__name__}"
-    )
