@@ -39,3 +39,22 @@ def panel(seed: int, n: int = 3000, workers: int | None = None) -> pd.DataFrame:
             "w": rng.uniform(0.3, 3.0, n),
         }
     )
+
+
+def singletons_left_by_clusters(seed: int, n: int = 300) -> pd.DataFrame:
+    """150 levels of ``f1`` over 300 rows in 10 clusters ``g``: dozens of singletons, and
+    dozens of two-row levels that leaving a cluster out turns into singletons."""
+    rng = np.random.default_rng(seed)
+    data = pd.DataFrame(
+        {
+            "x1": rng.normal(size=n),
+            "x2": rng.normal(size=n),
+            "f1": rng.integers(0, 150, n),
+            "f2": rng.integers(0, 8, n),
+            "g": rng.integers(0, 10, n),
+        }
+    )
+    eta = 0.3 * data.x1 - 0.2 * data.x2 + 0.3 * rng.normal(size=150)[data.f1]
+    data["y"] = eta + rng.normal(size=n)
+    data["yc"] = rng.poisson(np.exp(eta)).astype(float)
+    return data

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import torchstats as ts
-from tests.fixed_effects.data import panel, pyfixest_data
+from tests.fixed_effects.data import panel, pyfixest_data, singletons_left_by_clusters
 from torchstats.errors import MissingDataError
 
 pf = pytest.importorskip("pyfixest")
@@ -131,6 +131,20 @@ def test_singletons_are_dropped_and_counted_as_pyfixest() -> None:
     kept = ts.ols("y ~ x1 + x2 | worker + firm", data, fixef_rm="none").fit()
     assert kept.n_singletons == 0 and kept.nobs == len(data)
     _assert_same(kept, _pyfixest("y ~ x1 + x2 | worker + firm", data, fixef_rm="none"), rtol=1e-8)
+
+
+@pytest.mark.parametrize("fixef_rm", ["singleton", "none"])
+def test_crv3_refits_drop_singletons_as_pyfixest(fixef_rm: str) -> None:
+    # pyfixest's CRV3 refits call feols without fixef_rm: singletons dropped whatever the
+    # model's option (the coefficients are the same either way, to rounding)
+    data = singletons_left_by_clusters(1)
+    pairs = data.groupby("f1")["g"].agg(["size", "nunique"])
+    assert ((pairs["size"] == 2) & (pairs["nunique"] == 2)).sum() > 20
+    formula = "y ~ x1 + x2 | f1 + f2"
+    ours = ts.ols(formula, data, fixef_rm=fixef_rm).fit(vcov={"CRV3": "g"})
+    theirs = _pyfixest(formula, data, vcov={"CRV3": "g"}, fixef_rm=fixef_rm)
+    assert (ours.n_singletons > 0) == (fixef_rm == "singleton")
+    _assert_same(ours, theirs, rtol=1e-8)
 
 
 def test_statsmodels_cov_type_names() -> None:

@@ -12,7 +12,12 @@ import torch
 
 import torchstats as ts
 from tests.fixed_effects.data import panel
-from torchstats.errors import CollinearityWarning, EmptyDataError, InvalidOptionError
+from torchstats.errors import (
+    CollinearityWarning,
+    DesignError,
+    EmptyDataError,
+    InvalidOptionError,
+)
 from torchstats.models.fixed_effects_sample import FixedEffectsSample
 
 
@@ -92,10 +97,8 @@ def test_rows_without_drops_the_singletons_it_leaves() -> None:
     rows = np.zeros(sample.design.nobs, dtype=bool)
     rows[0] = True  # leaves the other row of level 0 alone
     np.testing.assert_array_equal(
-        sample.rows_without(rows.copy(), singletons=True),
-        [False, False, True, True, True, True, True],
+        sample.rows_without(rows.copy()), [False, False, True, True, True, True, True]
     )
-    np.testing.assert_array_equal(sample.rows_without(rows.copy(), singletons=False), ~rows)
 
 
 def test_effects_normalised_as_fixest_and_predicted_for_new_rows() -> None:
@@ -125,3 +128,35 @@ def test_both_models_hold_a_sample() -> None:
         assert model.groups is model.sample.groups
         assert model.effect_counts.n_levels == (model.sample.groups.n_levels[0],)
     assert not isinstance(poisson, type(ols))
+
+
+def test_instrumental_sample_carries_the_endogenous_and_instrument_blocks() -> None:
+    data = panel(5, n=600).assign(z1=lambda d: d.x2 + d.w, z2=lambda d: d.w**2)
+    data.loc[0, "worker"] = 10_000  # a singleton: dropped from every block
+    sample = _sample("y ~ x1 | worker | x2 ~ z1 + z2", data, instrumental=True)
+    assert sample.n_singletons >= 1
+    assert sample.design.exog_names == ("x1",)
+    assert sample.endogenous.exog_names == ("x2",)
+    assert sample.instruments.exog_names == ("z1", "z2")
+    for block in (sample.endogenous, sample.instruments):
+        assert block.nobs == sample.design.nobs
+    np.testing.assert_array_equal(
+        sample.instruments.exog[:, 1].numpy(), data["w"].to_numpy()[sample.positions] ** 2
+    )
+    half = sample.select_rows(np.arange(sample.design.nobs) % 2 == 0)
+    assert half.instruments.nobs == half.design.nobs == (sample.design.nobs + 1) // 2
+    fewer = sample.keep_columns([1], "instruments")
+    assert fewer.instruments.exog_names == ("z2",)
+    assert fewer.design.exog is sample.design.exog and fewer.endogenous is sample.endogenous
+    model = ts.ols("y ~ x1 | worker | x2 ~ z1 + z2", data)
+    assert isinstance(model.sample, FixedEffectsSample) and model.groups is model.sample.groups
+
+
+def test_instrumental_part_is_checked() -> None:
+    data = panel(5, n=200).assign(z1=lambda d: d.w)
+    with pytest.raises(InvalidOptionError, match="fitted by 2SLS"):
+        _sample("y ~ x1 | worker | x2 ~ z1", data)
+    with pytest.raises(DesignError, match="no instrumental-variables part"):
+        _sample("y ~ x1 | worker", data, instrumental=True)
+    with pytest.raises(DesignError, match="both exogenous regressors and endogenous"):
+        _sample("y ~ x1 + x2 | worker | x2 ~ z1", data, instrumental=True)

@@ -23,6 +23,7 @@ import pytest
 
 import torchstats as ts
 from tests.conftest import DEVICES
+from tests.fixed_effects.data import singletons_left_by_clusters
 from torchstats.errors import DesignError
 
 pf = pytest.importorskip("pyfixest", reason="pyfixest is the reference for fepois/feglm")
@@ -143,6 +144,23 @@ def test_crv3_ssc_options_match_pyfixest(monkeypatch: pytest.MonkeyPatch, ssc: A
     formula = "yc ~ x1 + x2 | f1 + f2"
     ref = _reference(monkeypatch, "poisson", formula, data, vcov={"CRV3": "g"}, ssc=pf.ssc(**ssc))
     res = _ours("poisson", formula, data).fit({"CRV3": "g"}, ssc)
+    assert _relative(res.bse, ref.se()) < RTOL
+
+
+@pytest.mark.parametrize("fixef_rm", ["singleton", "none"])
+def test_crv3_refits_drop_singletons_as_pyfixest(
+    monkeypatch: pytest.MonkeyPatch, fixef_rm: str
+) -> None:
+    # pyfixest's refits call fepois without fixef_rm, so they drop the singletons that
+    # leaving a cluster out creates whatever the model's option; ours too
+    data = singletons_left_by_clusters(1)
+    formula = "yc ~ x1 + x2 | f1 + f2"
+    vcov = {"CRV3": "g"}
+    ref = _reference(monkeypatch, "poisson", formula, data, vcov=vcov, fixef_rm=fixef_rm)
+    res = _ours("poisson", formula, data, fixef_rm=fixef_rm).fit(vcov)
+    assert (res.n_singletons > 0) == (fixef_rm == "singleton")
+    assert res.nobs == ref._N
+    assert _relative(res.params, ref.coef()) < RTOL
     assert _relative(res.bse, ref.se()) < RTOL
 
 

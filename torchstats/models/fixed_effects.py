@@ -395,7 +395,7 @@ class FixedEffectsOLS(Model):
     def params_without(self, rows: np.ndarray) -> torch.Tensor:
         """The coefficients refitted without ``rows`` (a mask over the rows used), the
         effects demeaned again and singletons dropped again, as pyfixest's CRV3 does."""
-        keep = self.sample.rows_without(rows, singletons=True)
+        keep = self.sample.rows_without(rows)
         design = self.design
         columns = torch.column_stack([design.endog, design.exog])[torch.as_tensor(keep)]
         mask = torch.as_tensor(keep, device=columns.device)

@@ -435,7 +435,7 @@ class FixedEffectsGLM(Model):
         """The coefficients refitted without ``rows`` (a mask over the rows used), for CRV3.
 
         The refit is this model on the remaining rows with every option kept (weights,
-        offset, tolerances): singletons dropped again (with ``fixef_rm="singleton"``),
+        offset, tolerances): singletons dropped again (whatever ``fixef_rm``, as pyfixest),
         separated levels dropped again, the effects demeaned again and IRLS run from the
         usual start, as pyfixest's ``_vcov_crv3_slow`` refits ``fepois`` on the data without
         the cluster.
@@ -447,7 +447,7 @@ class FixedEffectsGLM(Model):
             estimate then has fewer coefficients).
         """
         sample = self.sample
-        keep = sample.rows_without(rows, singletons=sample.fixef_rm == "singleton")
+        keep = sample.rows_without(rows)
         refit = copy.copy(self)
         for name in _cached_properties(type(self)):
             refit.__dict__.pop(name, None)

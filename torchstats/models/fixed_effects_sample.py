@@ -12,11 +12,16 @@ rows needs: the terms :func:`~torchstats.solvers.demean.absorb` takes and one
 of freedom, the cluster codes, the collinearity check, and the effects of an estimate
 (normalised as fixest, as Series, and in the predictions ``X b + effects`` of new rows).
 
+For two-stage least squares (``instrumental=True``) the design also carries the endogenous
+regressors and the excluded instruments of the rows used, as the blocks
+:attr:`~FixedEffectsSample.endogenous` and :attr:`~FixedEffectsSample.instruments`.
+
 The sample is immutable: dropping rows (separated levels, a cluster left out for CRV3)
 gives a new sample, whose terms and plan are built afresh; dropping collinear columns gives
 one that keeps them (the rows and effects are the same).
-:class:`~torchstats.models.fixed_effects.FixedEffectsOLS` and
-:class:`~torchstats.models.fixed_effects_glm.FixedEffectsGLM` each hold one.
+:class:`~torchstats.models.fixed_effects.FixedEffectsOLS`,
+:class:`~torchstats.models.fixed_effects_glm.FixedEffectsGLM` and
+:class:`~torchstats.models.instrumental.FixedEffectsIV` each hold one.
 """
 
 from __future__ import annotations
@@ -33,19 +38,23 @@ import torch
 from torchstats.covariance.fixest import ClusterColumns, EffectCounts, cluster_columns
 from torchstats.errors import (
     CollinearityWarning,
-    DesignError,
     EmptyDataError,
     InvalidOptionError,
-    MissingDataError,
     warn,
 )
 from torchstats.formula.design import Design, drop_columns
-from torchstats.formula.fixed_effects import EffectGroups, encode_groups, singleton_rows
+from torchstats.formula.fixed_effects import EffectGroups, singleton_rows
 from torchstats.formula.fixest_syntax import FixestFormula, parse_fixest
 from torchstats.formula.newdata import exog_for_prediction
-from torchstats.models.base import build_design
-from torchstats.models.effect_terms import absorb_labels
-from torchstats.models.iv_columns import numeric_column
+from torchstats.models.fixed_effects_rows import (
+    check_iv_part,
+    data_frame,
+    iv_blocks,
+    keep_design_columns,
+    numeric_column,
+    rows_with_values,
+    select_design_rows,
+)
 from torchstats.solvers.collinear_columns import independent_columns
 from torchstats.solvers.demean import Absorbed, AbsorbPlan, AbsorbTerm, absorb
 
@@ -70,7 +79,8 @@ class FixedEffectsSample:
         The data as given (clusters and slopes are read from it by :attr:`positions`).
     design : Design
         Response and regressors of the rows used (the intercept dropped where effects
-        absorb it; collinear regressors dropped once :meth:`drop_collinear` has run).
+        absorb it; collinear regressors dropped once :meth:`drop_collinear` has run); for
+        two-stage least squares also the blocks ``"endogenous"`` and ``"instruments"``.
     groups : EffectGroups
         The fixed-effect groups of the rows used.
     positions : ndarray of int
@@ -112,6 +122,7 @@ class FixedEffectsSample:
         context: Mapping[str, Any] | None,
         device: Any,
         dtype: Any,
+        instrumental: bool = False,
     ) -> FixedEffectsSample:
         """The rows of ``data`` with every value present, singletons dropped (see the
         module notes).
@@ -119,7 +130,8 @@ class FixedEffectsSample:
         Parameters
         ----------
         formula : str
-            ``"y ~ x1 + x2 | f1 + f2^f3 + f4[x1]"`` (no instrumental-variables part).
+            ``"y ~ x1 + x2 | f1 + f2^f3 + f4[x1]"``; with ``instrumental``,
+            ``"y ~ x1 | f1 | d1 + d2 ~ z1 + z2"`` (the effects part optional).
         data : pandas.DataFrame or mapping of columns
             The data.
         weights : str or array-like or None
@@ -132,12 +144,19 @@ class FixedEffectsSample:
             The namespace formula names are looked up in.
         device, dtype
             Where the design's tensors live.
+        instrumental : bool
+            Two-stage least squares: the formula must have an instrumental-variables part,
+            whose endogenous regressors and instruments (without intercepts, dense) become
+            the design's blocks.
 
         Raises
         ------
         InvalidOptionError
-            An unknown ``fixef_rm`` or ``missing``, an instrumental-variables part, data
-            that is not a DataFrame or a mapping.
+            An unknown ``fixef_rm`` or ``missing``, an instrumental-variables part without
+            ``instrumental``, data that is not a DataFrame or a mapping.
+        DesignError
+            With ``instrumental``: no instrumental-variables part, or an endogenous variable
+            also among the regressors.
         MissingDataError
             A missing fixed effect or slope variable with ``missing="raise"``.
         EmptyDataError
@@ -145,25 +164,24 @@ class FixedEffectsSample:
         """
         if fixef_rm not in ("singleton", "none"):
             raise InvalidOptionError(f"fixef_rm must be 'singleton' or 'none', got {fixef_rm!r}")
+        kind = "instrumental variables" if instrumental else "fixed effects"
         if missing not in ("drop", "raise"):
             raise InvalidOptionError(
-                f"missing must be 'drop' or 'raise' with fixed effects, got {missing!r}"
+                f"missing must be 'drop' or 'raise' with {kind}, got {missing!r}"
             )
         parsed = parse_fixest(formula)
-        if parsed.endogenous is not None:
-            raise InvalidOptionError(
-                "a formula with an instrumental-variables part is fitted by 2SLS: use "
-                "ts.ols(formula, data) (FixedEffectsIV), not FixedEffectsOLS"
-            )
-        frame = _frame(data)
-        groups, positions, design = _rows(parsed, frame, weights, missing, context, device, dtype)
+        check_iv_part(formula, parsed, instrumental)
+        frame = data_frame(data, kind.replace(" ", "-"))
+        groups, positions, design = rows_with_values(
+            parsed, frame, weights, missing, context, device, dtype, instrumental
+        )
         n_singletons = 0
         if fixef_rm == "singleton" and groups.codes.shape[1]:
             alone = singleton_rows(groups.codes)
             n_singletons = int(alone.sum())
             if n_singletons:
                 keep = ~alone
-                design = design.select_rows(torch.as_tensor(keep, device=design.endog.device))
+                design = select_design_rows(design, keep)
                 positions = positions[keep]
                 groups = groups.restrict(keep)
         if design.nobs == 0:
@@ -171,6 +189,8 @@ class FixedEffectsSample:
         # the effects absorb the intercept; without effects (``| 0``) it stays
         if parsed.fixed_effects:
             design = drop_columns(design, ["Intercept"])
+        if instrumental:
+            design = iv_blocks(design)
         return cls(
             parsed,
             frame,
@@ -191,20 +211,54 @@ class FixedEffectsSample:
         """The weights of the rows used (None without weights)."""
         return self.design.extras.get("weights")
 
+    @property
+    def endogenous(self) -> Design:
+        """The endogenous regressors of the rows used (two-stage least squares only)."""
+        return self.design.blocks["endogenous"]
+
+    @property
+    def instruments(self) -> Design:
+        """The excluded instruments of the rows used (two-stage least squares only)."""
+        return self.design.blocks["instruments"]
+
     def select_rows(self, keep: np.ndarray) -> FixedEffectsSample:
         """The sample of the rows ``keep`` (a mask over the rows used), groups renumbered."""
         return replace(
             self,
-            design=self.design.select_rows(torch.as_tensor(keep, device=self.design.endog.device)),
+            design=select_design_rows(self.design, keep),
             positions=self.positions[keep],
             groups=self.groups.restrict(keep),
         )
 
-    def rows_without(self, rows: np.ndarray, singletons: bool) -> np.ndarray:
-        """The mask of the rows used less ``rows``, and less the singletons that leaves
-        when ``singletons`` (as pyfixest's CRV3 refits drop them again)."""
+    def keep_columns(self, kept: list[int], block: str | None = None) -> FixedEffectsSample:
+        """The sample with only the columns at the positions ``kept`` of the regressors, or
+        of the design's ``block``; the rows and effects (and their terms and plan, if built)
+        are the same."""
+        if block is None:
+            design = keep_design_columns(self.design, kept)
+        else:
+            blocks = dict(self.design.blocks)
+            blocks[block] = keep_design_columns(blocks[block], kept)
+            design = replace(self.design, blocks=blocks)
+        fewer = replace(self, design=design)
+        # same rows, same effects: the terms and the plan already built still hold
+        for name in ("absorb_terms", "absorb_plan"):
+            if name in self.__dict__:
+                fewer.__dict__[name] = self.__dict__[name]
+        return fewer
+
+    def rows_without(self, rows: np.ndarray) -> np.ndarray:
+        """The mask of the rows used less ``rows``, and less the singletons that leaves.
+
+        Notes
+        -----
+        pyfixest's CRV3 refits (``Feols._vcov_crv3_slow``) call ``feols``/``fepois`` on the
+        rows used less a cluster without passing ``fixef_rm``, so they drop singletons (the
+        default) whatever the model's ``fixef_rm``; so do these. A singleton is fitted
+        exactly by its effect, so the coefficients are the same either way (to rounding).
+        """
         keep = ~rows
-        if singletons and self.groups.codes.shape[1]:
+        if self.groups.codes.shape[1]:
             keep[keep] = ~singleton_rows(self.groups.codes[keep])
         return keep
 
@@ -239,7 +293,12 @@ class FixedEffectsSample:
     @property
     def absorb_labels(self) -> tuple[str, ...]:
         """A name for each of :attr:`absorb_terms`: ``"f"``, or ``"f[x]"`` for a slope."""
-        return absorb_labels(self.formula)
+        labels: list[str] = []
+        for term in self.formula.fixed_effects:
+            if term.with_effect and term.name not in labels:
+                labels.append(term.name)
+            labels.extend(f"{term.name}[{slope}]" for slope in term.slopes)
+        return tuple(labels)
 
     @cached_property
     def absorb_plan(self) -> AbsorbPlan:
@@ -315,12 +374,7 @@ class FixedEffectsSample:
             f"with other regressors: {dropped}",
             CollinearityWarning,
         )
-        fewer = replace(self, design=drop_columns(design, dropped))
-        # same rows, same effects: the terms and the plan already built still hold
-        for name in ("absorb_terms", "absorb_plan"):
-            if name in self.__dict__:
-                fewer.__dict__[name] = self.__dict__[name]
-        return fewer, keep
+        return self.keep_columns(keep), keep
 
     # --- effects of an estimate ---------------------------------------------------------------
 
@@ -342,6 +396,30 @@ class FixedEffectsSample:
             levels = self.groups.levels[self.groups.names.index(label.split("[")[0])]
             result[label] = pd.Series(values.cpu().numpy(), index=levels, name=label)
         return result
+
+    def effects_of_rows(self, effects: list[torch.Tensor]) -> torch.Tensor:
+        """The effects' part of the fitted values of the rows used: ``sum_t effects[t]``
+        at each row's level (times its slope)."""
+        device, dtype = effects[0].device, effects[0].dtype
+        total = torch.zeros(self.design.nobs, dtype=dtype, device=device)
+        for term, values in zip(self.absorb_terms, effects, strict=True):
+            fitted = values[term.codes.to(device)]
+            total = total + (fitted if term.slope is None else fitted * term.slope.to(fitted))
+        return total
+
+    def effects_of_frame(self, effects: list[torch.Tensor], frame: pd.DataFrame) -> np.ndarray:
+        """The effects' part of the predictions for the rows of ``frame``; NaN where a level
+        was not in the fit (or a factor is missing)."""
+        codes = self.groups.codes_of(frame)
+        total = np.zeros(len(frame))
+        for label, values in zip(self.absorb_labels, effects, strict=True):
+            group, _, slope = label.partition("[")
+            column = codes[:, self.groups.names.index(group)]
+            share = np.where(column >= 0, values.cpu().numpy()[np.maximum(column, 0)], np.nan)
+            total = total + (
+                share if not slope else share * numeric_column(frame, slope.rstrip("]"))
+            )
+        return total
 
     def predict_frame(
         self, params: torch.Tensor, effects: list[torch.Tensor], frame: pd.DataFrame
@@ -370,61 +448,3 @@ class FixedEffectsSample:
                 share if not slope else share * numeric_column(frame, slope.rstrip("]"))
             )
         return prediction
-
-
-def _rows(
-    formula: FixestFormula,
-    frame: pd.DataFrame,
-    weights: Any,
-    missing: str,
-    context: Mapping[str, Any] | None,
-    device: Any,
-    dtype: Any,
-) -> tuple[EffectGroups, np.ndarray, Design]:
-    """Groups, positions and design of the rows with every value present."""
-    groups = encode_groups(frame, formula.fixed_effects)
-    absent = (groups.codes < 0).any(axis=1)
-    for term in formula.fixed_effects:
-        for slope in term.slopes:
-            absent |= ~np.isfinite(numeric_column(frame, slope))
-    if absent.any() and missing == "raise":
-        raise MissingDataError(
-            f"{int(absent.sum())} rows have a missing fixed effect or slope variable "
-            "(missing='raise'); drop them or use missing='drop'"
-        )
-    present = np.flatnonzero(~absent)
-    if isinstance(weights, (np.ndarray, list, torch.Tensor)) and len(weights) == len(frame):
-        weights = np.asarray(weights)[present]
-    design = build_design(
-        formula.main,
-        frame.iloc[present] if absent.any() else frame,
-        missing=missing,
-        extras=None if weights is None else {"weights": weights},
-        context=context,
-        device=device,
-        dtype=dtype,
-    )
-    if not isinstance(design.exog, torch.Tensor):
-        raise DesignError(
-            "a factor with many levels among the regressors of a fixed-effects formula: "
-            "absorb it instead, 'y ~ x | f + g' (its slopes are the same)"
-        )
-    if design.rows is None:
-        kept = present
-    else:  # no copy when one of the two steps dropped no row
-        full = len(present) == len(frame)
-        kept = design.rows.kept if full else present[design.rows.kept]
-    used = np.zeros(len(frame), dtype=bool)
-    used[kept] = True
-    return groups.restrict(used), kept, design
-
-
-def _frame(data: pd.DataFrame | Mapping[str, Any]) -> pd.DataFrame:
-    if isinstance(data, pd.DataFrame):
-        return data
-    if isinstance(data, Mapping):
-        return pd.DataFrame(dict(data))
-    raise InvalidOptionError(
-        "fixed-effects formulas take a pandas DataFrame (or a mapping of columns), not "
-        f"{type(data).__name__}"
-    )

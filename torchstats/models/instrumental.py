@@ -18,9 +18,12 @@ large well-conditioned ones). The covariances are fixest's
 ``bread tXZ (Z'Z)^-1 Omega (Z'Z)^-1 tZX bread`` (``Feols._vcov_hetero`` with
 ``_is_iv``). CRV3, HC2 and HC3 are refused, as pyfixest refuses them for IV.
 
-Rows, singletons and collinear columns are handled as in
-:class:`~torchstats.models.fixed_effects.FixedEffectsOLS`; an instrument collinear with
-the effects or the other instruments is dropped with a warning, and fewer instruments than
+The rows, singletons, effects and clusters are a
+:class:`~torchstats.models.fixed_effects_sample.FixedEffectsSample`, as for
+:class:`~torchstats.models.fixed_effects.FixedEffectsOLS`, whose design carries the
+endogenous regressors and the instruments as blocks. A column collinear with the effects
+and the columns before it is dropped with a warning (the regressors first; an endogenous
+regressor or an instrument against the included regressors), and fewer instruments than
 endogenous regressors is an error.
 """
 
@@ -29,8 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from functools import cached_property
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,50 +44,26 @@ from torchstats.covariance.fixest import (
     ClusterColumns,
     EffectCounts,
     VcovChoice,
-    cluster_columns,
     fixest_covariance,
     read_small_sample,
     read_vcov,
 )
 from torchstats.covariance.result import CovarianceResult
-from torchstats.errors import (
-    CollinearityWarning,
-    DesignError,
-    EmptyDataError,
-    InvalidOptionError,
-    MissingDataError,
-    warn,
-)
-from torchstats.formula.design import Design, drop_columns
-from torchstats.formula.fixed_effects import EffectGroups, encode_groups, singleton_rows
-from torchstats.formula.fixest_syntax import FixestFormula, parse_fixest
+from torchstats.errors import CollinearityWarning, DesignError, InvalidOptionError, warn
+from torchstats.formula.design import Design
+from torchstats.formula.fixed_effects import EffectGroups
+from torchstats.formula.fixest_syntax import FixestFormula
 from torchstats.formula.newdata import exog_for_prediction
-from torchstats.models.base import Model, build_design, caller_context, sized_threads
-from torchstats.models.effect_terms import (
-    absorb_labels,
-    absorb_terms,
-    effects_of_frame,
-    effects_of_rows,
-    normalised,
-)
-from torchstats.models.iv_columns import (
-    data_frame,
-    keep_columns,
-    numeric_column,
-    select_block_rows,
-)
+from torchstats.models.base import Model, caller_context, sized_threads
+from torchstats.models.fixed_effects_sample import FixedEffectsSample, FixefRemoval
 from torchstats.results.instrumental import InstrumentalResults
 from torchstats.solvers.collinear_columns import independent_columns
-from torchstats.solvers.demean import Absorbed, AbsorbTerm, absorb
+from torchstats.solvers.demean import Absorbed, AbsorbTerm
 from torchstats.solvers.least_squares import solve_least_squares
 from torchstats.solvers.result import SolverResult
-from torchstats.structured.block_matrix import dense_within_limit
 
 __all__ = ["FixedEffectsIV", "Instrumented"]
 
-FixefRemoval = Literal["singleton", "none"]
-# what needs the design dense (see dense_within_limit)
-_IV_FIT = "an instrumental-variables fit"
 _NAME = re.compile(r"[A-Za-z_.][A-Za-z0-9_.]*")
 """A variable name in a formula (the fit's size is rows times their number)."""
 
@@ -165,232 +143,69 @@ class FixedEffectsIV(Model):
         dtype: Any = None,
         context: int | Mapping[str, Any] | None = 0,
     ) -> None:
-        if fixef_rm not in ("singleton", "none"):
-            raise InvalidOptionError(f"fixef_rm must be 'singleton' or 'none', got {fixef_rm!r}")
-        if missing not in ("drop", "raise"):
-            raise InvalidOptionError(
-                f"missing must be 'drop' or 'raise' with instrumental variables, got {missing!r}"
-            )
-        self.fixest_formula: FixestFormula = parse_fixest(formula)
-        if self.fixest_formula.endogenous is None or self.fixest_formula.instruments is None:
-            raise DesignError(
-                f"{formula!r} has no instrumental-variables part: write "
-                "'y ~ x | endog ~ instruments' (or 'y ~ x | f | endog ~ instruments')"
-            )
-        self._formula_text = formula
-        self._tolerance = (fixef_tol, fixef_maxiter)
-        self._collin_tol = collin_tol
-        self._frame = data_frame(data)
-        context = caller_context(context, 2)
-        self.n_singletons = 0
-        """Rows dropped as singletons."""
-        # small designs build and demean on one thread (see torchstats._threads): two
-        # threads made a 1e4-row fit 2.3x slower on a loaded two-core machine
-        with fit_threads(len(self._frame) * len(_NAME.findall(formula))):
-            self._build(weights, missing, fixef_rm, context, device, dtype)
-
-    def _build(
-        self,
-        weights: Any,
-        missing: str,
-        fixef_rm: FixefRemoval,
-        context: Mapping[str, Any] | None,
-        device: Any,
-        dtype: Any,
-    ) -> None:
-        """Rows, singletons, the column blocks, the demeaning and the regressors' design."""
-        groups, positions, design = self._rows(weights, missing, context, device, dtype)
-        if fixef_rm == "singleton" and groups.codes.shape[1]:
-            alone = singleton_rows(groups.codes)
-            self.n_singletons = int(alone.sum())
-            if self.n_singletons:
-                keep = ~alone
-                design = select_block_rows(
-                    design, torch.as_tensor(keep, device=design.endog.device)
-                )
-                positions = positions[keep]
-                groups = groups.restrict(keep)
-        if design.nobs == 0:
-            raise EmptyDataError("no rows left after dropping missing values and singletons")
-        self.groups: EffectGroups = groups
-        """The fixed-effect groups of the rows used."""
-        self.positions: np.ndarray = positions
-        """Positions, in the data as given, of the rows used."""
-        self.row_weights: torch.Tensor | None = design.extras.get("weights")
-        """The weights of the rows used (None without weights)."""
-        self._blocks = self._split(design)
-        self._absorbed, self._instrumented = self._demean()
-        self.design = self._regressors()
-
-    # --- rows and columns ---------------------------------------------------------------------
-
-    def _rows(
-        self,
-        weights: Any,
-        missing: str,
-        context: Mapping[str, Any] | None,
-        device: Any,
-        dtype: Any,
-    ) -> tuple[EffectGroups, np.ndarray, Design]:
-        """Groups, positions and design (with the endogenous and instrument blocks) of the
-        rows with every value present."""
-        frame, parsed = self._frame, self.fixest_formula
-        groups = encode_groups(frame, parsed.fixed_effects)
-        absent = (groups.codes < 0).any(axis=1)
-        for term in parsed.fixed_effects:
-            for slope in term.slopes:
-                absent |= ~np.isfinite(numeric_column(frame, slope))
-        if absent.any() and missing == "raise":
-            raise MissingDataError(
-                f"{int(absent.sum())} rows have a missing fixed effect or slope variable "
-                "(missing='raise'); drop them or use missing='drop'"
-            )
-        present = np.flatnonzero(~absent)
-        if isinstance(weights, (np.ndarray, list, torch.Tensor)) and len(weights) == len(frame):
-            weights = np.asarray(weights)[present]
-        design = build_design(
-            parsed.main,
-            frame.iloc[present],
+        sample = FixedEffectsSample.from_formula(
+            formula,
+            data,
+            weights=weights,
             missing=missing,
-            extras=None if weights is None else {"weights": weights},
-            context=context,
+            fixef_rm=fixef_rm,
+            fixef_tol=fixef_tol,
+            fixef_maxiter=fixef_maxiter,
+            collin_tol=collin_tol,
+            context=caller_context(context, 2),
             device=device,
             dtype=dtype,
-            blocks={
-                "endogenous": f"~ {parsed.endogenous}",
-                "instruments": f"~ {parsed.instruments}",
-            },
+            instrumental=True,
         )
-        kept = present if design.rows is None else present[design.rows.kept]
-        return groups.restrict(np.isin(np.arange(len(frame)), kept)), kept, design
+        self.fixest_formula: FixestFormula = sample.formula
+        self._formula_text = formula
+        # small designs demean on one thread (see torchstats._threads): two threads made a
+        # 1e4-row fit 2.3x slower on a loaded two-core machine
+        with fit_threads(len(sample.frame) * len(_NAME.findall(formula))):
+            self.sample, self._absorbed, self._instrumented = _demean(sample)
+        """The rows used, their effects and the rules to absorb them; the regressors,
+        endogenous regressors and instruments without the collinear columns."""
+        self.design = self._regressors()
 
-    def _split(self, design: Design) -> tuple[Design, Design, Design]:
-        """(included exogenous, endogenous, excluded instruments) designs, intercepts
-        dropped where the effects absorb them (and always from the IV part). Sparse dummies
-        of a many-level factor are made dense (the columns are stacked and demeaned)."""
-        design = replace(
-            design,
-            exog=dense_within_limit(design.exog, _IV_FIT),
-            blocks={
-                name: replace(block, exog=dense_within_limit(block.exog, _IV_FIT))
-                for name, block in design.blocks.items()
-            },
-        )
-        exog = design if not self.absorb_terms else drop_columns(design, ["Intercept"])
-        endog = drop_columns(design.blocks["endogenous"], ["Intercept"])
-        instruments = drop_columns(design.blocks["instruments"], ["Intercept"])
-        both = set(endog.exog_names) & set(exog.exog_names)
-        if both:
-            raise DesignError(
-                f"{sorted(both)} are both exogenous regressors and endogenous; list each "
-                "variable once, on the left of the instrumental-variables part if endogenous"
-            )
-        return replace(exog, blocks={}), endog, instruments
+    # --- rows and effects (the sample's) ------------------------------------------------------
 
-    @cached_property
+    @property
+    def n_singletons(self) -> int:
+        """Rows dropped as singletons."""
+        return self.sample.n_singletons
+
+    @property
+    def groups(self) -> EffectGroups:
+        """The fixed-effect groups of the rows used."""
+        return self.sample.groups
+
+    @property
+    def positions(self) -> np.ndarray:
+        """Positions, in the data as given, of the rows used."""
+        return self.sample.positions
+
+    @property
+    def row_weights(self) -> torch.Tensor | None:
+        """The weights of the rows used (None without weights)."""
+        return self.sample.row_weights
+
+    @property
     def absorb_terms(self) -> tuple[AbsorbTerm, ...]:
         """The effects as :func:`~torchstats.solvers.demean.absorb` takes them: each
         term's own effect (once per group), then its slopes."""
-        return absorb_terms(self.fixest_formula, self.groups, self._frame, self.positions)
+        return self.sample.absorb_terms
 
     @property
     def absorb_labels(self) -> tuple[str, ...]:
         """A name for each of :attr:`absorb_terms`: ``"f"``, or ``"f[x]"`` for a slope."""
-        return absorb_labels(self.fixest_formula)
-
-    # --- demeaning ----------------------------------------------------------------------------
-
-    def _demean(self) -> tuple[Absorbed, Instrumented]:
-        exog, endog, instruments = self._blocks
-        device, dtype = exog.endog.device, exog.endog.dtype
-        columns = torch.column_stack([exog.endog, exog.exog, endog.exog, instruments.exog])
-        terms = tuple(
-            AbsorbTerm(
-                t.codes.to(device),
-                t.n_levels,
-                None if t.slope is None else t.slope.to(device, dtype),
-            )
-            for t in self.absorb_terms
-        )
-        tol, maxiter = self._tolerance
-        absorbed = absorb(columns, terms, self.row_weights, tol=tol, maxiter=maxiter)
-        resid = absorbed.resid
-        k_x, k_d = exog.k_exog, endog.k_exog
-        parts = (
-            resid[:, 1 : 1 + k_x],
-            resid[:, 1 + k_x : 1 + k_x + k_d],
-            resid[:, 1 + k_x + k_d :],
-        )
-        kept_exog = self._drop_collinear(parts[0], exog, None)
-        before = (parts[0][:, kept_exog], exog.exog[:, kept_exog])
-        kept_endog = self._drop_collinear(parts[1], endog, before)
-        kept_instr = self._drop_collinear(parts[2], instruments, before)
-        if len(kept_instr) < len(kept_endog):
-            raise DesignError(
-                f"{len(kept_instr)} independent instrument(s) for {len(kept_endog)} endogenous "
-                "regressor(s): give at least as many excluded instruments as endogenous "
-                "regressors"
-            )
-        self._blocks = (
-            keep_columns(exog, kept_exog),
-            keep_columns(endog, kept_endog),
-            keep_columns(instruments, kept_instr),
-        )
-        order = [
-            0,
-            *(1 + i for i in kept_exog),
-            *(1 + k_x + i for i in kept_endog),
-            *(1 + k_x + k_d + i for i in kept_instr),
-        ]
-        absorbed = Absorbed(
-            resid[:, order],
-            tuple(e[:, order] for e in absorbed.effects),
-            absorbed.n_iter,
-            absorbed.converged,
-        )
-        return absorbed, self._instrument(absorbed.resid, len(kept_exog), len(kept_endog))
-
-    def _drop_collinear(
-        self,
-        demeaned: torch.Tensor,
-        part: Design,
-        before: tuple[torch.Tensor, torch.Tensor] | None,
-    ) -> list[int]:
-        """Columns of ``demeaned`` (the demeaned columns of ``part``) independent of the
-        effects, of the columns ``before`` (demeaned and original) and of each other; the
-        others are dropped with a warning."""
-        if before is None:
-            kept = independent_columns(demeaned, part.exog, self.row_weights, self._collin_tol)
-        else:
-            k = before[0].shape[1]
-            columns = torch.column_stack([before[0], demeaned])
-            original = torch.column_stack([before[1], part.exog])
-            keep = independent_columns(columns, original, self.row_weights, self._collin_tol)
-            kept = [j - k for j in keep if j >= k]
-        dropped = [name for i, name in enumerate(part.exog_names) if i not in set(kept)]
-        if dropped:
-            warn(
-                f"{len(dropped)} column(s) dropped as collinear with the fixed effects or with "
-                f"other columns: {dropped}",
-                CollinearityWarning,
-            )
-        return kept
-
-    def _instrument(self, resid: torch.Tensor, k_x: int, k_d: int) -> Instrumented:
-        if self.row_weights is not None:
-            resid = resid * torch.sqrt(self.row_weights).unsqueeze(1)
-        y = resid[:, 0]
-        X = resid[:, 1 : 1 + k_x + k_d]
-        Z = torch.column_stack([resid[:, 1 : 1 + k_x], resid[:, 1 + k_x + k_d :]])
-        Q, _ = torch.linalg.qr(Z)
-        return Instrumented(y, X, Z, Q @ (Q.T @ X), k_x)
+        return self.sample.absorb_labels
 
     # --- names and sizes ------------------------------------------------------------------------
 
     def _regressors(self) -> Design:
         """The regressors ``[included exogenous, endogenous]`` as one design (names, rows,
         the response); the instruments are :attr:`instrument_names`."""
-        exog, endog, _ = self._blocks
+        exog, endog = self.sample.design, self.sample.endogenous
         names = exog.exog_names + endog.exog_names
         return replace(
             exog,
@@ -400,22 +215,23 @@ class FixedEffectsIV(Model):
             terms=(),
             model_spec=None,
             spec_columns=None,
+            blocks={},
         )
 
     @property
     def endogenous_names(self) -> tuple[str, ...]:
         """The endogenous regressors (the last parameters)."""
-        return self._blocks[1].exog_names
+        return self.sample.endogenous.exog_names
 
     @property
     def instrument_names(self) -> tuple[str, ...]:
         """The excluded instruments."""
-        return self._blocks[2].exog_names
+        return self.sample.instruments.exog_names
 
     @property
     def included_names(self) -> tuple[str, ...]:
         """The included exogenous regressors (the first parameters)."""
-        return self._blocks[0].exog_names
+        return self.sample.design.exog_names
 
     @property
     def formula_text(self) -> str:
@@ -440,19 +256,13 @@ class FixedEffectsIV(Model):
     @property
     def effect_counts(self) -> EffectCounts:
         """The absorbed effects' levels and codes, for the degrees of freedom."""
-        codes = (
-            np.column_stack([t.codes.cpu().numpy() for t in self.absorb_terms])
-            if self.absorb_terms
-            else np.zeros((int(self.nobs), 0), dtype=np.int64)
-        )
-        return EffectCounts(tuple(t.n_levels for t in self.absorb_terms), codes, self.absorb_labels)
+        return self.sample.effect_counts
 
     @property
     def df_resid(self) -> float:
         """``nobs - k - levels of the effects`` (and slopes), plus one reference level per fixed
         effect after the first."""
-        counts = self.effect_counts
-        return float(self.nobs - self.rank - sum(counts.n_levels) + counts.references)
+        return self.sample.df_resid(self.rank)
 
     @property
     def df_model(self) -> float:
@@ -593,22 +403,21 @@ class FixedEffectsIV(Model):
 
     def cluster_columns(self, names: tuple[str, ...]) -> ClusterColumns:
         """Codes ``0 .. G-1`` of the rows used in each cluster column ``names``."""
-        return cluster_columns(self._frame, self.positions, names)
+        return self.sample.clusters(names)
 
     # --- effects and fitted values ----------------------------------------------------------------
 
     def effects(self, params: torch.Tensor) -> list[torch.Tensor]:
         """Each absorbed term's coefficients at ``params``, normalised as fixest: every
         fixed effect after the first has its first level at 0."""
-        return normalised(self._absorbed.effects, self.absorb_terms, params)
+        k = params.shape[0]
+        return self.sample.normalised(
+            [e[:, 0] - e[:, 1 : 1 + k] @ params for e in self._absorbed.effects]
+        )
 
     def fixef(self, params: torch.Tensor) -> dict[str, pd.Series]:
         """The effects at ``params`` as Series indexed by level, by term name."""
-        result = {}
-        for label, values in zip(self.absorb_labels, self.effects(params), strict=True):
-            levels = self.groups.levels[self.groups.names.index(label.split("[")[0])]
-            result[label] = pd.Series(values.cpu().numpy(), index=levels, name=label)
-        return result
+        return self.sample.fixef_series(self.effects(params))
 
     def predict_frame(self, params: torch.Tensor, frame: pd.DataFrame | None) -> np.ndarray:
         """Fitted values ``X b + effects`` for ``frame`` (None: the rows used), with the
@@ -618,12 +427,100 @@ class FixedEffectsIV(Model):
         if frame is None:
             total = self.design.exog.to(params.dtype) @ params
             if effects:
-                total = total + effects_of_rows(self.absorb_terms, effects)
+                total = total + self.sample.effects_of_rows(effects)
             return total.cpu().numpy()
         parts = [
             exog_for_prediction(part, frame, device=params.device, dtype=params.dtype)[0]
-            for part in self._blocks[:2]
+            for part in (self.sample.design, self.sample.endogenous)
             if part.k_exog
         ]
         prediction = (torch.column_stack(parts) @ params).cpu().numpy()
-        return prediction + effects_of_frame(self.groups, self.absorb_labels, effects, frame)
+        return prediction + self.sample.effects_of_frame(effects, frame)
+
+
+# --- demeaning and collinearity -------------------------------------------------------------------
+
+
+def _demean(sample: FixedEffectsSample) -> tuple[FixedEffectsSample, Absorbed, Instrumented]:
+    """The demeaning of ``[y, exog, endog, instruments]`` (collinear columns dropped), the
+    sample without those columns, and the weighted columns of the estimate."""
+    exog, endog, instruments = sample.design, sample.endogenous, sample.instruments
+    columns = torch.column_stack([exog.endog, exog.exog, endog.exog, instruments.exog])
+    absorbed = sample.absorb(columns, sample.row_weights)
+    resid = absorbed.resid
+    k_x, k_d = exog.k_exog, endog.k_exog
+    parts = (
+        resid[:, 1 : 1 + k_x],
+        resid[:, 1 + k_x : 1 + k_x + k_d],
+        resid[:, 1 + k_x + k_d :],
+    )
+    kept_exog = _independent(sample, parts[0], exog, None)
+    before = (parts[0][:, kept_exog], exog.exog[:, kept_exog])
+    kept_endog = _independent(sample, parts[1], endog, before)
+    kept_instr = _independent(sample, parts[2], instruments, before)
+    if len(kept_instr) < len(kept_endog):
+        raise DesignError(
+            f"{len(kept_instr)} independent instrument(s) for {len(kept_endog)} endogenous "
+            "regressor(s): give at least as many excluded instruments as endogenous "
+            "regressors"
+        )
+    sample = (
+        sample.keep_columns(kept_exog)
+        .keep_columns(kept_endog, "endogenous")
+        .keep_columns(kept_instr, "instruments")
+    )
+    order = [
+        0,
+        *(1 + i for i in kept_exog),
+        *(1 + k_x + i for i in kept_endog),
+        *(1 + k_x + k_d + i for i in kept_instr),
+    ]
+    absorbed = Absorbed(
+        resid[:, order],
+        tuple(e[:, order] for e in absorbed.effects),
+        absorbed.n_iter,
+        absorbed.converged,
+    )
+    instrumented = _instrument(absorbed.resid, sample.row_weights, len(kept_exog), len(kept_endog))
+    return sample, absorbed, instrumented
+
+
+def _independent(
+    sample: FixedEffectsSample,
+    demeaned: torch.Tensor,
+    part: Design,
+    before: tuple[torch.Tensor, torch.Tensor] | None,
+) -> list[int]:
+    """Columns of ``demeaned`` (the demeaned columns of ``part``) independent of the
+    effects, of the columns ``before`` (demeaned and original) and of each other; the
+    others are dropped with a warning."""
+    weights, tol = sample.row_weights, sample.collin_tol
+    if before is None:
+        kept = independent_columns(demeaned, part.exog, weights, tol)
+    else:
+        k = before[0].shape[1]
+        columns = torch.column_stack([before[0], demeaned])
+        original = torch.column_stack([before[1], part.exog])
+        keep = independent_columns(columns, original, weights, tol)
+        kept = [j - k for j in keep if j >= k]
+    dropped = [name for i, name in enumerate(part.exog_names) if i not in set(kept)]
+    if dropped:
+        warn(
+            f"{len(dropped)} column(s) dropped as collinear with the fixed effects or with "
+            f"other columns: {dropped}",
+            CollinearityWarning,
+        )
+    return kept
+
+
+def _instrument(
+    resid: torch.Tensor, weights: torch.Tensor | None, k_x: int, k_d: int
+) -> Instrumented:
+    """The demeaned ``[y, exog, endog, instruments]`` times ``sqrt(w)``, and ``P_Z X``."""
+    if weights is not None:
+        resid = resid * torch.sqrt(weights).unsqueeze(1)
+    y = resid[:, 0]
+    X = resid[:, 1 : 1 + k_x + k_d]
+    Z = torch.column_stack([resid[:, 1 : 1 + k_x], resid[:, 1 + k_x + k_d :]])
+    Q, _ = torch.linalg.qr(Z)
+    return Instrumented(y, X, Z, Q @ (Q.T @ X), k_x)
