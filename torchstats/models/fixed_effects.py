@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -32,16 +31,15 @@ import pandas as pd
 import torch
 
 from torchstats.covariance.fixest import (
-    EffectCounts,
     fixest_covariance,
     read_small_sample,
     read_vcov,
 )
 from torchstats.covariance.result import CovarianceResult
-from torchstats.formula.fixed_effects import EffectGroups
 from torchstats.formula.fixest_syntax import FixestFormula
 from torchstats.models.base import Model, caller_context, sized_threads
 from torchstats.models.fixed_effects_sample import FixedEffectsSample, FixefRemoval
+from torchstats.models.fixed_effects_view import SampleView
 from torchstats.results.fixed_effects import FixedEffectsResults
 from torchstats.solvers.demean import Absorbed, AbsorbPlan, AbsorbTerm, absorb, column_major
 from torchstats.solvers.least_squares import solve_least_squares
@@ -111,7 +109,7 @@ class _Within:
     absorbed: Absorbed
 
 
-class FixedEffectsOLS(Model):
+class FixedEffectsOLS(SampleView, Model):
     """OLS or WLS with fixed effects absorbed (fixest's ``feols``, pyfixest's ``feols``).
 
     Built by ``ts.ols``/``ts.wls`` when the formula has a fixed-effects part; see the module
@@ -182,48 +180,7 @@ class FixedEffectsOLS(Model):
         self.sample, self._within = self._demean(self.sample)
         self.design = self.sample.design
 
-    # --- rows and effects (the sample's) ------------------------------------------------------
-
-    @property
-    def n_singletons(self) -> int:
-        """Rows dropped as singletons."""
-        return self.sample.n_singletons
-
-    @property
-    def groups(self) -> EffectGroups:
-        """The fixed-effect groups of the rows used."""
-        return self.sample.groups
-
-    @property
-    def positions(self) -> np.ndarray:
-        """Positions, in the data as given, of the rows used."""
-        return self.sample.positions
-
-    @property
-    def row_weights(self) -> torch.Tensor | None:
-        """The weights of the rows used (None without weights)."""
-        return self.sample.row_weights
-
-    @property
-    def absorb_terms(self) -> tuple[AbsorbTerm, ...]:
-        """The effects as :func:`~torchstats.solvers.demean.absorb` takes them, in order:
-        each term's own effect (once per group), then its slopes."""
-        return self.sample.absorb_terms
-
-    @property
-    def absorb_labels(self) -> tuple[str, ...]:
-        """A name for each of :attr:`absorb_terms`: ``"f"``, or ``"f[x]"`` for a slope."""
-        return self.sample.absorb_labels
-
-    @property
-    def formula_text(self) -> str:
-        """The formula as given."""
-        return self._formula_text
-
-    @property
-    def fixef_names(self) -> tuple[str, ...]:
-        """The fixed effects as written in the formula."""
-        return self.fixest_formula.fixef_names
+    # --- demeaning ---------------------------------------------------------------------------
 
     @sized_threads
     def _demean(self, sample: FixedEffectsSample) -> tuple[FixedEffectsSample, _Within]:
@@ -269,37 +226,6 @@ class FixedEffectsOLS(Model):
         )
 
     # --- fit ----------------------------------------------------------------------------------
-
-    @property
-    def nobs(self) -> float:
-        """Observations used (after missing values and singletons)."""
-        return float(self.design.nobs)
-
-    @cached_property
-    def rank(self) -> int:
-        """Number of coefficients (regressors left after the collinearity check)."""
-        return self.design.k_exog
-
-    @property
-    def effect_counts(self) -> EffectCounts:
-        """The absorbed effects' levels and codes, for the degrees of freedom."""
-        return self.sample.effect_counts
-
-    @property
-    def df_resid(self) -> float:
-        """``nobs - k - levels of the effects`` (and slopes), plus one reference level per fixed
-        effect after the first."""
-        return self.sample.df_resid(self.rank)
-
-    @property
-    def df_model(self) -> float:
-        """Number of coefficients."""
-        return float(self.rank)
-
-    @property
-    def k_constant(self) -> int:
-        """0 with fixed effects (they absorb the intercept), else statsmodels' rule."""
-        return 0 if self.fixest_formula.fixed_effects else super().k_constant
 
     def whitened(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The demeaned response and design multiplied by ``sqrt(w)``."""

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from torchstats.covariance.fixest import EffectCounts, read_small_sample, read_vcov
+from torchstats.covariance.fixest import read_small_sample, read_vcov
 from torchstats.covariance.fixest_glm import fixest_glm_covariance, glm_dispersion, pearson_chi2
 from torchstats.covariance.result import CovarianceResult
 from torchstats.errors import (
@@ -41,13 +41,13 @@ from torchstats.errors import (
     InvalidOptionError,
 )
 from torchstats.families import families as F
-from torchstats.formula.fixed_effects import EffectGroups
 from torchstats.formula.fixest_syntax import FixestFormula
 from torchstats.models.base import Model, caller_context, sized_threads
 from torchstats.models.fixed_effects_irls import IrlsProblem, run_irls
 from torchstats.models.fixed_effects_sample import FixedEffectsSample, FixefRemoval
+from torchstats.models.fixed_effects_view import SampleView
 from torchstats.results.fixed_effects_glm import FixedEffectsGLMResults, GlmIterations
-from torchstats.solvers.demean import Absorbed, AbsorbPlan, AbsorbTerm, column_major
+from torchstats.solvers.demean import Absorbed, AbsorbPlan, column_major
 from torchstats.solvers.result import SolverResult
 
 __all__ = ["FixedEffectsGLM"]
@@ -58,7 +58,7 @@ _USE_RESULTS = (
 )
 
 
-class FixedEffectsGLM(Model):
+class FixedEffectsGLM(SampleView, Model):
     """A GLM with fixed effects absorbed (fixest's ``feglm``/``fepois``).
 
     Built by ``ts.glm``/``ts.poisson``/``ts.logit``/``ts.probit`` when the formula has a
@@ -147,7 +147,7 @@ class FixedEffectsGLM(Model):
         self._formula_text = formula
         self._adopt(sample)
 
-    # --- rows and effects (the sample's) ------------------------------------------------------
+    # --- rows (the sample's) ------------------------------------------------------------------
 
     def _adopt(self, sample: FixedEffectsSample) -> None:
         """Fit on the rows of ``sample``: separated levels dropped, the first iteration's
@@ -159,89 +159,15 @@ class FixedEffectsGLM(Model):
         self._start = self._demean()
 
     @property
-    def n_singletons(self) -> int:
-        """Rows dropped as singletons."""
-        return self.sample.n_singletons
-
-    @property
-    def groups(self) -> EffectGroups:
-        """The fixed-effect groups of the rows used."""
-        return self.sample.groups
-
-    @property
-    def positions(self) -> np.ndarray:
-        """Positions, in the data as given, of the rows used."""
-        return self.sample.positions
-
-    @property
-    def row_weights(self) -> torch.Tensor | None:
-        """The weights of the rows used (None without weights)."""
-        return self.sample.row_weights
-
-    @property
-    def absorb_terms(self) -> tuple[AbsorbTerm, ...]:
-        """The effects as :func:`~torchstats.solvers.demean.absorb` takes them, in order:
-        each term's own effect (once per group), then its slopes."""
-        return self.sample.absorb_terms
-
-    @property
-    def absorb_labels(self) -> tuple[str, ...]:
-        """A name for each of :attr:`absorb_terms`: ``"f"``, or ``"f[x]"`` for a slope."""
-        return self.sample.absorb_labels
-
-    @property
     def absorb_plan(self) -> AbsorbPlan:
         """The effects' cross-tabulation patterns, built once and re-weighted by every
         demeaning of the fit."""
         return self.sample.absorb_plan
 
     @property
-    def formula_text(self) -> str:
-        """The formula as given."""
-        return self._formula_text
-
-    @property
-    def fixef_names(self) -> tuple[str, ...]:
-        """The fixed effects as written in the formula."""
-        return self.fixest_formula.fixef_names
-
-    @property
-    def effect_counts(self) -> EffectCounts:
-        """The absorbed effects' levels and codes, for the degrees of freedom."""
-        return self.sample.effect_counts
-
-    @property
     def demeaning(self) -> Absorbed:
         """The first iteration's demeaning of ``[z, X]`` (at :meth:`starting_mu`)."""
         return self._start
-
-    # --- sizes --------------------------------------------------------------------------------
-
-    @property
-    def nobs(self) -> float:
-        """Observations used (after missing values, singletons and separated levels)."""
-        return float(self.design.nobs)
-
-    @property
-    def rank(self) -> int:
-        """Number of coefficients (regressors left after the collinearity check)."""
-        return self.design.k_exog
-
-    @property
-    def df_resid(self) -> float:
-        """``nobs - k - levels of the effects`` (and slopes), plus one reference level per fixed
-        effect after the first."""
-        return self.sample.df_resid(self.rank)
-
-    @property
-    def df_model(self) -> float:
-        """Number of coefficients."""
-        return float(self.rank)
-
-    @property
-    def k_constant(self) -> int:
-        """0 with fixed effects (they absorb the intercept), else statsmodels' rule."""
-        return 0 if self.fixest_formula.fixed_effects else super().k_constant
 
     # --- the first demeaning, at the starting values -------------------------------------------
 

@@ -29,7 +29,6 @@ endogenous regressors is an error.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -39,10 +38,8 @@ import pandas as pd
 import torch
 
 from torchstats._device import OutputFormat
-from torchstats._threads import fit_threads
 from torchstats.covariance.fixest import (
     ClusterColumns,
-    EffectCounts,
     VcovChoice,
     fixest_covariance,
     read_small_sample,
@@ -51,20 +48,19 @@ from torchstats.covariance.fixest import (
 from torchstats.covariance.result import CovarianceResult
 from torchstats.errors import CollinearityWarning, DesignError, InvalidOptionError, warn
 from torchstats.formula.design import Design
-from torchstats.formula.fixed_effects import EffectGroups
 from torchstats.formula.fixest_syntax import FixestFormula
 from torchstats.formula.newdata import exog_for_prediction
 from torchstats.models.base import Model, caller_context, sized_threads
 from torchstats.models.fixed_effects_sample import FixedEffectsSample, FixefRemoval
+from torchstats.models.fixed_effects_view import SampleView
 from torchstats.results.instrumental import InstrumentalResults
 from torchstats.solvers.collinear_columns import independent_columns
-from torchstats.solvers.demean import Absorbed, AbsorbTerm
+from torchstats.solvers.demean import Absorbed
 from torchstats.solvers.least_squares import solve_least_squares
 from torchstats.solvers.result import SolverResult
 
 __all__ = ["FixedEffectsIV", "Instrumented"]
 
-_NAME = re.compile(r"[A-Za-z_.][A-Za-z0-9_.]*")
 """A variable name in a formula (the fit's size is rows times their number)."""
 
 
@@ -93,7 +89,7 @@ class Instrumented:
     n_included: int
 
 
-class FixedEffectsIV(Model):
+class FixedEffectsIV(SampleView, Model):
     """2SLS with fixed effects absorbed (pyfixest's ``feols`` with an IV part).
 
     Built by ``ts.ols``/``ts.wls`` when the formula has an instrumental-variables part; see
@@ -159,46 +155,11 @@ class FixedEffectsIV(Model):
         )
         self.fixest_formula: FixestFormula = sample.formula
         self._formula_text = formula
-        # small designs demean on one thread (see torchstats._threads): two threads made a
-        # 1e4-row fit 2.3x slower on a loaded two-core machine
-        with fit_threads(len(sample.frame) * len(_NAME.findall(formula))):
-            self.sample, self._absorbed, self._instrumented = _demean(sample)
+        # on the constructor's threads (torchstats._threads): the data's size decides
+        self.sample, self._absorbed, self._instrumented = _demean(sample)
         """The rows used, their effects and the rules to absorb them; the regressors,
         endogenous regressors and instruments without the collinear columns."""
         self.design = self._regressors()
-
-    # --- rows and effects (the sample's) ------------------------------------------------------
-
-    @property
-    def n_singletons(self) -> int:
-        """Rows dropped as singletons."""
-        return self.sample.n_singletons
-
-    @property
-    def groups(self) -> EffectGroups:
-        """The fixed-effect groups of the rows used."""
-        return self.sample.groups
-
-    @property
-    def positions(self) -> np.ndarray:
-        """Positions, in the data as given, of the rows used."""
-        return self.sample.positions
-
-    @property
-    def row_weights(self) -> torch.Tensor | None:
-        """The weights of the rows used (None without weights)."""
-        return self.sample.row_weights
-
-    @property
-    def absorb_terms(self) -> tuple[AbsorbTerm, ...]:
-        """The effects as :func:`~torchstats.solvers.demean.absorb` takes them: each
-        term's own effect (once per group), then its slopes."""
-        return self.sample.absorb_terms
-
-    @property
-    def absorb_labels(self) -> tuple[str, ...]:
-        """A name for each of :attr:`absorb_terms`: ``"f"``, or ``"f[x]"`` for a slope."""
-        return self.sample.absorb_labels
 
     # --- names and sizes ------------------------------------------------------------------------
 
@@ -234,16 +195,6 @@ class FixedEffectsIV(Model):
         return self.sample.design.exog_names
 
     @property
-    def formula_text(self) -> str:
-        """The formula as given."""
-        return self._formula_text
-
-    @property
-    def fixef_names(self) -> tuple[str, ...]:
-        """The fixed effects as written in the formula."""
-        return self.fixest_formula.fixef_names
-
-    @property
     def nobs(self) -> float:
         """Observations used (after missing values and singletons)."""
         return float(self._instrumented.endog.shape[0])
@@ -252,17 +203,6 @@ class FixedEffectsIV(Model):
     def rank(self) -> int:
         """Number of coefficients."""
         return int(self._instrumented.exog.shape[1])
-
-    @property
-    def effect_counts(self) -> EffectCounts:
-        """The absorbed effects' levels and codes, for the degrees of freedom."""
-        return self.sample.effect_counts
-
-    @property
-    def df_resid(self) -> float:
-        """``nobs - k - levels of the effects`` (and slopes), plus one reference level per fixed
-        effect after the first."""
-        return self.sample.df_resid(self.rank)
 
     @property
     def df_model(self) -> float:
