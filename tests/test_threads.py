@@ -123,3 +123,23 @@ def test_the_count_is_restored_when_a_fit_raises(four_threads, monkeypatch):
     with pytest.raises(ValueError):
         ts.OLS(np.ones(10), X).fit(method="no such method")
     assert torch.get_num_threads() == 4
+
+
+def test_a_formula_sees_the_callers_names_however_the_model_is_called():
+    import pandas as pd
+
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"x": rng.normal(size=50)})
+    frame["y"] = 1.0 + 2.0 * frame["x"] + rng.normal(size=50)
+    scale = 2.0  # noqa: F841 - looked up by the formulas below
+    expected = ts.OLS("y ~ x", frame).fit().params["x"] / 2.0
+    for model in (
+        ts.OLS("y ~ I(x * scale)", frame),
+        ts.OLS(endog="y ~ I(x * scale)", exog=frame),
+        ts.WLS("y ~ I(x * scale)", frame, weights=np.ones(50)),
+        ts.Logit("I(y > 1) ~ I(x * scale)", frame),
+    ):
+        results = model.fit(disp=0) if isinstance(model, ts.Logit) else model.fit()
+        assert "I(x * scale)" in results.params.index
+    direct = ts.OLS("y ~ I(x * scale)", frame).fit().params["I(x * scale)"]
+    assert direct == pytest.approx(expected, rel=1e-12)

@@ -33,6 +33,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property, wraps
+from types import FunctionType
 from typing import Any, TypeVar
 
 import torch
@@ -162,5 +163,5 @@ class ThreadScoped:
                     name,
                     property(_scoped(member.fget), member.fset, member.fdel, member.__doc__),
                 )
-            elif callable(member) and not isinstance(member, type | staticmethod | classmethod):
+            elif isinstance(member, FunctionType):  # methods; not classes, static/class methods
                 setattr(cls, name, _scoped(member))

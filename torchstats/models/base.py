@@ -278,12 +278,15 @@ def _sized_construction(init: _Fit) -> _Fit:
     frame offset: the ``__init__`` behind this wrapper (and those of its base classes,
     wrapped too) would otherwise count frames from a different depth.
     """
-    takes_context = "context" in inspect.signature(init).parameters
+    parameters = list(inspect.signature(init).parameters)
+    takes_context = "context" in parameters
+    first = parameters[1] if len(parameters) > 1 else None  # after self: endog or formula
 
     @wraps(init)
     def run(self: Model, *args: Any, **kwargs: Any) -> None:
         context = kwargs.get("context", 0)
-        if takes_context and isinstance(context, int) and args and isinstance(args[0], str):
+        formula = args[0] if args else kwargs.get(first) if first else None
+        if takes_context and isinstance(context, int) and isinstance(formula, str):
             kwargs["context"] = capture_context(context + 1)
         with fit_threads(input_numbers(*args, *kwargs.values())):
             init(self, *args, **kwargs)
