@@ -439,12 +439,4 @@ class FixedEffectsSample:
         design = self.design
         exog, _ = exog_for_prediction(design, frame, device=params.device, dtype=params.dtype)
         prediction = (exog @ params).cpu().numpy() if design.k_exog else np.zeros(len(frame))
-        codes = self.groups.codes_of(frame)
-        for label, values in zip(self.absorb_labels, effects, strict=True):
-            group, _, slope = label.partition("[")
-            column = codes[:, self.groups.names.index(group)]
-            share = np.where(column >= 0, values.cpu().numpy()[np.maximum(column, 0)], np.nan)
-            prediction = prediction + (
-                share if not slope else share * numeric_column(frame, slope.rstrip("]"))
-            )
-        return prediction
+        return prediction + self.effects_of_frame(effects, frame)
