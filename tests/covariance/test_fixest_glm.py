@@ -16,6 +16,7 @@ from torchstats.covariance.fixest_glm import (
     negbin_profile_covariance,
     pearson_chi2,
 )
+from torchstats.covariance.result import CovarianceResult
 from torchstats.errors import DesignError, InvalidOptionError
 from torchstats.families import families as F
 
@@ -37,19 +38,26 @@ def test_dispersion_is_one_for_fixed_scale_else_pearson_over_df() -> None:
     )
 
 
-def test_iid_without_correction_is_the_bread_times_the_scale() -> None:
-    covariance = fixest_glm_covariance(
-        VcovChoice("iid"),
-        SmallSample(k_adj=False),
+def _covariance(
+    choice: VcovChoice, small_sample: SmallSample, effects: EffectCounts, scale: float
+) -> CovarianceResult:
+    """The covariance of the module's weighted problem at zero coefficients, no clusters."""
+    return fixest_glm_covariance(
+        choice,
+        small_sample,
         irls_weights=W,
         design=X,
         working_resid=Y - MU,
         params=torch.zeros(K, dtype=torch.float64),
-        effects=NO_EFFECTS,
+        effects=effects,
         clusters=None,
         leave_out=None,
-        scale=2.5,
+        scale=scale,
     )
+
+
+def test_iid_without_correction_is_the_bread_times_the_scale() -> None:
+    covariance = _covariance(VcovChoice("iid"), SmallSample(k_adj=False), NO_EFFECTS, 2.5)
     expected = 2.5 * torch.linalg.inv(X.T @ (X * W.unsqueeze(1)))
     torch.testing.assert_close(covariance.cov, expected, rtol=1e-12, atol=0)
     assert covariance.use_t is False
@@ -58,18 +66,7 @@ def test_iid_without_correction_is_the_bread_times_the_scale() -> None:
 def test_hc3_with_absorbed_effects_is_refused() -> None:
     effects = EffectCounts((4,), RNG.integers(0, 4, (N, 1)), ("f",))
     with pytest.raises(DesignError, match="HC3 is not available for GLMs"):
-        fixest_glm_covariance(
-            VcovChoice("HC3"),
-            SmallSample(),
-            irls_weights=W,
-            design=X,
-            working_resid=Y - MU,
-            params=torch.zeros(K, dtype=torch.float64),
-            effects=effects,
-            clusters=None,
-            leave_out=None,
-            scale=1.0,
-        )
+        _covariance(VcovChoice("HC3"), SmallSample(), effects, 1.0)
 
 
 def test_nb2_loglike_is_the_negative_binomial_pmf() -> None:
