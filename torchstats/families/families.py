@@ -19,6 +19,7 @@ import torch
 from torchstats.errors import DesignError, InvalidOptionError
 from torchstats.families import links as L
 from torchstats.families import varfuncs as V
+from torchstats.families.inplace import in_place_allowed, times
 
 __all__ = [
     "Family",
@@ -90,6 +91,8 @@ class Family:
 
     def weights(self, mu: torch.Tensor) -> torch.Tensor:
         """IRLS weights ``1 / (g'(mu)^2 V(mu))``."""
+        if in_place_allowed(mu):  # the same operations on one temporary
+            return (self.link.deriv(mu) ** 2).mul_(self.variance(mu)).reciprocal_()
         return 1.0 / (self.link.deriv(mu) ** 2 * self.variance(mu))
 
     def score_factor(
@@ -142,7 +145,7 @@ class Family:
         scale: float = 1.0,
     ) -> torch.Tensor:
         """``sum(freq_weights * var_weights * d(y, mu)) / scale`` (a 0-d tensor)."""
-        return torch.sum(self._resid_dev(endog, mu) * freq_weights * var_weights) / scale
+        return torch.sum(times(times(self._resid_dev(endog, mu), freq_weights), var_weights)) / scale
 
     def resid_dev(
         self, endog: torch.Tensor, mu: torch.Tensor, var_weights: Weights = 1.0, scale: float = 1.0
@@ -176,6 +179,11 @@ def _clip_positive(x: torch.Tensor) -> torch.Tensor:
     return x.clamp_min(float(torch.finfo(x.dtype).eps))
 
 
+def _clip_positive_(x: torch.Tensor) -> torch.Tensor:
+    """:func:`_clip_positive` in place."""
+    return x.clamp_min_(float(torch.finfo(x.dtype).eps))
+
+
 def _require(condition: torch.Tensor, family: str, message: str) -> None:
     bad = int((~condition).sum())
     if bad:
@@ -191,6 +199,8 @@ class Gaussian(Family):
     variance = V.Constant()
 
     def _resid_dev(self, endog: torch.Tensor, mu: torch.Tensor) -> torch.Tensor:
+        if in_place_allowed(endog, mu):
+            return torch.sub(endog, mu).pow_(2)
         return (endog - mu) ** 2
 
     def loglike_obs(
@@ -217,6 +227,9 @@ class Poisson(Family):
         _require(endog >= 0, "Poisson", "the response must be non-negative")
 
     def _resid_dev(self, endog: torch.Tensor, mu: torch.Tensor) -> torch.Tensor:
+        if in_place_allowed(endog, mu):
+            unit = _clip_positive_(torch.div(endog, mu)).log_().mul_(endog)
+            return unit.sub_(torch.sub(endog, mu)).mul_(2)
         return 2 * (endog * torch.log(_clip_positive(endog / mu)) - (endog - mu))
 
     def loglike_obs(
@@ -240,6 +253,9 @@ class Gamma(Family):
         _require(endog > 0, "Gamma", "the response must be positive")
 
     def _resid_dev(self, endog: torch.Tensor, mu: torch.Tensor) -> torch.Tensor:
+        if in_place_allowed(endog, mu):
+            unit = _clip_positive_(torch.div(endog, mu)).log_().neg_()
+            return unit.add_(torch.sub(endog, mu).div_(mu)).mul_(2)
         return 2 * (-torch.log(_clip_positive(endog / mu)) + (endog - mu) / mu)
 
     def loglike_obs(
@@ -277,6 +293,13 @@ class Binomial(Family):
         return (endog + 0.5) / 2
 
     def _resid_dev(self, endog: torch.Tensor, mu: torch.Tensor) -> torch.Tensor:
+        if in_place_allowed(endog, mu):
+            shifted = torch.add(mu, 1e-20)
+            unit = _clip_positive_(torch.div(endog, shifted, out=shifted)).log_().mul_(endog)
+            failures = torch.rsub(endog, 1.0)
+            shifted_c = torch.rsub(mu, 1.0).add_(1e-20)
+            unit_c = _clip_positive_(torch.div(failures, shifted_c, out=shifted_c))
+            return unit.add_(unit_c.log_().mul_(failures)).mul_(2)
         ratio = _clip_positive(endog / (mu + 1e-20))
         ratio_c = _clip_positive((1.0 - endog) / (1.0 - mu + 1e-20))
         return 2 * (endog * torch.log(ratio) + (1 - endog) * torch.log(ratio_c))

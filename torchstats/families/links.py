@@ -15,6 +15,8 @@ import math
 
 import torch
 
+from torchstats.families.inplace import in_place_allowed
+
 __all__ = [
     "normal_cdf",
     "Link",
@@ -99,10 +101,14 @@ class Logit(Link):
         return torch.log(p / (1.0 - p))
 
     def inverse(self, eta: torch.Tensor) -> torch.Tensor:
+        if in_place_allowed(eta):
+            return torch.neg(eta).exp_().add_(1.0).reciprocal_()
         return 1.0 / (1.0 + torch.exp(-eta))
 
     def deriv(self, mu: torch.Tensor) -> torch.Tensor:
         p = _clip_unit(mu)
+        if in_place_allowed(mu):
+            return torch.rsub(p, 1.0).mul_(p).reciprocal_()
         return 1.0 / (p * (1.0 - p))
 
     def deriv2(self, mu: torch.Tensor) -> torch.Tensor:
@@ -204,6 +210,8 @@ class Log(Link):
         return torch.exp(eta)
 
     def deriv(self, mu: torch.Tensor) -> torch.Tensor:
+        if in_place_allowed(mu):
+            return _clip_positive(mu).reciprocal_()
         return 1.0 / _clip_positive(mu)
 
     def deriv2(self, mu: torch.Tensor) -> torch.Tensor:
@@ -234,6 +242,8 @@ class Power(Link):
     def deriv(self, mu: torch.Tensor) -> torch.Tensor:
         if self.power == 1:
             return torch.ones_like(mu)
+        if in_place_allowed(mu):
+            return torch.pow(mu, self.power - 1.0).mul_(self.power)
         return self.power * torch.pow(mu, self.power - 1.0)
 
     def deriv2(self, mu: torch.Tensor) -> torch.Tensor:

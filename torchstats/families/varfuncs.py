@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import torch
 
+from torchstats.families.inplace import in_place_allowed
+
 __all__ = ["VarianceFunction", "Constant", "Power", "Binomial", "NegativeBinomial"]
 
 
@@ -47,6 +49,8 @@ class Power(VarianceFunction):
         self.power = float(power)
 
     def __call__(self, mu: torch.Tensor) -> torch.Tensor:
+        if in_place_allowed(mu):
+            return torch.abs(mu).pow_(self.power)
         return torch.pow(torch.abs(mu), self.power)
 
     def deriv(self, mu: torch.Tensor) -> torch.Tensor:
@@ -58,6 +62,8 @@ class Binomial(VarianceFunction):
 
     def __call__(self, mu: torch.Tensor) -> torch.Tensor:
         p = mu.clamp(_eps(mu), 1.0 - _eps(mu))
+        if in_place_allowed(mu):
+            return torch.rsub(p, 1.0).mul_(p)
         return p * (1.0 - p)
 
     def deriv(self, mu: torch.Tensor) -> torch.Tensor:

@@ -43,6 +43,7 @@ import torch
 
 from torchstats.errors import CollinearityWarning, NumericalError, PerfectSeparationWarning, warn
 from torchstats.families.families import Family
+from torchstats.families.inplace import times
 from torchstats.solvers.least_squares import (
     draft_weighted_least_squares,
     solve_weighted_least_squares,
@@ -92,7 +93,7 @@ class IrlsProblem:
     def linear(self, params: torch.Tensor) -> torch.Tensor:
         """``X b + offset``."""
         eta = matvec(self.exog, params)
-        return eta if self.offset is None else eta + self.offset
+        return eta if self.offset is None else eta.add_(self.offset)
 
     def deviance(self, mu: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
         """``D(y, mu) / scale`` with both kinds of weights."""
@@ -128,6 +129,7 @@ class IrlsResult:
     working: tuple[torch.Tensor, torch.Tensor] | None = None
 
 
+@torch.no_grad()  # no graph: the family formulas compute in place (families.inplace)
 def fit_irls(
     problem: IrlsProblem,
     *,
@@ -246,10 +248,11 @@ def _working_problem(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The working least-squares problem at ``mu``: response and weights ``(z, w)``."""
     family, y = problem.family, problem.endog
-    weights = problem.iweights * family.weights(mu)
-    working = eta + family.link.deriv(mu) * (y - mu)
+    weights = times(family.weights(mu), problem.iweights)
+    # eta + g'(mu) (y - mu), operation by operation, in one temporary
+    working = torch.sub(y, mu).mul_(family.link.deriv(mu)).add_(eta)
     if problem.offset is not None:
-        working = working - problem.offset
+        working.sub_(problem.offset)
     return working, weights
 
 
