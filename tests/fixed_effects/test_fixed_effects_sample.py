@@ -4,6 +4,7 @@ rows, singletons, collinearity, refit rows, effects of an estimate and new rows.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ from torchstats.errors import (
     EmptyDataError,
     InvalidOptionError,
 )
+from torchstats.models.fixed_effects import FixedEffectsOLS
 from torchstats.models.fixed_effects_sample import FixedEffectsSample
 
 
@@ -32,6 +34,7 @@ def _sample(formula: str, data: pd.DataFrame, **options: object) -> FixedEffects
         "context": {},
         "device": None,
         "dtype": None,
+        "model": "FixedEffectsOLS",
     }
     settings.update(options)
     return FixedEffectsSample.from_formula(formula, data, **settings)  # type: ignore[arg-type]
@@ -152,9 +155,32 @@ def test_instrumental_sample_carries_the_endogenous_and_instrument_blocks() -> N
     assert isinstance(model.sample, FixedEffectsSample) and model.groups is model.sample.groups
 
 
+@pytest.mark.parametrize(
+    ("build", "model"),
+    [
+        (lambda f, d: FixedEffectsOLS(f, d), "FixedEffectsOLS"),
+        (lambda f, d: ts.poisson(f, d.assign(y=(d.y > 1).astype(float))), "FixedEffectsGLM"),
+        (lambda f, d: ts.logit(f, d.assign(y=(d.y > 1).astype(float))), "FixedEffectsGLM"),
+        (lambda f, d: ts.glm(f, d), "FixedEffectsGLM"),
+        (
+            lambda f, d: ts.negativebinomial(f, d.assign(y=(d.y > 1).astype(float))),
+            "FixedEffectsNegativeBinomial",
+        ),
+    ],
+    ids=["FixedEffectsOLS", "poisson", "logit", "glm", "negativebinomial"],
+)
+def test_instrumental_part_refused_names_the_model_and_ts_ols(
+    build: Callable[[str, pd.DataFrame], object], model: str
+) -> None:
+    data = panel(5, n=200).assign(z1=lambda d: d.w)
+    refusal = rf"^{model} does not fit the instrumental-variables part 'x2 ~ z1'.*ts\.ols"
+    with pytest.raises(InvalidOptionError, match=refusal):
+        build("y ~ x1 | worker | x2 ~ z1", data)
+
+
 def test_instrumental_part_is_checked() -> None:
     data = panel(5, n=200).assign(z1=lambda d: d.w)
-    with pytest.raises(InvalidOptionError, match="fitted by 2SLS"):
+    with pytest.raises(InvalidOptionError, match="fitted by two-stage least squares only"):
         _sample("y ~ x1 | worker | x2 ~ z1", data)
     with pytest.raises(DesignError, match="no instrumental-variables part"):
         _sample("y ~ x1 | worker", data, instrumental=True)

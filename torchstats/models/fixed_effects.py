@@ -170,6 +170,7 @@ class FixedEffectsOLS(SampleView, Model):
             context=caller_context(context, 2),
             device=device,
             dtype=dtype,
+            model=type(self).__name__,
         )
         """The rows used, their effects and the rules to absorb them (collinear regressors
         dropped)."""

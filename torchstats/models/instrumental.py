@@ -151,6 +151,7 @@ class FixedEffectsIV(SampleView, Model):
             context=caller_context(context, 2),
             device=device,
             dtype=dtype,
+            model=type(self).__name__,
             instrumental=True,
         )
         self.fixest_formula: FixestFormula = sample.formula
