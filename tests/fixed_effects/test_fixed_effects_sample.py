@@ -21,6 +21,7 @@ from torchstats.errors import (
 )
 from torchstats.models.fixed_effects import FixedEffectsOLS
 from torchstats.models.fixed_effects_sample import FixedEffectsSample
+from torchstats.solvers.demean import AbsorbPlan, AbsorbTerm
 
 
 def _sample(formula: str, data: pd.DataFrame, **options: object) -> FixedEffectsSample:
@@ -153,6 +154,26 @@ def test_instrumental_sample_carries_the_endogenous_and_instrument_blocks() -> N
     assert fewer.design.exog is sample.design.exog and fewer.endogenous is sample.endogenous
     model = ts.ols("y ~ x1 | worker | x2 ~ z1 + z2", data)
     assert isinstance(model.sample, FixedEffectsSample) and model.groups is model.sample.groups
+
+
+def test_instrumental_model_demeans_with_the_samples_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    builds: list[object] = []
+    build = AbsorbPlan.__init__
+
+    def counted(plan: AbsorbPlan, terms: tuple[AbsorbTerm, ...]) -> None:
+        builds.append(terms)
+        build(plan, terms)
+
+    monkeypatch.setattr(AbsorbPlan, "__init__", counted)
+    data = panel(6, n=600).assign(z1=lambda d: d.x2 + d.w, z2=lambda d: 2 * d.z1)
+    with pytest.warns(CollinearityWarning, match="z2"):  # the sample less a column keeps it
+        model = ts.ols("y ~ x1 | worker + firm | x2 ~ z1 + z2", data)
+    model.fit()
+    assert model.instrument_names == ("z1",)
+    assert model.sample.absorb_plan.terms is model.sample.absorb_terms
+    assert len(builds) == 1
 
 
 @pytest.mark.parametrize(
