@@ -403,12 +403,11 @@ class FixedEffectsSample:
 
     def effects_of_rows(self, effects: list[torch.Tensor]) -> torch.Tensor:
         """The effects' part of the fitted values of the rows used: ``sum_t effects[t]``
-        at each row's level (times its slope)."""
-        device, dtype = effects[0].device, effects[0].dtype
-        total = torch.zeros(self.design.nobs, dtype=dtype, device=device)
+        at each row's level (times its slope); zeros without effects."""
+        total = torch.zeros_like(self.design.endog)
         for term, values in zip(self.absorb_terms, effects, strict=True):
-            fitted = values[term.codes.to(device)]
-            total = total + (fitted if term.slope is None else fitted * term.slope.to(fitted))
+            fitted = values[term.codes]
+            total += fitted if term.slope is None else fitted * term.slope
         return total
 
     def effects_of_frame(self, effects: list[torch.Tensor], frame: pd.DataFrame) -> np.ndarray:

@@ -366,10 +366,8 @@ class FixedEffectsIV(SampleView, Model):
         where a level of an effect was not in the fit."""
         effects = self.effects(params)
         if frame is None:
-            total = self.design.exog.to(params.dtype) @ params
-            if effects:
-                total = total + self.sample.effects_of_rows(effects)
-            return total.cpu().numpy()
+            fitted = self.design.exog @ params + self.sample.effects_of_rows(effects)
+            return fitted.cpu().numpy()
         parts = [
             exog_for_prediction(part, frame, device=params.device, dtype=params.dtype)[0]
             for part in (self.sample.design, self.sample.endogenous)
