@@ -156,9 +156,8 @@ def test_instrumental_sample_carries_the_endogenous_and_instrument_blocks() -> N
     assert isinstance(model.sample, FixedEffectsSample) and model.groups is model.sample.groups
 
 
-def test_instrumental_model_demeans_with_the_samples_plan(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def _counted_plans(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The terms of every AbsorbPlan built from now on."""
     builds: list[object] = []
     build = AbsorbPlan.__init__
 
@@ -167,12 +166,30 @@ def test_instrumental_model_demeans_with_the_samples_plan(
         build(plan, terms)
 
     monkeypatch.setattr(AbsorbPlan, "__init__", counted)
+    return builds
+
+
+def test_instrumental_model_demeans_with_the_samples_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    builds = _counted_plans(monkeypatch)
     data = panel(6, n=600).assign(z1=lambda d: d.x2 + d.w, z2=lambda d: 2 * d.z1)
     with pytest.warns(CollinearityWarning, match="z2"):  # the sample less a column keeps it
         model = ts.ols("y ~ x1 | worker + firm | x2 ~ z1 + z2", data)
     model.fit()
     assert model.instrument_names == ("z1",)
     assert model.sample.absorb_plan.terms is model.sample.absorb_terms
+    assert len(builds) == 1
+
+
+@pytest.mark.parametrize("vcov", ["iid", "hetero", {"CRV1": "state"}], ids=str)
+def test_negative_binomial_covariance_demeans_with_the_samples_plan(
+    monkeypatch: pytest.MonkeyPatch, vcov: object
+) -> None:
+    builds = _counted_plans(monkeypatch)
+    data = panel(7, n=600).assign(count=lambda d: np.random.default_rng(7).poisson(2, len(d)))
+    results = ts.negativebinomial("count ~ x1 | worker + firm", data).fit(vcov=vcov)
+    assert np.all(np.isfinite(results.bse))
     assert len(builds) == 1
 
 
