@@ -93,6 +93,25 @@ def test_weights(formula: str, vcov: object) -> None:
     np.testing.assert_allclose(by_array.bse, ours.bse, rtol=1e-13)
 
 
+@pytest.mark.parametrize(
+    ("formula", "weights"),
+    [
+        ("Y ~ X1 + X2 | f1 + f2", None),
+        ("Y ~ X1 | f1 + f2 + f3", "weights"),
+        ("Y ~ X1 + X2 | 0", None),
+        ("Y ~ 1 | f1 + f2", None),
+    ],
+)
+def test_in_sample_predictions(formula: str, weights: str | None) -> None:
+    data = pyfixest_data(3)
+    model = ts.ols(formula, data) if weights is None else ts.wls(formula, data, weights=weights)
+    ours = model.fit().predict()
+    theirs = _pyfixest(formula, data, weights=weights).predict()
+    # pyfixest recovers the effects anew (fixef) for its predictions: a scale-wide tolerance
+    scale = float(np.abs(theirs).max())
+    np.testing.assert_allclose(ours.to_numpy(), theirs, rtol=0, atol=1e-10 * scale)
+
+
 SSC = [
     {"k_adj": False},
     {"k_fixef": "full"},

@@ -4,6 +4,7 @@ rows, singletons, collinearity, refit rows, effects of an estimate and new rows.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,9 @@ from torchstats.errors import (
     EmptyDataError,
     InvalidOptionError,
 )
+from torchstats.models.fixed_effects import FixedEffectsOLS
 from torchstats.models.fixed_effects_sample import FixedEffectsSample
+from torchstats.solvers.demean import AbsorbPlan, AbsorbTerm
 
 
 def _sample(formula: str, data: pd.DataFrame, **options: object) -> FixedEffectsSample:
@@ -32,6 +35,7 @@ def _sample(formula: str, data: pd.DataFrame, **options: object) -> FixedEffects
         "context": {},
         "device": None,
         "dtype": None,
+        "model": "FixedEffectsOLS",
     }
     settings.update(options)
     return FixedEffectsSample.from_formula(formula, data, **settings)  # type: ignore[arg-type]
@@ -152,9 +156,69 @@ def test_instrumental_sample_carries_the_endogenous_and_instrument_blocks() -> N
     assert isinstance(model.sample, FixedEffectsSample) and model.groups is model.sample.groups
 
 
+def _counted_plans(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The terms of every AbsorbPlan built from now on."""
+    builds: list[object] = []
+    build = AbsorbPlan.__init__
+
+    def counted(plan: AbsorbPlan, terms: tuple[AbsorbTerm, ...]) -> None:
+        builds.append(terms)
+        build(plan, terms)
+
+    monkeypatch.setattr(AbsorbPlan, "__init__", counted)
+    return builds
+
+
+def test_instrumental_model_demeans_with_the_samples_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    builds = _counted_plans(monkeypatch)
+    data = panel(6, n=600).assign(z1=lambda d: d.x2 + d.w, z2=lambda d: 2 * d.z1)
+    with pytest.warns(CollinearityWarning, match="z2"):  # the sample less a column keeps it
+        model = ts.ols("y ~ x1 | worker + firm | x2 ~ z1 + z2", data)
+    model.fit()
+    assert model.instrument_names == ("z1",)
+    assert model.sample.absorb_plan.terms is model.sample.absorb_terms
+    assert len(builds) == 1
+
+
+@pytest.mark.parametrize("vcov", ["iid", "hetero", {"CRV1": "state"}], ids=str)
+def test_negative_binomial_covariance_demeans_with_the_samples_plan(
+    monkeypatch: pytest.MonkeyPatch, vcov: object
+) -> None:
+    builds = _counted_plans(monkeypatch)
+    data = panel(7, n=600).assign(count=lambda d: np.random.default_rng(7).poisson(2, len(d)))
+    results = ts.negativebinomial("count ~ x1 | worker + firm", data).fit(vcov=vcov)
+    assert np.all(np.isfinite(results.bse))
+    assert len(builds) == 1
+
+
+@pytest.mark.parametrize(
+    ("build", "model"),
+    [
+        (lambda f, d: FixedEffectsOLS(f, d), "FixedEffectsOLS"),
+        (lambda f, d: ts.poisson(f, d.assign(y=(d.y > 1).astype(float))), "FixedEffectsGLM"),
+        (lambda f, d: ts.logit(f, d.assign(y=(d.y > 1).astype(float))), "FixedEffectsGLM"),
+        (lambda f, d: ts.glm(f, d), "FixedEffectsGLM"),
+        (
+            lambda f, d: ts.negativebinomial(f, d.assign(y=(d.y > 1).astype(float))),
+            "FixedEffectsNegativeBinomial",
+        ),
+    ],
+    ids=["FixedEffectsOLS", "poisson", "logit", "glm", "negativebinomial"],
+)
+def test_instrumental_part_refused_names_the_model_and_ts_ols(
+    build: Callable[[str, pd.DataFrame], object], model: str
+) -> None:
+    data = panel(5, n=200).assign(z1=lambda d: d.w)
+    refusal = rf"^{model} does not fit the instrumental-variables part 'x2 ~ z1'.*ts\.ols"
+    with pytest.raises(InvalidOptionError, match=refusal):
+        build("y ~ x1 | worker | x2 ~ z1", data)
+
+
 def test_instrumental_part_is_checked() -> None:
     data = panel(5, n=200).assign(z1=lambda d: d.w)
-    with pytest.raises(InvalidOptionError, match="fitted by 2SLS"):
+    with pytest.raises(InvalidOptionError, match="fitted by two-stage least squares only"):
         _sample("y ~ x1 | worker | x2 ~ z1", data)
     with pytest.raises(DesignError, match="no instrumental-variables part"):
         _sample("y ~ x1 | worker", data, instrumental=True)

@@ -170,6 +170,7 @@ class FixedEffectsOLS(SampleView, Model):
             context=caller_context(context, 2),
             device=device,
             dtype=dtype,
+            model=type(self).__name__,
         )
         """The rows used, their effects and the rules to absorb them (collinear regressors
         dropped)."""
@@ -362,16 +363,8 @@ class FixedEffectsOLS(SampleView, Model):
         level was not in the fit."""
         effects = self.effects(params)
         if frame is None:
-            linear = (
-                self.design.exog @ params
-                if self.design.k_exog
-                else torch.zeros_like(self.design.endog)
-            )
-            total = linear.clone()
-            for term, values in zip(self.absorb_terms, effects, strict=True):
-                fitted = values[term.codes]
-                total += fitted if term.slope is None else fitted * term.slope
-            return total.cpu().numpy()
+            fitted = self.design.exog @ params + self.sample.effects_of_rows(effects)
+            return fitted.cpu().numpy()
         return self.sample.predict_frame(params, effects, frame)
 
 

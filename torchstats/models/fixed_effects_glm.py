@@ -142,6 +142,7 @@ class FixedEffectsGLM(SampleView, Model):
             context=caller_context(context, 1),
             device=device,
             dtype=dtype,
+            model=type(self).__name__,
         )
         self.fixest_formula: FixestFormula = sample.formula
         self._formula_text = formula

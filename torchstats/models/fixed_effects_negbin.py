@@ -163,10 +163,10 @@ class FixedEffectsNegativeBinomial(FixedEffectsGLM):
         :func:`~torchstats.covariance.fixest_glm.negbin_profile_covariance`)."""
         choice = read_vcov(vcov, cov_type, cov_kwds)
         assert isinstance(self.family, F.NegativeBinomial)
-        sample = self.sample
+        sample, plan = self.sample, self.absorb_plan
 
         def demean(columns: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-            return sample.absorb(columns, weights, overwrite=True).resid
+            return sample.absorb(columns, weights, overwrite=True, plan=plan).resid
 
         return negbin_profile_covariance(
             choice,

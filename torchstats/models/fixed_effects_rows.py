@@ -38,12 +38,23 @@ _IV_FIT = "an instrumental-variables fit"
 _IV_BLOCKS = ("endogenous", "instruments")
 
 
-def check_iv_part(formula: str, parsed: FixestFormula, instrumental: bool) -> None:
-    """An instrumental-variables part exactly when ``instrumental``."""
+def check_iv_part(formula: str, parsed: FixestFormula, instrumental: bool, model: str) -> None:
+    """An instrumental-variables part exactly when ``instrumental``; ``model`` (the class
+    building the sample) is named in the error.
+
+    Raises
+    ------
+    InvalidOptionError
+        An instrumental-variables part without ``instrumental``.
+    DesignError
+        No instrumental-variables part with ``instrumental``.
+    """
     if not instrumental and parsed.endogenous is not None:
         raise InvalidOptionError(
-            "a formula with an instrumental-variables part is fitted by 2SLS: use "
-            "ts.ols(formula, data) (FixedEffectsIV), not FixedEffectsOLS"
+            f"{model} does not fit the instrumental-variables part "
+            f"'{parsed.endogenous} ~ {parsed.instruments}': instrumental variables with "
+            "fixed effects are fitted by two-stage least squares only; use ts.ols(formula, "
+            "data) (FixedEffectsIV), or drop the part"
         )
     if instrumental and (parsed.endogenous is None or parsed.instruments is None):
         raise DesignError(

@@ -122,6 +122,7 @@ class FixedEffectsSample:
         context: Mapping[str, Any] | None,
         device: Any,
         dtype: Any,
+        model: str,
         instrumental: bool = False,
     ) -> FixedEffectsSample:
         """The rows of ``data`` with every value present, singletons dropped (see the
@@ -144,6 +145,9 @@ class FixedEffectsSample:
             The namespace formula names are looked up in.
         device, dtype
             Where the design's tensors live.
+        model : str
+            The model class building the sample, named in the error for an
+            instrumental-variables part it does not fit.
         instrumental : bool
             Two-stage least squares: the formula must have an instrumental-variables part,
             whose endogenous regressors and instruments (without intercepts, dense) become
@@ -170,7 +174,7 @@ class FixedEffectsSample:
                 f"missing must be 'drop' or 'raise' with {kind}, got {missing!r}"
             )
         parsed = parse_fixest(formula)
-        check_iv_part(formula, parsed, instrumental)
+        check_iv_part(formula, parsed, instrumental, model)
         frame = data_frame(data, kind.replace(" ", "-"))
         groups, positions, design = rows_with_values(
             parsed, frame, weights, missing, context, device, dtype, instrumental
@@ -399,12 +403,11 @@ class FixedEffectsSample:
 
     def effects_of_rows(self, effects: list[torch.Tensor]) -> torch.Tensor:
         """The effects' part of the fitted values of the rows used: ``sum_t effects[t]``
-        at each row's level (times its slope)."""
-        device, dtype = effects[0].device, effects[0].dtype
-        total = torch.zeros(self.design.nobs, dtype=dtype, device=device)
+        at each row's level (times its slope); zeros without effects."""
+        total = torch.zeros_like(self.design.endog)
         for term, values in zip(self.absorb_terms, effects, strict=True):
-            fitted = values[term.codes.to(device)]
-            total = total + (fitted if term.slope is None else fitted * term.slope.to(fitted))
+            fitted = values[term.codes]
+            total += fitted if term.slope is None else fitted * term.slope
         return total
 
     def effects_of_frame(self, effects: list[torch.Tensor], frame: pd.DataFrame) -> np.ndarray:

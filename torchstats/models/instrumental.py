@@ -55,7 +55,7 @@ from torchstats.models.fixed_effects_sample import FixedEffectsSample, FixefRemo
 from torchstats.models.fixed_effects_view import SampleView
 from torchstats.results.instrumental import InstrumentalResults
 from torchstats.solvers.collinear_columns import independent_columns
-from torchstats.solvers.demean import Absorbed
+from torchstats.solvers.demean import Absorbed, column_major
 from torchstats.solvers.least_squares import solve_least_squares
 from torchstats.solvers.result import SolverResult
 
@@ -151,6 +151,7 @@ class FixedEffectsIV(SampleView, Model):
             context=caller_context(context, 2),
             device=device,
             dtype=dtype,
+            model=type(self).__name__,
             instrumental=True,
         )
         self.fixest_formula: FixestFormula = sample.formula
@@ -365,10 +366,8 @@ class FixedEffectsIV(SampleView, Model):
         where a level of an effect was not in the fit."""
         effects = self.effects(params)
         if frame is None:
-            total = self.design.exog.to(params.dtype) @ params
-            if effects:
-                total = total + self.sample.effects_of_rows(effects)
-            return total.cpu().numpy()
+            fitted = self.design.exog @ params + self.sample.effects_of_rows(effects)
+            return fitted.cpu().numpy()
         parts = [
             exog_for_prediction(part, frame, device=params.device, dtype=params.dtype)[0]
             for part in (self.sample.design, self.sample.endogenous)
@@ -385,8 +384,10 @@ def _demean(sample: FixedEffectsSample) -> tuple[FixedEffectsSample, Absorbed, I
     """The demeaning of ``[y, exog, endog, instruments]`` (collinear columns dropped), the
     sample without those columns, and the weighted columns of the estimate."""
     exog, endog, instruments = sample.design, sample.endogenous, sample.instruments
-    columns = torch.column_stack([exog.endog, exog.exog, endog.exog, instruments.exog])
-    absorbed = sample.absorb(columns, sample.row_weights)
+    # a new tensor, stored column by column (the demeaning overwrites it); the sample's
+    # plan, which the sample without the collinear columns keeps
+    columns = column_major(exog.endog, exog.exog, endog.exog, instruments.exog)
+    absorbed = sample.absorb(columns, sample.row_weights, overwrite=True, plan=sample.absorb_plan)
     resid = absorbed.resid
     k_x, k_d = exog.k_exog, endog.k_exog
     parts = (
@@ -415,12 +416,13 @@ def _demean(sample: FixedEffectsSample) -> tuple[FixedEffectsSample, Absorbed, I
         *(1 + k_x + i for i in kept_endog),
         *(1 + k_x + k_d + i for i in kept_instr),
     ]
-    absorbed = Absorbed(
-        resid[:, order],
-        tuple(e[:, order] for e in absorbed.effects),
-        absorbed.n_iter,
-        absorbed.converged,
-    )
+    if len(order) < resid.shape[1]:  # no copy when every column is kept
+        absorbed = Absorbed(
+            resid[:, order],
+            tuple(e[:, order] for e in absorbed.effects),
+            absorbed.n_iter,
+            absorbed.converged,
+        )
     instrumented = _instrument(absorbed.resid, sample.row_weights, len(kept_exog), len(kept_endog))
     return sample, absorbed, instrumented
 
