@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch.nn.functional import softplus
@@ -66,6 +66,11 @@ class _Count(_DiscreteModel):
     """Shared parts of the count models; not public."""
 
     accepts_exposure = True
+
+    @cached_property
+    def _log_factorials(self) -> torch.Tensor:
+        """``log(y!)`` per observation: a constant of every log-likelihood evaluation."""
+        return torch.lgamma(self.design.endog + 1)
 
     def _check_endog(self, y: torch.Tensor) -> None:
         if bool((y < 0).any()):
@@ -174,11 +179,6 @@ class Poisson(_Count):
     def _terms(self, params: Any) -> tuple[torch.Tensor, torch.Tensor]:
         eta = self._linear(self._params_tensor(params))
         return eta, torch.exp(eta)
-
-    @cached_property
-    def _log_factorials(self) -> torch.Tensor:
-        """``log(y!)`` per observation: a constant of every log-likelihood evaluation."""
-        return torch.lgamma(self.design.endog + 1)
 
     def loglikeobs(self, params: Any) -> torch.Tensor:
         """``-mu + y eta - log(y!)`` per observation, shape (n,)."""
@@ -303,6 +303,10 @@ class NegativeBinomial(_Count):
 
     # --- likelihood ---------------------------------------------------------------------------
 
+    @property
+    def _response(self) -> _Counts:
+        return _Counts(self.design.endog, self._log_factorials)
+
     def _split(self, params: Any) -> tuple[torch.Tensor, torch.Tensor]:
         """``(eta, alpha)`` at ``params`` (alpha is 1 for the geometric model)."""
         params = self._params_tensor(params)
@@ -314,12 +318,12 @@ class NegativeBinomial(_Count):
     def loglikeobs(self, params: Any) -> torch.Tensor:
         """Per-observation log-likelihood, shape (n,)."""
         eta, alpha = self._split(params)
-        return _nb_terms(self.design.endog, eta, alpha, self.loglike_method, order=0)[0]
+        return _nb_terms(self._response, eta, alpha, self.loglike_method, order=0)[0]
 
     def score_obs(self, params: Any) -> torch.Tensor:
         """Per-observation score ``[l_eta x_i, l_alpha]``, shape (n, k + k_extra)."""
         eta, alpha = self._split(params)
-        terms = _nb_terms(self.design.endog, eta, alpha, self.loglike_method, order=1)
+        terms = _nb_terms(self._response, eta, alpha, self.loglike_method, order=1)
         columns = [self._scaled_rows(terms[1], "score_obs")]
         if self.k_extra:
             columns.append(terms[2][:, None])
@@ -328,20 +332,20 @@ class NegativeBinomial(_Count):
     def _design_score_parts(self, params: torch.Tensor) -> tuple[torch.Tensor, Any]:
         """``l_eta`` and ``alpha``'s score column: the sandwich never forms ``score_obs``."""
         eta, alpha = self._split(params)
-        terms = _nb_terms(self.design.endog, eta, alpha, self.loglike_method, order=1)
+        terms = _nb_terms(self._response, eta, alpha, self.loglike_method, order=1)
         return terms[1], terms[2][:, None] if self.k_extra else None
 
     def score(self, params: Any) -> torch.Tensor:
         """Gradient of the log-likelihood, shape (k + k_extra,)."""
         eta, alpha = self._split(params)
-        terms = _nb_terms(self.design.endog, eta, alpha, self.loglike_method, order=1)
+        terms = _nb_terms(self._response, eta, alpha, self.loglike_method, order=1)
         grad = rmatvec(self.design.exog, terms[1])
         return torch.cat([grad, terms[2].sum()[None]]) if self.k_extra else grad
 
     def hessian(self, params: Any) -> torch.Tensor:
         """Hessian of the log-likelihood in ``(b, alpha)``, shape (k + k_extra,) * 2."""
         eta, alpha = self._split(params)
-        terms = _nb_terms(self.design.endog, eta, alpha, self.loglike_method, order=2)
+        terms = _nb_terms(self._response, eta, alpha, self.loglike_method, order=2)
         return self._assemble_hessian(terms[3], terms[4], terms[5])
 
     def _assemble_hessian(
@@ -385,7 +389,7 @@ class NegativeBinomial(_Count):
         params = self._from_internal(theta)
         eta, alpha = self._split(params)
         ll, d_e, d_a, d_ee, d_ea, d_aa = _nb_terms(
-            self.design.endog, eta, alpha, self.loglike_method, order=2
+            self._response, eta, alpha, self.loglike_method, order=2
         )
         X = self.design.exog
         grad = rmatvec(X, d_e)
@@ -450,8 +454,15 @@ class NegativeBinomial(_Count):
         return torch.cat([beta, alpha.clamp(min=_MIN_START_ALPHA)[None]])
 
 
+class _Counts(NamedTuple):
+    """The response and its ``log(y!)`` (``lgamma(y + 1)``, computed once per model)."""
+
+    y: torch.Tensor
+    log_factorials: torch.Tensor
+
+
 def _nb_terms(
-    y: torch.Tensor, eta: torch.Tensor, alpha: torch.Tensor, method: str, order: int
+    counts: _Counts, eta: torch.Tensor, alpha: torch.Tensor, method: str, order: int
 ) -> tuple[Any, ...]:
     """Log-likelihood and derivatives per observation: ``(l, l_e, l_a, l_ee, l_ea, l_aa)``.
 
@@ -459,15 +470,16 @@ def _nb_terms(
     The geometric model is NB2 with ``alpha = 1`` and no ``alpha`` derivatives.
     """
     if method == "nb1":
-        return _nb1_terms(y, eta, alpha, order)
-    return _nb2_terms(y, eta, alpha, order, geometric=method == "geometric")
+        return _nb1_terms(counts, eta, alpha, order)
+    return _nb2_terms(counts, eta, alpha, order, geometric=method == "geometric")
 
 
 def _nb2_terms(
-    y: torch.Tensor, eta: torch.Tensor, alpha: torch.Tensor, order: int, *, geometric: bool
+    counts: _Counts, eta: torch.Tensor, alpha: torch.Tensor, order: int, *, geometric: bool
 ) -> tuple[Any, ...]:
     """NB2 with ``theta = 1/alpha``: ``l = lgamma(y+theta) - lgamma(theta) - lgamma(y+1)
     - (theta + y) log(1 + alpha mu) + y (log alpha + eta)`` (statsmodels' ``_ll_nb2``)."""
+    y = counts.y
     mu = torch.exp(eta)
     if geometric:
         # theta = 1: log(1 + mu) = softplus(eta) stays finite for large eta.
@@ -482,7 +494,7 @@ def _nb2_terms(
     ll = (
         torch.lgamma(y + theta)
         - torch.lgamma(theta)
-        - torch.lgamma(y + 1)
+        - counts.log_factorials
         - (theta + y) * log1p_am
         + y * (torch.log(alpha) + eta)
     )
@@ -504,16 +516,17 @@ def _nb2_terms(
 
 
 def _nb1_terms(
-    y: torch.Tensor, eta: torch.Tensor, alpha: torch.Tensor, order: int
+    counts: _Counts, eta: torch.Tensor, alpha: torch.Tensor, order: int
 ) -> tuple[Any, ...]:
     """NB1 with size ``s = mu/alpha``: ``l = lgamma(y+s) - lgamma(s) - lgamma(y+1)
     - s log(1+alpha) + y log(alpha/(1+alpha))`` (statsmodels' ``_ll_nb1``)."""
+    y = counts.y
     s = torch.exp(eta) / alpha
     c = torch.log1p(alpha)
     ll = (
         torch.lgamma(y + s)
         - torch.lgamma(s)
-        - torch.lgamma(y + 1)
+        - counts.log_factorials
         - s * c
         + y * (torch.log(alpha) - c)
     )
