@@ -26,7 +26,11 @@ FAMILIES: dict[str, tuple[Family, torch.Tensor, torch.Tensor]] = {
     "gamma": (ts.families.Gamma(), torch.tensor(rng.gamma(2.0, 1.5, N)), POSITIVE),
     "gamma-log": (ts.families.Gamma(L.Log()), torch.tensor(rng.gamma(2.0, 1.5, N)), POSITIVE),
     "invgauss": (ts.families.InverseGaussian(), torch.tensor(rng.gamma(2.0, 1.5, N)), POSITIVE),
-    "poisson-sqrt": (ts.families.Poisson(L.Sqrt()), torch.poisson(POSITIVE.clamp(max=50)), POSITIVE),
+    "poisson-sqrt": (
+        ts.families.Poisson(L.Sqrt()),
+        torch.poisson(POSITIVE.clamp(max=50)),
+        POSITIVE,
+    ),
 }
 
 

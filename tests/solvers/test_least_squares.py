@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from torchstats.errors import CollinearityWarning
-from torchstats.solvers.least_squares import column_scale, numerical_rank, solve_least_squares
+from torchstats.solvers.least_squares import solve_least_squares
+from torchstats.solvers.scaling import column_scale, numerical_rank
 
 
 def _problem(seed: int, n: int = 200, k: int = 6):

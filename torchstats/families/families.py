@@ -145,7 +145,8 @@ class Family:
         scale: float = 1.0,
     ) -> torch.Tensor:
         """``sum(freq_weights * var_weights * d(y, mu)) / scale`` (a 0-d tensor)."""
-        return torch.sum(times(times(self._resid_dev(endog, mu), freq_weights), var_weights)) / scale
+        unit = self._resid_dev(endog, mu)
+        return torch.sum(times(times(unit, freq_weights), var_weights)) / scale
 
     def resid_dev(
         self, endog: torch.Tensor, mu: torch.Tensor, var_weights: Weights = 1.0, scale: float = 1.0

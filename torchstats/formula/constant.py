@@ -21,7 +21,7 @@ import torch
 
 from torchstats._typing import check_option
 from torchstats.errors import DesignError, ShapeMismatchError
-from torchstats.solvers.least_squares import numerical_rank
+from torchstats.solvers.scaling import numerical_rank
 from torchstats.structured.block_matrix import BlockMatrix
 
 __all__ = ["add_constant", "detect_constant", "constant_columns"]

@@ -19,7 +19,7 @@ import torch
 from torchstats._device import to_tensor
 from torchstats.errors import DesignError, InvalidWeightsError, MissingDataError
 from torchstats.formula.design import Design
-from torchstats.solvers.least_squares import column_scale, gram_in_range
+from torchstats.solvers.scaling import column_scale, gram_in_range
 from torchstats.structured.blas import gram_matrix
 from torchstats.structured.block_matrix import BlockMatrix
 

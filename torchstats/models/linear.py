@@ -30,13 +30,10 @@ from torchstats.models.base import Model, build_design, caller_context, sized_th
 from torchstats.models.data import plain_array
 from torchstats.results.regression import RegressionResults
 from torchstats.solvers.first_order import solve_least_squares_gd
-from torchstats.solvers.least_squares import (
-    response_scale,
-    solve_least_squares,
-    solve_weighted_least_squares,
-)
+from torchstats.solvers.least_squares import solve_least_squares, solve_weighted_least_squares
 from torchstats.solvers.leverage import OrthonormalBasis, hat_diagonal, orthonormal_basis
 from torchstats.solvers.result import SolverResult
+from torchstats.solvers.scaling import response_scale
 from torchstats.structured.block_matrix import densify, gram, scale_rows
 
 __all__ = ["OLS", "WLS"]

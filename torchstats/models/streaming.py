@@ -29,8 +29,8 @@ from torchstats.errors import (
 )
 from torchstats.models.base import Model, caller_context
 from torchstats.results.streaming import StreamedMoments, StreamingRegressionResults
-from torchstats.solvers.least_squares import numerical_rank
 from torchstats.solvers.result import SolverResult
+from torchstats.solvers.scaling import numerical_rank
 from torchstats.streaming.chunks import Chunk, ChunkDesigner
 from torchstats.streaming.distributed import make_reducer
 from torchstats.streaming.passes import StreamedScores, progress, residual_pass, whitened

@@ -24,8 +24,8 @@ from collections.abc import Callable
 import torch
 
 from torchstats.errors import ConvergenceWarning, warn
-from torchstats.solvers.least_squares import column_scale
 from torchstats.solvers.result import SolverResult
+from torchstats.solvers.scaling import column_scale
 
 __all__ = [
     "minimize_lbfgs",

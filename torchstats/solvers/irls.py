@@ -12,10 +12,11 @@ history agree with it):
 1. ``mu`` from ``family.starting_mu(y)`` (or from ``start_params``), ``eta = g(mu)``;
    ``scale`` from ``mu``; criterion ``D(mu) / scale``.
 2. Working weights ``w = iweights / (g'(mu)^2 V(mu))`` and response
-   ``z = eta + g'(mu) (y - mu) - offset``; solve ``min ||sqrt(w) (z - X b)||``. Small,
-   well-conditioned steps are solved to 13+ digits only
-   (:func:`~torchstats.solvers.least_squares.draft_weighted_least_squares`); the last
-   one is solved again in full once the loop stops (step 5).
+   ``z = eta + g'(mu) (y - mu) - offset``; solve ``min ||sqrt(w) (z - X b)||``.
+   Well-conditioned steps are solved to 12-13+ digits only
+   (:func:`~torchstats.solvers.least_squares.draft_weighted_least_squares`: small designs
+   without the double-double refinement, large ones without the Gram route's refinement
+   passes); the last one is solved again in full once the loop stops (step 5).
 3. ``eta = X b + offset``, ``mu = g^{-1}(eta)``; the criterion ``D(mu) / scale`` uses the
    scale of the previous step, then the scale is re-estimated.
 4. Stop when two successive criteria agree to ``atol + rtol * |current|`` (statsmodels'
@@ -23,7 +24,8 @@ history agree with it):
    deviance, or with ``tol_criterion="params"`` every coefficient (the first step compared
    with the start values, zeros by default); else go to 2.
 5. If the last step was a draft, solve its least-squares problem in full (double-double
-   refinement, ``(X'WX)^{-1}``) and take ``eta``, ``mu``, the last criterion and the scale
+   refinement, or the refinement step from the draft's own Gram factor; ``(X'WX)^{-1}``)
+   and take ``eta``, ``mu``, the last criterion and the scale
    from that solution: the estimate is the full solver's, and the drafts moved the
    iterates before it by about ``cond * eps``, which the iteration damps.
 
@@ -45,6 +47,7 @@ from torchstats.errors import CollinearityWarning, NumericalError, PerfectSepara
 from torchstats.families.families import Family
 from torchstats.families.inplace import times
 from torchstats.solvers.least_squares import (
+    DraftStep,
     draft_weighted_least_squares,
     solve_weighted_least_squares,
 )
@@ -190,15 +193,18 @@ def fit_irls(
     working = None
     converged = False
     draft = False
+    drafted = DraftStep(None)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CollinearityWarning)
         for _ in range(maxiter):
             working = _working_problem(problem, mu, eta)
-            step = draft_weighted_least_squares(X, *working, wls_method)
-            draft = step is not None
-            if step is None:
-                solution = solve_weighted_least_squares(X, *working, wls_method)
+            drafted = draft_weighted_least_squares(X, *working, wls_method)
+            draft = drafted.params is not None
+            if drafted.params is None:
+                solution = solve_weighted_least_squares(X, *working, wls_method, drafted.factor)
                 step = solution.params
+            else:
+                step = drafted.params
             previous, used_scale = params, scale
             params, eta, mu, dev = _accept(problem, params, step, scale)
             history.append(dev)
@@ -210,7 +216,7 @@ def fit_irls(
             if converged:
                 break
         if draft and working is not None:
-            solution = solve_weighted_least_squares(X, *working, wls_method)
+            solution = solve_weighted_least_squares(X, *working, wls_method, drafted.factor)
             if params is step:  # the step was taken whole: the full solution replaces it
                 params, eta, mu, history[-1] = _accept(
                     problem, previous, solution.params, used_scale

@@ -38,8 +38,7 @@ equilibrated by powers of two measured without overflow, so columns of any finit
 
 from __future__ import annotations
 
-import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import torch
 
@@ -52,20 +51,16 @@ from torchstats.solvers.extended import (
     two_prod,
     two_sum,
 )
+from torchstats.solvers.gram_route import GramFactor, complete_gram, factor_gram
 from torchstats.solvers.result import SolverResult
-from torchstats.structured.blas import gram_matrix, matvec, rmatvec
+from torchstats.solvers.scaling import column_scale, numerical_rank
 from torchstats.structured.block_matrix import BlockMatrix, densify, scale_rows
-from torchstats.structured.block_matrix import gram as block_gram
 
 __all__ = [
+    "DraftStep",
     "solve_least_squares",
     "solve_weighted_least_squares",
     "draft_weighted_least_squares",
-    "column_scale",
-    "gram_scale",
-    "gram_in_range",
-    "numerical_rank",
-    "response_scale",
 ]
 
 # Scaled condition number above which QR refines with double-double residuals rather than
@@ -108,66 +103,10 @@ _CHOLESKY_MAX_GRAM_COND = 1e10
 # refined Cholesky solution has 12+ digits (measured on random designs with collinearity
 # dialled in); beyond, QR with double-double refinement is worth its extra passes.
 _AUTO_MAX_GRAM_COND = 1e8
-
-
-# Norms (and Gram diagonals, squared) outside [2^-480, 2^480] may have over- or underflowed
-# in their sum of squares: such columns are measured again, scaled by their largest entry.
-_SAFE_NORM_EXPONENT = 480
-# Exponents of the powers of two that float64 represents exactly (subnormals included).
-_EXPONENT_RANGE = (-1074, 1023)
-
-
-def column_scale(X: torch.Tensor) -> torch.Tensor:
-    """Power-of-two column scales ``d`` with ``X / d`` having column norms in [0.7, 1.4).
-
-    Powers of two make the scaling exact, so the equilibrated problem has exactly the
-    solution of the original one (rescaled); zero columns get scale 1. Columns of any
-    finite scale are measured without overflow (1e300) or underflow (1e-300).
-    """
-    norms = torch.linalg.vector_norm(X, dim=0)
-    low, high = 2.0**-_SAFE_NORM_EXPONENT, 2.0**_SAFE_NORM_EXPONENT
-    if all(low < value < high for value in norms.tolist()):  # one host sync
-        return torch.exp2(torch.round(torch.log2(norms)))
-    exponents = _round_log2(norms)
-    suspect = ~((norms > 2.0**-_SAFE_NORM_EXPONENT) & (norms < 2.0**_SAFE_NORM_EXPONENT))
-    columns = X[:, suspect]
-    peak = torch.exp2(torch.floor(_log2(columns.abs().amax(dim=0))))
-    exponents[suspect] = _round_log2(torch.linalg.vector_norm(columns / peak, dim=0))
-    exponents[suspect] += torch.log2(peak)
-    return torch.exp2(exponents.clamp(*_EXPONENT_RANGE))
-
-
-def response_scale(y: torch.Tensor) -> float:
-    """A power of two ``c`` that brings ``y / c`` near one, or 1 when ``y`` is already there.
-
-    Only a response beyond ``2^±480`` in absolute value is scaled: its sums of squares would
-    leave float64's range (and the double-double refinement's splitting overflows at 1e300).
-    """
-    if not y.numel():
-        return 1.0
-    extremes = torch.aminmax(y)
-    peak = max(-float(extremes.min), float(extremes.max))
-    if peak == 0 or 2.0**-_SAFE_NORM_EXPONENT < peak < 2.0**_SAFE_NORM_EXPONENT:
-        return 1.0
-    return 2.0 ** max(_EXPONENT_RANGE[0], min(_EXPONENT_RANGE[1], math.floor(math.log2(peak))))
-
-
-def _log2(values: torch.Tensor) -> torch.Tensor:
-    """``log2`` with zeros (empty or zero columns) mapped to 0."""
-    return torch.log2(torch.where(values > 0, values, torch.ones_like(values)))
-
-
-def _round_log2(values: torch.Tensor) -> torch.Tensor:
-    return torch.round(_log2(values))
-
-
-def numerical_rank(singular_values: torch.Tensor, shape: tuple[int, int]) -> int:
-    """Rank by numpy's ``matrix_rank`` rule: ``s > s.max() * max(n, k) * eps``."""
-    if singular_values.numel() == 0:
-        return 0
-    eps = torch.finfo(singular_values.dtype).eps
-    tol = singular_values.max() * max(shape) * eps
-    return int((singular_values > tol).sum())
+# Intermediate IRLS steps on the Gram route skip the refinement up to this condition number
+# of the equilibrated Gram matrix: its Cholesky solution then errs by about cond * eps, 12+
+# digits, and the iteration damps what it moves the next iterate.
+_GRAM_DRAFT_MAX_COND = 1e4
 
 
 def solve_least_squares(
@@ -378,14 +317,20 @@ def _solve_auto(X: torch.Tensor | BlockMatrix, y: torch.Tensor) -> SolverResult:
 
 
 def solve_weighted_least_squares(
-    X: torch.Tensor | BlockMatrix, y: torch.Tensor, weights: torch.Tensor, method: str = "qr"
+    X: torch.Tensor | BlockMatrix,
+    y: torch.Tensor,
+    weights: torch.Tensor,
+    method: str = "qr",
+    factor: GramFactor | None = None,
 ) -> SolverResult:
     """Solve ``min_b ||sqrt(w) (y - X b)||_2`` (``w >= 0``) and compute ``(X'WX)^{-1}``.
 
     ``"cholesky"``, and ``"auto"`` on large problems, never form ``sqrt(w) X``: the
-    weighted Gram matrix is built in row chunks and the other passes weight vectors only.
-    The rest whiten and call :func:`solve_least_squares`. ``resid`` is None on the Gram
-    path (the whitened residuals otherwise).
+    weighted Gram matrix is built in row chunks and the other passes weight vectors only
+    (:mod:`torchstats.solvers.gram_route`); ``factor``, that route's factorisation of this
+    same problem (a :class:`DraftStep`'s), is completed instead of computed again. The rest
+    whiten and call :func:`solve_least_squares`. ``resid`` is None on the Gram path (the
+    whitened residuals otherwise).
     """
     n, k = X.shape
     with torch.no_grad():
@@ -398,30 +343,67 @@ def solve_weighted_least_squares(
                 method=method,
                 announce=method == "cholesky",
                 weights=weights,
+                factor=factor,
             )
     root = torch.sqrt(weights)
     return solve_least_squares(scale_rows(X, root), y * root, method)
 
 
+@dataclass(frozen=True)
+class DraftStep:
+    """An intermediate step of an outer loop (IRLS), from
+    :func:`draft_weighted_least_squares`.
+
+    Attributes
+    ----------
+    params : Tensor or None, shape (k,)
+        The solution to about ``cond * eps``; None where only the full solve will do.
+    factor : GramFactor or None
+        The Gram route's factorisation of the problem, which
+        :func:`solve_weighted_least_squares` completes instead of computing it again.
+    """
+
+    params: torch.Tensor | None
+    factor: GramFactor | None = None
+
+
 def draft_weighted_least_squares(
     X: torch.Tensor | BlockMatrix, y: torch.Tensor, weights: torch.Tensor, method: str
-) -> torch.Tensor | None:
+) -> DraftStep:
     """The solution of :func:`solve_weighted_least_squares` for an intermediate iterate of
-    an outer loop (IRLS), to about ``cond * eps``; None where only the full solve will do.
+    an outer loop (IRLS), to about ``cond * eps``, where it costs less than the full solve.
 
-    Where ``method`` would take Householder QR of a small design (``"qr"``, ``"auto"``
-    below its size bound) and the equilibrated design is well conditioned
-    (``cond(X_s) <= 1e3``) and of full rank, the solution takes one float64 refinement
-    step: 13+ digits, without the double-double residuals, the inverse and the singular
-    values of the full solve (100 x 10: about a quarter of its cost). Everywhere else
-    (large, ill-conditioned or rank-deficient designs, other methods) it returns None and
-    the caller takes :func:`solve_weighted_least_squares`; the loop re-solves its last
-    step with it, so the estimate and its covariance are the full solver's.
+    - Householder QR of a small design (``"qr"``, ``"auto"`` below its size bound) with a
+      well-conditioned (``cond(X_s) <= 1e3``) equilibrated design of full rank: one
+      float64 refinement step, 13+ digits, without the double-double residuals, the
+      inverse and the singular values of the full solve (100 x 10: about a quarter of its
+      cost).
+    - The Gram route of ``"auto"`` on a large design with ``cond(X_s'WX_s) <= 1e4``: the
+      Cholesky solution without the refinement step's two passes over the data (12+
+      digits); the factor comes with it, so the full solve of the last step only refines.
+
+    Elsewhere (ill-conditioned or rank-deficient designs, ``"cholesky"``, ``"pinv"``) the
+    step's ``params`` is None and the caller takes :func:`solve_weighted_least_squares`;
+    the loop re-solves its last step with it, so the estimate and its covariance are the
+    full solver's.
     """
     n, k = X.shape
-    takes_qr = method == "qr" or (method == "auto" and _auto_takes_qr(n, k))
+    if method == "auto" and not _auto_takes_qr(n, k):
+        with torch.no_grad():
+            factor = factor_gram(X, y, weights)
+        usable = factor is not None and factor.positive_definite
+        if not usable or factor is None or factor.cond > _GRAM_DRAFT_MAX_COND:
+            return DraftStep(None, factor if usable else None)
+        return DraftStep(factor.params, factor)
+    takes_qr = method == "qr" or method == "auto"
     if isinstance(X, BlockMatrix) or not k or not takes_qr:
-        return None
+        return DraftStep(None)
+    return DraftStep(_draft_by_qr(X, y, weights))
+
+
+def _draft_by_qr(X: torch.Tensor, y: torch.Tensor, weights: torch.Tensor) -> torch.Tensor | None:
+    """The QR draft of :func:`draft_weighted_least_squares`, or None."""
+    n, k = X.shape
     with torch.no_grad():
         root = torch.sqrt(weights)
         Xw = X * root[:, None]
@@ -451,58 +433,24 @@ def _solve_gram(
     method: str,
     announce: bool,
     weights: torch.Tensor | None = None,
+    factor: GramFactor | None = None,
 ) -> SolverResult:
-    """Cholesky of the equilibrated (weighted) Gram matrix; Householder QR beyond ``max_cond``.
-
-    ``X`` is read, never copied: ``X'WX`` (one GEMM or SYRK), then ``X'Wy``, ``X b`` and
-    ``X'Wr`` (GEMVs) for the solution and one refinement step, and for unweighted
-    problems ``X b`` again for the residuals (weighted callers, IRLS, do not use them).
-    """
-    k = X.shape[1]
-    gram = block_gram(X) if weights is None else _weighted_gram(X, weights)
-    if not gram_in_range(gram):  # columns near float64's limits (or zero): from the columns
+    """Cholesky of the equilibrated (weighted) Gram matrix (``factor``, when the caller
+    has it); Householder QR beyond ``max_cond`` or where a Gram diagonal left float64's
+    safe range (columns near its limits, or zero)."""
+    factor = factor_gram(X, y, weights) if factor is None else factor
+    if factor is None:
         return _solve_qr_of(X, y, weights)
-    d = gram_scale(gram)
-    gram_scaled = gram / d[:, None] / d[None, :]
-    eigenvalues = torch.linalg.eigvalsh(gram_scaled)
-    L, info = torch.linalg.cholesky_ex(gram_scaled)
-    cond = float(eigenvalues[-1] / eigenvalues[0].clamp(min=torch.finfo(X.dtype).tiny))
-    if not cond <= max_cond or int(info) != 0:
+    if not factor.cond <= max_cond or not factor.positive_definite:
         if announce:
             warn(
                 "the Gram matrix X'X is too ill-conditioned for a Cholesky solve (condition "
-                f"number about {cond:.1e} after equilibration, which would leave fewer than 6 "
-                "correct digits); solving by Householder QR instead",
+                f"number about {factor.cond:.1e} after equilibration, which would leave fewer "
+                "than 6 correct digits); solving by Householder QR instead",
                 CollinearityWarning,
             )
         return _solve_qr_of(X, y, weights)
-
-    def weighted(v: torch.Tensor) -> torch.Tensor:
-        return v if weights is None else weights * v
-
-    theta = torch.cholesky_solve((rmatvec(X, weighted(y)) / d)[:, None], L)[:, 0]
-    # One refinement step on the semi-normal equations (Björck's corrected semi-normal
-    # equations): two GEMV passes, about a third of the Gram's cost, for 2-3 more digits.
-    # y - X b as -(X b) + y: the same numbers, one (n,) temporary instead of two
-    step = torch.neg_(matvec(X, theta / d)).add_(y)
-    theta = theta + torch.cholesky_solve((rmatvec(X, weighted(step)) / d)[:, None], L)[:, 0]
-    resid = torch.neg_(matvec(X, theta / d)).add_(y) if weights is None else None
-    eye = torch.eye(k, dtype=X.dtype, device=X.device)
-    inverse = torch.cholesky_solve(eye, L)
-    return SolverResult(
-        params=theta / d,
-        method=method,
-        n_iter=1,
-        message=f"Cholesky of the equilibrated X'X (condition number {cond:.1e}), "
-        "one refinement step",
-        rank=k,
-        normalized_cov=inverse / d[:, None] / d[None, :],
-        singular_values=torch.sqrt(torch.linalg.eigvalsh(gram).clamp(min=0)).flip(0),
-        resid=resid,
-        factor=L.T,
-        column_scale=d,
-        scaled_normalized_cov=inverse,
-    )
+    return complete_gram(X, y, weights, factor, method)
 
 
 def _solve_qr_of(
@@ -513,25 +461,6 @@ def _solve_qr_of(
         return _solve_qr(densify(X), y)
     root = torch.sqrt(weights)
     return _solve_qr(densify(scale_rows(X, root)), y * root)
-
-
-def _weighted_gram(X: torch.Tensor | BlockMatrix, weights: torch.Tensor) -> torch.Tensor:
-    if isinstance(X, BlockMatrix):
-        return X.gram(weights)
-    return gram_matrix(X, weights)
-
-
-def gram_scale(gram: torch.Tensor) -> torch.Tensor:
-    """Power-of-two scales from the Gram diagonal, as :func:`column_scale` from the columns."""
-    return torch.exp2(_round_log2(torch.sqrt(torch.diagonal(gram))))
-
-
-def gram_in_range(gram: torch.Tensor) -> bool:
-    """Whether no diagonal entry of ``X'X`` over- or underflowed (nor a column is zero):
-    else the design is equilibrated from its columns (:func:`column_scale`) instead."""
-    diagonal = torch.diagonal(gram)
-    low, high = 2.0 ** (-2 * _SAFE_NORM_EXPONENT), 2.0 ** (2 * _SAFE_NORM_EXPONENT)
-    return bool(((diagonal > low) & (diagonal < high)).all())
 
 
 # --- pseudo-inverse ------------------------------------------------------------------------

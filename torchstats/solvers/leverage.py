@@ -45,8 +45,8 @@ import pandas as pd
 import torch
 
 from torchstats.solvers.extended import dd_matmul
-from torchstats.solvers.least_squares import column_scale as equilibrating_scale
-from torchstats.solvers.least_squares import gram_scale, numerical_rank
+from torchstats.solvers.scaling import column_scale as equilibrating_scale
+from torchstats.solvers.scaling import gram_scale, numerical_rank
 from torchstats.structured.blas import gram_matrix, product, squared_row_norms
 from torchstats.structured.block_matrix import BlockMatrix, densify, gram, row_blocks
 

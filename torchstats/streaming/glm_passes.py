@@ -20,7 +20,7 @@ import torch
 
 from torchstats.errors import NumericalError, SingularDesignError
 from torchstats.families.families import Binomial, Family
-from torchstats.solvers.least_squares import numerical_rank
+from torchstats.solvers.scaling import numerical_rank
 from torchstats.streaming.chunks import Chunk, ChunkDesigner
 from torchstats.streaming.distributed import Reducer
 from torchstats.streaming.passes import progress
