@@ -125,26 +125,3 @@ def test_weighted_solve_hands_ill_conditioned_problems_to_qr():
     root = torch.sqrt(w)
     expected = solve_least_squares(X * root[:, None], y * root, "qr")
     torch.testing.assert_close(found.params, expected.params, rtol=1e-9, atol=0)
-
-
-@pytest.mark.parametrize("route", ["numpy", "torch blocks", "torch whole"])
-@pytest.mark.parametrize("sign", ["positive", "negative", "mixed", "zeros"])
-@pytest.mark.parametrize("layout", ["C", "F"])
-def test_weighted_gram_and_product_in_one_pass(layout, sign, route, monkeypatch):
-    """The Gram matrix is gram_matrix's, bit for bit, on every route; the product
-    X' diag(w) v agrees with the product as written (several row blocks)."""
-    X, w = _design(layout), _weights(sign)
-    v = torch.as_tensor(np.random.default_rng(2).normal(size=ROWS))
-    monkeypatch.setattr(blas, "_CHUNK_BYTES", 1 << 16)
-    if route == "numpy":
-        assert blas._numpy_route(X, w)
-    else:
-        monkeypatch.setattr(blas, "_numpy_route", lambda *arrays: False)
-    if route == "torch whole":
-        monkeypatch.setattr(blas, "_NUMPY_ROUTE_MIN_WORK", X.numel() * X.shape[1] + 1)
-    gram, product = blas.weighted_gram_and_product(X, w, v)
-    assert torch.equal(gram, gram_matrix(X, w))
-    expected = X.T @ (w * v)
-    torch.testing.assert_close(
-        product, expected, rtol=1e-12, atol=1e-12 * float(expected.abs().max())
-    )

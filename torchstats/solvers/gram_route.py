@@ -4,8 +4,8 @@ The route of ``"cholesky"`` and of ``"auto"`` on large designs (see
 :mod:`torchstats.solvers.least_squares`), in two steps that an outer loop (IRLS) can take
 apart:
 
-1. :func:`factor_gram`: ``X'WX`` and ``X'Wy`` in one pass over the data (no copy of ``X``),
-   power-of-two equilibration, its eigenvalues (the condition number that decides whether
+1. :func:`factor_gram`: ``X'WX`` (no copy of ``X``) and ``X'Wy``, power-of-two
+   equilibration, its eigenvalues (the condition number that decides whether
    this route is accurate enough) and Cholesky factor, and the first solution;
 2. :func:`complete_gram`: one refinement step on the semi-normal equations (Björck's
    corrected semi-normal equations: two passes, 2-3 more digits), the residuals of an
@@ -24,7 +24,7 @@ import torch
 
 from torchstats.solvers.result import SolverResult
 from torchstats.solvers.scaling import gram_in_range, gram_scale
-from torchstats.structured.blas import matvec, rmatvec, weighted_gram_and_product
+from torchstats.structured.blas import gram_matrix, matvec, rmatvec
 from torchstats.structured.block_matrix import BlockMatrix
 from torchstats.structured.block_matrix import gram as block_gram
 
@@ -72,15 +72,12 @@ def factor_gram(
     """Step 1 (see the module): None when a Gram diagonal left float64's safe range (a
     zero column, or columns near the limits), where only QR of the columns will do."""
     if weights is None:
-        gram, moment = block_gram(X), None
-    elif isinstance(X, BlockMatrix):
-        gram, moment = X.gram(weights), None
+        gram = block_gram(X)
     else:
-        gram, moment = weighted_gram_and_product(X, weights, y)
+        gram = X.gram(weights) if isinstance(X, BlockMatrix) else gram_matrix(X, weights)
     if not gram_in_range(gram):
         return None
-    if moment is None:
-        moment = rmatvec(X, y if weights is None else weights * y)
+    moment = rmatvec(X, y if weights is None else weights * y)
     d = gram_scale(gram)
     scaled = gram / d[:, None] / d[None, :]
     eigenvalues = torch.linalg.eigvalsh(scaled)

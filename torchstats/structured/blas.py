@@ -34,15 +34,7 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = [
-    "cross_product",
-    "gram_matrix",
-    "matvec",
-    "product",
-    "rmatvec",
-    "squared_row_norms",
-    "weighted_gram_and_product",
-]
+__all__ = ["cross_product", "gram_matrix", "matvec", "product", "rmatvec", "squared_row_norms"]
 
 #: Bytes of the design per row chunk of a weighted Gram. Measured on 1e6 x 50 float64:
 #: chunks of 2048 rows (0.8 MB) 0.21 s, 8192 (3.3 MB) 0.15 s, 32768 (13 MB) 0.20 s,
@@ -68,80 +60,47 @@ def gram_matrix(X: Any, weights: torch.Tensor | None = None) -> torch.Tensor:
     """
     if not isinstance(X, torch.Tensor):  # a BlockMatrix (sparse dummies) has its own
         return X.gram(weights)
-    if weights is not None:
-        return _weighted_gram(X, weights, None)[0]
-    if _numpy_route(X, None):
-        design = X.numpy()
-        return torch.from_numpy(design.T @ design)
-    return X.T @ X
-
-
-def weighted_gram_and_product(
-    X: torch.Tensor, weights: torch.Tensor, v: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """``X' diag(w) X`` (as :func:`gram_matrix` computes it, bit for bit) and ``X' diag(w) v``
-    (shape (k,)), in one pass over ``X``: each row block's product with ``v`` is taken while
-    the block is in cache (1e6 x 50, numpy route: a separate ``X' (w v)`` costs another
-    37 ms pass over the 400 MB design)."""
-    gram, moment = _weighted_gram(X, weights, v)
-    assert moment is not None
-    return gram, moment
-
-
-def _weighted_gram(
-    X: torch.Tensor, weights: torch.Tensor, v: torch.Tensor | None
-) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """:func:`gram_matrix` with weights, and ``X' diag(w) v`` when ``v`` is given."""
     if not _numpy_route(X, weights):
+        if weights is None:
+            return X.T @ X
         large = X.numel() * X.shape[1] >= _NUMPY_ROUTE_MIN_WORK
-        grad = X.requires_grad or weights.requires_grad
-        if X.device.type == "cpu" and large and not grad:  # torch on one thread: cache-sized
-            return _blocked_weighted_gram(X, weights, _CHUNK_BYTES, v)
-        if large and not grad and X.numel() * X.element_size() > 4 * _DEVICE_CHUNK_BYTES:
-            return _blocked_weighted_gram(X, weights, _DEVICE_CHUNK_BYTES, v)
-        weighted = X * weights[:, None]
-        return _symmetric(weighted.T @ X), None if v is None else weighted.T @ v
-    if v is not None and not _numpy_route(X, v):  # another dtype or device: a pass of its own
-        return _weighted_gram(X, weights, None)[0], X.T @ (weights * v)
-    design, w = X.numpy(), weights.numpy()
-    values = None if v is None else v.numpy()
-    for sign in (1.0, -1.0):
-        if bool((sign * w >= 0).all()):
-            total, moment = _root_weighted_gram(design, np.sqrt(sign * w), values)
-            return torch.from_numpy(sign * total), (
-                None if moment is None else torch.from_numpy(sign * moment)
-            )
-    weighted = design * w[:, None]
-    product = None if values is None else torch.from_numpy(weighted.T @ values)
-    return _symmetric(torch.from_numpy(weighted.T @ design)), product
+        if X.requires_grad or weights.requires_grad or not large:
+            return _symmetric((X * weights[:, None]).T @ X)
+        if X.device.type == "cpu":  # torch on one thread: cache-sized blocks
+            return _blocked_weighted_gram(X, weights, _CHUNK_BYTES)
+        if X.numel() * X.element_size() <= 4 * _DEVICE_CHUNK_BYTES:
+            return _symmetric((X * weights[:, None]).T @ X)
+        return _blocked_weighted_gram(X, weights, _DEVICE_CHUNK_BYTES)
+    design = X.numpy()
+    if weights is None:
+        return torch.from_numpy(design.T @ design)
+    w = weights.numpy()
+    if bool((w >= 0).all()):
+        return torch.from_numpy(_root_weighted_gram(design, np.sqrt(w)))
+    if bool((w <= 0).all()):
+        return torch.from_numpy(-_root_weighted_gram(design, np.sqrt(-w)))
+    return _symmetric(torch.from_numpy((design * w[:, None]).T @ design))
 
 
 def _blocked_weighted_gram(
-    X: torch.Tensor, weights: torch.Tensor, block_bytes: int, v: torch.Tensor | None
-) -> tuple[torch.Tensor, torch.Tensor | None]:
+    X: torch.Tensor, weights: torch.Tensor, block_bytes: int
+) -> torch.Tensor:
     """``X' diag(w) X`` in torch by row blocks of ``block_bytes`` written into one reused
     buffer: ``Z'Z`` with ``Z = sqrt(|w|) X`` when the weights share a sign, the weighted
     block times the block otherwise. No copy of the design; on the CPU blocks that stay in
     cache (one thread, 1e6 x 50: 4 MB blocks 0.16 s, 64 MB blocks 0.44 s, one weighted
-    copy 0.52 s), on a GPU blocks large enough to keep it busy. With ``v``, also
-    ``X' diag(w) v`` from the same blocks."""
+    copy 0.52 s), on a GPU blocks large enough to keep it busy."""
     n, k = X.shape
     rows = min(n, max(256, block_bytes // max(1, k * X.element_size())))
     sign = 1.0 if bool((weights >= 0).all()) else -1.0 if bool((weights <= 0).all()) else 0.0
     factor = torch.sqrt(sign * weights) if sign else weights
     buffer = X.new_empty(rows, k)
     total = X.new_zeros(k, k)
-    moment = None if v is None else X.new_zeros(k)
     for start in range(0, n, rows):
         block = X[start : start + rows]
         scaled = torch.mul(block, factor[start : start + rows, None], out=buffer[: len(block)])
         total.addmm_(scaled.T, scaled if sign else block)
-        if moment is not None and v is not None:
-            part = v[start : start + rows]
-            moment.addmv_(scaled.T, part * factor[start : start + rows] if sign else part)
-    if sign < 0:
-        total, moment = -total, None if moment is None else -moment
-    return _symmetric(total), moment
+    return _symmetric(total if sign >= 0 else -total)
 
 
 def _symmetric(product: torch.Tensor) -> torch.Tensor:
@@ -217,22 +176,16 @@ def _numpy_route(X: Any, other: torch.Tensor | None) -> bool:
     ) and (other is None or other.dtype == X.dtype)
 
 
-def _root_weighted_gram(
-    design: np.ndarray, root: np.ndarray, values: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray | None]:
+def _root_weighted_gram(design: np.ndarray, root: np.ndarray) -> np.ndarray:
     """``Z'Z`` with ``Z = root[:, None] * design``, by row chunks written into one reused
     buffer: no copy of the design (a formula's column-major design included: 1e6 x 40, 0.62 s
-    against 0.85 s for one weighted copy, and 4 MB instead of 320 MB); with ``values``, also
-    ``Z' (root * values)`` from the same chunks."""
+    against 0.85 s for one weighted copy, and 4 MB instead of 320 MB)."""
     n, k = design.shape
     rows = max(256, _CHUNK_BYTES // max(1, k * design.itemsize))
     buffer = np.empty((min(rows, n), k), dtype=design.dtype)
     total = np.zeros((k, k), dtype=design.dtype)
-    moment = None if values is None else np.zeros(k, dtype=design.dtype)
     for start in range(0, n, rows):
         chunk = buffer[: min(rows, n - start)]
         np.multiply(design[start : start + rows], root[start : start + rows, None], out=chunk)
         total += chunk.T @ chunk
-        if moment is not None and values is not None:
-            moment += chunk.T @ (root[start : start + rows] * values[start : start + rows])
-    return total, moment
+    return total
