@@ -391,9 +391,8 @@ def draft_weighted_least_squares(
     if method == "auto" and not _auto_takes_qr(n, k):
         with torch.no_grad():
             factor = factor_gram(X, y, weights)
-        usable = factor is not None and factor.positive_definite
-        if not usable or factor is None or factor.cond > _GRAM_DRAFT_MAX_COND:
-            return DraftStep(None, factor if usable else None)
+        if factor is None or not factor.positive_definite or factor.cond > _GRAM_DRAFT_MAX_COND:
+            return DraftStep(None, factor)  # the full solve decides (refinement, or QR)
         return DraftStep(factor.params, factor)
     takes_qr = method == "qr" or method == "auto"
     if isinstance(X, BlockMatrix) or not k or not takes_qr:
