@@ -116,3 +116,13 @@ def test_irls_fit_is_bitwise_that_of_the_expressions(monkeypatch: pytest.MonkeyP
         assert np.array_equal(np.asarray(fit.params), np.asarray(again.params))
         assert np.array_equal(np.asarray(fit.bse), np.asarray(again.bse))
         assert fit.deviance == again.deviance
+
+
+def test_mixed_dtypes_keep_the_expressions_promotion() -> None:
+    """A float32 mean with a float64 response: the expression promotes to float64, and so
+    does the result with autograd off."""
+    family, endog, mu = FAMILIES["binomial-prop"]
+    with torch.no_grad():
+        unit = family._resid_dev(endog, mu.float())
+    assert unit.dtype == torch.float64
+    _assert_bitwise(unit, family._resid_dev(endog, mu.float()))

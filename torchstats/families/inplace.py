@@ -10,10 +10,10 @@ operations in the same order: bitwise the same numbers (tests compare the two on
 family and link).
 
 The twins run only where no autograd graph is recorded (an in-place step would overwrite
-a value that a backward pass needs) and where the operands share one shape (no
-broadcasting into a smaller output); everywhere else the expressions run as written. They
-never write into their inputs, nor into what another link or family returned (an identity
-link returns its argument).
+a value that a backward pass needs) and where the operands share one shape and dtype (no
+broadcasting into a smaller output, no promotion to a wider type); everywhere else the
+expressions run as written. They never write into their inputs, nor into what another
+link or family returned (an identity link returns its argument).
 """
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ __all__ = ["in_place_allowed", "times"]
 
 def in_place_allowed(*tensors: torch.Tensor) -> bool:
     """Whether a formula may compute in place on the temporaries it creates from
-    ``tensors``: autograd is off and all of them have one shape."""
+    ``tensors``: autograd is off and all of them have one shape and one dtype (a
+    temporary of the first then holds every result the expression would promote to)."""
     if torch.is_grad_enabled():
         return False
-    shape = tensors[0].shape
-    return all(t.shape == shape for t in tensors[1:])
+    first = tensors[0]
+    return all(t.shape == first.shape and t.dtype == first.dtype for t in tensors[1:])
 
 
 def times(values: torch.Tensor, factor: torch.Tensor | float) -> torch.Tensor:
