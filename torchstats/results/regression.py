@@ -127,7 +127,7 @@ class RegressionResults(LikelihoodResults):
 
     # --- sums of squares -----------------------------------------------------------------------
     # Sums of squares are kept divided by c^2, c the fit's response scale (1 unless the
-    # response lies beyond 2^±480, see solvers.least_squares.response_scale): ratios such as
+    # response lies beyond 2^±480, see solvers.scaling.response_scale): ratios such as
     # R-squared and F come from those, and a sum itself is c^2 times it, refused with
     # NumericalRangeError where that leaves float64 (a response scaled by 1e300: 1e600).
 
