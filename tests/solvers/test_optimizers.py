@@ -149,6 +149,24 @@ def test_newton_stops_when_steps_keep_landing_in_a_nan_region():
     assert "not finite along the Newton direction in 10 iterations in a row" in found.message
 
 
+def test_newton_stops_when_the_objective_stops_changing():
+    """The objective no longer resolves the steps (its value rounds to the same number)
+    while the gradient still asks for them, as a log-likelihood heading to a supremum at
+    infinity does: three equal values in a row end the run instead of max_iter. The
+    decrement (1.25e-13, within 1000 times the tolerance) makes it converged."""
+
+    def objective(x: torch.Tensor) -> torch.Tensor:
+        return 1.0 + 0.0 * x.sum()
+
+    def derivatives(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        return objective(x), torch.full_like(x, 5e-7), torch.eye(1, dtype=x.dtype)
+
+    start = torch.tensor([0.0], dtype=torch.float64)
+    found = minimize_newton(objective, start, derivatives=derivatives, max_iter=100)
+    assert "did not change in 3 steps in a row" in found.message
+    assert found.n_iter < 5 and found.converged
+
+
 def test_newton_counts_rejected_points_and_still_converges():
     # exp overflows on the first full steps from far away; the minimum is finite
     def objective(x: torch.Tensor) -> torch.Tensor:

@@ -21,12 +21,13 @@ import torch
 from torch.nn.functional import softplus
 
 from torchstats._typing import check_option
-from torchstats.errors import DesignError
+from torchstats.errors import ConvergenceWarning, DesignError, warn
 from torchstats.models.base import caller_context
 from torchstats.models.data import plain_array
 from torchstats.models.discrete import _AUXILIARY_MAXITER, _DiscreteModel
 from torchstats.models.discrete_fit import solve_newton
 from torchstats.results.discrete import CountResults, NegativeBinomialResults
+from torchstats.solvers.result import SolverResult
 from torchstats.structured.blas import gram_matrix, rmatvec
 from torchstats.structured.block_matrix import dense_within_limit
 
@@ -301,6 +302,25 @@ class NegativeBinomial(_Count):
     def _extra_names(self) -> tuple[str, ...]:
         return ("alpha",) if self.k_extra else ()
 
+    def _check_fit(self, params: torch.Tensor, found: SolverResult) -> None:
+        """Warn when ``alpha`` went to the boundary: with ``alpha * mu`` below
+        :data:`_NO_OVERDISPERSION` in every row the variance is the Poisson one to six
+        digits, the log-likelihood rises only as ``alpha`` falls towards 0 (its supremum,
+        the Poisson model, lies on the boundary) and the estimate is where float64 stopped
+        telling the points apart, not a maximum."""
+        if not self.k_extra:
+            return
+        eta, alpha = self._split(params)
+        mean = torch.exp(eta) if self.loglike_method == "nb2" else torch.ones(())
+        if float(alpha * mean.max()) < _NO_OVERDISPERSION:
+            warn(
+                f"{self.model_name}: alpha tends to 0 (estimate {float(alpha):.3g}): the data "
+                "show no overdispersion, the likelihood's supremum is the Poisson model on "
+                "the boundary alpha = 0, and alpha's standard error is not meaningful; fit "
+                "a Poisson model",
+                ConvergenceWarning,
+            )
+
     # --- likelihood ---------------------------------------------------------------------------
 
     @property
@@ -452,6 +472,11 @@ class NegativeBinomial(_Count):
         else:
             alpha = (resid**2 / mu - 1).sum() / df_resid
         return torch.cat([beta, alpha.clamp(min=_MIN_START_ALPHA)[None]])
+
+
+#: ``alpha * max(mu)`` below which the negative binomial's variance is Poisson's to six
+#: digits (``mu (1 + alpha mu)``; NB1: ``mu (1 + alpha)``).
+_NO_OVERDISPERSION = 1e-6
 
 
 class _Counts(NamedTuple):

@@ -18,7 +18,11 @@ Order of calls per iteration:
    value is finite. When ``_MAX_NONFINITE_STREAK`` line searches in a row had to reject
    points where the objective is not finite, Newton stops with the message "objective not
    finite along the Newton direction": the minimum lies where the objective is not defined
-   (a NaN region) and the iterates only crawl towards its edge.
+   (a NaN region) and the iterates only crawl towards its edge. When
+   ``_MAX_STALLED_STEPS`` accepted steps in a row leave the objective exactly unchanged,
+   Newton stops as well ("the objective did not change"), converged if the Newton
+   decrement is within 1000 times the tolerance: a supremum at infinity (a parameter
+   heading to the boundary of its range) is approached but never reached.
 
 Non-convergence is reported in the result (``converged=False``), with the number of points
 rejected because the objective was not finite there (``nonfinite``): the calling model
@@ -46,6 +50,11 @@ _MAX_DAMPING_TRIES = 30
 # finite minimum Newton takes full steps (quadratic convergence), so such a streak does not
 # happen on the way to one; a few non-finite trials far from it (an overflowing exp) do.
 _MAX_NONFINITE_STREAK = 10
+# Accepted steps in a row that left the objective exactly where it was before Newton stops
+# at the precision limit: the iterates still move (a supremum at infinity, such as a
+# negative binomial's log(alpha) heading to -inf on data without overdispersion) but the
+# objective no longer tells the points apart in float64.
+_MAX_STALLED_STEPS = 3
 
 
 def autograd_derivatives(objective: Callable[[torch.Tensor], torch.Tensor]) -> Derivatives:
@@ -98,7 +107,7 @@ def minimize_newton(
     converged = False
     message = "maximum number of iterations reached"
     n_iter = 0
-    nonfinite = streak = 0
+    nonfinite = streak = stalled = 0
     for n_iter in range(max_iter + 1):
         current = float(value)  # one host sync for the checks below
         if not math.isfinite(current) or not bool(torch.isfinite(grad).all()):
@@ -134,6 +143,15 @@ def minimize_newton(
             break
         x = accepted
         value, grad, hess = derivatives(x)
+        # (steps stopped short by non-finite points are the streak above's to judge)
+        stalled = stalled + 1 if float(value) == current and not rejected else 0
+        if stalled >= _MAX_STALLED_STEPS:
+            converged = decrement <= 1e3 * ftol * (1.0 + abs(current))
+            message = (
+                f"the objective did not change in {stalled} steps in a row (precision limit "
+                "reached)"
+            )
+            break
     return SolverResult(
         params=x,
         method="newton",
