@@ -104,6 +104,11 @@ def test_draft_step_declines_where_only_the_full_solve_will_do():
     step = draft_weighted_least_squares(big_X, big_y, big_w, "auto")
     assert step.params is None and step.factor is not None
     assert 1e4 < step.factor.cond < 1e8  # still the Gram route's
+    # float32: cond * eps above 1e-12 already at cond ~ 1: never a draft, still the factor
+    single = draft_weighted_least_squares(
+        *(t.float() for t in _weighted_problem(3, 5_000, 4)), "auto"
+    )
+    assert single.params is None and single.factor is not None and single.factor.cond < 1e4
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -103,10 +103,11 @@ _CHOLESKY_MAX_GRAM_COND = 1e10
 # refined Cholesky solution has 12+ digits (measured on random designs with collinearity
 # dialled in); beyond, QR with double-double refinement is worth its extra passes.
 _AUTO_MAX_GRAM_COND = 1e8
-# Intermediate IRLS steps on the Gram route skip the refinement up to this condition number
-# of the equilibrated Gram matrix: its Cholesky solution then errs by about cond * eps, 12+
-# digits, and the iteration damps what it moves the next iterate.
-_GRAM_DRAFT_MAX_COND = 1e4
+# Intermediate IRLS steps on the Gram route skip the refinement while the equilibrated Gram
+# matrix's condition number times the dtype's eps stays below this (float64: cond <= 1e4;
+# float32 never): the Cholesky solution then errs by about cond * eps, 12+ digits, and the
+# iteration damps what it moves the next iterate.
+_GRAM_DRAFT_MAX_ERROR = 1e4 * 2.0**-52
 
 
 def solve_least_squares(
@@ -378,8 +379,8 @@ def draft_weighted_least_squares(
       float64 refinement step, 13+ digits, without the double-double residuals, the
       inverse and the singular values of the full solve (100 x 10: about a quarter of its
       cost).
-    - The Gram route of ``"auto"`` on a large design with ``cond(X_s'WX_s) <= 1e4``: the
-      Cholesky solution without the refinement step's two passes over the data (12+
+    - The Gram route of ``"auto"`` on a large float64 design with ``cond(X_s'WX_s) <= 1e4``:
+      the Cholesky solution without the refinement step's two passes over the data (12+
       digits); the factor comes with it, so the full solve of the last step only refines.
 
     Elsewhere (ill-conditioned or rank-deficient designs, ``"cholesky"``, ``"pinv"``) the
@@ -391,7 +392,12 @@ def draft_weighted_least_squares(
     if method == "auto" and not _auto_takes_qr(n, k):
         with torch.no_grad():
             factor = factor_gram(X, y, weights)
-        if factor is None or not factor.positive_definite or factor.cond > _GRAM_DRAFT_MAX_COND:
+        eps = torch.finfo(X.dtype).eps
+        if (
+            factor is None
+            or not factor.positive_definite
+            or factor.cond * eps > _GRAM_DRAFT_MAX_ERROR
+        ):
             return DraftStep(None, factor)  # the full solve decides (refinement, or QR)
         return DraftStep(factor.params, factor)
     takes_qr = method == "qr" or method == "auto"
