@@ -78,7 +78,7 @@ def factor_gram(
     if not gram_in_range(gram):
         return None
     moment = rmatvec(X, y if weights is None else weights * y)
-    d = gram_scale(gram)
+    d = gram_scale(gram, in_range=True)
     scaled = gram / d[:, None] / d[None, :]
     eigenvalues = torch.linalg.eigvalsh(scaled)
     L, info = torch.linalg.cholesky_ex(scaled)

@@ -74,14 +74,18 @@ def numerical_rank(singular_values: torch.Tensor, shape: tuple[int, int]) -> int
     return int((singular_values > tol).sum())
 
 
-def gram_scale(gram: torch.Tensor) -> torch.Tensor:
-    """Power-of-two scales from the Gram diagonal, as :func:`column_scale` from the columns."""
-    return torch.exp2(_round_log2(torch.sqrt(torch.diagonal(gram))))
+def gram_scale(gram: torch.Tensor, in_range: bool = False) -> torch.Tensor:
+    """Power-of-two scales from the Gram diagonal, as :func:`column_scale` from the columns;
+    ``in_range``: :func:`gram_in_range` holds (no zero diagonal entry to guard)."""
+    roots = torch.sqrt(torch.diagonal(gram))
+    return torch.exp2(torch.round(torch.log2(roots)) if in_range else _round_log2(roots))
 
 
 def gram_in_range(gram: torch.Tensor) -> bool:
-    """Whether no diagonal entry of ``X'X`` over- or underflowed (nor a column is zero):
-    else the design is equilibrated from its columns (:func:`column_scale`) instead."""
-    diagonal = torch.diagonal(gram)
+    """Whether no diagonal entry of ``X'X`` over- or underflowed (nor a column is zero, nor
+    is one NaN): else the design is equilibrated from its columns (:func:`column_scale`)."""
+    if not gram.shape[0]:
+        return True
+    smallest, largest = torch.stack(torch.aminmax(torch.diagonal(gram))).tolist()
     low, high = 2.0 ** (-2 * _SAFE_NORM_EXPONENT), 2.0 ** (2 * _SAFE_NORM_EXPONENT)
-    return bool(((diagonal > low) & (diagonal < high)).all())
+    return low < smallest and largest < high
