@@ -107,9 +107,13 @@ def minimize_newton(
     converged = False
     message = "maximum number of iterations reached"
     n_iter = 0
-    nonfinite = streak = stalled = 0
+    nonfinite = streak = stalled = rejected = 0
+    previous: float | None = None
     for n_iter in range(max_iter + 1):
         current = float(value)  # one host sync for the checks below
+        # an accepted step that left the objective where it was (steps cut short by
+        # non-finite points are the non-finite streak's to judge)
+        stalled = stalled + 1 if current == previous and not rejected else 0
         if not math.isfinite(current) or not bool(torch.isfinite(grad).all()):
             message = "objective or gradient is not finite"
             break
@@ -125,6 +129,13 @@ def minimize_newton(
             ):
                 x = candidate
                 value, grad, hess = polished
+            break
+        if stalled >= _MAX_STALLED_STEPS:
+            converged = decrement <= 1e3 * ftol * (1.0 + abs(current))
+            message = (
+                f"the objective did not change in {stalled} steps in a row (precision limit "
+                "reached)"
+            )
             break
         if n_iter == max_iter:
             break
@@ -142,16 +153,8 @@ def minimize_newton(
             message = "line search failed to decrease the objective (precision limit reached)"
             break
         x = accepted
+        previous = current
         value, grad, hess = derivatives(x)
-        # (steps stopped short by non-finite points are the streak above's to judge)
-        stalled = stalled + 1 if float(value) == current and not rejected else 0
-        if stalled >= _MAX_STALLED_STEPS:
-            converged = decrement <= 1e3 * ftol * (1.0 + abs(current))
-            message = (
-                f"the objective did not change in {stalled} steps in a row (precision limit "
-                "reached)"
-            )
-            break
     return SolverResult(
         params=x,
         method="newton",
