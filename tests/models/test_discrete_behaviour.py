@@ -530,6 +530,45 @@ def test_fits_are_bitwise_those_without_the_reused_values(frame, monkeypatch, na
     assert reused.llf == fresh.llf
 
 
+def test_probit_reuses_log_cdf_only_for_that_very_linear_predictor(frame):
+    """``log Phi(q eta)`` of the line search serves the derivatives at the same ``eta``
+    (the tensor :meth:`_linear` keeps), never after either tensor changed in place, and
+    never one that carries a graph."""
+    y, X = _arrays(frame, "yb")
+    model = ts.Probit(y, X)
+    eta = torch.linspace(-2.0, 2.0, len(y), dtype=torch.float64)
+    expected = torch.special.log_ndtr((2 * torch.as_tensor(np.asarray(y)) - 1) * eta)
+    first = model._log_cdf(eta)
+    torch.testing.assert_close(first, expected, rtol=0, atol=0)
+    assert model._log_cdf(eta) is first
+    assert model._log_cdf(eta.clone()) is not first
+    first = model._log_cdf(eta)
+    first.add_(1.0)  # a caller changed the result in place: computed again
+    torch.testing.assert_close(model._log_cdf(eta), expected, rtol=0, atol=0)
+    eta.mul_(0.5)
+    torch.testing.assert_close(
+        model._log_cdf(eta),
+        torch.special.log_ndtr((2 * torch.as_tensor(np.asarray(y)) - 1) * eta),
+        rtol=0,
+        atol=0,
+    )
+    leaf = eta.clone().requires_grad_(True)
+    assert model._log_cdf(leaf) is not model._log_cdf(leaf)
+
+
+def test_probit_fit_is_bitwise_that_without_reused_values(frame, monkeypatch):
+    y, X = _arrays(frame, "yb")
+    reused = ts.Probit(y, X).fit(disp=0)
+    monkeypatch.setattr(ts.Probit, "_known_objective", lambda self, theta: None)
+    monkeypatch.setattr(
+        ts.Probit, "_log_cdf", lambda self, eta: torch.special.log_ndtr(self._signs * eta)
+    )
+    fresh = ts.Probit(y, X).fit(disp=0)
+    np.testing.assert_array_equal(reused.params, fresh.params)
+    np.testing.assert_array_equal(reused.bse, fresh.bse)
+    assert reused.llf == fresh.llf
+
+
 def test_logit_loglikeobs_on_a_binary_response_is_the_two_term_form(frame):
     y, X = _arrays(frame, "yb")
     model = Logit(y, X)

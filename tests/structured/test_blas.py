@@ -82,6 +82,19 @@ def test_weighted_gram_on_one_torch_thread_takes_cache_sized_blocks(layout, sign
     torch.testing.assert_close(blocked, blocked.T, rtol=0, atol=0)
 
 
+def test_weighted_gram_of_nan_weights_is_nan_on_one_torch_thread():
+    # a NaN weight has no sign: the general product, which carries it into the Gram
+    X, w = _design("C"), _weights("positive")
+    w[5] = float("nan")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        blocked = gram_matrix(X, w)
+    finally:
+        torch.set_num_threads(threads)
+    assert bool(torch.isnan(blocked).all())
+
+
 def test_float32_and_matrix_vector_products():
     X = _design("C", torch.float32)
     v, u = torch.ones(X.shape[1]), torch.linspace(-1, 1, ROWS)

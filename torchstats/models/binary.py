@@ -327,8 +327,37 @@ class Probit(_Binary):
         """Standard normal density at ``eta``."""
         return torch.exp(-0.5 * eta * eta - _LOG_SQRT_2PI)
 
+    _latest_log_cdf: tuple[torch.Tensor, int, torch.Tensor, int] | None = None
+    """The latest ``(eta, its version, log Phi(q eta), its version)`` computed without
+    autograd, for :meth:`_log_cdf`."""
+
     def _index_loglike(self, eta: torch.Tensor) -> torch.Tensor:
-        return torch.special.log_ndtr((2 * self.design.endog - 1) * eta)
+        return self._log_cdf(eta)
+
+    def _log_cdf(self, eta: torch.Tensor) -> torch.Tensor:
+        """``log Phi(q eta)``, ``q = 2 y - 1``. The latest one is kept: ``log_ndtr`` is the
+        costliest operation of a Probit fit (15 ns a number), and Newton asks for the
+        derivatives (the inverse Mills ratio needs it) at the very ``eta`` whose objective
+        its line search has just evaluated (:meth:`_linear` keeps that ``eta``). The key is
+        both tensors and their version counters; tensors that require gradients are not
+        kept."""
+        latest = self._latest_log_cdf
+        if (
+            latest is not None
+            and latest[0] is eta
+            and latest[1] == eta._version
+            and latest[3] == latest[2]._version
+        ):
+            return latest[2]
+        log_cdf = torch.special.log_ndtr(self._signs * eta)
+        keep = not (eta.requires_grad or log_cdf.requires_grad)
+        self._latest_log_cdf = (eta, eta._version, log_cdf, log_cdf._version) if keep else None
+        return log_cdf
+
+    @cached_property
+    def _signs(self) -> torch.Tensor:
+        """``q = 2 y - 1`` (the response is 0/1)."""
+        return 2 * self.design.endog - 1
 
     def _index_derivatives(self, eta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self._index_loglike_and_derivatives(eta)[1]
@@ -337,10 +366,10 @@ class Probit(_Binary):
         self, eta: torch.Tensor
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         """``log Phi(z)`` (``z = q eta``) once for the log-likelihood and the inverse Mills
-        ratio: ``log_ndtr`` is the costliest operation of a Probit fit (15 ns a number)."""
-        q = 2 * self.design.endog - 1
+        ratio."""
+        q = self._signs
         z = q * eta
-        log_cdf = torch.special.log_ndtr(z)
+        log_cdf = self._log_cdf(eta)
         mills = torch.exp(-0.5 * z * z - _LOG_SQRT_2PI - log_cdf)
         return log_cdf, (q * mills, -mills * (mills + z))
 

@@ -92,7 +92,8 @@ def _blocked_weighted_gram(
     copy 0.52 s), on a GPU blocks large enough to keep it busy."""
     n, k = X.shape
     rows = min(n, max(256, block_bytes // max(1, k * X.element_size())))
-    sign = 1.0 if bool((weights >= 0).all()) else -1.0 if bool((weights <= 0).all()) else 0.0
+    smallest, largest = torch.stack(torch.aminmax(weights)).tolist()  # NaN: neither sign
+    sign = 1.0 if smallest >= 0 else -1.0 if largest <= 0 else 0.0
     factor = torch.sqrt(sign * weights) if sign else weights
     buffer = X.new_empty(rows, k)
     total = X.new_zeros(k, k)
