@@ -569,6 +569,63 @@ def test_probit_fit_is_bitwise_that_without_reused_values(frame, monkeypatch):
     assert reused.llf == fresh.llf
 
 
+def test_linear_predictor_is_kept_for_the_same_view_of_the_same_parameters(frame):
+    y, X = _arrays(frame, "yn")
+    model = NegativeBinomial(y, X)
+    theta = torch.tensor([0.1, 0.2, -0.1, np.log(0.5)], dtype=torch.float64)
+    eta = model._linear(theta[:3])
+    assert model._linear(theta[:3]) is eta  # a new view object over the same memory
+    theta[-1] = 0.0  # alpha changed: the whole parameter vector's version moved
+    again = model._linear(theta[:3])
+    assert again is not eta
+    torch.testing.assert_close(again, eta, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("method", ["nb2", "nb1"])
+@pytest.mark.parametrize("alpha", [0.01, 0.5, 3.0])
+def test_negative_binomial_derivatives_in_alpha_from_those_in_log_alpha(frame, method, alpha):
+    """Newton's last derivatives (in ``log alpha``) give the reported ones by the chain
+    rule, equal to those computed at the estimate in ``alpha``."""
+    y, X = _arrays(frame, "yn")
+    model = NegativeBinomial(y, X, loglike_method=method)
+    theta = torch.tensor([0.4, 0.3, -0.2, np.log(alpha)], dtype=torch.float64)
+    params = model._from_internal(theta)  # as the fit reports its estimate
+    loglike, score, hessian = model._reported_derivatives(
+        theta, model._internal_derivatives(theta)
+    )
+    torch.testing.assert_close(loglike, model.loglike(params), rtol=1e-15, atol=0)
+    torch.testing.assert_close(score, model.score(params), rtol=1e-13, atol=1e-12)
+    torch.testing.assert_close(hessian, model.hessian(params), rtol=1e-13, atol=0)
+
+
+def test_negative_binomial_fit_is_that_with_its_hessian_computed_again(frame, monkeypatch):
+    y, X = _arrays(frame, "yn")
+    converted = NegativeBinomial(y, X).fit(disp=0)
+    monkeypatch.setattr(NegativeBinomial, "_reported_derivatives", lambda *args: None)
+    again = NegativeBinomial(y, X).fit(disp=0)
+    np.testing.assert_array_equal(converted.params, again.params)
+    np.testing.assert_allclose(converted.bse, again.bse, rtol=1e-13)
+    np.testing.assert_allclose(
+        converted.mle_retvals["score"], again.mle_retvals["score"], rtol=0, atol=1e-12
+    )
+    assert converted.llf == again.llf
+
+
+def test_negative_binomial_start_reuses_the_rank_of_its_design(frame, monkeypatch):
+    # the auxiliary Poisson fit has the same design: its rank is not computed again
+    y, X = _arrays(frame, "yn")
+    model = NegativeBinomial(y, X)
+    assert model.rank == 3
+    calls = []
+    monkeypatch.setattr(
+        "torchstats.models.base.matrix_rank", lambda X: calls.append(X) or X.shape[1]
+    )
+    poisson = model._sibling(Poisson, model.design.exog, model.design.output.param_names[:3])
+    assert poisson.rank == 3 and not calls
+    other = model._sibling(Poisson, model.design.exog[:, :2], ("const", "x1"))
+    assert other.rank == 2 and len(calls) == 1
+
+
 def test_logit_loglikeobs_on_a_binary_response_is_the_two_term_form(frame):
     y, X = _arrays(frame, "yb")
     model = Logit(y, X)

@@ -27,6 +27,7 @@ from torchstats.errors import DesignError, PerfectSeparationWarning, warn
 from torchstats.families.links import normal_cdf
 from torchstats.models.base import caller_context
 from torchstats.models.discrete import _DiscreteModel
+from torchstats.models.tensor_key import TensorKey
 from torchstats.results.discrete import BinaryResults
 from torchstats.solvers.result import SolverResult
 from torchstats.structured.blas import gram_matrix, rmatvec
@@ -327,9 +328,9 @@ class Probit(_Binary):
         """Standard normal density at ``eta``."""
         return torch.exp(-0.5 * eta * eta - _LOG_SQRT_2PI)
 
-    _latest_log_cdf: tuple[torch.Tensor, int, torch.Tensor, int] | None = None
-    """The latest ``(eta, its version, log Phi(q eta), its version)`` computed without
-    autograd, for :meth:`_log_cdf`."""
+    _latest_log_cdf: tuple[TensorKey, torch.Tensor, TensorKey] | None = None
+    """The latest ``(key of eta, log Phi(q eta), its key)`` computed without autograd, for
+    :meth:`_log_cdf`."""
 
     def _index_loglike(self, eta: torch.Tensor) -> torch.Tensor:
         return self._log_cdf(eta)
@@ -338,20 +339,15 @@ class Probit(_Binary):
         """``log Phi(q eta)``, ``q = 2 y - 1``. The latest one is kept: ``log_ndtr`` is the
         costliest operation of a Probit fit (15 ns a number), and Newton asks for the
         derivatives (the inverse Mills ratio needs it) at the very ``eta`` whose objective
-        its line search has just evaluated (:meth:`_linear` keeps that ``eta``). The key is
-        both tensors and their version counters; tensors that require gradients are not
-        kept."""
+        its line search has just evaluated (:meth:`_linear` keeps that ``eta``). Kept while
+        neither tensor changed (:class:`~torchstats.models.tensor_key.TensorKey`); tensors
+        that require gradients are not kept."""
         latest = self._latest_log_cdf
-        if (
-            latest is not None
-            and latest[0] is eta
-            and latest[1] == eta._version
-            and latest[3] == latest[2]._version
-        ):
-            return latest[2]
+        if latest is not None and latest[0] == TensorKey(eta) and latest[2] == TensorKey(latest[1]):
+            return latest[1]
         log_cdf = torch.special.log_ndtr(self._signs * eta)
         keep = not (eta.requires_grad or log_cdf.requires_grad)
-        self._latest_log_cdf = (eta, eta._version, log_cdf, log_cdf._version) if keep else None
+        self._latest_log_cdf = (TensorKey(eta), log_cdf, TensorKey(log_cdf)) if keep else None
         return log_cdf
 
     @cached_property

@@ -397,6 +397,19 @@ class NegativeBinomial(_Count):
             return theta
         return torch.cat([theta[:-1], torch.exp(theta[-1:])])
 
+    def _internal_split(self, theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(eta, alpha)`` at the internal ``theta = (b, log alpha)``: :meth:`_split` of
+        the reported parameters, with ``eta`` from ``theta``'s own ``b`` (a view), which
+        :meth:`_linear` recognises when Newton asks again at the same ``theta``."""
+        if not self.k_extra:
+            return self._split(theta)
+        k = self.design.k_exog
+        return self._linear(theta[:k]), torch.exp(theta[k])
+
+    def _internal_loglike(self, theta: torch.Tensor) -> torch.Tensor:
+        eta, alpha = self._internal_split(theta)
+        return _nb_terms(self._response, eta, alpha, self.loglike_method, order=0)[0].sum()
+
     def _internal_derivatives(
         self, theta: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -406,8 +419,7 @@ class NegativeBinomial(_Count):
         ``l_eta,lambda = alpha l_eta,alpha``, ``l_lambda,lambda = alpha^2 l_alpha,alpha +
         alpha l_alpha``.
         """
-        params = self._from_internal(theta)
-        eta, alpha = self._split(params)
+        eta, alpha = self._internal_split(theta)
         ll, d_e, d_a, d_ee, d_ea, d_aa = _nb_terms(
             self._response, eta, alpha, self.loglike_method, order=2
         )
@@ -418,6 +430,26 @@ class NegativeBinomial(_Count):
             d_ea = alpha * d_ea
             d_aa = alpha * alpha * d_aa + alpha * d_a
         return -ll.sum(), -grad, -self._assemble_hessian(d_ee, d_ea, d_aa)
+
+    def _reported_derivatives(
+        self,
+        theta: torch.Tensor,
+        derivatives: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
+        """The chain rule back to ``alpha`` (see :meth:`_internal_derivatives`):
+        ``l_alpha = l_lambda / alpha``, ``l_b,alpha = l_b,lambda / alpha``,
+        ``l_alpha,alpha = (l_lambda,lambda - l_lambda) / alpha^2``; the ``b`` block is the
+        same in both."""
+        if not self.k_extra:
+            return super()._reported_derivatives(theta, derivatives)
+        value, gradient, hessian = derivatives
+        alpha = torch.exp(theta[-1])
+        score = torch.cat([-gradient[:-1], -gradient[-1:] / alpha])
+        cross = -hessian[:-1, -1] / alpha
+        curvature = (-hessian[-1, -1] + gradient[-1]) / alpha**2
+        top = torch.cat([-hessian[:-1, :-1], cross[:, None]], dim=1)
+        bottom = torch.cat([cross, curvature[None]])[None, :]
+        return -value, score, torch.cat([top, bottom], dim=0)
 
     def _default_start(self, method: str) -> torch.Tensor:
         """The Poisson fit and the moment estimate ``a`` of ``alpha``; for the scipy methods

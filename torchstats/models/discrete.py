@@ -58,6 +58,7 @@ from torchstats.models.discrete_fit import (
     inverse_information,
     solve_newton,
 )
+from torchstats.models.tensor_key import TensorKey
 from torchstats.solvers.leverage import hat_diagonal
 from torchstats.solvers.optimizers import (
     OPTIMIZER_METHODS,
@@ -103,8 +104,8 @@ class _DiscreteModel(Model):
     accepts_exposure = False
     """Whether ``exposure`` is an argument of the model (the count models)."""
     k_extra = 0
-    _latest_linear: tuple[torch.Tensor, int, torch.Tensor] | None = None
-    """The latest ``(beta, its version, X beta + offset)`` of :meth:`_linear`."""
+    _latest_linear: tuple[TensorKey, torch.Tensor] | None = None
+    """The latest ``(key of beta, X beta + offset)`` of :meth:`_linear`."""
     _latest_objective: tuple[torch.Tensor, int, torch.Tensor] | None = None
     """The latest ``(theta, its version, objective)`` of :meth:`_internal_objective`
     evaluated without autograd (Newton's line search), for :meth:`_known_objective`."""
@@ -205,6 +206,8 @@ class _DiscreteModel(Model):
         elif cls is type(self):
             model.__dict__.update(self._options())
         model._initialize(design)
+        if exog is self.design.exog and "rank" in self.__dict__:
+            model.rank = self.rank  # the same design: its rank is known (a pass over it)
         return model
 
     def _options(self) -> dict[str, Any]:
@@ -254,16 +257,19 @@ class _DiscreteModel(Model):
     def _linear(self, beta: torch.Tensor) -> torch.Tensor:
         """``X beta + offset``, shape (n,). The latest one is kept: Newton's line search
         evaluates the point whose derivatives it asks for next, and on large data the
-        product is a pass over the design. The key is the tensor itself and its version
-        counter (bumped by any in-place change); tensors that require gradients are not
-        kept (their graph would be reused)."""
+        product is a pass over the design. The key
+        (:class:`~torchstats.models.tensor_key.TensorKey`) is the tensor, or the same view
+        of the same tensor (``theta[:k]`` taken again), and the version counter that any
+        in-place change bumps; tensors that require gradients are not kept (their graph
+        would be reused)."""
+        key = TensorKey(beta)
         latest = self._latest_linear
-        if latest is not None and latest[0] is beta and latest[1] == beta._version:
-            return latest[2]
+        if latest is not None and latest[0] == key:
+            return latest[1]
         eta = matvec(self.design.exog, beta)
         offset = self._total_offset
         eta = eta if offset is None else eta + offset
-        self._latest_linear = None if beta.requires_grad else (beta, beta._version, eta)
+        self._latest_linear = None if beta.requires_grad else (key, eta)
         return eta
 
     # --- likelihood (subclasses supply the closed forms) --------------------------------------
@@ -356,8 +362,26 @@ class _DiscreteModel(Model):
         """Value, gradient and Hessian of the negative log-likelihood at ``theta``."""
         return -self.loglike(theta), -self.score(theta), -self.hessian(theta)
 
+    def _reported_derivatives(
+        self,
+        theta: torch.Tensor,
+        derivatives: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
+        """The log-likelihood, score and Hessian at the reported parameters from the
+        ``derivatives`` (value, gradient, Hessian of the negative log-likelihood) at the
+        internal ``theta``; None where this model cannot convert them (then they are
+        computed again). The identity parametrisation only negates them."""
+        if self._from_internal(theta) is not theta:
+            return None
+        value, gradient, hessian = derivatives
+        return -value, -gradient, -hessian
+
+    def _internal_loglike(self, theta: torch.Tensor) -> torch.Tensor:
+        """The log-likelihood at the internal ``theta``."""
+        return self.loglike(self._from_internal(theta))
+
     def _internal_objective(self, theta: torch.Tensor) -> torch.Tensor:
-        value = -self.loglike(self._from_internal(theta))
+        value = -self._internal_loglike(theta)
         if not torch.is_grad_enabled():  # no graph, no functorch wrapper to keep
             self._latest_objective = (theta, theta._version, value)
         return value

@@ -84,13 +84,14 @@ def fit_newton(
     found, history = minimum.found, minimum.loglike_history
     params = model._from_internal(found.params)
     nobs = model.nobs
-    if minimum.derivatives is not None and params is found.params:
-        # the identity parametrisation (no log(alpha)): Newton's last derivatives were taken
-        # at the estimate, so its Hessian (a pass over the data) is not computed again
-        value, gradient, negative_hessian = minimum.derivatives
-        loglike, score, hessian = -value, -gradient, -negative_hessian
-    else:
-        loglike, score, hessian = model.loglike(params), model.score(params), model.hessian(params)
+    # Newton's last derivatives were taken at the estimate: in the reported parametrisation
+    # they need not be computed again (the Hessian is a pass over the data)
+    reported = None
+    if minimum.derivatives is not None:
+        reported = model._reported_derivatives(found.params, minimum.derivatives)
+    if reported is None:
+        reported = model.loglike(params), model.score(params), model.hessian(params)
+    loglike, score, hessian = reported
     retvals = {
         "fopt": float(-loglike) / nobs,
         "iterations": found.n_iter,

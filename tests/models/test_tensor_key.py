@@ -1,0 +1,31 @@
+"""TensorKey: the same values without reading them (same memory, same view, no change)."""
+
+from __future__ import annotations
+
+import torch
+
+from torchstats.models.tensor_key import TensorKey
+
+
+def test_the_same_tensor_and_the_same_view_taken_again_are_the_same_values():
+    theta = torch.arange(6.0, dtype=torch.float64)
+    assert TensorKey(theta) == TensorKey(theta)
+    assert TensorKey(theta[:4]) == TensorKey(theta[:4])  # two view objects, one memory
+    assert TensorKey(theta[:4][1:]) == TensorKey(theta[1:4])  # views of views: one root
+
+
+def test_other_views_other_tensors_and_changed_values_are_not():
+    theta = torch.arange(6.0, dtype=torch.float64)
+    key = TensorKey(theta[:4])
+    assert key != TensorKey(theta[:3])
+    assert key != TensorKey(theta[1:5])
+    assert key != TensorKey(theta[::2])
+    assert key != TensorKey(theta[:4].clone())  # equal values, other memory
+    assert key != TensorKey(theta.view(torch.int64)[:4])
+    theta[5] = 0.0  # an in-place change anywhere in the root, through any view
+    assert key != TensorKey(theta[:4])
+    view = theta[:4]
+    key = TensorKey(view)
+    view.mul_(2.0)
+    assert key != TensorKey(theta[:4])
+    assert key != "not a key"
