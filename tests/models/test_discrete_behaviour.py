@@ -611,6 +611,28 @@ def test_negative_binomial_fit_is_that_with_its_hessian_computed_again(frame, mo
     assert converted.llf == again.llf
 
 
+@pytest.mark.parametrize(
+    ("build", "positive"),
+    [
+        (lambda y, X: ts.NegativeBinomialP(y, X, p=1.5), False),
+        (lambda y, X: ts.ZeroInflatedNegativeBinomialP(y, X), False),
+        (lambda y, X: ts.TruncatedLFNegativeBinomialP(y, X), True),  # zeros truncated
+    ],
+    ids=["nbp", "zinbp", "truncated-nb"],
+)
+def test_log_alpha_models_convert_newtons_last_derivatives(frame, monkeypatch, build, positive):
+    y, X = _arrays(frame, "yn")
+    if positive:
+        y, X = y[y > 0], X[y > 0]
+    model = build(y, X)
+    converted = model.fit(disp=0)
+    monkeypatch.setattr(type(model), "_reported_derivatives", lambda *args: None)
+    again = build(y, X).fit(disp=0)
+    np.testing.assert_array_equal(converted.params, again.params)
+    np.testing.assert_allclose(converted.bse, again.bse, rtol=1e-10)
+    assert converted.llf == again.llf
+
+
 def test_negative_binomial_start_reuses_the_rank_of_its_design(frame, monkeypatch):
     # the auxiliary Poisson fit has the same design: its rank is not computed again
     y, X = _arrays(frame, "yn")

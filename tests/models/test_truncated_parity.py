@@ -11,6 +11,7 @@ statsmodels is less precise: its Hessian (so ``bse``) is a finite difference, an
 from __future__ import annotations
 
 import functools
+import warnings
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +26,7 @@ from statsmodels.tools.numdiff import approx_fprime
 from tests.conftest import DEVICES
 from tests.models.count_part_cases import count_frame, docvis_frame, randhie_arrays, reference_fit
 from tests.parity import assert_matches
-from torchstats.errors import DesignError, InvalidOptionError
+from torchstats.errors import ConvergenceWarning, DesignError, InvalidOptionError
 from torchstats.models.truncated import TruncatedLFNegativeBinomialP, TruncatedLFPoisson
 
 OURS = {"poisson": TruncatedLFPoisson, "negbin": TruncatedLFNegativeBinomialP}
@@ -360,3 +361,36 @@ def test_get_diagnostic(case, fits):
     expected_test = expected.test_chisquare_prob(bin_edges=edges)
     assert got_test.statistic == pytest.approx(expected_test.statistic, rel=1e-6)
     assert got_test.pvalue == pytest.approx(expected_test.pvalue, rel=1e-5, abs=1e-300)
+
+
+def _zero_truncated_nb2(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """NB2 counts (alpha 0.5, mean about 1.2) with their zeros cut off: less dispersed than
+    the untruncated distribution, so the plain NB-P fit of them puts alpha at 0 or below."""
+    rng = np.random.default_rng(seed)
+    X = np.column_stack([np.ones(n), 0.3 * rng.standard_normal((n, 2))])
+    mu = np.exp(X @ np.full(3, 0.2))
+    y = rng.negative_binomial(2, 2 / (2 + mu)).astype(float)
+    return y[y > 0], X[y > 0]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_negative_binomial_leaves_a_start_alpha_at_the_boundary(seed):
+    """The start (the plain NB-P fit of the kept rows) puts alpha at about 1e-20, where the
+    truncated likelihood is flat in log(alpha): Newton stalled there with a warning, far
+    below the maximum (llf -17357 against -17002 on 2e4 rows). From the floored start it
+    reaches statsmodels' Newton maximum from a start near it; BFGS, whose statsmodels start
+    fails (a negative alpha), gets there too."""
+    y, X = _zero_truncated_nb2(2000, seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ours = TruncatedLFNegativeBinomialP(y, X).fit(disp=0)
+    theirs = smt.TruncatedLFNegativeBinomialP(y, X).fit(
+        disp=0, method="newton", start_params=np.r_[0.2, 0.2, 0.2, 0.5], maxiter=100
+    )
+    assert ours.mle_retvals["converged"] and theirs.mle_retvals["converged"]
+    assert 0.2 < ours.params[-1] < 2
+    np.testing.assert_allclose(ours.params, theirs.params, rtol=1e-8)
+    np.testing.assert_allclose(ours.bse, theirs.bse, rtol=1e-6)
+    assert ours.llf == pytest.approx(theirs.llf, rel=1e-12)
+    bfgs = TruncatedLFNegativeBinomialP(y, X).fit(disp=0, method="bfgs", maxiter=500)
+    assert bfgs.llf == pytest.approx(theirs.llf, rel=1e-9)

@@ -25,7 +25,7 @@ from torchstats.errors import ConvergenceWarning, DesignError, warn
 from torchstats.models.base import caller_context
 from torchstats.models.data import plain_array
 from torchstats.models.discrete import _AUXILIARY_MAXITER, _DiscreteModel
-from torchstats.models.discrete_fit import solve_newton
+from torchstats.models.discrete_fit import derivatives_in_alpha, solve_newton
 from torchstats.results.discrete import CountResults, NegativeBinomialResults
 from torchstats.solvers.result import SolverResult
 from torchstats.structured.blas import gram_matrix, rmatvec
@@ -436,20 +436,9 @@ class NegativeBinomial(_Count):
         theta: torch.Tensor,
         derivatives: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
-        """The chain rule back to ``alpha`` (see :meth:`_internal_derivatives`):
-        ``l_alpha = l_lambda / alpha``, ``l_b,alpha = l_b,lambda / alpha``,
-        ``l_alpha,alpha = (l_lambda,lambda - l_lambda) / alpha^2``; the ``b`` block is the
-        same in both."""
         if not self.k_extra:
             return super()._reported_derivatives(theta, derivatives)
-        value, gradient, hessian = derivatives
-        alpha = torch.exp(theta[-1])
-        score = torch.cat([-gradient[:-1], -gradient[-1:] / alpha])
-        cross = -hessian[:-1, -1] / alpha
-        curvature = (-hessian[-1, -1] + gradient[-1]) / alpha**2
-        top = torch.cat([-hessian[:-1, :-1], cross[:, None]], dim=1)
-        bottom = torch.cat([cross, curvature[None]])[None, :]
-        return -value, score, torch.cat([top, bottom], dim=0)
+        return derivatives_in_alpha(theta, derivatives)
 
     def _default_start(self, method: str) -> torch.Tensor:
         """The Poisson fit and the moment estimate ``a`` of ``alpha``; for the scipy methods

@@ -25,7 +25,13 @@ from torchstats.solvers.maximum_likelihood import (
 )
 from torchstats.solvers.result import SolverResult
 
-__all__ = ["fit_newton", "fit_scipy", "inverse_information", "solve_newton"]
+__all__ = [
+    "derivatives_in_alpha",
+    "fit_newton",
+    "fit_scipy",
+    "inverse_information",
+    "solve_newton",
+]
 
 
 _REMEDY = "overflow of the linear predictor? Rescale the regressors or pass start_params"
@@ -102,6 +108,25 @@ def fit_newton(
         "fit_history": {"iteration": found.n_iter, "llf": history},
     }
     return replace(found, params=params), retvals, hessian
+
+
+def derivatives_in_alpha(
+    theta: torch.Tensor, derivatives: tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The log-likelihood, score and Hessian in the reported ``(b, alpha)`` from the value,
+    gradient and Hessian of the negative log-likelihood in the internal
+    ``theta = (b, log alpha)`` (``alpha`` the last parameter), by the chain rule: with
+    ``lambda = log alpha``, ``l_alpha = l_lambda / alpha``, ``l_b,alpha = l_b,lambda /
+    alpha``, ``l_alpha,alpha = (l_lambda,lambda - l_lambda) / alpha^2``; the ``b`` block is
+    the same in both."""
+    value, gradient, hessian = derivatives
+    alpha = torch.exp(theta[-1])
+    score = torch.cat([-gradient[:-1], -gradient[-1:] / alpha])
+    cross = -hessian[:-1, -1] / alpha
+    curvature = (-hessian[-1, -1] + gradient[-1]) / alpha**2
+    top = torch.cat([-hessian[:-1, :-1], cross[:, None]], dim=1)
+    bottom = torch.cat([cross, curvature[None]])[None, :]
+    return -value, score, torch.cat([top, bottom], dim=0)
 
 
 def fit_scipy(

@@ -27,7 +27,7 @@ from torchstats.families.count_distributions import generalized_poisson_logpmf, 
 from torchstats.models.base import caller_context
 from torchstats.models.count import _COUNT_PARAMETERS, Poisson, _Count
 from torchstats.models.discrete import _AUXILIARY_MAXITER
-from torchstats.models.discrete_fit import solve_newton
+from torchstats.models.discrete_fit import derivatives_in_alpha, solve_newton
 from torchstats.results.generalized_count import (
     GeneralizedPoissonResults,
     NegativeBinomialPResults,
@@ -67,6 +67,15 @@ class LogAlphaNewton:
 
     def _internal_objective(self, theta: torch.Tensor) -> torch.Tensor:
         return -self.loglike(self._from_internal(theta))
+
+    def _reported_derivatives(
+        self,
+        theta: torch.Tensor,
+        derivatives: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
+        """Newton's last derivatives in ``(b, log alpha)``, in ``(b, alpha)``: the autograd
+        Hessian is not computed again at the estimate."""
+        return derivatives_in_alpha(theta, derivatives)
 
     def _internal_value_grad(self, theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         with torch.enable_grad():

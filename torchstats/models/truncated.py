@@ -22,7 +22,7 @@ import torch
 
 from torchstats._typing import check_option
 from torchstats.autodiff.hessian import gradient, hessian
-from torchstats.errors import DesignError
+from torchstats.errors import DesignError, NumericalError
 from torchstats.families.count_truncation import (
     count_logpmf,
     log1mexp,
@@ -34,7 +34,7 @@ from torchstats.formula.design import Design
 from torchstats.models.base import caller_context
 from torchstats.models.count import _COUNT_PARAMETERS, Poisson, _Count
 from torchstats.models.discrete import _AUXILIARY_MAXITER
-from torchstats.models.discrete_fit import fit_scipy, solve_newton
+from torchstats.models.discrete_fit import derivatives_in_alpha, fit_scipy, solve_newton
 from torchstats.models.generalized_count import NegativeBinomialP
 from torchstats.results.count_probabilities import count_y_values
 from torchstats.results.truncated import TruncatedLFResults
@@ -100,6 +100,15 @@ class _CountDistribution(_Count):
     def _from_internal(self, theta: torch.Tensor) -> torch.Tensor:
         return torch.cat([theta[:-1], torch.exp(theta[-1:])]) if self.k_extra else theta
 
+    def _reported_derivatives(
+        self,
+        theta: torch.Tensor,
+        derivatives: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
+        if not self.k_extra:
+            return super()._reported_derivatives(theta, derivatives)
+        return derivatives_in_alpha(theta, derivatives)
+
     def _internal_derivatives(
         self, theta: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -136,6 +145,14 @@ class _CountDistribution(_Count):
         own start, by Newton for ``method="newton"`` and otherwise by statsmodels' default
         ``NegativeBinomialP.fit`` (35 BFGS steps in ``alpha``), so that scipy's methods take
         statsmodels' path.
+
+        Counts cut off below are less dispersed than the whole distribution, so the plain
+        NB-P fit of the kept rows often puts ``alpha`` at its boundary 0 (statsmodels' BFGS
+        even past it, to a negative ``alpha`` whose truncated likelihood is NaN), where the
+        truncated likelihood is flat in ``log(alpha)`` and Newton cannot leave it. Such a
+        start ``alpha`` is raised to NB-P's own floor (``_min_start_alpha``, statsmodels'
+        0.05 for its moment start); the model's maximum, boundary or not, is then found
+        from there. Where statsmodels' BFGS start fails outright, Newton's is taken.
         """
         if not self.k_extra:
             poisson = self._sibling(Poisson, self.design.exog, self.design.output.param_names)
@@ -145,12 +162,19 @@ class _CountDistribution(_Count):
         plain.p = self.p
         plain._initialize(self.design)
         start = plain._start_params()
-        if method == "newton":
+        params = None
+        if method != "newton":
+            options = check_optimizer_options("bfgs", {}, plain.model_name)
+            try:
+                found, _ = fit_scipy(plain, start, "bfgs", _NBP_START_MAXITER, False, options)
+                params = found.params
+            except NumericalError:
+                params = None  # alpha left its domain: Newton's start below
+        if params is None:
             found, _ = solve_newton(plain, plain._to_internal(start), _AUXILIARY_MAXITER)
-            return plain._from_internal(found.params)
-        options = check_optimizer_options("bfgs", {}, plain.model_name)
-        found, _ = fit_scipy(plain, start, "bfgs", _NBP_START_MAXITER, False, options)
-        return found.params
+            params = plain._from_internal(found.params)
+        floor = torch.as_tensor(plain._min_start_alpha, dtype=params.dtype, device=params.device)
+        return torch.cat([params[:-1], torch.maximum(params[-1:], floor)])
 
 
 class _TruncatedLF(_CountDistribution):
