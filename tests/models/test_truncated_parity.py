@@ -11,8 +11,8 @@ statsmodels is less precise: its Hessian (so ``bse``) is a finite difference, an
 from __future__ import annotations
 
 import functools
-import warnings
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
