@@ -30,6 +30,7 @@ from tests.models.count_part_cases import count_frame, docvis_frame, reference_f
 from tests.parity import assert_matches, mask_clock
 from torchstats.errors import DesignError, InvalidOptionError
 from torchstats.models.hurdle import HURDLE_PREDICT_WHICH, HurdleCountModel
+from torchstats.models.truncated import TruncatedLFNegativeBinomialP
 
 BSE_RTOL = 5e-6
 
@@ -413,3 +414,22 @@ def test_get_diagnostic(fits, monkeypatch):
     expected_test = expected.test_chisquare_prob(bin_edges=edges)
     assert got_test.statistic == pytest.approx(expected_test.statistic, rel=1e-6)
     assert got_test.pvalue == pytest.approx(expected_test.pvalue, rel=1e-5, abs=1e-300)
+
+
+def test_negative_binomial_count_part_on_counts_whose_plain_fit_has_no_dispersion():
+    """The count part's start, the plain NB-P fit of the positive counts, runs alpha to 0
+    until its log-likelihood overflows on these data (statsmodels ends at a negative alpha
+    and a NaN log-likelihood): the fit raised NumericalError. It now starts from NB-P's own
+    start and finds the truncated model's maximum, the one fitted to the positive rows
+    alone (whose own test compares it with statsmodels' Newton)."""
+    rng = np.random.default_rng(0)
+    n = 5000
+    X = np.column_stack([np.ones(n), 0.3 * rng.standard_normal((n, 2))])
+    mu = np.exp(X @ np.full(3, 0.2))
+    y = rng.negative_binomial(2, 2 / (2 + mu)).astype(float)
+    res = HurdleCountModel(y, X, dist="negbin").fit(disp=0)
+    count = res.results_count
+    assert count.mle_retvals["converged"]
+    alone = TruncatedLFNegativeBinomialP(y[y > 0], X[y > 0]).fit(disp=0)
+    np.testing.assert_allclose(count.params, alone.params, rtol=1e-10)
+    assert 0.3 < count.params[-1] < 1.0  # simulated with alpha 0.5

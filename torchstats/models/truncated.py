@@ -152,7 +152,8 @@ class _CountDistribution(_Count):
         truncated likelihood is flat in ``log(alpha)`` and Newton cannot leave it. Such a
         start ``alpha`` is raised to NB-P's own floor (``_min_start_alpha``, statsmodels'
         0.05 for its moment start); the model's maximum, boundary or not, is then found
-        from there. Where statsmodels' BFGS start fails outright, Newton's is taken.
+        from there. Where statsmodels' BFGS start fails outright, Newton's is taken; where
+        that fails too (``alpha`` run to 0 until the likelihood overflowed), NB-P's own start.
         """
         if not self.k_extra:
             poisson = self._sibling(Poisson, self.design.exog, self.design.output.param_names)
@@ -171,8 +172,11 @@ class _CountDistribution(_Count):
             except NumericalError:
                 params = None  # alpha left its domain: Newton's start below
         if params is None:
-            found, _ = solve_newton(plain, plain._to_internal(start), _AUXILIARY_MAXITER)
-            params = plain._from_internal(found.params)
+            try:
+                found, _ = solve_newton(plain, plain._to_internal(start), _AUXILIARY_MAXITER)
+                params = plain._from_internal(found.params)
+            except NumericalError:  # alpha ran to 0 until its log-likelihood overflowed
+                params = start
         floor = torch.as_tensor(plain._min_start_alpha, dtype=params.dtype, device=params.device)
         return torch.cat([params[:-1], torch.maximum(params[-1:], floor)])
 
