@@ -393,6 +393,25 @@ def test_negative_binomial_without_overdispersion_stops_and_says_so(loglike_meth
     assert abs(res.llf - poisson.llf) < 1e-3
 
 
+@pytest.mark.parametrize("p", [2, 1, 1.5])
+def test_negative_binomial_p_without_overdispersion_says_so(p):
+    rng = np.random.default_rng(0)
+    X = np.column_stack([np.ones(5_000), 0.3 * rng.standard_normal((5_000, 2))])
+    y = rng.poisson(np.exp(X @ np.full(3, 0.2))).astype(float)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = ts.NegativeBinomialP(y, X, p=p).fit(disp=0)
+    boundary = [w for w in caught if "alpha tends to 0" in str(w.message)]
+    assert len(boundary) == 1 and boundary[0].category is ConvergenceWarning
+    assert 0 < float(np.asarray(res.params)[-1]) < 1e-6
+    # overdispersed data: no such warning
+    y = rng.negative_binomial(2, 2 / (2 + np.exp(X @ np.full(3, 0.2)))).astype(float)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ts.NegativeBinomialP(y, X, p=p).fit(disp=0)
+    assert not [w for w in caught if "alpha tends to 0" in str(w.message)]
+
+
 def test_warn_convergence_false_is_quiet(frame):
     with warnings.catch_warnings():
         warnings.simplefilter("error")

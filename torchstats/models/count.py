@@ -303,23 +303,12 @@ class NegativeBinomial(_Count):
         return ("alpha",) if self.k_extra else ()
 
     def _check_fit(self, params: torch.Tensor, found: SolverResult) -> None:
-        """Warn when ``alpha`` went to the boundary: with ``alpha * mu`` below
-        :data:`_NO_OVERDISPERSION` in every row the variance is the Poisson one to six
-        digits, the log-likelihood rises only as ``alpha`` falls towards 0 (its supremum,
-        the Poisson model, lies on the boundary) and the estimate is where float64 stopped
-        telling the points apart, not a maximum."""
+        """Warn when ``alpha`` went to the boundary (:func:`warn_if_no_overdispersion`)."""
         if not self.k_extra:
             return
         eta, alpha = self._split(params)
         mean = torch.exp(eta) if self.loglike_method == "nb2" else torch.ones(())
-        if float(alpha * mean.max()) < _NO_OVERDISPERSION:
-            warn(
-                f"{self.model_name}: alpha tends to 0 (estimate {float(alpha):.3g}): the data "
-                "show no overdispersion, the likelihood's supremum is the Poisson model on "
-                "the boundary alpha = 0, and alpha's standard error is not meaningful; fit "
-                "a Poisson model",
-                ConvergenceWarning,
-            )
+        warn_if_no_overdispersion(self.model_name, alpha, mean.max())
 
     # --- likelihood ---------------------------------------------------------------------------
 
@@ -498,6 +487,22 @@ class NegativeBinomial(_Count):
 #: ``alpha * max(mu)`` below which the negative binomial's variance is Poisson's to six
 #: digits (``mu (1 + alpha mu)``; NB1: ``mu (1 + alpha)``).
 _NO_OVERDISPERSION = 1e-6
+
+
+def warn_if_no_overdispersion(model_name: str, alpha: torch.Tensor, largest: torch.Tensor) -> None:
+    """Warn when a negative binomial's ``alpha`` went to the boundary: with ``alpha`` times
+    the ``largest`` factor it multiplies in the variance (``mu`` for NB2, ``mu^(p-1)`` for
+    NB-P, 1 for NB1) below :data:`_NO_OVERDISPERSION` the variance is Poisson's to six
+    digits, the log-likelihood rises only as ``alpha`` falls towards 0 (its supremum, the
+    Poisson model, lies on the boundary) and the estimate is where float64 stopped telling
+    the points apart, not a maximum."""
+    if float(alpha * largest) < _NO_OVERDISPERSION:
+        warn(
+            f"{model_name}: alpha tends to 0 (estimate {float(alpha):.3g}): the data show no "
+            "overdispersion, the likelihood's supremum is the Poisson model on the boundary "
+            "alpha = 0, and alpha's standard error is not meaningful; fit a Poisson model",
+            ConvergenceWarning,
+        )
 
 
 class _Counts(NamedTuple):

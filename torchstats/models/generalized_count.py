@@ -25,13 +25,19 @@ import torch
 from torchstats.errors import DesignError, InvalidOptionError
 from torchstats.families.count_distributions import generalized_poisson_logpmf, negbin_p_logpmf
 from torchstats.models.base import caller_context
-from torchstats.models.count import _COUNT_PARAMETERS, Poisson, _Count
+from torchstats.models.count import (
+    _COUNT_PARAMETERS,
+    Poisson,
+    _Count,
+    warn_if_no_overdispersion,
+)
 from torchstats.models.discrete import _AUXILIARY_MAXITER
 from torchstats.models.discrete_fit import derivatives_in_alpha, solve_newton
 from torchstats.results.generalized_count import (
     GeneralizedPoissonResults,
     NegativeBinomialPResults,
 )
+from torchstats.solvers.result import SolverResult
 
 __all__ = ["GeneralizedPoisson", "NegativeBinomialP", "LogAlphaNewton"]
 
@@ -194,6 +200,11 @@ class NegativeBinomialP(LogAlphaNewton, _PowerCount):
 
     def variance(self, mean: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
         return mean * (1 + params[-1] * mean ** (self.p - 1))
+
+    def _check_fit(self, params: torch.Tensor, found: SolverResult) -> None:
+        """Warn when ``alpha`` went to the boundary (:func:`warn_if_no_overdispersion`)."""
+        mu, alpha = self._split(params)
+        warn_if_no_overdispersion(self.model_name, alpha, (mu ** (self.p - 1)).max())
 
 
 class GeneralizedPoisson(_PowerCount):
