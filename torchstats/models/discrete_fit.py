@@ -3,7 +3,8 @@ optimizers, both with the models' closed-form derivatives.
 
 Each driver takes a model of :mod:`~torchstats.models.discrete` (its ``_internal_*`` hooks
 give the negative log-likelihood, gradient and Hessian in the internal parametrisation,
-``log(alpha)`` for the negative binomial) and returns a
+``log(alpha)`` for the negative binomial; ``_from_internal`` maps the parameters back and
+``_reported_derivatives`` the derivatives, or says it cannot) and returns a
 :class:`~torchstats.solvers.result.SolverResult` with ``params`` in the reported
 parametrisation, together with statsmodels' ``mle_retvals`` of the method.
 """

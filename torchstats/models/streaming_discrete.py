@@ -114,6 +114,14 @@ class PassLikelihood:
     def _from_internal(self, theta: torch.Tensor) -> torch.Tensor:
         return theta
 
+    def _reported_derivatives(
+        self,
+        theta: torch.Tensor,
+        derivatives: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        value, gradient, hessian = derivatives
+        return -value, -gradient, -hessian
+
     def _steps_internally(self, method: str) -> bool:
         return True
 
