@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import torchstats as ts
-import torchstats.models.fixed_effects as fixed_effects_module
+import torchstats.models.demean_cache as demean_cache_module
 from tests.fixed_effects.data import panel, pyfixest_data
 from torchstats.errors import DesignError, InvalidOptionError
 from torchstats.formula.multiple_estimation import expand_formula
@@ -85,13 +85,13 @@ def test_split_samples_equal_pyfixest(kind: str) -> None:
 
 def test_each_variable_is_demeaned_once_per_sample(monkeypatch: pytest.MonkeyPatch) -> None:
     demeaned: list[int] = []
-    original = fixed_effects_module.absorb
+    original = demean_cache_module.absorb
 
     def counting(columns: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
         demeaned.append(columns.shape[1])
         return original(columns, *args, **kwargs)
 
-    monkeypatch.setattr(fixed_effects_module, "absorb", counting)
+    monkeypatch.setattr(demean_cache_module, "absorb", counting)
     data = panel(13, n=800)
     results = ts.ols("y ~ csw(x1, x2, np.log(w)) | firm + year", data).fit()
     assert len(results) == 3
@@ -100,6 +100,32 @@ def test_each_variable_is_demeaned_once_per_sample(monkeypatch: pytest.MonkeyPat
     single = ts.ols("y ~ x1 + x2 + np.log(w) | firm + year", data).fit()
     np.testing.assert_allclose(results[2].params, single.params, rtol=1e-13)
     np.testing.assert_allclose(results[2].bse, single.bse, rtol=1e-13)
+
+
+@pytest.mark.parametrize("effects", [" | f1 + f2", ""], ids=["effects", "no-effects"])
+def test_iv_models_demean_each_variable_once(monkeypatch: pytest.MonkeyPatch, effects) -> None:
+    """Two responses and two regressor steps of one IV formula: X1, Z1, Z2 and X2 are
+    demeaned once (with the first response), then only the second response; each model
+    equals its own fit (to the demeaning's tolerance: columns demeaned together sweep
+    until all of them converged)."""
+    demeaned: list[int] = []
+    original = demean_cache_module.absorb
+
+    def counting(columns: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+        demeaned.append(columns.shape[1])
+        return original(columns, *args, **kwargs)
+
+    monkeypatch.setattr(demean_cache_module, "absorb", counting)
+    data = pyfixest_data(23, n=600).dropna()
+    formula = f"Y + Y2 ~ csw0(X2){effects} | X1 ~ Z1 + Z2"
+    results = ts.ols(formula, data).fit(vcov="hetero")
+    assert len(results) == 4
+    # Y ~ 1: Y, X1, Z1, Z2 (and the intercept without effects); Y ~ X2: X2; Y2 ~ 1: Y2;
+    # Y2 ~ X2: nothing new
+    assert demeaned == [4 + (not effects), 1, 1]
+    single = ts.ols(f"Y2 ~ X2{effects} | X1 ~ Z1 + Z2", data).fit(vcov="hetero")
+    np.testing.assert_allclose(results[3].params, single.params, rtol=1e-12)
+    np.testing.assert_allclose(results[3].bse, single.bse, rtol=1e-12)
 
 
 def test_tables_of_all_models() -> None:

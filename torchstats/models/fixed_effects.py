@@ -38,66 +38,15 @@ from torchstats.covariance.fixest import (
 from torchstats.covariance.result import CovarianceResult
 from torchstats.formula.fixest_syntax import FixestFormula
 from torchstats.models.base import Model, caller_context, sized_threads
+from torchstats.models.demean_cache import DemeanCache
 from torchstats.models.fixed_effects_sample import FixedEffectsSample, FixefRemoval
 from torchstats.models.fixed_effects_view import SampleView
 from torchstats.results.fixed_effects import FixedEffectsResults
-from torchstats.solvers.demean import Absorbed, AbsorbPlan, AbsorbTerm, absorb, column_major
+from torchstats.solvers.demean import Absorbed, AbsorbTerm, absorb, column_major
 from torchstats.solvers.least_squares import solve_least_squares
 from torchstats.solvers.result import SolverResult
 
-__all__ = ["DemeanCache", "FixedEffectsOLS"]
-
-
-class DemeanCache:
-    """Demeaned columns by (rows, effects, weights, tolerance) and column name, so that the
-    models of one multiple estimation demean each variable once."""
-
-    def __init__(self) -> None:
-        self._store: dict[
-            tuple[object, ...], dict[str, tuple[torch.Tensor, list[torch.Tensor]]]
-        ] = {}
-        self._sweeps: dict[tuple[object, ...], tuple[int, bool]] = {}
-        self._plans: dict[tuple[object, ...], AbsorbPlan] = {}
-
-    def absorb(
-        self,
-        key: tuple[object, ...],
-        names: tuple[str, ...],
-        columns: torch.Tensor,
-        terms: tuple[AbsorbTerm, ...],
-        weights: torch.Tensor | None,
-        tol: float,
-        maxiter: int,
-    ) -> Absorbed:
-        """:func:`~torchstats.solvers.demean.absorb` of ``columns`` (named ``names``),
-        demeaning only the columns not yet stored under ``key``; the effects' patterns
-        (:class:`~torchstats.solvers.demean.AbsorbPlan`) are built once per rows and
-        effects (``key`` less its weights and tolerance)."""
-        stored = self._store.setdefault(key, {})
-        missing = [i for i, name in enumerate(names) if name not in stored]
-        if missing:
-            sample = key[:2]
-            if sample not in self._plans:
-                self._plans[sample] = AbsorbPlan(terms)
-            fresh = absorb(
-                columns[:, missing],
-                terms,
-                weights,
-                tol=tol,
-                maxiter=maxiter,
-                overwrite=True,
-                plan=self._plans[sample],
-            )
-            for j, i in enumerate(missing):
-                stored[names[i]] = (fresh.resid[:, j], [e[:, j] for e in fresh.effects])
-            n_iter, converged = self._sweeps.get(key, (0, True))
-            self._sweeps[key] = (max(n_iter, fresh.n_iter), converged and fresh.converged)
-        resid = torch.stack([stored[name][0] for name in names], dim=1)
-        effects = tuple(
-            torch.stack([stored[name][1][t] for name in names], dim=1) for t in range(len(terms))
-        )
-        n_iter, converged = self._sweeps[key]
-        return Absorbed(resid, effects, n_iter, converged)
+__all__ = ["FixedEffectsOLS"]
 
 
 @dataclass(frozen=True)
@@ -194,15 +143,7 @@ class FixedEffectsOLS(SampleView, Model):
         if self._cache is None:
             absorbed = sample.absorb(columns, weights, overwrite=True)
         else:
-            absorbed = self._cache.absorb(
-                self._cache_key(sample),
-                names,
-                columns,
-                sample.absorb_terms,
-                weights,
-                sample.fixef_tol,
-                sample.fixef_maxiter,
-            )
+            absorbed = self._cache.absorb(sample, names, columns)
         endog, exog = absorbed.resid[:, 0], absorbed.resid[:, 1:]
         sample, keep = sample.drop_collinear(exog, weights)
         if len(keep) < design.k_exog:
@@ -214,17 +155,6 @@ class FixedEffectsOLS(SampleView, Model):
                 absorbed.converged,
             )
         return sample, _Within(endog, exog, absorbed)
-
-    @staticmethod
-    def _cache_key(sample: FixedEffectsSample) -> tuple[object, ...]:
-        weights = sample.row_weights
-        tolerance = (sample.fixef_tol, sample.fixef_maxiter)
-        return (
-            sample.positions.tobytes(),
-            sample.absorb_labels,
-            None if weights is None else weights.cpu().numpy().tobytes(),
-            tolerance,
-        )
 
     # --- fit ----------------------------------------------------------------------------------
 

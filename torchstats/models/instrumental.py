@@ -51,6 +51,7 @@ from torchstats.formula.design import Design
 from torchstats.formula.fixest_syntax import FixestFormula
 from torchstats.formula.newdata import exog_for_prediction
 from torchstats.models.base import Model, caller_context, sized_threads
+from torchstats.models.demean_cache import DemeanCache
 from torchstats.models.fixed_effects_sample import FixedEffectsSample, FixefRemoval
 from torchstats.models.fixed_effects_view import SampleView
 from torchstats.results.instrumental import InstrumentalResults
@@ -114,6 +115,9 @@ class FixedEffectsIV(SampleView, Model):
         less than this share of its centred sum of squares.
     device, dtype, context
         As for :func:`torchstats.ols`.
+    demean_cache : DemeanCache, optional
+        Demeaned columns shared by several models on the same rows and effects (multiple
+        estimation): a column demeaned once is reused.
 
     Raises
     ------
@@ -138,6 +142,7 @@ class FixedEffectsIV(SampleView, Model):
         device: Any = None,
         dtype: Any = None,
         context: int | Mapping[str, Any] | None = 0,
+        demean_cache: DemeanCache | None = None,
     ) -> None:
         sample = FixedEffectsSample.from_formula(
             formula,
@@ -157,7 +162,7 @@ class FixedEffectsIV(SampleView, Model):
         self.fixest_formula: FixestFormula = sample.formula
         self._formula_text = formula
         # on the constructor's threads (torchstats._threads): the data's size decides
-        self.sample, self._absorbed, self._instrumented = _demean(sample)
+        self.sample, self._absorbed, self._instrumented = _demean(sample, demean_cache)
         """The rows used, their effects and the rules to absorb them; the regressors,
         endogenous regressors and instruments without the collinear columns."""
         self.design = self._regressors()
@@ -380,14 +385,28 @@ class FixedEffectsIV(SampleView, Model):
 # --- demeaning and collinearity -------------------------------------------------------------------
 
 
-def _demean(sample: FixedEffectsSample) -> tuple[FixedEffectsSample, Absorbed, Instrumented]:
-    """The demeaning of ``[y, exog, endog, instruments]`` (collinear columns dropped), the
-    sample without those columns, and the weighted columns of the estimate."""
+def _demean(
+    sample: FixedEffectsSample, cache: DemeanCache | None
+) -> tuple[FixedEffectsSample, Absorbed, Instrumented]:
+    """The demeaning of ``[y, exog, endog, instruments]`` (collinear columns dropped; the
+    columns ``cache`` has for these rows and effects taken from it), the sample without
+    those columns, and the weighted columns of the estimate."""
     exog, endog, instruments = sample.design, sample.endogenous, sample.instruments
     # a new tensor, stored column by column (the demeaning overwrites it); the sample's
     # plan, which the sample without the collinear columns keeps
     columns = column_major(exog.endog, exog.exog, endog.exog, instruments.exog)
-    absorbed = sample.absorb(columns, sample.row_weights, overwrite=True, plan=sample.absorb_plan)
+    if cache is None:
+        absorbed = sample.absorb(
+            columns, sample.row_weights, overwrite=True, plan=sample.absorb_plan
+        )
+    else:
+        names = (
+            str(exog.endog_name),
+            *exog.exog_names,
+            *endog.exog_names,
+            *instruments.exog_names,
+        )
+        absorbed = cache.absorb(sample, names, columns)
     resid = absorbed.resid
     k_x, k_d = exog.k_exog, endog.k_exog
     parts = (

@@ -8,11 +8,12 @@ regressor steps and the instrument steps. The model is any fixed-effects model o
 package: least squares (:class:`~torchstats.models.fixed_effects.FixedEffectsOLS`, the
 default), 2SLS (:class:`~torchstats.models.instrumental.FixedEffectsIV`), a GLM
 (:class:`~torchstats.models.fixed_effects_glm.FixedEffectsGLM`, pyfixest's ``fepois`` and
-``feglm``) or the negative binomial. Least-squares models share a
-:class:`~torchstats.models.fixed_effects.DemeanCache`: a variable is demeaned once for all
+``feglm``) or the negative binomial. Least-squares and 2SLS models share a
+:class:`~torchstats.models.demean_cache.DemeanCache`: a variable is demeaned once for all
 the models with the same rows, effects and weights (a stepwise sequence on one sample
-demeans each regressor once). The GLMs' demeaning is weighted by each model's own IRLS
-weights, so there is nothing to share (pyfixest shares it for ``feols`` only too).
+demeans each regressor once, several responses of one IV formula its instruments once).
+The GLMs' demeaning is weighted by each model's own IRLS weights, so there is nothing to
+share (pyfixest shares it for ``feols`` only too).
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ import pandas as pd
 
 from torchstats.errors import InvalidOptionError
 from torchstats.formula.multiple_estimation import expand_formula
-from torchstats.models.fixed_effects import DemeanCache, FixedEffectsOLS
+from torchstats.models.demean_cache import DemeanCache
+from torchstats.models.fixed_effects import FixedEffectsOLS
+from torchstats.models.instrumental import FixedEffectsIV
 from torchstats.results.multiple import MultipleResults
 
 __all__ = ["MultipleEstimation"]
@@ -83,7 +86,7 @@ class MultipleEstimation:
         self.models: dict[str, FixestModel] = {}
         """The models by label (formula, then ``; sample: g=level`` for a split)."""
         for sample, frame, sample_options in _samples(data, split, fsplit, options):
-            if model is FixedEffectsOLS:
+            if model is FixedEffectsOLS or model is FixedEffectsIV:
                 # one cache per sample: its keys are row positions within the sample's frame
                 sample_options = {**sample_options, "demean_cache": DemeanCache()}
             for single in formulas:
