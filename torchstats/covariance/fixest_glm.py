@@ -31,6 +31,7 @@ from torchstats.covariance.fixest import (
 )
 from torchstats.covariance.result import CovarianceResult
 from torchstats.errors import DesignError, InvalidOptionError
+from torchstats.families.count_distributions import negbin_p_logpmf
 from torchstats.families.families import Family
 from torchstats.solvers.demean import column_major
 
@@ -191,8 +192,8 @@ def z_tests(covariance: CovarianceResult) -> CovarianceResult:
 
 
 def nb2_loglike_obs(endog: torch.Tensor, mu: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
-    """The NB2 log-likelihood of each row (statsmodels' ``nb2``), differentiable in
-    ``alpha``.
+    """The NB2 log-likelihood of each row (statsmodels' ``nb2``, NB-P with ``p = 2``),
+    differentiable in ``alpha``.
 
     Parameters
     ----------
@@ -205,14 +206,7 @@ def nb2_loglike_obs(endog: torch.Tensor, mu: torch.Tensor, alpha: torch.Tensor) 
     -------
     Tensor, shape (n,)
     """
-    r = 1 / alpha
-    return (
-        torch.lgamma(endog + r)
-        - torch.lgamma(r)
-        - torch.lgamma(endog + 1)
-        + r * torch.log(r / (r + mu))
-        + endog * torch.log(mu / (r + mu))
-    )
+    return negbin_p_logpmf(endog, mu, alpha, 2)
 
 
 def negbin_profile_covariance(

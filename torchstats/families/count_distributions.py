@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import torch
 
+from torchstats.families.gamma_differences import log_gamma_ratio
+
 __all__ = ["poisson_logpmf", "negbin_p_logpmf", "generalized_poisson_logpmf"]
 
 
@@ -30,16 +32,18 @@ def negbin_p_logpmf(
     """NB-P: variance ``mu + alpha mu^p`` (``p = 2``: NB2, ``p = 1``: NB1).
 
     With ``a = mu^(2 - p) / alpha``: ``lgamma(y + a) - lgamma(y + 1) - lgamma(a)
-    + a log(a) + y log(mu) - (y + a) log(mu + a)``.
+    + a log(a) + y log(mu) - (y + a) log(mu + a)`` (statsmodels' form), evaluated as
+    ``G(y, a) - lgamma(y + 1) + y log(mu) - (y + a) log1p(mu / a)`` with ``G = lgamma(y + a)
+    - lgamma(a) - y log(a)`` (:func:`~torchstats.families.gamma_differences.log_gamma_ratio`):
+    the same value, without the cancellation of terms of order ``a log(a)`` that leaves
+    noise of order one a row as ``alpha`` tends to 0.
     """
     a1 = mu ** (2 - p) / alpha
     return (
-        torch.lgamma(y + a1)
+        log_gamma_ratio(y, a1)
         - torch.lgamma(y + 1)
-        - torch.lgamma(a1)
-        + a1 * torch.log(a1)
         + torch.special.xlogy(y, mu)
-        - (y + a1) * torch.log(mu + a1)
+        - (y + a1) * torch.log1p(mu / a1)
     )
 
 

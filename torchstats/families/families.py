@@ -19,6 +19,7 @@ import torch
 from torchstats.errors import DesignError, InvalidOptionError
 from torchstats.families import links as L
 from torchstats.families import varfuncs as V
+from torchstats.families.gamma_differences import log_gamma_ratio
 from torchstats.families.inplace import in_place_allowed, times
 
 __all__ = [
@@ -410,9 +411,12 @@ class NegativeBinomial(Family):
     def loglike_obs(
         self, endog: torch.Tensor, mu: torch.Tensor, var_weights: Weights = 1.0, scale: float = 1.0
     ) -> torch.Tensor:
-        a, inv_alpha = self.alpha, 1 / self.alpha
-        value = endog * torch.log(a * mu) - (endog + inv_alpha) * torch.log1p(a * mu)
-        value = value + torch.lgamma(endog + inv_alpha) - math.lgamma(inv_alpha)
+        # statsmodels' y log(a mu) - (y + 1/a) log1p(a mu) + lgamma(y + 1/a) - lgamma(1/a),
+        # with the log-gamma difference that does not cancel as a tends to 0
+        a = self.alpha
+        inv_alpha = torch.as_tensor(1 / a, dtype=mu.dtype, device=mu.device)
+        value = log_gamma_ratio(endog, inv_alpha) + endog * torch.log(mu)
+        value = value - (endog + inv_alpha) * torch.log1p(a * mu)
         return var_weights / scale * (value - torch.lgamma(endog + 1))
 
     def __repr__(self) -> str:

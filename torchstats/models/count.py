@@ -22,6 +22,11 @@ from torch.nn.functional import softplus
 
 from torchstats._typing import check_option
 from torchstats.errors import ConvergenceWarning, DesignError, warn
+from torchstats.families.gamma_differences import (
+    digamma_difference,
+    log_gamma_ratio,
+    trigamma_difference,
+)
 from torchstats.models.base import caller_context
 from torchstats.models.data import plain_array
 from torchstats.models.discrete import _AUXILIARY_MAXITER, _DiscreteModel
@@ -542,25 +547,21 @@ def _nb2_terms(
         return ll, d_e, None, d_ee, None, None
     theta = 1 / alpha
     log1p_am = torch.log1p(alpha * mu)
-    ll = (
-        torch.lgamma(y + theta)
-        - torch.lgamma(theta)
-        - counts.log_factorials
-        - (theta + y) * log1p_am
-        + y * (torch.log(alpha) + eta)
-    )
+    # lgamma(y + theta) - lgamma(theta) + y log(alpha) is log_gamma_ratio(y, theta): the
+    # gamma differences that do not cancel as alpha tends to 0 (gamma_differences)
+    ll = log_gamma_ratio(y, theta) - counts.log_factorials - (theta + y) * log1p_am + y * eta
     if order == 0:
         return ll, None, None, None, None, None
     one_am = 1 + alpha * mu
     d_e = (y - mu) / one_am
-    dg = torch.digamma(y + theta) - torch.digamma(theta)
+    dg = digamma_difference(y, theta)
     d_theta = dg - log1p_am + alpha * (mu - y) / one_am
     d_a = -d_theta / alpha**2
     if order == 1:
         return ll, d_e, d_a, None, None, None
     d_ee = -mu * (1 + alpha * y) / one_am**2
     d_ea = -mu * (y - mu) / one_am**2
-    trigamma = torch.polygamma(1, y + theta) - torch.polygamma(1, theta)
+    trigamma = trigamma_difference(y, theta)
     d_tt = trigamma + alpha**2 * mu / one_am + alpha**2 * (y - mu) / one_am**2
     d_aa = d_tt / alpha**4 + 2 * d_theta / alpha**3
     return ll, d_e, d_a, d_ee, d_ea, d_aa
@@ -574,21 +575,16 @@ def _nb1_terms(
     y = counts.y
     s = torch.exp(eta) / alpha
     c = torch.log1p(alpha)
-    ll = (
-        torch.lgamma(y + s)
-        - torch.lgamma(s)
-        - counts.log_factorials
-        - s * c
-        + y * (torch.log(alpha) - c)
-    )
+    # lgamma(y + s) - lgamma(s) + y log(alpha) = log_gamma_ratio(y, s) + y eta
+    ll = log_gamma_ratio(y, s) - counts.log_factorials - (s + y) * c + y * eta
     if order == 0:
         return ll, None, None, None, None, None
-    D = torch.digamma(y + s) - torch.digamma(s) - c
+    D = digamma_difference(y, s) - c
     d_e = s * D
     d_a = -(s / alpha) * D - s / (1 + alpha) + y / (alpha * (1 + alpha))
     if order == 1:
         return ll, d_e, d_a, None, None, None
-    T = torch.polygamma(1, y + s) - torch.polygamma(1, s)
+    T = trigamma_difference(y, s)
     d_ee = s * D + s**2 * T
     d_ea = -s * D / alpha - s**2 * T / alpha - s / (1 + alpha)
     d_aa = (

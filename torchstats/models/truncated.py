@@ -32,13 +32,19 @@ from torchstats.families.count_truncation import (
 )
 from torchstats.formula.design import Design
 from torchstats.models.base import caller_context
-from torchstats.models.count import _COUNT_PARAMETERS, Poisson, _Count
+from torchstats.models.count import (
+    _COUNT_PARAMETERS,
+    Poisson,
+    _Count,
+    warn_if_no_overdispersion,
+)
 from torchstats.models.discrete import _AUXILIARY_MAXITER
 from torchstats.models.discrete_fit import derivatives_in_alpha, fit_scipy, solve_newton
 from torchstats.models.generalized_count import NegativeBinomialP
 from torchstats.results.count_probabilities import count_y_values
 from torchstats.results.truncated import TruncatedLFResults
 from torchstats.solvers.optimizers import check_optimizer_options
+from torchstats.solvers.result import SolverResult
 
 __all__ = ["TruncatedLFPoisson", "TruncatedLFNegativeBinomialP", "TRUNCATED_PREDICT_WHICH"]
 
@@ -85,6 +91,13 @@ class _CountDistribution(_Count):
         params = self._params_tensor(params)
         mu = torch.exp(self._linear(params[: self.design.k_exog]))
         return mu, params[-1] if self.k_extra else None
+
+    def _check_fit(self, params: torch.Tensor, found: SolverResult) -> None:
+        """Warn when the negative binomial's ``alpha`` went to the boundary
+        (:func:`~torchstats.models.count.warn_if_no_overdispersion`)."""
+        mu, alpha = self._mean_alpha(params)
+        if alpha is not None:
+            warn_if_no_overdispersion(self.model_name, alpha, (mu ** (self.p - 1)).max())
 
     # --- Newton in log(alpha), scipy in alpha -------------------------------------------------
 

@@ -40,7 +40,7 @@ from torchstats.families.count_distributions import (
 from torchstats.formula.blocks import constant_block
 from torchstats.formula.design import Design
 from torchstats.models.base import caller_context
-from torchstats.models.count import Poisson, _Count
+from torchstats.models.count import Poisson, _Count, warn_if_no_overdispersion
 from torchstats.models.data import plain_array
 from torchstats.models.discrete import _AUXILIARY_MAXITER
 from torchstats.models.discrete_fit import fit_scipy, solve_newton
@@ -58,6 +58,7 @@ from torchstats.results.zero_inflated import (
     ZeroInflatedPoissonResults,
 )
 from torchstats.solvers.optimizers import check_optimizer_options
+from torchstats.solvers.result import SolverResult
 
 __all__ = [
     "INFLATIONS",
@@ -453,6 +454,13 @@ class ZeroInflatedNegativeBinomialP(LogAlphaNewton, _PowerInflated):
     model_name = "ZeroInflatedNegativeBinomialP"
     _results_class = ZeroInflatedNegativeBinomialResults
     _main_class = NegativeBinomialP
+
+    def _check_fit(self, params: torch.Tensor, found: SolverResult) -> None:
+        """Warn when the count part's ``alpha`` went to the boundary
+        (:func:`~torchstats.models.count.warn_if_no_overdispersion`)."""
+        _, main = self._split(params)
+        mu = torch.exp(self.model_main._linear(main[: self.design.k_exog]))
+        warn_if_no_overdispersion(self.model_name, main[-1], (mu ** (self.p - 1)).max())
 
 
 class ZeroInflatedGeneralizedPoisson(_PowerInflated):
