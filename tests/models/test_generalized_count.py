@@ -28,7 +28,7 @@ import torchstats as ts
 from tests.conftest import DEVICES
 from tests.models.discrete_cases import make_discrete_frame
 from tests.parity import assert_matches, mask_clock
-from torchstats.errors import DesignError, InvalidOptionError
+from torchstats.errors import ConvergenceWarning, DesignError, InvalidOptionError
 
 REFERENCE = json.loads(
     (Path(__file__).parents[1] / "reference/count_models/reference.json").read_text()
@@ -460,3 +460,31 @@ def test_influence_is_refused_with_the_reason(model):
     results = model(y, X).fit(disp=0)
     with pytest.raises(NotImplementedError, match="does not define influence_derivatives"):
         _ = results.get_influence().hat_matrix_diag
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_gp2_newton_does_not_start_at_the_edge_of_the_domain(seed):
+    """statsmodels' start clamps a negative moment estimate of alpha at -0.1, which with
+    counts up to 10 puts ``mu + alpha mu y`` at the floor where the log-likelihood drops
+    off a cliff; Newton crawled along it to maxiter (seed 0: -202.0 against -102.7).
+    Newton now starts such a fit at alpha = 0 and reaches statsmodels' Newton maximum from
+    there."""
+    rng = np.random.default_rng(seed)
+    n = 60
+    X = np.column_stack([np.ones(n), rng.standard_normal(n), rng.standard_normal(n)])
+    y = rng.poisson(np.exp(X @ np.array([0.5, 0.3, -0.2]))).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ours = ts.GeneralizedPoisson(y, X, p=2).fit(disp=0)
+    start = np.r_[sm.Poisson(y, X).fit(disp=0).params, 0.0]
+    theirs = sm.GeneralizedPoisson(y, X, p=2).fit(
+        start_params=start, method="newton", maxiter=200, disp=0
+    )
+    assert ours.mle_retvals["converged"]
+    assert ours.llf == pytest.approx(theirs.llf, rel=1e-12)
+    np.testing.assert_allclose(ours.params, theirs.params, rtol=1e-7, atol=1e-9)
+    # the zero-inflated GP-2 starts from that fit (seed 0: its start was not finite), and
+    # nests it (inflation probability 0)
+    inflated = ts.ZeroInflatedGeneralizedPoisson(y, X, p=2).fit(disp=0)
+    assert inflated.mle_retvals["converged"]
+    assert inflated.llf >= ours.llf - 1e-9 * abs(ours.llf)

@@ -300,10 +300,11 @@ class _ZeroInflated(_Count):
 
     # --- fitting ------------------------------------------------------------------------------
 
-    def _main_fit(self, start: torch.Tensor) -> torch.Tensor:
-        """The count model's maximum (Newton) from ``start``, reported parametrisation."""
+    def _main_fit(self) -> torch.Tensor:
+        """The count model's maximum (Newton, from the count model's own Newton start), in
+        the reported parametrisation."""
         main = self.model_main
-        found, _ = solve_newton(main, main._to_internal(start), _AUXILIARY_MAXITER)
+        found, _ = solve_newton(main, main._default_start("newton"), _AUXILIARY_MAXITER)
         return main._from_internal(found.params)
 
     def _nelder_mead_main(self) -> torch.Tensor:
@@ -324,7 +325,7 @@ class _ZeroInflated(_Count):
         """Newton's start: the count model's maximum and zero inflation coefficients
         (``w = 1/2`` whatever the scale of the inflation design; statsmodels' 0.1 for ZIP
         makes ``w`` near 1 where a regressor is large)."""
-        main = self._main_fit(self.model_main._start_params())
+        main = self._main_fit()
         return torch.cat([self._inflate_start(0.0), main])
 
     def _statsmodels_start(self) -> torch.Tensor:
