@@ -36,7 +36,7 @@ from torchstats.solvers.result import SolverResult
 from torchstats.structured.blas import gram_matrix, rmatvec
 from torchstats.structured.block_matrix import dense_within_limit
 
-__all__ = ["Poisson", "NegativeBinomial", "LOGLIKE_METHODS"]
+__all__ = ["LogAlphaParameters", "Poisson", "NegativeBinomial", "LOGLIKE_METHODS"]
 
 LOGLIKE_METHODS = ("nb2", "nb1", "geometric")
 """Variance functions of :class:`NegativeBinomial` (statsmodels' ``loglike_method``)."""
@@ -249,7 +249,43 @@ class Poisson(_Count):
         return self._beta_start(0.0 if method == "newton" else _SLOPE_START)
 
 
-class NegativeBinomial(_Count):
+class LogAlphaParameters:
+    """Newton's internal parametrisation of a count model whose last parameter, ``alpha``,
+    must stay positive: ``(b, log alpha)``; the identity when the model has no ``alpha``
+    (``k_extra == 0``: the geometric, Poisson truncated models). A mixin, listed before
+    the model's base class (NegativeBinomial, NB-P, the truncated and zero-inflated NB-P).
+    """
+
+    k_extra: int
+
+    def _to_internal(self, params: torch.Tensor) -> torch.Tensor:
+        if not self.k_extra:
+            return params
+        if not bool(params[-1] > 0):
+            raise DesignError(
+                f"alpha must be positive; start_params has alpha = {float(params[-1])}"
+            )
+        return torch.cat([params[:-1], torch.log(params[-1:])])
+
+    def _from_internal(self, theta: torch.Tensor) -> torch.Tensor:
+        return torch.cat([theta[:-1], torch.exp(theta[-1:])]) if self.k_extra else theta
+
+    def _reported_derivatives(
+        self,
+        theta: torch.Tensor,
+        derivatives: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Newton's last derivatives (of the negative log-likelihood) at ``theta``, as the
+        log-likelihood, score and Hessian in ``(b, alpha)``
+        (:func:`~torchstats.models.discrete_fit.derivatives_in_alpha`): the Hessian is not
+        computed again at the estimate."""
+        if self.k_extra:
+            return derivatives_in_alpha(theta, derivatives)
+        value, gradient, hessian = derivatives
+        return -value, -gradient, -hessian
+
+
+class NegativeBinomial(LogAlphaParameters, _Count):
     __doc__ = (
         """Negative binomial regression, statsmodels' ``NegativeBinomial``.
 
@@ -377,20 +413,6 @@ class NegativeBinomial(_Count):
 
     # --- fitting in log(alpha) ----------------------------------------------------------------
 
-    def _to_internal(self, params: torch.Tensor) -> torch.Tensor:
-        if not self.k_extra:
-            return params
-        if not bool(params[-1] > 0):
-            raise DesignError(
-                f"alpha must be positive; start_params has alpha = {float(params[-1])}"
-            )
-        return torch.cat([params[:-1], torch.log(params[-1:])])
-
-    def _from_internal(self, theta: torch.Tensor) -> torch.Tensor:
-        if not self.k_extra:
-            return theta
-        return torch.cat([theta[:-1], torch.exp(theta[-1:])])
-
     def _internal_split(self, theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(eta, alpha)`` at the internal ``theta = (b, log alpha)``: :meth:`_split` of
         the reported parameters, with ``eta`` from ``theta``'s own ``b`` (a view), which
@@ -424,15 +446,6 @@ class NegativeBinomial(_Count):
             d_ea = alpha * d_ea
             d_aa = alpha * alpha * d_aa + alpha * d_a
         return -ll.sum(), -grad, -self._assemble_hessian(d_ee, d_ea, d_aa)
-
-    def _reported_derivatives(
-        self,
-        theta: torch.Tensor,
-        derivatives: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
-        if not self.k_extra:
-            return super()._reported_derivatives(theta, derivatives)
-        return derivatives_in_alpha(theta, derivatives)
 
     def _default_start(self, method: str) -> torch.Tensor:
         """The Poisson fit and the moment estimate ``a`` of ``alpha``; for the scipy methods

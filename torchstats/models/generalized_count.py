@@ -22,17 +22,18 @@ from typing import Any
 
 import torch
 
-from torchstats.errors import DesignError, InvalidOptionError
+from torchstats.errors import InvalidOptionError
 from torchstats.families.count_distributions import generalized_poisson_logpmf, negbin_p_logpmf
 from torchstats.models.base import caller_context
 from torchstats.models.count import (
     _COUNT_PARAMETERS,
+    LogAlphaParameters,
     Poisson,
     _Count,
     warn_if_no_overdispersion,
 )
 from torchstats.models.discrete import _AUXILIARY_MAXITER
-from torchstats.models.discrete_fit import derivatives_in_alpha, solve_newton
+from torchstats.models.discrete_fit import solve_newton
 from torchstats.results.generalized_count import (
     GeneralizedPoissonResults,
     NegativeBinomialPResults,
@@ -51,7 +52,7 @@ _P_PARAMETER = """
 """
 
 
-class LogAlphaNewton:
+class LogAlphaNewton(LogAlphaParameters):
     """Newton in ``log(alpha)``, ``alpha`` the last parameter, with autograd's derivatives.
 
     A mixin for likelihood models whose dispersion must stay positive (NB-P and the
@@ -61,27 +62,8 @@ class LogAlphaNewton:
 
     loglike: Callable[[torch.Tensor], torch.Tensor]
 
-    def _to_internal(self, params: torch.Tensor) -> torch.Tensor:
-        if not bool(params[-1] > 0):
-            raise DesignError(
-                f"alpha must be positive; start_params has alpha = {float(params[-1])}"
-            )
-        return torch.cat([params[:-1], torch.log(params[-1:])])
-
-    def _from_internal(self, theta: torch.Tensor) -> torch.Tensor:
-        return torch.cat([theta[:-1], torch.exp(theta[-1:])])
-
     def _internal_objective(self, theta: torch.Tensor) -> torch.Tensor:
         return -self.loglike(self._from_internal(theta))
-
-    def _reported_derivatives(
-        self,
-        theta: torch.Tensor,
-        derivatives: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
-        """Newton's last derivatives in ``(b, log alpha)``, in ``(b, alpha)``: the autograd
-        Hessian is not computed again at the estimate."""
-        return derivatives_in_alpha(theta, derivatives)
 
     def _internal_value_grad(self, theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         with torch.enable_grad():

@@ -34,12 +34,13 @@ from torchstats.formula.design import Design
 from torchstats.models.base import caller_context
 from torchstats.models.count import (
     _COUNT_PARAMETERS,
+    LogAlphaParameters,
     Poisson,
     _Count,
     warn_if_no_overdispersion,
 )
 from torchstats.models.discrete import _AUXILIARY_MAXITER
-from torchstats.models.discrete_fit import derivatives_in_alpha, fit_scipy, solve_newton
+from torchstats.models.discrete_fit import fit_scipy, solve_newton
 from torchstats.models.generalized_count import NegativeBinomialP
 from torchstats.results.count_probabilities import count_y_values
 from torchstats.results.truncated import TruncatedLFResults
@@ -56,7 +57,7 @@ TRUNCATED_PREDICT_WHICH = ("mean", "linear", "mean-main", "var", "prob", "prob-b
 _NBP_START_MAXITER = 35
 
 
-class _CountDistribution(_Count):
+class _CountDistribution(LogAlphaParameters, _Count):
     """A count model on the Poisson (``dist="poisson"``) or NB-P (``"negbin"``, variance
     ``mu + alpha mu^p``) distribution; not public.
 
@@ -100,27 +101,6 @@ class _CountDistribution(_Count):
             warn_if_no_overdispersion(self.model_name, alpha, (mu ** (self.p - 1)).max())
 
     # --- Newton in log(alpha), scipy in alpha -------------------------------------------------
-
-    def _to_internal(self, params: torch.Tensor) -> torch.Tensor:
-        if not self.k_extra:
-            return params
-        if not bool(params[-1] > 0):
-            raise DesignError(
-                f"alpha must be positive; start_params has alpha = {float(params[-1])}"
-            )
-        return torch.cat([params[:-1], torch.log(params[-1:])])
-
-    def _from_internal(self, theta: torch.Tensor) -> torch.Tensor:
-        return torch.cat([theta[:-1], torch.exp(theta[-1:])]) if self.k_extra else theta
-
-    def _reported_derivatives(
-        self,
-        theta: torch.Tensor,
-        derivatives: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
-        if not self.k_extra:
-            return super()._reported_derivatives(theta, derivatives)
-        return derivatives_in_alpha(theta, derivatives)
 
     def _internal_derivatives(
         self, theta: torch.Tensor
