@@ -83,15 +83,21 @@ def test_split_samples_equal_pyfixest(kind: str) -> None:
     assert labels[-1].endswith(f"sample: f3={sorted(data['f3'].unique())[-1]}")
 
 
-def test_each_variable_is_demeaned_once_per_sample(monkeypatch: pytest.MonkeyPatch) -> None:
-    demeaned: list[int] = []
+@pytest.fixture
+def demeaned(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of columns of each demeaning a multiple estimation asks for."""
+    counts: list[int] = []
     original = demean_cache_module.absorb
 
     def counting(columns: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
-        demeaned.append(columns.shape[1])
+        counts.append(columns.shape[1])
         return original(columns, *args, **kwargs)
 
     monkeypatch.setattr(demean_cache_module, "absorb", counting)
+    return counts
+
+
+def test_each_variable_is_demeaned_once_per_sample(demeaned: list[int]) -> None:
     data = panel(13, n=800)
     results = ts.ols("y ~ csw(x1, x2, np.log(w)) | firm + year", data).fit()
     assert len(results) == 3
@@ -103,19 +109,11 @@ def test_each_variable_is_demeaned_once_per_sample(monkeypatch: pytest.MonkeyPat
 
 
 @pytest.mark.parametrize("effects", [" | f1 + f2", ""], ids=["effects", "no-effects"])
-def test_iv_models_demean_each_variable_once(monkeypatch: pytest.MonkeyPatch, effects) -> None:
+def test_iv_models_demean_each_variable_once(demeaned: list[int], effects: str) -> None:
     """Two responses and two regressor steps of one IV formula: X1, Z1, Z2 and X2 are
     demeaned once (with the first response), then only the second response; each model
     equals its own fit (to the demeaning's tolerance: columns demeaned together sweep
     until all of them converged)."""
-    demeaned: list[int] = []
-    original = demean_cache_module.absorb
-
-    def counting(columns: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
-        demeaned.append(columns.shape[1])
-        return original(columns, *args, **kwargs)
-
-    monkeypatch.setattr(demean_cache_module, "absorb", counting)
     data = pyfixest_data(23, n=600).dropna()
     formula = f"Y + Y2 ~ csw0(X2){effects} | X1 ~ Z1 + Z2"
     results = ts.ols(formula, data).fit(vcov="hetero")
