@@ -390,10 +390,13 @@ class GLM(Model):
         y, weights = self.design.endog, self._row_weights
         if self._offset_exposure is None:
             return torch.full_like(y, float((weights * y).sum() / weights.sum()))
+        # IRLS from the family's starting means, whose first step fits the intercept to the
+        # working response less the offset (R's null deviance); statsmodels starts at the
+        # intercept link(mean(y)), which ignores the offset: with a log link and offset
+        # log(0.01) its IRLS drifts to means of 1e38 (llnull -8220 against 314) or to NaN
         ones = torch.ones((y.shape[0], 1), dtype=y.dtype, device=y.device)
-        start = self.family.predict(y.mean().reshape(1))
         with torch.no_grad():
-            found = fit_irls(self.irls_problem(None, exog=ones), start_params=start)
+            found = fit_irls(self.irls_problem(None, exog=ones))
         if not found.solution.converged:
             warn(
                 "GLM: the constant-only model behind llnull and null_deviance did not "

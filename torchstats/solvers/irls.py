@@ -184,6 +184,11 @@ def fit_irls(
     scale = problem.scale_of(mu)
     history = [float(problem.deviance(mu, scale))]
     if not math.isfinite(history[0]):
+        if start_params is None and bool((y == 0).all()):
+            raise NumericalError(
+                "GLM: the response is 0 in every row: the fitted means tend to 0 and the "
+                "maximum likelihood estimate does not exist"
+            )
         raise NumericalError(
             "GLM: the deviance is not finite at the start values; check the response for "
             "values outside the family's support, or pass start_params"
