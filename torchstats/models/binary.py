@@ -343,7 +343,7 @@ class Probit(_Binary):
         neither tensor changed (:class:`~torchstats.models.tensor_key.TensorKey`); tensors
         that require gradients are not kept."""
         latest = self._latest_log_cdf
-        if latest is not None and latest[0] == TensorKey(eta) and latest[2] == TensorKey(latest[1]):
+        if latest is not None and latest[0].matches(eta) and latest[2].matches(latest[1]):
             return latest[1]
         log_cdf = torch.special.log_ndtr(self._signs * eta)
         keep = not (eta.requires_grad or log_cdf.requires_grad)

@@ -262,14 +262,13 @@ class _DiscreteModel(Model):
         of the same tensor (``theta[:k]`` taken again), and the version counter that any
         in-place change bumps; tensors that require gradients are not kept (their graph
         would be reused)."""
-        key = TensorKey(beta)
         latest = self._latest_linear
-        if latest is not None and latest[0] == key:
+        if latest is not None and latest[0].matches(beta):
             return latest[1]
         eta = matvec(self.design.exog, beta)
         offset = self._total_offset
         eta = eta if offset is None else eta + offset
-        self._latest_linear = None if beta.requires_grad else (key, eta)
+        self._latest_linear = None if beta.requires_grad else (TensorKey(beta), eta)
         return eta
 
     # --- likelihood (subclasses supply the closed forms) --------------------------------------

@@ -16,25 +16,28 @@ __all__ = ["TensorKey"]
 
 
 class TensorKey:
-    """The identity of ``tensor``'s values now: its root tensor (itself, or the tensor it
-    is a view of), the view's place in it (offset, shape, strides, dtype) and the version
-    counter. Two keys are equal when both name the same memory, read the same way, with no
-    in-place change in between. The key keeps the root alive, so no other tensor can take
-    its memory."""
+    """``tensor``'s values now: the tensor and its version counter. It keeps the tensor
+    (and so its memory, which no other tensor can then take)."""
 
-    __slots__ = ("_root", "_view", "_version")
+    __slots__ = ("_tensor", "_version")
 
     def __init__(self, tensor: torch.Tensor) -> None:
-        self._root = tensor if tensor._base is None else tensor._base
-        self._view = (tensor.storage_offset(), tuple(tensor.shape), tensor.stride(), tensor.dtype)
+        self._tensor = tensor
         self._version = tensor._version
 
-    def __eq__(self, other: object) -> bool:
+    def matches(self, tensor: torch.Tensor) -> bool:
+        """Whether ``tensor`` holds these values: it is the kept tensor, or the same view
+        (offset, shape, strides, dtype) of the same root tensor, and no in-place change
+        happened since (the version counter, which views share with their root)."""
+        kept = self._tensor
+        if tensor is kept:
+            return tensor._version == self._version
+        root = kept if kept._base is None else kept._base
         return (
-            isinstance(other, TensorKey)
-            and self._root is other._root
-            and self._view == other._view
-            and self._version == other._version
+            (tensor if tensor._base is None else tensor._base) is root
+            and tensor._version == self._version
+            and tensor.storage_offset() == kept.storage_offset()
+            and tensor.shape == kept.shape
+            and tensor.stride() == kept.stride()
+            and tensor.dtype == kept.dtype
         )
-
-    __hash__ = None  # type: ignore[assignment]  # equal keys may stop being equal
