@@ -136,7 +136,8 @@ class FixedEffectsSample:
         data : pandas.DataFrame or mapping of columns
             The data.
         weights : str or array-like or None
-            Positive weights (a column name, or one value per row of ``data``).
+            Non-negative weights (a column name, or one value per row of ``data``); rows of
+            weight 0 are removed, as fixest removes them.
         missing : {"drop", "raise"}
             Rows with missing values: dropped (fixest) or an error.
         fixef_rm, fixef_tol, fixef_maxiter, collin_tol
@@ -179,6 +180,16 @@ class FixedEffectsSample:
         groups, positions, design = rows_with_values(
             parsed, frame, weights, missing, context, device, dtype, instrumental
         )
+        row_weights = design.extras.get("weights")
+        if row_weights is not None:
+            # fixest removes rows of zero weight: they add nothing to the fit, and counted
+            # in N they would shrink every small-sample correction (iid SEs 5% too small
+            # with a tenth of the weights zero)
+            weighted = (row_weights != 0).cpu().numpy()
+            if not weighted.all():
+                design = select_design_rows(design, weighted)
+                positions = positions[weighted]
+                groups = groups.restrict(weighted)
         n_singletons = 0
         if fixef_rm == "singleton" and groups.codes.shape[1]:
             alone = singleton_rows(groups.codes)
