@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
+import statsmodels.formula.api as smf
 import torch
 
 import torchstats as ts
@@ -115,6 +117,20 @@ def test_predict_uses_the_stateful_transforms_of_the_fit(frame):
     np.testing.assert_allclose(
         predicted.iloc[1] - predicted.iloc[0], res.params["center(x3)"], rtol=1e-12
     )
+
+
+@pytest.mark.parametrize(
+    "term", ["scale(x3)", "scale(x3, ddof=1)", "standardize(x3)", "center(x3)"]
+)
+def test_scaling_transforms_are_patsys(frame, term):
+    """patsy's scale is its standardize (the n standard deviation); formulaic's own scale
+    divides by the n - 1 one, which gave coefficients sqrt(n / (n - 1)) apart."""
+    formula = f"y ~ {term}"
+    ours, theirs = ts.ols(formula, frame).fit(), smf.ols(formula, frame).fit()
+    np.testing.assert_allclose(ours.params, theirs.params, rtol=1e-12)
+    np.testing.assert_allclose(ours.bse, theirs.bse, rtol=1e-12)
+    new = pd.DataFrame({"x3": [0.0, 1.0, 2.5]})
+    np.testing.assert_allclose(ours.predict(new), theirs.predict(new), rtol=1e-12)
 
 
 def test_array_door_names_and_types():

@@ -67,8 +67,16 @@ __all__ = [
 _KIND_PROBE_ROWS = 64
 
 # Names available in every formula, as patsy users expect ``np.log(x)``, ``C(g, Sum)`` and
-# ``bs(x, df=4)`` to work (patsy's contrasts and spline columns replace formulaic's).
-_DEFAULT_CONTEXT: dict[str, Any] = {"np": np, "numpy": np, **PATSY_CONTRASTS, **PATSY_SPLINES}
+# ``bs(x, df=4)`` to work (patsy's contrasts and spline columns replace formulaic's), and
+# ``scale(x)`` to be patsy's: its alias of ``standardize`` (dividing by the n standard
+# deviation, ``ddof=0``; formulaic's own ``scale`` divides by the n - 1 one).
+_DEFAULT_CONTEXT: dict[str, Any] = {
+    "np": np,
+    "numpy": np,
+    **PATSY_CONTRASTS,
+    **PATSY_SPLINES,
+    "scale": TRANSFORMS["standardize"],
+}
 
 
 @dataclass(frozen=True, slots=True)
