@@ -133,6 +133,50 @@ def test_scaling_transforms_are_patsys(frame, term):
     np.testing.assert_allclose(ours.predict(new), theirs.predict(new), rtol=1e-12)
 
 
+BOOLEAN_FORMULAS = [
+    "y ~ I(x1 > 0):x2",  # without the main effect: two slopes, patsy's model
+    "y ~ I(x1 > 0)",
+    "y ~ I(x1 > 0) * C(g)",  # patsy's order of the terms
+    "y ~ flag + I(flag * x1)",  # the column stays boolean inside an expression
+    "y ~ I(1 * flag)",
+    "y ~ flag:x2",
+]
+
+
+@pytest.mark.parametrize("formula", BOOLEAN_FORMULAS)
+def test_boolean_columns_and_expressions_are_patsys_categories(formula):
+    """patsy treats every boolean factor as categorical (levels False, True). Expressions
+    such as ``I(x1 > 0)`` were numeric 0/1 here (one slope for ``I(x1 > 0):x2`` where
+    statsmodels fits two, other names), and a boolean column inside an expression failed
+    (the column had been made categorical)."""
+    rng = np.random.default_rng(0)
+    n = 400
+    data = pd.DataFrame(
+        {
+            "x1": rng.normal(size=n),
+            "x2": rng.normal(size=n),
+            "g": rng.choice(list("abc"), n),
+        }
+    )
+    data["flag"] = data["x1"] > 0.3
+    data["y"] = data["x1"] + data["x2"] * (data["x1"] > 0) + rng.normal(size=n)
+    ours, theirs = ts.ols(formula, data).fit(), smf.ols(formula, data).fit()
+    assert list(ours.params.index) == list(theirs.params.index)
+    np.testing.assert_allclose(ours.params, theirs.params, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.bse, theirs.bse, rtol=1e-10)
+    new = data.iloc[::37]
+    np.testing.assert_allclose(ours.predict(new), theirs.predict(new), rtol=1e-10, atol=1e-12)
+
+
+def test_a_boolean_response_expression_stays_numeric():
+    rng = np.random.default_rng(1)
+    data = pd.DataFrame({"x1": rng.normal(size=300)})
+    data["y"] = data["x1"] + rng.normal(size=300)
+    expression = ts.logit("I(y > 0) ~ x1", data).fit(disp=0)
+    column = ts.logit("yb ~ x1", data.assign(yb=data["y"] > 0)).fit(disp=0)
+    np.testing.assert_allclose(expression.params, column.params, rtol=1e-13)
+
+
 def test_array_door_names_and_types():
     design = design_from_arrays(
         pd.Series([1.0, 2.0, 3.0], name="resp"),

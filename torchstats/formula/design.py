@@ -38,7 +38,7 @@ from torchstats.errors import (
 from torchstats.formula.alignment import DataRows, align_to_data
 from torchstats.formula.categorical_response import formula_response_codes
 from torchstats.formula.contrasts import PATSY_CONTRASTS, from_patsy
-from torchstats.formula.materializer import ColumnMajorMaterializer
+from torchstats.formula.materializer import CATEGORICAL_BOOLEANS, ColumnMajorMaterializer
 from torchstats.formula.missing import check_missing_option, missing_rows, raise_on_missing
 from torchstats.formula.ordering import patsy_term_order, term_label
 from torchstats.formula.parsing import (  # noqa: F401 (_parsed: its cache statistics)
@@ -245,6 +245,7 @@ def design_from_formula(
         frame.reset_index(drop=True),
         rhs_variables=formula_variables(parsed.rhs),
         response_variables=formula_variables(parsed.lhs),
+        rhs_expressions=_expressions(parsed.rhs) - _expressions(parsed.lhs),
     )
     extra_arrays = _extras_as_arrays(extras, len(frame))
 
@@ -485,25 +486,41 @@ def _numbers_stored_as(levels: pd.Series) -> str | None:
 
 
 def _prepare_frame(
-    frame: pd.DataFrame, *, rhs_variables: set[str], response_variables: set[str]
+    frame: pd.DataFrame,
+    *,
+    rhs_variables: set[str],
+    response_variables: set[str],
+    rhs_expressions: set[str] | frozenset[str] = frozenset(),
 ) -> pd.DataFrame:
-    """Make boolean right-hand-side columns categorical, as patsy treats them.
-
-    A boolean response stays numeric (0/1), which is what binary models want.
+    """Name the right-hand side's boolean columns and expressions categorical, as patsy
+    treats every boolean factor (``I(x > 0)``: levels False and True), in the frame's
+    ``attrs`` that the materializer reads (a shallow copy: the caller's frame is left
+    alone). The columns keep their values, so ``I(flag * x)`` multiplies them; a boolean
+    response stays numeric (0/1), which is what binary models want.
     """
-    to_convert = [
-        c
+    booleans = {
+        str(c)
         for c in frame.columns
         if str(c) in rhs_variables
         and str(c) not in response_variables
         and pd.api.types.is_bool_dtype(frame[c].dtype)
-    ]
-    if not to_convert:
+    }
+    names = booleans | (set(rhs_expressions) - response_variables)
+    if not names:
         return frame
     frame = frame.copy(deep=False)
-    for column in to_convert:
-        frame[column] = pd.Categorical(frame[column], categories=[False, True])
+    frame.attrs[CATEGORICAL_BOOLEANS] = frozenset(names)
     return frame
+
+
+def _expressions(side: Any) -> set[str]:
+    """The factors of a formula side that Python evaluates (``I(x > 0)``, ``np.log(x)``)."""
+    return {
+        factor.expr
+        for term in side
+        for factor in term.factors
+        if factor.eval_method == Factor.EvalMethod.PYTHON
+    }
 
 
 def _extras_as_arrays(extras: Mapping[str, Any], nrows: int) -> dict[str, np.ndarray]:

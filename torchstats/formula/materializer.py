@@ -28,7 +28,13 @@ from interface_meta import override
 
 from torchstats.errors import NonNumericDataError
 
-__all__ = ["ColumnMajorMaterializer"]
+__all__ = ["CATEGORICAL_BOOLEANS", "ColumnMajorMaterializer"]
+
+CATEGORICAL_BOOLEANS = "torchstats_categorical_booleans"
+"""Key of the data frame's ``attrs`` naming the right-hand-side columns and expressions
+whose boolean values are categorical (levels False, True), as patsy treats every boolean
+factor; the response's stay numeric (0/1), and so do boolean columns inside expressions
+(``I(flag * x)`` multiplies the column)."""
 
 
 class ColumnMajorMaterializer(PandasMaterializer):
@@ -52,6 +58,28 @@ class ColumnMajorMaterializer(PandasMaterializer):
             # columns, as large as the design) now. Streamed fits build one design per chunk.
             self.factor_cache.clear()
             self.encoded_cache.clear()
+
+    @override
+    def _lookup(self, name: str) -> tuple[Any, Any]:
+        values, variables = super()._lookup(name)
+        return self._categorical_if_boolean(name, values), variables
+
+    @override
+    def _evaluate(self, expr: str, metadata: Any, spec: ModelSpec) -> tuple[Any, Any]:
+        values, variables = super()._evaluate(expr, metadata, spec)
+        return self._categorical_if_boolean(expr, values), variables
+
+    def _categorical_if_boolean(self, name: str, values: Any) -> Any:
+        """``values`` as a categorical of levels (False, True) where the data names
+        ``name`` among :data:`CATEGORICAL_BOOLEANS` and the values are boolean."""
+        names = getattr(self.data, "attrs", {}).get(CATEGORICAL_BOOLEANS, ())
+        if name not in names or not isinstance(values, (np.ndarray, pd.Series)):
+            return values
+        if values.dtype != bool:
+            return values
+        categorical = pd.Categorical(np.asarray(values), categories=[False, True])
+        index = values.index if isinstance(values, pd.Series) else None
+        return pd.Series(categorical, index=index, name=getattr(values, "name", None))
 
     @override
     def _get_columns_for_term(

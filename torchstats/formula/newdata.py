@@ -25,6 +25,7 @@ from torchstats.errors import (
 from torchstats.formula.design import (
     Design,
     _as_frame,
+    _expressions,
     _prepare_frame,
 )
 from torchstats.formula.missing import missing_rows
@@ -81,7 +82,10 @@ def exog_for_prediction(
         )
     check_numeric_columns(design.model_spec, frame, where="the new data")
     frame = _prepare_frame(
-        frame.reset_index(drop=True), rhs_variables=used, response_variables=set()
+        frame.reset_index(drop=True),
+        rhs_variables=used,
+        response_variables=set(),
+        rhs_expressions=_expressions(rhs_formula),
     )
     incomplete = missing_rows({c: frame[c] for c in frame.columns if str(c) in used})
     # Rows with missing values predict NaN (statsmodels); only complete rows are encoded, so

@@ -30,6 +30,7 @@ from torchstats.errors import (
 )
 from torchstats.formula.design import (
     Design,
+    _expressions,
     _materialize,
     _prepare_frame,
     _warn_numbers_as_text,
@@ -149,8 +150,9 @@ class ChunkDesigner:
                 raise UnknownColumnError(f"{role} column {column!r} is not in the data")
         self._response = formula_variables(parsed.lhs)
         self._rhs = formula_variables(parsed.rhs)
+        self._rhs_expressions = _expressions(parsed.rhs) - _expressions(parsed.lhs)
         # booleans are categorical on the right-hand side, as patsy has them
-        first = _prepare_frame(first, rhs_variables=self._rhs, response_variables=self._response)
+        first = self._booleans_named(first)
         self.plan = plan_formula(formula, first, namespace)
         self.levels = self._find_levels(first, dict(categories or {}), reducer)
         self.columns = sorted(
@@ -214,11 +216,19 @@ class ChunkDesigner:
                 levels[column] = _sorted_levels(column, values)
         return levels
 
+    def _booleans_named(self, chunk: pd.DataFrame) -> pd.DataFrame:
+        """:func:`~torchstats.formula.design._prepare_frame` of a chunk: its right-hand
+        side's boolean columns and expressions named categorical."""
+        return _prepare_frame(
+            chunk,
+            rhs_variables=self._rhs,
+            response_variables=self._response,
+            rhs_expressions=self._rhs_expressions,
+        )
+
     def _prepared(self, chunk: pd.DataFrame) -> pd.DataFrame:
         """Categorical columns with the fixed levels (an unknown level is an error)."""
-        chunk = _prepare_frame(
-            chunk.reset_index(drop=True), rhs_variables=self._rhs, response_variables=self._response
-        )
+        chunk = self._booleans_named(chunk.reset_index(drop=True))
         if not self.levels:
             return chunk
         chunk = chunk.copy(deep=False)
