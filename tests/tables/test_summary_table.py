@@ -5,11 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
 import torch
 from statsmodels.iolib import summary as sm_summary
 from statsmodels.iolib.table import SimpleTable
 from statsmodels.iolib.tableformatting import fmt_2cols, fmt_params
 
+import torchstats as ts
 from torchstats.tables.blocks import as_float, as_numpy, d_or_f, forg
 from torchstats.tables.formats import TEXT_DEFAULT, TEXT_PARAMS, TEXT_TWO_COLUMNS, TableFormat
 from torchstats.tables.table import Cell, SummaryTable, latex_tabular
@@ -175,3 +178,31 @@ def test_as_numpy_and_as_float_accept_every_container() -> None:
         np.testing.assert_array_equal(as_numpy(value), expected)
     for value in (2.5, np.float64(2.5), np.array([2.5]), torch.tensor(2.5), pd.Series([2.5])):
         assert as_float(value) == 2.5
+
+
+@pytest.mark.parametrize("which", ["ols", "logit", "glm"])
+def test_summary_tables_read_like_simpletables(which: str) -> None:
+    """``summary().tables[i]`` is a sequence of rows of cells with statsmodels' ``data``:
+    ``pd.DataFrame(table.data[1:], columns=table.data[0])``, ``len``, ``table[i][j]``,
+    ``str(cell)`` and ``cell.data`` give what they give on a ``SimpleTable``."""
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame({"x1": rng.normal(size=200), "g": rng.choice(list("abc"), 200)})
+    data["y"] = data["x1"] + rng.normal(size=200)
+    data["yb"] = (data["y"] > 0).astype(float)
+    fits = {
+        "ols": lambda lib, families: lib.ols("y ~ x1 + C(g)", data).fit(),
+        "logit": lambda lib, families: lib.logit("yb ~ x1 + C(g)", data).fit(disp=0),
+        "glm": lambda lib, families: lib.glm("yb ~ x1", data, family=families.Binomial()).fit(),
+    }
+    ours = fits[which](ts, ts.families).summary()
+    theirs = fits[which](smf, sm.families).summary()
+    assert len(ours.tables) == len(theirs.tables)
+    assert len(ours.tables[0]) == len(theirs.tables[0])  # its date and time may differ
+    for mine, other in zip(ours.tables[1:], theirs.tables[1:], strict=True):
+        assert mine.data == other.data
+        assert len(mine) == len(other)
+        assert [str(cell) for cell in mine[1]] == [str(cell) for cell in other[1]]
+        assert mine[1][0].data == other[1][0].data
+    coefficients = ours.tables[1]
+    frame = pd.DataFrame(coefficients.data[1:], columns=coefficients.data[0])
+    assert frame.shape == (len(coefficients) - 1, len(coefficients[0]))

@@ -12,7 +12,7 @@ cell labelling, which no summary uses.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -71,6 +71,14 @@ class Cell:
     text: str
     kind: CellKind
 
+    @property
+    def data(self) -> str:
+        """The cell's text (statsmodels' ``Cell.data``)."""
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
+
     def content(self, fmt: TableFormat) -> str:
         """The unpadded rendering of the cell in ``fmt``."""
         if isinstance(self.kind, int):
@@ -106,6 +114,16 @@ class Row:
     cells: tuple[Cell, ...]
     is_header: bool = False
     text_rule_below: str | None = None
+
+    # a sequence of cells, as statsmodels' ``Row`` (a list of them)
+    def __len__(self) -> int:
+        return len(self.cells)
+
+    def __getitem__(self, index: int) -> Cell:
+        return self.cells[index]
+
+    def __iter__(self) -> Iterator[Cell]:
+        return iter(self.cells)
 
     def aligns(self, fmt: TableFormat) -> str:
         """The alignment letters of the cells, e.g. ``"lclc"`` (a LaTeX column spec)."""
@@ -165,6 +183,22 @@ class SummaryTable:
     html_format: TableFormat = field(default=HTML_DEFAULT, repr=False)
     latex_format: TableFormat = field(default=LATEX_DEFAULT, repr=False)
     row_blocks: tuple[int, ...] = ()
+
+    # a sequence of rows, as statsmodels' ``SimpleTable`` (a list of them), with its
+    # ``data``: ``pd.DataFrame(table.data[1:], columns=table.data[0])`` works on both
+    @property
+    def data(self) -> list[list[str]]:
+        """Every row's cell texts, header row first (statsmodels' ``SimpleTable.data``)."""
+        return [[cell.text for cell in row.cells] for row in self.rows]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: int) -> Row:
+        return self.rows[index]
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(self.rows)
 
     @classmethod
     def from_data(
