@@ -65,3 +65,32 @@ def test_hurdle_negative_binomial_reaches_the_hurdle_poisson():
     res = _fit_warning_of_boundary(lambda: ts.HurdleCountModel(y, X, dist="negbin"))
     assert res.llf == pytest.approx(supremum, rel=1e-9)
     assert res.llf <= supremum + 1e-9 * abs(supremum)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda y, X: ts.ZeroInflatedPoisson(y, X),
+        lambda y, X: ts.ZeroInflatedGeneralizedPoisson(y, X),
+    ],
+    ids=["zip", "zigp"],
+)
+def test_zero_inflation_tending_to_zero_says_so(build):
+    """Counts with fewer zeros than Poisson's (a fifth of them made ones): the inflation
+    intercept runs towards minus infinity (about -30 where Newton stops) and the fit says
+    so; counts with excess zeros do not warn."""
+    rng = np.random.default_rng(3)
+    n = 2000
+    X = np.column_stack([np.ones(n), 0.3 * rng.standard_normal(n)])
+    y = rng.poisson(np.exp(X @ np.array([1.0, 0.5]))).astype(float)
+    y = np.where((y == 0) & (rng.random(n) < 0.2), 1.0, y)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        build(y, X).fit(disp=0)
+    inflation = [w for w in caught if "zero inflation tends to 0" in str(w.message)]
+    assert len(inflation) == 1 and inflation[0].category is ConvergenceWarning
+    inflated = np.where(rng.random(n) < 0.3, 0.0, y)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        build(inflated, X).fit(disp=0)
+    assert not [w for w in caught if "zero inflation tends to 0" in str(w.message)]

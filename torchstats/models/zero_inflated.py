@@ -23,6 +23,7 @@ start where statsmodels does and take its path.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Mapping
 from dataclasses import replace
@@ -33,7 +34,7 @@ from torch.nn.functional import logsigmoid
 
 from torchstats._device import to_tensor
 from torchstats._typing import check_option
-from torchstats.errors import ConvergenceWarning, DesignError
+from torchstats.errors import ConvergenceWarning, DesignError, warn
 from torchstats.families.count_distributions import (
     poisson_logpmf,
 )
@@ -79,6 +80,8 @@ _ZIGP_ALPHA_START = 0.1
 # the ZIP fit behind the ZIGP start (BFGS): the methods' default maxiter of 35.
 _STATSMODELS_START_MAXITER = 35
 _INFLATE = "exog_infl"
+_NO_INFLATION = 1e-6
+"""Largest inflation probability below which a fit warns that the inflation tends to 0."""
 
 _ZI_PARAMETERS = """
     Parameters
@@ -212,6 +215,24 @@ class _ZeroInflated(_Count):
         mu = torch.exp(self.model_main._linear(main[: self.design.k_exog]))
         count = log_1mw + self._main_logpmf(y, mu, main)
         return torch.where(y == 0, torch.logaddexp(log_w, count), count)
+
+    def _check_fit(self, params: torch.Tensor, found: SolverResult) -> None:
+        """Warn when the inflation went to its boundary: with ``w`` below
+        :data:`_NO_INFLATION` in every row the zeros are the count model's own, the
+        log-likelihood rises only as the inflation index falls towards minus infinity
+        (its supremum, the count model alone, lies on the boundary), and the inflation
+        parameters' estimates and standard errors are not meaningful."""
+        gamma, _ = self._split(params)
+        log_w, _ = self._inflation_logprobs(self.design.blocks[_INFLATE].exog @ gamma)
+        if float(log_w.max()) < math.log(_NO_INFLATION):
+            warn(
+                f"{self.model_name}: the zero inflation tends to 0 (largest inflation "
+                f"probability {math.exp(float(log_w.max())):.3g}): the data have no excess "
+                "zeros, the likelihood's supremum is the count model alone, and the "
+                "inflation parameters' estimates and standard errors are not meaningful; "
+                f"fit {self.model_main.model_name}",
+                ConvergenceWarning,
+            )
 
     # --- prediction ---------------------------------------------------------------------------
 
@@ -457,8 +478,9 @@ class ZeroInflatedNegativeBinomialP(LogAlphaNewton, _PowerInflated):
     _main_class = NegativeBinomialP
 
     def _check_fit(self, params: torch.Tensor, found: SolverResult) -> None:
-        """Warn when the count part's ``alpha`` went to the boundary
+        """Warn when the inflation or the count part's ``alpha`` went to the boundary
         (:func:`~torchstats.models.count.warn_if_no_overdispersion`)."""
+        super()._check_fit(params, found)
         _, main = self._split(params)
         mu = torch.exp(self.model_main._linear(main[: self.design.k_exog]))
         warn_if_no_overdispersion(self.model_name, main[-1], (mu ** (self.p - 1)).max())
