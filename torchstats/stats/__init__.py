@@ -1,15 +1,15 @@
 """Statistical tests without statsmodels: ``ts.stats`` mirrors ``statsmodels.stats``.
 
-The diagnostics of ``statsmodels.stats.diagnostic``, ``multitest`` and
-``outliers_influence``, with statsmodels' signatures, defaults and return types; they take
-torchstats results (``ts.ols(...).fit()``) and numpy, pandas or torch inputs.
+The diagnostics of ``statsmodels.stats.diagnostic``, ``multitest``,
+``outliers_influence`` and ``stattools``, with statsmodels' signatures, defaults and return
+types; they take torchstats results (``ts.ols(...).fit()``) and numpy, pandas or torch inputs.
 
 >>> import torchstats as ts
 >>> ts.stats.het_breuschpagan(res.resid, res.model.exog)          # doctest: +SKIP
 >>> ts.stats.multitest.multipletests(pvalues, method="fdr_bh")    # doctest: +SKIP
 """
 
-from torchstats.stats import diagnostic, multitest, outliers_influence
+from torchstats.stats import diagnostic, multitest, outliers_influence, stattools
 from torchstats.stats.diagnostic import (
     GoldfeldQuandtResult,
     LMTestResult,
@@ -25,11 +25,16 @@ from torchstats.stats.diagnostic import (
 )
 from torchstats.stats.multitest import fdrcorrection, fdrcorrection_twostage, multipletests
 from torchstats.stats.outliers_influence import outlier_test, variance_inflation_factor
+from torchstats.stats.stattools import durbin_watson, jarque_bera, omni_normtest
 
 __all__ = [
     "diagnostic",
     "multitest",
     "outliers_influence",
+    "stattools",
+    "durbin_watson",
+    "jarque_bera",
+    "omni_normtest",
     "het_breuschpagan",
     "het_white",
     "het_goldfeldquandt",
