@@ -9,7 +9,7 @@ inverse of the closed-form Hessian. Choose by how well posed the problem is:
     to float64 for the data as stored at a cost below a millisecond; larger ones by
     Cholesky of the equilibrated Gram matrix — one GEMM over the data, no copy of ``X`` —
     as long as its condition number stays below 1e8, else by ``"qr"``. Accurate to 12+
-    digits either way.
+    digits either way. In float32 the Gram route ends at 840 (``cond * eps = 1e-4``).
 ``"qr"``
     Householder QR of the column-equilibrated design, then iterative refinement of the
     augmented system ``[I X; X' 0]`` (Björck) with residuals in double-double precision. The
@@ -20,7 +20,8 @@ inverse of the closed-form Hessian. Choose by how well posed the problem is:
     Cholesky of the Gram matrix ``X'X`` (equilibrated) and one refinement step. Fastest, one
     pass over the data, but the error grows like ``cond(X)^2 * eps``: fine for standardised
     data, about 7 digits at ``cond(X) = 1e5``. Beyond ``cond(X'X) = 1e10`` it warns and
-    hands over to QR rather than return a solution with fewer than six digits.
+    hands over to QR rather than return a solution with fewer than six digits (float32:
+    beyond 8.4e3, fewer than three).
 ``"pinv"``
     statsmodels' default, SVD pseudo-inverse, applied to the column-equilibrated design
     when it has full rank (then the solution is unique; statsmodels' ``rcond=1e-15`` on the
@@ -38,6 +39,7 @@ equilibrated by powers of two measured without overflow, so columns of any finit
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import torch
@@ -97,12 +99,18 @@ _MAX_REFINEMENT_STEPS = 4
 
 # Condition number of the equilibrated Gram matrix above which Cholesky hands over to QR:
 # Cholesky's error grows like cond(X'X) * eps, so beyond 1e10 fewer than six digits remain
-# (NIST Filip, cond(X'X) ~ 5e19, would get none). Longley (1.4e9) still uses Cholesky.
+# in float64 (NIST Filip, cond(X'X) ~ 5e19, would get none). Longley (1.4e9) still uses
+# Cholesky. In a dtype of larger eps the bound is where cond * eps reaches 1e-3, fewer than
+# three digits (float32: 8.4e3; see _max_gram_cond).
 _CHOLESKY_MAX_GRAM_COND = 1e10
+_CHOLESKY_MAX_GRAM_ERROR = 1e-3
 # "auto" keeps the Gram path only while it is as accurate as QR would be: up to 1e8 the
-# refined Cholesky solution has 12+ digits (measured on random designs with collinearity
-# dialled in); beyond, QR with double-double refinement is worth its extra passes.
+# refined Cholesky solution has 12+ digits in float64 (measured on random designs with
+# collinearity dialled in); beyond, QR with double-double refinement is worth its extra
+# passes. In a dtype of larger eps, up to cond * eps = 1e-4 (float32: 840; at 4e4 a float32
+# Gram solve was 30% off with no warning where QR keeps float32's digits).
 _AUTO_MAX_GRAM_COND = 1e8
+_AUTO_MAX_GRAM_ERROR = 1e-4
 # Intermediate IRLS steps on the Gram route skip the refinement while the equilibrated Gram
 # matrix's condition number times the dtype's eps stays below this (float64: cond <= 1e4;
 # float32 never): the Cholesky solution then errs by about cond * eps, 12+ digits, and the
@@ -302,7 +310,21 @@ def _augmented_residual(
 
 
 def _solve_cholesky(X: torch.Tensor | BlockMatrix, y: torch.Tensor) -> SolverResult:
-    return _solve_gram(X, y, max_cond=_CHOLESKY_MAX_GRAM_COND, method="cholesky", announce=True)
+    return _solve_gram(
+        X, y, max_cond=_max_gram_cond("cholesky", X.dtype), method="cholesky", announce=True
+    )
+
+
+def _max_gram_cond(method: str, dtype: torch.dtype) -> float:
+    """The largest condition number of the equilibrated Gram matrix that ``method``
+    ("auto" or "cholesky") solves by Cholesky in ``dtype``: the float64 bound, or the one
+    where ``cond * eps`` reaches the method's error budget if that is smaller."""
+    bound, budget = (
+        (_AUTO_MAX_GRAM_COND, _AUTO_MAX_GRAM_ERROR)
+        if method == "auto"
+        else (_CHOLESKY_MAX_GRAM_COND, _CHOLESKY_MAX_GRAM_ERROR)
+    )
+    return min(bound, budget / torch.finfo(dtype).eps)
 
 
 def _auto_takes_qr(n: int, k: int) -> bool:
@@ -314,7 +336,9 @@ def _solve_auto(X: torch.Tensor | BlockMatrix, y: torch.Tensor) -> SolverResult:
     n, k = X.shape
     if _auto_takes_qr(n, k):
         return _solve_qr(densify(X), y)
-    return _solve_gram(X, y, max_cond=_AUTO_MAX_GRAM_COND, method="auto", announce=False)
+    return _solve_gram(
+        X, y, max_cond=_max_gram_cond("auto", X.dtype), method="auto", announce=False
+    )
 
 
 def solve_weighted_least_squares(
@@ -336,7 +360,7 @@ def solve_weighted_least_squares(
     n, k = X.shape
     with torch.no_grad():
         if method == "cholesky" or (method == "auto" and not _auto_takes_qr(n, k)):
-            max_cond = _AUTO_MAX_GRAM_COND if method == "auto" else _CHOLESKY_MAX_GRAM_COND
+            max_cond = _max_gram_cond(method, X.dtype)
             return _solve_gram(
                 X,
                 y,
@@ -448,10 +472,12 @@ def _solve_gram(
         return _solve_qr_of(X, y, weights)
     if not factor.cond <= max_cond or not factor.positive_definite:
         if announce:
+            digits = round(-math.log10(max_cond * torch.finfo(y.dtype).eps))
             warn(
                 "the Gram matrix X'X is too ill-conditioned for a Cholesky solve (condition "
                 f"number about {factor.cond:.1e} after equilibration, which would leave fewer "
-                "than 6 correct digits); solving by Householder QR instead",
+                f"than {digits} correct digits in {str(y.dtype).removeprefix('torch.')}); "
+                "solving by Householder QR instead",
                 CollinearityWarning,
             )
         return _solve_qr_of(X, y, weights)
