@@ -118,6 +118,23 @@ def test_an_unused_category_level_gives_the_in_memory_fit(tmp_path: Any) -> None
         assert_matches(robust.bse, memory.get_robustcov_results("HC3").bse, rtol=1e-10)
 
 
+def test_a_level_only_on_rows_dropped_for_missing_values_is_not_a_column(tmp_path: Any) -> None:
+    """Level "c" of g occurs only on rows whose x1 is missing: in memory the design has no
+    column for it; the streamed fit collected levels before dropping those rows and added
+    a column of zeros (with a warning and a bse of 0)."""
+    frame = make_frame(2, n=150).reset_index(drop=True)
+    frame.loc[frame["g"] == "c", "x1"] = np.nan
+    memory = ts.ols("y ~ x1 + C(g)", frame).fit()
+    for source in _sources(frame, tmp_path).values():
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", CollinearityWarning)
+            streamed = ts.ols("y ~ x1 + C(g)", source).fit()
+        assert list(streamed.params.index) == list(memory.params.index)
+        for name in ("params", "bse"):
+            assert_matches(getattr(streamed, name), getattr(memory, name), rtol=1e-10)
+        assert streamed.nobs == memory.nobs
+
+
 def test_other_collinearity_is_still_refused() -> None:
     frame = make_frame(0).assign(x1_copy=lambda f: f["x1"] * 2)
     with pytest.raises(SingularDesignError, match="singular or too ill-conditioned"):

@@ -39,7 +39,7 @@ from torchstats.formula.design import (
     plan_formula,
 )
 from torchstats.formula.design_checks import check_weights, nonfinite_columns, nonfinite_error
-from torchstats.formula.missing import check_missing_option
+from torchstats.formula.missing import check_missing_option, missing_rows
 from torchstats.formula.newdata import check_numeric_columns
 from torchstats.formula.ordering import term_label
 from torchstats.formula.parsing import formula_variables, parse_formula
@@ -154,11 +154,11 @@ class ChunkDesigner:
         # booleans are categorical on the right-hand side, as patsy has them
         first = self._booleans_named(first)
         self.plan = plan_formula(formula, first, namespace)
-        self.levels = self._find_levels(first, dict(categories or {}), reducer)
         self.columns = sorted(
             (self._response | self._rhs) & {str(c) for c in first.columns}
             | set(self.row_columns.values())
         )
+        self.levels = self._find_levels(first, dict(categories or {}), reducer)
         matrices = _materialize(
             self.plan.ordered, self._prepared(first), namespace, "none", formula
         )
@@ -184,22 +184,27 @@ class ChunkDesigner:
 
         Given levels are used as they are; booleans are ``[False, True]``; a pandas
         ``Categorical`` column keeps its categories (in order of first appearance across
-        chunks); other columns get their sorted distinct values, found in one pass that
-        reads only those columns.
+        chunks); other columns get their sorted distinct values among the rows the fit
+        uses (with ``missing="drop"``, rows with a value missing in a used column are not:
+        their levels would be columns of zeros, as in memory they are not), found in one
+        pass that reads only the used columns.
         """
         levels: dict[str, list[Any]] = {}
         to_scan = []
         for column in sorted(self.plan.categorical_columns):
             if column in given:
                 levels[column] = list(given[column])
-            elif first[column].dtype == pd.CategoricalDtype([False, True]):
+            elif pd.api.types.is_bool_dtype(first[column].dtype):
                 levels[column] = [False, True]
             else:
                 to_scan.append(column)
         if not to_scan:
             return levels
         seen: dict[str, dict[Any, None]] = {column: {} for column in to_scan}
-        for chunk in self.source.chunks(columns=to_scan):
+        read = sorted(set(to_scan) | set(self.columns))
+        for chunk in self.source.chunks(columns=read):
+            if self.missing == "drop":
+                chunk = chunk[~missing_rows({c: chunk[c] for c in self.columns})]
             for column in to_scan:
                 values = chunk[column]
                 found = (
@@ -227,15 +232,21 @@ class ChunkDesigner:
         )
 
     def _prepared(self, chunk: pd.DataFrame) -> pd.DataFrame:
-        """Categorical columns with the fixed levels (an unknown level is an error)."""
+        """Categorical columns with the fixed levels (an unknown level on a row the fit
+        uses is an error; rows dropped for a missing value may hold levels no used row
+        has, as their levels were not collected)."""
         chunk = self._booleans_named(chunk.reset_index(drop=True))
         if not self.levels:
             return chunk
+        used = np.ones(len(chunk), dtype=bool)
+        if self.missing == "drop":
+            present = [c for c in self.columns if c in chunk.columns]
+            used = ~missing_rows({c: chunk[c] for c in present})
         chunk = chunk.copy(deep=False)
         for column, levels in self.levels.items():
             values = chunk[column]
             encoded = pd.Categorical(values, categories=levels)
-            unseen = (encoded.codes < 0) & values.notna().to_numpy()
+            unseen = (encoded.codes < 0) & values.notna().to_numpy() & used
             if unseen.any():
                 raise UnseenLevelError(
                     f"column {column!r} holds level(s) {sorted(map(str, set(values[unseen])))[:5]} "
