@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import functools
 
-import numpy as np  # noqa: F401  (statsmodels looks np up in this namespace)
+import numpy as np
 import pytest
+import statsmodels.api as sm
 
+import torchstats as ts
 from tests.models.discrete_cases import OURS, THEIRS_FORMULA, make_discrete_frame
 from tests.parity import assert_matches
 
@@ -113,3 +115,52 @@ def test_get_robustcov_results_on_a_discrete_fit():
     _, theirs = _fits("logit", "HC0", 0)
     assert robust.mle_retvals == base.mle_retvals
     assert_matches(robust.bse, theirs.bse, rtol=1e-7)
+
+
+def _overdispersed(n: int = 300) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    x1, x2 = rng.normal(size=(2, n))
+    X = np.column_stack([np.ones(n), x1, x2])
+    return rng.poisson(np.exp(0.3 + 0.5 * x1 - 0.3 * x2) * rng.gamma(1, 1, n)), X
+
+
+@pytest.mark.parametrize(
+    ("cov_type", "cov_kwds"),
+    [
+        ("HC0", {}),
+        ("HAC", {"maxlags": 2}),
+        ("cluster", {"groups": np.arange(300) % 20, "df_correction": False}),
+    ],
+    ids=["HC0", "HAC", "cluster-no-df-correction"],
+)
+def test_robust_tests_of_the_negative_binomial_use_its_df_resid(cov_type, cov_kwds):
+    """t and F tests of a robust covariance took n - k with alpha counted (296 here), the
+    cluster correction's k; statsmodels' and the model's own df_resid are n - k_exog."""
+    y, X = _overdispersed()
+    ours = ts.NegativeBinomial(y, X).fit(cov_type=cov_type, cov_kwds=cov_kwds, use_t=True)
+    theirs = sm.NegativeBinomial(y, X).fit(
+        method="newton", disp=0, cov_type=cov_type, cov_kwds=cov_kwds, use_t=True
+    )
+    contrast = np.eye(4)[1]
+    assert ours.t_test(contrast).df_denom == theirs.t_test(contrast).df_denom == ours.df_resid
+    assert ours.f_test(np.eye(4)[1:3]).df_denom == theirs.f_test(np.eye(4)[1:3]).df_denom
+    np.testing.assert_allclose(ours.pvalues, theirs.pvalues, rtol=1e-6)
+
+
+@pytest.mark.parametrize("cov_type", ["HC0", "HC1", "HAC"])
+def test_robust_tests_of_a_glm_with_frequency_weights_count_the_weights(cov_type):
+    """Frequency weights stand for repeated rows: the tests' df is their sum less k (595
+    here, statsmodels' and the model's df_resid), not the rows less k (297)."""
+    y, X = _overdispersed()
+    weights = np.random.default_rng(1).integers(1, 4, len(y)).astype(float)
+    kwds = {"maxlags": 2} if cov_type == "HAC" else {}
+    fits = [
+        lib.GLM(y, X, family=lib.families.Poisson(), freq_weights=weights).fit(
+            cov_type=cov_type, cov_kwds=kwds, use_t=True
+        )
+        for lib in (ts, sm)
+    ]
+    contrast = np.eye(3)[1]
+    assert fits[0].t_test(contrast).df_denom == fits[1].t_test(contrast).df_denom
+    assert fits[0].t_test(contrast).df_denom == fits[0].df_resid
+    np.testing.assert_allclose(fits[0].pvalues, fits[1].pvalues, rtol=1e-8)

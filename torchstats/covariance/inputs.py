@@ -24,7 +24,8 @@ class SandwichInputs:
         The per-observation scores at the estimate, in the data's row order: in memory
         (:class:`~torchstats.covariance.scores.TensorScores`) or streamed.
     df_resid : float
-        Residual degrees of freedom (HC1's ``n / df_resid``).
+        Residual degrees of freedom: of the t and F tests (unless a cluster correction
+        sets them), and HC1's ``n / df_resid`` where ``hc1_correction`` holds.
     hc1_correction : bool
         Whether HC1 multiplies HC0 by ``n / df_resid``. statsmodels does for least squares
         only; for likelihood models its HC1 equals HC0 (``cov_white_simple`` without

@@ -579,9 +579,10 @@ class _DiscreteModel(Model):
     def sandwich_inputs(self, fit: SolverResult, cov_type: str) -> SandwichInputs:
         """statsmodels' generic sandwich: ``score_obs`` and the inverse of ``-hessian``.
 
-        Small-sample factors use ``n - k`` with ``k`` every estimated parameter (``alpha``
-        included), as statsmodels' ``cov_cluster`` does; HC1 is HC0, as in statsmodels'
-        discrete models (``cov_white_simple`` without correction). HC2/HC3 take R's
+        Cluster small-sample factors use ``n - k`` with ``k`` every estimated parameter
+        (``alpha`` included), as statsmodels' ``cov_cluster`` does; t and F tests use the
+        model's ``df_resid`` (without ``alpha``, as statsmodels' robust tests); HC1 is HC0,
+        as in statsmodels' discrete models (``cov_white_simple`` without correction). HC2/HC3 take R's
         leverages (``hatvalues`` of the equivalent ``glm``) where the model has working
         weights.
         """
@@ -611,7 +612,7 @@ class _DiscreteModel(Model):
         return SandwichInputs(
             bread=bread,
             scores=design_scores,
-            df_resid=float(X.shape[0] - design_scores.k_params),
+            df_resid=self.df_resid,  # of t and F tests (alpha not counted, as statsmodels)
             hc1_correction=False,
             leverage_available=leverage is not None
             and canonical_cov_type(cov_type) in ("HC2", "HC3"),

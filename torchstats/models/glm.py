@@ -717,7 +717,7 @@ class GLM(Model):
         return SandwichInputs(
             bread=bread,
             scores=scores,
-            df_resid=float(X.shape[0] - X.shape[1]),
+            df_resid=self.df_resid,  # of t and F tests: frequency weights count as rows
             hc1_correction=False,
             leverage_available=kind in ("HC2", "HC3"),
         )
