@@ -581,10 +581,10 @@ class _DiscreteModel(Model):
 
         Cluster small-sample factors use ``n - k`` with ``k`` every estimated parameter
         (``alpha`` included), as statsmodels' ``cov_cluster`` does; t and F tests use the
-        model's ``df_resid`` (without ``alpha``, as statsmodels' robust tests); HC1 is HC0,
-        as in statsmodels' discrete models (``cov_white_simple`` without correction). HC2/HC3 take R's
-        leverages (``hatvalues`` of the equivalent ``glm``) where the model has working
-        weights.
+        model's ``df_resid`` (without ``alpha``, as statsmodels' robust tests); HC1 is
+        HC0, as in statsmodels' discrete models (``cov_white_simple`` without
+        correction). HC2/HC3 take R's leverages (``hatvalues`` of the equivalent ``glm``)
+        where the model has working weights.
         """
         assert fit.normalized_cov is not None
         params, bread = fit.params, fit.normalized_cov
