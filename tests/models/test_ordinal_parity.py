@@ -254,3 +254,10 @@ def test_summary_title_and_method_lines(fits):
     text = str(fits[0].summary())
     assert text.splitlines()[0].strip() == "OrderedModel Results"
     assert re.search(r"^Method:\s+Maximum Likelihood", text, flags=re.M)
+
+
+def test_what_ordered_results_do_not_have_says_so(fits):
+    # statsmodels' OrderedResults has no get_margeff; ours crashed in the shared margins
+    # code ("OrderedModel does not define mean_of_linear")
+    with pytest.raises(AttributeError, match="has no get_margeff.*derivatives of predict"):
+        fits[0].get_margeff()

@@ -546,3 +546,15 @@ def test_html_is_well_formed(fits) -> None:
     parser = _TagBalance()
     parser.feed(ts.etable(ours, model_heads=["a", "a", "b", "c", "c"], type="html"))
     assert parser.open == []
+
+
+def test_within_r2_statistics_equal_pyfixest(pyfixest_data) -> None:
+    # maketables' "r2_within" and "adj_r2_within" (they were refused as unknown)
+    formulas = ["Y ~ X1 | f1", "Y ~ X1 + X2 | f1 + f2"]
+    ours = [ts.ols(f, pyfixest_data).fit() for f in formulas]
+    theirs = [pf.feols(f, pyfixest_data, vcov="iid") for f in formulas]
+    stats = ["N", "r2_within", "adj_r2_within"]
+    ours_frame = ts.etable(ours, type="df", model_stats=stats).loc[["stats"]]
+    theirs_frame = pf.etable(theirs, type="df", model_stats=stats).loc[["stats"]]
+    assert_same_cells(ours_frame, theirs_frame)  # (the effects' markers differ: documented)
+    assert "-" not in set(ours_frame.loc[("stats", "Within R²")])

@@ -42,6 +42,11 @@ class OrderedResults(_DiscreteResults):
     resid_pearson = _not_applicable("resid_pearson", "see resid_prob")
     get_influence = _not_applicable("get_influence", "")
     info_criteria = _not_applicable("info_criteria", "use aic and bic")
+    get_margeff = _not_applicable(
+        "get_margeff",
+        "the effects on each level's probability are the derivatives of predict() in the "
+        "regressors",
+    )
 
     @property
     def _k_information(self) -> float:

@@ -57,6 +57,8 @@ MODEL_STATISTICS: dict[str, tuple[str, str]] = {
     "se_type": ("S.E. type", "cov_type"),
     "r2": ("R²", "rsquared"),
     "adj_r2": ("Adj. R²", "rsquared_adj"),
+    "r2_within": ("Within R²", "rsquared_within"),
+    "adj_r2_within": ("Within Adj. R²", "rsquared_within_adj"),
     "pseudo_r2": ("Pseudo R²", "prsquared"),
     "ll": ("Log-likelihood", "llf"),
     "llnull": ("Null log-likelihood", "llnull"),
