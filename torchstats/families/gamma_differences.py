@@ -64,13 +64,13 @@ def _by_size(
     s = torch.as_tensor(s, dtype=y.dtype, device=y.device)
     if s.dim() == 0:
         return series(y, s) if float(s) >= ASYMPTOTIC_SIZE else direct(y, s)
-    large = s >= ASYMPTOTIC_SIZE
-    if bool(large.all()):
+    smallest, largest = torch.stack(torch.aminmax(s)).tolist()  # one host sync
+    if smallest >= ASYMPTOTIC_SIZE:
         return series(y, s)
-    if not bool(large.any()):
+    if not largest >= ASYMPTOTIC_SIZE:
         return direct(y, s)
     return torch.where(
-        large,
+        s >= ASYMPTOTIC_SIZE,
         series(y, s.clamp(min=ASYMPTOTIC_SIZE)),
         direct(y, s.clamp(max=ASYMPTOTIC_SIZE)),
     )
