@@ -58,6 +58,7 @@ __all__ = [
     "design_from_formula",
     "drop_columns",
     "formula_namespace",
+    "with_categorical_booleans",
     "plan_formula",
 ]
 
@@ -241,12 +242,8 @@ def design_from_formula(
     _warn_numbers_as_text(parsed, frame)
 
     data_frame, original_index = frame, frame.index
-    frame = _prepare_frame(
-        frame.reset_index(drop=True),
-        rhs_variables=formula_variables(parsed.rhs),
-        response_variables=formula_variables(parsed.lhs),
-        rhs_expressions=_expressions(parsed.rhs) - _expressions(parsed.lhs),
-    )
+    frame = frame.reset_index(drop=True)
+    namespace = with_categorical_booleans(namespace, parsed, frame)
     extra_arrays = _extras_as_arrays(extras, len(frame))
 
     if missing == "raise":
@@ -485,32 +482,24 @@ def _numbers_stored_as(levels: pd.Series) -> str | None:
     return "objects" if numbers else None
 
 
-def _prepare_frame(
-    frame: pd.DataFrame,
-    *,
-    rhs_variables: set[str],
-    response_variables: set[str],
-    rhs_expressions: set[str] | frozenset[str] = frozenset(),
-) -> pd.DataFrame:
-    """Name the right-hand side's boolean columns and expressions categorical, as patsy
-    treats every boolean factor (``I(x > 0)``: levels False and True), in the frame's
-    ``attrs`` that the materializer reads (a shallow copy: the caller's frame is left
-    alone). The columns keep their values, so ``I(flag * x)`` multiplies them; a boolean
-    response stays numeric (0/1), which is what binary models want.
-    """
+def with_categorical_booleans(
+    namespace: dict[str, Any], parsed: Any, frame: pd.DataFrame
+) -> dict[str, Any]:
+    """``namespace`` naming, under :data:`CATEGORICAL_BOOLEANS`, the right-hand side's
+    boolean columns and its expressions, which the materializer makes categorical where
+    their values are boolean, as patsy treats every boolean factor (``I(x > 0)``: levels
+    False and True). The columns keep their values, so ``I(flag * x)`` multiplies them; a
+    boolean response (column or expression) stays numeric (0/1), which is what binary
+    models want. The namespace travels with the design, so ``predict`` reads the same."""
+    response = formula_variables(parsed.lhs)
+    rhs = formula_variables(parsed.rhs)
     booleans = {
         str(c)
         for c in frame.columns
-        if str(c) in rhs_variables
-        and str(c) not in response_variables
-        and pd.api.types.is_bool_dtype(frame[c].dtype)
+        if str(c) in rhs and str(c) not in response and pd.api.types.is_bool_dtype(frame[c].dtype)
     }
-    names = booleans | (set(rhs_expressions) - response_variables)
-    if not names:
-        return frame
-    frame = frame.copy(deep=False)
-    frame.attrs[CATEGORICAL_BOOLEANS] = frozenset(names)
-    return frame
+    names = booleans | (_expressions(parsed.rhs) - _expressions(parsed.lhs) - response)
+    return {**namespace, CATEGORICAL_BOOLEANS: frozenset(names)} if names else namespace
 
 
 def _expressions(side: Any) -> set[str]:

@@ -30,11 +30,12 @@ from torchstats.errors import NonNumericDataError
 
 __all__ = ["CATEGORICAL_BOOLEANS", "ColumnMajorMaterializer"]
 
-CATEGORICAL_BOOLEANS = "torchstats_categorical_booleans"
-"""Key of the data frame's ``attrs`` naming the right-hand-side columns and expressions
-whose boolean values are categorical (levels False, True), as patsy treats every boolean
-factor; the response's stay numeric (0/1), and so do boolean columns inside expressions
-(``I(flag * x)`` multiplies the column)."""
+CATEGORICAL_BOOLEANS = "<torchstats categorical booleans>"
+"""Key of the formula's namespace (the materializer's context; no formula can name it)
+holding the right-hand-side columns and expressions whose boolean values are
+categorical (levels False, True), as patsy treats every boolean factor; the response's
+stay numeric (0/1), and so do boolean columns inside expressions (``I(flag * x)``
+multiplies the column)."""
 
 
 class ColumnMajorMaterializer(PandasMaterializer):
@@ -70,9 +71,9 @@ class ColumnMajorMaterializer(PandasMaterializer):
         return self._categorical_if_boolean(expr, values), variables
 
     def _categorical_if_boolean(self, name: str, values: Any) -> Any:
-        """``values`` as a categorical of levels (False, True) where the data names
+        """``values`` as a categorical of levels (False, True) where the namespace names
         ``name`` among :data:`CATEGORICAL_BOOLEANS` and the values are boolean."""
-        names = getattr(self.data, "attrs", {}).get(CATEGORICAL_BOOLEANS, ())
+        names = self.context.get(CATEGORICAL_BOOLEANS, ())
         if name not in names or not isinstance(values, (np.ndarray, pd.Series)):
             return values
         if values.dtype != bool:

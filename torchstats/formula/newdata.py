@@ -25,8 +25,6 @@ from torchstats.errors import (
 from torchstats.formula.design import (
     Design,
     _as_frame,
-    _expressions,
-    _prepare_frame,
 )
 from torchstats.formula.missing import missing_rows
 from torchstats.formula.parsing import factor_error, formula_variables
@@ -81,12 +79,8 @@ def exog_for_prediction(
             f"new data lacks column(s) {', '.join(map(repr, missing_vars))} used by the model"
         )
     check_numeric_columns(design.model_spec, frame, where="the new data")
-    frame = _prepare_frame(
-        frame.reset_index(drop=True),
-        rhs_variables=used,
-        response_variables=set(),
-        rhs_expressions=_expressions(rhs_formula),
-    )
+    # the fit's namespace (design.context) names its categorical booleans
+    frame = frame.reset_index(drop=True)
     incomplete = missing_rows({c: frame[c] for c in frame.columns if str(c) in used})
     # Rows with missing values predict NaN (statsmodels); only complete rows are encoded, so
     # a missing categorical value is not mistaken for an unseen level.

@@ -30,13 +30,12 @@ from torchstats.errors import (
 )
 from torchstats.formula.design import (
     Design,
-    _expressions,
     _materialize,
-    _prepare_frame,
     _warn_numbers_as_text,
     check_variables,
     formula_namespace,
     plan_formula,
+    with_categorical_booleans,
 )
 from torchstats.formula.design_checks import check_weights, nonfinite_columns, nonfinite_error
 from torchstats.formula.missing import check_missing_option, missing_rows
@@ -150,9 +149,8 @@ class ChunkDesigner:
                 raise UnknownColumnError(f"{role} column {column!r} is not in the data")
         self._response = formula_variables(parsed.lhs)
         self._rhs = formula_variables(parsed.rhs)
-        self._rhs_expressions = _expressions(parsed.rhs) - _expressions(parsed.lhs)
         # booleans are categorical on the right-hand side, as patsy has them
-        first = self._booleans_named(first)
+        namespace = with_categorical_booleans(namespace, parsed, first)
         self.plan = plan_formula(formula, first, namespace)
         self.columns = sorted(
             (self._response | self._rhs) & {str(c) for c in first.columns}
@@ -221,21 +219,11 @@ class ChunkDesigner:
                 levels[column] = _sorted_levels(column, values)
         return levels
 
-    def _booleans_named(self, chunk: pd.DataFrame) -> pd.DataFrame:
-        """:func:`~torchstats.formula.design._prepare_frame` of a chunk: its right-hand
-        side's boolean columns and expressions named categorical."""
-        return _prepare_frame(
-            chunk,
-            rhs_variables=self._rhs,
-            response_variables=self._response,
-            rhs_expressions=self._rhs_expressions,
-        )
-
     def _prepared(self, chunk: pd.DataFrame) -> pd.DataFrame:
         """Categorical columns with the fixed levels (an unknown level on a row the fit
         uses is an error; rows dropped for a missing value may hold levels no used row
         has, as their levels were not collected)."""
-        chunk = self._booleans_named(chunk.reset_index(drop=True))
+        chunk = chunk.reset_index(drop=True)
         if not self.levels:
             return chunk
         used = np.ones(len(chunk), dtype=bool)
