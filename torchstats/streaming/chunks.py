@@ -226,15 +226,17 @@ class ChunkDesigner:
         chunk = chunk.reset_index(drop=True)
         if not self.levels:
             return chunk
-        used = np.ones(len(chunk), dtype=bool)
-        if self.missing == "drop":
-            present = [c for c in self.columns if c in chunk.columns]
-            used = ~missing_rows({c: chunk[c] for c in present})
+        used: np.ndarray | None = None  # the rows the fit uses, found only when needed
         chunk = chunk.copy(deep=False)
         for column, levels in self.levels.items():
             values = chunk[column]
             encoded = pd.Categorical(values, categories=levels)
-            unseen = (encoded.codes < 0) & values.notna().to_numpy() & used
+            unseen = (encoded.codes < 0) & values.notna().to_numpy()
+            if unseen.any() and self.missing == "drop":
+                if used is None:
+                    present = [c for c in self.columns if c in chunk.columns]
+                    used = ~missing_rows({c: chunk[c] for c in present})
+                unseen &= used
             if unseen.any():
                 raise UnseenLevelError(
                     f"column {column!r} holds level(s) {sorted(map(str, set(values[unseen])))[:5]} "
