@@ -121,3 +121,60 @@ def test_robust_covariance_keeps_the_device_and_dtype() -> None:
         cov_type="HC0"
     )
     assert res.covariance.cov.dtype == torch.float32
+
+
+def _collinear_design(seed: int = 6, n: int = 120) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A full-rank design, the same with a fourth column x1 - x2, and ``L`` with
+    ``L b`` of the second equal to the slopes of the first (estimable combinations)."""
+    rng = np.random.default_rng(seed)
+    X = np.column_stack([np.ones(n), rng.normal(size=(n, 2))])
+    collinear = np.column_stack([X, X[:, 1] - X[:, 2]])
+    L = np.array([[0, 1, 0, 1.0], [0, 0, 1, -1.0]])
+    return X, collinear, L
+
+
+@pytest.mark.parametrize("family", ["gaussian", "poisson", "binomial", "gamma-log"])
+@pytest.mark.parametrize(
+    ("cov_type", "kwds"),
+    [("HC0", {}), ("HC1", {}), ("HC3", {}), ("cluster", {"groups": "g"}), ("HAC", {"maxlags": 2})],
+)
+def test_rank_deficient_glm_robust_covariances_of_estimable_combinations(family, cov_type, kwds):
+    """Any generalised inverse gives the same covariance of estimable combinations; an
+    inverse of the rounded singular information gave noise (bse 1e6, NaN, up to 100% off)."""
+    X, collinear, L = _collinear_design()
+    rng = np.random.default_rng(1)
+    eta = X @ np.array([0.2, 0.5, -0.4])
+    families = ts.families
+    chosen, y = {
+        "gaussian": (families.Gaussian(), eta + rng.normal(size=len(eta))),
+        "poisson": (families.Poisson(), rng.poisson(np.exp(eta)).astype(float)),
+        "binomial": (families.Binomial(), (rng.uniform(size=len(eta)) < 1 / (1 + np.exp(-eta))) * 1.0),
+        "gamma-log": (families.Gamma(families.links.Log()), rng.gamma(2.0, np.exp(eta) / 2.0)),
+    }[family]
+    kwds = {k: (rng.integers(0, 9, len(eta)) if v == "g" else v) for k, v in kwds.items()}
+    full = ts.GLM(y, X, family=chosen).fit(cov_type=cov_type, cov_kwds=kwds)
+    with pytest.warns(ts.CollinearityWarning):
+        deficient = ts.GLM(y, collinear, family=chosen).fit(cov_type=cov_type, cov_kwds=kwds)
+    np.testing.assert_allclose(
+        L @ deficient.cov_params() @ L.T, full.cov_params()[1:, 1:], rtol=1e-9, atol=0
+    )
+
+
+@pytest.mark.parametrize(("cov_type", "kwds"), [("HC0", {}), ("HC1", {}), ("HC3", {})])
+def test_rows_of_frequency_zero_count_for_nothing(cov_type, kwds):
+    """Their scores are zero, not 0 / 0 (which made every bse NaN, without a warning)."""
+    X, _, _ = _collinear_design()
+    rng = np.random.default_rng(2)
+    y = rng.poisson(np.exp(X @ np.array([0.2, 0.5, -0.4]))).astype(float)
+    weights = rng.integers(1, 3, len(y)).astype(float)
+    weights[[3, 50, 77]] = 0.0
+    kept = weights > 0
+    family = ts.families.Poisson()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ts.TorchstatsWarning)  # HC3: not fully supported
+        ours = ts.GLM(y, X, family=family, freq_weights=weights).fit(cov_type=cov_type)
+        without = ts.GLM(y[kept], X[kept], family=family, freq_weights=weights[kept]).fit(
+            cov_type=cov_type
+        )
+    np.testing.assert_allclose(ours.bse, without.bse, rtol=1e-10)
+    assert np.isfinite(ours.bse).all()

@@ -160,6 +160,10 @@ def test_robust_summary_notes(frame):
         ("HAC", {}, r"needs cov_kwds=\{'maxlags': L\}"),
         ("HAC", {"maxlags": 2, "kernel": "parzen"}, "unknown HAC kernel 'parzen'"),
         ("HAC", {"maxlags": -1}, "non-negative integer"),
+        ("HAC", {"maxlags": 1.5}, "non-negative integer"),
+        ("HAC", {"maxlags": float("nan")}, "non-negative integer"),
+        ("HAC", {"maxlags": np.bool_(True)}, "non-negative integer"),
+        ("HAC", {"maxlags": "2"}, "non-negative integer"),
         ("cluster", {"groups": "k", "bogus": 1}, r"unknown cov_kwds.*bogus"),
         ("HC7", {}, "unknown cov_type 'HC7'"),
         ("nonrobust", {"groups": "k"}, "takes no cov_kwds"),
@@ -171,6 +175,49 @@ def test_bad_covariance_options(frame, cov_type, kwds, message):
         ts.ols("y ~ x1", frame).fit(cov_type=cov_type, cov_kwds=kwds)
 
 
+@pytest.mark.parametrize("maxlags", [np.int64(3), np.int32(3), np.float64(3.0), 3.0])
+def test_hac_maxlags_of_numpy_and_float_types(frame, maxlags):
+    """The rule of thumb ``np.floor(4 * (n / 100) ** (2 / 9)).astype(int)`` gives a numpy
+    integer, which statsmodels takes."""
+    expected = smf.ols("y ~ x1", frame).fit(cov_type="HAC", cov_kwds={"maxlags": 3})
+    ours = ts.ols("y ~ x1", frame).fit(cov_type="HAC", cov_kwds={"maxlags": maxlags})
+    assert_matches(ours.bse, expected.bse, rtol=1e-10)
+    units = np.arange(len(frame)) // 10  # contiguous panels, as statsmodels needs them
+    for cov_type, kwds in [
+        ("hac-groupsum", {"time": np.arange(len(frame))}),
+        ("hac-panel", {"groups": units}),
+    ]:
+        expected = smf.ols("y ~ x1", frame).fit(cov_type=cov_type, cov_kwds={**kwds, "maxlags": 3})
+        ours = ts.ols("y ~ x1", frame).fit(cov_type=cov_type, cov_kwds={**kwds, "maxlags": maxlags})
+        assert_matches(ours.bse, expected.bse, rtol=1e-10)
+
+
 def test_cluster_groups_of_wrong_length(frame):
     with pytest.raises(ValueError, match="groups has 5 labels"):
         ts.ols("y ~ x1", frame).fit(cov_type="cluster", cov_kwds={"groups": np.arange(5)})
+
+
+@pytest.mark.parametrize(
+    ("cov_type", "kwds"),
+    [("cluster", {}), ("HAC", {"maxlags": 2, "use_correction": True}), ("hac-groupsum", {})],
+)
+def test_rank_deficient_small_sample_factors_count_the_identified_parameters(cov_type, kwds):
+    """A column equal to x1 - x2 adds no parameter: the estimable combinations' covariance
+    is the full-rank fit's (R's sandwich; statsmodels counts every column, 0.4% larger)."""
+    rng = np.random.default_rng(6)
+    n = 120
+    X = np.column_stack([np.ones(n), rng.normal(size=(n, 2))])
+    y = X @ np.array([0.2, 0.5, -0.4]) + rng.normal(size=n)
+    collinear = np.column_stack([X, X[:, 1] - X[:, 2]])
+    L = np.array([[0, 1, 0, 1.0], [0, 0, 1, -1.0]])
+    options = {
+        "cluster": {"groups": rng.integers(0, 9, n)},
+        "hac-groupsum": {"time": np.arange(n), "maxlags": 2},
+    }.get(cov_type, {})
+    kwds = {**kwds, **options}
+    full = ts.OLS(y, X).fit(cov_type=cov_type, cov_kwds=kwds)
+    with pytest.warns(ts.CollinearityWarning):
+        deficient = ts.OLS(y, collinear).fit(cov_type=cov_type, cov_kwds=kwds)
+    np.testing.assert_allclose(
+        L @ deficient.cov_params() @ L.T, full.cov_params()[1:, 1:], rtol=1e-10
+    )

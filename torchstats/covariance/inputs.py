@@ -42,6 +42,10 @@ class SandwichInputs:
         computed by a more accurate route than ``bread @ meat @ bread``, or None where
         there is none. Least squares forms it in an orthonormal basis of the design:
         ``bread @ meat @ bread`` cancels, and loses ``cond(X)^2 eps`` (1e-8 on Longley).
+    aliased : int
+        Parameters a rank-deficient design leaves unidentified (``k - rank``): the
+        small-sample factors count the identified ones, :attr:`k_identified` (R's
+        ``sandwich`` drops aliased coefficients; statsmodels counts every column).
     """
 
     bread: torch.Tensor
@@ -51,6 +55,7 @@ class SandwichInputs:
     leverage_available: bool = False
     least_squares: bool = False
     white_covariance: Callable[[int], torch.Tensor | None] | None = None
+    aliased: int = 0
 
     @classmethod
     def from_tensor(
@@ -76,6 +81,11 @@ class SandwichInputs:
     @property
     def k_params(self) -> int:
         return int(self.scores.k_params)
+
+    @property
+    def k_identified(self) -> int:
+        """Parameters the small-sample factors count: ``k_params`` less the aliased."""
+        return self.k_params - self.aliased
 
     def sandwich(self, meat: torch.Tensor) -> torch.Tensor:
         """``bread @ meat @ bread``, symmetrised against rounding."""

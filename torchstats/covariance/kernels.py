@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 
+import numpy as np
 import torch
 
 from torchstats.errors import InvalidOptionError
@@ -62,9 +64,10 @@ def kernel_weights(
             f"cov_type={cov_type!r} needs cov_kwds={{'maxlags': L}}; Newey-West's rule of "
             "thumb floor(4 (n/100)^(2/9)) is torchstats.covariance.kernels.default_maxlags(n)"
         )
-    if isinstance(maxlags, bool) or not isinstance(maxlags, (int, float)) or maxlags < 0:
+    # numbers.Real admits numpy's integers and floats (np.floor(...).astype(int) rules of thumb)
+    if isinstance(maxlags, (bool, np.bool_)) or not isinstance(maxlags, numbers.Real):
         raise InvalidOptionError(f"maxlags must be a non-negative integer, got {maxlags!r}")
-    if int(maxlags) != maxlags:
+    if not math.isfinite(maxlags) or maxlags < 0 or int(maxlags) != maxlags:
         raise InvalidOptionError(f"maxlags must be a non-negative integer, got {maxlags!r}")
     lags = int(maxlags)
     if isinstance(kernel, str):

@@ -77,7 +77,7 @@ def _labels(values: Any, nobs: int, name: str, cov_type: str) -> np.ndarray:
 def _apply_correction(
     cov: torch.Tensor, correction: str | None, inputs: SandwichInputs, n_groups: int
 ) -> torch.Tensor:
-    n, k = inputs.nobs, inputs.k_params
+    n, k = inputs.nobs, inputs.k_identified
     if correction == "hac":
         return cov * per_degree_of_freedom(n, n - k)
     if correction == "cluster":

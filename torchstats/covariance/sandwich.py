@@ -150,7 +150,7 @@ def _cluster_cov(
         raise _too_few_clusters(n_groups, "cov_type='cluster'")
     cov = inputs.sandwich(meat)
     if use_correction:
-        n, k = inputs.nobs, inputs.k_params
+        n, k = inputs.nobs, inputs.k_identified
         cov = cov * (n_groups / (n_groups - 1.0) * per_degree_of_freedom(n - 1.0, n - k))
     return cov, n_groups
 
@@ -197,7 +197,7 @@ def _hac(inputs: SandwichInputs, kwds: dict[str, Any]) -> tuple[torch.Tensor, di
     cov = inputs.sandwich(inputs.scores.hac_meat(weights))
     use_correction = bool(kwds.get("use_correction", False))
     if use_correction:
-        cov = cov * per_degree_of_freedom(inputs.nobs, inputs.nobs - inputs.k_params)
+        cov = cov * per_degree_of_freedom(inputs.nobs, inputs.nobs - inputs.k_identified)
     description = DESCRIPTIONS["HAC"].format(
         maxlags=maxlags, correction=["without", "with"][use_correction]
     )

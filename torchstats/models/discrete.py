@@ -66,7 +66,7 @@ from torchstats.solvers.optimizers import (
     print_newton_report,
 )
 from torchstats.solvers.result import SolverResult
-from torchstats.structured.blas import matvec
+from torchstats.structured.blas import gram_matrix, matvec
 from torchstats.structured.block_matrix import BlockMatrix, dense_within_limit, scale_rows
 
 __all__ = ["FIT_METHODS", "PREDICT_WHICH"]
@@ -583,8 +583,8 @@ class _DiscreteModel(Model):
         (``alpha`` included), as statsmodels' ``cov_cluster`` does; t and F tests use the
         model's ``df_resid`` (without ``alpha``, as statsmodels' robust tests); HC1 is
         HC0, as in statsmodels' discrete models (``cov_white_simple`` without
-        correction). HC2/HC3 take R's leverages (``hatvalues`` of the equivalent ``glm``)
-        where the model has working weights.
+        correction). HC2/HC3 are R's ``vcovHC`` of the equivalent ``glm`` where the model
+        has working weights: its leverages and its bread (the inverse expected information).
         """
         assert fit.normalized_cov is not None
         params, bread = fit.params, fit.normalized_cov
@@ -600,11 +600,17 @@ class _DiscreteModel(Model):
         X = self.design.exog
         working_weights = getattr(self, "working_weights", None)
         leverage = None
+        hc_leverage = canonical_cov_type(cov_type) in ("HC2", "HC3")
         if working_weights is not None:
 
             def leverage() -> torch.Tensor:
                 # R's hat values: those of the design weighted by the IRLS working weights
                 return hat_diagonal(X, working_weights(params))
+
+            if hc_leverage and bool(torch.isfinite(bread).all()):
+                # and R's bread, the inverse expected information (the observed one differs
+                # from it for a non-canonical link: Probit)
+                bread = torch.linalg.inv(gram_matrix(X, working_weights(params)))
 
         design_scores = DesignScores(
             X, factor, leverage=leverage, row_labels=self.output.row_index, extra=extra
@@ -614,8 +620,7 @@ class _DiscreteModel(Model):
             scores=design_scores,
             df_resid=self.df_resid,  # of t and F tests (alpha not counted, as statsmodels)
             hc1_correction=False,
-            leverage_available=leverage is not None
-            and canonical_cov_type(cov_type) in ("HC2", "HC3"),
+            leverage_available=leverage is not None and hc_leverage,
         )
 
     def _design_score_parts(self, params: torch.Tensor) -> tuple[torch.Tensor, Any] | None:

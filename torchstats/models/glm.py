@@ -57,6 +57,7 @@ from torchstats.results.glm import GLMResults
 from torchstats.solvers.irls import IrlsProblem, fit_irls
 from torchstats.solvers.leverage import hat_diagonal
 from torchstats.solvers.optimizers import OPTIMIZER_METHODS
+from torchstats.solvers.pseudo_inverse import inverse_of_rank
 from torchstats.solvers.result import SolverResult
 from torchstats.structured.blas import gram_matrix, matvec, rmatvec
 from torchstats.structured.block_matrix import dense_within_limit, scale_rows
@@ -691,8 +692,11 @@ class GLM(Model):
 
         Frequency weights enter the scores once; the meat would square them, so for every
         type but ``cluster`` the scores are divided by ``sqrt(freq_weights)``, as statsmodels
-        does. HC2/HC3 take R's leverages: those of the design weighted by the IRLS
-        (expected-information) weights.
+        does. HC2/HC3 are R's ``sandwich::vcovHC``: its leverages (those of the design
+        weighted by the IRLS weights) and its bread, the inverse expected information (the
+        observed one of the other types differs from it for non-canonical links). A
+        rank-deficient design gets the pseudo-inverse of the information of its rank, under
+        which the covariances of estimable combinations are those of the full-rank fit.
         """
         require_data_units(fit, "Robust covariances")
         params, scale = fit.params, fit.scale
@@ -702,11 +706,16 @@ class GLM(Model):
             "var_weights",
         }:
             warn(f"cov_type {cov_type!r} is not fully supported with weights", SpecificationWarning)
-        bread = torch.linalg.inv(-self.hessian(params, scale=scale, observed=True))
+        # R's HC2/HC3 (sandwich::vcovHC) take the expected information, as glm's bread; the
+        # other types statsmodels' observed one (the same for canonical links)
+        observed = kind not in ("HC2", "HC3")
+        bread = inverse_of_rank(-self.hessian(params, scale=scale, observed=observed), self.rank)
         # the scores x_i f_i are never formed (see DesignScores): f is score_factor
         factor = self.score_factor(params, scale=scale)
         if "freq_weights" in self._data and kind != "cluster":
-            factor = factor / torch.sqrt(self._freq_weights)
+            # a row of frequency zero has score zero (not 0 / 0)
+            root = torch.sqrt(self._freq_weights)
+            factor = torch.where(root > 0, factor / torch.where(root > 0, root, 1.0), 0.0)
         X = self.design.exog
 
         def leverage() -> torch.Tensor:
@@ -720,6 +729,7 @@ class GLM(Model):
             df_resid=self.df_resid,  # of t and F tests: frequency weights count as rows
             hc1_correction=False,
             leverage_available=kind in ("HC2", "HC3"),
+            aliased=X.shape[1] - self.rank,
         )
 
     def _warn_if_outside_range(self, mu: torch.Tensor) -> None:

@@ -339,6 +339,7 @@ class _LeastSquares(Model):
             df_resid=float(self.design.nobs - fit.rank),
             leverage_available=True,
             least_squares=True,
+            aliased=self.design.exog.shape[1] - fit.rank,
         )
 
     def _solve(self, method: str, *, max_iter: int, gtol: float | None) -> SolverResult:
