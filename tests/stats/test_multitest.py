@@ -78,6 +78,36 @@ def test_two_stage_iterations_equal_statsmodels(maxiter: int, method: str) -> No
     np.testing.assert_allclose(ours[3], theirs[3], rtol=1e-15)
 
 
+@pytest.mark.parametrize("maxiter", [2, -1, None])
+@pytest.mark.parametrize("method", ["bky", "bh"])
+def test_two_stage_that_rejects_every_hypothesis(maxiter, method) -> None:
+    """An iteration that rejects all leaves no nulls: statsmodels' level becomes inf (it
+    divided by zero, and raised ZeroDivisionError here)."""
+    pvals = [0.05, 0.01, 0.2, 0.04]
+    ours = ts.stats.fdrcorrection_twostage(pvals, 0.05, method, maxiter=maxiter)
+    theirs = smmt.fdrcorrection_twostage(pvals, 0.05, method, maxiter=maxiter)
+    np.testing.assert_array_equal(ours[0], theirs[0])
+    np.testing.assert_array_equal(ours[1], theirs[1])
+    assert ours[2] == theirs[2]
+    np.testing.assert_array_equal(ours[3], theirs[3])
+    name = {"bky": "fdr_tsbky", "bh": "fdr_tsbh"}[method]
+    for got, expected in zip(
+        ts.stats.multipletests(pvals, 0.05, name, maxiter=maxiter),
+        smmt.multipletests(pvals, 0.05, name, maxiter=maxiter),
+    ):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_two_stage_takes_statsmodels_positional_arguments() -> None:
+    pvals = np.sort(_pvalues("signals"))
+    ours = ts.stats.fdrcorrection_twostage(pvals, 0.1, "bky", 2, None, True)
+    theirs = smmt.fdrcorrection_twostage(pvals, 0.1, "bky", 2, None, True)
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-14)
+    assert ours[2] == theirs[2]
+    with pytest.raises(TypeError, match="use maxiter"):
+        ts.stats.fdrcorrection_twostage(pvals, 0.1, "bky", 1, 2)
+
+
 @pytest.mark.parametrize(
     ("method", "r_name"),
     [

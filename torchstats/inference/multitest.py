@@ -10,6 +10,7 @@ the adjusted p-values agree to rounding.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -223,6 +224,7 @@ def fdrcorrection_twostage(
     alpha: float = 0.05,
     method: str = "bky",
     maxiter: int | None = 1,
+    iter: int | None = None,  # noqa: A002 - statsmodels' positional slot
     is_sorted: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, int, list[float]]:
     """Two-stage FDR correction estimating the number of true nulls (statsmodels).
@@ -235,6 +237,9 @@ def fdrcorrection_twostage(
         Benjamini, Krieger & Yekutieli (2006), or the Benjamini-Hochberg variant.
     maxiter : int or None
         Iterations of the estimate of the number of nulls; ``-1`` or None: until stable.
+    iter : None
+        statsmodels' retired spelling of ``maxiter``, kept in its position (so that
+        positional calls work); anything but None raises ``TypeError``, as there.
     is_sorted : bool
 
     Returns
@@ -248,6 +253,8 @@ def fdrcorrection_twostage(
     """
     if method not in ("bky", "bh"):
         raise InvalidOptionError(f"method {method!r} is not recognized; use 'bky' or 'bh'")
+    if iter is not None:
+        raise TypeError("iter keyword is not longer allowed, use maxiter keyword instead.")
     values = _pvalue_vector(pvals)
     n = len(values)
     iterations = n if maxiter in (-1, None) else int(maxiter)
@@ -265,7 +272,8 @@ def fdrcorrection_twostage(
         nulls = float(n)
         for iteration in range(iterations):
             nulls = 1.0 * n - previous
-            alpha_star = alpha_prime * n / nulls
+            # every hypothesis rejected: no nulls left, every one rejected at any level
+            alpha_star = alpha_prime * n / nulls if nulls > 0 else math.inf
             stages.append(alpha_star)
             reject, adjusted = fdrcorrection(ordered, alpha_star, "indep", is_sorted=True)
             rejected = int(reject.sum())
