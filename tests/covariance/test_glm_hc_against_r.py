@@ -40,7 +40,11 @@ NONCANONICAL = {
     "gamma_log_mpg": ("mpg ~ wt + hp", MTCARS, ts.families.Gamma(LINKS.Log())),
     "probit_vs_mpg_wt": ("vs ~ mpg + wt", MTCARS, ts.families.Binomial(LINKS.Probit())),
     "gaussian_log_mpg": ("mpg ~ wt + hp", MTCARS, ts.families.Gaussian(LINKS.Log())),
-    "poisson_sqrt_breaks": ("breaks ~ wool + tension", WARPBREAKS, ts.families.Poisson(LINKS.Sqrt())),
+    "poisson_sqrt_breaks": (
+        "breaks ~ wool + tension",
+        WARPBREAKS,
+        ts.families.Poisson(LINKS.Sqrt()),
+    ),
 }
 DISCRETE = {
     "logit_vs_mpg_wt": (ts.logit, "vs ~ mpg + wt", MTCARS),

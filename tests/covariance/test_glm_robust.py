@@ -148,7 +148,10 @@ def test_rank_deficient_glm_robust_covariances_of_estimable_combinations(family,
     chosen, y = {
         "gaussian": (families.Gaussian(), eta + rng.normal(size=len(eta))),
         "poisson": (families.Poisson(), rng.poisson(np.exp(eta)).astype(float)),
-        "binomial": (families.Binomial(), (rng.uniform(size=len(eta)) < 1 / (1 + np.exp(-eta))) * 1.0),
+        "binomial": (
+            families.Binomial(),
+            (rng.uniform(size=len(eta)) < 1 / (1 + np.exp(-eta))) * 1.0,
+        ),
         "gamma-log": (families.Gamma(families.links.Log()), rng.gamma(2.0, np.exp(eta) / 2.0)),
     }[family]
     kwds = {k: (rng.integers(0, 9, len(eta)) if v == "g" else v) for k, v in kwds.items()}

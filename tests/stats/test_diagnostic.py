@@ -482,3 +482,74 @@ def test_breusch_godfrey_of_wls_equals_statsmodels(weighted: tuple) -> None:
         smd.acorr_breusch_godfrey(ref, 3, result_object=False),
         rtol=RTOL,
     )
+
+
+def _two_sizes_of_residual(n: int = 30) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(4)
+    X = sm.add_constant(rng.normal(size=(n, 2)))
+    return 0.7 * np.where(np.arange(n) % 2 == 0, 1.0, -1.0), X
+
+
+@pytest.mark.parametrize("resid_kind", ["plus-minus", "constant", "zero"])
+@pytest.mark.parametrize("test", ["breuschpagan", "breuschpagan-normal", "white"])
+def test_het_tests_on_residuals_of_one_size_are_undefined(resid_kind, test) -> None:
+    """The squared residuals do not vary: R-squared is 0 / 0. It gave LM = n with p 3e-7
+    (statsmodels: LM = -226), and all-zero residuals raised ZeroDivisionError."""
+    resid, X = _two_sizes_of_residual()
+    resid = {"plus-minus": resid, "constant": np.abs(resid), "zero": 0 * resid}[resid_kind]
+    call = {
+        "breuschpagan": lambda: ts.stats.het_breuschpagan(resid, X),
+        "breuschpagan-normal": lambda: ts.stats.het_breuschpagan(resid, X, robust=False),
+        "white": lambda: ts.stats.het_white(resid, X),
+    }[test]
+    with pytest.warns(ts.errors.DegreesOfFreedomWarning, match="squared residuals are all equal"):
+        values = call()
+    assert np.isnan(values).all()
+
+
+@pytest.mark.parametrize("value", [0.0, 0.7])
+def test_goldfeldquandt_of_an_exact_fit_is_undefined(value) -> None:
+    _, X = _two_sizes_of_residual()
+    y = np.full(len(X), value)
+    with pytest.warns(ts.errors.DegreesOfFreedomWarning, match="fits its data exactly"):
+        fval, pval, _ = ts.stats.het_goldfeldquandt(y, X, alternative="two-sided")
+    assert np.isnan(fval) and np.isnan(pval)
+
+
+@pytest.mark.parametrize(
+    ("spelling", "deprecated"),
+    [
+        ("Two-Sided", False),
+        ("INCREASING", False),
+        ("i", True),
+        ("inc", True),
+        ("d", True),
+        ("dec", True),
+        ("2", True),
+        ("2-sided", True),
+    ],
+)
+def test_goldfeldquandt_takes_statsmodels_spellings(spelling, deprecated) -> None:
+    rng = np.random.default_rng(0)
+    X = sm.add_constant(rng.normal(size=(40, 2)))
+    y = X @ [1, 1, 1] + rng.normal(size=40)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        theirs = smd.het_goldfeldquandt(y, X, alternative=spelling)
+    if deprecated:
+        with pytest.warns(FutureWarning, match="deprecated"):
+            ours = ts.stats.het_goldfeldquandt(y, X, alternative=spelling)
+    else:
+        ours = ts.stats.het_goldfeldquandt(y, X, alternative=spelling)
+    np.testing.assert_allclose(ours[:2], theirs[:2], rtol=RTOL)
+    assert ours[2] == theirs[2]
+
+
+def test_rsquared_and_fvalue_of_a_constant_response_are_nan() -> None:
+    """0 / 0 (it raised ZeroDivisionError, or gave rounding noise such as F = 1e32)."""
+    _, X = _two_sizes_of_residual()
+    for value in (0.0, 0.49, 1e6 / 3):
+        res = ts.OLS(np.full(len(X), value), X).fit()
+        assert np.isnan(res.rsquared) and np.isnan(res.fvalue) and np.isnan(res.f_pvalue)
+    zero_column = np.column_stack([X, np.zeros(len(X))])
+    assert np.isnan(ts.stats.variance_inflation_factor(zero_column, 3))

@@ -10,6 +10,8 @@ import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 import torch
+from statsmodels.stats import outliers_influence as smo
+from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.outliers_influence import variance_inflation_factor as sm_vif
 
 import torchstats as ts
@@ -121,3 +123,32 @@ def test_resid_pearson_tensor_and_perfect_fit() -> None:
     with pytest.warns(TorchstatsWarning, match="All residuals are 0"):
         values = perfect.resid_pearson
     assert torch.equal(values, perfect.wresid)
+
+
+@pytest.mark.parametrize("method", ["bonf", "fdr_bh", "hommel", "sidak", "fdr_tsbky"])
+def test_outlier_test_with_an_observation_of_leverage_one(method) -> None:
+    """Its test does not exist (NaN, with 0/0 residual); the others are adjusted among
+    themselves. The NaN had spread to every adjusted p-value of the step-up methods."""
+    rng = np.random.default_rng(5)
+    n = 25
+    frame = pd.DataFrame({"x": rng.normal(size=n), "alone": (np.arange(n) == 4) * 1.0})
+    frame["y"] = 1 + frame["x"] + rng.normal(size=n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ts.errors.LeverageWarning)
+        ours = ts.stats.outlier_test(ts.ols("y ~ x + alone", frame).fit(), method=method)
+    theirs = smo.outlier_test(smf.ols("y ~ x + alone", frame).fit(), method=method)
+    assert ours.iloc[4].isna().all()
+    others = np.arange(n) != 4
+    np.testing.assert_allclose(
+        ours["student_resid"][others], theirs["student_resid"][others], rtol=1e-9
+    )
+    expected = multipletests(theirs["unadj_p"][others].to_numpy(), method=method)[1]
+    np.testing.assert_allclose(ours.iloc[:, 2][others], expected, rtol=1e-9)
+
+
+def test_external_studentized_residuals_without_leave_one_out_df_are_nan() -> None:
+    rng = np.random.default_rng(13)
+    frame = pd.DataFrame(rng.normal(size=(4, 2)), columns=["x0", "x1"])
+    frame["y"] = 1 + frame["x0"] + rng.normal(size=4)
+    res = ts.ols("y ~ x0 + x1", frame).fit()  # df_resid 1: the fits without a row have 0
+    assert np.isnan(res.get_influence().resid_studentized_external).all()

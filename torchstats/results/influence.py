@@ -91,7 +91,10 @@ class OLSInfluence(ThreadScoped):
     @cached_property
     def _sigma2_not_obsi(self) -> torch.Tensor:
         ssr = self._resid @ self._resid
-        return (ssr - self._resid**2 / (1 - self._h)) / (self.results.df_resid - 1)
+        df = self.results.df_resid - 1
+        if df <= 0:  # a leave-one-out fit without residual degrees of freedom: undefined
+            return torch.full_like(self._resid, float("nan"))
+        return (ssr - self._resid**2 / (1 - self._h)) / df
 
     @cached_property
     def _internal(self) -> torch.Tensor:
@@ -328,7 +331,12 @@ def outlier_test(
         if labels is not None:
             labels = np.asarray(labels)[idx]
     unadj_p = stats.t.sf(np.abs(resid), model_results.df_resid - 1) * 2
-    adjusted = multipletests(unadj_p, alpha=alpha, method=method)[1]
+    # an observation of leverage one has no test (NaN); the others are adjusted among
+    # themselves (statsmodels gives it 0 and p = 1, and counts it)
+    tested = ~np.isnan(unadj_p)
+    adjusted = np.full_like(unadj_p, np.nan)
+    if tested.any():
+        adjusted[tested] = multipletests(unadj_p[tested], alpha=alpha, method=method)[1]
     data = np.c_[resid, unadj_p, adjusted]
     mask: Any = slice(None)
     if cutoff is not None:

@@ -201,9 +201,23 @@ class RegressionResults(LikelihoodResults):
         """Explained sum of squares (uncentered without a constant)."""
         return self._in_response_units(self._ess_scaled, "ess")
 
+    @cached_property
+    def _response_constant(self) -> bool:
+        """Whether the total sum of squares is zero up to the rounding of the mean: a
+        constant response (centered; all zeros uncentered), for which R-squared and the F
+        statistic are ``0 / 0`` (statsmodels: NaN or numbers of rounding noise)."""
+        tss = self._tss_scaled
+        if not self.k_constant:
+            return tss == 0
+        bound = (self.nobs * torch.finfo(torch.float64).eps) ** 2 * self._uncentered_tss_scaled
+        return tss <= bound
+
     @property
     def rsquared(self) -> float:
-        """R-squared; uncentered when the model has no constant, as statsmodels."""
+        """R-squared; uncentered when the model has no constant, as statsmodels. NaN for a
+        constant response (``0 / 0``)."""
+        if self._response_constant:
+            return math.nan
         return 1 - self._ssr_scaled / self._tss_scaled
 
     @property
@@ -271,6 +285,8 @@ class RegressionResults(LikelihoodResults):
         covariance (statsmodels); NaN when the constant is implicit or nothing is tested.
         """
         if self.cov_type == "nonrobust":
+            if self._response_constant:
+                return math.nan
             return _ratio(self._mse_model_scaled, self._mse_resid_scaled)
         return self._robust_f[0]
 

@@ -6,12 +6,14 @@ return values; each auxiliary regression is a torchstats OLS fit.
 
 from __future__ import annotations
 
+import math
+import warnings
 from typing import Any, Literal
 
 import numpy as np
 from scipy import stats
 
-from torchstats.errors import InvalidOptionError, ShapeMismatchError
+from torchstats.errors import DegreesOfFreedomWarning, InvalidOptionError, ShapeMismatchError
 from torchstats.stats._inputs import as_float_array, auxiliary_ols
 from torchstats.stats._store import GoldfeldQuandtResult, ResultsStore
 
@@ -36,6 +38,27 @@ def _check_rows(resid: np.ndarray, exog: np.ndarray) -> None:
         raise ShapeMismatchError(
             f"resid has {resid.shape[0]} observations but exog has {exog.shape[0]} rows"
         )
+
+
+def _constant_squares(squares: np.ndarray, test_name: str) -> bool:
+    """Whether the squared residuals are all equal up to rounding (all zero included): the
+    auxiliary regression's R-squared is then ``0 / 0`` and the test undefined, and a
+    warning says so (statsmodels returns numbers of rounding noise, e.g. LM = -226)."""
+    spread = float(np.ptp(squares)) if squares.size else 0.0
+    if spread > 16 * np.finfo(np.float64).eps * float(np.max(np.abs(squares), initial=0.0)):
+        return False
+    warnings.warn(
+        f"{test_name}: the squared residuals are all equal, so their regression on the "
+        "regressors has no variance to explain and the test is undefined (NaN). A perfect "
+        "fit or residuals of one size (e.g. a response of two values fitted by their mean) "
+        "give this",
+        DegreesOfFreedomWarning,
+        stacklevel=3,
+    )
+    return True
+
+
+_UNDEFINED = (math.nan, math.nan, math.nan, math.nan)
 
 
 def het_breuschpagan(
@@ -69,6 +92,8 @@ def het_breuschpagan(
     _check_het_exog(x, "The Breusch-Pagan")
     y = as_float_array(resid, "resid", ndim=1) ** 2
     _check_rows(y, x)
+    if _constant_squares(y, "het_breuschpagan"):
+        return _UNDEFINED
     if not robust:
         y = y / np.mean(y)
     nobs, nvars = x.shape
@@ -112,6 +137,8 @@ def het_white(
         products = x[:, i0] * x[:, i1]
     else:
         products = x**2
+    if _constant_squares(y**2, "het_white"):
+        return _UNDEFINED
     aux = auxiliary_ols(y**2, products)
     lm = nobs * aux.rsquared
     return (
@@ -120,6 +147,23 @@ def het_white(
         float(aux.fvalue),
         float(aux.f_pvalue),
     )
+
+
+def _fits_exactly(fit: Any) -> bool:
+    """Whether a regression's residuals are of rounding size: its sum of squares at most
+    ``(n eps)^2`` of the response's (a constant or exactly linear response)."""
+    bound = (fit.nobs * np.finfo(np.float64).eps) ** 2 * fit.uncentered_tss
+    return bool(fit.ssr <= bound)
+
+
+_RETIRED_ALTERNATIVES = {
+    "i": "increasing",
+    "inc": "increasing",
+    "d": "decreasing",
+    "dec": "decreasing",
+    "2": "two-sided",
+    "2-sided": "two-sided",
+}
 
 
 def _split_points(nobs: int, split: float | None, drop: float | None) -> tuple[int, int]:
@@ -188,6 +232,17 @@ def het_goldfeldquandt(
     there, which changes the p-value when the subsamples differ in size (its
     ``"two-sided"`` p-value is R's).
     """
+    if isinstance(alternative, str):
+        # statsmodels lower-cases it and maps its retired abbreviations (with a warning)
+        spelled = alternative.lower()
+        if spelled in _RETIRED_ALTERNATIVES:
+            spelled = _RETIRED_ALTERNATIVES[spelled]
+            warnings.warn(
+                f"alternative {alternative!r} is deprecated; use {spelled!r}",
+                FutureWarning,
+                stacklevel=2,
+            )
+        alternative = spelled  # type: ignore[assignment]
     if alternative not in ("increasing", "decreasing", "two-sided"):
         raise InvalidOptionError(
             f"alternative {alternative!r} is not recognized; use 'increasing', 'decreasing' "
@@ -202,18 +257,27 @@ def het_goldfeldquandt(
         ya, xa = ya[order], xa[order, :]
     first = auxiliary_ols(ya[:end1], xa[:end1])
     second = auxiliary_ols(ya[start2:], xa[start2:])
-    fval = float(second.mse_resid / first.mse_resid)
-    if alternative == "increasing":
-        # F(df_2, df_1), the distribution of mse_2 / mse_1, as R's gqtest; statsmodels
-        # swaps the two degrees of freedom here and below (the same for equal subsamples)
-        pval = stats.f.sf(fval, second.df_resid, first.df_resid)
-    elif alternative == "decreasing":
-        pval = stats.f.sf(1.0 / fval, first.df_resid, second.df_resid)
+    if _fits_exactly(first) or _fits_exactly(second):
+        warnings.warn(
+            "het_goldfeldquandt: a subsample's regression fits its data exactly (residuals of "
+            "rounding size), so the ratio of residual variances is undefined (NaN)",
+            DegreesOfFreedomWarning,
+            stacklevel=2,
+        )
+        fval = pval = math.nan
     else:
-        lower = stats.f.cdf(fval, second.df_resid, first.df_resid)
-        upper = stats.f.sf(fval, second.df_resid, first.df_resid)
-        pval = 2 * min(lower, upper)
-    pval = float(pval)
+        fval = float(second.mse_resid / first.mse_resid)
+        if alternative == "increasing":
+            # F(df_2, df_1), the distribution of mse_2 / mse_1, as R's gqtest; statsmodels
+            # swaps the two degrees of freedom here and below (the same for equal subsamples)
+            pval = stats.f.sf(fval, second.df_resid, first.df_resid)
+        elif alternative == "decreasing":
+            pval = stats.f.sf(1.0 / fval, first.df_resid, second.df_resid)
+        else:
+            lower = stats.f.cdf(fval, second.df_resid, first.df_resid)
+            upper = stats.f.sf(fval, second.df_resid, first.df_resid)
+            pval = 2 * min(lower, upper)
+        pval = float(pval)
     if not (store or result_object):
         return fval, pval, alternative
     res_store = None
