@@ -306,8 +306,8 @@ class Binomial(Family):
     coefficients to the log-likelihood (:meth:`loglike_trials_obs`).
     """
 
-    links = (L.Logit, L.Probit, L.Log, L.CLogLog, L.LogLog, L.Identity)
-    safe_links = (L.Logit, L.Probit, L.CLogLog, L.LogLog)
+    links = (L.Logit, L.Probit, L.Cauchy, L.Log, L.LogC, L.CLogLog, L.LogLog, L.Identity)
+    safe_links = (L.Logit, L.Probit, L.Cauchy, L.CLogLog, L.LogLog)
     default_link = L.Logit
     fixed_scale = True
     variance = V.Binomial()
@@ -403,7 +403,7 @@ class NegativeBinomial(Family):
         :func:`torchstats.negativebinomial`.
     """
 
-    links = (L.Log, L.CLogLog, L.Identity, L.Power)
+    links = (L.Log, L.CLogLog, L.Identity, L.NegativeBinomial, L.Power)
     safe_links = (L.Log,)
     default_link = L.Log
     fixed_scale = True

@@ -22,9 +22,12 @@ __all__ = [
     "Link",
     "Logit",
     "Probit",
+    "Cauchy",
     "CLogLog",
     "LogLog",
     "Log",
+    "LogC",
+    "NegativeBinomial",
     "Power",
     "Identity",
     "InversePower",
@@ -32,9 +35,12 @@ __all__ = [
     "Sqrt",
     "logit",
     "probit",
+    "cauchy",
     "cloglog",
     "loglog",
     "log",
+    "logc",
+    "nbinom",
     "identity",
     "inverse_power",
     "inverse_squared",
@@ -82,6 +88,11 @@ class Link:
     def inverse_deriv(self, eta: torch.Tensor) -> torch.Tensor:
         """``d g^{-1}(eta) / d eta = 1 / g'(g^{-1}(eta))``."""
         return 1.0 / self.deriv(self.inverse(eta))
+
+    def inverse_deriv2(self, eta: torch.Tensor) -> torch.Tensor:
+        """``d^2 g^{-1}(eta) / d eta^2 = -g''(mu) / g'(mu)^3`` at ``mu = g^{-1}(eta)``."""
+        mu = self.inverse(eta)
+        return -self.deriv2(mu) / self.deriv(mu) ** 3
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -156,6 +167,51 @@ def _normal_pdf(z: torch.Tensor) -> torch.Tensor:
     return _INV_SQRT_2PI * torch.exp(-0.5 * z * z)
 
 
+class Cauchy(Link):
+    """``g(p) = tan(pi (p - 1/2))``, the standard Cauchy quantile function.
+
+    statsmodels' ``Cauchy`` (a ``CDFLink`` of ``scipy.stats.cauchy``), with the same
+    clipping of ``p``. scipy's ``tan(pi p - pi/2)`` and ``1/2 + atan(z) / pi`` lose the
+    tails (relative error ``1e-16 / p`` near ``p = 0``); here both tails keep their
+    relative precision: ``-1 / tan(pi p)`` (and ``1 / tan(pi (1 - p))``, ``1 - p`` being
+    exact) for ``|p - 1/2| > 1/4``, and ``atan(-1 / z) / pi`` for ``z < 0``.
+    """
+
+    def __call__(self, mu: torch.Tensor) -> torch.Tensor:
+        p = _clip_unit(mu)
+        centre = p - 0.5
+        tail = torch.minimum(p, 1.0 - p)
+        # the unused branch of each ``where`` stays finite, so that autograd adds no NaN
+        safe_tail = torch.where(centre.abs() > 0.25, tail, 0.25)
+        cotangent = torch.copysign(1.0 / torch.tan(math.pi * safe_tail), centre)
+        return torch.where(centre.abs() > 0.25, cotangent, torch.tan(math.pi * centre))
+
+    def inverse(self, eta: torch.Tensor) -> torch.Tensor:
+        negative = eta < 0
+        safe_eta = torch.where(negative, eta, -1.0)
+        lower = torch.atan(-1.0 / safe_eta) / math.pi
+        return torch.where(negative, lower, 0.5 + torch.atan(eta) / math.pi)
+
+    def deriv(self, mu: torch.Tensor) -> torch.Tensor:
+        # pi (1 + z^2) = pi / sin(pi p)^2, with sin(pi p) = sin(pi min(p, 1 - p))
+        return math.pi / self._sin_pi(mu) ** 2
+
+    def deriv2(self, mu: torch.Tensor) -> torch.Tensor:
+        # 2 pi^2 z (1 + z^2), statsmodels' 2 pi^2 sin(a) / cos(a)^3 with a = pi (p - 1/2)
+        return 2.0 * math.pi**2 * self(mu) / self._sin_pi(mu) ** 2
+
+    def inverse_deriv(self, eta: torch.Tensor) -> torch.Tensor:
+        return 1.0 / (math.pi * (1.0 + eta * eta))
+
+    def inverse_deriv2(self, eta: torch.Tensor) -> torch.Tensor:
+        return -2.0 * eta / (math.pi * (1.0 + eta * eta) ** 2)
+
+    @staticmethod
+    def _sin_pi(mu: torch.Tensor) -> torch.Tensor:
+        p = _clip_unit(mu)
+        return torch.sin(math.pi * torch.minimum(p, 1.0 - p))
+
+
 class CLogLog(Link):
     """``g(p) = log(-log(1 - p))``, complementary log-log."""
 
@@ -219,6 +275,69 @@ class Log(Link):
 
     def inverse_deriv(self, eta: torch.Tensor) -> torch.Tensor:
         return torch.exp(eta)
+
+
+class LogC(Link):
+    """``g(p) = log(1 - p)``, the log-complement link (``p = 1 - exp(eta)``, ``eta < 0``).
+
+    statsmodels' ``LogC``, with ``log1p`` and ``expm1`` where it writes ``log(1 - p)`` and
+    ``1 - exp(eta)`` (the same numbers but near ``p = 0``, where those lose precision).
+    """
+
+    def __call__(self, mu: torch.Tensor) -> torch.Tensor:
+        return torch.log1p(-_clip_unit(mu))
+
+    def inverse(self, eta: torch.Tensor) -> torch.Tensor:
+        return -torch.expm1(eta)
+
+    def deriv(self, mu: torch.Tensor) -> torch.Tensor:
+        return -1.0 / (1.0 - _clip_unit(mu))
+
+    def deriv2(self, mu: torch.Tensor) -> torch.Tensor:
+        return -1.0 / (1.0 - _clip_unit(mu)) ** 2
+
+    def inverse_deriv(self, eta: torch.Tensor) -> torch.Tensor:
+        return -torch.exp(eta)
+
+    def inverse_deriv2(self, eta: torch.Tensor) -> torch.Tensor:
+        return -torch.exp(eta)
+
+
+class NegativeBinomial(Link):
+    """``g(mu) = log(mu / (mu + 1 / alpha))``, the canonical link of the negative binomial.
+
+    statsmodels' ``NegativeBinomial`` link: ``mu = 1 / (alpha (exp(-eta) - 1))`` for
+    ``eta < 0``. Written as ``-log1p(1 / (alpha mu))`` and ``1 / (alpha expm1(-eta))``,
+    which keep their precision where ``mu / (mu + 1/alpha)`` is near 1 (large means);
+    ``mu`` is clipped to ``[eps, inf)`` in the link, as statsmodels does (not in the
+    derivatives, which statsmodels does not clip either).
+
+    Parameters
+    ----------
+    alpha : float
+        The negative binomial dispersion (statsmodels' default 1).
+    """
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        self.alpha = float(alpha)
+
+    def __call__(self, mu: torch.Tensor) -> torch.Tensor:
+        return -torch.log1p(1.0 / (self.alpha * _clip_positive(mu)))
+
+    def inverse(self, eta: torch.Tensor) -> torch.Tensor:
+        return 1.0 / (self.alpha * torch.expm1(-eta))
+
+    def deriv(self, mu: torch.Tensor) -> torch.Tensor:
+        return 1.0 / (mu + self.alpha * mu**2)
+
+    def deriv2(self, mu: torch.Tensor) -> torch.Tensor:
+        return -(1.0 + 2.0 * self.alpha * mu) / (mu + self.alpha * mu**2) ** 2
+
+    def inverse_deriv(self, eta: torch.Tensor) -> torch.Tensor:
+        return torch.exp(eta) / (self.alpha * torch.expm1(eta) ** 2)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(alpha={self.alpha:g})"
 
 
 class Power(Link):
@@ -310,6 +429,10 @@ class probit(Probit):  # noqa: N801
     """Alias of :class:`Probit`."""
 
 
+class cauchy(Cauchy):  # noqa: N801
+    """Alias of :class:`Cauchy`."""
+
+
 class cloglog(CLogLog):  # noqa: N801
     """Alias of :class:`CLogLog`."""
 
@@ -320,6 +443,14 @@ class loglog(LogLog):  # noqa: N801
 
 class log(Log):  # noqa: N801
     """Alias of :class:`Log`."""
+
+
+class logc(LogC):  # noqa: N801
+    """Alias of :class:`LogC`."""
+
+
+class nbinom(NegativeBinomial):  # noqa: N801
+    """Alias of :class:`NegativeBinomial`."""
 
 
 class identity(Identity):  # noqa: N801
