@@ -73,8 +73,10 @@ FAMILIES = {
 LINKS = {
     "identity": "Identity",
     "log": "Log",
+    "logc": "LogC",
     "logit": "Logit",
     "probit": "Probit",
+    "cauchy": "Cauchy",
     "cloglog": "CLogLog",
     "loglog": "LogLog",
     "inverse": "InversePower",
