@@ -5,6 +5,11 @@
     and six regressors (``GNPDEFL``, ``GNP``, ``UNEMP``, ``ARMED``, ``POP``, ``YEAR``). The
     values are those of NIST's Statistical Reference Datasets (US Government work, public
     domain), a classic test of numerical accuracy: the design's condition number is about 5e9.
+
+``ts.datasets.longley()`` returns the DataFrame; as in ``statsmodels.datasets``,
+``ts.datasets.longley.load_pandas()`` (or ``load()``) returns a
+:class:`~torchstats.datasets.dataset.Dataset` with ``data``, ``endog``, ``exog``, ``names``,
+``endog_name`` and ``exog_name``, and ``longley.NOTE``, ``TITLE``, ``SOURCE``, ... describe it.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from importlib import resources
 
 import pandas as pd
 
-__all__ = ["Example", "EXAMPLES", "load", "longley"]
+from torchstats.datasets.dataset import BundledDataset, Dataset
+
+__all__ = ["Example", "EXAMPLES", "load", "longley", "Dataset", "BundledDataset"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +53,40 @@ def load(name: str) -> pd.DataFrame:
         return pd.read_csv(handle)
 
 
-def longley() -> pd.DataFrame:
-    """The Longley employment data (16 rows, 7 columns)."""
-    return load("longley")
+longley = BundledDataset(
+    filename="longley.csv",
+    TITLE="Longley dataset",
+    SOURCE="""
+The classic 1967 Longley Data
+
+https://www.itl.nist.gov/div898/strd/lls/data/Longley.shtml
+
+::
+
+    Longley, J.W. (1967) "An Appraisal of Least Squares Programs for the
+        Electronic Computer from the Point of View of the User."  Journal of
+        the American Statistical Association.  62.319, 819-41.
+""",
+    DESCRSHORT="",
+    DESCRLONG="""The Longley dataset contains various US macroeconomic
+variables that are known to be highly collinear.  It has been used to appraise
+the accuracy of least squares routines.""",
+    NOTE="""::
+
+    Number of Observations - 16
+
+    Number of Variables - 6
+
+    Variable name definitions::
+
+            TOTEMP - Total Employment
+            GNPDEFL - GNP deflator
+            GNP - GNP
+            UNEMP - Number of unemployed
+            ARMED - Size of armed forces
+            POP - Population
+            YEAR - Year (1947 - 1962)
+""",
+    COPYRIGHT="This is public domain.",
+)
+"""The Longley employment data: ``longley()`` is the DataFrame (16 rows, 7 columns)."""
