@@ -20,6 +20,7 @@ from torchstats.stats.diagnostic import (
     het_goldfeldquandt,
     het_white,
     linear_harvey_collier,
+    linear_rainbow,
     linear_reset,
     recursive_olsresiduals,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "acorr_breusch_godfrey",
     "linear_reset",
     "linear_harvey_collier",
+    "linear_rainbow",
     "recursive_olsresiduals",
     "variance_inflation_factor",
     "outlier_test",

@@ -8,6 +8,7 @@ from torchstats.stats.autocorrelation import acorr_breusch_godfrey, acorr_ljungb
 from torchstats.stats.heteroskedasticity import het_breuschpagan, het_goldfeldquandt, het_white
 from torchstats.stats.specification import (
     linear_harvey_collier,
+    linear_rainbow,
     linear_reset,
     recursive_olsresiduals,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "acorr_breusch_godfrey",
     "linear_reset",
     "linear_harvey_collier",
+    "linear_rainbow",
     "recursive_olsresiduals",
     "ResultsStore",
     "LMTestResult",

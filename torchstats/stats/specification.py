@@ -1,24 +1,33 @@
-"""Tests of the linear specification: Ramsey's RESET and Harvey-Collier.
+"""Tests of the linear specification: Ramsey's RESET, Harvey-Collier and Utts' rainbow.
 
-``statsmodels.stats.diagnostic.linear_reset``, ``linear_harvey_collier`` and
-``recursive_olsresiduals`` with the same signatures and return values. Weighted fits are
-tested in the problem they solve (whitened by the weights); statsmodels drops the weights
-there (see ``docs/differences.md``).
+``statsmodels.stats.diagnostic.linear_reset``, ``linear_harvey_collier``,
+``linear_rainbow`` and ``recursive_olsresiduals`` with the same signatures and return
+values. Weighted fits are tested in the problem they solve (whitened by the weights);
+statsmodels drops the weights there (see ``docs/differences.md``).
 """
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 from scipy import stats
+from scipy.spatial.distance import cdist
 
-from torchstats.errors import InvalidOptionError, ShapeMismatchError, SingularDesignError
+from torchstats.errors import (
+    InvalidOptionError,
+    ShapeMismatchError,
+    SingularDesignError,
+    UnknownColumnError,
+)
 from torchstats.models.linear import OLS, WLS
-from torchstats.stats._inputs import as_float_array, model_arrays
+from torchstats.stats._inputs import as_float_array, auxiliary_ols, model_arrays
 
-__all__ = ["linear_reset", "linear_harvey_collier", "recursive_olsresiduals"]
+__all__ = ["linear_reset", "linear_harvey_collier", "linear_rainbow", "recursive_olsresiduals"]
 
 ResetType = Literal["fitted", "exog", "princomp"]
 
@@ -252,3 +261,138 @@ def linear_harvey_collier(res: Any, order_by: Any = None, skip: int | None = Non
     nvars = int(as_float_array(res.model.exog, "exog", ndim=2).shape[1])
     start = nvars if skip is None else int(skip)
     return stats.ttest_1samp(recursive[3][start:], 0)
+
+
+def linear_rainbow(
+    res: Any,
+    frac: float = 0.5,
+    order_by: Any = None,
+    use_distance: bool = False,
+    center: float | int | None = None,
+) -> tuple[np.float64, np.float64]:
+    """Utts' rainbow test: does the fit on a central subset differ from the full fit?
+
+    Parameters
+    ----------
+    res : RegressionResults
+        A fitted torchstats OLS or WLS model.
+    frac : float
+        The fraction of the observations in the central subset, in ``(0, 1)``.
+    order_by : str, sequence of str or array_like of int, optional
+        Design column name(s) to sort the observations by (lexicographically, as
+        statsmodels sorts ``model.data.orig_exog``), or the positions of the observations
+        in their new order. Default: the order of the data.
+    use_distance : bool
+        Order by the Mahalanobis distance of each row of ``exog`` to its mean instead,
+        ties broken by the columns of ``exog`` (first column first).
+    center : float or int, optional
+        Ignored, as in statsmodels 0.15, which warns (``FutureWarning``) when it is given
+        with ``use_distance=True``.
+
+    Returns
+    -------
+    fstat : numpy.float64
+        ``((SSR - SSR_mid) / (n - n_mid)) / (SSR_mid / df_resid_mid)``.
+    pvalue : numpy.float64
+        Upper tail of ``F(n - n_mid, df_resid_mid)``.
+
+    Raises
+    ------
+    InvalidOptionError
+        ``frac`` outside ``(0, 1)`` or too small for the subset to have more observations
+        than regressors; ``order_by`` together with ``use_distance``.
+    UnknownColumnError
+        An ``order_by`` name that is not a column of the design.
+    ShapeMismatchError
+        ``order_by`` positions that are not one per observation, or out of range.
+
+    Notes
+    -----
+    ``statsmodels.stats.diagnostic.linear_rainbow`` (0.15): the subset is the ordered rows
+    ``ceil((1 - frac) n / 2)`` to ``floor(that + frac n)``, as in R's
+    ``lmtest::raintest``. Weighted fits are tested in the problem they solve: the subset
+    fit is weighted too (statsmodels fits it without the weights and compares its sum of
+    squares with the weighted one of ``res``); the order uses the unweighted ``exog``.
+
+    References
+    ----------
+    Utts, J. M. (1982). The rainbow test for lack of fit in regression. Communications in
+    Statistics - Theory and Methods, 11(24), 2801-2815.
+    """
+    frac = float(frac)
+    if not 0.0 < frac < 1.0:
+        raise InvalidOptionError(f"frac must lie strictly between 0 and 1, got {frac!r}")
+    if order_by is not None and use_distance:
+        raise InvalidOptionError("order_by and use_distance cannot be simultaneously used.")
+    endog, exog, weights = model_arrays(res)
+    nobs = endog.shape[0]
+    if use_distance:
+        if center is not None:
+            warnings.warn(
+                "The center parameter is deprecated and no longer has any effect: the "
+                "Mahalanobis distances are measured from the exog centroid (statsmodels 0.15).",
+                FutureWarning,
+                stacklevel=2,
+            )
+        order: np.ndarray | None = _distance_order(exog)
+    else:
+        order = None if order_by is None else _rainbow_order(res, exog, order_by)
+    if weights is not None:
+        root = np.sqrt(weights)
+        endog, exog = root * endog, root[:, None] * exog
+    if order is not None:
+        endog, exog = endog[order], exog[order]
+    low = math.ceil(0.5 * (1 - frac) * nobs)
+    high = math.floor(low + frac * nobs)
+    if high - low < exog.shape[1]:
+        raise InvalidOptionError(
+            f"frac is too small to perform the test: the central {high - low} observations "
+            f"must be at least the {exog.shape[1]} regressors"
+        )
+    middle = auxiliary_ols(endog[low:high], exog[low:high])
+    ssr_middle = float(middle.ssr)
+    df_middle = float(middle.df_resid)
+    df_outer = nobs - (high - low)
+    fstat = (float(res.ssr) - ssr_middle) / df_outer / ssr_middle * df_middle
+    return np.float64(fstat), np.float64(stats.f.sf(fstat, df_outer, df_middle))
+
+
+def _rainbow_order(res: Any, exog: np.ndarray, order_by: Any) -> np.ndarray:
+    """Positions of the observations in the order ``order_by`` asks for."""
+    if isinstance(order_by, str) or (
+        isinstance(order_by, Sequence) and all(isinstance(name, str) for name in order_by)
+    ):
+        names = [order_by] if isinstance(order_by, str) else list(order_by)
+        columns = [str(name) for name in res.model.exog_names]
+        unknown = [name for name in names if name not in columns]
+        if unknown or not names:
+            raise UnknownColumnError(
+                f"order_by names {unknown} are not columns of the design; choose among {columns}"
+            )
+        # statsmodels' sort: pandas ``sort_values`` of the named design columns (quicksort
+        # for one column, so the order of ties is pandas'), through a positional column
+        frame = pd.DataFrame(exog, columns=columns)[names]
+        positions = "__index__"
+        while positions in frame:
+            positions += "_"
+        frame[positions] = np.arange(frame.shape[0])
+        return frame.sort_values(names)[positions].to_numpy()
+    order = as_float_array(order_by, "order_by", ndim=1)
+    nobs = exog.shape[0]
+    if order.shape[0] != nobs or not np.all((order == np.round(order)) & (order >= 0)):
+        raise ShapeMismatchError(
+            f"order_by must hold {nobs} integer positions of the observations, got "
+            f"{order.shape[0]} values"
+        )
+    if order.max() >= nobs:
+        raise ShapeMismatchError(f"order_by positions must be below nobs = {nobs}")
+    return order.astype(np.intp)
+
+
+def _distance_order(exog: np.ndarray) -> np.ndarray:
+    """Rows by Mahalanobis distance to the centroid, ties by the columns (statsmodels)."""
+    centroid = exog.mean(0, keepdims=True)
+    deviations = exog - centroid
+    inverse = np.linalg.pinv(deviations.T @ deviations / exog.shape[0])
+    distance = cdist(exog, centroid, metric="mahalanobis", VI=inverse)
+    return np.lexsort((*exog.T[::-1], distance.ravel()))
