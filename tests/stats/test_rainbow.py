@@ -222,6 +222,14 @@ def test_bad_arguments(formula_fits: tuple) -> None:
         ts.stats.linear_rainbow(res, order_by=np.arange(n) + 1)
 
 
+def test_other_results_are_refused() -> None:
+    y, X = _macro()
+    with pytest.raises(TypeError, match="OLS or WLS"):
+        ts.stats.linear_rainbow(ts.GLM(y, X).fit())
+    with pytest.raises(TypeError, match="OLS or WLS"):
+        ts.stats.linear_rainbow(sm.OLS(y, X).fit())
+
+
 def test_module_paths() -> None:
     from torchstats.stats.diagnostic import linear_rainbow
 

@@ -298,6 +298,8 @@ def linear_rainbow(
 
     Raises
     ------
+    TypeError
+        ``res`` is not the results of an OLS or WLS fit.
     InvalidOptionError
         ``frac`` outside ``(0, 1)`` or too small for the subset to have more observations
         than regressors; ``order_by`` together with ``use_distance``.
@@ -319,6 +321,8 @@ def linear_rainbow(
     Utts, J. M. (1982). The rainbow test for lack of fit in regression. Communications in
     Statistics - Theory and Methods, 11(24), 2801-2815.
     """
+    if not isinstance(getattr(res, "model", None), (OLS, WLS)):
+        raise TypeError("res must be the results of a torchstats OLS or WLS fit")
     frac = float(frac)
     if not 0.0 < frac < 1.0:
         raise InvalidOptionError(f"frac must lie strictly between 0 and 1, got {frac!r}")
