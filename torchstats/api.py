@@ -321,6 +321,7 @@ def _fixed_effects_glm(
             model=FixedEffectsGLM,
             family=Gaussian() if family is None else family,
             offset=_with_exposure(frame, offset, exposure),
+            offset_columns=_offset_columns(offset, exposure),
             missing=missing,
             device=device,
             dtype=dtype,
@@ -332,6 +333,7 @@ def _fixed_effects_glm(
         frame,
         Gaussian() if family is None else family,
         offset=_with_exposure(frame, offset, exposure),
+        offset_columns=_offset_columns(offset, exposure),
         missing=missing,
         device=device,
         dtype=dtype,
@@ -377,6 +379,7 @@ def _fixed_effects_negbin(
             frame,
             model=FixedEffectsNegativeBinomial,
             offset=_with_exposure(frame, offset, exposure),
+            offset_columns=_offset_columns(offset, exposure),
             missing=missing,
             device=device,
             dtype=dtype,
@@ -387,12 +390,22 @@ def _fixed_effects_negbin(
         formula,
         frame,
         offset=_with_exposure(frame, offset, exposure),
+        offset_columns=_offset_columns(offset, exposure),
         missing=missing,
         device=device,
         dtype=dtype,
         context=context,
         **options,
     )
+
+
+def _offset_columns(offset: Any, exposure: Any) -> tuple[str | None, str | None]:
+    """The column names of the offset and exposure, for predictions on new data; (None,
+    None) unless every one given is a name."""
+    given = [v for v in (offset, exposure) if v is not None]
+    if not all(isinstance(v, str) for v in given):
+        return (None, None)
+    return (offset, exposure)
 
 
 def _with_exposure(frame: Any, offset: Any, exposure: Any) -> Any:

@@ -488,6 +488,51 @@ def test_fixef_and_predictions_rebuild_the_linear_predictor() -> None:
     assert np.isnan(res.predict(new).iloc[0])
 
 
+@pytest.mark.parametrize(
+    ("per_row", "negbin"),
+    [
+        ({"offset": "off"}, False),
+        ({"exposure": "hours"}, False),
+        ({"offset": "off", "exposure": "hours"}, False),
+        ({"offset": "off"}, True),
+    ],
+)
+def test_predict_reads_the_offset_and_exposure_columns_of_new_data(per_row, negbin) -> None:
+    """As fixest and pyfixest: the prediction on the fit's own rows is the fitted mean (it
+    left the offset out, up to 350% off)."""
+    rng = np.random.default_rng(0)
+    n = 600
+    frame = pd.DataFrame({"f": rng.integers(0, 25, n), "x": rng.normal(size=n)})
+    frame["off"] = rng.normal(scale=0.5, size=n)
+    frame["hours"] = rng.uniform(0.5, 2.0, n)
+    frame["y"] = rng.poisson(np.exp(0.4 * frame.x + frame.off + 0.1 * (frame.f % 5)) * frame.hours)
+    fit = ts.negativebinomial if negbin else ts.poisson
+    res = fit("y ~ x | f", frame, **per_row).fit()
+    np.testing.assert_allclose(_values(res.predict(frame)), _values(res.fittedvalues), rtol=1e-12)
+    shifted = frame.assign(off=frame.off + 1.0, hours=frame.hours * np.e)
+    shift = len(per_row)  # each of offset and log(exposure) moves eta by one
+    np.testing.assert_allclose(
+        _values(res.predict(shifted, type="link")),
+        _values(res.predict(frame, type="link")) + shift,
+        rtol=1e-12,
+    )
+
+
+def test_predict_warns_that_an_offset_given_as_values_is_left_out() -> None:
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"f": rng.integers(0, 10, 200), "x": rng.normal(size=200)})
+    frame["y"] = rng.poisson(np.exp(0.3 * frame.x))
+    res = ts.poisson("y ~ x | f", frame, offset=np.full(200, 0.5)).fit()
+    with pytest.warns(ts.errors.SpecificationWarning, match="leaves it out"):
+        link = res.predict(frame, type="link")
+    np.testing.assert_allclose(_values(link) + 0.5, _values(res.predict(type="link")), rtol=1e-12)
+    np.testing.assert_allclose(
+        _values(res.predict(frame, type="link", offset=np.full(200, 0.5))),
+        _values(res.predict(type="link")),
+        rtol=1e-12,
+    )
+
+
 def test_fixef_matches_pyfixest() -> None:
     """pyfixest leaves out the first level of every effect after the first (it is 0)."""
     res, ref = pyfixest_pair("fepois-f1+f2", "iid")

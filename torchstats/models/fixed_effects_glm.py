@@ -39,6 +39,8 @@ from torchstats.errors import (
     DesignError,
     EmptyDataError,
     InvalidOptionError,
+    SpecificationWarning,
+    warn,
 )
 from torchstats.families import families as F
 from torchstats.formula.fixest_syntax import FixestFormula
@@ -77,6 +79,10 @@ class FixedEffectsGLM(SampleView, Model):
         Any torchstats family with any of its links.
     offset : str or array-like, optional
         Added to the linear predictor (a column name, or one value per row of ``data``).
+    offset_columns : tuple of (str or None, str or None)
+        The names of the columns the offset was built from, ``(offset, exposure)`` (the
+        offset plus ``log(exposure)``), which ``predict`` reads from new data; the formula
+        functions set it.
     weights : str or array-like, optional
         Positive prior weights (``var_weights``; pyfixest's ``weights`` for ``fepois``).
     missing, fixef_rm, fixef_tol, fixef_maxiter, collin_tol, device, dtype, context
@@ -99,6 +105,7 @@ class FixedEffectsGLM(SampleView, Model):
         family: F.Family,
         *,
         offset: Any = None,
+        offset_columns: tuple[str | None, str | None] = (None, None),
         weights: Any = None,
         missing: str = "drop",
         fixef_rm: FixefRemoval = "singleton",
@@ -125,6 +132,9 @@ class FixedEffectsGLM(SampleView, Model):
         self._glm_rule = (glm_tol, glm_maxiter)
         self._separation = separation
         self._offset_values = _per_row(data, offset, "offset")
+        self.offset_columns = offset_columns
+        """The columns (offset, exposure) the offset was built from, or None for each one
+        given as values: :meth:`glm_predict` reads them from new data, as fixest."""
         self.n_separated = 0
         """Rows dropped because their fixed-effect level is perfectly separated."""
         self.offset: torch.Tensor | None = None
@@ -453,12 +463,39 @@ class FixedEffectsGLM(SampleView, Model):
         self, iterations: GlmIterations, frame: pd.DataFrame, offset: Any = None
     ) -> np.ndarray:
         """The linear predictor ``offset + X b + effects`` of new rows; NaN where a level was
-        not in the fit."""
+        not in the fit.
+
+        Without ``offset`` the fit's offset and exposure columns are read from ``frame`` (as
+        fixest and pyfixest); one given as values cannot be, and a warning says that the
+        prediction leaves it out.
+        """
         prediction = self.sample.predict_frame(
             iterations.params, self.glm_effects(iterations), frame
         )
-        extra = _per_row(frame, offset, "offset")
+        if offset is None:
+            extra = self._offset_of_new_rows(frame)
+        else:
+            extra = _per_row(frame, offset, "offset")
         return prediction if extra is None else prediction + extra
+
+    def _offset_of_new_rows(self, frame: pd.DataFrame) -> np.ndarray | None:
+        if self._offset_values is None:
+            return None
+        offset_name, exposure_name = self.offset_columns
+        if offset_name is None and exposure_name is None:
+            warn(
+                "the fit's offset (or exposure) was given as values, which new data cannot "
+                "supply: the prediction leaves it out; pass offset= (a column name or values, "
+                "log(exposure) included) to add it",
+                SpecificationWarning,
+            )
+            return None
+        parts = [] if offset_name is None else [_per_row(frame, offset_name, "offset")]
+        if exposure_name is not None:
+            exposure = _per_row(frame, exposure_name, "exposure")
+            with np.errstate(divide="ignore", invalid="ignore"):
+                parts.append(np.log(exposure))
+        return np.sum(parts, axis=0)
 
 
 def _cached_properties(cls: type) -> set[str]:

@@ -167,7 +167,9 @@ class FixedEffectsGLMResults(PyfixestTables, LikelihoodResults):
         the linear predictor (``"link"``); NaN where a level of an effect was not in the fit.
 
         ``offset`` (a column name or one value per row of ``newdata``) is added to the
-        linear predictor of new rows.
+        linear predictor of new rows; without it the fit's offset and exposure columns are
+        read from ``newdata``, as fixest and pyfixest do (an offset given as values cannot
+        be: a warning says the prediction leaves it out).
         """
         if type not in ("response", "link"):
             raise InvalidOptionError(f"type must be 'response' or 'link', got {type!r}")
