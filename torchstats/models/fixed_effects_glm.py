@@ -318,7 +318,9 @@ class FixedEffectsGLM(SampleView, Model):
             None,
         )
         covariance = self.glm_covariance(iterations, vcov, ssc, cov_type, cov_kwds)
-        return FixedEffectsGLMResults(self, fit, covariance, iterations=iterations)
+        return FixedEffectsGLMResults(
+            self, fit, covariance, iterations=iterations, ssc=dict(ssc or {})
+        )
 
     def pearson_chi2(self, iterations: GlmIterations) -> float:
         """``sum(w (y - mu)^2 / V(mu))`` (see :mod:`torchstats.covariance.fixest_glm`)."""

@@ -126,7 +126,9 @@ class FixedEffectsNegativeBinomial(FixedEffectsGLM):
             None,
         )
         covariance = self.glm_covariance(iterations, vcov, ssc, cov_type, cov_kwds)
-        return FixedEffectsGLMResults(self, fit, covariance, iterations=iterations)
+        return FixedEffectsGLMResults(
+            self, fit, covariance, iterations=iterations, ssc=dict(ssc or {})
+        )
 
     def _loglike(self, mu: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
         return torch.sum(nb2_loglike_obs(self.design.endog, mu, alpha))

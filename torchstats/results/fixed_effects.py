@@ -167,7 +167,9 @@ class FixedEffectsResults(PyfixestTables, LikelihoodResults):
         self, vcov: str | Mapping[str, str], ssc: Mapping[str, object] | None = None
     ) -> FixedEffectsResults:
         """A new results object with another covariance (pyfixest's ``vcov``; this one is
-        left unchanged)."""
+        left unchanged), with the fit's small-sample corrections unless ``ssc`` is given
+        (as pyfixest)."""
+        ssc = self._record.get("ssc") if ssc is None else ssc
         covariance = self.model.fixest_covariance(self.fit_result, vcov, ssc)
         return FixedEffectsResults(self.model, self.fit_result, covariance, ssc=dict(ssc or {}))
 

@@ -188,10 +188,12 @@ class FixedEffectsGLMResults(PyfixestTables, LikelihoodResults):
         self, vcov: str | Mapping[str, str], ssc: Mapping[str, object] | None = None
     ) -> FixedEffectsGLMResults:
         """A new results object with another covariance (pyfixest's ``vcov``; this one is
-        left unchanged)."""
+        left unchanged), with the fit's small-sample corrections unless ``ssc`` is given
+        (as pyfixest)."""
+        ssc = self._record.get("ssc") if ssc is None else ssc
         covariance = self.model.glm_covariance(self.iterations, vcov, ssc)
         return FixedEffectsGLMResults(
-            self.model, self.fit_result, covariance, iterations=self.iterations
+            self.model, self.fit_result, covariance, iterations=self.iterations, ssc=dict(ssc or {})
         )
 
     # --- summary ----------------------------------------------------------------------------

@@ -50,7 +50,9 @@ class InstrumentalResults(FixedEffectsResults):
         self, vcov: str | Mapping[str, str], ssc: Mapping[str, object] | None = None
     ) -> InstrumentalResults:
         """A new results object with another covariance (pyfixest's ``vcov``; this one is
-        left unchanged)."""
+        left unchanged), with the fit's small-sample corrections unless ``ssc`` is given
+        (as pyfixest)."""
+        ssc = self._record.get("ssc") if ssc is None else ssc
         covariance = self.model.fixest_covariance(self.fit_result, vcov, ssc)
         return InstrumentalResults(self.model, self.fit_result, covariance, ssc=dict(ssc or {}))
 
