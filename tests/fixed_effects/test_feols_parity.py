@@ -268,3 +268,25 @@ def test_multiple_results_vcov_keeps_each_fits_small_sample_corrections() -> Non
     for fit, formula in zip(later.to_list(), ["y ~ x | f", "y ~ x | g"], strict=True):
         direct = ts.ols(formula, frame).fit(vcov={"CRV1": "g"}, ssc=ssc)
         np.testing.assert_allclose(fit.bse, direct.bse, rtol=1e-12)
+
+
+@pytest.mark.parametrize("model", ["ols", "poisson"])
+def test_statsmodels_hc0_with_effects_has_no_small_sample_factor(model: str) -> None:
+    """statsmodels' HC0 is the plain sandwich; it was fixest's "hetero" (HC1's factor,
+    13.8% larger with 150 effect levels in 600 rows)."""
+    import statsmodels.formula.api as smf
+
+    rng = np.random.default_rng(3)
+    n = 600
+    frame = pd.DataFrame({"f": rng.integers(0, 150, n), "x": rng.normal(size=n)})
+    frame["y"] = frame.x + rng.normal(size=n) * (1 + frame.x.abs()) + 0.1 * frame.f
+    frame["c"] = rng.poisson(np.exp(0.3 * frame.x))
+    if model == "ols":
+        ours = ts.ols("y ~ x | f", frame).fit(cov_type="HC0")
+        theirs = smf.ols("y ~ x + C(f)", frame).fit(cov_type="HC0")
+        tolerance = 1e-10
+    else:
+        ours = ts.poisson("c ~ x | f", frame, fixef_rm="none").fit(cov_type="HC0")
+        theirs = smf.poisson("c ~ x + C(f)", frame).fit(cov_type="HC0", disp=0, method="newton")
+        tolerance = 1e-6
+    np.testing.assert_allclose(ours.bse["x"], theirs.bse["x"], rtol=tolerance)

@@ -24,7 +24,7 @@ smallest ``G``), as fixest.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -43,6 +43,7 @@ __all__ = [
     "VcovChoice",
     "fixest_covariance",
     "read_small_sample",
+    "small_sample_for",
     "read_vcov",
 ]
 
@@ -82,6 +83,8 @@ class VcovChoice:
 
     kind: VcovKind
     clusters: tuple[str, ...] = ()
+    without_k_adj: bool = False
+    """statsmodels' ``"HC0"``: ``"hetero"`` without the ``n / (n - K)``-type factor."""
 
     @property
     def name(self) -> str:
@@ -206,7 +209,7 @@ def _from_statsmodels(cov_type: str, cov_kwds: Mapping[str, object]) -> VcovChoi
             f"cov_type {cov_type!r} is not available with fixed effects: choose 'nonrobust', "
             "'HC0'-'HC3' or 'cluster' (or pyfixest's vcov=)"
         )
-    return VcovChoice(_STATSMODELS[cov_type])  # type: ignore[arg-type]
+    return VcovChoice(_STATSMODELS[cov_type], without_k_adj=cov_type == "HC0")  # type: ignore[arg-type]
 
 
 def _cluster_names(columns: object) -> tuple[str, ...]:
@@ -216,6 +219,13 @@ def _cluster_names(columns: object) -> tuple[str, ...]:
     if len(names) > 2:
         raise InvalidOptionError(f"at most two-way clustering is supported; got {columns!r}")
     return names
+
+
+def small_sample_for(choice: VcovChoice, ssc: Mapping[str, object] | None) -> SmallSample:
+    """fixest's corrections of ``ssc`` (:func:`read_small_sample`) for ``choice``: without
+    the ``k_adj`` factor for statsmodels' ``"HC0"``, which has none."""
+    small = read_small_sample(ssc)
+    return replace(small, k_adj=False) if choice.without_k_adj else small
 
 
 def read_small_sample(ssc: Mapping[str, object] | None) -> SmallSample:

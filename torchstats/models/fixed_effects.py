@@ -32,8 +32,8 @@ import torch
 
 from torchstats.covariance.fixest import (
     fixest_covariance,
-    read_small_sample,
     read_vcov,
+    small_sample_for,
 )
 from torchstats.covariance.result import CovarianceResult
 from torchstats.formula.fixest_syntax import FixestFormula
@@ -239,7 +239,7 @@ class FixedEffectsOLS(SampleView, Model):
         clusters = self.sample.clusters(choice.clusters) if choice.clustered else None
         return fixest_covariance(
             choice,
-            read_small_sample(ssc),
+            small_sample_for(choice, ssc),
             bread=bread,
             design=X,
             resid=resid,

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from torchstats.covariance.fixest import read_small_sample, read_vcov
+from torchstats.covariance.fixest import read_vcov, small_sample_for
 from torchstats.covariance.fixest_glm import fixest_glm_covariance, glm_dispersion, pearson_chi2
 from torchstats.covariance.result import CovarianceResult
 from torchstats.errors import (
@@ -359,7 +359,7 @@ class FixedEffectsGLM(SampleView, Model):
         )
         return fixest_glm_covariance(
             choice,
-            read_small_sample(ssc),
+            small_sample_for(choice, ssc),
             irls_weights=iterations.irls_weights,
             design=iterations.design,
             working_resid=iterations.working_resid,

@@ -31,7 +31,7 @@ from typing import Any
 
 import torch
 
-from torchstats.covariance.fixest import read_small_sample, read_vcov
+from torchstats.covariance.fixest import read_vcov, small_sample_for
 from torchstats.covariance.fixest_glm import nb2_loglike_obs, negbin_profile_covariance
 from torchstats.covariance.result import CovarianceResult
 from torchstats.errors import ConvergenceWarning, InvalidOptionError, warn
@@ -172,7 +172,7 @@ class FixedEffectsNegativeBinomial(FixedEffectsGLM):
 
         return negbin_profile_covariance(
             choice,
-            read_small_sample(ssc),
+            small_sample_for(choice, ssc),
             endog=self.design.endog,
             exog=self.design.exog,
             mu=iterations.mu,

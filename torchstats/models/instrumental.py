@@ -42,8 +42,8 @@ from torchstats.covariance.fixest import (
     ClusterColumns,
     VcovChoice,
     fixest_covariance,
-    read_small_sample,
     read_vcov,
+    small_sample_for,
 )
 from torchstats.covariance.result import CovarianceResult
 from torchstats.errors import CollinearityWarning, DesignError, InvalidOptionError, warn
@@ -312,7 +312,7 @@ class FixedEffectsIV(SampleView, Model):
         assert fit.normalized_cov is not None  # least squares always sets it
         return fixest_covariance(
             choice,
-            read_small_sample(ssc),
+            small_sample_for(choice, ssc),
             bread=fit.normalized_cov,
             design=design,
             resid=resid,
