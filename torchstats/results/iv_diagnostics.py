@@ -107,8 +107,9 @@ class FirstStage:
     f_pvalue : float
         Its p-value from ``F(df_num, df_denom)``.
     df_num, df_denom : float
-        The number of excluded instruments; fixest's t degrees of freedom of the first
-        stage (``N - K`` or ``G - 1``).
+        The number of excluded instruments; the first stage's residual degrees of
+        freedom ``N - K``, as fixest's ``fitstat(x, "ivwald1")`` (also under clustering,
+        where its t tests use ``G - 1``).
     partial_rsquared : float
         R-squared of the endogenous regressor on the excluded instruments, both with the
         exogenous regressors (and the effects) partialled out.
@@ -170,15 +171,22 @@ def first_stages(
         S = V if robust is choice else sandwich(robust, Z, resid, fit).cov[:q, :q]
         Q = partial_z.T @ partial_z
         partial_d = _residuals(Z[:, q:], endog[:, j : j + 1])[:, 0]
+        # fixest's fitstat "ivwald1": F(q, N - K) whatever the covariance (its
+        # degrees_freedom(x, "resid", stage = 1)), not the clustered t tests' G - 1
+        df_denom = (
+            sandwich(VcovChoice("iid"), Z, resid, fit).df_resid
+            if choice.clustered
+            else cov.df_resid
+        )
         stages[name] = FirstStage(
             endog_name=name,
             params=pd.Series(fit.params.cpu().numpy(), index=labels, name=name),
             bse=pd.Series(cov.standard_errors().cpu().numpy(), index=labels, name=name),
             cov=pd.DataFrame(cov.cov.cpu().numpy(), index=labels, columns=labels),
             fvalue=wald / q,
-            f_pvalue=f_pvalue(wald / q, q, cov.df_resid),
+            f_pvalue=f_pvalue(wald / q, q, df_denom),
             df_num=float(q),
-            df_denom=cov.df_resid,
+            df_denom=df_denom,
             partial_rsquared=float(1 - (resid @ resid) / (partial_d @ partial_d)),
             effective_f=float(pi @ Q @ pi / torch.trace(S @ Q)),
         )
