@@ -131,3 +131,17 @@ def test_results_are_immutable():
     res = ts.OLS(y, X).fit()
     with pytest.raises(AttributeError, match="immutable"):
         res.params = np.zeros(4)
+
+
+def test_model_predict_takes_numpy_pandas_and_tensors() -> None:
+    """statsmodels' ``model.predict(params, exog)`` (it failed on numpy and pandas)."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(30, 3)), columns=["a", "b", "c"])
+    y = X.to_numpy() @ [1.0, -2.0, 0.5] + rng.normal(size=30)
+    ours, theirs = ts.OLS(y, X), sm.OLS(y, X)
+    params = theirs.fit().params
+    expected = theirs.predict(params.to_numpy(), X.to_numpy()[:5])
+    for beta in (params, params.to_numpy(), torch.tensor(params.to_numpy())):
+        for new in (X.iloc[:5], X.to_numpy()[:5], torch.tensor(X.to_numpy()[:5])):
+            np.testing.assert_allclose(ours.predict(beta, new).numpy(), expected, rtol=1e-14)
+    np.testing.assert_allclose(ours.predict(params).numpy(), theirs.predict(params), rtol=1e-14)

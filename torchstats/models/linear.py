@@ -15,8 +15,10 @@ from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 import torch
 
+from torchstats._device import to_tensor
 from torchstats._typing import SolverMethod, check_option
 from torchstats.covariance.design_scores import DesignScores
 from torchstats.covariance.least_squares import white_covariance
@@ -34,6 +36,7 @@ from torchstats.solvers.least_squares import solve_least_squares, solve_weighted
 from torchstats.solvers.leverage import OrthonormalBasis, hat_diagonal, orthonormal_basis
 from torchstats.solvers.result import SolverResult
 from torchstats.solvers.scaling import response_scale
+from torchstats.structured.blas import matvec
 from torchstats.structured.block_matrix import densify, gram, scale_rows
 
 __all__ = ["OLS", "WLS"]
@@ -390,9 +393,19 @@ class _LeastSquares(Model):
         )
 
     def predict(self, params: Any, exog: Any = None) -> torch.Tensor:
-        """Linear predictor ``exog @ params`` (the model's design when ``exog`` is None)."""
-        X = self.design.exog if exog is None else exog
-        return X @ torch.as_tensor(params, dtype=X.dtype, device=X.device)
+        """Linear predictor ``exog @ params`` (the model's design when ``exog`` is None);
+        ``params`` and ``exog`` may be numpy, pandas or torch (as statsmodels'
+        ``model.predict``)."""
+        design = self.design.exog
+        if isinstance(params, torch.Tensor):
+            beta = params.to(device=design.device, dtype=design.dtype).reshape(-1)
+        else:
+            values = np.asarray(params, dtype=float).reshape(-1)
+            beta = torch.as_tensor(values, dtype=design.dtype, device=design.device)
+        if exog is None:
+            return matvec(design, beta)
+        X = to_tensor(exog, name="exog", device=beta.device, dtype=beta.dtype)
+        return X @ beta if X.ndim == 2 else X.reshape(-1, beta.shape[0]) @ beta
 
     def __repr__(self) -> str:
         source = f"formula={self.design.formula!r}" if self.design.formula else "arrays"
