@@ -67,9 +67,10 @@ def kernel_weights(
     # numbers.Real admits numpy's integers and floats (np.floor(...).astype(int) rules of thumb)
     if isinstance(maxlags, (bool, np.bool_)) or not isinstance(maxlags, numbers.Real):
         raise InvalidOptionError(f"maxlags must be a non-negative integer, got {maxlags!r}")
-    if not math.isfinite(maxlags) or maxlags < 0 or int(maxlags) != maxlags:
+    value = float(maxlags)
+    if not math.isfinite(value) or value < 0 or int(value) != value:
         raise InvalidOptionError(f"maxlags must be a non-negative integer, got {maxlags!r}")
-    lags = int(maxlags)
+    lags = int(value)
     if isinstance(kernel, str):
         if kernel not in KERNELS:
             raise InvalidOptionError(

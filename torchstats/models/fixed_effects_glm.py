@@ -492,12 +492,13 @@ class FixedEffectsGLM(SampleView, Model):
                 SpecificationWarning,
             )
             return None
-        parts = [] if offset_name is None else [_per_row(frame, offset_name, "offset")]
+        total = np.zeros(len(frame))
+        if offset_name is not None:
+            total = total + _column(frame, offset_name, "offset")
         if exposure_name is not None:
-            exposure = _per_row(frame, exposure_name, "exposure")
             with np.errstate(divide="ignore", invalid="ignore"):
-                parts.append(np.log(exposure))
-        return np.sum(parts, axis=0)
+                total = total + np.log(_column(frame, exposure_name, "exposure"))
+        return total
 
 
 def _cached_properties(cls: type) -> set[str]:
@@ -508,6 +509,13 @@ def _cached_properties(cls: type) -> set[str]:
         for name, value in vars(klass).items()
         if isinstance(value, cached_property)
     }
+
+
+def _column(data: pd.DataFrame, column: str, name: str) -> np.ndarray:
+    """A named column of ``data`` as floats."""
+    values = _per_row(data, column, name)
+    assert values is not None  # a name gives values
+    return values
 
 
 def _per_row(data: Any, values: Any, name: str) -> np.ndarray | None:
