@@ -209,7 +209,8 @@ class RegressionResults(LikelihoodResults):
         tss = self._tss_scaled
         if not self.k_constant:
             return tss == 0
-        bound = (self.nobs * torch.finfo(torch.float64).eps) ** 2 * self._uncentered_tss_scaled
+        eps = torch.finfo(self.model.design.endog.dtype).eps
+        bound = (self.nobs * eps) ** 2 * self._uncentered_tss_scaled
         return tss <= bound
 
     @property
