@@ -97,3 +97,22 @@ def test_unknown_criterion_is_refused(fits):
     ours, _ = fits
     with pytest.raises(ValueError, match="aicc"):
         ours.info_criteria("cic")
+
+
+def test_scalar_statistics_are_numpy_floats_as_statsmodels() -> None:
+    """``res.rsquared.round(3)`` and ``res.llf.item()`` work, as on statsmodels' results
+    (they were Python floats); numpy's float64 is a float, so nothing else changes."""
+    frame = ts.datasets.longley()
+    frame["high"] = (frame["TOTEMP"] > frame["TOTEMP"].median()).astype(float)
+    ols = ts.ols("TOTEMP ~ GNP + UNEMP", frame).fit()
+    glm = ts.glm("UNEMP ~ GNP", frame, family=ts.families.Gamma()).fit()
+    logit = ts.logit("high ~ UNEMP", frame).fit(disp=0)
+    values = [
+        ols.rsquared, ols.rsquared_adj, ols.fvalue, ols.f_pvalue, ols.llf, ols.aic, ols.bic,
+        ols.ssr, ols.scale, glm.deviance, glm.llf, glm.aic, glm.pearson_chi2,
+        logit.llf, logit.prsquared, logit.llr_pvalue,
+        ols.f_test("GNP = 0").pvalue, ols.f_test("GNP = 0").fvalue,
+    ]
+    for value in values:
+        assert type(value) is np.float64, value
+    assert ols.rsquared.round(3) == round(float(ols.rsquared), 3)

@@ -73,6 +73,12 @@ class ContrastResults:
     df_denom: float | None = None
     q: np.ndarray | None = None
 
+    def __post_init__(self) -> None:
+        # numpy scalars, as statsmodels' (``f_test(...).pvalue.round(3)``)
+        for name in ("statistic", "pvalue"):
+            if type(getattr(self, name)) is float:
+                object.__setattr__(self, name, np.float64(getattr(self, name)))
+
     @property
     def tvalue(self) -> Any:
         """The t (or z) statistics of a t test."""

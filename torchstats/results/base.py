@@ -34,6 +34,7 @@ from torchstats.inference.pairwise import (
     pairwise_contrasts,
     pairwise_labels,
 )
+from torchstats.results.scalars import NumpyScalars
 from torchstats.solvers.result import SolverResult
 
 __all__ = ["LikelihoodResults"]
@@ -41,7 +42,7 @@ __all__ = ["LikelihoodResults"]
 _Results = TypeVar("_Results", bound="LikelihoodResults")
 
 
-class LikelihoodResults(ThreadScoped):
+class LikelihoodResults(NumpyScalars, ThreadScoped):
     """Estimates, covariance and Wald inference shared by every model's results.
 
     Parameters
