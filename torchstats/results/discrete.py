@@ -370,8 +370,8 @@ class _DiscreteResults(LikelihoodResults):
             exposure=exposure,
             which=which,
         )
-        if exog is None:
-            return self._output.observations(values)
+        if exog is None:  # an array, as statsmodels (fittedvalues keeps the row labels)
+            return self._output.plain(values)
         if index is None:  # plain arrays in, plain arrays out (statsmodels)
             return self._output.plain(values)
         return self._output.observations(values, index=index)

@@ -417,9 +417,8 @@ class GLMResults(LikelihoodResults):
         which : {"mean", "linear", "var_unscaled"}
         """
         params = self.fit_result.params
-        if exog is None:
-            values = self.model.predict(params, None, exposure, offset, which)
-            return self._output.observations(values)
+        if exog is None:  # an array, as statsmodels (fittedvalues keeps the row labels)
+            return self._output.plain(self.model.predict(params, None, exposure, offset, which))
         X, index = self._new_exog(exog, transform)
         values = self.model.predict(params, X, exposure, offset, which)
         if index is None:  # plain arrays in, plain arrays out (statsmodels)

@@ -451,8 +451,8 @@ class RegressionResults(LikelihoodResults):
         rows with missing values give NaN). An unseen categorical level raises
         :class:`~torchstats.errors.UnseenLevelError`.
         """
-        if exog is None:
-            return self.fittedvalues
+        if exog is None:  # an array, as statsmodels (fittedvalues keeps the row labels)
+            return self._output.plain(self._fitted)
         design = self.model.design
         params = self.fit_result.params
         source = design if transform else replace(design, model_spec=None)

@@ -93,9 +93,9 @@ class _CountStatisticsResults(_DiscreteResults):
             if exog is None or index is None or self._output.kind != "pandas":
                 return self._output.plain(values)
             return pd.DataFrame(values.detach().cpu().numpy(), index=index)
-        if exog is not None and index is None:
+        if exog is None or index is None:  # in sample: an array, as statsmodels
             return self._output.plain(values)
-        return self._output.observations(values, index=index if exog is not None else None)
+        return self._output.observations(values, index=index)
 
     def get_prediction(
         self,

@@ -122,9 +122,9 @@ class _ZeroInflatedResults(_CountResults):
             if exog is None or index is None or self._output.kind != "pandas":
                 return self._output.plain(values)
             return pd.DataFrame(_host(values), index=index)
-        if exog is not None and index is None:
+        if exog is None or index is None:  # in sample: an array, as statsmodels
             return self._output.plain(values)
-        return self._output.observations(values, index=None if exog is None else index)
+        return self._output.observations(values, index=index)
 
     def get_prediction(  # type: ignore[override]
         self,
