@@ -70,6 +70,7 @@ from torchstats.results.glm import GLMResults
 from torchstats.results.margins import DiscreteMargins
 from torchstats.results.multinomial import MultinomialResults
 from torchstats.results.ordinal import OrderedResults
+from torchstats.results.persistence import load
 from torchstats.results.regression import RegressionResults
 from torchstats.results.truncated import HurdleCountResults, TruncatedLFResults
 from torchstats.results.zero_inflated import (
@@ -128,6 +129,7 @@ __all__ = [
     "summary_col",
     "etable",
     "anova_glm",
+    "load",
     "hessian",
     "hvp",
     "hessian_diag",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -48,6 +48,7 @@ from torchstats.formula.parsing import (  # noqa: F401 (_parsed: its cache stati
     formula_variables,
     parse_formula,
 )
+from torchstats.formula.pickled_namespace import reduced_namespace, restored_namespace
 from torchstats.formula.sparse import needs_sparse_design, sparse_model_matrices
 from torchstats.formula.splines import PATSY_SPLINES
 from torchstats.structured.block_matrix import select_rows
@@ -137,6 +138,22 @@ class Design:
     endog_levels: tuple[Any, ...] | None = None
     blocks: Mapping[str, Design] = field(default_factory=dict)
     spec_columns: tuple[int, ...] | None = None
+
+    def __getstate__(self) -> list[Any]:
+        """The fields, with the namespace reduced to what the formula needs (a module or
+        the caller's other variables cannot or need not be pickled)."""
+        return [
+            reduced_namespace(self.context, self.formula, _DEFAULT_CONTEXT)
+            if item.name == "context"
+            else getattr(self, item.name)
+            for item in fields(self)
+        ]
+
+    def __setstate__(self, state: list[Any]) -> None:
+        for item, value in zip(fields(self), state, strict=True):
+            if item.name == "context":
+                value = restored_namespace(value, _DEFAULT_CONTEXT)
+            object.__setattr__(self, item.name, value)
 
     @property
     def nobs(self) -> int:

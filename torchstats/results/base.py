@@ -34,6 +34,7 @@ from torchstats.inference.pairwise import (
     pairwise_contrasts,
     pairwise_labels,
 )
+from torchstats.results.persistence import save
 from torchstats.results.scalars import NumpyScalars
 from torchstats.solvers.result import SolverResult
 
@@ -119,6 +120,11 @@ class LikelihoodResults(NumpyScalars, ThreadScoped):
     def pvalues(self) -> Any:
         """Two-sided p-values of the t (or z) statistics."""
         return self._output.params(self._pvalues)
+
+    def save(self, fname: Any, remove_data: bool = False) -> None:
+        """Pickle these results to a path or binary file (statsmodels' ``save``); load
+        them with ``ts.load``."""
+        save(self, fname, remove_data=remove_data)
 
     def conf_int(self, alpha: float = 0.05, cols: Any = None) -> Any:
         """Confidence intervals ``params -/+ q * bse`` with columns ``0`` (lower) and ``1`` (upper).
