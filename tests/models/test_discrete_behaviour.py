@@ -161,7 +161,7 @@ def test_fractional_logit_estimates_match_statsmodels(frame):
     ref = smf.logit("share ~ x1 + C(h)", share).fit(disp=0)
     assert_matches(res.params, ref.params, rtol=1e-10)
     assert_matches(res.bse, ref.bse, rtol=1e-10)
-    y, p = share["share"].to_numpy(), res.predict().to_numpy()
+    y, p = share["share"].to_numpy(), res.predict()
     assert res.llf == pytest.approx(np.sum(y * np.log(p) + (1 - y) * np.log1p(-p)), rel=1e-12)
 
 

@@ -443,7 +443,7 @@ class _DiscreteModel(Model):
         method: str = "newton",
         maxiter: int = 35,
         full_output: bool = True,
-        disp: bool = False,
+        disp: bool = True,
         cov_type: str = "nonrobust",
         cov_kwds: Mapping[str, Any] | None = None,
         use_t: bool | None = None,
@@ -471,7 +471,7 @@ class _DiscreteModel(Model):
         disp : bool
             Print statsmodels' convergence report (``Optimization terminated
             successfully.``, the function value, the iterations); scipy methods print
-            scipy's.
+            scipy's. True by default, as statsmodels; ``disp=0`` silences it.
         cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster", "HAC"}
             Covariance of the estimates: the inverse of the negative Hessian, or a sandwich
             of it around the outer product of per-observation scores (statsmodels' names).

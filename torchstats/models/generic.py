@@ -442,7 +442,7 @@ class GenericLikelihoodModel(EngineModel):
         cov_kwds: Mapping[str, Any] | None = None,
         use_t: bool | None = None,
         fixed: Mapping[str, float] | None = None,
-        disp: bool = False,
+        disp: bool = True,
         full_output: bool = True,
         **kwargs: Any,
     ) -> MaximumLikelihoodResults:
@@ -465,8 +465,8 @@ class GenericLikelihoodModel(EngineModel):
         fixed : mapping of str to float, optional
             Parameters held fixed (a restricted fit).
         disp : bool
-            Print statsmodels' (Newton) or scipy's convergence report (statsmodels'
-            default is True; here False).
+            Print statsmodels' (Newton) or scipy's convergence report (default True, as
+            statsmodels; ``disp=0`` silences it).
         full_output : bool
             Accepted as statsmodels does: ``False`` warns that it has no effect.
         **kwargs

@@ -298,7 +298,7 @@ class OrderedModel(_DiscreteModel):
         method: str = "newton",
         maxiter: int = 500,
         full_output: bool = True,
-        disp: bool = False,
+        disp: bool = True,
         cov_type: str = "nonrobust",
         cov_kwds: Mapping[str, Any] | None = None,
         use_t: bool | None = None,

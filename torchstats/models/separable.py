@@ -99,7 +99,7 @@ class _SeparableModel(_DiscreteModel):
         method: str = "newton",
         maxiter: int = 35,
         full_output: bool = True,
-        disp: bool = False,
+        disp: bool = True,
         cov_type: str = "nonrobust",
         cov_kwds: Mapping[str, Any] | None = None,
         use_t: bool | None = None,
