@@ -43,6 +43,7 @@ from torchstats.errors import (
     warn,
 )
 from torchstats.families import families as F
+from torchstats.families.statsmodels_families import from_statsmodels_family
 from torchstats.formula.fixest_syntax import FixestFormula
 from torchstats.models.base import Model, caller_context, sized_threads
 from torchstats.models.fixed_effects_irls import IrlsProblem, run_irls
@@ -120,9 +121,12 @@ class FixedEffectsGLM(SampleView, Model):
         context: int | Mapping[str, Any] | None = 0,
     ) -> None:
         if not isinstance(family, F.Family):
-            raise InvalidOptionError(
-                f"family must be a torchstats family instance, got {type(family).__name__}"
-            )
+            translated = from_statsmodels_family(family)
+            if translated is None:
+                raise InvalidOptionError(
+                    f"family must be a torchstats family instance, got {type(family).__name__}"
+                )
+            family = translated
         if not 0 < glm_tol < 1 or glm_maxiter < 1:
             raise InvalidOptionError(
                 f"glm_tol must lie in (0, 1) and glm_maxiter be positive, got {glm_tol!r} "

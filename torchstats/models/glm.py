@@ -42,6 +42,7 @@ from torchstats.errors import (
 from torchstats.families import links as L
 from torchstats.families.anscombe import anscombe_residuals
 from torchstats.families.families import Binomial, Family, Gaussian
+from torchstats.families.statsmodels_families import from_statsmodels_family
 from torchstats.formula.design_checks import check_finite, row_values
 from torchstats.inference.degrees_of_freedom import per_degree_of_freedom, warn_no_residual_df
 from torchstats.models.base import Model, build_design, caller_context, sized_threads
@@ -794,10 +795,13 @@ def checked_family(family: Any) -> Family:
             f"pass a family instance such as {family.__name__}(), not the class {family.__name__}"
         )
     if not isinstance(family, Family):
-        raise TypeError(
-            f"family must be a torchstats family (ts.families.Poisson(), ...), got "
-            f"{type(family).__name__}"
-        )
+        translated = from_statsmodels_family(family)  # sm.families.Poisson() reads as ours
+        if translated is None:
+            raise TypeError(
+                f"family must be a torchstats family (ts.families.Poisson(), ...), got "
+                f"{type(family).__name__}"
+            )
+        family = translated
     if not family.link_is_safe:
         warn(
             f"The {type(family.link).__name__} link function does not respect the domain of "
