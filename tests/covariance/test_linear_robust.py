@@ -221,3 +221,33 @@ def test_rank_deficient_small_sample_factors_count_the_identified_parameters(cov
     np.testing.assert_allclose(
         L @ deficient.cov_params() @ L.T, full.cov_params()[1:, 1:], rtol=1e-10
     )
+
+
+@pytest.mark.parametrize(
+    ("cov_type", "kwds"),
+    [
+        ("cluster", {"groups": "k"}),
+        ("hac-panel", {"groups": "panel", "maxlags": 2}),
+        ("hac-groupsum", {"time": "panel", "maxlags": 1}),
+    ],
+)
+def test_n_groups_and_df_resid_inference_as_statsmodels(frame, cov_type, kwds):
+    units = np.arange(len(frame)) // 10
+    kwds = {k: frame[v] if v == "k" else units if v == "panel" else v for k, v in kwds.items()}
+    ours = ts.ols("y ~ x1", frame).fit(cov_type=cov_type, cov_kwds=kwds)
+    theirs = smf.ols("y ~ x1", frame).fit(cov_type=cov_type, cov_kwds=kwds)
+    assert ours.n_groups == theirs.n_groups
+    assert ours.df_resid_inference == theirs.df_resid_inference
+    assert not hasattr(ts.ols("y ~ x1", frame).fit(cov_type="HC1"), "df_resid_inference")
+
+
+def test_t_inference_with_one_group_warns_that_it_is_undefined():
+    rng = np.random.default_rng(16)
+    X = np.column_stack([np.ones(60), rng.normal(size=(60, 2))])
+    y = X @ [1, 0.5, -0.5] + rng.normal(size=60)
+    kwds = {"groups": np.zeros(60, int), "maxlags": 1}
+    with pytest.warns(ts.errors.DegreesOfFreedomWarning, match="G - 1 = 0"):
+        res = ts.OLS(y, X).fit(cov_type="hac-panel", cov_kwds=kwds, use_t=True)
+    assert np.isnan(res.pvalues).all()
+    normal = ts.OLS(y, X).fit(cov_type="hac-panel", cov_kwds=kwds)  # z tests: defined
+    assert np.isfinite(normal.pvalues).all()

@@ -27,7 +27,7 @@ from torchstats.covariance.panel import DESCRIPTIONS as PANEL_DESCRIPTIONS
 from torchstats.covariance.panel import hac_groupsum, hac_panel
 from torchstats.covariance.result import CovarianceResult
 from torchstats.covariance.scores import Intersection, JackknifeScoreSource, cluster_codes
-from torchstats.errors import InvalidOptionError
+from torchstats.errors import DegreesOfFreedomWarning, InvalidOptionError, warn
 from torchstats.inference.degrees_of_freedom import per_degree_of_freedom
 
 __all__ = [
@@ -326,6 +326,13 @@ def robust_covariance(
     df_inference = inputs.df_resid
     if info.get("adjust_df"):
         df_inference = float(info["n_groups"] - 1)
+        if use_t and df_inference < 1:
+            warn(
+                f"cov_type={cov_type!r} found {info['n_groups']} group(s), so its t tests and "
+                "intervals have G - 1 = 0 degrees of freedom and are undefined (NaN); use "
+                "use_t=False (normal inference) or df_correction=False",
+                DegreesOfFreedomWarning,
+            )
     kwds_out = {"use_t": use_t, "adjust_df": bool(info.get("adjust_df", False))}
     kwds_out.update(info)
     kwds_out["scaling_factor"] = scaling_factor

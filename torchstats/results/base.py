@@ -187,6 +187,24 @@ class LikelihoodResults(NumpyScalars, ThreadScoped):
         return self.covariance.use_t
 
     @property
+    def n_groups(self) -> int:
+        """Groups of a cluster or panel covariance (statsmodels' attribute; absent for the
+        other covariances, as there)."""
+        if "n_groups" not in self.covariance.kwds:
+            raise AttributeError(f"n_groups: the covariance {self.cov_type!r} has no groups")
+        return int(self.covariance.kwds["n_groups"])
+
+    @property
+    def df_resid_inference(self) -> float:
+        """The t and F tests' degrees of freedom ``G - 1`` of a cluster or panel covariance
+        with ``df_correction`` (statsmodels' attribute; absent otherwise, as there)."""
+        if not self.covariance.kwds.get("adjust_df"):
+            raise AttributeError(
+                f"df_resid_inference: the covariance {self.cov_type!r} keeps df_resid"
+            )
+        return float(self.covariance.df_resid)
+
+    @property
     def converged(self) -> bool:
         """Whether the solver met its convergence criterion."""
         return self.fit_result.converged
