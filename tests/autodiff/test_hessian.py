@@ -301,3 +301,87 @@ def test_genuine_zeros_still_work():
     torch.testing.assert_close(hessian(lambda x: 0 * x.sum() + 3, t), zero)  # constant
     expected = torch.diag(torch.tensor([6.0, 0.0], dtype=torch.float64))
     torch.testing.assert_close(hessian(lambda x: x[0] ** 3, t), expected)
+
+
+class _Tied(nn.Module):
+    """Two layers sharing one weight (tied parameters)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a = nn.Linear(1, 1, bias=False).double()
+        self.b = nn.Linear(1, 1, bias=False).double()
+        self.b.weight = self.a.weight
+
+    def forward(self, x1: torch.Tensor, x2: torch.Tensor) -> torch.Tensor:
+        return self.a(x1) + self.b(x2)
+
+
+def test_tied_parameters_get_every_use_differentiated() -> None:
+    """``y = w x1 + w x2``: the Hessian of the squared error is ``2 (x1 + x2)'(x1 + x2)``.
+    Only the first owner of a shared weight was swapped: entries off by 37 of 27."""
+    gen = torch.Generator().manual_seed(0)
+    x1, x2 = (
+        torch.randn(30, 1, generator=gen, dtype=torch.float64),
+        torch.randn(30, 1, generator=gen, dtype=torch.float64),
+    )
+    y = torch.randn(30, 1, generator=gen, dtype=torch.float64)
+    net = _Tied()
+
+    def loss() -> torch.Tensor:
+        return ((net(x1, x2) - y) ** 2).sum()
+
+    s = x1 + x2
+    expected = 2 * (s * s).sum().reshape(1, 1)
+    for method in ("func", "loop"):
+        torch.testing.assert_close(hessian(loss, net, method=method), expected, rtol=1e-13, atol=0)
+    residual = net(x1, x2) - y
+    torch.testing.assert_close(gradient(loss, net), (2 * residual * s).sum().reshape(1))
+    torch.testing.assert_close(hessian_diag(loss, net), expected.reshape(1))
+    assert net.b.weight is net.a.weight  # the module is left as it was
+
+
+def test_a_loss_over_parameters_captured_outside_is_refused() -> None:
+    """A penalty over ``list(net.parameters())`` taken earlier reads the original
+    parameters, which the differentiation does not see: its terms were silently missing."""
+    net = nn.Linear(3, 1).double()
+    captured = list(net.parameters())
+    x = torch.randn(10, 3, dtype=torch.float64)
+
+    def penalised() -> torch.Tensor:
+        return (net(x) ** 2).sum() + 5.0 * sum((p**2).sum() for p in captured)
+
+    for call in (
+        lambda: hessian(penalised, net),
+        lambda: gradient(penalised, net),
+        lambda: hessian_diag(penalised, net),
+        lambda: hvp(penalised, net, torch.ones(4, dtype=torch.float64)),
+    ):
+        with pytest.raises(AutogradError, match="other than through the module"):
+            call()
+
+    def inside() -> torch.Tensor:
+        return (net(x) ** 2).sum() + 5.0 * sum((p**2).sum() for p in net.parameters())
+
+    eye = torch.eye(4, dtype=torch.float64)
+    design = torch.cat([x, torch.ones(10, 1, dtype=torch.float64)], dim=1)
+    torch.testing.assert_close(hessian(inside, net), 2 * design.T @ design + 10 * eye)
+
+
+@pytest.mark.parametrize("layer", [nn.Dropout(0.3), nn.BatchNorm1d(3), nn.AlphaDropout(0.2)])
+def test_modules_in_training_mode_that_draw_or_update_are_refused(layer) -> None:
+    """Dropout gave the Hessian of one random mask; batch norm updated its running
+    statistics at each evaluation (later predictions shifted)."""
+    net = nn.Sequential(nn.Linear(3, 3), layer, nn.Linear(3, 1)).double()
+    x = torch.randn(16, 3, dtype=torch.float64)
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+
+    def loss() -> torch.Tensor:
+        return (net(x) ** 2).sum()
+
+    with pytest.raises(ValueError, match="training mode"):
+        hessian(loss, net)
+    for key, value in net.state_dict().items():
+        torch.testing.assert_close(value, before[key], rtol=0, atol=0)
+    net.eval()
+    first, second = hessian(loss, net), hessian(loss, net)
+    torch.testing.assert_close(first, second, rtol=0, atol=0)

@@ -59,7 +59,11 @@ def _scalar_objective(fn: Callable[..., torch.Tensor], flat: FlatParameters) -> 
 
 
 def _recorded_value(
-    objective: Callable[[torch.Tensor], torch.Tensor], theta: torch.Tensor, *, order: int
+    objective: Callable[[torch.Tensor], torch.Tensor],
+    theta: torch.Tensor,
+    *,
+    order: int,
+    captured: frozenset[int] = frozenset(),
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """``objective`` at a fresh leaf ``x`` with autograd recording, its graph checked.
 
@@ -70,7 +74,14 @@ def _recorded_value(
     x = theta.detach().clone().requires_grad_(True)
     with torch.enable_grad():
         value = objective(x)
-    reaches, once = _inspect_graph(value, x)
+    reaches, once, through_captured = _inspect_graph(value, x, captured)
+    if through_captured:
+        raise AutogradError(
+            "fn reaches the module's parameters other than through the module (a reference "
+            "taken before the call, e.g. a penalty over list(net.parameters()) built "
+            "outside fn): those terms would be left out of every derivative. Read the "
+            "parameters from the module inside fn (net.parameters(), net.layer.weight)."
+        )
     if not reaches:
         raise AutogradError(
             "fn's value does not depend on the parameters through autograd (it has "
@@ -92,10 +103,13 @@ def _recorded_value(
     return x, value
 
 
-def _inspect_graph(value: torch.Tensor, x: torch.Tensor) -> tuple[bool, set[str]]:
-    """Whether the graph of ``value`` reaches the leaf ``x``, and the names of the
-    ``@once_differentiable`` Functions in it."""
-    reaches, once = False, set[str]()
+def _inspect_graph(
+    value: torch.Tensor, x: torch.Tensor, captured: frozenset[int] = frozenset()
+) -> tuple[bool, set[str], bool]:
+    """Whether the graph of ``value`` reaches the leaf ``x``, the names of the
+    ``@once_differentiable`` Functions in it, and whether it reaches a leaf whose ``id`` is
+    in ``captured`` (a module parameter read other than through the module)."""
+    reaches, once, through_captured = False, set[str](), False
     seen: set[int] = set()
     stack = [value.grad_fn]
     while stack:
@@ -103,14 +117,17 @@ def _inspect_graph(value: torch.Tensor, x: torch.Tensor) -> tuple[bool, set[str]
         if node is None or id(node) in seen:
             continue
         seen.add(id(node))
-        if getattr(node, "variable", None) is x:  # x's AccumulateGrad
+        leaf = getattr(node, "variable", None)  # an AccumulateGrad's tensor
+        if leaf is x:
             reaches = True
+        elif leaf is not None and id(leaf) in captured:
+            through_captured = True
         forward_cls = getattr(node, "_forward_cls", None)  # a custom Function's backward
         backward = getattr(forward_cls, "backward", None)
         if getattr(backward, "__code__", None) is _ONCE_DIFFERENTIABLE_CODE:
             once.add(getattr(forward_cls, "__name__", "?"))
         stack.extend(next_node for next_node, _ in node.next_functions)
-    return reaches, once
+    return reaches, once, through_captured
 
 
 def hessian(
@@ -159,7 +176,7 @@ def hessian(
     objective = _scalar_objective(fn, flat)
     if method not in ("auto", "func", "loop"):
         raise ValueError(f"unknown method {method!r}; choose 'auto', 'func' or 'loop'")
-    x, value = _recorded_value(objective, flat.vector, order=2)
+    x, value = _recorded_value(objective, flat.vector, order=2, captured=flat.module_parameter_ids)
     matrix: torch.Tensor
     if method == "loop":
         matrix = _hessian_loop(x, value)
@@ -210,7 +227,9 @@ def gradient(fn: Callable[..., torch.Tensor], params: Any) -> torch.Tensor:
         ``fn``'s value has no autograd graph back to the parameters (detached).
     """
     flat = flatten_parameters(params)
-    x, value = _recorded_value(_scalar_objective(fn, flat), flat.vector, order=1)
+    x, value = _recorded_value(
+        _scalar_objective(fn, flat), flat.vector, order=1, captured=flat.module_parameter_ids
+    )
     (grad,) = torch.autograd.grad(value, x)
     return grad.detach()
 
@@ -241,7 +260,7 @@ def hvp(fn: Callable[..., torch.Tensor], params: Any, v: torch.Tensor) -> torch.
             f"v has {v.shape[0]} entries but there are {flat.vector.shape[0]} parameters"
         )
     objective = _scalar_objective(fn, flat)
-    _recorded_value(objective, flat.vector, order=2)
+    _recorded_value(objective, flat.vector, order=2, captured=flat.module_parameter_ids)
     product = torch.func.jvp(torch.func.grad(objective), (flat.vector,), (v,))[1]
     return product.detach()
 
@@ -283,7 +302,7 @@ def hessian_diag(
 
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive integer, got {chunk_size}")
-    _recorded_value(objective, theta, order=2)
+    _recorded_value(objective, theta, order=2, captured=flat.module_parameter_ids)
     diagonal = torch.empty(k, dtype=theta.dtype, device=theta.device)
     for start in range(0, k, chunk_size):
         stop = min(start + chunk_size, k)

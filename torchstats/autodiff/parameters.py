@@ -46,6 +46,14 @@ class FlatParameters:
     module: nn.Module | None = None
 
     @property
+    def module_parameter_ids(self) -> frozenset[int]:
+        """The ``id`` of every parameter object of the module (none for other kinds): a
+        loss whose graph reaches one of them read it other than through the module."""
+        if self.module is None:
+            return frozenset()
+        return frozenset(id(p) for p in self.module.parameters())
+
+    @property
     def names(self) -> list[str]:
         """One label per scalar: ``mu``, ``beta[2]``, ``0.weight[1,2]``, ``x[3]``."""
         labels: list[str] = []
@@ -94,6 +102,7 @@ def flatten_parameters(params: Any) -> FlatParameters:
         No parameters at all.
     """
     if isinstance(params, nn.Module):
+        _check_deterministic(params)
         named = [(n, p) for n, p in params.named_parameters() if p.requires_grad]
         if not named:
             raise TypeError("the module has no trainable parameters (all have requires_grad=False)")
@@ -116,6 +125,48 @@ def flatten_parameters(params: Any) -> FlatParameters:
         f"params must be a tensor, a sequence or mapping of tensors, or an nn.Module, not "
         f"{type(params).__name__}"
     )
+
+
+_STATEFUL_IN_TRAINING = (
+    nn.modules.batchnorm._BatchNorm,
+    nn.modules.instancenorm._InstanceNorm,
+    nn.modules.dropout._DropoutNd,
+    nn.AlphaDropout,
+    nn.FeatureAlphaDropout,
+)
+
+
+def _check_deterministic(module: nn.Module) -> None:
+    """Refuse a module whose loss changes with each call: dropout in training mode draws a
+    new mask (the derivatives would be those of one random draw) and batch normalisation in
+    training mode updates its running statistics (every evaluation would change the
+    module).
+
+    Raises
+    ------
+    ValueError
+        Naming the submodules in training mode.
+    """
+    offending = [
+        name or type(sub).__name__
+        for name, sub in module.named_modules()
+        if sub.training
+        and isinstance(sub, _STATEFUL_IN_TRAINING)
+        and not (isinstance(sub, nn.modules.dropout._DropoutNd) and sub.p == 0)
+        and not (
+            isinstance(
+                sub, (nn.modules.batchnorm._BatchNorm, nn.modules.instancenorm._InstanceNorm)
+            )
+            and not sub.track_running_stats
+        )
+    ]
+    if offending:
+        raise ValueError(
+            f"submodule(s) {', '.join(offending[:5])} are in training mode: dropout would "
+            "draw a new random mask at every evaluation and batch normalisation would "
+            "update its running statistics, so the derivatives would be those of one "
+            "random draw and the module would change. Call module.eval() first"
+        )
 
 
 def _as_float(value: Any, name: str) -> torch.Tensor:
@@ -161,12 +212,19 @@ class _swapped:
         self._saved: list[tuple[nn.Module, str, Any]] = []
 
     def __enter__(self) -> None:
+        # a parameter shared by several submodules (tied weights) is listed once by
+        # named_parameters(); every place that holds it gets the new value
+        replacement: dict[int, torch.Tensor] = {}
         for name, value in self._values.items():
             owner, attr = _owner(self._module, name)
             original = owner._parameters[attr]
             assert original is not None
-            self._saved.append((owner, attr, original))
-            owner._parameters[attr] = value  # type: ignore[assignment]
+            replacement[id(original)] = value
+        for owner in self._module.modules():
+            for attr, original in owner._parameters.items():
+                if original is not None and id(original) in replacement:
+                    self._saved.append((owner, attr, original))
+                    owner._parameters[attr] = replacement[id(original)]  # type: ignore[assignment]
 
     def __exit__(self, *exc: Any) -> None:
         for owner, attr, original in reversed(self._saved):
