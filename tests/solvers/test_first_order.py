@@ -119,3 +119,19 @@ def test_solver_level_gd_warns_with_remedy():
     y, X = badly_scaled()
     with pytest.warns(ConvergenceWarning, match="Increase max_iter, or use method='qr'"):
         solve_least_squares_gd(torch.tensor(X), torch.tensor(y), max_iter=2)
+
+
+def test_gd_on_an_ill_conditioned_design_says_it_is_not_the_least_squares_solution():
+    """A degree-10 polynomial (cond 1e11 after equilibration): L-BFGS met its gradient
+    tolerance 100% away from QR's coefficients and reported converged=True (the third user
+    story: gradient descent silently failing to match pinv)."""
+    rng = np.random.default_rng(0)
+    n = 60
+    rng.normal(size=n)
+    t = np.linspace(1, 2, n)
+    X = np.column_stack([t**k for k in range(11)])
+    y = X @ np.ones(11) + 1e-2 * rng.normal(size=n)
+    with pytest.warns(ConvergenceWarning, match="so ill-conditioned"):
+        res = ts.OLS(y, X).fit(method="gd")
+    assert not res.converged
+    assert any("may be off" in note for note in res._summary_notes())
