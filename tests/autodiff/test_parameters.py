@@ -69,3 +69,18 @@ def test_box_transform_round_trip_and_limits():
     ]
     grad = torch.func.grad(lambda u: box.to_user(u).sum())(torch.zeros(4, dtype=torch.float64))
     assert bool(torch.isfinite(grad).all())  # no NaN from the unselected branches
+
+
+def test_box_transform_of_an_unbounded_parameter_beyond_exp_range_has_finite_gradients():
+    """An unbounded parameter above 709.8 made exp overflow in the unselected branch of
+    torch.where, whose gradient 0 * inf is NaN (fits of N(715, 1) failed)."""
+    box = BoxTransform(
+        lower=torch.tensor([-math.inf, 0.0, -math.inf], dtype=torch.float64),
+        upper=torch.tensor([math.inf, math.inf, 1.0], dtype=torch.float64),
+    )
+    u = torch.tensor([715.0, 2.0, 1.0], dtype=torch.float64, requires_grad=True)
+    theta = box.to_user(u)
+    (grad,) = torch.autograd.grad(theta.sum(), u)
+    assert torch.isfinite(grad).all()
+    expected = torch.tensor([1.0, math.exp(2.0), -math.exp(1.0)], dtype=torch.float64)
+    torch.testing.assert_close(grad, expected)

@@ -273,9 +273,13 @@ class BoxTransform:
     def to_user(self, u: torch.Tensor) -> torch.Tensor:
         """Unconstrained ``u`` to ``theta`` strictly within the bounds, shape (k,)."""
         both, low_only, high_only, lo, hi = self._masks()
+        # exp only of the entries that use it: exp(u) of an unbounded u above 709.8 is inf,
+        # and the unselected branch's gradient 0 * inf would be NaN
+        one_sided = low_only | high_only
+        growth = torch.exp(torch.where(one_sided, u, torch.zeros_like(u)))
         theta = torch.where(both, lo + (hi - lo) * torch.sigmoid(u), u)
-        theta = torch.where(low_only, lo + torch.exp(u), theta)
-        return torch.where(high_only, hi - torch.exp(u), theta)
+        theta = torch.where(low_only, lo + growth, theta)
+        return torch.where(high_only, hi - growth, theta)
 
     def to_unconstrained(self, theta: torch.Tensor) -> torch.Tensor:
         """``theta`` (strictly inside its bounds) to the unconstrained scale, shape (k,)."""
