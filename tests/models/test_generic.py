@@ -342,9 +342,7 @@ def _defined_below_two(start: float) -> MLE:
     """A normal mean whose log-likelihood is NaN for mu >= 2, with the maximum (the sample
     mean, about 3) where it is not defined."""
     yt = torch.tensor(np.random.default_rng(14).normal(3.0, 1.0, 100))
-    return MLE(
-        lambda mu: -0.5 * (yt - mu) ** 2 + 0 * torch.log(2 - mu), start_params={"mu": start}
-    )
+    return MLE(lambda mu: -0.5 * (yt - mu) ** 2 + 0 * torch.log(2 - mu), start_params={"mu": start})
 
 
 def test_newton_toward_a_nan_region_raises():
@@ -687,3 +685,30 @@ def test_mle_with_a_numpy_loglike_is_refused():
             start_params={"mu": 0.0},
             nobs=len(y),
         ).fit()
+
+
+class _MeanLogit(GenericLikelihoodModel):
+    """A logit whose per-observation values were averaged by mistake."""
+
+    def loglikeobs(self, params):
+        return torch.nn.functional.logsigmoid((2 * self.endog - 1) * (self.exog @ params)).mean()
+
+
+class _BroadcastLogit(GenericLikelihoodModel):
+    """An (n, 1) column against an (n,) vector: (n, n) values."""
+
+    def loglikeobs(self, params):
+        index = (self.exog @ params)[:, None]
+        return torch.nn.functional.logsigmoid((2 * self.endog - 1) * index)
+
+
+@pytest.mark.parametrize("model", [_MeanLogit, _BroadcastLogit])
+def test_loglikeobs_of_the_wrong_shape_is_refused(model) -> None:
+    """A mean gave standard errors sqrt(n) too large; the (n, n) slip garbage, converged."""
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(size=(60, 2)), np.ones(60)])
+    y = (rng.random(60) < 0.5) * 1.0
+    with pytest.raises(
+        InvalidOptionError, match=r"one log-likelihood per observation, shape \(60,\)"
+    ):
+        model(y, X).fit(start_params=np.zeros(3), disp=0)

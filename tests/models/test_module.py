@@ -250,3 +250,15 @@ def test_bad_input():
         module_inference(lambda x: x, residuals=lambda: y)
     with pytest.raises(InvalidOptionError, match="unknown cov_type"):
         module_inference(net, residuals=lambda: y - net(X).squeeze(-1), cov_type="HC5")
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_an_nll_that_is_not_per_observation_is_refused(reduction) -> None:
+    """A mean made the standard errors sqrt(n) too large; a sum made nobs 1 (BIC, df)."""
+    torch.manual_seed(0)
+    X = torch.randn(60, 3, dtype=torch.float64)
+    labels = (torch.rand(60, dtype=torch.float64) < 0.5).double()
+    clf = torch.nn.Linear(3, 1).double()
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    with pytest.raises(InvalidOptionError, match="one value per observation"):
+        module_inference(clf, nll=lambda: bce(clf(X).squeeze(-1), labels, reduction=reduction))

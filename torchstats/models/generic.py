@@ -420,7 +420,17 @@ class GenericLikelihoodModel(EngineModel):
             and type(self).nloglikeobs is GenericLikelihoodModel.nloglikeobs
         )
         function = self.loglike if only_sum else self.loglikeobs
-        return _torch_loglike(function, theta, type(self).__name__)
+        values = _torch_loglike(function, theta, type(self).__name__)
+        rows = self.endog.shape[:1]
+        if not only_sum and values.shape != rows:
+            raise InvalidOptionError(
+                f"{type(self).__name__}.loglikeobs returned shape {tuple(values.shape)}; it must "
+                f"return one log-likelihood per observation, shape ({rows[0]},): a sum or mean "
+                "hides the number of observations (and a mean scales the standard errors by "
+                "sqrt(n)), and an (n, 1) column against an (n,) vector broadcasts to (n, n). "
+                "Override loglike(params) instead for a total"
+            )
+        return values
 
     def degrees_of_freedom(self, k_free: int) -> tuple[float, float, float]:
         """statsmodels' ``df_model``, ``df_resid`` and the ``aic`` parameter count."""

@@ -63,8 +63,9 @@ def module_inference(
         ``residuals()`` returns the residuals ``y - f(x)`` (or ``f(x) - y``), shape ``(n,)``
         (or ``(n, m)``, flattened), of a Gaussian (mean-squared-error) loss.
     nll : callable, optional
-        ``nll()`` returns per-observation negative log-likelihoods ``(n,)`` (or their sum,
-        which rules out robust covariances). Exactly one of ``residuals`` and ``nll``.
+        ``nll()`` returns per-observation negative log-likelihoods ``(n,)``
+        (``reduction="none"``; a sum or mean is refused: it hides ``n``, and a mean would
+        scale the standard errors by ``sqrt(n)``). Exactly one of ``residuals`` and ``nll``.
     scale : {"df_resid", "mle"} or float, optional
         Error variance for ``residuals``: ``SSR / (n - k)`` (default, as ``lm()``),
         ``SSR / n``, or a known value.
@@ -130,7 +131,7 @@ class ModuleLikelihood(EngineModel):
                 return -flat.call(nll, theta).reshape(-1)
 
             with torch.no_grad():
-                nobs = int(flat.call(nll, flat.vector).numel())
+                nobs = int(_per_observation(flat.call(nll, flat.vector), "nll").shape[0])
             self._default_use_t = False
         infinite = torch.full_like(flat.vector, math.inf)
         self.engine = LikelihoodEngine(
@@ -149,7 +150,10 @@ class ModuleLikelihood(EngineModel):
         flat = self._flat
         self._residuals = residuals
         with torch.no_grad():
-            resid = flat.call(residuals, flat.vector).reshape(-1)
+            resid = flat.call(residuals, flat.vector)
+        if resid.ndim == 0:
+            _per_observation(resid, "residuals")  # raises: a single number
+        resid = resid.reshape(-1)
         n, k = resid.shape[0], flat.vector.shape[0]
         self._ssr = float(resid @ resid)
         self.scale = _variance(scale, self._ssr, n, k)
@@ -252,3 +256,25 @@ def _variance(scale: str | float, ssr: float, n: int, k: int) -> float:
     raise InvalidOptionError(
         f"unknown scale {scale!r}; choose 'df_resid', 'mle' or a positive number"
     )
+
+
+def _per_observation(values: torch.Tensor, name: str) -> torch.Tensor:
+    """``values`` as one number per observation (a vector, or an ``(n, 1)`` column).
+
+    Raises
+    ------
+    InvalidOptionError
+        A scalar (a sum or a mean hides the number of observations, and a mean scales
+        the standard errors by ``sqrt(n)``) or a matrix (e.g. an ``(n, 1)`` output against
+        an ``(n,)`` target broadcast to ``(n, n)``).
+    """
+    if values.ndim == 2 and values.shape[1] == 1:
+        values = values[:, 0]
+    if values.ndim != 1:
+        raise InvalidOptionError(
+            f"{name}() must return one value per observation, a vector of shape (n,) (e.g. "
+            f"reduction='none'); got shape {tuple(values.shape)}. A sum or mean hides the "
+            "number of observations (nobs, df_resid, BIC) and a mean scales the standard "
+            "errors by sqrt(n); an (n, 1) output against an (n,) target broadcasts to (n, n)"
+        )
+    return values
