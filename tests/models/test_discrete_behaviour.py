@@ -678,3 +678,31 @@ def test_logit_loglikeobs_on_a_binary_response_is_the_two_term_form(frame):
     np.testing.assert_allclose(
         fractional.loglikeobs(params), q * np.log(p) + (1 - q) * np.log1p(-p), rtol=1e-13
     )
+
+
+@pytest.mark.parametrize(
+    "fit",
+    [
+        lambda y, X: ts.Poisson(y, X).fit(disp=0),
+        lambda y, X: ts.NegativeBinomial(y, X).fit(disp=0),
+        lambda y, X: ts.NegativeBinomialP(y, X).fit(disp=0),
+        lambda y, X: ts.GeneralizedPoisson(y, X).fit(disp=0),
+    ],
+    ids=["poisson", "negbin", "negbin-p", "generalized-poisson"],
+)
+def test_a_dummy_of_zero_counts_warns_that_the_estimate_does_not_exist(fit) -> None:
+    """Its coefficient goes to -inf: Newton stopped near -31 with bse 8e5, converged and
+    silent (statsmodels warns that it did not converge)."""
+    rng = np.random.default_rng(3)
+    n = 200
+    X = pd.DataFrame(
+        {"const": 1.0, "x1": rng.normal(size=n), "d": (np.arange(n) < 30).astype(float)}
+    )
+    y = rng.poisson(np.exp(0.5 + 0.3 * X.x1)).astype(float)
+    y[X.d == 1] = 0
+    with pytest.warns(PerfectSeparationWarning, match="30 of 200 observations"):
+        fit(y, X)
+    fine = rng.poisson(np.exp(0.5 + 0.3 * X.x1 - 0.5 * X.d)).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PerfectSeparationWarning)
+        fit(fine, X)

@@ -28,6 +28,7 @@ from torchstats.families.gamma_differences import (
     trigamma_difference,
 )
 from torchstats.models.base import caller_context
+from torchstats.models.binary import PERFECT_PREDICTION_TOL, nearly_singular, warn_if_separated
 from torchstats.models.data import plain_array
 from torchstats.models.discrete import _AUXILIARY_MAXITER, _DiscreteModel
 from torchstats.models.discrete_fit import derivatives_in_alpha, solve_newton
@@ -158,6 +159,11 @@ class Poisson(_Count):
     model_name = "Poisson"
     _keeps_sparse_design = True
     _results_class = CountResults
+
+    def _check_fit(self, params: torch.Tensor, found: SolverResult) -> None:
+        """Warn when zeros are predicted exactly while the estimates diverge
+        (:func:`warn_if_zeros_separated`)."""
+        warn_if_zeros_separated(self, params, found)
 
     def __init__(
         self,
@@ -344,7 +350,10 @@ class NegativeBinomial(LogAlphaParameters, _Count):
         return ("alpha",) if self.k_extra else ()
 
     def _check_fit(self, params: torch.Tensor, found: SolverResult) -> None:
-        """Warn when ``alpha`` went to the boundary (:func:`warn_if_no_overdispersion`)."""
+        """Warn when zeros are predicted exactly while the estimates diverge
+        (:func:`warn_if_zeros_separated`), or ``alpha`` went to the boundary
+        (:func:`warn_if_no_overdispersion`)."""
+        warn_if_zeros_separated(self, params, found)
         if not self.k_extra:
             return
         eta, alpha = self._split(params)
@@ -505,6 +514,27 @@ class NegativeBinomial(LogAlphaParameters, _Count):
 #: ``alpha * max(mu)`` below which the negative binomial's variance is Poisson's to six
 #: digits (``mu (1 + alpha mu)``; NB1: ``mu (1 + alpha)``).
 _NO_OVERDISPERSION = 1e-6
+
+
+def warn_if_zeros_separated(model: _Count, params: torch.Tensor, found: SolverResult) -> None:
+    """The binary models' separation warning for counts: rows with ``y = 0`` whose mean
+    the fit sends to 0 (below ``PERFECT_PREDICTION_TOL``), while the estimates diverge (not
+    converged, or a flat information). A regressor that is nonzero only on rows of zero
+    counts (a dummy) has no finite estimate: Newton stops with its coefficient near -30 and
+    a standard error of 1e6 (statsmodels warns that it did not converge)."""
+    k = model.design.k_exog
+    y = model.design.endog
+    mean = torch.exp(model._linear(params[:k]))
+    perfect = int(((y == 0) & (mean < PERFECT_PREDICTION_TOL)).sum())
+    warn_if_separated(
+        model.model_name,
+        perfect,
+        model.design.nobs,
+        lambda: (
+            not found.converged
+            or nearly_singular(model.hessian(params)[:k, :k], gram_matrix(model.design.exog))
+        ),
+    )
 
 
 def warn_if_no_overdispersion(model_name: str, alpha: torch.Tensor, largest: torch.Tensor) -> None:

@@ -31,6 +31,7 @@ from torchstats.models.count import (
     Poisson,
     _Count,
     warn_if_no_overdispersion,
+    warn_if_zeros_separated,
 )
 from torchstats.models.discrete import _AUXILIARY_MAXITER
 from torchstats.models.discrete_fit import solve_newton
@@ -184,7 +185,9 @@ class NegativeBinomialP(LogAlphaNewton, _PowerCount):
         return mean * (1 + params[-1] * mean ** (self.p - 1))
 
     def _check_fit(self, params: torch.Tensor, found: SolverResult) -> None:
-        """Warn when ``alpha`` went to the boundary (:func:`warn_if_no_overdispersion`)."""
+        """Warn when zeros are predicted exactly while the estimates diverge, or ``alpha``
+        went to the boundary (:func:`warn_if_no_overdispersion`)."""
+        warn_if_zeros_separated(self, params, found)
         mu, alpha = self._split(params)
         warn_if_no_overdispersion(self.model_name, alpha, (mu ** (self.p - 1)).max())
 
@@ -208,6 +211,10 @@ class GeneralizedPoisson(_PowerCount):
 
     model_name = "GeneralizedPoisson"
     _results_class = GeneralizedPoissonResults
+
+    def _check_fit(self, params: torch.Tensor, found: SolverResult) -> None:
+        """Warn when zeros are predicted exactly while the estimates diverge."""
+        warn_if_zeros_separated(self, params, found)
     _min_start_alpha = _MIN_START_ALPHA_GP
 
     def __init__(
