@@ -127,6 +127,13 @@ class Model(ThreadScoped):
         """One name per parameter, in the order of ``params``."""
         return list(self.output.param_names)
 
+    def term_designs(self) -> list[tuple[str, Design]]:
+        """The designs whose formula terms carry parameters, each with the prefix its
+        columns' names take among the parameter names (``("inflate_", ...)`` for a
+        zero-inflated model's inflation design); the model's design, unprefixed, by
+        default."""
+        return [("", self.design)]
+
     @property
     def exog_names(self) -> list[str]:
         """statsmodels' ``exog_names``: the parameter names (design columns, then extras)."""

@@ -21,6 +21,7 @@ import torch
 from torchstats._device import OutputFormat
 from torchstats.covariance.sandwich import canonical_cov_type
 from torchstats.errors import DesignError
+from torchstats.formula.design import Design
 from torchstats.models.discrete import _DiscreteModel
 from torchstats.solvers.result import SolverResult
 
@@ -46,6 +47,13 @@ class _SeparableModel(_DiscreteModel):
     _parts: tuple[_DiscreteModel, ...]
     _part_rows: tuple[torch.Tensor | None, ...]
     _part_prefixes: tuple[str, ...]
+
+    def term_designs(self) -> list[tuple[str, Design]]:
+        """Each part's design with its prefix (the parts share the model's columns)."""
+        return [
+            (prefix, part.design)
+            for part, prefix in zip(self._parts, self._part_prefixes, strict=True)
+        ]
 
     @property
     def output(self) -> OutputFormat:

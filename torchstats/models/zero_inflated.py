@@ -189,6 +189,10 @@ class _ZeroInflated(_Count):
         names = inflate + self.model_main.output.param_names
         return type(self.design.output)(self.design.output.kind, names, self.design.row_index)
 
+    def term_designs(self) -> list[tuple[str, Design]]:
+        """The inflation design (``inflate_`` names) and the count design."""
+        return [("inflate_", self.design.blocks[_INFLATE]), ("", self.design)]
+
     # --- likelihood -----------------------------------------------------------------------------
 
     def _split(self, params: Any) -> tuple[torch.Tensor, torch.Tensor]:

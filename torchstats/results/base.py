@@ -336,8 +336,8 @@ class LikelihoodResults(NumpyScalars, ThreadScoped):
         identity = np.eye(k)
         tests: list[tuple[str, np.ndarray]] = []
         combined: dict[str, list[np.ndarray]] = {name: [] for name in combine_terms or ()}
-        for name, columns in self.model.design.terms:
-            matrix = identity[list(columns)]
+        for name, positions in self._parameter_terms():
+            matrix = identity[positions]
             for key in combined:
                 if key in name:
                     combined[key].append(matrix)
@@ -354,6 +354,25 @@ class LikelihoodResults(NumpyScalars, ThreadScoped):
         columns = ["statistic", "pvalue", "df_constraint"] + (["df_denom"] if self.use_t else [])
         table = pd.DataFrame(rows, index=[name for name, _ in tests], columns=columns)
         return WaldTestResults(table, "F" if self.use_t else "chi2")
+
+    def _parameter_terms(self) -> list[tuple[str, list[int]]]:
+        """Each formula term with the positions of its parameters, found by the names of
+        its columns (so that a zero-inflated model's count terms come after its inflation
+        parameters, and its inflation terms are ``inflate_<term>``); without a formula,
+        statsmodels' rule: every parameter a term of its own (``alpha``, thresholds)."""
+        position = {name: i for i, name in enumerate(self.model.output.param_names)}
+        terms: list[tuple[str, list[int]]] = []
+        used: set[int] = set()
+        for prefix, design in self.model.term_designs():
+            for name, columns in design.terms:
+                found = [position.get(prefix + design.exog_names[c]) for c in columns]
+                positions = [p for p in found if p is not None]
+                if positions and len(positions) == len(found):
+                    terms.append((prefix + name, positions))
+                    used.update(positions)
+        if getattr(self.model.design, "model_spec", None) is None:
+            terms += [(name, [i]) for name, i in position.items() if i not in used]
+        return terms
 
     def t_test_pairwise(
         self,
@@ -411,6 +430,9 @@ class LikelihoodResults(NumpyScalars, ThreadScoped):
         if key(term_name) not in terms:
             shown = ", ".join(repr(name) for name, _ in design.terms)
             raise InvalidOptionError(f"unknown term {term_name!r}; the terms are {shown}")
+        # the term's parameters, by their names (a zero-inflated model's count columns come
+        # after its inflation parameters)
+        positions = {key(name): tuple(p) for name, p in self._parameter_terms()}
         term = next((t for t in spec.terms if key(str(t)) == key(term_name)), None)
         factors = list(spec.term_factors.get(term, ())) if term is not None else []
         if len(factors) > 1:
@@ -421,7 +443,7 @@ class LikelihoodResults(NumpyScalars, ThreadScoped):
                 f"term {term_name!r} is not categorical; pairwise comparisons need a factor "
                 "such as C(g)"
             )
-        columns = terms[key(term_name)]
+        columns = positions.get(key(term_name), terms[key(term_name)])
         levels = list(state.levels)
         coding = state.get_coding_matrix(reduced_rank=len(columns) < len(levels))
         encoding = np.asarray(coding, dtype=float)
