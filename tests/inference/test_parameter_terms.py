@@ -69,3 +69,13 @@ def test_without_a_formula_every_parameter_is_a_term_as_statsmodels() -> None:
     expected = theirs.wald_test_terms(scalar=True).table
     assert list(ours.index) == list(expected.index) == ["const", "x1", "x2", "alpha"]
     np.testing.assert_allclose(ours["statistic"], expected["statistic"], rtol=1e-6)
+
+
+def test_hurdle_margins_are_refused(counts) -> None:
+    """They were the zero part's Poisson-mean derivative labelled zm_x1 (0.19 where
+    d E[y] / dx1 is 0.46); statsmodels fails with an IndexError."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = FITS["hurdle"](counts)
+    with pytest.raises(NotImplementedError, match="differentiate predict"):
+        res.get_margeff()

@@ -211,6 +211,22 @@ class HurdleCountResults(_CountStatisticsResults):
 
     _parts: tuple[Any, ...]
 
+    def get_margeff(self, *args: Any, **kwargs: Any) -> Any:
+        """Not available: the hurdle mean joins the zero and count parts, and the shared
+        margins code would return the zero part's Poisson-mean derivative under the
+        ``zm_`` names (statsmodels' fails with an IndexError).
+
+        Raises
+        ------
+        NotImplementedError
+            Always; the effects on the mean are the derivatives of ``predict()``.
+        """
+        raise NotImplementedError(
+            "HurdleCountResults has no get_margeff (statsmodels' fails too): the hurdle mean "
+            "combines the zero and the count part; differentiate predict() in the regressors "
+            "(e.g. finite differences of res.predict(new)) for the effects on the mean"
+        )
+
     def __init__(
         self,
         model: Any,
