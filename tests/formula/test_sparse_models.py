@@ -162,7 +162,7 @@ MODELS: dict[str, tuple[Builder, str, tuple[str, ...], bool]] = {
     "hurdlecountmodel": (
         lambda f, d: ts.hurdlecountmodel(f, d),
         "yc",
-        _COUNT + _PREDICTION + ("margeff",),
+        _COUNT + _PREDICTION,
         False,
     ),
     "batched_ols": (
