@@ -310,3 +310,20 @@ def test_all_methods_agree_with_newton_on_a_formula_model():
         assert list(res.params.index) == list(newton.params.index)
         assert math.isfinite(res.mle_retvals["fopt"])
         assert re.match(r"\w", res.mle_retvals["message"])
+
+
+@pytest.mark.parametrize("method", ["lbfgs", "nm", "ncg"])
+def test_a_scipy_stop_short_of_the_maximum_is_not_converged(method) -> None:
+    """On a badly scaled logit these methods met scipy's own tests 32-37 log-likelihood
+    units below the maximum and reported converged=True (statsmodels does too); the exact
+    Newton decrement shows it."""
+    rng = np.random.default_rng(0)
+    n = 400
+    x = rng.normal(size=(n, 2))
+    X = np.column_stack([np.ones(n), 1e3 * x[:, 0], 1e-3 * x[:, 1]])
+    y = (rng.random(n) < 1 / (1 + np.exp(-(0.3 + x[:, 0] + 0.8 * x[:, 1])))).astype(float)
+    best = Logit(y, X).fit(disp=0)
+    with pytest.warns(ConvergenceWarning, match="stopped short"):
+        res = Logit(y, X).fit(method=method, disp=0, maxiter=1000)
+    assert not res.converged and not res.mle_retvals["converged"]
+    assert res.llf < best.llf - 10

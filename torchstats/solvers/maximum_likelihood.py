@@ -167,17 +167,47 @@ def minimize_negative_loglike(
             f"{nll.name}: {method!r} stopped where the log-likelihood or its gradient is not "
             f"finite (after {scipy_fit.iterations} iterations); {nll.remedy}"
         )
+    converged, message = scipy_fit.converged, scipy_fit.message
+    if converged:
+        gap = _predicted_gap(nll, params, gradient)
+        if gap > _GAP_TOLERANCE * max(1.0, abs(float(value))):
+            # statsmodels reports such a stop as converged (scipy met its own test)
+            converged = False
+            message = (
+                f"{message}; but the exact derivatives put the maximum {gap:.3g} higher "
+                "(half the Newton decrement): the optimizer stopped short"
+            )
     found = SolverResult(
         params=params,
         method=method,
-        converged=scipy_fit.converged,
+        converged=converged,
         n_iter=scipy_fit.iterations,
         grad_norm=float(gradient.abs().max()),
-        message=scipy_fit.message,
+        message=message,
         rank=int(params.shape[0]),
         nonfinite=scipy_fit.nonfinite,
     )
     return Minimum(found, dict(scipy_fit.retvals))
+
+
+#: A scipy fit that its method calls converged is reported as not converged when the exact
+#: derivatives predict the optimum more than this fraction of ``max(1, |nll|)`` away (a
+#: badly scaled logit stopped by L-BFGS or Nelder-Mead 35 log-likelihood units short).
+_GAP_TOLERANCE = 1e-6
+
+
+def _predicted_gap(nll: NegativeLogLikelihood, params: Tensor, gradient: Tensor) -> float:
+    """Half the Newton decrement ``g' H^{-1} g / 2``: how far the minimum lies below the
+    value at ``params`` by the quadratic model; 0 where the Hessian is not positive
+    definite there (a boundary or saddle: no prediction)."""
+    with torch.no_grad():
+        hessian = nll.hessian(params)
+        hessian = (hessian + hessian.T) / 2
+        factor, info = torch.linalg.cholesky_ex(hessian)
+        if int(info) != 0 or not bool(torch.isfinite(factor).all()):
+            return 0.0
+        step = torch.cholesky_solve(gradient.reshape(-1, 1), factor).reshape(-1)
+        return max(0.0, float(gradient @ step) / 2)
 
 
 def _newton(
