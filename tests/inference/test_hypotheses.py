@@ -228,3 +228,23 @@ def test_anova_lm_errors(frame):
         ts.anova_lm(ts.ols("y ~ x1 + x3", frame).fit(), fit)
     with pytest.raises(ValueError, match="built from a formula"):
         ts.anova_lm(ts.OLS(frame["y"].to_numpy(), np.ones((len(frame), 1))).fit())
+
+
+def test_printed_tests_read_as_statsmodels() -> None:
+    """Plain floats (numpy scalars printed np.float64(...)), and repr's class line."""
+    import statsmodels.formula.api as smf
+
+    data = ts.datasets.longley()
+    ours = ts.ols("TOTEMP ~ GNP + UNEMP", data).fit()
+    theirs = smf.ols("TOTEMP ~ GNP + UNEMP", data).fit()
+    for test in ("f_test", "wald_test"):
+        mine = getattr(ours, test)("GNP = 0", **({"scalar": True} if test == "wald_test" else {}))
+        other = getattr(theirs, test)(
+            "GNP = 0", **({"scalar": True} if test == "wald_test" else {})
+        )
+        assert "np.float64" not in repr(mine)
+        assert str(mine).split(",")[0].split("=")[0] == str(other).split(",")[0].split("=")[0]
+        assert repr(mine).splitlines()[0].startswith("<class '")
+        assert str(mine).endswith("df_denom=13, df_num=1>") == str(other).endswith(
+            "df_denom=13, df_num=1>"
+        )

@@ -152,17 +152,26 @@ class ContrastResults:
     def __str__(self) -> str:
         if self.effect is not None:
             return str(self.summary())
+        statistic, pvalue = _shown(self.statistic), _shown(self.pvalue)
         if self.distribution == "F":
             return (
-                f"<F test: F={self.statistic!r}, p={self.pvalue!r}, "
+                f"<F test: F={statistic}, p={pvalue}, "
                 f"df_denom={self.df_denom:.3g}, df_num={self.df_num:.3g}>"
             )
         return (
-            f"<Wald test (chi2): statistic={self.statistic!r}, p-value={self.pvalue!r}, "
+            f"<Wald test (chi2): statistic={statistic}, p-value={pvalue}, "
             f"df_denom={self.df_denom:.3g}>"
         )
 
-    __repr__ = __str__
+    def __repr__(self) -> str:
+        return f"{self.__class__}\n{self}"  # statsmodels' repr: the class, then str
+
+
+def _shown(value: Any) -> str:
+    """A statistic as statsmodels prints it: a scalar as a plain float, an array as is."""
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    return repr(value)
 
 
 def t_test(
