@@ -310,7 +310,7 @@ def test_family_must_be_an_instance() -> None:
         ts.glm("yc ~ x1", glm_frame(0), family=F.Poisson)
     with pytest.raises(TypeError, match="torchstats family"):
         ts.glm("yc ~ x1", glm_frame(0), family="Poisson")
-    # statsmodels' family objects are read as torchstats' (tests/families/test_statsmodels_families.py)
+    # statsmodels' family objects are read as ours: tests/families/test_statsmodels_families.py
 
 
 def test_non_finite_start_deviance_is_an_error() -> None:
