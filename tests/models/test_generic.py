@@ -22,6 +22,7 @@ from torchstats.errors import (
     HessianWarning,
     InvalidOptionError,
     NumericalError,
+    SpecificationWarning,
 )
 from torchstats.models.generic import MLE, GenericLikelihoodModel
 
@@ -712,3 +713,40 @@ def test_loglikeobs_of_the_wrong_shape_is_refused(model) -> None:
         InvalidOptionError, match=r"one log-likelihood per observation, shape \(60,\)"
     ):
         model(y, X).fit(start_params=np.zeros(3), disp=0)
+
+
+class _PoissonWithDerivatives(GenericLikelihoodModel):
+    """A Poisson likelihood with hand-written derivatives (``wrong`` scales them)."""
+
+    wrong = 1.0
+
+    def loglikeobs(self, params):
+        eta = self.exog @ params
+        return self.endog * eta - torch.exp(eta) - torch.lgamma(self.endog + 1)
+
+    def score(self, params):
+        params = torch.as_tensor(params, dtype=torch.float64)
+        return self.wrong * (self.exog.T @ (self.endog - torch.exp(self.exog @ params)))
+
+    def hessian(self, params):
+        params = torch.as_tensor(params, dtype=torch.float64)
+        mu = torch.exp(self.exog @ params)
+        return -self.wrong * (self.exog.T * mu) @ self.exog
+
+
+def test_derivative_overrides_are_checked_against_autograd() -> None:
+    """statsmodels fits with a subclass's score and hessian; torchstats uses autograd, so a
+    wrong override would silently differ from what the subclass's author expects: warn."""
+    rng = np.random.default_rng(3)
+    X = np.column_stack([np.ones(200), rng.normal(size=200)])
+    y = rng.poisson(np.exp(0.2 + 0.5 * X[:, 1])).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SpecificationWarning)
+        right = _PoissonWithDerivatives(y, X).fit(disp=0)
+
+    class Wrong(_PoissonWithDerivatives):
+        wrong = 2.0
+
+    with pytest.warns(SpecificationWarning, match="Wrong.score disagrees"):
+        wrong = Wrong(y, X).fit(disp=0)
+    np.testing.assert_allclose(wrong.bse, right.bse, rtol=1e-12)  # autograd's either way

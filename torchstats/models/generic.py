@@ -30,7 +30,7 @@ from torchstats._device import (
     to_tensor,
 )
 from torchstats.autodiff.parameters import BoxTransform, FlatParameters, flatten_parameters
-from torchstats.errors import AutogradError, InvalidOptionError, warn
+from torchstats.errors import AutogradError, InvalidOptionError, SpecificationWarning, warn
 from torchstats.formula.constant import constant_columns
 from torchstats.models.base import build_design, caller_context
 from torchstats.models.likelihood_engine import (
@@ -497,6 +497,7 @@ class GenericLikelihoodModel(EngineModel):
         fit, retvals, free = self.engine.fit(
             start, fixed=positions, method=method, maxiter=maxiter, disp=disp, options=kwargs
         )
+        self._check_derivative_overrides(start, fit.params)
         settings = {
             "optimizer": method,
             "start_params": self.output.plain(start),
@@ -506,6 +507,39 @@ class GenericLikelihoodModel(EngineModel):
             **kwargs,
         }
         return self._report(fit, cov_type, cov_kwds, use_t, retvals=retvals, settings=settings)
+
+    def _check_derivative_overrides(self, start: torch.Tensor, params: torch.Tensor) -> None:
+        """Compare a subclass's own ``score`` (at the start values, where the gradient is
+        not zero) and ``hessian`` (at the estimate) with autograd's derivatives of its
+        likelihood, which the fit and the covariance use; warn where they disagree
+        (statsmodels would have used the overrides). Overrides that cannot be called with
+        a tensor are left unchecked."""
+        for name, point in (("score", start), ("hessian", params)):
+            override = getattr(type(self), name)
+            if override is getattr(EngineModel, name):
+                continue
+            exact = np.asarray(getattr(EngineModel, name)(self, point).cpu(), dtype=float)
+            try:
+                given = override(self, point)
+                theirs = np.asarray(
+                    given.detach().cpu() if isinstance(given, torch.Tensor) else given,
+                    dtype=float,
+                )
+            except Exception:  # noqa: BLE001 - numpy-only code: nothing to compare
+                continue
+            size = float(np.max(np.abs(exact), initial=0.0))
+            if theirs.shape == exact.shape and np.allclose(
+                theirs, exact, rtol=1e-6, atol=1e-8 * size
+            ):
+                continue
+            gap = float(np.max(np.abs(theirs - exact))) if theirs.shape == exact.shape else math.inf
+            warn(
+                f"{type(self).__name__}.{name} disagrees with the derivatives of its "
+                f"log-likelihood (largest difference {gap:.3g}, against entries up to "
+                f"{size:.3g}); torchstats fits and computes standard errors with the exact "
+                f"autograd derivatives, not with the override. Check {name}() or remove it",
+                SpecificationWarning,
+            )
 
     def _start_values(self, start_params: Any) -> torch.Tensor:
         if start_params is None:
