@@ -116,3 +116,18 @@ def test_scalar_statistics_are_numpy_floats_as_statsmodels() -> None:
     for value in values:
         assert type(value) is np.float64, value
     assert ols.rsquared.round(3) == round(float(ols.rsquared), 3)
+
+
+def test_cov_params_of_columns_as_statsmodels() -> None:
+    """One integer gives the variance itself (it was a 1 x 1 array); a list the block."""
+    import statsmodels.api as sm
+
+    frame = ts.datasets.longley()
+    X = np.column_stack([np.ones(len(frame)), frame[["GNP", "UNEMP"]].to_numpy()])
+    ours = ts.OLS(frame["TOTEMP"].to_numpy(), X).fit()
+    theirs = sm.OLS(frame["TOTEMP"].to_numpy(), X).fit()
+    assert type(ours.cov_params(column=1)) is np.float64
+    assert ours.cov_params(column=1) == pytest.approx(theirs.cov_params(column=1), rel=1e-9)
+    np.testing.assert_allclose(
+        ours.cov_params(column=[0, 2]), theirs.cov_params(column=[0, 2]), rtol=1e-9
+    )

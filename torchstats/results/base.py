@@ -154,7 +154,8 @@ class LikelihoodResults(NumpyScalars, ThreadScoped):
         r_matrix : array-like, shape (m, k), optional
             Return ``R cov R'`` instead.
         column : int or sequence of int, optional
-            Return the sub-matrix of these parameters.
+            Return the sub-matrix of these parameters (the variance itself for one
+            integer, as statsmodels).
         """
         cov = self.covariance.checked_cov()
         if r_matrix is not None:
@@ -163,7 +164,10 @@ class LikelihoodResults(NumpyScalars, ThreadScoped):
             )
             return (R @ cov @ R.T).detach().cpu().numpy()
         if column is not None:
-            idx = [column] if isinstance(column, int) else list(column)
+            if isinstance(column, (int, np.integer)) and not isinstance(column, bool):
+                variance = cov[int(column), int(column)]
+                return variance if self._output.kind == "torch" else np.float64(variance)
+            idx = list(column)
             if self._output.kind == "pandas":
                 return self._output.matrix(cov).iloc[idx, idx]
             return self._output.plain(cov[idx][:, idx])
