@@ -73,3 +73,18 @@ def test_attributes_and_arrays():
         np.testing.assert_allclose(getattr(ours, name), getattr(theirs, name), rtol=1e-10)
     np.testing.assert_allclose(ours.conf_int(obs=True), theirs.conf_int(obs=True), rtol=1e-10)
     assert ours.summary_frame().index.equals(pd.RangeIndex(4))
+
+
+def test_a_mapping_of_series_keeps_its_labels_as_statsmodels() -> None:
+    """``predict(dict(frame))`` labels the predictions by the Series' index (was 0..n-1)."""
+    import statsmodels.formula.api as smf
+
+    data = ts.datasets.longley()
+    new = data.iloc[:4].copy()
+    new.index = list("abcd")
+    ours = ts.ols("TOTEMP ~ GNP + UNEMP", data).fit().predict(dict(new))
+    theirs = smf.ols("TOTEMP ~ GNP + UNEMP", data).fit().predict(dict(new))
+    pd.testing.assert_index_equal(ours.index, theirs.index)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-10)
+    plain = ts.ols("TOTEMP ~ GNP + UNEMP", data).fit().predict({"GNP": [300.0], "UNEMP": [200.0]})
+    assert list(plain.index) == [0]

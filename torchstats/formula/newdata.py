@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -65,7 +66,12 @@ def exog_for_prediction(
     rhs_formula = design.model_spec.formula
     used = formula_variables(rhs_formula)
     frame = _as_frame(_series_as_frame(new_data, set(used)))
-    labels = frame.index if isinstance(new_data, (pd.Series, pd.DataFrame)) else None
+    # pandas input keeps its labels; so does a mapping of Series (statsmodels' dict(frame))
+    labelled = isinstance(new_data, (pd.Series, pd.DataFrame)) or (
+        isinstance(new_data, Mapping)
+        and any(isinstance(value, pd.Series) for value in new_data.values())
+    )
+    labels = frame.index if labelled else None
     missing_vars = sorted(
         name
         for name in used
