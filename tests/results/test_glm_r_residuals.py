@@ -11,6 +11,7 @@ torchstats uses. MASS's ``confint`` interpolates a spline through a grid of prof
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import torchstats as ts
@@ -83,3 +84,31 @@ def test_profile_interval_level_and_columns():
     assert np.all(np.abs(ours.to_numpy() - wald) < 0.1 * np.abs(wald).max())
     with pytest.raises(ValueError, match="alpha"):
         full.conf_int_profile(alpha=1.5)
+
+
+def test_profile_limits_are_roots_when_warm_started_refits_wander_off() -> None:
+    """A 0/1 binomial of 30 rows: refits warm-started at the full fit's coefficients
+    "converged" 87 deviance units above the submodel's minimum near the intercept's lower
+    limit, and the limit came out at -1.9003 (R: -1.9982). Each limit must be a root of the
+    profile deviance, checked by statsmodels refits with the coefficient as an offset."""
+    import statsmodels.api as sm
+    from scipy import stats
+
+    rng = np.random.default_rng(7)
+    n = 30
+    x1, x2 = rng.normal(size=n), rng.uniform(size=n)
+    f = rng.choice(["a", "b", "c"], n)
+    eta = 0.2 + 0.6 * x1 - 0.5 * x2 + (f == "b") * 0.3
+    rng.integers(1, 15, n)  # the draws of the data set this case was found in
+    frame = pd.DataFrame({"x1": x1, "x2": x2, "f": f})
+    frame["y"] = (rng.uniform(size=n) < 1 / (1 + np.exp(-eta))).astype(float)
+    res = ts.glm("y ~ f + x1 + x2", frame, family=ts.families.Binomial()).fit()
+    limits = res.conf_int_profile().to_numpy()
+    X, y = np.asarray(res.model.exog, dtype=float), frame["y"].to_numpy()
+    cutoff = stats.norm.ppf(0.975) ** 2
+    for j in range(X.shape[1]):
+        for value in limits[j]:
+            refit = sm.GLM(
+                y, np.delete(X, j, 1), family=sm.families.Binomial(), offset=X[:, j] * value
+            ).fit(tol=1e-14, maxiter=500)
+            assert refit.deviance - res.deviance == pytest.approx(cutoff, abs=1e-6)
