@@ -592,17 +592,19 @@ class GLMResults(LikelihoodResults):
         """Studentized (approximate leave-one-out) residuals, R's ``rstudent(glm)``.
 
         ``r_i = sign(d_i) sqrt(d_i^2 + h_i p_i^2 / (1 - h_i))`` from the deviance ``d`` and
-        Pearson ``p`` residuals and R's leverage ``h`` (expected information); for families
-        other than binomial and Poisson divided by the leave-one-out dispersion
-        ``sigma_i = sqrt((sum d^2 - d_i^2 / (1 - h_i)) / (df_resid - 1))``, as R does (for
-        the negative binomial too).
+        Pearson ``p`` residuals and R's leverage ``h`` (expected information); divided by
+        the leave-one-out dispersion ``sigma_i = sqrt((sum d^2 - d_i^2 / (1 - h_i)) /
+        (df_resid - 1))`` wherever the dispersion is estimated, as R does: every family
+        but binomial and Poisson (the negative binomial too), and those two fitted with
+        ``scale="X2"`` or ``"dev"`` (R's quasibinomial and quasipoisson).
         """
         deviance, pearson = self._resid_deviance_tensor, self._resid_pearson_tensor
         leverage = GLMInfluence(self, observed=False)._h
         values = torch.sign(deviance) * torch.sqrt(
             deviance**2 + leverage * pearson**2 / (1 - leverage)
         )
-        if not isinstance(self.family, (families.Binomial, families.Poisson)):
+        fixed_dispersion = isinstance(self.family, (families.Binomial, families.Poisson))
+        if not fixed_dispersion or isinstance(self._scaletype, str):
             leave_out = (deviance**2).sum() - deviance**2 / (1 - leverage)
             values = values / torch.sqrt(leave_out / (self.df_resid - 1))
         return self._output.observations(values)
