@@ -285,12 +285,16 @@ class GLMResults(LikelihoodResults):
         return self.llf_scaled()
 
     def pseudo_rsquared(self, kind: str = "cs") -> float:
-        """Cox-Snell (``"cs"``, default) or McFadden (``"mcf"``) pseudo R-squared."""
+        """Cox-Snell (``"cs"``, default) or McFadden (``"mcf"``) pseudo R-squared.
+
+        Cox-Snell's ``1 - exp(2 (llnull - llf) / n)`` counts the observations with their
+        frequency weights (statsmodels divides by the rows: with frequency weights its
+        value is not that of the expanded data)."""
         kind = kind.lower()
         if kind.startswith("mcf"):
             return 1 - self.llf / self.llnull
         if kind.startswith("cox") or kind in ("cs", "lr"):
-            return 1 - math.exp((self.llnull - self.llf) * (2 / self.nobs))
+            return 1 - math.exp((self.llnull - self.llf) * (2 / self.model.wnobs))
         raise ValueError("only McFadden ('mcf') and Cox-Snell ('cs') are available")
 
     def info_criteria(self, crit: str, scale: float | None = None, dk_params: float = 0) -> float:
