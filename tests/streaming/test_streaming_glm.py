@@ -212,3 +212,21 @@ def test_bad_input_is_refused_clearly():
         ts.glm(f"normal ~ {RHS}", chunks, family=F.Gamma()).fit()
     with pytest.raises(TorchstatsError, match="before fit"):
         _ = ts.glm(formula, chunks, family=F.Poisson()).wnobs
+
+
+@pytest.mark.parametrize("cov_type", ["HC0", "HC1"])
+def test_rows_of_frequency_zero_in_robust_covariances(cov_type):
+    """Their scores were 0 / 0 in the streamed sandwich: every bse NaN (in memory: finite,
+    and equal to the fit without those rows)."""
+    frame = _frame(2)
+    frame.loc[frame.index[:7], "fw"] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        memory = ts.glm(
+            f"count ~ {RHS}", frame, family=F.Poisson(), freq_weights=frame["fw"]
+        ).fit(cov_type=cov_type)
+        streamed = ts.glm(
+            f"count ~ {RHS}", _chunks(frame), family=F.Poisson(), freq_weights="fw"
+        ).fit(cov_type=cov_type)
+    assert np.isfinite(streamed.bse).all()
+    assert_matches(streamed.bse, memory.bse, rtol=1e-10, atol_scale=1e-13)

@@ -391,7 +391,9 @@ class StreamingGLM(StreamedModel):
         def scores_of(chunk: Chunk) -> torch.Tensor:
             scores = data.scores(chunk, params, scale)
             if divide:
-                return scores / torch.sqrt(chunk.extras["freq_weights"])[:, None]
+                # a row of frequency zero has score zero (not 0 / 0), as in memory
+                root = torch.sqrt(chunk.extras["freq_weights"])[:, None]
+                return torch.where(root > 0, scores / torch.where(root > 0, root, 1.0), 0.0)
             return scores
 
         scores = StreamedScores(
