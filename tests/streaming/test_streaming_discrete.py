@@ -130,3 +130,14 @@ def test_separation_warns_as_in_memory():
         ts.logit(formula, frame).fit(disp=0, warn_convergence=False)
     with pytest.warns(ts.errors.PerfectSeparationWarning, match="complete separation"):
         ts.logit(formula, _chunks(frame)).fit(disp=0, warn_convergence=False)
+
+
+def test_logit_of_a_proportion_has_the_in_memory_likelihood():
+    """The streamed passes used the Binomial GLM's log-likelihood, whose log C(1, y) is 0
+    for 0/1 responses only: llf -134.7 where in memory (sum y log p + (1 - y) log(1 - p))
+    it is -188.1; llnull, aic and bic with it."""
+    frame = _frame(3)
+    memory = ts.logit("share ~ x1 + np.log(x2)", frame).fit(disp=0)
+    streamed = ts.logit("share ~ x1 + np.log(x2)", _chunks(frame)).fit(disp=0)
+    for name in ("llf", "llnull", "aic", "bic", "prsquared"):
+        np.testing.assert_allclose(getattr(streamed, name), getattr(memory, name), rtol=1e-10)

@@ -187,7 +187,12 @@ class StreamingDiscrete(StreamedModel, PassLikelihood):
 
     def _data(self, constant_only: bool = False) -> StreamedGLMData:
         return StreamedGLMData(
-            self.designer, self.family, self.reducer, self.progress, constant_only
+            self.designer,
+            self.family,
+            self.reducer,
+            self.progress,
+            constant_only,
+            bernoulli=isinstance(self.family, Binomial),
         )
 
     def _passes(self) -> StreamedGLMData:

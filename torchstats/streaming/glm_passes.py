@@ -135,6 +135,10 @@ class StreamedGLMData:
     show_progress : bool
     constant_only : bool
         The constant-only model (``llnull``): a column of ones for the design.
+    bernoulli : bool
+        The discrete models' binomial likelihood ``y log p + (1 - y) log(1 - p)``, without
+        the GLM family's ``log C(1, y)``, which is 0 for a 0/1 response but not for a
+        proportion (statsmodels' Logit against its Binomial GLM).
     """
 
     def __init__(
@@ -144,12 +148,14 @@ class StreamedGLMData:
         reducer: Reducer,
         show_progress: bool,
         constant_only: bool = False,
+        bernoulli: bool = False,
     ) -> None:
         self.designer = designer
         self.family = family
         self.reducer = reducer
         self.show_progress = show_progress
         self.constant_only = constant_only
+        self.bernoulli = bernoulli
 
     @property
     def k(self) -> int:
@@ -266,7 +272,17 @@ class StreamedGLMData:
         def parts(rows: GlmRows) -> list[torch.Tensor]:
             y, weights = rows.endog, rows.row_weights
             mu = family.fitted(rows.linear(params))
-            found = [family.loglike(y, mu, rows.var_weights, rows.freq_weights, 1.0)]
+            value = family.loglike(y, mu, rows.var_weights, rows.freq_weights, 1.0)
+            if self.bernoulli:  # take the family's log C(1, y) back out
+                value = (
+                    value
+                    + (
+                        (torch.lgamma(y + 1) + torch.lgamma(2 - y))
+                        * rows.var_weights
+                        * rows.freq_weights
+                    ).sum()
+                )
+            found = [value]
             if derivatives >= 1:
                 found.append(rows.exog.T @ family.score_factor(y, mu, weights, 1.0))
             if derivatives >= 2:
