@@ -196,3 +196,23 @@ def test_bad_streaming_options():
         ts.wls("y ~ x1", _chunks(make_frame(0)), weights=np.ones(120))
     with pytest.raises(KeyError, match="weights column 'nope'"):
         ts.wls("y ~ x1", _chunks(make_frame(0)), weights="nope")
+
+
+@pytest.mark.parametrize(
+    "formula", ["y ~ k + x:I(k == 0)", "y ~ k + I(k > 0) + np.log(k + 1)", "y ~ C(k) + x"]
+)
+def test_a_column_inside_a_boolean_expression_stays_numeric(formula) -> None:
+    """k of I(k == 0) was made categorical for the whole streamed design: k got three
+    dummies where the in-memory fit (and statsmodels) has one slope; other formulas with
+    it raised. The chunks come sorted so that k == 0 appears only in the last one."""
+    rng = np.random.default_rng(21)
+    n = 300
+    frame = pd.DataFrame({"x": rng.normal(size=n), "k": rng.integers(0, 4, n).astype(float)})
+    frame["y"] = 1 + frame.x + 0.5 * frame.k + (frame.k == 0) * 0.7 * frame.x + rng.normal(size=n)
+    frame = frame.sort_values("k", ascending=False)
+    chunks = [frame.iloc[:100], frame.iloc[100:200], frame.iloc[200:]]
+    streamed = ts.ols(formula, chunks).fit()
+    memory = ts.ols(formula, frame).fit()
+    assert list(streamed.params.index) == list(memory.params.index)
+    np.testing.assert_allclose(streamed.params, memory.params, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(streamed.bse, memory.bse, rtol=1e-9)

@@ -586,7 +586,11 @@ def plan_formula(formula: str, frame: pd.DataFrame, namespace: Mapping[str, Any]
     categorical: set[str] = set()
     for term in parsed.rhs:
         for factor in term.factors:
-            if kinds.get(factor.expr) == Factor.Kind.CATEGORICAL:
+            if kinds.get(factor.expr) != Factor.Kind.CATEGORICAL:
+                continue
+            # a column looked up, or inside C(...), is categorical; the variables of another
+            # categorical expression are not (k of I(k == 0), a boolean, stays numeric)
+            if factor.eval_method == Factor.EvalMethod.LOOKUP or factor.expr.startswith("C("):
                 categorical |= factor_variables(factor)
     columns = {str(c) for c in frame.columns}
     return FormulaPlan(
