@@ -141,3 +141,17 @@ def test_logit_of_a_proportion_has_the_in_memory_likelihood():
     streamed = ts.logit("share ~ x1 + np.log(x2)", _chunks(frame)).fit(disp=0)
     for name in ("llf", "llnull", "aic", "bic", "prsquared"):
         np.testing.assert_allclose(getattr(streamed, name), getattr(memory, name), rtol=1e-10)
+
+
+def test_poisson_predictions_with_an_exposure_for_new_rows():
+    """``predict(new, exposure=...)`` raised AttributeError on the streamed model."""
+    frame = _frame(4)
+    kwargs = {"exposure": "e"}
+    memory = ts.poisson("count ~ x1", frame, **kwargs).fit(disp=0)
+    streamed = ts.poisson("count ~ x1", _chunks(frame), **kwargs).fit(disp=0)
+    new, exposure = frame.iloc[:5], frame["e"].iloc[:5].to_numpy()
+    np.testing.assert_allclose(
+        np.asarray(streamed.predict(new, exposure=exposure)),
+        np.asarray(memory.predict(new, exposure=exposure)),
+        rtol=1e-10,
+    )

@@ -169,6 +169,8 @@ class StreamingDiscrete(StreamedModel, PassLikelihood):
         if exposure is not None and model_name != "Poisson":
             raise InvalidOptionError(f"{model_name} takes no exposure (Poisson does)")
         self.model_name = model_name
+        self.accepts_exposure = model_name == "Poisson"
+        """Whether ``predict`` takes an exposure (the count model), as in memory."""
         self.family = _family(model_name)
         given = {"offset": offset, "exposure": exposure}
         super().__init__(
