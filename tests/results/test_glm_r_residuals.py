@@ -137,3 +137,20 @@ def test_quasi_likelihood_rstudent_matches_r(name) -> None:
     np.testing.assert_allclose(res.scale, expected["dispersion"], rtol=1e-7)
     np.testing.assert_allclose(res.rstandard(), expected["rstandard"], rtol=1e-7)
     np.testing.assert_allclose(res.rstudent(), expected["rstudent"], rtol=1e-7)
+
+
+def test_standardized_residuals_of_a_leverage_one_row_are_nan_as_r() -> None:
+    """R sets infinite rstandard/rstudent to NaN; a Poisson dummy of one row gave +inf."""
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame({"x1": rng.normal(size=30), "alone": (np.arange(30) == 5) * 1.0})
+    frame["y"] = rng.poisson(np.exp(0.3 + 0.4 * frame.x1))
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = ts.glm("y ~ x1 + alone", frame, family=ts.families.Poisson()).fit()
+        values = [res.rstandard(), res.rstandard("pearson"), res.rstudent()]
+    for found in values:
+        found = np.asarray(found)
+        assert np.isnan(found[5])
+        assert np.isfinite(np.delete(found, 5)).all()

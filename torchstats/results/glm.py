@@ -590,7 +590,8 @@ class GLMResults(LikelihoodResults):
         check_option(type, ("deviance", "pearson"), "type")
         resid = self._resid_pearson_tensor if type == "pearson" else self._resid_deviance_tensor
         leverage = GLMInfluence(self, observed=False)._h
-        return self._output.observations(resid / torch.sqrt(self._scale * (1 - leverage)))
+        values = resid / torch.sqrt(self._scale * (1 - leverage))
+        return self._output.observations(_infinite_as_nan(values))
 
     def rstudent(self) -> Any:
         """Studentized (approximate leave-one-out) residuals, R's ``rstudent(glm)``.
@@ -611,7 +612,7 @@ class GLMResults(LikelihoodResults):
         if not fixed_dispersion or isinstance(self._scaletype, str):
             leave_out = (deviance**2).sum() - deviance**2 / (1 - leverage)
             values = values / torch.sqrt(leave_out / (self.df_resid - 1))
-        return self._output.observations(values)
+        return self._output.observations(_infinite_as_nan(values))
 
     # --- influence ----------------------------------------------------------------------
 
@@ -675,3 +676,9 @@ class GLMResults(LikelihoodResults):
 
 def is_identity(link: links.Link) -> bool:
     return isinstance(link, links.Power) and link.power == 1.0
+
+
+def _infinite_as_nan(values: torch.Tensor) -> torch.Tensor:
+    """R's ``res[is.infinite(res)] <- NaN`` of ``rstandard``/``rstudent``: an observation of
+    leverage one has no standardized residual."""
+    return torch.where(torch.isinf(values), torch.full_like(values, float("nan")), values)
