@@ -38,7 +38,14 @@ from typing import Any, TypeVar
 
 import torch
 
-__all__ = ["SMALL_DESIGN", "ThreadScoped", "fit_threads", "input_numbers", "threads_for"]
+__all__ = [
+    "SMALL_DESIGN",
+    "ThreadScoped",
+    "fit_threads",
+    "input_numbers",
+    "threads_for",
+    "wrap_public_members",
+]
 
 SMALL_DESIGN = 1 << 25
 """Designs with fewer numbers (rows x columns) than this fit on one thread. Measured on two
@@ -152,16 +159,23 @@ class ThreadScoped:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        for name, member in list(vars(cls).items()):
-            if name.startswith("_"):
-                continue
-            if isinstance(member, cached_property):
-                member.func = _scoped(member.func)
-            elif isinstance(member, property) and member.fget is not None:
-                setattr(
-                    cls,
-                    name,
-                    property(_scoped(member.fget), member.fset, member.fdel, member.__doc__),
-                )
-            elif isinstance(member, FunctionType):  # methods; not classes, static/class methods
-                setattr(cls, name, _scoped(member))
+        wrap_public_members(cls, _scoped, methods=True)
+
+
+def wrap_public_members(
+    cls: type, wrap: Callable[[Callable[..., Any]], Callable[..., Any]], *, methods: bool
+) -> None:
+    """Replace, on ``cls`` itself, the getter of each public property and cached property
+    (and each public method, with ``methods``) by ``wrap(getter)``; names starting with an
+    underscore are left alone. For mixins that act in ``__init_subclass__``."""
+    for name, member in list(vars(cls).items()):
+        if name.startswith("_"):
+            continue
+        if isinstance(member, cached_property):
+            member.func = wrap(member.func)
+        elif isinstance(member, property) and member.fget is not None:
+            setattr(
+                cls, name, property(wrap(member.fget), member.fset, member.fdel, member.__doc__)
+            )
+        elif methods and isinstance(member, FunctionType):  # not classes, static/class methods
+            setattr(cls, name, wrap(member))

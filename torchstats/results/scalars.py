@@ -11,10 +11,12 @@ takes a float changes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cached_property, wraps
+from functools import wraps
 from typing import Any
 
 import numpy as np
+
+from torchstats._threads import wrap_public_members
 
 __all__ = ["NumpyScalars"]
 
@@ -34,11 +36,4 @@ class NumpyScalars:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        for name, member in list(vars(cls).items()):
-            if name.startswith("_"):
-                continue
-            if isinstance(member, cached_property):
-                member.func = _numpy_float(member.func)
-            elif isinstance(member, property) and member.fget is not None:
-                getter = _numpy_float(member.fget)
-                setattr(cls, name, property(getter, member.fset, member.fdel, member.__doc__))
+        wrap_public_members(cls, _numpy_float, methods=False)
