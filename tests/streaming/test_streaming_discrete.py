@@ -155,3 +155,11 @@ def test_poisson_predictions_with_an_exposure_for_new_rows():
         np.asarray(memory.predict(new, exposure=exposure)),
         rtol=1e-10,
     )
+
+
+def test_probit_of_a_proportion_is_refused_as_in_memory():
+    frame = _frame(3)
+    with pytest.raises(DesignError, match="fractional"):
+        ts.probit("share ~ x1", frame).fit(disp=0)
+    with pytest.raises(DesignError, match="fractional"):
+        ts.probit("share ~ x1", _chunks(frame)).fit(disp=0)

@@ -195,6 +195,7 @@ class StreamingDiscrete(StreamedModel, PassLikelihood):
             self.progress,
             constant_only,
             bernoulli=isinstance(self.family, Binomial),
+            binary_model="Probit" if self.model_name == "Probit" else None,
         )
 
     def _passes(self) -> StreamedGLMData:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import torch
 
-from torchstats.errors import NumericalError, SingularDesignError
+from torchstats.errors import DesignError, NumericalError, SingularDesignError
 from torchstats.families.families import Binomial, Family
 from torchstats.solvers.scaling import numerical_rank
 from torchstats.streaming.chunks import Chunk, ChunkDesigner
@@ -139,6 +139,9 @@ class StreamedGLMData:
         The discrete models' binomial likelihood ``y log p + (1 - y) log(1 - p)``, without
         the GLM family's ``log C(1, y)``, which is 0 for a 0/1 response but not for a
         proportion (statsmodels' Logit against its Binomial GLM).
+    binary_model : str, optional
+        A model that takes a 0/1 response only (``"Probit"``): a proportion is refused in
+        every pass, as in memory.
     """
 
     def __init__(
@@ -149,6 +152,7 @@ class StreamedGLMData:
         show_progress: bool,
         constant_only: bool = False,
         bernoulli: bool = False,
+        binary_model: str | None = None,
     ) -> None:
         self.designer = designer
         self.family = family
@@ -156,6 +160,7 @@ class StreamedGLMData:
         self.show_progress = show_progress
         self.constant_only = constant_only
         self.bernoulli = bernoulli
+        self.binary_model = binary_model
 
     @property
     def k(self) -> int:
@@ -166,6 +171,14 @@ class StreamedGLMData:
         (:class:`~torchstats.errors.DesignError`, as in memory)."""
         for chunk in progress(self.designer.chunks(), self.show_progress, description):
             self.family.check_endog(chunk.endog)
+            if self.binary_model is not None:
+                fractional = int(((chunk.endog != 0) & (chunk.endog != 1)).sum())
+                if fractional:
+                    raise DesignError(
+                        f"endog must be binary, either 0 or 1; {self.binary_model} found "
+                        f"{fractional} fractional value(s) in a chunk (Logit accepts "
+                        "proportions)"
+                    )
             yield GlmRows.of_chunk(chunk, self.constant_only)
 
     def _reduced(
