@@ -13,6 +13,7 @@ error and every public method use ``alpha`` itself, as statsmodels reports them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -73,6 +74,11 @@ class _Count(_DiscreteModel):
     """Shared parts of the count models; not public."""
 
     accepts_exposure = True
+
+    @cached_property
+    def zero_counts(self) -> torch.Tensor:
+        """Mask of the observations with a count of zero, shape (n,)."""
+        return self.design.endog == 0
 
     @cached_property
     def _log_factorials(self) -> torch.Tensor:
@@ -514,6 +520,7 @@ class NegativeBinomial(LogAlphaParameters, _Count):
 #: ``alpha * max(mu)`` below which the negative binomial's variance is Poisson's to six
 #: digits (``mu (1 + alpha mu)``; NB1: ``mu (1 + alpha)``).
 _NO_OVERDISPERSION = 1e-6
+_LOG_PERFECT = math.log(PERFECT_PREDICTION_TOL)
 
 
 def warn_if_zeros_separated(model: _Count, params: torch.Tensor, found: SolverResult) -> None:
@@ -523,9 +530,8 @@ def warn_if_zeros_separated(model: _Count, params: torch.Tensor, found: SolverRe
     counts (a dummy) has no finite estimate: Newton stops with its coefficient near -30 and
     a standard error of 1e6 (statsmodels warns that it did not converge)."""
     k = model.design.k_exog
-    y = model.design.endog
-    mean = torch.exp(model._linear(params[:k]))
-    perfect = int(((y == 0) & (mean < PERFECT_PREDICTION_TOL)).sum())
+    # mean < tol as eta < log(tol): no exp pass; the zero counts' mask is the model's
+    perfect = int((model.zero_counts & (model._linear(params[:k]) < _LOG_PERFECT)).sum())
     warn_if_separated(
         model.model_name,
         perfect,
