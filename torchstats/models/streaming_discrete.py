@@ -22,7 +22,7 @@ import torch
 from torchstats.covariance.nonrobust import nonrobust_covariance
 from torchstats.covariance.result import CovarianceResult
 from torchstats.covariance.sandwich import SandwichInputs, canonical_cov_type
-from torchstats.errors import ConvergenceWarning, InvalidOptionError, warn
+from torchstats.errors import ConvergenceWarning, DesignError, InvalidOptionError, warn
 from torchstats.families import links as L
 from torchstats.families.families import Binomial, Family, Poisson
 from torchstats.models.base import caller_context
@@ -194,8 +194,7 @@ class StreamingDiscrete(StreamedModel, PassLikelihood):
             self.reducer,
             self.progress,
             constant_only,
-            bernoulli=isinstance(self.family, Binomial),
-            binary_model="Probit" if self.model_name == "Probit" else None,
+            loglike_shift=getattr(self, "_bernoulli_shift", 0.0),
         )
 
     def _passes(self) -> StreamedGLMData:
@@ -308,13 +307,28 @@ class StreamingDiscrete(StreamedModel, PassLikelihood):
         k = len(self.exog_names)
         data = self._data()
         dtype, device = self.designer.dtype, self.designer.device
-        total = torch.zeros(k * k + 1, dtype=dtype, device=device)
+        binary = isinstance(self.family, Binomial)
+        total = torch.zeros(k * k + 3, dtype=dtype, device=device)
         for rows in data.rows("rows"):
-            count = torch.tensor([rows.exog.shape[0]], dtype=dtype, device=device)
-            total = total + torch.cat([(rows.exog.T @ rows.exog).reshape(-1), count])
+            y = rows.endog
+            extra = [torch.tensor(float(y.shape[0]), dtype=dtype, device=device)]
+            if binary:  # sum log C(1, y) (0 for 0/1) and the count of proportions
+                extra.append((torch.lgamma(y + 1) + torch.lgamma(2 - y)).sum())
+                extra.append(((y != 0) & (y != 1)).sum().to(dtype))
+            else:
+                extra += [torch.zeros((), dtype=dtype, device=device)] * 2
+            total = total + torch.cat([(rows.exog.T @ rows.exog).reshape(-1), torch.stack(extra)])
         total = self.reducer.sum(total)
-        self._streamed_nobs = int(total[-1])
-        self._gram = total[:-1].reshape(k, k)
+        self._streamed_nobs = int(total[-3])
+        fractional = int(total[-1])
+        if fractional and self.model_name == "Probit":
+            raise DesignError(
+                f"endog must be binary, either 0 or 1; Probit found {fractional} fractional "
+                "value(s) (Logit accepts proportions)"
+            )
+        # the discrete binomial likelihood is the GLM family's less its sum log C(1, y)
+        self._bernoulli_shift = float(total[-2])
+        self._gram = total[:-3].reshape(k, k)
         gram_solver(self._gram, self._streamed_nobs)  # raises if singular
 
     @property

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import torch
 
-from torchstats.errors import DesignError, NumericalError, SingularDesignError
+from torchstats.errors import NumericalError, SingularDesignError
 from torchstats.families.families import Binomial, Family
 from torchstats.solvers.scaling import numerical_rank
 from torchstats.streaming.chunks import Chunk, ChunkDesigner
@@ -135,13 +135,11 @@ class StreamedGLMData:
     show_progress : bool
     constant_only : bool
         The constant-only model (``llnull``): a column of ones for the design.
-    bernoulli : bool
-        The discrete models' binomial likelihood ``y log p + (1 - y) log(1 - p)``, without
-        the GLM family's ``log C(1, y)``, which is 0 for a 0/1 response but not for a
-        proportion (statsmodels' Logit against its Binomial GLM).
-    binary_model : str, optional
-        A model that takes a 0/1 response only (``"Probit"``): a proportion is refused in
-        every pass, as in memory.
+    loglike_shift : float
+        Added to the log-likelihood of :meth:`newton_sums`: the discrete models' binomial
+        likelihood ``y log p + (1 - y) log(1 - p)`` is the GLM family's plus
+        ``sum log C(1, y)``'s negative, a constant of the data (0 for a 0/1 response, not
+        for a proportion) that the model sums once.
     """
 
     def __init__(
@@ -151,16 +149,14 @@ class StreamedGLMData:
         reducer: Reducer,
         show_progress: bool,
         constant_only: bool = False,
-        bernoulli: bool = False,
-        binary_model: str | None = None,
+        loglike_shift: float = 0.0,
     ) -> None:
         self.designer = designer
         self.family = family
         self.reducer = reducer
         self.show_progress = show_progress
         self.constant_only = constant_only
-        self.bernoulli = bernoulli
-        self.binary_model = binary_model
+        self.loglike_shift = loglike_shift
 
     @property
     def k(self) -> int:
@@ -171,14 +167,6 @@ class StreamedGLMData:
         (:class:`~torchstats.errors.DesignError`, as in memory)."""
         for chunk in progress(self.designer.chunks(), self.show_progress, description):
             self.family.check_endog(chunk.endog)
-            if self.binary_model is not None:
-                fractional = int(((chunk.endog != 0) & (chunk.endog != 1)).sum())
-                if fractional:
-                    raise DesignError(
-                        f"endog must be binary, either 0 or 1; {self.binary_model} found "
-                        f"{fractional} fractional value(s) in a chunk (Logit accepts "
-                        "proportions)"
-                    )
             yield GlmRows.of_chunk(chunk, self.constant_only)
 
     def _reduced(
@@ -285,17 +273,7 @@ class StreamedGLMData:
         def parts(rows: GlmRows) -> list[torch.Tensor]:
             y, weights = rows.endog, rows.row_weights
             mu = family.fitted(rows.linear(params))
-            value = family.loglike(y, mu, rows.var_weights, rows.freq_weights, 1.0)
-            if self.bernoulli:  # take the family's log C(1, y) back out
-                value = (
-                    value
-                    + (
-                        (torch.lgamma(y + 1) + torch.lgamma(2 - y))
-                        * rows.var_weights
-                        * rows.freq_weights
-                    ).sum()
-                )
-            found = [value]
+            found = [family.loglike(y, mu, rows.var_weights, rows.freq_weights, 1.0)]
             if derivatives >= 1:
                 found.append(rows.exog.T @ family.score_factor(y, mu, weights, 1.0))
             if derivatives >= 2:
@@ -307,7 +285,7 @@ class StreamedGLMData:
         total = self._reduced(parts, "likelihood", size)
         gradient = total[1 : 1 + k] if derivatives >= 1 else None
         hessian = total[1 + k :].reshape(k, k) if derivatives >= 2 else None
-        return total[0], gradient, hessian
+        return total[0] + self.loglike_shift, gradient, hessian
 
     def close_predictions(
         self, params: torch.Tensor, threshold: float = 1e-4, with_offset: bool = False
