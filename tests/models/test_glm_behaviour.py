@@ -56,17 +56,12 @@ def test_score_and_hessian_equal_autograd(formula: str, family: F.Family) -> Non
     y, X, var_weights = map(torch.as_tensor, (model.endog, model.exog, model.var_weights))
 
     def loglike(b: torch.Tensor) -> torch.Tensor:
-        return model.family.loglike(
-            y, model.family.fitted(X @ b), var_weights, 1.0, scale
-        )
+        return model.family.loglike(y, model.family.fitted(X @ b), var_weights, 1.0, scale)
 
     if isinstance(family, F.Tweedie):  # its density needs scipy: a quasi-likelihood check
         expected_score = torch.func.jacrev(
             lambda b: (
-                -model.family.deviance(
-                    y, model.family.fitted(X @ b), var_weights
-                )
-                / (2 * scale)
+                -model.family.deviance(y, model.family.fitted(X @ b), var_weights) / (2 * scale)
             )
         )(params)
     else:
@@ -77,9 +72,7 @@ def test_score_and_hessian_equal_autograd(formula: str, family: F.Family) -> Non
     if isinstance(family, F.Tweedie):
         return
     per_row = torch.func.jacrev(
-        lambda b: model.family.loglike_obs(
-            y, model.family.fitted(X @ b), var_weights, scale
-        )
+        lambda b: model.family.loglike_obs(y, model.family.fitted(X @ b), var_weights, scale)
     )(params)
     np.testing.assert_allclose(model.score_obs(params, scale=scale), per_row, rtol=1e-9)
 
@@ -229,6 +222,61 @@ def test_perfect_separation_warns() -> None:
     y = (x > 0).astype(float)
     with pytest.warns(PerfectSeparationWarning, match="perfect separation"):
         ts.GLM(y, sm.add_constant(x), family=F.Binomial()).fit()
+
+
+def _quasi_separated_frame(seed: int) -> pd.DataFrame:
+    """A dummy ``d`` that is 1 only on rows of ``y = 0`` (counts and 0/1 outcomes)."""
+    rng = np.random.default_rng(seed)
+    n = 600
+    frame = pd.DataFrame({"x": rng.normal(size=n), "d": (rng.random(n) < 0.05).astype(float)})
+    frame["count"] = rng.poisson(np.exp(0.5 + 0.3 * frame["x"])) * (1 - frame["d"])
+    frame["binary"] = (rng.random(n) < 1 / (1 + np.exp(-frame["x"]))) * (1 - frame["d"])
+    frame["share"] = np.where(frame["d"] == 1, 0.0, rng.uniform(0.1, 0.9, n))
+    return frame
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize(
+    ("response", "family", "method"),
+    [
+        ("count", F.Poisson(), "IRLS"),
+        ("count", F.NegativeBinomial(alpha=0.5), "IRLS"),
+        ("count", F.Tweedie(var_power=1.5), "IRLS"),
+        ("binary", F.Binomial(), "IRLS"),
+        ("binary", F.Binomial(L.Probit()), "IRLS"),
+        ("share", F.Binomial(), "IRLS"),
+        ("binary", F.Binomial(), "newton"),
+    ],
+)
+@pytest.mark.filterwarnings("ignore::torchstats.errors.ConvergenceWarning")
+def test_quasi_separation_warns(seed, response, family, method) -> None:
+    """A dummy that is 1 only where y = 0 has no finite estimate: IRLS stopped at -25 with
+    a standard error of 1e4, reported converged, without a warning (statsmodels' GLM warns
+    only when every mean equals its response); the discrete models warned."""
+    frame = _quasi_separated_frame(seed)
+    with pytest.warns(PerfectSeparationWarning, match="quasi-complete separation"):
+        res = ts.glm(f"{response} ~ x + d", frame, family=family).fit(method=method)
+    assert res.params["d"] < -5  # running off to -inf
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize(
+    ("response", "family"),
+    [
+        ("count", F.Poisson()),
+        ("binary", F.Binomial()),
+        ("share", F.Binomial()),
+        ("ypos", F.Gamma(L.Log())),
+    ],
+)
+def test_no_separation_warning_without_separation(seed, response, family) -> None:
+    frame = _quasi_separated_frame(seed).assign(
+        ypos=lambda d: np.exp(d["x"]) * np.random.default_rng(seed).gamma(2.0, size=len(d))
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PerfectSeparationWarning)
+        ts.glm(f"{response} ~ x", frame, family=family).fit()
+        ts.glm(f"{response} ~ x", frame.assign(d2=frame["d"] * frame["x"]), family=family).fit()
 
 
 def test_rank_deficient_design_warns_once() -> None:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import torchstats as ts
+from tests.models.test_glm_behaviour import _quasi_separated_frame
 from tests.parity import assert_matches, mask_clock
 from tests.streaming.test_streaming_glm import _chunks, _frame
 from torchstats.errors import (
@@ -130,6 +131,17 @@ def test_separation_warns_as_in_memory():
         ts.logit(formula, frame).fit(disp=0, warn_convergence=False)
     with pytest.warns(ts.errors.PerfectSeparationWarning, match="complete separation"):
         ts.logit(formula, _chunks(frame)).fit(disp=0, warn_convergence=False)
+
+
+@pytest.mark.parametrize("model", ["poisson", "logit", "probit"])
+def test_quasi_separation_warns_as_in_memory(model):
+    """A dummy that is 1 only on zero counts: the streamed Poisson fit stopped at -30 with
+    a standard error of 2e5 and no warning (the in-memory one warns)."""
+    frame = _quasi_separated_frame(0)
+    response = "count" if model == "poisson" else "binary"
+    for data in (frame, _chunks(frame)):
+        with pytest.warns(ts.errors.PerfectSeparationWarning, match="quasi-complete"):
+            getattr(ts, model)(f"{response} ~ x + d", data).fit(disp=0)
 
 
 def test_logit_of_a_proportion_has_the_in_memory_likelihood():

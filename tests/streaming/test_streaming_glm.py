@@ -9,11 +9,13 @@ import pandas as pd
 import pytest
 
 import torchstats as ts
+from tests.models.test_glm_behaviour import _quasi_separated_frame
 from tests.parity import assert_matches, mask_clock
 from torchstats.errors import (
     ConvergenceWarning,
     DesignError,
     InvalidOptionError,
+    PerfectSeparationWarning,
     SingularDesignError,
     TorchstatsError,
 )
@@ -184,6 +186,29 @@ def test_non_convergence_warns_as_in_memory():
     assert not streamed.converged
 
 
+@pytest.mark.parametrize(
+    ("response", "family"),
+    [
+        ("count", F.Poisson()),
+        ("count", F.Tweedie(var_power=1.5)),
+        ("binary", F.Binomial()),
+        ("share", F.Binomial()),
+    ],
+)
+def test_quasi_separation_warns_as_in_memory(response, family):
+    """Streamed, a dummy that is 1 only where y = 0 gave the in-memory fit's diverging
+    coefficient without a warning (only complete separation warned)."""
+    frame = _quasi_separated_frame(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for data in (frame, _chunks(frame)):
+            with pytest.warns(PerfectSeparationWarning, match="quasi-complete separation"):
+                ts.glm(f"{response} ~ x + d", data, family=family).fit()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PerfectSeparationWarning)
+        ts.glm(f"{response} ~ x", _chunks(frame), family=family).fit()
+
+
 def test_per_row_outputs_are_refused_with_the_way_out():
     streamed, _ = _pair("gaussian")
     for name in ("mu", "fittedvalues", "resid_pearson", "resid_deviance"):
@@ -222,9 +247,9 @@ def test_rows_of_frequency_zero_in_robust_covariances(cov_type):
     frame.loc[frame.index[:7], "fw"] = 0.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        memory = ts.glm(
-            f"count ~ {RHS}", frame, family=F.Poisson(), freq_weights=frame["fw"]
-        ).fit(cov_type=cov_type)
+        memory = ts.glm(f"count ~ {RHS}", frame, family=F.Poisson(), freq_weights=frame["fw"]).fit(
+            cov_type=cov_type
+        )
         streamed = ts.glm(
             f"count ~ {RHS}", _chunks(frame), family=F.Poisson(), freq_weights="fw"
         ).fit(cov_type=cov_type)

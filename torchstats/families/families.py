@@ -89,6 +89,13 @@ class Family:
         """Whether each mean lies in the family's range (positive, or in [0, 1])."""
         return torch.isfinite(mu)
 
+    def boundary_fit(self, endog: torch.Tensor, mu: torch.Tensor, tol: float) -> torch.Tensor:
+        """Rows whose response lies on a boundary of the family's range that the mean can
+        only approach (0 for counts; 0 and 1 for the binomial) and whose mean is within
+        ``tol`` of it: the rows a separating regressor predicts exactly while its
+        coefficient runs to infinity. None for families without such a boundary."""
+        return torch.zeros(mu.shape, dtype=torch.bool, device=mu.device)
+
     def starting_mu(self, endog: torch.Tensor, mean: float | None = None) -> torch.Tensor:
         """IRLS start ``(y + mean(y)) / 2``; ``mean`` is the whole response's mean when
         ``endog`` is a part of it (a chunk of streamed data)."""
@@ -235,6 +242,9 @@ class Poisson(Family):
     def valid_mean(self, mu: torch.Tensor) -> torch.Tensor:
         return mu > 0
 
+    def boundary_fit(self, endog: torch.Tensor, mu: torch.Tensor, tol: float) -> torch.Tensor:
+        return (endog == 0) & (mu < tol)
+
     def check_endog(self, endog: torch.Tensor) -> None:
         _require(endog >= 0, "Poisson", "the response must be non-negative")
 
@@ -314,6 +324,9 @@ class Binomial(Family):
 
     def valid_mean(self, mu: torch.Tensor) -> torch.Tensor:
         return (mu >= 0) & (mu <= 1)
+
+    def boundary_fit(self, endog: torch.Tensor, mu: torch.Tensor, tol: float) -> torch.Tensor:
+        return ((endog == 0) & (mu < tol)) | ((endog == 1) & (mu > 1 - tol))
 
     def check_endog(self, endog: torch.Tensor) -> None:
         _require((endog >= 0) & (endog <= 1), "Binomial", "the response must lie in [0, 1]")
@@ -427,6 +440,9 @@ class NegativeBinomial(Family):
     def valid_mean(self, mu: torch.Tensor) -> torch.Tensor:
         return mu > 0
 
+    def boundary_fit(self, endog: torch.Tensor, mu: torch.Tensor, tol: float) -> torch.Tensor:
+        return (endog == 0) & (mu < tol)
+
     def check_endog(self, endog: torch.Tensor) -> None:
         _require(endog >= 0, "NegativeBinomial", "the response must be non-negative")
 
@@ -485,6 +501,9 @@ class Tweedie(Family):
 
     def valid_mean(self, mu: torch.Tensor) -> torch.Tensor:
         return mu > 0
+
+    def boundary_fit(self, endog: torch.Tensor, mu: torch.Tensor, tol: float) -> torch.Tensor:
+        return (endog == 0) & (mu < tol)
 
     def check_endog(self, endog: torch.Tensor) -> None:
         _require(endog >= 0, "Tweedie", "the response must be non-negative")

@@ -15,7 +15,7 @@ warns rather than raising :class:`~torchstats.errors.PerfectSeparationError`).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
@@ -23,10 +23,15 @@ import torch
 from torch.nn.functional import logsigmoid
 
 from torchstats._device import elementwise
-from torchstats.errors import DesignError, PerfectSeparationWarning, warn
+from torchstats.errors import DesignError
 from torchstats.families.links import normal_cdf
 from torchstats.models.base import caller_context
 from torchstats.models.discrete import _DiscreteModel
+from torchstats.models.separation import (
+    PERFECT_PREDICTION_TOL,
+    nearly_singular,
+    warn_if_separated,
+)
 from torchstats.models.tensor_key import TensorKey
 from torchstats.results.discrete import BinaryResults
 from torchstats.solvers.result import SolverResult
@@ -34,15 +39,6 @@ from torchstats.structured.blas import gram_matrix, rmatvec
 
 __all__ = ["Logit", "Probit"]
 
-# |y - p| below which an observation counts as perfectly predicted: the ``atol`` of
-# ``np.allclose`` in statsmodels' ``DiscreteModel._check_perfect_pred``.
-PERFECT_PREDICTION_TOL = 1e-8
-# Smallest eigenvalue of the information relative to X'X (the mean curvature weight along
-# the flattest direction) below which that direction counts as unidentified, as a power of
-# eps: sqrt(eps) = 1.5e-8 in float64. Weights are at most 1/4 (logit) and 2/pi (probit) and
-# stay above ~1e-5 along every direction of a well-posed fit; the separated observations of
-# a diverging fit contribute p(1 - p) < 1e-8, which falls to ~1e-12 by Newton's stop.
-_FLAT_DIRECTION_EPS_POWER = 0.5
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
 _MODEL_DOC_PARAMETERS = """
@@ -380,48 +376,3 @@ class Probit(_Binary):
         eps = torch.finfo(eta.dtype).eps
         cdf = self.mean_of_linear(eta).clamp(eps, 1 - eps)
         return self._density(eta) / cdf / (1 - cdf)
-
-
-def nearly_singular(hessian: torch.Tensor, gram: torch.Tensor) -> bool:
-    """Whether the information ``-H = X' W X`` is flat along some direction relative to
-    ``gram = X'X``.
-
-    The smallest eigenvalue of ``L^{-1} (-H) L^{-T}`` (``X'X = L L'``) is the smallest
-    weighted-mean curvature over directions; a rank-deficient ``X`` is reported separately.
-    A Hessian of ``m`` equations over the same ``X`` (MNLogit) is compared with
-    ``I_m (x) X'X``.
-    """
-    factor, info = torch.linalg.cholesky_ex(gram)
-    if int(info) != 0:
-        return False
-    factor = torch.block_diag(*[factor] * (hessian.shape[0] // factor.shape[0]))
-    scaled = torch.linalg.solve_triangular(factor, -hessian, upper=False)
-    scaled = torch.linalg.solve_triangular(factor, scaled.T, upper=False)
-    eigenvalues = torch.linalg.eigvalsh((scaled + scaled.T) / 2)
-    return bool(eigenvalues[0] <= torch.finfo(gram.dtype).eps ** _FLAT_DIRECTION_EPS_POWER)
-
-
-def warn_if_separated(
-    model_name: str, perfect: int, nobs: int, diverging: Callable[[], bool]
-) -> None:
-    """statsmodels' perfect-separation warning: every one of ``nobs`` observations
-    predicted exactly (``perfect``), or some of them while the estimates diverge
-    (``diverging()``: not converged, or a flat information)."""
-    if perfect == 0:
-        return
-    if perfect == nobs:
-        kind = "complete separation: every observation is predicted exactly"
-    elif diverging():
-        kind = (
-            f"quasi-complete separation: {perfect} of {nobs} observations are predicted "
-            "exactly and the estimates diverge"
-        )
-    else:
-        return
-    warn(
-        f"{model_name}: perfect separation or prediction detected ({kind}). The maximum "
-        "likelihood estimate does not exist and some parameters are not identified; their "
-        "estimates and standard errors are meaningless. Remove or combine the regressors "
-        "that separate the outcomes, or use penalised (Firth) regression",
-        PerfectSeparationWarning,
-    )

@@ -29,10 +29,10 @@ from torchstats.families.gamma_differences import (
     trigamma_difference,
 )
 from torchstats.models.base import caller_context
-from torchstats.models.binary import PERFECT_PREDICTION_TOL, nearly_singular, warn_if_separated
 from torchstats.models.data import plain_array
 from torchstats.models.discrete import _AUXILIARY_MAXITER, _DiscreteModel
 from torchstats.models.discrete_fit import derivatives_in_alpha, solve_newton
+from torchstats.models.separation import PERFECT_PREDICTION_TOL, nearly_singular, warn_if_separated
 from torchstats.results.discrete import CountResults, NegativeBinomialResults
 from torchstats.solvers.result import SolverResult
 from torchstats.structured.blas import gram_matrix, rmatvec

@@ -54,6 +54,7 @@ from torchstats.models.glm_fit import (
     fit_by_gradient,
     fit_by_irls,
 )
+from torchstats.models.separation import PERFECT_PREDICTION_TOL, warn_if_separated
 from torchstats.results.glm import GLMResults
 from torchstats.solvers.irls import IrlsProblem, fit_irls
 from torchstats.solvers.leverage import hat_diagonal
@@ -73,6 +74,11 @@ GLM_PREDICT_WHICH = ("mean", "linear", "var_unscaled")
 """Statistics ``predict(which=...)`` returns (statsmodels' names)."""
 
 _EXTRAS = ("offset", "exposure", "freq_weights", "var_weights")
+# Change of the linear predictor of rows fitted at the boundary, in one Fisher-scoring step
+# from the estimate, above which the estimates still diverge (GLM._newton_moves): such a
+# step is ~1 along a separating direction (~0.1 for probit at eta = -8), below 1e-6 at a
+# converged maximum.
+DIVERGING_STEP = 1e-2
 
 
 class GLM(Model):
@@ -744,6 +750,36 @@ class GLM(Model):
                 "valid. Use the family's canonical link or constrain the model",
                 DomainWarning,
             )
+
+    def _warn_if_separated(self, mu: torch.Tensor, params: torch.Tensor, converged: bool) -> None:
+        """The discrete models' separation warning: rows whose response lies on a boundary
+        of the family's range (0 or 1 for the binomial, 0 for counts) and whose mean the
+        fit sends there (within 1e-8), while the estimates diverge. A dummy that is 1 only
+        on rows of ``y = 0`` otherwise gave a coefficient near -25 with a standard error of
+        1e4, reported converged (statsmodels' GLM warns only when every mean equals its
+        response, as the IRLS loop does here)."""
+        at_boundary = self.family.boundary_fit(self.design.endog, mu, PERFECT_PREDICTION_TOL)
+        perfect = int(at_boundary.sum())
+        if perfect == 0 or perfect == self.design.nobs:  # none, or IRLS's complete case
+            return
+        warn_if_separated(
+            "GLM",
+            perfect,
+            self.design.nobs,
+            lambda: not converged or self._newton_moves(params, at_boundary),
+        )
+
+    def _newton_moves(self, params: torch.Tensor, rows: torch.Tensor) -> bool:
+        """Whether a Fisher-scoring step from ``params`` still moves the linear predictor of
+        ``rows`` by more than :data:`DIVERGING_STEP`. At a maximum the step vanishes; along
+        a separating direction each step keeps the same size (about 1 for the exponential
+        tails of the log and logit links, ``1 / |eta|`` for probit's), however long IRLS
+        ran, while the information there falls with the means, like ``mu`` (logit, Poisson)
+        or ``mu^(2 - p)`` (Tweedie), too slowly for a flatness test to catch in every family."""
+        information = self.information(params, scale=1.0)
+        step = torch.linalg.pinv(information, hermitian=True) @ self.score(params, scale=1.0)
+        moved = matvec(self.design.exog, step)[rows].abs()
+        return bool(moved.max() > DIVERGING_STEP)
 
     def __repr__(self) -> str:
         source = f"formula={self.design.formula!r}" if self.design.formula else "arrays"

@@ -160,6 +160,7 @@ def fit_by_irls(
             ConvergenceWarning,
         )
     model._warn_if_outside_range(found.mu)
+    model._warn_if_separated(found.mu, found.solution.params, found.solution.converged)
     fit = replace(found.solution, scale=float(found.scale))
     history: dict[str, Any] = {
         "method": "IRLS",
@@ -236,6 +237,7 @@ def fit_by_gradient(
     params = found.params
     mu = model._mean(params)
     model._warn_if_outside_range(mu)
+    model._warn_if_separated(mu, params, found.converged)
     scale = model.scale_rule(scaletype)(mu)
     hessian = model.hessian(params, scale=1.0, observed=not eim)
     normalized = inverse_information(hessian, "GLM", singular=model.rank < X.shape[1])

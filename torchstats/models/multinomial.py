@@ -21,13 +21,13 @@ from torchstats._typing import check_option
 from torchstats.errors import DesignError, SpecificationWarning
 from torchstats.formula.design import Design
 from torchstats.models.base import build_design, caller_context
-from torchstats.models.binary import (
+from torchstats.models.data import plain_array
+from torchstats.models.discrete import PREDICT_WHICH, _DiscreteModel
+from torchstats.models.separation import (
     PERFECT_PREDICTION_TOL,
     nearly_singular,
     warn_if_separated,
 )
-from torchstats.models.data import plain_array
-from torchstats.models.discrete import PREDICT_WHICH, _DiscreteModel
 from torchstats.results.equations import EquationOutputFormat
 from torchstats.results.multinomial import MultinomialResults
 from torchstats.solvers.result import SolverResult

@@ -26,9 +26,9 @@ from torchstats.errors import ConvergenceWarning, DesignError, InvalidOptionErro
 from torchstats.families import links as L
 from torchstats.families.families import Binomial, Family, Poisson
 from torchstats.models.base import caller_context
-from torchstats.models.binary import PERFECT_PREDICTION_TOL, nearly_singular, warn_if_separated
 from torchstats.models.discrete_fit import fit_newton, fit_scipy, inverse_information
 from torchstats.models.glm import predict_new
+from torchstats.models.separation import PERFECT_PREDICTION_TOL, nearly_singular, warn_if_separated
 from torchstats.models.streaming import StreamedModel
 from torchstats.results.streaming_discrete import (
     StreamingBinaryResults,
@@ -289,11 +289,14 @@ class StreamingDiscrete(StreamedModel, PassLikelihood):
             return self._report(fit, cov_type, cov_kwds, use_t, retvals=retvals, settings=settings)
 
     def _check_separation(self, found: SolverResult, hessian: torch.Tensor) -> None:
-        """The in-memory binary models' perfect-separation warning (one more pass)."""
-        if self.model_name == "Poisson":
-            return
+        """The in-memory models' perfect-separation warning (one more pass): rows predicted
+        exactly (Poisson: zero counts with a mean below the tolerance) while the estimates
+        diverge."""
         perfect = self._data().close_predictions(
-            found.params, PERFECT_PREDICTION_TOL, with_offset=True
+            found.params,
+            PERFECT_PREDICTION_TOL,
+            with_offset=True,
+            at_boundary=self.model_name == "Poisson",
         )
         warn_if_separated(
             self.model_name,

@@ -33,7 +33,8 @@ from torchstats.families import links as L
 from torchstats.families.families import Family
 from torchstats.inference.degrees_of_freedom import per_degree_of_freedom, warn_no_residual_df
 from torchstats.models.base import caller_context
-from torchstats.models.glm import checked_family, predict_new
+from torchstats.models.glm import DIVERGING_STEP, checked_family, predict_new
+from torchstats.models.separation import warn_if_separated
 from torchstats.models.streaming import StreamedModel
 from torchstats.results.streaming_glm import StreamedDeviance, StreamingGLMResults
 from torchstats.solvers.result import SolverResult
@@ -258,7 +259,7 @@ class StreamingGLM(StreamedModel):
             )
             self._streamed_nobs = int(round(found.sums.nobs))
             self._wnobs = found.sums.wnobs
-            self._warn_about(found.sums, found.converged, found.history, maxiter)
+            self._warn_about(found.sums, found.params, found.converged, found.history, maxiter)
             fit = SolverResult(
                 params=found.params,
                 method="IRLS",
@@ -288,7 +289,12 @@ class StreamingGLM(StreamedModel):
             )
 
     def _warn_about(
-        self, sums: IterationSums, converged: bool, history: list[float], maxiter: int
+        self,
+        sums: IterationSums,
+        params: torch.Tensor,
+        converged: bool,
+        history: list[float],
+        maxiter: int,
     ) -> None:
         if not converged and maxiter > 0:
             warn(
@@ -310,6 +316,18 @@ class StreamingGLM(StreamedModel):
                 "GLM: perfect separation or prediction detected (every fitted mean equals its "
                 "response); parameters may not be identified",
                 PerfectSeparationWarning,
+            )
+        elif sums.boundary:  # the in-memory GLM's quasi-separation check (GLM._newton_moves)
+            # at the estimate, the IRLS sums are the information and the score (scale 1)
+            step = torch.linalg.pinv(sums.gram, hermitian=True) @ sums.rhs
+            warn_if_separated(
+                "GLM",
+                int(sums.boundary),
+                int(sums.nobs),
+                lambda: (
+                    not converged
+                    or self._data().boundary_rows_moved(params, step, DIVERGING_STEP) > 0
+                ),
             )
 
     @property

@@ -32,7 +32,12 @@ __all__ = [
     "StreamedIrls",
     "streamed_irls",
     "gram_solver",
+    "PERFECT_FIT_TOL",
 ]
+
+#: Distance of a mean from its response below which a row counts as fitted exactly (the
+#: in-memory models' ``PERFECT_PREDICTION_TOL``, statsmodels' ``np.allclose`` atol).
+PERFECT_FIT_TOL = 1e-8
 
 # Step halvings tried when a step leaves the family's range (as solvers.irls).
 _MAX_HALVINGS = 30
@@ -111,6 +116,9 @@ class IterationSums:
         Rows whose mean is more than 1e-8 from the response (none: perfect prediction).
     invalid : float
         Rows whose mean lies outside the family's range.
+    boundary : float
+        Rows whose response lies on a boundary of the family's range and whose mean is
+        within 1e-8 of it (``Family.boundary_fit``; separation when the estimates diverge).
     """
 
     gram: torch.Tensor
@@ -122,6 +130,7 @@ class IterationSums:
     wnobs: float
     unfitted: float
     invalid: float
+    boundary: float
 
 
 class StreamedGLMData:
@@ -220,11 +229,12 @@ class StreamedGLMData:
                 torch.sum((y - mu) ** 2 * row_weights),
                 ones.sum(),
                 torch.sum(rows.freq_weights * ones),
-                (torch.abs(mu - y) > 1e-8).sum().to(y.dtype),
+                (torch.abs(mu - y) > PERFECT_FIT_TOL).sum().to(y.dtype),
                 (~family.valid_mean(mu)).sum().to(y.dtype),
+                family.boundary_fit(y, mu, PERFECT_FIT_TOL).sum().to(y.dtype),
             ]
 
-        total = self._reduced(parts, "IRLS", k * k + k + 7)
+        total = self._reduced(parts, "IRLS", k * k + k + 8)
         scalars = total[k * k + k :].tolist()
         return IterationSums(
             gram=total[: k * k].reshape(k, k),
@@ -236,6 +246,7 @@ class StreamedGLMData:
             wnobs=scalars[4],
             unfitted=scalars[5],
             invalid=scalars[6],
+            boundary=scalars[7],
         )
 
     def loglike(self, params: torch.Tensor, scale: float) -> float:
@@ -288,15 +299,40 @@ class StreamedGLMData:
         return total[0] + self.loglike_shift, gradient, hessian
 
     def close_predictions(
-        self, params: torch.Tensor, threshold: float = 1e-4, with_offset: bool = False
+        self,
+        params: torch.Tensor,
+        threshold: float = 1e-4,
+        with_offset: bool = False,
+        at_boundary: bool = False,
     ) -> int:
         """Rows whose ``g^{-1}(X b)`` (with the offset if ``with_offset``) is within
-        ``threshold`` of the response (one pass)."""
+        ``threshold`` of the response (one pass); with ``at_boundary`` only those whose
+        response lies on a boundary of the family's range (``Family.boundary_fit``: a zero
+        count)."""
 
         def parts(rows: GlmRows) -> list[torch.Tensor]:
             eta = rows.linear(params) if with_offset else rows.exog @ params
             mu = self.family.fitted(eta)
-            return [(torch.abs(rows.endog - mu) < threshold).sum().to(mu.dtype)]
+            if at_boundary:
+                close = self.family.boundary_fit(rows.endog, mu, threshold)
+            else:
+                close = torch.abs(rows.endog - mu) < threshold
+            return [close.sum().to(mu.dtype)]
+
+        return int(self._reduced(parts, "separation", 1)[0])
+
+    def boundary_rows_moved(
+        self, params: torch.Tensor, step: torch.Tensor, threshold: float
+    ) -> int:
+        """Rows fitted at a boundary of the family's range at ``params``
+        (``Family.boundary_fit``) whose linear predictor ``step`` changes by more than
+        ``threshold`` (one pass)."""
+
+        def parts(rows: GlmRows) -> list[torch.Tensor]:
+            mu = self.family.fitted(rows.linear(params))
+            at_boundary = self.family.boundary_fit(rows.endog, mu, PERFECT_FIT_TOL)
+            moved = at_boundary & ((rows.exog @ step).abs() > threshold)
+            return [moved.sum().to(mu.dtype)]
 
         return int(self._reduced(parts, "separation", 1)[0])
 
