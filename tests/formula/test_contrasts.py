@@ -85,13 +85,16 @@ def test_poly_scores_must_match_the_levels():
 
 def test_patsy_objects_from_the_callers_namespace():
     """statsmodels scripts import patsy's classes and pass its contrast matrices."""
-    from patsy.contrasts import Helmert, Sum, Treatment  # noqa: F401  (read by the formulas)
+    # ContrastMatrix, the class, as statsmodels' contrast-coding tutorial imports it, made
+    # every formula fit raise AttributeError (the class was read as a matrix)
+    from patsy.contrasts import ContrastMatrix, Helmert, Sum, Treatment  # noqa: F401
 
     data = _frame(5)
     levels = sorted(data.g.unique())
     matrix = Treatment(reference=0).code_without_intercept(levels)  # noqa: F841
     reference = Sum(omit="c")  # noqa: F841
     for formula in [
+        "y ~ x1",
         "y ~ C(g, Treatment)",
         "y ~ C(g, Treatment(reference='d'))",
         "y ~ C(g, Helmert)",

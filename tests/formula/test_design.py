@@ -209,3 +209,23 @@ def test_parsed_formulas_are_shared_without_leaking_between_data():
     again = design_from_formula("y ~ z + x", numeric, **CPU)
     assert again.exog_names == first.exog_names
     torch.testing.assert_close(again.exog, first.exog)
+
+
+def test_missing_categories_are_refused_with_missing_none():
+    """formulaic coded a missing category as the reference level (statsmodels raises)."""
+    frame = pd.DataFrame(
+        {"y": [1.0, 2, 3, 4, 5, 6], "x": [1.0, 2, 3, 4, 5, 7], "g": ["a", "b", None, "b", "a", "b"]}
+    )
+    with pytest.raises(ts.errors.MissingDataError, match="categorical column.*'g'"):
+        ts.ols("y ~ x + g", frame, missing="none")
+    assert ts.ols("y ~ x + g", frame).fit().nobs == 5  # missing="drop" drops the row
+
+
+def test_values_outside_the_given_levels_are_refused():
+    """C(g, levels=[...]) coded the data's other levels as the reference level, with only
+    formulaic's DataMismatchWarning (statsmodels raises)."""
+    frame = pd.DataFrame({"y": [1.0, 2, 3, 10, 11, 12, 20, 21, 22], "g": list("aaabbbccc")})
+    for missing in ("drop", "raise", "none"):
+        with pytest.raises(ts.errors.UnseenLevelError, match=r"\{'c'\} outside the levels"):
+            ts.ols("y ~ C(g, levels=['a', 'b'])", frame, missing=missing)
+    assert ts.ols("y ~ C(g, levels=['c', 'b', 'a'])", frame).fit().df_model == 2

@@ -217,8 +217,8 @@ def from_patsy(value: Any) -> Any:
     if getattr(cls, "__module__", None) != "patsy.contrasts":
         return value
     name = cls.__name__
-    if name == "ContrastMatrix":
-        return _Fixed(value.matrix, value.column_suffixes)
+    if name == "ContrastMatrix":  # the class itself is no coding (it needs a matrix)
+        return value if isinstance(value, type) else _Fixed(value.matrix, value.column_suffixes)
     if name not in PATSY_CONTRASTS:
         return value
     ours = PATSY_CONTRASTS[name]

@@ -10,6 +10,8 @@ models never see pandas.
 from __future__ import annotations
 
 import builtins
+import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -33,6 +35,7 @@ from torchstats.errors import (
     NumbersAsTextWarning,
     ShapeMismatchError,
     UnknownColumnError,
+    UnseenLevelError,
     warn,
 )
 from torchstats.formula.alignment import DataRows, align_to_data
@@ -276,6 +279,8 @@ def design_from_formula(
             frame = frame.loc[keep]
 
     plan = plan_formula(formula, frame, namespace)
+    if missing == "none":
+        _refuse_missing_categories(frame, plan.categorical_columns)
     if not categorical_response and needs_sparse_design(frame, plan.categorical_columns):
         return _sparse_design(plan, frame, data_frame, extra_arrays, missing, device, dtype)
     ordered = plan.ordered
@@ -602,6 +607,23 @@ def plan_formula(formula: str, frame: pd.DataFrame, namespace: Mapping[str, Any]
     )
 
 
+#: formulaic's DataMismatchWarning for categorical values outside the nominated levels.
+_OUTSIDE_LEVELS = ".*categories outside of the nominated levels.*"
+
+
+def _refuse_missing_categories(frame: pd.DataFrame, columns: frozenset[str]) -> None:
+    """With ``missing="none"``, refuse missing values in the columns of categorical factors:
+    formulaic encodes them as zero rows of dummies, the reference level (statsmodels'
+    patsy raises); a missing number is refused by the finiteness check."""
+    bad = [c for c in frame.columns if str(c) in columns and bool(frame[c].isna().any())]
+    if bad:
+        raise MissingDataError(
+            f"missing values in categorical column(s) {', '.join(map(repr, map(str, bad)))} "
+            "with missing='none' (they would be coded as the reference level); use "
+            "missing='drop' to drop those rows, or fill them"
+        )
+
+
 def _factor_kinds(
     parsed: Any, frame: pd.DataFrame, namespace: Mapping[str, Any], formula: str
 ) -> dict[str, Any]:
@@ -658,13 +680,23 @@ def _materialize(
 ) -> Any:
     na_action = {"drop": "drop", "raise": "raise", "none": "ignore"}[missing]
     try:
-        return model_matrix(
-            formula,
-            frame,
-            context=namespace,
-            na_action=na_action,
-            materializer=ColumnMajorMaterializer,
-        )
+        with warnings.catch_warnings():
+            # formulaic codes values outside C(x, levels=[...]) as the reference level
+            warnings.filterwarnings("error", message=_OUTSIDE_LEVELS)
+            return model_matrix(
+                formula,
+                frame,
+                context=namespace,
+                na_action=na_action,
+                materializer=ColumnMajorMaterializer,
+            )
+    except Warning as warning:
+        values = re.search(r"\{.*\}", str(warning))
+        raise UnseenLevelError(
+            f"the data hold values {values.group() if values else ''} outside the levels "
+            f"given to C(..., levels=[...]) in {text!r}; add them to the levels, or drop those "
+            "rows (formulaic would code them as the reference level)"
+        ) from None
     except FactorEvaluationError as error:
         raise factor_error(error, text) from None
     except DesignError:

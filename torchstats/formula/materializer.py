@@ -63,7 +63,7 @@ class ColumnMajorMaterializer(PandasMaterializer):
     @override
     def _lookup(self, name: str) -> tuple[Any, Any]:
         values, variables = super()._lookup(name)
-        return self._categorical_if_boolean(name, values), variables
+        return self._categorical_if_boolean(name, _text_as_objects(values)), variables
 
     @override
     def _evaluate(self, expr: str, metadata: Any, spec: ModelSpec) -> tuple[Any, Any]:
@@ -106,3 +106,12 @@ class ColumnMajorMaterializer(PandasMaterializer):
                 raise NonNumericDataError(f"column {name!r} of the design is not numeric")
             buffer[:, j] = column
         return pd.DataFrame(buffer, columns=[name for name, _ in cols], index=index, copy=False)
+
+
+def _text_as_objects(values: Any) -> Any:
+    """A pandas ``"string"`` column as objects (missing values NaN): formulaic reads object
+    columns as categorical, but passed the extension dtype through as numbers (statsmodels'
+    patsy reads it as text)."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype):
+        return values.astype(object).where(values.notna(), np.nan)
+    return values

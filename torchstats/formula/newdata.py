@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import builtins
+import copy
+import re
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -28,7 +30,7 @@ from torchstats.formula.design import (
     _as_frame,
 )
 from torchstats.formula.missing import missing_rows
-from torchstats.formula.parsing import factor_error, formula_variables
+from torchstats.formula.parsing import expression_variables, factor_error, formula_variables
 
 __all__ = ["check_numeric_columns", "exog_for_prediction"]
 
@@ -85,17 +87,44 @@ def exog_for_prediction(
             f"new data lacks column(s) {', '.join(map(repr, missing_vars))} used by the model"
         )
     check_numeric_columns(design.model_spec, frame, where="the new data")
+    # formulaic writes the new data's factor kinds and encoder states into the spec it
+    # builds from: a failed or mismatched call would change the fitted model for good
+    spec = design.model_spec.update(
+        encoder_state=copy.deepcopy(design.model_spec.encoder_state),
+        transform_state=copy.deepcopy(design.model_spec.transform_state),
+    )
     # the fit's namespace (design.context) names its categorical booleans
     frame = frame.reset_index(drop=True)
     incomplete = missing_rows({c: frame[c] for c in frame.columns if str(c) in used})
-    # Rows with missing values predict NaN (statsmodels); only complete rows are encoded, so
-    # a missing categorical value is not mistaken for an unseen level.
+    # Rows with missing values predict NaN (statsmodels); only complete rows are encoded
+    # first, so that a missing categorical value is not mistaken for an unseen level.
     complete = frame if not incomplete.any() else frame.loc[~incomplete]
+    values = np.full((len(frame), design.k_exog), np.nan)
+    values[~incomplete if incomplete.size else slice(None)] = _encode(design, spec, complete)
+    # A missing number that the formula handles (x.fillna(0), np.isnan(x), I(x > 0)) gave
+    # the fit a row, and gives one here: those rows are encoded too unless a categorical
+    # factor is missing there, and keep NaN where the encoding does (np.log(x)).
+    categories = _categorical_variables(spec)
+    retry = incomplete.copy()
+    for column in frame.columns:
+        if str(column) in categories:
+            retry &= ~frame[column].isna().to_numpy()
+    if retry.any():
+        try:
+            values[retry] = _encode(design, spec, frame.loc[retry])
+        except DesignError:  # a transform that refuses missing values: NaN, as before
+            pass
+    X = to_tensor(values, name="exog", device=device, dtype=dtype)
+    return X, pd.RangeIndex(X.shape[0]) if labels is None else labels
+
+
+def _encode(design: Design, spec: ModelSpec, frame: pd.DataFrame) -> np.ndarray:
+    """The fitted design's columns for the rows of ``frame`` (see :func:`exog_for_prediction`)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=".*categories outside of the nominated levels.*")
         try:
-            matrix = design.model_spec.get_model_matrix(
-                complete, context=design.context, na_action="ignore"
+            matrix = spec.get_model_matrix(
+                _categories_as_fitted(spec, frame), context=design.context, na_action="ignore"
             )
         except FactorEvaluationError as error:
             raise factor_error(error, design.formula or "") from None
@@ -105,18 +134,33 @@ def exog_for_prediction(
                 "column the type it had when fitting"
             ) from None
         except Warning as warning:
+            values = re.search(r"\{.*\}", str(warning))
             raise UnseenLevelError(
-                f"new data hold categorical level(s) not seen when fitting: {warning}"
+                f"new data hold categorical level(s) not seen when fitting: "
+                f"{values.group() if values else warning}"
             ) from None
         except ValueError as error:
             raise DesignError(f"cannot build the design for new data: {error}") from None
     encoded = matrix.to_numpy(dtype=np.float64)
     if design.spec_columns is not None:  # columns the fit dropped (drop_columns)
         encoded = encoded[:, list(design.spec_columns)]
-    values = np.full((len(frame), design.k_exog), np.nan)
-    values[~incomplete if incomplete.size else slice(None)] = encoded
-    X = to_tensor(values, name="exog", device=device, dtype=dtype)
-    return X, pd.RangeIndex(X.shape[0]) if labels is None else labels
+    return encoded
+
+
+def _categorical_variables(spec: ModelSpec) -> set[str]:
+    """The data columns whose values the fitted design encodes as categories: columns looked
+    up by name and read by ``C(...)``. A missing value there must not be encoded (formulaic
+    would code it as the reference level); other categorical expressions (``I(x > 0)``,
+    ``np.isnan(x)``) turn a missing value into a category themselves."""
+    names: set[str] = set()
+    for expr, (kind, _state) in spec.encoder_state.items():
+        if kind != Factor.Kind.CATEGORICAL:
+            continue
+        if expr.startswith("C("):
+            names |= expression_variables(expr)
+        elif expr.isidentifier() or not expression_variables(expr):
+            names.add(expr)  # a column looked up by name (perhaps not an identifier)
+    return names
 
 
 def _array_labels(new_data: Any, rows: int) -> pd.Index | None:
@@ -137,6 +181,21 @@ def _series_as_frame(new_data: Any, variables: set[str]) -> Any:
     if isinstance(new_data.name, str) and new_data.name in variables:
         return new_data.to_frame()
     return new_data.to_frame().T.infer_objects()
+
+
+def _categories_as_fitted(spec: ModelSpec, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the numbers of columns that were categorical when fitting as objects, so that they are matched against the fitted levels: formulaic evaluates a
+    column by its dtype and would put the codes 1, 2, 3 of a text factor into every dummy
+    column (statsmodels' patsy refuses them as unseen levels)."""
+    changed = {
+        expr: frame[expr].astype(object)
+        for expr, (kind, _state) in spec.encoder_state.items()
+        if kind == Factor.Kind.CATEGORICAL
+        and expr in frame.columns
+        and pd.api.types.is_numeric_dtype(frame[expr].dtype)
+        and not pd.api.types.is_bool_dtype(frame[expr].dtype)  # read as categories anyway
+    }
+    return frame.assign(**changed) if changed else frame
 
 
 def check_numeric_columns(spec: ModelSpec, frame: pd.DataFrame, *, where: str) -> None:

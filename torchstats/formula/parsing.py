@@ -169,6 +169,11 @@ def factor_variables(factor: Factor) -> set[str]:
     return set(_expression_variables(factor.expr))
 
 
+def expression_variables(expr: str) -> set[str]:
+    """Names a Python expression of a formula reads (``C(g, Sum)``: ``{"g"}``)."""
+    return set(_expression_variables(expr))
+
+
 @functools.lru_cache(maxsize=1024)
 def _expression_variables(expr: str) -> frozenset[str]:
     try:
