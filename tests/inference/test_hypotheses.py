@@ -248,3 +248,67 @@ def test_printed_tests_read_as_statsmodels() -> None:
         assert str(mine).endswith("df_denom=13, df_num=1>") == str(other).endswith(
             "df_denom=13, df_num=1>"
         )
+
+
+# --- rank-deficient fits and extreme units -----------------------------------------------------
+
+
+def _aliased_frame(seed: int):
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    n = 60
+    frame = pd.DataFrame({name: rng.normal(size=n) for name in ("x1", "x2", "x3")})
+    frame["cl"] = rng.integers(0, 8, n)
+    frame["x4"] = frame["x1"] - frame["x2"]
+    frame["y"] = 1 + frame["x1"] + rng.normal(size=n)
+    return frame
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("cov_type", ["nonrobust", "HC0", "HC3", "cluster"])
+def test_unidentified_combinations_are_not_tested(seed, cov_type):
+    """x1 - x2 - x4 lies in the null space of the design (x4 = x1 - x2): its t statistic was
+    +-inf with p = 0 (a standard error of exactly 0) or a ratio of rounding errors, and
+    f_test divided by a rank of 0 (ZeroDivisionError)."""
+    frame = _aliased_frame(seed)
+    kwds = {"groups": frame["cl"].to_numpy()} if cov_type == "cluster" else None
+    with pytest.warns(ts.CollinearityWarning):
+        res = ts.ols("y ~ x1 + x2 + x4 + x3", frame).fit(cov_type=cov_type, cov_kwds=kwds)
+    with pytest.warns(ts.CollinearityWarning, match=r"row\(s\) 0 have no variance"):
+        test = res.t_test("x1 - x2 - x4 = 0, x3 = 0")
+    assert np.isnan(test.tvalue[0]) and np.isnan(test.pvalue[0])
+    assert np.isfinite(test.pvalue[1])  # the identified row is tested as before
+    for joint in ("x1 - x2 - x4 = 0", "x1 - x2 - x4 = 0, x3 = 0"):
+        with pytest.raises(ConstraintError, match="no variance in this rank-deficient fit"):
+            res.f_test(joint)
+    full = ts.ols("y ~ x1 + x2 + x3", frame).fit(cov_type=cov_type, cov_kwds=kwds)
+    np.testing.assert_allclose(  # an identified combination keeps the full-rank fit's test
+        res.t_test("x1 + x4 = 0").pvalue, full.t_test("x1 = 0").pvalue, rtol=1e-8
+    )
+
+
+def test_constraints_without_variance_are_refused():
+    frame = _aliased_frame(0)
+    res = ts.ols("y ~ x1 + x3", frame).fit()
+    with pytest.raises(ConstraintError, match="no variance"):
+        res.f_test((np.zeros((1, 3)), np.ones(1)))
+
+
+@pytest.mark.parametrize("scale", [1e200, 1e160, 1e-160, 1e-200])
+@pytest.mark.parametrize("typ", [1, 2, 3])
+def test_anova_in_extreme_units(scale, typ):
+    """anova_lm of a regressor in units of 1e160 gave sum_sq = F = inf and p = 0 (types 2 and
+    3; 1e200: ZeroDivisionError; 1e-160: ConstraintError), a Cholesky error (type 1) or
+    2.4e-6 relative errors (type 1 at 1e-160), while f_test was right."""
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    n = 60
+    frame = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n)})
+    frame["g"] = rng.choice(list("abc"), n)
+    frame["y"] = 1 + frame.x1 + 0.5 * frame.x2 + (frame.g == "b") * 0.7 + rng.normal(size=n)
+    formula = "y ~ x1 * C(g) + x2"
+    expected = ts.anova_lm(ts.ols(formula, frame).fit(), typ=typ)
+    found = ts.anova_lm(ts.ols(formula, frame.assign(x1=frame.x1 * scale)).fit(), typ=typ)
+    np.testing.assert_allclose(found.to_numpy(), expected.to_numpy(), rtol=1e-12)

@@ -108,10 +108,24 @@ def test_scalar_statistics_are_numpy_floats_as_statsmodels() -> None:
     glm = ts.glm("UNEMP ~ GNP", frame, family=ts.families.Gamma()).fit()
     logit = ts.logit("high ~ UNEMP", frame).fit(disp=0)
     values = [
-        ols.rsquared, ols.rsquared_adj, ols.fvalue, ols.f_pvalue, ols.llf, ols.aic, ols.bic,
-        ols.ssr, ols.scale, glm.deviance, glm.llf, glm.aic, glm.pearson_chi2,
-        logit.llf, logit.prsquared, logit.llr_pvalue,
-        ols.f_test("GNP = 0").pvalue, ols.f_test("GNP = 0").fvalue,
+        ols.rsquared,
+        ols.rsquared_adj,
+        ols.fvalue,
+        ols.f_pvalue,
+        ols.llf,
+        ols.aic,
+        ols.bic,
+        ols.ssr,
+        ols.scale,
+        glm.deviance,
+        glm.llf,
+        glm.aic,
+        glm.pearson_chi2,
+        logit.llf,
+        logit.prsquared,
+        logit.llr_pvalue,
+        ols.f_test("GNP = 0").pvalue,
+        ols.f_test("GNP = 0").fvalue,
     ]
     for value in values:
         assert type(value) is np.float64, value
@@ -131,3 +145,48 @@ def test_cov_params_of_columns_as_statsmodels() -> None:
     np.testing.assert_allclose(
         ours.cov_params(column=[0, 2]), theirs.cov_params(column=[0, 2]), rtol=1e-9
     )
+
+
+@pytest.mark.parametrize("model", ["OLS", "GLM", "Logit"])
+@pytest.mark.parametrize("cov_type", ["nonrobust", "HC1"])
+def test_cov_params_scale_cov_p_and_other_as_statsmodels(model, cov_type) -> None:
+    """statsmodels' cov_params(r_matrix, column, scale, cov_p, other): scale, cov_p and
+    other raised TypeError."""
+    rng = np.random.default_rng(3)
+    X = sm.add_constant(rng.normal(size=(80, 2)))
+    y = X @ [0.2, 0.5, -0.4] + rng.normal(size=80)
+    if model == "Logit":
+        y = (y > 0).astype(float)
+    fits = {
+        name: (
+            getattr(lib, model)(y, X).fit(
+                cov_type=cov_type, **({"disp": 0} if model == "Logit" else {})
+            )
+        )
+        for name, lib in (("ours", ts), ("theirs", sm))
+    }
+    R, other = np.eye(3)[:2], np.array([[0.0, 1.0, 1.0]])
+    given = np.diag([1.0, 2.0, 3.0])
+    for kwargs in (
+        {"scale": 2.5},
+        {"r_matrix": R, "other": other},
+        {"r_matrix": R, "scale": 0.5},
+        {"cov_p": given},
+        {"r_matrix": R, "cov_p": given, "other": other},
+    ):
+        np.testing.assert_allclose(
+            np.asarray(fits["ours"].cov_params(**kwargs)),
+            np.asarray(fits["theirs"].cov_params(**kwargs)),
+            rtol=1e-8,
+            err_msg=str(kwargs),
+        )
+    with pytest.raises(ValueError, match="column should be specified without"):
+        fits["ours"].cov_params(column=1, r_matrix=R)
+    with pytest.raises(ValueError, match="other can only be specified with r_matrix"):
+        fits["ours"].cov_params(other=other)
+
+
+def test_anova_lm_where_statsmodels_users_import_it() -> None:
+    from torchstats.stats.anova import anova_lm
+
+    assert anova_lm is ts.stats.anova_lm is ts.anova_lm

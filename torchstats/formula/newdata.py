@@ -184,7 +184,8 @@ def _series_as_frame(new_data: Any, variables: set[str]) -> Any:
 
 
 def _categories_as_fitted(spec: ModelSpec, frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with the numbers of columns that were categorical when fitting as objects, so that they are matched against the fitted levels: formulaic evaluates a
+    """``frame`` with the numbers of columns that were categorical when fitting as
+    objects, so that they are matched against the fitted levels: formulaic evaluates a
     column by its dtype and would put the codes 1, 2, 3 of a text factor into every dummy
     column (statsmodels' patsy refuses them as unseen levels)."""
     changed = {

@@ -1,9 +1,10 @@
 """Analysis of variance tables for least-squares fits (statsmodels' ``anova_lm``).
 
-Type I: sequential sums of squares, from the Cholesky factor of ``X'WX`` (the effects
-``L^{-1} X'Wy`` are ``Q'y`` of the QR factorisation, without forming ``Q``). Types II and III:
-F tests of each term's columns (type II with the terms that contain it projected out), as
-statsmodels computes them. Several nested models: the sequential comparison table.
+Type I: sequential sums of squares, from the Cholesky factor of the equilibrated ``X'WX``
+(the effects ``L^{-1} X'Wy`` are ``Q'y`` of the QR factorisation, without forming ``Q``).
+Types II and III: F tests of each term's columns (type II with the terms that contain it
+projected out), as statsmodels computes them. Several nested models: the sequential
+comparison table.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import torch
 from scipy import linalg, stats
 
 from torchstats.errors import InvalidOptionError
+from torchstats.solvers.scaling import column_scale
 from torchstats.structured.block_matrix import gram
 
 __all__ = ["anova_lm"]
@@ -83,6 +85,10 @@ def _terms(fit: Any) -> list[tuple[str, list[int], frozenset[str]]]:
 
 def _type1(fit: Any) -> pd.DataFrame:
     X, y = fit.model.whitened_exog, fit.model.whitened_endog
+    if isinstance(X, torch.Tensor):
+        # equilibrated (exact powers of two; Q, hence the effects, unchanged): X'X of a
+        # column in units of 1e160 overflows, of 1e-160 loses digits to subnormals
+        X = X / column_scale(X)
     factor = torch.linalg.cholesky(gram(X))
     effects = torch.linalg.solve_triangular(factor, (X.T @ y)[:, None], upper=False)[:, 0]
     effects = effects.detach().cpu().double().numpy()
@@ -101,12 +107,16 @@ def _type1(fit: Any) -> pd.DataFrame:
 
 
 def _type23(fit: Any, typ: int, robust: str | None) -> pd.DataFrame:
-    cov = (
-        fit.covariance.cov
-        if robust is None
-        else fit.get_robustcov_results(robust.upper()).covariance.cov
-    )
-    cov = cov.detach().cpu().double().numpy()
+    tested = fit if robust is None else fit.get_robustcov_results(robust.upper())
+    covariance = tested.covariance
+    # Contrasts are built in the covariance's units where it has them (parameters of
+    # columns in units of 1e160 have covariances beyond float64): f_test works in them too.
+    units = None
+    if covariance.units is not None and covariance.unit_cov is not None:
+        units = covariance.units.detach().cpu().double().numpy()
+        cov = covariance.unit_cov.detach().cpu().double().numpy()
+    else:
+        cov = covariance.cov.detach().cpu().double().numpy()
     k = fit.fit_result.params.shape[0]
     identity = np.eye(k)
     terms = _terms(fit)
@@ -117,7 +127,7 @@ def _type23(fit: Any, typ: int, robust: str | None) -> pd.DataFrame:
         L = identity[cols]
         if typ == 2:
             L = _type2_contrast(terms, cols, factors, identity, cov)
-        test = fit.f_test(L, cov_p=cov)
+        test = tested.f_test(L if units is None else L / units)
         rows.append((name, float(L.shape[0]), float(test.statistic), float(test.pvalue)))
     table = pd.DataFrame(rows, columns=["term", "df", "F", "PR(>F)"]).set_index("term")
     table.index.name = None

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from torchstats.errors import ConstraintError, TorchstatsWarning
+from torchstats.errors import CollinearityWarning, ConstraintError, TorchstatsWarning
 from torchstats.inference.constraints import linear_constraint
 from torchstats.inference.distributions import critical_value
 from torchstats.tables.blocks import params_table
@@ -182,20 +182,27 @@ def t_test(
     *,
     df: float | None,
     statsmodels_shapes: bool = True,
+    rank_deficient: bool = False,
 ) -> ContrastResults:
     """One t (or z, with ``df=None``) test per row of ``R b = q``.
 
     With ``statsmodels_shapes`` (the results' ``t_test``), a single constraint gives arrays
     shaped as statsmodels' ``ContrastResults`` shapes them: ``effect`` (1,), ``sd`` and
     ``tvalue`` (1, 1), ``pvalue`` a 0-d array; several constraints give ``(m,)`` arrays.
-    Otherwise every array is ``(m,)``.
+    Otherwise every array is ``(m,)``. In a ``rank_deficient`` fit, rows without variance
+    (:func:`unidentified_rows`) get NaN statistics and p-values, with a warning.
     """
     balanced, balanced_q, scales = _balanced_rows(R, q)
     balanced_effect = balanced @ params
-    balanced_sd = np.sqrt(np.diag(balanced @ cov @ balanced.T))
+    balanced_sd = np.sqrt(np.maximum(np.diag(balanced @ cov @ balanced.T), 0.0))
     effect, sd = scales * balanced_effect, scales * balanced_sd
     with np.errstate(divide="ignore", invalid="ignore"):
         statistic = (balanced_effect - balanced_q) / balanced_sd
+    if rank_deficient:
+        unidentified = unidentified_rows(balanced, cov)
+        if unidentified.any():
+            _warn_unidentified(unidentified)
+            statistic = np.where(unidentified, np.nan, statistic)
     tail = stats.norm.sf(np.abs(statistic)) if df is None else stats.t.sf(np.abs(statistic), df)
     pvalue = 2 * tail
     if statsmodels_shapes and effect.shape[0] == 1:
@@ -209,6 +216,32 @@ def t_test(
         sd=sd,
         df_denom=df,
         q=q,
+    )
+
+
+# In a rank-deficient fit, a constraint row whose standard error is below this fraction of
+# the one it would have with uncorrelated estimates (sqrt(sum_j R_ij^2 V_jj)) lies in the
+# covariance's null space: its variance is rounding (exactly 0, or ~1e-16 relative), and
+# its t statistic was +-inf (p = 0) or a ratio of rounding errors. Identified combinations
+# of strongly correlated estimates stay far above it (correlation 1 - 1e-12: 1.4e-6).
+_UNIDENTIFIED_SD = 1e-7
+
+
+def unidentified_rows(R: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    """Rows of ``R`` whose ``R V R'`` is rounding (see :data:`_UNIDENTIFIED_SD`)."""
+    variance = np.einsum("ij,jk,ik->i", R, cov, R)
+    uncorrelated = (R * R) @ np.abs(np.diag(cov))
+    return (uncorrelated > 0) & (variance <= _UNIDENTIFIED_SD**2 * uncorrelated)
+
+
+def _warn_unidentified(rows: np.ndarray) -> None:
+    listed = ", ".join(str(i) for i in np.flatnonzero(rows))
+    warnings.warn(
+        f"constraint row(s) {listed} have no variance in this rank-deficient fit: they "
+        "combine parameters that the design does not identify; their t statistics and "
+        "p-values are NaN",
+        CollinearityWarning,
+        stacklevel=3,
     )
 
 
@@ -238,6 +271,7 @@ def wald_test(
     df_constraints: float | None = None,
     invcov: np.ndarray | None = None,
     scalar: bool = True,
+    rank_deficient: bool = False,
 ) -> ContrastResults:
     """The joint test of ``R b = q``: ``F = W / J`` on ``F(J, df_denom)``, or ``W`` on chi2(J).
 
@@ -246,7 +280,8 @@ def wald_test(
     statsmodels (with a warning). An ``invcov`` of shape ``(m, m)`` replaces
     ``(R V R')^+`` (and ``J`` is then the number of rows of ``R``), as statsmodels'
     ``wald_test(invcov=)``. With ``scalar=False`` the statistic is a ``(1, 1)`` array and the
-    p-value a 0-d array, as statsmodels returns them.
+    p-value a 0-d array, as statsmodels returns them. In a ``rank_deficient`` fit a row
+    without variance (:func:`unidentified_rows`) raises :class:`ConstraintError`.
     """
     J = float(R.shape[0])
     if invcov is None:
@@ -255,7 +290,20 @@ def wald_test(
         constraint_cov = R @ cov @ R.T
         if np.isnan(constraint_cov).any():
             raise ConstraintError("the covariance of the constraints has NaN entries")
+        unidentified = unidentified_rows(R, cov) if rank_deficient else np.zeros(0, bool)
+        if unidentified.any():
+            rows = ", ".join(str(i) for i in np.flatnonzero(unidentified))
+            raise ConstraintError(
+                f"constraint row(s) {rows} have no variance in this rank-deficient fit: they "
+                "combine parameters that the design does not identify, so R b is whatever "
+                "the minimum-norm solution made it; test identified combinations, or drop "
+                "the collinear columns"
+            )
         rank = np.linalg.matrix_rank(constraint_cov)
+        if rank == 0:
+            raise ConstraintError(
+                "the constraints have no variance (R V R' = 0): nothing to test"
+            )
         if rank < J:
             warnings.warn(
                 f"covariance of constraints does not have full rank. The number of constraints "

@@ -146,23 +146,45 @@ class LikelihoodResults(NumpyScalars, ThreadScoped):
             return table
         return table.iloc[list(cols)] if hasattr(table, "iloc") else table[list(cols)]
 
-    def cov_params(self, r_matrix: Any = None, column: Any = None) -> Any:
+    def cov_params(
+        self,
+        r_matrix: Any = None,
+        column: Any = None,
+        scale: float | None = None,
+        cov_p: Any = None,
+        other: Any = None,
+    ) -> Any:
         """Covariance of the estimates, labelled by parameter names for pandas input.
 
         Parameters
         ----------
         r_matrix : array-like, shape (m, k), optional
-            Return ``R cov R'`` instead.
+            Return ``R cov R'`` (``R cov other'`` with ``other``) instead.
         column : int or sequence of int, optional
             Return the sub-matrix of these parameters (the variance itself for one
             integer, as statsmodels).
+        scale : float, optional
+            For the classical (nonrobust) covariance: ``normalized_cov_params * scale``
+            instead of this fit's scale (statsmodels ignores it for robust covariances,
+            and so does this).
+        cov_p : array-like, shape (k, k), optional
+            A covariance to use instead of the fit's.
+        other : array-like, shape (p, k), optional
+            With ``r_matrix``: the cross-covariance ``R cov other'``.
         """
-        cov = self.covariance.checked_cov()
+        if column is not None and (r_matrix is not None or other is not None):
+            raise InvalidOptionError("column should be specified without other arguments")
+        if other is not None and r_matrix is None:
+            raise InvalidOptionError("other can only be specified with r_matrix")
+        cov = self._covariance_for(scale, cov_p)
         if r_matrix is not None:
-            R = torch.as_tensor(r_matrix, dtype=cov.dtype, device=cov.device).reshape(
-                -1, cov.shape[0]
-            )
-            return (R @ cov @ R.T).detach().cpu().numpy()
+            R = torch.as_tensor(np.asarray(r_matrix, dtype=float), dtype=cov.dtype)
+            R = R.to(cov.device).reshape(-1, cov.shape[0])
+            right = R
+            if other is not None:
+                right = torch.as_tensor(np.asarray(other, dtype=float), dtype=cov.dtype)
+                right = right.to(cov.device).reshape(-1, cov.shape[0])
+            return (R @ cov @ right.T).detach().cpu().numpy()
         if column is not None:
             if isinstance(column, (int, np.integer)) and not isinstance(column, bool):
                 variance = cov[int(column), int(column)]
@@ -172,6 +194,18 @@ class LikelihoodResults(NumpyScalars, ThreadScoped):
                 return self._output.matrix(cov).iloc[idx, idx]
             return self._output.plain(cov[idx][:, idx])
         return self._output.matrix(cov)
+
+    def _covariance_for(self, scale: float | None, cov_p: Any) -> torch.Tensor:
+        """The covariance :meth:`cov_params` reads: ``cov_p``, the classical one at another
+        ``scale``, or the fit's."""
+        cov = self.covariance.checked_cov()
+        if cov_p is not None:
+            given = cov_p.to_numpy() if isinstance(cov_p, pd.DataFrame) else cov_p
+            return torch.as_tensor(np.asarray(given, dtype=float), dtype=cov.dtype).to(cov.device)
+        normalized = self.fit_result.normalized_cov
+        if scale is not None and self.cov_type == "nonrobust" and normalized is not None:
+            return normalized * float(scale)
+        return cov
 
     # --- how the fit went ------------------------------------------------------------------------
 
@@ -228,6 +262,12 @@ class LikelihoodResults(NumpyScalars, ThreadScoped):
     def _host(self, values: torch.Tensor) -> np.ndarray:
         return values.detach().cpu().double().numpy()
 
+    @property
+    def _rank_deficient(self) -> bool:
+        """Whether the fit's design has fewer identified parameters than parameters."""
+        rank = self.fit_result.rank
+        return rank is not None and rank < int(self.fit_result.params.shape[0])
+
     def _constraint_inputs(
         self, r_matrix: Any, cov_p: Any
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -259,7 +299,14 @@ class LikelihoodResults(NumpyScalars, ThreadScoped):
         """
         params, cov, R, q = self._constraint_inputs(r_matrix, cov_p)
         use_t = self.use_t if use_t is None else use_t
-        return t_test(params, cov, R, q, df=self.covariance.df_resid if use_t else None)
+        return t_test(
+            params,
+            cov,
+            R,
+            q,
+            df=self.covariance.df_resid if use_t else None,
+            rank_deficient=self._rank_deficient,
+        )
 
     def f_test(self, r_matrix: Any, cov_p: Any = None, invcov: Any = None) -> ContrastResults:
         """Joint F test of ``R b = q`` (``F = W / J`` with ``F(J, df_resid)``).
@@ -314,6 +361,7 @@ class LikelihoodResults(NumpyScalars, ThreadScoped):
             df_constraints=df_constraints,
             invcov=None if invcov is None else np.asarray(invcov, dtype=float),
             scalar=scalar,
+            rank_deficient=self._rank_deficient,
         )
 
     def wald_test_terms(

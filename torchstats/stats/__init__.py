@@ -1,15 +1,17 @@
 """Statistical tests without statsmodels: ``ts.stats`` mirrors ``statsmodels.stats``.
 
 The diagnostics of ``statsmodels.stats.diagnostic``, ``multitest``,
-``outliers_influence`` and ``stattools``, with statsmodels' signatures, defaults and return
-types; they take torchstats results (``ts.ols(...).fit()``) and numpy, pandas or torch inputs.
+``outliers_influence``, ``stattools`` and ``anova``, with statsmodels' signatures, defaults
+and return types; they take torchstats results (``ts.ols(...).fit()``) and numpy, pandas or
+torch inputs.
 
 >>> import torchstats as ts
 >>> ts.stats.het_breuschpagan(res.resid, res.model.exog)          # doctest: +SKIP
 >>> ts.stats.multitest.multipletests(pvalues, method="fdr_bh")    # doctest: +SKIP
 """
 
-from torchstats.stats import diagnostic, multitest, outliers_influence, stattools
+from torchstats.stats import anova, diagnostic, multitest, outliers_influence, stattools
+from torchstats.stats.anova import anova_lm
 from torchstats.stats.diagnostic import (
     GoldfeldQuandtResult,
     LMTestResult,
@@ -29,6 +31,8 @@ from torchstats.stats.outliers_influence import outlier_test, variance_inflation
 from torchstats.stats.stattools import durbin_watson, jarque_bera, omni_normtest
 
 __all__ = [
+    "anova",
+    "anova_lm",
     "diagnostic",
     "multitest",
     "outliers_influence",
