@@ -112,3 +112,20 @@ def test_large_n_without_the_hat_matrix():
     assert isinstance(h, torch.Tensor) and h.shape == (n,)
     torch.testing.assert_close(h.sum(), torch.tensor(4.0, dtype=torch.float64))
     assert influence.dfbetas.shape == (n, 4)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_cov_ratio_of_a_rank_deficient_fit_is_the_full_rank_fits(seed):
+    """With x3 = x1 + x2 the determinants are rounding in the null eigenvalue, which did not
+    cancel: cov_ratio 0.09 or 1.41 where the fit of the same column space gives 1.22
+    (statsmodels: 0, inf or negative). Pseudo-determinants over the rank, as R's covratio."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({"x1": rng.normal(size=40), "x2": rng.normal(size=40)})
+    frame["x3"] = frame["x1"] + frame["x2"]
+    frame["y"] = 1 + frame["x1"] - frame["x2"] + rng.normal(size=40)
+    with pytest.warns(ts.CollinearityWarning):
+        aliased = ts.ols("y ~ x1 + x2 + x3", frame).fit().get_influence()
+    full = ts.ols("y ~ x1 + x2", frame).fit().get_influence()
+    np.testing.assert_allclose(np.asarray(aliased.cov_ratio), np.asarray(full.cov_ratio), rtol=1e-9)

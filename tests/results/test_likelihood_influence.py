@@ -260,3 +260,25 @@ def test_gaussian_log_negative_observed_weights_fall_back_to_expected_informatio
     assert_matches(infl.d_params, expected.d_params, rtol=RTOL, atol_scale=ATOL_SCALE)
     with pytest.warns(HessianWarning, match="expected information"):
         assert_matches(ours.get_hat_matrix_diag(), expected_hat, rtol=RTOL)
+
+
+def test_leverage_one_of_a_discrete_model_is_exactly_one():
+    """A dummy that is one on a single row with a positive count: the discrete models'
+    leverage was 1 - 1e-16, no warning, and a Cook's distance of rounding error (3.5, the
+    top-ranked point; 0.12 or 6.3 after shifting x1 by 1e-9). Now exactly one, with the
+    LeverageWarning and NaN measures of OLS and GLMs."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x1": rng.normal(size=60), "d": 0.0})
+    frame.loc[1, "d"] = 1.0
+    frame["cnt"] = rng.poisson(np.exp(0.3 + 0.4 * frame["x1"]))
+    frame.loc[1, "cnt"] = 3
+    for fit in (
+        ts.poisson("cnt ~ x1 + d", frame).fit(disp=0),
+        ts.glm("cnt ~ x1 + d", frame, family=ts.families.Poisson()).fit(),
+    ):
+        influence = fit.get_influence()
+        with pytest.warns(ts.errors.LeverageWarning, match="observation 1 has leverage one"):
+            hat = np.asarray(influence.hat_matrix_diag)
+        assert hat[1] == 1.0
+        cooks = np.asarray(influence.cooks_distance[0])
+        assert not np.isfinite(cooks[1]) and np.isfinite(np.delete(cooks, 1)).all()

@@ -475,3 +475,22 @@ def test_one_column_per_outcome(spector: Any, options: dict[str, Any]) -> None:
     label = TRANSFORM_NAMES[options.get("method", "dydx")]
     lines = [line.split() for line in double.summary().as_text().splitlines()]
     assert [words[0] for words in lines if words[1:2] == [label]] == ["y=0", "y=1"]
+
+
+def test_labelled_atexog_is_read_by_name():
+    """A DataFrame or Series atexog was read by position: the design's own columns in
+    another order gave other effects, unrelated names were accepted."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x1": rng.normal(size=300), "x2": rng.normal(size=300)})
+    frame["y"] = (rng.random(300) < 1 / (1 + np.exp(-(0.5 * frame.x1 - 0.4 * frame.x2)))) * 1.0
+    res = Logit("y ~ x1 + x2", frame).fit(disp=0)
+    rows = pd.DataFrame({"Intercept": 1.0, "x1": [2.0, 2.5], "x2": [-1.0, 0.0]})
+    expected = res.get_margeff(atexog=rows.to_numpy()).margeff
+    for labelled in (rows[["x2", "x1", "Intercept"]], rows.set_axis(range(3), axis=1)):
+        np.testing.assert_allclose(res.get_margeff(atexog=labelled).margeff, expected)
+    np.testing.assert_allclose(
+        res.get_margeff(atexog=rows.iloc[0][["x2", "x1", "Intercept"]]).margeff,
+        res.get_margeff(atexog=rows.to_numpy()[0]).margeff,
+    )
+    with pytest.raises(DesignError, match="atexog is labelled"):
+        res.get_margeff(atexog=rows.set_axis(["a", "b", "c"], axis=1))

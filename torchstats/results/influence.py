@@ -203,13 +203,29 @@ class OLSInfluence(ThreadScoped):
 
     @cached_property
     def _log_det_cov_not_obsi(self) -> torch.Tensor:
-        # det(s_(i)^2 (X'X - x_i x_i')^{-1}) = s_(i)^{2k} det((X'X)^{-1}) / (1 - h_i)
-        log_det_inverse = torch.linalg.slogdet(self._inverse)[1]
+        # det(s_(i)^2 (X'X - x_i x_i')^{-1}) = s_(i)^{2r} det((X'X)^{-1}) / (1 - h_i)
         return (
-            self.k_vars * torch.log(self._sigma2_not_obsi)
-            + log_det_inverse
+            self._rank * torch.log(self._sigma2_not_obsi)
+            + self._log_determinant(self._inverse)
             - torch.log(1 - self._h)
         )
+
+    @cached_property
+    def _rank(self) -> int:
+        """The identified parameters: the determinants of a rank-deficient fit's singular
+        covariances are pseudo-determinants over its rank (R's ``covratio``)."""
+        rank = self.results.fit_result.rank
+        return self.k_vars if rank is None else int(rank)
+
+    def _log_determinant(self, matrix: torch.Tensor) -> torch.Tensor:
+        """``log det``, or the log pseudo-determinant (the ``rank`` largest eigenvalues)
+        where the fit is rank deficient: the determinant of its singular covariance is
+        rounding in the null eigenvalues, which did not cancel in :attr:`cov_ratio`
+        (0.09 or 1.41 where the full-rank fit of the same column space gives 1.22)."""
+        if self._rank == self.k_vars:
+            return torch.linalg.slogdet(matrix)[1]
+        eigenvalues = torch.linalg.eigvalsh((matrix + matrix.T) / 2)
+        return torch.log(eigenvalues[-self._rank :]).sum() if self._rank else matrix.new_zeros(())
 
     @property
     def det_cov_params_not_obsi(self) -> Any:
@@ -218,8 +234,9 @@ class OLSInfluence(ThreadScoped):
 
     @property
     def cov_ratio(self) -> Any:
-        """:attr:`det_cov_params_not_obsi` over the determinant of the fit's ``cov_params()``."""
-        log_det = torch.linalg.slogdet(self.results.covariance.cov)[1]
+        """:attr:`det_cov_params_not_obsi` over the determinant of the fit's ``cov_params()``
+        (pseudo-determinants over the rank for a rank-deficient fit)."""
+        log_det = self._log_determinant(self.results.covariance.cov)
         return self._out(torch.exp(self._log_det_cov_not_obsi - log_det))
 
     @property

@@ -102,7 +102,9 @@ class MLEInfluence(ThreadScoped):
             )
             return None
         steps = torch.linalg.solve(-self._hessian, score_endog.T).T
-        return (mean_params * steps).sum(dim=1)
+        # leverage one (a dummy that is one on that row only): exactly one, with a warning,
+        # as for OLS and GLMs (was 1 - 1e-16: a Cook's distance of rounding error)
+        return deletion_leverage((mean_params * steps).sum(dim=1), self._output.row_index)
 
     @cached_property
     def _d_params(self) -> torch.Tensor:

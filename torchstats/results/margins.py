@@ -183,6 +183,29 @@ def _column_index(key: Any, names: list[str]) -> int:
     return index
 
 
+def _by_name(atexog: Any, names: list[str]) -> Any:
+    """A labelled ``atexog`` (a DataFrame's columns, a Series' index) in the order of the
+    design's columns ``names``; other input unchanged. Its labels were ignored: the design's
+    own columns in another order gave other effects, unknown names none at all."""
+    if isinstance(atexog, pd.DataFrame):
+        labels = [str(c) for c in atexog.columns]
+    elif isinstance(atexog, pd.Series):
+        labels = [str(c) for c in atexog.index]
+    else:
+        return atexog
+    if labels == list(names) or labels == [str(i) for i in range(len(labels))]:
+        return atexog  # in order, or pandas' default labels 0..k-1: by position
+    unknown = sorted(set(labels) - set(names))
+    if unknown or len(set(labels)) != len(labels) or set(labels) != set(names):
+        raise DesignError(
+            f"atexog is labelled {labels} but the design's columns are {list(names)}; give "
+            "every column once by name, or a plain array in the design's order"
+        )
+    if isinstance(atexog, pd.DataFrame):
+        return atexog.set_axis(labels, axis=1)[list(names)]
+    return atexog.set_axis(labels)[list(names)]
+
+
 def _evaluation_rows(
     X: torch.Tensor, at: str, atexog: Any, constant: torch.Tensor, names: list[str]
 ) -> torch.Tensor:
@@ -205,7 +228,7 @@ def _evaluation_rows(
                 )
             X[:, _column_index(key, names)] = column
     elif atexog is not None:
-        rows = to_tensor(atexog, name="atexog", device=X.device, dtype=X.dtype)
+        rows = to_tensor(_by_name(atexog, names), name="atexog", device=X.device, dtype=X.dtype)
         rows = rows[None, :] if rows.ndim == 1 else rows
         if rows.ndim != 2 or rows.shape[1] != X.shape[1]:
             raise ShapeMismatchError(
