@@ -7,6 +7,9 @@ tensors. :class:`OutputFormat` records that choice together with the labels.
 
 from __future__ import annotations
 
+import functools
+import inspect
+import types
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,6 +29,9 @@ __all__ = [
     "to_numpy",
     "output_kind_of",
     "elementwise",
+    "accepts_arrays",
+    "host_arrays",
+    "arrays_in_public_methods",
 ]
 
 OutputKind = Literal["pandas", "numpy", "torch"]
@@ -274,3 +280,55 @@ class OutputFormat:
     def plain(self, values: torch.Tensor) -> Any:
         """Unlabelled output: the tensor itself for torch input, else a numpy array."""
         return values if self.kind == "torch" else to_numpy(values)
+
+
+def host_arrays(value: Any) -> Any:
+    """Tensors (also inside a tuple) as numpy arrays, 0-d ones as ``np.float64``; anything
+    else unchanged."""
+    if isinstance(value, torch.Tensor):
+        array = value.detach().cpu().numpy()
+        return np.float64(array) if array.ndim == 0 and array.dtype.kind == "f" else array
+    if isinstance(value, tuple):
+        return tuple(host_arrays(v) for v in value)
+    return value
+
+
+def _tensor_argument(value: Any, first: bool) -> Any:
+    """An array-like argument (numbers too, for the first) as a float64 tensor."""
+    if isinstance(value, (np.ndarray, pd.Series, list)) or (
+        first and isinstance(value, (float, int, np.number)) and not isinstance(value, bool)
+    ):
+        return torch.as_tensor(np.asarray(value, dtype=np.float64))
+    return value
+
+
+def accepts_arrays(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method(self, values, ...)`` written for tensors, also callable as statsmodels'
+    functions are, with numpy arrays, pandas Series, lists or numbers: those become float64
+    tensors and what it returns numpy (``np.float64`` for a scalar). Tensors pass through
+    untouched (one ``isinstance`` check)."""
+    if getattr(method, "_accepts_arrays", False):
+        return method
+
+    @functools.wraps(method)
+    def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if not args or isinstance(args[0], torch.Tensor):
+            return method(self, *args, **kwargs)
+        args = tuple(_tensor_argument(a, i == 0) for i, a in enumerate(args))
+        kwargs = {k: _tensor_argument(v, False) for k, v in kwargs.items()}
+        return host_arrays(method(self, *args, **kwargs))
+
+    run._accepts_arrays = True  # type: ignore[attr-defined]
+    return run
+
+
+def arrays_in_public_methods(cls: type) -> None:
+    """Wrap ``cls``'s public methods and ``__call__`` (its own and inherited ones) with
+    :func:`accepts_arrays`; for families, links and variance functions, whose statsmodels
+    counterparts take numpy."""
+    for name in dir(cls):
+        if name.startswith("_") and name != "__call__":
+            continue
+        member = inspect.getattr_static(cls, name)
+        if isinstance(member, types.FunctionType) and not getattr(member, "_accepts_arrays", False):
+            setattr(cls, name, accepts_arrays(member))

@@ -183,3 +183,17 @@ def test_robust_covariance_of_likelihood_fits(case, cov_type):
     ours, theirs = _fit_both(case, method="newton", cov_type=cov_type)
     np.testing.assert_allclose(ours.bse, theirs.bse, rtol=1e-9)
     assert ours.cov_type == theirs.cov_type
+
+
+def test_maxiter_zero_returns_the_start_as_statsmodels() -> None:
+    """fit(maxiter=0) raised a bare AssertionError (no covariance); statsmodels returns the
+    start values, unconverged, with NaN standard errors."""
+    rng = np.random.default_rng(0)
+    X = np.column_stack([np.ones(200), rng.uniform(size=200)])
+    y = rng.poisson(np.exp(0.5 + 0.6 * X[:, 1])).astype(float)
+    for start in (None, [0.1, 0.2]):
+        ours = ts.GLM(y, X, family=ts.families.Poisson()).fit(maxiter=0, start_params=start)
+        theirs = sm.GLM(y, X, family=sm.families.Poisson()).fit(maxiter=0, start_params=start)
+        np.testing.assert_array_equal(ours.params, theirs.params)
+        assert np.isnan(ours.bse).all() and np.isnan(theirs.bse).all()
+        assert not ours.converged

@@ -143,5 +143,86 @@ def test_model_predict_takes_numpy_pandas_and_tensors() -> None:
     expected = theirs.predict(params.to_numpy(), X.to_numpy()[:5])
     for beta in (params, params.to_numpy(), torch.tensor(params.to_numpy())):
         for new in (X.iloc[:5], X.to_numpy()[:5], torch.tensor(X.to_numpy()[:5])):
-            np.testing.assert_allclose(ours.predict(beta, new).numpy(), expected, rtol=1e-14)
-    np.testing.assert_allclose(ours.predict(params).numpy(), theirs.predict(params), rtol=1e-14)
+            found = ours.predict(beta, new)
+            assert isinstance(found, torch.Tensor) is isinstance(beta, torch.Tensor)
+            np.testing.assert_allclose(np.asarray(found), expected, rtol=1e-14)
+    np.testing.assert_allclose(ours.predict(params), theirs.predict(params), rtol=1e-14)
+
+
+@pytest.mark.parametrize("model", ["OLS", "GLM", "Logit", "Poisson"])
+def test_model_methods_return_numpy_for_numpy_params(model) -> None:
+    """statsmodels' model methods return numpy: ``model.endog - model.predict(p)``,
+    ``np.linalg.inv(-model.hessian(p))`` and ``json.dumps(model.loglike(p))`` failed on the
+    tensors they returned. Tensors in still give tensors out."""
+    rng = np.random.default_rng(1)
+    X = sm.add_constant(rng.normal(size=(60, 2)))
+    y = rng.poisson(np.exp(X @ [0.2, 0.3, -0.2])).astype(float)
+    if model == "Logit":
+        y = (y > 0).astype(float)
+    kwargs = {"family": sm.families.Poisson()} if model == "GLM" else {}
+    ours = getattr(ts, model)(y, X, **({"family": ts.families.Poisson()} if kwargs else {}))
+    theirs = getattr(sm, model)(y, X, **kwargs)
+    params = np.asarray(theirs.fit(**({} if model in ("OLS", "GLM") else {"disp": 0})).params)
+    for name in ("loglike", "loglikeobs", "score", "score_obs", "hessian", "predict"):
+        if not hasattr(theirs, name):  # OLS and GLM have no loglikeobs
+            continue
+        expected = getattr(theirs, name)(params)
+        if model == "OLS" and name == "hessian":
+            expected = 2 * expected  # statsmodels' is half the Hessian (docs/differences.md)
+        for given in (params, pd.Series(params), list(params)):
+            found = getattr(ours, name)(given)
+            assert type(found) is type(expected), (name, type(found), type(expected))
+            np.testing.assert_allclose(found, expected, rtol=1e-8, atol=1e-10, err_msg=name)
+        assert isinstance(getattr(ours, name)(torch.tensor(params)), torch.Tensor)
+
+
+def test_families_and_links_take_numpy() -> None:
+    """statsmodels' family and link functions take numpy (``res.family.variance(res.mu)``);
+    these raised on anything but a tensor."""
+    mu = np.array([0.2, 1.5, 3.0])
+    ours, theirs = (
+        ts.families.Gamma(ts.families.links.Log()),
+        sm.families.Gamma(sm.families.links.Log()),
+    )
+    y = np.array([0.3, 1.0, 4.0])
+    for name, args in (
+        ("variance", (mu,)),
+        ("link", (mu,)),
+        ("resid_dev", (y, mu)),
+        ("weights", (mu,)),
+    ):
+        found, expected = getattr(ours, name)(*args), getattr(theirs, name)(*args)
+        assert isinstance(found, np.ndarray), name
+        np.testing.assert_allclose(found, expected, rtol=1e-12, err_msg=name)
+    np.testing.assert_allclose(ours.link.inverse(np.log(mu)), theirs.link.inverse(np.log(mu)))
+    np.testing.assert_allclose(ours.link.deriv(mu), theirs.link.deriv(mu))
+    assert isinstance(ours.loglike(y, mu, scale=2.0), np.float64)
+    np.testing.assert_allclose(ours.loglike(y, mu, scale=2.0), theirs.loglike(y, mu, scale=2.0))
+    assert isinstance(ours.variance(torch.tensor(mu)), torch.Tensor)
+
+
+def test_unlabelled_results_arrays_as_statsmodels() -> None:
+    """statsmodels returns arrays, not Series, for pandas data here; ``x[0]`` raised
+    KeyError on the Series (pandas 3)."""
+    import statsmodels.formula.api as smf
+
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"x": rng.normal(size=80)}, index=np.arange(100, 180))
+    frame["c"] = rng.poisson(np.exp(0.3 * frame["x"]))
+    pairs = [
+        (
+            ts.glm("c ~ x", frame, family=ts.families.Poisson()).fit(),
+            smf.glm("c ~ x", frame, family=sm.families.Poisson()).fit(),
+            ("null", "resid_anscombe_scaled", "resid_anscombe_unscaled", "resid_anscombe"),
+        ),
+        (
+            ts.poisson("c ~ x", frame).fit(disp=0),
+            smf.poisson("c ~ x", frame).fit(disp=0),
+            ("resid_pearson", "resid_response", "resid"),
+        ),
+    ]
+    for ours, theirs, names in pairs:
+        for name in names:
+            found, expected = getattr(ours, name), getattr(theirs, name)
+            assert type(found) is type(expected), (name, type(found), type(expected))
+            np.testing.assert_allclose(np.asarray(found), np.asarray(expected), rtol=1e-7)

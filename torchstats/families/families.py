@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from torchstats._device import arrays_in_public_methods
 from torchstats.errors import DesignError, InvalidOptionError
 from torchstats.families import links as L
 from torchstats.families import varfuncs as V
@@ -54,6 +55,10 @@ class Family:
     check_link : bool
         Refuse links the family does not list (statsmodels' ``check_link``).
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        arrays_in_public_methods(cls)  # numpy in, numpy out, as statsmodels' (tensors as is)
 
     links: tuple[type[L.Link], ...] = ()
     safe_links: tuple[type[L.Link], ...] = ()

@@ -12,9 +12,11 @@ written against older statsmodels.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 
+from torchstats._device import arrays_in_public_methods
 from torchstats.families.inplace import in_place_allowed
 
 __all__ = [
@@ -68,6 +70,10 @@ def _clip_positive(x: torch.Tensor) -> torch.Tensor:
 
 class Link:
     """A link function ``g``: subclasses define the four maps below."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        arrays_in_public_methods(cls)  # numpy in, numpy out, as statsmodels' (tensors as is)
 
     def __call__(self, mu: torch.Tensor) -> torch.Tensor:
         """``g(mu)``: the linear predictor of a mean."""

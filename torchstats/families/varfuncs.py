@@ -7,8 +7,11 @@ negative binomial) so that fitted values on the boundary give the same numbers.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
+from torchstats._device import arrays_in_public_methods
 from torchstats.families.inplace import in_place_allowed
 
 __all__ = ["VarianceFunction", "Constant", "Power", "Binomial", "NegativeBinomial"]
@@ -20,6 +23,10 @@ def _eps(x: torch.Tensor) -> float:
 
 class VarianceFunction:
     """``V(mu)`` and its derivative ``V'(mu)``; subclasses define both."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        arrays_in_public_methods(cls)  # numpy in, numpy out, as statsmodels' (tensors as is)
 
     def __call__(self, mu: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError

@@ -15,11 +15,12 @@ from collections.abc import Callable, Mapping
 from functools import cached_property, wraps
 from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
+import numpy as np
 import pandas as pd
 import torch
 from formulaic.utils.context import capture_context
 
-from torchstats._device import OutputFormat, resolve_device, resolve_dtype
+from torchstats._device import OutputFormat, host_arrays, resolve_device, resolve_dtype
 from torchstats._threads import ThreadScoped, fit_threads, input_numbers
 from torchstats.covariance.result import CovarianceResult
 from torchstats.covariance.sandwich import SandwichInputs, canonical_cov_type, robust_covariance
@@ -60,6 +61,45 @@ class LikelihoodModel(Protocol):
         ...
 
 
+#: Model methods of ``params`` that return arrays: numpy (statsmodels' types, ``np.float64``
+#: for a scalar) unless ``params`` is a tensor, when they return tensors. A statsmodels
+#: script's ``model.endog - model.predict(p)`` or ``np.linalg.inv(-model.hessian(p))`` got
+#: tensors.
+PARAMS_METHODS = (
+    "loglike",
+    "loglikeobs",
+    "score",
+    "score_obs",
+    "hessian",
+    "information",
+    "hessian_factor",
+    "score_factor",
+    "predict",
+)
+
+
+def _numpy_for_numpy(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` returning numpy where its ``params`` (first argument) is not a tensor."""
+
+    @wraps(method)
+    def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        params = args[0] if args else kwargs.get("params")
+        if isinstance(params, torch.Tensor) or params is None:
+            return method(self, *args, **kwargs)
+        # as a tensor, so that the methods this one calls compute in torch
+        endog = self.design.endog
+        tensor = torch.as_tensor(np.asarray(params, dtype=float), dtype=endog.dtype)
+        tensor = tensor.to(endog.device)
+        if args:
+            args = (tensor, *args[1:])
+        else:
+            kwargs = {**kwargs, "params": tensor}
+        return host_arrays(method(self, *args, **kwargs))
+
+    run._numpy_for_numpy = True  # type: ignore[attr-defined]
+    return run
+
+
 class Model(ThreadScoped):
     """The base of every model: design, names, sizes, degrees of freedom and fit template.
 
@@ -91,6 +131,10 @@ class Model(ThreadScoped):
         init = vars(cls).get("__init__")
         if init is not None:
             cls.__init__ = _sized_construction(init)  # type: ignore[method-assign]
+        for name in PARAMS_METHODS:
+            method = getattr(cls, name, None)
+            if callable(method) and not getattr(method, "_numpy_for_numpy", False):
+                setattr(cls, name, _numpy_for_numpy(method))
 
     def _thread_numbers(self) -> int:
         design = getattr(self, "design", None)

@@ -8,8 +8,9 @@ means another results object sharing the same fit.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -79,9 +80,16 @@ class LikelihoodResults(NumpyScalars, ThreadScoped):
             "get_robustcov_results() for another covariance"
         )
 
+    #: statsmodels' ``get_robustcov_results`` of least squares returns unwrapped results:
+    #: arrays, not Series, for pandas data (``rob.bse[1]``), with the names in the summary.
+    _robust_results_unlabelled: ClassVar[bool] = False
+
     @property
     def _output(self) -> OutputFormat:
-        return self.model.output
+        output: OutputFormat = self.model.output
+        if self.__dict__.get("_unlabelled") and output.kind == "pandas":
+            return replace(output, kind="numpy")
+        return output
 
     # --- estimates and covariance -------------------------------------------------------------
 
@@ -539,4 +547,7 @@ class LikelihoodResults(NumpyScalars, ThreadScoped):
         """
         use_t = self.use_t if use_t is None else use_t
         covariance = self.model.covariance(self.fit_result, cov_type, cov_kwds, use_t)
-        return self._with_covariance(covariance)
+        robust = self._with_covariance(covariance)
+        if self._robust_results_unlabelled:
+            object.__setattr__(robust, "_unlabelled", True)
+        return robust

@@ -578,6 +578,17 @@ class BinaryResults(_DiscreteResults):
 class _CountResults(_DiscreteResults):
     """Predictive distributions of the count models; not public."""
 
+    @property
+    def resid_response(self) -> Any:
+        """``y - E(y)``, the mean including offset and exposure (an array for pandas data
+        too, as statsmodels' count results)."""
+        return self._output.plain(self._resid_response)
+
+    @property
+    def resid_pearson(self) -> Any:
+        """``(y - E(y)) / sqrt(Var(y))`` (an array, as statsmodels' count results)."""
+        return self._output.plain(self._resid_pearson_tensor)
+
     _prediction_which = ("mean", "linear", "var", "prob")
 
     def _dispersion(self, params: torch.Tensor) -> tuple[str | None, torch.Tensor | None]:
@@ -642,8 +653,8 @@ class CountResults(_CountResults):
 
     @property
     def resid(self) -> Any:
-        """``y - E(y)`` (statsmodels' ``CountResults.resid``)."""
-        return self.resid_response
+        """``y - E(y)`` (statsmodels' ``CountResults.resid``), labelled by row."""
+        return self._output.observations(self._resid_response)
 
     def predict_prob(
         self,
@@ -671,8 +682,8 @@ class NegativeBinomialResults(_CountResults):
 
     @property
     def resid(self) -> Any:
-        """``y - E(y)``."""
-        return self.resid_response
+        """``y - E(y)``, labelled by row."""
+        return self._output.observations(self._resid_response)
 
     @property
     def lnalpha(self) -> float:

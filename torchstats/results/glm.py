@@ -218,23 +218,24 @@ class GLMResults(LikelihoodResults):
         """``sign(y - mu) sqrt(var_weights d(y, mu))``."""
         return self._output.observations(self._resid_deviance_tensor)
 
-    def _anscombe(self, scale: float) -> Any:
-        return self._output.observations(self.model.resid_anscombe_mu(self._mu, scale))
+    def _anscombe(self, scale: float) -> torch.Tensor:
+        return self.model.resid_anscombe_mu(self._mu, scale)
 
     @property
     def resid_anscombe_scaled(self) -> Any:
-        """Anscombe residuals at the fit's scale (statsmodels' formulas, per family)."""
-        return self._anscombe(self._scale)
+        """Anscombe residuals at the fit's scale (statsmodels' formulas, per family); an
+        array for pandas data too, as statsmodels."""
+        return self._output.plain(self._anscombe(self._scale))
 
     @property
     def resid_anscombe_unscaled(self) -> Any:
-        """Anscombe residuals at scale 1."""
-        return self._anscombe(1.0)
+        """Anscombe residuals at scale 1 (an array, as statsmodels)."""
+        return self._output.plain(self._anscombe(1.0))
 
     @property
     def resid_anscombe(self) -> Any:
-        """:attr:`resid_anscombe_scaled`, as statsmodels."""
-        return self.resid_anscombe_scaled
+        """:attr:`resid_anscombe_scaled`, labelled by row for pandas data (statsmodels)."""
+        return self._output.observations(self._anscombe(self._scale))
 
     # --- deviance and likelihood --------------------------------------------------------
 
@@ -255,8 +256,8 @@ class GLMResults(LikelihoodResults):
 
     @property
     def null(self) -> Any:
-        """Fitted values of the constant-only model."""
-        return self._output.observations(self._null_mu)
+        """Fitted values of the constant-only model (an array, as statsmodels)."""
+        return self._output.plain(self._null_mu)
 
     @cached_property
     def null_deviance(self) -> float:

@@ -44,6 +44,8 @@ class RegressionResults(LikelihoodResults):
     ``resid`` and ``fittedvalues`` are on the original scale, as in statsmodels.
     """
 
+    _robust_results_unlabelled = True
+
     # --- residuals and fitted values --------------------------------------------------------
 
     @cached_property

@@ -63,8 +63,8 @@ class _ZeroInflatedResults(_CountResults):
 
     @property
     def resid(self) -> Any:
-        """``y - E(y)`` (statsmodels' ``resid``)."""
-        return self.resid_response
+        """``y - E(y)`` (statsmodels' ``resid``), labelled by row."""
+        return self._output.observations(self._resid_response)
 
     def _prediction_rows(
         self, exog: Any, exog_infl: Any, transform: bool, exposure: Any, caller: str

@@ -234,8 +234,10 @@ def fit_irls(
             "response); parameters may not be identified",
             PerfectSeparationWarning,
         )
-    if solution is None:  # maxiter == 0: the start values are the estimate
-        solution = SolverResult(params=params, method="IRLS", rank=X.shape[1])
+    if solution is None:  # maxiter == 0: the start values, no covariance (statsmodels: NaN)
+        k = X.shape[1]
+        undefined = torch.full((k, k), math.nan, dtype=params.dtype, device=params.device)
+        solution = SolverResult(params=params, method="IRLS", rank=k, normalized_cov=undefined)
     message = "deviance converged" if converged else f"maximum iterations ({maxiter}) reached"
     solution = SolverResult(
         params=params,
