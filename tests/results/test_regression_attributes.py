@@ -190,3 +190,30 @@ def test_anova_lm_where_statsmodels_users_import_it() -> None:
     from torchstats.stats.anova import anova_lm
 
     assert anova_lm is ts.stats.anova_lm is ts.anova_lm
+
+
+def test_normalized_cov_params_of_glms_and_discrete_models() -> None:
+    """statsmodels' normalized_cov_params existed only on least-squares results here."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=80)})
+    frame["c"] = rng.poisson(np.exp(0.3 * frame["x"]))
+    frame["b"] = (frame["c"] > 0) * 1.0
+    frame["g"] = frame["c"] + 1.0
+    gamma_log = (
+        ts.families.Gamma(ts.families.links.Log()),
+        sm.families.Gamma(sm.families.links.Log()),
+    )
+    pairs = [
+        (
+            ts.glm("c ~ x", frame, family=ts.families.Poisson()).fit(),
+            smf.glm("c ~ x", frame, family=sm.families.Poisson()).fit(),
+        ),
+        (
+            ts.glm("g ~ x", frame, family=gamma_log[0]).fit(),
+            smf.glm("g ~ x", frame, family=gamma_log[1]).fit(),
+        ),
+        (ts.logit("b ~ x", frame).fit(disp=0), smf.logit("b ~ x", frame).fit(disp=0)),
+        (ts.poisson("c ~ x", frame).fit(disp=0), smf.poisson("c ~ x", frame).fit(disp=0)),
+    ]
+    for ours, theirs in pairs:
+        assert_matches(ours.normalized_cov_params, theirs.normalized_cov_params, rtol=1e-10)

@@ -203,6 +203,15 @@ class LikelihoodResults(NumpyScalars, ThreadScoped):
             return self._output.plain(cov[idx][:, idx])
         return self._output.matrix(cov)
 
+    @property
+    def normalized_cov_params(self) -> Any:
+        """The covariance per unit of scale: ``(X'WX)^{-1}`` of a GLM's IRLS, the inverse of
+        minus the Hessian of a likelihood model (statsmodels' ``normalized_cov_params``)."""
+        normalized = self.fit_result.normalized_cov
+        if normalized is None:
+            raise AttributeError(f"{type(self).__name__} has no normalized covariance")
+        return self._output.matrix(normalized)
+
     def _covariance_for(self, scale: float | None, cov_p: Any) -> torch.Tensor:
         """The covariance :meth:`cov_params` reads: ``cov_p``, the classical one at another
         ``scale``, or the fit's."""
