@@ -114,3 +114,17 @@ def test_pandas_string_columns_are_categorical(data):
     fitted_on_objects = ts.ols("y ~ x1 + g", data.assign(g=data["g"].astype(object))).fit()
     for fit in (res, fitted_on_objects):
         np.testing.assert_allclose(np.asarray(fit.predict(new)), np.asarray(ref.predict(new)))
+
+
+def test_wls_prediction_weights_as_a_series(data):
+    """get_prediction(new, weights=Series) raised (torch read the Series by its labels);
+    statsmodels takes it by position."""
+    frame = data.assign(w=np.linspace(0.5, 2.0, len(data)))
+    ours = ts.wls("y ~ x1", frame, weights=frame["w"]).fit()
+    theirs = smf.wls("y ~ x1", frame, weights=frame["w"]).fit()
+    new = frame.iloc[[4, 1, 7]]
+    np.testing.assert_allclose(
+        ours.get_prediction(new, weights=new["w"]).summary_frame().to_numpy(),
+        theirs.get_prediction(new, weights=new["w"]).summary_frame().to_numpy(),
+        rtol=1e-10,
+    )

@@ -104,3 +104,12 @@ def test_fits_the_same_model_as_statsmodels(frame):
     ours = ts.OLS(frame["y"], X).fit()
     theirs = sm.OLS(frame["y"], sm.add_constant(frame[["x1", "x2"]])).fit()
     pd.testing.assert_series_equal(ours.params, theirs.params, rtol=1e-10)
+
+
+def test_a_constant_column_with_a_repeated_name_is_found():
+    """frame[name] of a repeated name is a frame, which was read as "not constant": a
+    second constant was added, and has_constant="raise" did not raise."""
+    X = pd.DataFrame([[1.0, 2.0], [1.0, 3.0], [1.0, 4.0]], columns=["a", "a"])
+    pd.testing.assert_frame_equal(ts.add_constant(X), sm.add_constant(X))
+    with pytest.raises(ValueError, match="constant columns"):
+        ts.add_constant(X, has_constant="raise")

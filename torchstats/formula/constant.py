@@ -177,7 +177,10 @@ def _constant_nonzero_columns(x: Any) -> list[int]:
 def _add_constant_pandas(data: pd.Series | pd.DataFrame, prepend: bool, has_constant: str) -> Any:
     """statsmodels' pandas branch (``add_trend(trend="c")``): a ``"const"`` column."""
     frame = pd.DataFrame(data) if isinstance(data, pd.Series) else data.copy()
-    constant = [name for name in frame.columns if _is_nonzero_constant(frame[name])]
+    # by position: a repeated name would give a frame, read as "not constant"
+    constant = [
+        name for j, name in enumerate(frame.columns) if _is_nonzero_constant(frame.iloc[:, j])
+    ]
     if constant:
         if has_constant == "raise":
             raise DesignError(

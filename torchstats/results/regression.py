@@ -504,7 +504,9 @@ class RegressionResults(LikelihoodResults):
             X, index = exog_for_prediction(source, exog, device=params.device, dtype=params.dtype)
         var_resid = torch.full((X.shape[0],), self.scale, dtype=X.dtype, device=X.device)
         if weights is not None:
-            var_resid = var_resid / torch.as_tensor(weights, dtype=X.dtype, device=X.device)
+            # a Series by position, as statsmodels (torch reads a Series by its labels)
+            given = np.asarray(weights, dtype=np.float64)
+            var_resid = var_resid / torch.as_tensor(given, dtype=X.dtype, device=X.device)
         return PredictionResults(
             X @ params,
             row_quadratic(X, self.covariance.checked_cov()),
