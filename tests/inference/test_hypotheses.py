@@ -312,3 +312,23 @@ def test_anova_in_extreme_units(scale, typ):
     expected = ts.anova_lm(ts.ols(formula, frame).fit(), typ=typ)
     found = ts.anova_lm(ts.ols(formula, frame.assign(x1=frame.x1 * scale)).fit(), typ=typ)
     np.testing.assert_allclose(found.to_numpy(), expected.to_numpy(), rtol=1e-12)
+
+
+def test_contrast_results_have_statsmodels_dist_attributes():
+    """dist, dist_args and c_names were missing (AttributeError)."""
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x1": rng.normal(size=60), "x2": rng.normal(size=60)})
+    frame["y"] = 1 + frame["x1"] + rng.normal(size=60)
+    ours = ts.ols("y ~ x1 + x2", frame).fit()
+    theirs = smf.ols("y ~ x1 + x2", frame).fit()
+    for call in (
+        lambda r: r.f_test("x1 = 0"),
+        lambda r: r.t_test("x1 = 0"),
+        lambda r: r.wald_test("x1 = 0, x2 = 0", use_f=False, scalar=True),
+    ):
+        found, expected = call(ours), call(theirs)
+        assert found.dist is expected.dist
+        assert found.dist_args == pytest.approx(expected.dist_args)
+        assert found.c_names == expected.c_names

@@ -278,7 +278,8 @@ def test_wald_test_against_hand_computed(mu0):
         np.testing.assert_allclose(result.statistic, expected, rtol=1e-9)
         np.testing.assert_allclose(result.pvalue, stats.chi2.sf(expected, 1), rtol=1e-9)
         assert result.df == 1
-    assert re.match(r"Wald test \(chi2\): statistic=[\d.]+, p-value=", str(result))
+    assert re.match(r"<Wald test \(chi2\): statistic=[\d.]+, p-value=", str(result))
+    assert result.df_denom == 1 and result.dist is stats.chi2  # statsmodels' ContrastResults
 
 
 def test_joint_restriction_of_a_vector_parameter():

@@ -89,6 +89,43 @@ class ContrastResults:
         """The F statistic of an F test."""
         return self.statistic
 
+    @property
+    def dist(self) -> Any:
+        """The scipy distribution of the statistic (statsmodels' ``dist``)."""
+        return {"t": stats.t, "norm": stats.norm, "F": stats.f, "chi2": stats.chi2}[
+            self.distribution
+        ]
+
+    @property
+    def dist_args(self) -> tuple[float, ...]:
+        """The arguments statsmodels gives :attr:`dist`: ``(df_num, df_denom)`` for F,
+        ``(df_denom,)`` for t, none for the normal and chi-squared."""
+        if self.distribution == "F":
+            return (float(self.df_num or 0.0), float(self.df_denom or 0.0))
+        if self.distribution == "t" and self.df_denom is not None:
+            return (float(self.df_denom),)
+        return ()
+
+    @property
+    def c_names(self) -> list[str] | None:
+        """Names of the contrasts of a t test, ``c0``, ``c1``, ... (statsmodels'
+        ``c_names``); None for a joint test."""
+        if self.effect is None:
+            return None
+        return [f"c{i}" for i in range(np.size(self.effect))]
+
+    @property
+    def df(self) -> float | None:
+        """The number of restrictions ``J`` of a joint test (``df_num`` of F, ``df_denom``
+        of chi-squared in statsmodels' convention): the ``df`` of the likelihood-ratio and
+        score tests' :class:`~torchstats.inference.compare.TestResult`. A torchstats
+        addition."""
+        if self.distribution == "F":
+            return self.df_num
+        if self.distribution == "chi2":
+            return self.df_denom
+        return None
+
     def conf_int(self, alpha: float = 0.05) -> np.ndarray:
         """``(m, 2)`` confidence intervals for the effects of a t test."""
         if self.effect is None or self.sd is None:

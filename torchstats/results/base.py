@@ -432,14 +432,17 @@ class LikelihoodResults(NumpyScalars, ThreadScoped):
         position = {name: i for i, name in enumerate(self.model.output.param_names)}
         terms: list[tuple[str, list[int]]] = []
         used: set[int] = set()
-        for prefix, design in self.model.term_designs():
+        model_design = getattr(self.model, "design", None)
+        term_designs = getattr(self.model, "term_designs", None)  # a generic likelihood: none
+        designs = term_designs() if term_designs is not None else [("", model_design)]
+        for prefix, design in designs if model_design is not None else []:
             for name, columns in design.terms:
                 found = [position.get(prefix + design.exog_names[c]) for c in columns]
                 positions = [p for p in found if p is not None]
                 if positions and len(positions) == len(found):
                     terms.append((prefix + name, positions))
                     used.update(positions)
-        if getattr(self.model.design, "model_spec", None) is None:
+        if getattr(model_design, "model_spec", None) is None:
             terms += [(name, [i]) for name, i in position.items() if i not in used]
         return terms
 

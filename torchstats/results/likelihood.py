@@ -15,10 +15,8 @@ import numpy as np
 import torch
 
 from torchstats.covariance.result import CovarianceResult
-from torchstats.errors import InvalidOptionError
 from torchstats.inference.compare import TestResult, lr_test
 from torchstats.inference.information_criteria import im_ratio, info_criterion
-from torchstats.inference.wald import wald_test
 from torchstats.results.base import LikelihoodResults
 from torchstats.solvers.result import SolverResult
 from torchstats.summary.layouts import likelihood_summary
@@ -219,54 +217,6 @@ class MaximumLikelihoodResults(LikelihoodResults):
         return self.model.covariance(self.fit_result, kind, None, self.use_t)
 
     # --- tests ---------------------------------------------------------------------------------
-
-    def wald_test(  # type: ignore[override]
-        self,
-        r_matrix: Any,
-        cov_p: Any = None,
-        invcov: Any = None,
-        use_f: bool | None = None,
-        df_constraints: float | None = None,
-        scalar: bool = True,
-    ) -> TestResult:
-        """Wald test of the linear hypotheses ``R theta = q``.
-
-        Parameters
-        ----------
-        r_matrix : str, list of str, (R, q) or array
-            E.g. ``"mu = 0"``, ``"beta[1] = beta[2], sigma = 1"`` over the parameter names.
-        cov_p : array-like, optional
-            Covariance to use instead of :meth:`cov_params`.
-        use_f : bool, optional
-            F test on ``(J, df_resid)`` instead of chi-squared (default: ``use_t``).
-        df_constraints : float, optional
-            Override the number of constraints ``J``.
-        invcov : array-like, shape (m, m), optional
-            Inverse covariance of ``R theta`` to use instead of ``(R V R')^+``.
-        scalar : bool
-            Only True: a :class:`TestResult` holds floats (False raises).
-
-        Returns
-        -------
-        TestResult
-            ``statistic``, ``pvalue``, ``df`` (and ``df_denom`` for F).
-        """
-        if not scalar:
-            raise InvalidOptionError(
-                "scalar=False is not supported here: this wald_test returns a TestResult of "
-                "floats; use scalar=True (the default)"
-            )
-        cov = self.covariance.cov if cov_p is None else np.asarray(cov_p, dtype=float)
-        use_f = self.use_t if use_f is None else use_f
-        return wald_test(
-            self.fit_result.params,
-            cov,
-            r_matrix,
-            names=self.model.param_names,
-            df_denom=self.covariance.df_resid if use_f else None,
-            df_constraints=df_constraints,
-            invcov=invcov,
-        )
 
     def lr_test(self, restricted: MaximumLikelihoodResults) -> TestResult:
         """Likelihood-ratio test of ``restricted`` (this model with parameters fixed).
