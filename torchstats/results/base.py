@@ -21,6 +21,7 @@ from torchstats._threads import ThreadScoped
 from torchstats.covariance.nonrobust import require_data_units
 from torchstats.covariance.result import CovarianceResult
 from torchstats.errors import InvalidOptionError
+from torchstats.formula.design import Design
 from torchstats.inference.distributions import critical_value, two_sided_pvalues
 from torchstats.inference.hypotheses import (
     ContrastResults,
@@ -432,10 +433,14 @@ class LikelihoodResults(NumpyScalars, ThreadScoped):
         position = {name: i for i, name in enumerate(self.model.output.param_names)}
         terms: list[tuple[str, list[int]]] = []
         used: set[int] = set()
-        model_design = getattr(self.model, "design", None)
+        model_design: Design | None = getattr(self.model, "design", None)
         term_designs = getattr(self.model, "term_designs", None)  # a generic likelihood: none
-        designs = term_designs() if term_designs is not None else [("", model_design)]
-        for prefix, design in designs if model_design is not None else []:
+        designs: list[tuple[str, Design]] = []
+        if term_designs is not None:
+            designs = term_designs()
+        elif model_design is not None:
+            designs = [("", model_design)]
+        for prefix, design in designs:
             for name, columns in design.terms:
                 found = [position.get(prefix + design.exog_names[c]) for c in columns]
                 positions = [p for p in found if p is not None]
