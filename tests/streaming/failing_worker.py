@@ -77,7 +77,11 @@ def main() -> None:
             "notes": list(getattr(error, "__notes__", [])),
         }
     outcome["seconds"] = time.perf_counter() - started
-    Path(args.out, f"rank{args.rank}.json").write_text(json.dumps(outcome))
+    # written whole, then renamed: the test reads rank 1's file as soon as it exists and
+    # kills the process (an empty file from a kill mid-write failed the test under load)
+    partial = Path(args.out, f"rank{args.rank}.json.partial")
+    partial.write_text(json.dumps(outcome))
+    os.replace(partial, Path(args.out, f"rank{args.rank}.json"))
     if args.rank == 1 and args.fail != "die":
         time.sleep(600)  # a failed process that stays alive: the test kills it
     # Leave without tearing the process group down at interpreter exit: with the other rank
