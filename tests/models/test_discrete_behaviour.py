@@ -478,7 +478,7 @@ def test_tensor_outputs_stay_on_the_device(frame, device):
 def test_get_prediction_refuses_bad_options(frame):
     res = Logit("yb ~ x1 + C(g)", frame).fit()
     with pytest.raises(InvalidOptionError, match="which"):
-        res.get_prediction(frame.head(3), which="var")
+        res.get_prediction(frame.head(3), which="prob")
     with pytest.raises(TypeError, match="Logit.get_prediction takes no exposure"):
         res.get_prediction(frame.head(3), exposure=np.ones(3))
     with pytest.raises(ValueError, match="unknown method 'wald'"):

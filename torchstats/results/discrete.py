@@ -536,6 +536,8 @@ class _DiscreteResults(LikelihoodResults):
 class BinaryResults(_DiscreteResults):
     """A fitted Logit or Probit model (statsmodels' ``LogitResults``/``ProbitResults``)."""
 
+    _prediction_which = ("mean", "linear", "var")
+
     def pred_table(self, threshold: float = 0.5) -> Any:
         """2x2 table: rows observed 0/1, columns predicted 0/1 (``p > threshold``).
 
