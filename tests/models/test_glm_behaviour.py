@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+import statsmodels.formula.api as smf
 import torch
 
 import torchstats as ts
@@ -448,3 +449,22 @@ def test_all_zero_response_says_the_estimate_does_not_exist(family):
     X = np.column_stack([np.ones(30), np.linspace(-1, 1, 30)])
     with pytest.raises(ts.errors.NumericalError, match="0 in every row.*does not exist"):
         ts.GLM(np.zeros(30), X, family=family()).fit()
+
+
+@pytest.mark.parametrize("which", ["mean", "var_unscaled"])
+def test_average_prediction_as_statsmodels(which) -> None:
+    """get_prediction(average=True, agg_weights=...) raised TypeError (statsmodels: the
+    weighted average of the predictions with its delta-method standard error)."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=200), "t": rng.uniform(1, 2, 200)})
+    frame["c"] = rng.poisson(np.exp(0.3 * frame["x"]) * frame["t"])
+    ours = ts.glm("c ~ x", frame, family=F.Poisson(), exposure=frame["t"]).fit()
+    theirs = smf.glm("c ~ x", frame, family=sm.families.Poisson(), exposure=frame["t"]).fit()
+    new, weights = frame.head(5), rng.uniform(0.5, 1.5, 5)
+    kwargs = {"which": which, "average": True, "agg_weights": weights}
+    exposure = new["t"].to_numpy()
+    np.testing.assert_allclose(
+        ours.get_prediction(new, exposure=exposure, **kwargs).summary_frame().to_numpy(),
+        theirs.get_prediction(new, exposure=exposure, **kwargs).summary_frame().to_numpy(),
+        rtol=1e-7,  # statsmodels' standard error from numerical derivatives
+    )

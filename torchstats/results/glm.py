@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from functools import cached_property
 from typing import Any
@@ -32,8 +32,10 @@ from torchstats.inference.score_tests import ScoreTestResult, glm_score_test
 from torchstats.results.base import LikelihoodResults
 from torchstats.results.likelihood_influence import GLMInfluence
 from torchstats.results.prediction import (
+    DeltaPredictionResults,
     LinkPredictionResults,
     PredictionResults,
+    delta_prediction,
     prediction_variance,
 )
 from torchstats.solvers.result import SolverResult
@@ -438,7 +440,9 @@ class GLMResults(LikelihoodResults):
         transform: bool = True,
         which: str | None = None,
         row_labels: Any = None,
-    ) -> PredictionResults | LinkPredictionResults:
+        average: bool = False,
+        agg_weights: Any = None,
+    ) -> PredictionResults | LinkPredictionResults | DeltaPredictionResults:
         """Predictions with delta-method standard errors and intervals.
 
         ``which=None`` (statsmodels' default): means with columns ``mean, mean_se,
@@ -446,17 +450,30 @@ class GLMResults(LikelihoodResults):
         mapped through the inverse link, ``mean_se`` is ``|d mu / d eta| se(eta)``.
         ``which="mean"``, ``"linear"`` or ``"var_unscaled"``: statsmodels' newer results
         with columns ``predicted, se, ci_lower, ci_upper`` (endpoint intervals for the
-        mean, symmetric delta-method ones for the variance function).
+        mean, symmetric delta-method ones for the variance function). ``average=True``:
+        the average over the rows of those predictions times ``agg_weights`` (not
+        normalised, as statsmodels), with its delta-method standard error.
         """
         if which is not None:
             check_option(which, ("mean", "linear", "var_unscaled"), "which")
         params = self.fit_result.params
         if exog is None:
             X, index = self.model.design.exog, self._output.row_index
-            eta = self.model.predict(params, None, exposure, offset, "linear")
+            rows = None
         else:
             X, index = self._new_exog(exog, transform)
-            eta = self.model.predict(params, X, exposure, offset, "linear")
+            rows = X
+        if average:
+            return delta_prediction(
+                self._prediction_function(rows, exposure, offset, which or "mean"),
+                params,
+                self.covariance.checked_cov(),
+                average=True,
+                agg_weights=None
+                if agg_weights is None
+                else torch.as_tensor(np.asarray(agg_weights, dtype=float)).to(params),
+            )
+        eta = self.model.predict(params, rows, exposure, offset, "linear")
         link = self.family.link
         labels = index if row_labels is None else row_labels
         if which is not None:
@@ -470,6 +487,21 @@ class GLMResults(LikelihoodResults):
             derivative=link.inverse_deriv,
             row_labels=index if row_labels is None else row_labels,
         )
+
+    def _prediction_function(
+        self, rows: torch.Tensor | None, exposure: Any, offset: Any, which: str
+    ) -> Callable[[torch.Tensor], torch.Tensor]:
+        """The prediction ``which`` as a torch function of the parameters (delta method)."""
+        link, variance = self.family.link, self.family.variance
+
+        def predicted(params: torch.Tensor) -> torch.Tensor:
+            eta = self.model.predict(params, rows, exposure, offset, "linear")
+            if which == "linear":
+                return eta
+            mean = link.inverse(eta)
+            return variance(mean) if which == "var_unscaled" else mean
+
+        return predicted
 
     def _link_prediction(
         self, eta: torch.Tensor, X: torch.Tensor, which: str, labels: Any
