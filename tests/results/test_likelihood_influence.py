@@ -282,3 +282,32 @@ def test_leverage_one_of_a_discrete_model_is_exactly_one():
         assert hat[1] == 1.0
         cooks = np.asarray(influence.cooks_distance[0])
         assert not np.isfinite(cooks[1]) and np.isfinite(np.delete(cooks, 1)).all()
+
+
+def test_statsmodels_plot_leverage_resid2_runs_on_glm_and_logit():
+    """statsmodels' plot_leverage_resid2 read infl.resid, which the GLM and likelihood
+    influence objects lacked (AttributeError)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import statsmodels.formula.api as smf
+    from statsmodels.graphics.regressionplots import plot_leverage_resid2
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=80)})
+    frame["c"] = rng.poisson(np.exp(0.3 * frame["x"]))
+    frame["b"] = (frame["c"] > 0) * 1.0
+    pairs = [
+        (
+            ts.glm("c ~ x", frame, family=ts.families.Poisson()).fit(),
+            smf.glm("c ~ x", frame, family=sm.families.Poisson()).fit(),
+        ),
+        (ts.logit("b ~ x", frame).fit(disp=0), smf.logit("b ~ x", frame).fit(disp=0)),
+    ]
+    for ours, theirs in pairs:
+        influence = ours.get_influence()
+        np.testing.assert_allclose(influence.resid, theirs.get_influence().resid, rtol=1e-9)
+        assert influence.model_class is type(ours.model)
+        found = plot_leverage_resid2(ours).axes[0].lines[0].get_xydata()
+        expected = plot_leverage_resid2(theirs).axes[0].lines[0].get_xydata()
+        np.testing.assert_allclose(found, expected, rtol=1e-9)

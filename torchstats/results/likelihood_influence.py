@@ -126,6 +126,27 @@ class MLEInfluence(ThreadScoped):
     # --- statsmodels' attributes ------------------------------------------------------------
 
     @property
+    def resid(self) -> Any:
+        """Pearson residuals over ``sqrt(scale)`` (statsmodels' ``resid``, which its
+        ``plot_leverage_resid2`` reads), an array."""
+        return self._resid.detach().cpu().numpy()
+
+    @property
+    def endog(self) -> Any:
+        """The model's response (``results.model.endog``)."""
+        return self.results.model.endog
+
+    @property
+    def exog(self) -> Any:
+        """The model's design (``results.model.exog``)."""
+        return self.results.model.exog
+
+    @property
+    def model_class(self) -> type:
+        """The class of the fitted model."""
+        return type(self.results.model)
+
+    @property
     def hat_matrix_diag(self) -> Any:
         """Generalized leverage ``h_i`` (None where the model lacks the derivatives)."""
         return self._out(self._h)
