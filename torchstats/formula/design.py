@@ -58,6 +58,7 @@ from torchstats.structured.block_matrix import select_rows
 
 __all__ = [
     "Design",
+    "OUTSIDE_LEVELS_WARNING",
     "FormulaPlan",
     "design_from_formula",
     "drop_columns",
@@ -607,8 +608,9 @@ def plan_formula(formula: str, frame: pd.DataFrame, namespace: Mapping[str, Any]
     )
 
 
-#: formulaic's DataMismatchWarning for categorical values outside the nominated levels.
-_OUTSIDE_LEVELS = ".*categories outside of the nominated levels.*"
+#: formulaic's DataMismatchWarning for categorical values outside the nominated levels (or
+#: unseen when fitting), which it codes as the reference level: raised as errors.
+OUTSIDE_LEVELS_WARNING = ".*categories outside of the nominated levels.*"
 
 
 def _refuse_missing_categories(frame: pd.DataFrame, columns: frozenset[str]) -> None:
@@ -682,7 +684,7 @@ def _materialize(
     try:
         with warnings.catch_warnings():
             # formulaic codes values outside C(x, levels=[...]) as the reference level
-            warnings.filterwarnings("error", message=_OUTSIDE_LEVELS)
+            warnings.filterwarnings("error", message=OUTSIDE_LEVELS_WARNING)
             return model_matrix(
                 formula,
                 frame,

@@ -26,6 +26,7 @@ from torchstats.errors import (
     UnseenLevelError,
 )
 from torchstats.formula.design import (
+    OUTSIDE_LEVELS_WARNING,
     Design,
     _as_frame,
 )
@@ -121,7 +122,7 @@ def exog_for_prediction(
 def _encode(design: Design, spec: ModelSpec, frame: pd.DataFrame) -> np.ndarray:
     """The fitted design's columns for the rows of ``frame`` (see :func:`exog_for_prediction`)."""
     with warnings.catch_warnings():
-        warnings.filterwarnings("error", message=".*categories outside of the nominated levels.*")
+        warnings.filterwarnings("error", message=OUTSIDE_LEVELS_WARNING)
         try:
             matrix = spec.get_model_matrix(
                 _categories_as_fitted(spec, frame), context=design.context, na_action="ignore"
