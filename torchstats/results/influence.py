@@ -39,7 +39,7 @@ from torchstats.errors import LeverageWarning, warn
 from torchstats.inference.multitest import multipletests
 from torchstats.solvers.leverage import describe_leverage_one, leverage_one
 
-__all__ = ["OLSInfluence", "deletion_leverage", "outlier_test"]
+__all__ = ["ModelViews", "OLSInfluence", "deletion_leverage", "outlier_test"]
 
 
 def deletion_leverage(h: torch.Tensor, row_labels: pd.Index | None) -> torch.Tensor:
@@ -60,7 +60,29 @@ def deletion_leverage(h: torch.Tensor, row_labels: pd.Index | None) -> torch.Ten
     return torch.where(one, torch.ones_like(h), h)
 
 
-class OLSInfluence(ThreadScoped):
+class ModelViews:
+    """The fitted model's ``endog``, ``exog`` and class, as statsmodels' influence classes
+    show them (its plots read them)."""
+
+    results: Any
+
+    @property
+    def endog(self) -> Any:
+        """The model's response (``results.model.endog``)."""
+        return self.results.model.endog
+
+    @property
+    def exog(self) -> Any:
+        """The model's design (``results.model.exog``)."""
+        return self.results.model.exog
+
+    @property
+    def model_class(self) -> type:
+        """The class of the fitted model."""
+        return type(self.results.model)
+
+
+class OLSInfluence(ModelViews, ThreadScoped):
     """Influence measures of an OLS or WLS fit (statsmodels' ``OLSInfluence`` names).
 
     Parameters
@@ -160,21 +182,6 @@ class OLSInfluence(ThreadScoped):
     def resid(self) -> Any:
         """The fit's residuals ``y - X b`` (statsmodels' ``results.resid``), an array."""
         return self._out(self.results._resid)
-
-    @property
-    def endog(self) -> Any:
-        """The model's response (``results.model.endog``)."""
-        return self.results.model.endog
-
-    @property
-    def exog(self) -> Any:
-        """The model's design (``results.model.exog``)."""
-        return self.results.model.exog
-
-    @property
-    def model_class(self) -> type:
-        """The class of the fitted model."""
-        return type(self.results.model)
 
     @property
     def influence(self) -> Any:

@@ -32,7 +32,7 @@ from scipy import stats
 
 from torchstats._threads import ThreadScoped
 from torchstats.errors import HessianWarning, warn
-from torchstats.results.influence import deletion_leverage
+from torchstats.results.influence import ModelViews, deletion_leverage
 from torchstats.solvers.leverage import hat_diagonal
 from torchstats.structured.block_matrix import dense_within_limit, row_quadratic, scale_rows
 
@@ -43,7 +43,7 @@ __all__ = ["GLMInfluence", "MLEInfluence"]
 _PINV_RCOND = 1e-15
 
 
-class MLEInfluence(ThreadScoped):
+class MLEInfluence(ModelViews, ThreadScoped):
     """One-step influence measures of a maximum-likelihood fit (statsmodels' ``MLEInfluence``).
 
     Parameters
@@ -130,21 +130,6 @@ class MLEInfluence(ThreadScoped):
         """Pearson residuals over ``sqrt(scale)`` (statsmodels' ``resid``, which its
         ``plot_leverage_resid2`` reads), an array."""
         return self._resid.detach().cpu().numpy()
-
-    @property
-    def endog(self) -> Any:
-        """The model's response (``results.model.endog``)."""
-        return self.results.model.endog
-
-    @property
-    def exog(self) -> Any:
-        """The model's design (``results.model.exog``)."""
-        return self.results.model.exog
-
-    @property
-    def model_class(self) -> type:
-        """The class of the fitted model."""
-        return type(self.results.model)
 
     @property
     def hat_matrix_diag(self) -> Any:
