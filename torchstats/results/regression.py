@@ -212,7 +212,10 @@ class RegressionResults(LikelihoodResults):
         response constant (sd / mean below 0.12 at 1e6 rows) and made R-squared NaN."""
         if not self.k_constant:
             return self._tss_scaled == 0
-        y, weights = self.model.design.endog, self.model.row_weights
+        y, weights = self.model.design.endog, getattr(self.model, "row_weights", None)
+        if y.shape[0] != self.nobs:  # streamed: the rows are not kept; sums of squares
+            eps = torch.finfo(y.dtype).eps
+            return self._tss_scaled <= (self.nobs * eps) ** 2 * self._uncentered_tss_scaled
         used = y if weights is None else y[weights > 0]
         return used.numel() == 0 or bool((used == used[0]).all())
 
