@@ -17,7 +17,7 @@ import torch
 from scipy import linalg, stats
 
 from torchstats.errors import InvalidOptionError
-from torchstats.solvers.scaling import column_scale
+from torchstats.solvers.scaling import column_scale, gram_in_range
 from torchstats.structured.block_matrix import gram
 
 __all__ = ["anova_lm"]
@@ -85,11 +85,14 @@ def _terms(fit: Any) -> list[tuple[str, list[int], frozenset[str]]]:
 
 def _type1(fit: Any) -> pd.DataFrame:
     X, y = fit.model.whitened_exog, fit.model.whitened_endog
-    if isinstance(X, torch.Tensor):
-        # equilibrated (exact powers of two; Q, hence the effects, unchanged): X'X of a
-        # column in units of 1e160 overflows, of 1e-160 loses digits to subnormals
+    product = gram(X)
+    if isinstance(X, torch.Tensor) and not gram_in_range(product):
+        # equilibrated (exact powers of two; Q, hence the effects, unchanged), a copy made
+        # only here: X'X of a column in units of 1e160 overflows, of 1e-160 loses digits to
+        # subnormals
         X = X / column_scale(X)
-    factor = torch.linalg.cholesky(gram(X))
+        product = gram(X)
+    factor = torch.linalg.cholesky(product)
     effects = torch.linalg.solve_triangular(factor, (X.T @ y)[:, None], upper=False)[:, 0]
     effects = effects.detach().cpu().double().numpy()
     rows = [
