@@ -37,9 +37,16 @@ from scipy import stats
 from torchstats._threads import ThreadScoped
 from torchstats.errors import LeverageWarning, warn
 from torchstats.inference.multitest import multipletests
+from torchstats.results.influence_plots import InfluencePlots
 from torchstats.solvers.leverage import describe_leverage_one, leverage_one
+from torchstats.tables.formats import TableFormat
+from torchstats.tables.table import Cell, Row, SummaryTable
 
-__all__ = ["ModelViews", "OLSInfluence", "deletion_leverage", "outlier_test"]
+__all__ = ["ModelViews", "OLSInfluence", "deletion_leverage", "influence_table", "outlier_test"]
+
+#: statsmodels' ``tableformatting.fmt_base`` (``OLSInfluence.summary_table``'s text format),
+#: with the numbers formatted before they enter the table.
+_INFLUENCE_TEXT = TableFormat(colwidths=10, table_dec_below="=", header_align="r")
 
 
 def deletion_leverage(h: torch.Tensor, row_labels: pd.Index | None) -> torch.Tensor:
@@ -82,7 +89,49 @@ class ModelViews:
         return type(self.results.model)
 
 
-class OLSInfluence(ModelViews, ThreadScoped):
+def _host(values: Any) -> np.ndarray:
+    if isinstance(values, torch.Tensor):
+        values = values.detach().cpu()
+    return np.asarray(values, dtype=np.float64)
+
+
+def influence_table(
+    columns: list[tuple[str, Any]], float_fmt: str = "%6.3f"
+) -> tuple[SummaryTable, np.ndarray]:
+    """A ``SimpleTable``-like table of named columns, first one ``%4d``, and its data.
+
+    Parameters
+    ----------
+    columns : list of (header, values)
+        Headers may hold ``"\n"``: each line is a header row, bottom-aligned, with the
+        rule under the last (statsmodels' ``SimpleTable.insert_header_row``).
+    float_fmt : str
+        ``%``-format of the columns after the first.
+
+    Returns
+    -------
+    (SummaryTable, ndarray of shape (n, len(columns)))
+    """
+    headers = [name for name, _ in columns]
+    data = np.column_stack([_host(values) for _, values in columns])
+    formats = ["%4d"] + [float_fmt] * (data.shape[1] - 1)
+    body = [
+        Row(tuple(Cell(fmt % value, j) for j, (fmt, value) in enumerate(zip(formats, row))))
+        for row in data
+    ]
+    lines = [header.split("\n") for header in headers]
+    depth = max(len(parts) for parts in lines)
+    header_rows = [
+        Row(
+            tuple(Cell(parts[i] if i < len(parts) else "", "header") for parts in lines),
+            is_header=i == depth - 1,
+        )
+        for i in range(depth)
+    ]
+    return SummaryTable(tuple(header_rows + body), text_format=_INFLUENCE_TEXT), data
+
+
+class OLSInfluence(InfluencePlots, ModelViews, ThreadScoped):
     """Influence measures of an OLS or WLS fit (statsmodels' ``OLSInfluence`` names).
 
     Parameters
@@ -304,6 +353,36 @@ class OLSInfluence(ModelViews, ThreadScoped):
             index=index,
         )
         return frame.join(measures)
+
+    def summary_table(self, float_fmt: str = "%6.3f") -> SummaryTable:
+        """All influence measures in one table (statsmodels' ``summary_table``).
+
+        Parameters
+        ----------
+        float_fmt : str
+            ``%``-format of the float columns.
+
+        Returns
+        -------
+        SummaryTable
+            Renders as statsmodels' ``SimpleTable``; the numbers are also stored as
+            :attr:`table_data`, an ``(n, 9)`` array.
+        """
+        table, self.table_data = influence_table(
+            [
+                ("obs", np.arange(self.nobs)),
+                ("endog", self.endog),
+                ("fitted\nvalue", self.results.fittedvalues),
+                ("Cook's\nd", self.cooks_distance[0]),
+                ("student.\nresidual", self.resid_studentized_internal),
+                ("hat diag", self.hat_matrix_diag),
+                ("dffits \ninternal", self.dffits_internal[0]),
+                ("ext.stud.\nresidual", self.resid_studentized_external),
+                ("dffits", self.dffits[0]),
+            ],
+            float_fmt,
+        )
+        return table
 
 
 def outlier_test(

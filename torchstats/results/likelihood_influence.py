@@ -33,6 +33,7 @@ from scipy import stats
 from torchstats._threads import ThreadScoped
 from torchstats.errors import HessianWarning, warn
 from torchstats.results.influence import ModelViews, deletion_leverage
+from torchstats.results.influence_plots import InfluencePlots
 from torchstats.solvers.leverage import hat_diagonal
 from torchstats.structured.block_matrix import dense_within_limit, row_quadratic, scale_rows
 
@@ -43,7 +44,7 @@ __all__ = ["GLMInfluence", "MLEInfluence"]
 _PINV_RCOND = 1e-15
 
 
-class MLEInfluence(ModelViews, ThreadScoped):
+class MLEInfluence(InfluencePlots, ModelViews, ThreadScoped):
     """One-step influence measures of a maximum-likelihood fit (statsmodels' ``MLEInfluence``).
 
     Parameters
@@ -107,8 +108,12 @@ class MLEInfluence(ModelViews, ThreadScoped):
         return deletion_leverage((mean_params * steps).sum(dim=1), self._output.row_index)
 
     @cached_property
+    def _score_obs(self) -> torch.Tensor:
+        return self.results.model.score_obs(self._params)
+
+    @cached_property
     def _d_params(self) -> torch.Tensor:
-        scores = self.results.model.score_obs(self._params)
+        scores = self._score_obs
         leave_out = scores.sum(dim=0) - scores
         step = torch.linalg.solve(self._hessian, leave_out.T).T
         return step if self._h is None else step / (1 - self._h)[:, None]
@@ -135,6 +140,84 @@ class MLEInfluence(ModelViews, ThreadScoped):
     def hat_matrix_diag(self) -> Any:
         """Generalized leverage ``h_i`` (None where the model lacks the derivatives)."""
         return self._out(self._h)
+
+    @property
+    def cov_params(self) -> Any:
+        """The fit's ``cov_params()`` as an array (statsmodels' attribute), (k, k)."""
+        return self._out(self._cov)
+
+    @property
+    def hessian(self) -> Any:
+        """The model's Hessian at the estimate (statsmodels' attribute), (k, k)."""
+        return self._out(self._hessian)
+
+    @property
+    def score_obs(self) -> Any:
+        """Per-observation scores at the estimate (statsmodels' attribute), (n, k)."""
+        return self._out(self._score_obs)
+
+    @cached_property
+    def _h_exog(self) -> torch.Tensor:
+        return hat_diagonal(self.results.model.design.exog)
+
+    @property
+    def hat_matrix_exog_diag(self) -> Any:
+        """Leverage of the design alone, as in OLS (``exog pinv(exog)`` diagonal)."""
+        return self._out(self._h_exog)
+
+    def _positive_hessian_factor(self) -> torch.Tensor:
+        """``-d^2 loglike_i / d eta_i^2`` (the models' ``hessian_factor`` is its negative)."""
+        return -self._first(self.results.model.hessian_factor(self._params))
+
+    @staticmethod
+    def _first(values: Any) -> torch.Tensor:
+        return values[0] if isinstance(values, tuple) else values
+
+    def _leverage_or_raise(self, what: str) -> torch.Tensor:
+        if self._h is None:
+            raise ValueError(
+                f"{what} needs the generalized leverage, which this model does not provide "
+                "(no derivative of the score with respect to the response)"
+            )
+        return self._h
+
+    def resid_score_factor(self) -> Any:
+        """Score factor over ``sqrt(hessian factor (1 - h_i))`` (statsmodels' experimental
+        ``resid_score_factor``; NaN where the log-likelihood is not concave in ``eta_i``)."""
+        score = self._first(self.results.model.score_factor(self._params))
+        h = self._leverage_or_raise("resid_score_factor")
+        return self._out(score / torch.sqrt(self._positive_hessian_factor()) / torch.sqrt(1 - h))
+
+    def resid_score(self, joint: bool = True, index: Any = None, studentize: bool = False) -> Any:
+        """Per-observation scores scaled by the inverse Hessian (statsmodels' experimental
+        ``resid_score``).
+
+        Parameters
+        ----------
+        joint : bool
+            The quadratic form ``s_i' (-H)^{-1} s_i`` per observation (a score-test
+            statistic), shape (n,); else ``s_ij / sqrt(-H_jj)``, shape (n, k).
+        index : array-like of int, optional
+            The score columns (parameters) to use; default all.
+        studentize : bool
+            Also divide by ``sqrt(1 - h_i)``.
+
+        Returns
+        -------
+        array, shape (n,) or (n, len(index))
+        """
+        scores, hessian = self._score_obs, self._hessian
+        if index is not None:
+            columns = torch.as_tensor(np.asarray(index), device=scores.device).reshape(-1)
+            scores, hessian = scores[:, columns], hessian[columns][:, columns]
+        if joint:
+            resid = (scores * torch.linalg.solve(-hessian, scores.T).T).sum(dim=1)
+        else:
+            resid = scores / torch.sqrt(torch.diagonal(-hessian))
+        if studentize:
+            root = torch.sqrt(1 - self._leverage_or_raise("resid_score(studentize=True)"))
+            resid = resid / (root if joint else root[:, None])
+        return self._out(resid)
 
     @property
     def d_params(self) -> Any:
@@ -269,6 +352,16 @@ class GLMInfluence(MLEInfluence):
         U, singular, Vh = torch.linalg.svd(weighted, full_matrices=False)
         keep = singular > _PINV_RCOND * singular.max()
         return U[:, keep], singular[keep], Vh[keep]
+
+    @cached_property
+    def _h_exog(self) -> torch.Tensor:
+        # statsmodels' GLMInfluence holds the weighted design W^{1/2} X as its exog, so its
+        # "exog hat matrix" is the GLM hat matrix itself
+        return self._h
+
+    def _positive_hessian_factor(self) -> torch.Tensor:
+        # GLM's hessian_factor is already the positive weight (statsmodels' note)
+        return self._first(self.results.model.hessian_factor(self._params))
 
     @cached_property
     def _h(self) -> torch.Tensor:
