@@ -5,7 +5,7 @@
 >>> res.params, res.bse, res.summary()                            # doctest: +SKIP
 """
 
-from torchstats import datasets, errors, families, stats
+from torchstats import datasets, errors, families, graphics, stats
 from torchstats.api import (
     batched_ols,
     batched_wls,
@@ -39,6 +39,7 @@ from torchstats.errors import (
     TorchstatsWarning,
 )
 from torchstats.formula.constant import add_constant
+from torchstats.graphics.probability import qqplot
 from torchstats.inference.anova import anova_lm
 from torchstats.inference.glm_anova import anova_glm
 from torchstats.models.batched_ols import BatchedOLS
@@ -125,6 +126,7 @@ __all__ = [
     "truncatedlfnegativebinomialp",
     "hurdlecountmodel",
     "add_constant",
+    "qqplot",
     "anova_lm",
     "summary_col",
     "etable",
@@ -162,6 +164,7 @@ __all__ = [
     "PerfectSeparationError",
     "datasets",
     "families",
+    "graphics",
     "errors",
     "stats",
 ]
