@@ -6,6 +6,7 @@ matplotlib, which is imported only when a plot is drawn. Partial-regression resi
 and reference-line fits use torchstats' own OLS.
 """
 
+from torchstats.drawing.axes import create_mpl_ax, create_mpl_fig
 from torchstats.graphics.abline import abline_plot
 from torchstats.graphics.influence import influence_plot, plot_leverage_resid2
 from torchstats.graphics.partial_regression import (
@@ -19,6 +20,8 @@ from torchstats.graphics.regression import plot_ccpr, plot_ccpr_grid, plot_fit, 
 __all__ = [
     "PartRegressPlotResult",
     "abline_plot",
+    "create_mpl_ax",
+    "create_mpl_fig",
     "influence_plot",
     "plot_ccpr",
     "plot_ccpr_grid",

@@ -24,7 +24,7 @@ def _abline_class() -> type:
             self.id_ylim_callback: Any = None
 
         def remove(self) -> None:
-            ax = self.axes
+            ax: Any = self.axes
             if self.id_xlim_callback:
                 ax.callbacks.disconnect(self.id_xlim_callback)
             if self.id_ylim_callback:

@@ -147,8 +147,8 @@ def plot_ccpr(results: Any, exog_idx: Any, ax: Any = None) -> Any:
     x1 = exog_array(results)[:, exog_idx]
     x1beta = x1 * as_array(results.params)[exog_idx]
     ax.plot(x1, x1beta + as_array(results.resid), "o")
-    params = as_array(OLS(x1beta, add_constant(x1)).fit().params)
-    fig = abline_plot(*params, ax=ax)
+    intercept, slope = as_array(OLS(x1beta, add_constant(x1)).fit().params)
+    fig = abline_plot(intercept, slope, ax=ax)
     ax.set_title("Component and component plus residual plot")
     ax.set_ylabel(f"Residual + {exog_name}*beta_{exog_idx:d}")
     ax.set_xlabel(f"{exog_name}")
