@@ -171,3 +171,19 @@ def test_graphics_need_matplotlib(fits, monkeypatch):
         ts.graphics.influence_plot(fits[1])
     with pytest.raises(ImportError, match="plot_index requires matplotlib"):
         fits[1].get_influence().plot_index()
+
+
+def test_fits_from_tensors(frame):
+    import torch
+
+    X = sm.add_constant(frame[["x1", "x2"]])
+    expected = sm.OLS(frame["y"].to_numpy(), X.to_numpy()).fit()
+    actual = ts.OLS(torch.tensor(frame["y"].to_numpy()), torch.tensor(X.to_numpy())).fit()
+    fits = (expected, actual)
+    for draw in (
+        lambda g, r: g.plot_regress_exog(r, 1),
+        lambda g, r: g.plot_fit(r, "x2"),
+        lambda g, r: g.influence_plot(r),
+        lambda g, r: g.plot_leverage_resid2(r),
+    ):
+        assert_same_plot(*_both(draw, fits))
