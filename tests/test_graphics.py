@@ -187,3 +187,19 @@ def test_fits_from_tensors(frame):
         lambda g, r: g.plot_leverage_resid2(r),
     ):
         assert_same_plot(*_both(draw, fits))
+
+
+def test_matplotlib_is_imported_only_inside_functions():
+    # matplotlib is a test-only dependency: no torchstats module imports it at import time
+    import ast
+    from pathlib import Path
+
+    package = Path(ts.__file__).resolve().parent
+    for path in package.rglob("*.py"):
+        for node in ast.parse(path.read_text()).body:
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            assert not any(name.startswith("matplotlib") for name in names), path

@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+from formulaic import model_matrix
 
 from torchstats.drawing.axes import annotate_axes, as_array, create_mpl_ax, create_mpl_fig
 from torchstats.graphics._results import exog_array, name_and_index
@@ -28,8 +29,6 @@ class PartRegressPlotResult(NamedTuple):
 def _formula_matrix(formula: str, data: Any) -> pd.DataFrame:
     """The design of a right-hand-side formula, with its column names (which name the
     axes, as statsmodels' patsy design matrices do)."""
-    from formulaic import model_matrix
-
     return pd.DataFrame(model_matrix(formula, data)).astype(np.float64)
 
 
