@@ -14,7 +14,7 @@ smf = pytest.importorskip("statsmodels.formula.api")
 
 import torchstats as ts  # noqa: E402
 from tests.conftest import make_frame  # noqa: E402
-from tests.plot_data import assert_same_plot  # noqa: E402
+from tests.graphics.plot_data import assert_same_plot  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ sm = pytest.importorskip("statsmodels.api")
 
 import torchstats as ts  # noqa: E402
 from tests.conftest import make_frame  # noqa: E402
-from tests.plot_data import assert_same_plot  # noqa: E402
+from tests.graphics.plot_data import assert_same_plot  # noqa: E402
 from torchstats.errors import SpecificationWarning  # noqa: E402
 
 
