@@ -67,6 +67,21 @@ def test_unordered_categorical_array_warns_and_formula_refuses(frame):
         ts.ordered_model("rating ~ x1", text)
 
 
+@pytest.mark.parametrize("kind", ["object", "string", "numpy"])
+def test_text_response_arrays_are_refused(frame, kind):
+    # sorted as text, levels 1..12 would run 1 < 10 < 11 < 12 < 2 and 'high' < 'low' <
+    # 'medium': a silently wrong order (statsmodels refuses text responses too)
+    text = frame["rating"].cat.codes.astype(str)
+    endog = {"object": text, "string": text.astype("string"), "numpy": text.to_numpy()}[kind]
+    with pytest.raises(DesignError, match="text, which has no order"):
+        ts.OrderedModel(endog, frame[["x1"]])
+    ordered = pd.Categorical(text, categories=["0", "1", "2", "3"], ordered=True)
+    by_codes = ts.OrderedModel(frame["rating"].cat.codes, frame[["x1"]]).fit(disp=0)
+    by_labels = ts.OrderedModel(ordered, frame[["x1"]]).fit(disp=0)
+    assert by_labels.model.labels == ["0", "1", "2", "3"]
+    assert_matches(by_labels.params.to_numpy(), by_codes.params.to_numpy(), rtol=1e-12)
+
+
 def test_levels_without_observations_and_one_level_are_refused(frame):
     extra = frame["rating"].cat.add_categories(["beyond"])
     with pytest.raises(DesignError, match="no observations of level.*beyond"):

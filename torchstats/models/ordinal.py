@@ -332,7 +332,7 @@ def _ordinal_response(design: Design, endog: Any, data: Any) -> list[Any]:
     is a text response); ``data`` is the formula's data, None for arrays."""
     labels = list(design.endog_levels or ())
     if data is None:
-        if isinstance(endog, pd.Series) and isinstance(endog.dtype, pd.CategoricalDtype):
+        if isinstance(getattr(endog, "dtype", None), pd.CategoricalDtype):
             if not endog.dtype.ordered:
                 warnings.warn(
                     "the endog has ordered == False, risk of capturing a wrong order for the "
@@ -340,13 +340,21 @@ def _ordinal_response(design: Design, endog: Any, data: Any) -> list[Any]:
                     SpecificationWarning,
                     stacklevel=3,
                 )
+        elif not _numeric_levels(labels):
+            # text has no order: sorting it would put '10' before '2' and 'high' before
+            # 'low' (statsmodels refuses text too)
+            raise DesignError(
+                "the ordinal response is text, which has no order (sorted, '10' comes before "
+                "'2' and 'high' before 'low'): pass an ordered pandas Categorical, e.g. "
+                "pd.Categorical(y, categories=[...in order...], ordered=True), or numbers"
+            )
         return labels
     name = str(endog).split("~")[0].strip()
     column = data[name] if isinstance(data, pd.DataFrame) and name in data.columns else None
     if column is not None and isinstance(column.dtype, pd.CategoricalDtype):
         ordered = bool(column.dtype.ordered)
     else:
-        ordered = all(isinstance(v, (int, float, np.number)) for v in labels) and not any(
+        ordered = _numeric_levels(labels) and not any(
             isinstance(v, (bool, np.bool_)) for v in labels
         )
     if not ordered:
@@ -356,3 +364,8 @@ def _ordinal_response(design: Design, endog: Any, data: Any) -> list[Any]:
             "categories=[...in order...], ordered=True), or numeric"
         )
     return labels
+
+
+def _numeric_levels(labels: list[Any]) -> bool:
+    """Whether every level is a number (booleans included), which orders them."""
+    return all(isinstance(v, (bool, int, float, np.number, np.bool_)) for v in labels)
