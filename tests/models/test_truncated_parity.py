@@ -26,7 +26,12 @@ from statsmodels.tools.numdiff import approx_fprime
 from tests.conftest import DEVICES
 from tests.models.count_part_cases import count_frame, docvis_frame, randhie_arrays, reference_fit
 from tests.parity import assert_matches
-from torchstats.errors import ConvergenceWarning, DesignError, InvalidOptionError
+from torchstats.errors import (
+    ConvergenceWarning,
+    DesignError,
+    InvalidOptionError,
+    MissingDataError,
+)
 from torchstats.models.truncated import TruncatedLFNegativeBinomialP, TruncatedLFPoisson
 
 OURS = {"poisson": TruncatedLFPoisson, "negbin": TruncatedLFNegativeBinomialP}
@@ -338,6 +343,18 @@ def test_bad_input():
         TruncatedLFPoisson(endog, exog, truncation=int(endog.max()))
     with pytest.raises(InvalidOptionError, match="which"):
         TruncatedLFPoisson(endog, exog).predict(np.zeros(4), which="prob-zero")
+
+
+@pytest.mark.parametrize("model", [TruncatedLFPoisson, TruncatedLFNegativeBinomialP])
+def test_missing_response_is_refused_not_truncated_away(model):
+    # NaN > truncation is False: the row used to leave with the truncated ones, silently
+    endog, exog = randhie_arrays(3)
+    endog = np.asarray(endog, dtype=float).copy()
+    endog[np.flatnonzero(endog > 0)[0]] = np.nan
+    with pytest.raises(MissingDataError, match="endog"):
+        model(endog, exog)
+    dropped = model(endog, exog, missing="drop")
+    assert dropped.nobs == int((endog > 0).sum())
 
 
 def test_bse_against_statsmodels_score(fits):

@@ -31,6 +31,7 @@ from torchstats.families.count_truncation import (
     truncated_moments,
 )
 from torchstats.formula.design import Design
+from torchstats.formula.design_checks import check_finite
 from torchstats.models.base import caller_context
 from torchstats.models.count import (
     _COUNT_PARAMETERS,
@@ -211,7 +212,10 @@ class _TruncatedLF(_CountDistribution):
         )
 
     def _initialize(self, design: Design) -> None:
-        _Count._check_endog(self, design.endog)  # before the rows below the cut are dropped
+        # before the rows at or below the cut are dropped: NaN compares False and would
+        # leave with them, silently (every other model refuses a missing response)
+        check_finite(design)
+        _Count._check_endog(self, design.endog)
         kept = design.select_rows(design.endog > self.truncation)
         if kept.nobs == 0:
             raise DesignError(
