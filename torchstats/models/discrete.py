@@ -58,6 +58,7 @@ from torchstats.models.discrete_fit import (
     inverse_information,
     solve_newton,
 )
+from torchstats.models.regularized_fit import fit_l1
 from torchstats.models.tensor_key import TensorKey
 from torchstats.solvers.leverage import hat_diagonal
 from torchstats.solvers.optimizers import (
@@ -549,6 +550,72 @@ class _DiscreteModel(Model):
             "method": method,
         }
         return self._report(fit, cov_type, cov_kwds, use_t, retvals=retvals, settings=settings)
+
+    @sized_threads
+    def fit_regularized(
+        self,
+        start_params: Any = None,
+        method: str = "l1",
+        maxiter: int | str = "defined_by_method",
+        full_output: bool = True,
+        disp: bool = True,
+        callback: Any = None,
+        alpha: Any = 0,
+        trim_mode: str = "auto",
+        auto_trim_tol: float = 0.01,
+        size_trim_tol: float = 1e-4,
+        qc_tol: float = 0.03,
+        qc_verbose: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        """L1-penalised maximum likelihood (statsmodels' ``fit_regularized``).
+
+        Minimises ``-loglike(b) + sum_k alpha_k |b_k|`` exactly (to the KKT conditions),
+        then trims as statsmodels: ``trim_mode="auto"`` sets to 0 the coefficients whose
+        score is below ``alpha`` by more than ``auto_trim_tol`` (relative), ``"size"``
+        those below ``size_trim_tol`` in absolute value, ``"off"`` none.
+
+        Parameters
+        ----------
+        start_params : array-like, optional
+            Start values (the defaults of :meth:`fit`).
+        method : {"l1", "l1_cvxopt_cp"}
+            Both solve the same problem with torch's proximal Newton.
+        maxiter : int or "defined_by_method"
+            Proximal Newton iterations (default 1000; a few suffice).
+        full_output, disp
+            As :meth:`fit`; ``disp`` prints the convergence report.
+        callback
+            Accepted, unused (statsmodels' default checks perfect prediction, as here).
+        alpha : float or array-like
+            Penalty weight, a scalar or one per parameter; a scalar leaves the negative
+            binomial's dispersion unpenalised (statsmodels).
+        trim_mode : {"auto", "size", "off"}
+        auto_trim_tol, size_trim_tol, qc_tol, qc_verbose
+            statsmodels' trimming and QC-check tolerances.
+
+        Returns
+        -------
+        L1BinaryResults, L1PoissonResults, L1NegativeBinomialResults or
+        L1MultinomialResults
+            ``trimmed``, ``nnz_params``; the covariance of the coefficients not trimmed
+            (NaN for the others); degrees of freedom counting the nonzero ones.
+
+        Warns
+        -----
+        ConvergenceWarning
+            ``maxiter`` ran out before the KKT conditions held, or the QC check failed.
+        """
+        if kwargs:
+            raise InvalidOptionError(f"unknown fit_regularized options {sorted(kwargs)}")
+        options = {
+            "trim_mode": trim_mode,
+            "size_trim_tol": size_trim_tol,
+            "auto_trim_tol": auto_trim_tol,
+            "qc_tol": qc_tol,
+            "qc_verbose": qc_verbose,
+        }
+        return fit_l1(self, start_params, method, maxiter, full_output, disp, alpha, options)
 
     def _check_start(self, start: torch.Tensor) -> None:
         first = self._internal_objective(start)

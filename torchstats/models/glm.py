@@ -54,8 +54,10 @@ from torchstats.models.glm_fit import (
     fit_by_gradient,
     fit_by_irls,
 )
+from torchstats.models.regularized_fit import fit_glm_regularized
 from torchstats.models.separation import PERFECT_PREDICTION_TOL, warn_if_separated
 from torchstats.results.glm import GLMResults
+from torchstats.results.regularized import RegularizedResults
 from torchstats.solvers.irls import IrlsProblem, fit_irls
 from torchstats.solvers.leverage import hat_diagonal
 from torchstats.solvers.optimizers import OPTIMIZER_METHODS
@@ -686,6 +688,50 @@ class GLM(Model):
         if estimated and self.df_resid == 0:
             warn_no_residual_df("GLM", self.wnobs, self.rank, "the dispersion (scale)")
         return self._report(fit, cov_type, cov_kwds, use_t, scaletype=scale, history=history)
+
+    @sized_threads
+    def fit_regularized(
+        self,
+        method: str = "elastic_net",
+        alpha: Any = 0.0,
+        start_params: Any = None,
+        refit: bool = False,
+        opt_method: str = "bfgs",
+        **kwargs: Any,
+    ) -> RegularizedResults:
+        """Elastic-net penalised fit (statsmodels' ``GLM.fit_regularized``).
+
+        Minimises ``-loglike(b, scale=1) / n + alpha ((1 - L1_wt) |b|^2 / 2 + L1_wt |b|_1)``
+        (``n`` rows; weights, offset and exposure inside the log-likelihood) exactly, to
+        the KKT conditions (see ``docs/regularized.md``).
+
+        Parameters
+        ----------
+        method : {"elastic_net", "l1_slsqp"}
+            The same problem (``"l1_slsqp"`` needs ``L1_wt=1``).
+        alpha : float or array-like
+            Penalty weight, a scalar or one per coefficient.
+        start_params : array-like, optional
+            Start values (default zeros; the unpenalised fit where zeros lie outside the
+            link's domain).
+        refit : bool
+            Not available (raises NotImplementedError).
+        opt_method : str
+            statsmodels' scipy method of the ridge path; accepted, unused.
+        **kwargs
+            ``L1_wt`` (default 1), ``maxiter`` (50), ``zero_tol`` (1e-10); ``cnvrg_tol``,
+            ``check_step`` and the ``*_kwds`` are accepted and unused.
+
+        Returns
+        -------
+        RegularizedResults
+
+        Warns
+        -----
+        ConvergenceWarning
+            ``maxiter`` ran out before the KKT conditions held.
+        """
+        return fit_glm_regularized(self, method, alpha, start_params, refit, opt_method, kwargs)
 
     # --- covariances ----------------------------------------------------------------------------
 

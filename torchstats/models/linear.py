@@ -30,7 +30,9 @@ from torchstats.formula.design_checks import check_finite, check_weights
 from torchstats.inference.degrees_of_freedom import per_degree_of_freedom, warn_no_residual_df
 from torchstats.models.base import Model, build_design, caller_context, sized_threads
 from torchstats.models.data import plain_array
+from torchstats.models.regularized_fit import fit_least_squares_regularized
 from torchstats.results.regression import RegressionResults
+from torchstats.results.regularized import RegularizedRefitResults, RegularizedResults
 from torchstats.solvers.first_order import solve_least_squares_gd
 from torchstats.solvers.least_squares import solve_least_squares, solve_weighted_least_squares
 from torchstats.solvers.leverage import OrthonormalBasis, hat_diagonal, orthonormal_basis
@@ -246,6 +248,58 @@ class _LeastSquares(Model):
             )
         # statsmodels: fit(cov_type=robust) reports z unless use_t=True
         return self._report(fit, cov_type, cov_kwds, use_t)
+
+    @sized_threads
+    def fit_regularized(
+        self,
+        method: str = "elastic_net",
+        alpha: Any = 0.0,
+        L1_wt: float = 1.0,  # noqa: N803 (statsmodels' name)
+        start_params: Any = None,
+        profile_scale: bool = False,
+        refit: bool = False,
+        **kwargs: Any,
+    ) -> RegularizedResults | RegularizedRefitResults:
+        """Elastic net or square-root lasso (statsmodels' ``fit_regularized``).
+
+        Minimises ``sum w e^2 / (2n) + alpha_w ((1 - L1_wt) |b|^2 / 2 + L1_wt |b|_1)``
+        (``alpha_w = alpha mean(w)``; the profile likelihood ``log(SSR) / 2`` instead of
+        the first term with ``profile_scale=True``), or for ``method="sqrt_lasso"``
+        ``sqrt(SSR / n) + alpha |b|_1 / n``, exactly (to the KKT conditions; see
+        ``docs/regularized.md``).
+
+        Parameters
+        ----------
+        method : {"elastic_net", "sqrt_lasso"}
+        alpha : float or array-like
+            Penalty weight, a scalar or one per coefficient (0 leaves one unpenalised).
+        L1_wt : float
+            The lasso share of the penalty, in [0, 1] (0: ridge regression).
+        start_params : array-like, optional
+            Start values (default zeros).
+        profile_scale : bool
+            Profile the error variance out of the likelihood (elastic net).
+        refit : bool
+            Refit by least squares on the nonzero coefficients: least-squares results
+            (OLS; unlabelled, as statsmodels') or the refit coefficients (WLS,
+            ``sqrt_lasso``).
+        **kwargs
+            ``maxiter`` (default 50 proximal Newton steps), ``zero_tol`` (1e-8:
+            coefficients below it are set to 0, as statsmodels); ``cnvrg_tol`` and
+            ``check_step`` are accepted and unused.
+
+        Returns
+        -------
+        RegularizedResults or RegularizedRefitResults
+
+        Warns
+        -----
+        ConvergenceWarning
+            ``maxiter`` ran out before the KKT conditions held.
+        """
+        return fit_least_squares_regularized(
+            self, method, alpha, L1_wt, start_params, profile_scale, refit, kwargs
+        )
 
     # --- what a fit gives (the results cache these) ------------------------------------------
 

@@ -1,0 +1,470 @@
+"""``fit_regularized``: statsmodels' penalised fits, solved exactly.
+
+Objectives (``n`` the number of rows, ``P(b) = sum_j alpha_j ((1 - L1_wt) b_j^2 / 2 +
+L1_wt |b_j|)``), as statsmodels defines them:
+
+* OLS/WLS ``"elastic_net"``: ``sum w e^2 / (2n) + P(b)`` with ``alpha`` multiplied by
+  ``mean(w)`` (``WLS.fit_regularized``), or with ``profile_scale=True`` the profile
+  negative log-likelihood ``log(SSR) / 2 + P(b)``;
+* OLS/WLS ``"sqrt_lasso"``: ``sqrt(SSR / n) + sum alpha_j |b_j| / n``;
+* GLM ``"elastic_net"``: ``-loglike(b, scale=1) / n + P(b)`` (frequency and variance
+  weights, offset and exposure inside the log-likelihood);
+* discrete ``"l1"``: ``-loglike(b) + sum alpha_j |b_j|`` (solved divided by ``n``, as
+  statsmodels, which gives the same minimiser).
+
+Each is minimised by :func:`~torchstats.solvers.penalized.solve_penalized` to the KKT
+conditions; statsmodels' post-processing (``zero_tol``, the refit, trimming and its QC
+check) is then applied as statsmodels applies it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import torch
+
+from torchstats.errors import ConvergenceWarning, InvalidOptionError, warn
+from torchstats.models.discrete_fit import inverse_information
+from torchstats.results.regularized import (
+    RegularizedRefitResults,
+    RegularizedResults,
+    l1_results,
+)
+from torchstats.solvers.least_squares import solve_least_squares
+from torchstats.solvers.optimizers import print_newton_report
+from torchstats.solvers.penalized import PenalizedSolution, solve_penalized
+from torchstats.solvers.result import SolverResult
+from torchstats.structured.block_matrix import densify
+
+__all__ = [
+    "GLM_METHODS",
+    "L1_METHODS",
+    "LEAST_SQUARES_METHODS",
+    "fit_glm_regularized",
+    "fit_l1",
+    "fit_least_squares_regularized",
+    "penalty_weights",
+]
+
+LEAST_SQUARES_METHODS = ("elastic_net", "sqrt_lasso")
+GLM_METHODS = ("elastic_net", "l1_slsqp")
+L1_METHODS = ("l1", "l1_cvxopt_cp")
+
+Derivatives = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor, torch.Tensor]]
+
+# statsmodels' defaults (regression/linear_model.py, genmod/generalized_linear_model.py)
+_ZERO_TOL = {"least_squares": 1e-8, "glm": 1e-10}
+_ELASTIC_NET_OPTIONS = ("maxiter", "cnvrg_tol", "zero_tol", "check_step")
+
+
+def penalty_weights(alpha: Any, like: torch.Tensor, names: list[str]) -> torch.Tensor:
+    """``alpha`` as one non-negative weight per parameter, on ``like``'s device.
+
+    Parameters
+    ----------
+    alpha : float or array-like
+        A scalar for every parameter, or one value per parameter (a Series is read in the
+        parameters' order when it is labelled by their names).
+    like : Tensor
+        Gives the dtype and device.
+    names : list of str
+        The parameter names.
+
+    Raises
+    ------
+    InvalidOptionError
+        Negative or non-finite values, or the wrong number of them.
+    """
+    if hasattr(alpha, "index") and hasattr(alpha, "reindex") and set(alpha.index) == set(names):
+        alpha = alpha.reindex(names)
+    if isinstance(alpha, torch.Tensor):
+        alpha = alpha.detach().cpu().numpy()
+    values = np.asarray(alpha, dtype=float).reshape(-1)
+    k = len(names)
+    if values.size == 1:
+        values = np.full(k, values[0])
+    if values.size != k:
+        raise InvalidOptionError(
+            f"alpha has {values.size} values; give a scalar or one per parameter ({k}: {names})"
+        )
+    if not np.isfinite(values).all() or (values < 0).any():
+        raise InvalidOptionError(f"alpha must be finite and non-negative, got {values}")
+    return torch.as_tensor(values, dtype=like.dtype, device=like.device)
+
+
+def _check_l1_wt(l1_wt: float) -> float:
+    value = float(l1_wt)
+    if not 0.0 <= value <= 1.0:
+        raise InvalidOptionError(f"L1_wt must lie in [0, 1], got {l1_wt!r}")
+    return value
+
+
+def _elastic_net_options(
+    kwargs: Mapping[str, Any], maxiter: int, zero_tol: float
+) -> tuple[int, float]:
+    """statsmodels' coordinate-descent options: ``maxiter`` and ``zero_tol`` are used;
+    ``cnvrg_tol`` and ``check_step`` are accepted (the KKT test replaces them)."""
+    unknown = sorted(set(kwargs) - set(_ELASTIC_NET_OPTIONS))
+    if unknown:
+        raise InvalidOptionError(
+            f"unknown fit_regularized options {unknown}; accepted: {list(_ELASTIC_NET_OPTIONS)}"
+        )
+    iterations = int(kwargs.get("maxiter", maxiter))
+    if iterations < 1:
+        raise InvalidOptionError(f"maxiter must be a positive integer, got {iterations}")
+    return iterations, float(kwargs.get("zero_tol", zero_tol))
+
+
+def _start(start_params: Any, like: torch.Tensor, k: int) -> torch.Tensor:
+    if start_params is None:
+        return torch.zeros(k, dtype=like.dtype, device=like.device)
+    values = torch.as_tensor(np.asarray(start_params, dtype=float).reshape(-1))
+    if values.shape[0] != k:
+        raise InvalidOptionError(f"start_params has {values.shape[0]} values; the model has {k}")
+    return values.to(dtype=like.dtype, device=like.device)
+
+
+def _warn_unconverged(what: str, solution: PenalizedSolution) -> None:
+    found = solution.result
+    warn(
+        f"{what}: the penalised fit did not converge ({found.message}; largest KKT "
+        f"residual {found.grad_norm:.3g} of a gradient scale {solution.scale:.3g}); increase "
+        "maxiter or rescale the regressors",
+        ConvergenceWarning,
+    )
+
+
+# --- least squares ---------------------------------------------------------------------------
+
+
+def _least_squares_derivatives(X: torch.Tensor, y: torch.Tensor, kind: str) -> Derivatives:
+    """The smooth part of OLS's objectives on the whitened data ``X``, ``y``."""
+    n = X.shape[0]
+    gram = X.T @ X
+
+    def derivatives(b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        e = y - X @ b
+        ssr = e @ e
+        xe = X.T @ e
+        if kind == "ssr":  # statsmodels: -loglike(scale=1) / n
+            return ssr / (2 * n), -xe / n, gram / n
+        if kind == "profile":  # -loglike / n with the scale profiled out
+            return (
+                0.5 * torch.log(ssr / n),
+                -xe / ssr,
+                gram / ssr - 2 * torch.outer(xe, xe) / ssr**2,
+            )
+        root = torch.sqrt(ssr)  # sqrt_lasso: sqrt(SSR / n)
+        return (
+            root / math.sqrt(n),
+            -xe / (root * math.sqrt(n)),
+            gram / (root * math.sqrt(n)) - torch.outer(xe, xe) / (root**3 * math.sqrt(n)),
+        )
+
+    return derivatives
+
+
+def fit_least_squares_regularized(
+    model: Any,
+    method: str,
+    alpha: Any,
+    l1_wt: float,
+    start_params: Any,
+    profile_scale: bool,
+    refit: bool,
+    kwargs: Mapping[str, Any],
+) -> RegularizedResults | RegularizedRefitResults:
+    """``OLS/WLS.fit_regularized`` (see the module docstring for the objectives).
+
+    statsmodels' paths are kept: ``L1_wt=0`` is ridge regression (``profile_scale`` and
+    ``refit`` ignored, no ``converged`` attribute); ``refit=True`` refits OLS on the
+    nonzero coefficients, returned as least-squares results for OLS and as
+    :class:`RegularizedResults` of the refit coefficients for WLS.
+    """
+    if method not in LEAST_SQUARES_METHODS:
+        raise InvalidOptionError(
+            f"unknown method {method!r}; choose one of {LEAST_SQUARES_METHODS}"
+        )
+    l1_wt = _check_l1_wt(l1_wt)
+    maxiter, zero_tol = _elastic_net_options(kwargs, 50, _ZERO_TOL["least_squares"])
+    X = densify(model.whitened_exog)
+    y = model.whitened_endog
+    n, k = X.shape
+    weights = penalty_weights(alpha, y, model.exog_names)
+    if model.row_weights is not None:  # WLS: statsmodels scales alpha by the mean weight
+        weights = weights * float(model.row_weights.sum()) / n
+    if method == "sqrt_lasso":
+        l1, l2, kind = weights / n, torch.zeros_like(weights), "sqrt"
+    elif l1_wt == 0.0:
+        l1, l2, kind = torch.zeros_like(weights), weights, "ssr"
+    else:
+        l1, l2 = weights * l1_wt, weights * (1 - l1_wt)
+        kind = "profile" if profile_scale else "ssr"
+    solution = solve_penalized(
+        _least_squares_derivatives(X, y, kind), l1, l2, _start(start_params, y, k), maxiter=maxiter
+    )
+    if not solution.result.converged:
+        _warn_unconverged(model.model_name, solution)
+    params = solution.result.params
+    if method == "sqrt_lasso":  # statsmodels' _sqrt_lasso: zero_tol only selects the refit
+        if not refit:
+            return RegularizedResults(model, solution.result, None)
+        selected = torch.nonzero(params.abs() > zero_tol)[:, 0]
+        refitted = _refit_least_squares(X, y, selected, k)
+        return RegularizedResults(model, replace(solution.result, params=refitted.params), None)
+    if l1_wt == 0.0:
+        return RegularizedResults(model, solution.result, None)
+    params = torch.where(params.abs() < zero_tol, torch.zeros_like(params), params)
+    fit = replace(solution.result, params=params)
+    if not refit:
+        return RegularizedResults(model, fit, fit.converged)
+    selected = torch.nonzero(params)[:, 0]
+    refitted = _refit_least_squares(X, y, selected, k)
+    if model.row_weights is not None:
+        return RegularizedResults(model, replace(fit, params=refitted.params), None)
+    results = RegularizedRefitResults(model, refitted, model.classical_covariance(refitted, None))
+    object.__setattr__(results, "_unlabelled", True)  # statsmodels' refit is unwrapped
+    return results
+
+
+def _refit_least_squares(
+    X: torch.Tensor, y: torch.Tensor, selected: torch.Tensor, k: int
+) -> SolverResult:
+    """OLS of the ``selected`` columns, embedded in ``k`` parameters (0 and zero covariance
+    elsewhere; statsmodels' ``fit_elasticnet(refit=True)``)."""
+    params = torch.zeros(k, dtype=X.dtype, device=X.device)
+    cov = torch.zeros((k, k), dtype=X.dtype, device=X.device)
+    if selected.numel() == 0:
+        return SolverResult(params=params, method="refit", rank=0, normalized_cov=cov, resid=y)
+    sub = solve_least_squares(X[:, selected], y, "auto")
+    params[selected] = sub.params
+    assert sub.normalized_cov is not None
+    cov[selected[:, None], selected[None, :]] = sub.normalized_cov
+    resid = y - X[:, selected] @ sub.params if sub.resid is None else sub.resid
+    return SolverResult(
+        params=params,
+        method="refit",
+        rank=int(selected.numel()),
+        normalized_cov=cov,
+        resid=resid,
+    )
+
+
+# --- GLM -----------------------------------------------------------------------------------
+
+
+def fit_glm_regularized(
+    model: Any,
+    method: str,
+    alpha: Any,
+    start_params: Any,
+    refit: bool,
+    opt_method: str,
+    kwargs: Mapping[str, Any],
+) -> RegularizedResults:
+    """``GLM.fit_regularized``: ``-loglike(b, scale=1) / n + P(b)``.
+
+    ``opt_method`` (statsmodels' scipy method of the ridge path) is accepted; the ridge
+    path is solved as the others. ``method="l1_slsqp"`` is the same problem with
+    ``L1_wt=1``.
+    """
+    if method not in GLM_METHODS:
+        raise InvalidOptionError(f"unknown method {method!r}; choose one of {GLM_METHODS}")
+    if refit:
+        raise NotImplementedError(
+            "GLM.fit_regularized(refit=True) is not available in torchstats; fit "
+            "GLM(endog, exog[:, selected], ...) on the nonzero coefficients instead"
+        )
+    options = dict(kwargs)
+    l1_wt = _check_l1_wt(options.pop("L1_wt", 1.0))
+    if method == "l1_slsqp" and l1_wt != 1.0:
+        raise InvalidOptionError("L1_wt must be 1 when method is 'l1_slsqp'")
+    for ignored in ("loglike_kwds", "score_kwds", "hess_kwds"):
+        options.pop(ignored, None)
+    maxiter, zero_tol = _elastic_net_options(
+        options, 50 if method == "elastic_net" else 1000, _ZERO_TOL["glm"]
+    )
+    like = model.design.endog
+    k = model.design.k_exog
+    weights = penalty_weights(alpha, like, model.exog_names)
+    l1, l2 = weights * l1_wt, weights * (1 - l1_wt)
+    n = model.nobs
+
+    def derivatives(b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        return (
+            -model.loglike(b, scale=1.0) / n,
+            -model.score(b, scale=1.0) / n,
+            -model.hessian(b, scale=1.0) / n,
+        )
+
+    start = _start(start_params, like, k)
+    if start_params is None and not bool(torch.isfinite(derivatives(start)[0])):
+        # zeros outside the link's domain (an inverse link): start from the unpenalised fit
+        start = model.fit().fit_result.params
+    solution = solve_penalized(derivatives, l1, l2, start, maxiter=maxiter)
+    if not solution.result.converged:
+        _warn_unconverged("GLM", solution)
+    if l1_wt == 0.0:  # statsmodels' ridge path: no zero_tol, no converged attribute
+        return RegularizedResults(model, solution.result, None)
+    params = solution.result.params
+    params = torch.where(params.abs() < zero_tol, torch.zeros_like(params), params)
+    fit = replace(solution.result, params=params)
+    return RegularizedResults(model, fit, fit.converged)
+
+
+# --- discrete models: L1 ---------------------------------------------------------------------
+
+
+def _l1_alpha(model: Any, alpha: Any, like: torch.Tensor) -> torch.Tensor:
+    """statsmodels' ``alpha`` of the discrete models: a nonzero scalar leaves the negative
+    binomial's dispersion unpenalised; a penalised dispersion is refused (its internal
+    parametrisation, ``log(alpha)``, keeps it positive)."""
+    names = model.param_names
+    weights = penalty_weights(alpha, like, names)
+    k_extra = int(getattr(model, "k_extra", 0))
+    if k_extra and np.size(alpha) == 1:
+        weights[-k_extra:] = 0.0
+    if k_extra and bool((weights[-k_extra:] != 0).any()):
+        raise InvalidOptionError(
+            f"{model.model_name}: alpha penalises the dispersion parameter {names[-1]!r}; "
+            "torchstats leaves it unpenalised (give alpha 0 for it, or a scalar alpha)"
+        )
+    return weights
+
+
+def _trim(
+    params: torch.Tensor,
+    alpha: np.ndarray,
+    gradient: np.ndarray,
+    options: Mapping[str, Any],
+) -> tuple[torch.Tensor, np.ndarray]:
+    """statsmodels' ``l1_solvers_common``: the QC check and trimming.
+
+    ``alpha`` and ``gradient`` (of ``-loglike / n``) are rescaled by ``1 / n``.
+    """
+    k = alpha.shape[0]
+    values = params.detach().cpu().numpy().copy()
+    penalised = alpha > 0
+    failed = np.zeros(k, dtype=bool)
+    failed[penalised] = (np.abs(gradient[penalised]) - alpha[penalised]) / alpha[
+        penalised
+    ] > options["qc_tol"]
+    passed = not failed.any()
+    if not passed:
+        warn(
+            f"QC check did not pass for {int(failed.sum()):d} out of {k:d} parameters\n"
+            "Try increasing solver accuracy or number of iterations, decreasing alpha, or "
+            "switch solvers",
+            ConvergenceWarning,
+        )
+    mode = options["trim_mode"]
+    trimmed = np.zeros(k, dtype=bool)
+    nonzero = alpha != 0
+    if mode == "auto" and not passed:
+        warn(
+            "Could not trim params automatically due to failed QC check. Trimming using "
+            "trim_mode == 'size' will still work.",
+            ConvergenceWarning,
+        )
+    elif mode == "auto":
+        trimmed[nonzero] = (alpha[nonzero] - np.abs(gradient[nonzero])) / alpha[nonzero] > options[
+            "auto_trim_tol"
+        ]
+    elif mode == "size":
+        trimmed[nonzero] = np.abs(values[nonzero]) < options["size_trim_tol"]
+    values[trimmed] = 0.0
+    return torch.as_tensor(values, dtype=params.dtype, device=params.device), trimmed
+
+
+def fit_l1(
+    model: Any,
+    start_params: Any,
+    method: str,
+    maxiter: Any,
+    full_output: bool,
+    disp: bool,
+    alpha: Any,
+    options: Mapping[str, Any],
+) -> Any:
+    """``fit_regularized(method="l1")`` of a discrete model: ``-loglike + sum alpha |b|``.
+
+    The minimum is found in the model's internal parametrisation (``log(alpha)`` for the
+    negative binomial, whose dispersion is unpenalised); the QC check and trimming follow
+    statsmodels' rules on the exact solution, and the covariance is the inverse negative
+    Hessian of the coefficients not trimmed (NaN elsewhere).
+    """
+    if method not in L1_METHODS:
+        raise InvalidOptionError(f"unknown method {method!r}; choose one of {L1_METHODS}")
+    if options["trim_mode"] not in ("auto", "size", "off"):
+        raise InvalidOptionError(
+            f"unknown trim_mode {options['trim_mode']!r}; choose one of 'auto', 'size', 'off'"
+        )
+    iterations = 1000 if maxiter == "defined_by_method" else int(maxiter)
+    like = model.design.endog
+    weights = _l1_alpha(model, alpha, like)
+    n = float(model.design.nobs)
+    start = model._start_tensor(start_params, "newton")
+    model._check_start(start)
+
+    def derivatives(theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        value, gradient, hessian = model._internal_derivatives(theta)
+        return value / n, gradient / n, hessian / n
+
+    solution = solve_penalized(
+        derivatives, weights / n, torch.zeros_like(weights), start, maxiter=max(iterations, 1)
+    )
+    found = solution.result
+    if not found.converged:
+        _warn_unconverged(model.model_name, solution)
+    raw = model._from_internal(found.params)
+    gradient = (-model.score(raw) / n).detach().cpu().numpy()
+    rescaled = (weights / n).detach().cpu().numpy()
+    params, trimmed = _trim(raw, rescaled, gradient, options)
+    model._check_fit(params, found)
+    fopt = float(-model.loglike(params)) / n + float(
+        np.sum(rescaled * np.abs(params.cpu().numpy()))
+    )
+    if disp:
+        print_newton_report(found.converged, fopt, found.n_iter)
+    cov = _restricted_covariance(model, params, trimmed)
+    fit = replace(found, params=params, normalized_cov=cov, rank=int((~trimmed).sum()))
+    retvals = {
+        "fopt": fopt,
+        "converged": found.converged,
+        "iterations": found.n_iter,
+        "gopt": float("nan"),
+        "hopt": float("nan"),
+        "trimmed": trimmed,
+        "warnflag": f"{0 if found.converged else 9} {found.message}",
+        "kkt_residual": found.grad_norm,
+    }
+    settings = {
+        "optimizer": method,
+        "start_params": model.output.plain(model._from_internal(start)),
+        "maxiter": iterations,
+        "full_output": full_output,
+        "disp": disp,
+        "alpha": model.output.plain(weights),
+        "alpha_rescaled": rescaled,
+        **options,
+    }
+    covariance = model.covariance(fit)
+    return l1_results(model, fit, covariance, retvals=retvals, settings=settings)
+
+
+def _restricted_covariance(model: Any, params: torch.Tensor, trimmed: np.ndarray) -> torch.Tensor:
+    """statsmodels' ``cov_params_func_l1``: ``(-H_rr)^{-1}`` of the coefficients not
+    trimmed, NaN in the rows and columns of the trimmed ones."""
+    hessian = model.hessian(params)
+    keep = torch.as_tensor(np.flatnonzero(~trimmed), device=params.device)
+    cov = torch.full_like(hessian, float("nan"))
+    if keep.numel():
+        restricted = hessian[keep[:, None], keep[None, :]]
+        cov[keep[:, None], keep[None, :]] = inverse_information(
+            restricted, model.model_name, singular=False
+        )
+    return cov

@@ -1,0 +1,235 @@
+"""Results of penalised fits: statsmodels' ``RegularizedResults`` and the ``L1*Results``.
+
+* :class:`RegularizedResults` (``OLS``/``WLS``/``GLM.fit_regularized``): ``params``,
+  ``fittedvalues`` (``model.predict(params)``), ``predict`` and ``converged``; no
+  covariance, as statsmodels' ``base/elastic_net.py::RegularizedResults``.
+* :class:`RegularizedRefitResults` (``OLS.fit_regularized(refit=True)``): least-squares
+  results of the selected columns embedded in the full parameter vector, with
+  statsmodels' counts ``df_model = len(selected)`` and ``df_resid = nobs - len(selected)``.
+* ``L1BinaryResults``, ``L1PoissonResults``, ``L1NegativeBinomialResults`` and
+  ``L1MultinomialResults`` (``fit_regularized(method="l1")`` of the discrete models): the
+  model's results with ``trimmed``, ``nnz_params`` and the degrees of freedom counting the
+  coefficients not trimmed (``statsmodels.discrete.discrete_model.L1*Results``). Their
+  covariance is the inverse of the unpenalised negative Hessian restricted to the
+  coefficients not trimmed, NaN for the trimmed ones (``cov_params_func_l1``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import torch
+
+from torchstats.covariance.result import CovarianceResult
+from torchstats.formula.newdata import exog_for_prediction
+from torchstats.results.discrete import BinaryResults, CountResults, NegativeBinomialResults
+from torchstats.results.multinomial import MultinomialResults
+from torchstats.results.regression import RegressionResults
+from torchstats.solvers.result import SolverResult
+
+__all__ = [
+    "L1BinaryResults",
+    "L1MultinomialResults",
+    "L1NegativeBinomialResults",
+    "L1PoissonResults",
+    "RegularizedRefitResults",
+    "RegularizedResults",
+]
+
+
+class RegularizedResults:
+    """A penalised fit's estimate (statsmodels' ``RegularizedResults``).
+
+    Parameters
+    ----------
+    model : OLS, WLS or GLM
+        The model fitted; ``model.predict(params, exog)`` gives predictions.
+    fit : SolverResult
+        The solver's record (``params``, ``converged``, ``n_iter``, ``grad_norm``: the
+        largest KKT residual).
+    converged : bool or None
+        statsmodels sets ``converged`` on the elastic-net results only; None (the ridge
+        path) leaves the attribute absent, as there.
+    """
+
+    def __init__(self, model: Any, fit: SolverResult, converged: bool | None) -> None:
+        self.model = model
+        self.fit_result = fit
+        if converged is not None:
+            self.converged = converged
+
+    @property
+    def params(self) -> Any:
+        """The penalised estimate: a Series for pandas data, else as ``model.endog``."""
+        return self.model.output.params(self.fit_result.params)
+
+    @property
+    def k_constant(self) -> int:
+        """1 if the design has a constant, else 0."""
+        return int(self.model.k_constant)
+
+    @property
+    def _fitted(self) -> torch.Tensor:
+        return self.model.predict(self.fit_result.params)
+
+    @property
+    def fittedvalues(self) -> Any:
+        """``model.predict(params)`` (the mean, with offset and exposure for a GLM),
+        labelled by row."""
+        return self.model.output.observations(self._fitted)
+
+    def predict(self, exog: Any = None, transform: bool = True) -> Any:
+        """Predictions at ``exog`` (new data go through the formula; ``transform=False``
+        takes them as a design matrix); the in-sample predictions, unlabelled, when
+        ``exog`` is None (statsmodels' ``Results.predict``)."""
+        output = self.model.output
+        if exog is None:
+            return output.plain(self._fitted)
+        design = self.model.design
+        params = self.fit_result.params
+        source = design if transform else replace(design, model_spec=None)
+        X, index = exog_for_prediction(source, exog, device=params.device, dtype=params.dtype)
+        values = self.model.predict(params, X)
+        return output.plain(values) if index is None else output.observations(values, index)
+
+    def summary(self) -> Any:
+        """statsmodels has no summary of a penalised fit (no covariance to report)."""
+        raise NotImplementedError(
+            "RegularizedResults has no summary (as statsmodels): a penalised estimate has no "
+            "standard errors; use fit_regularized(refit=True) (OLS) for least-squares "
+            "inference on the selected columns"
+        )
+
+    def __repr__(self) -> str:
+        return f"<torchstats.RegularizedResults of {self.model.model_name}>"
+
+
+class RegularizedRefitResults(RegressionResults):
+    """``OLS.fit_regularized(refit=True)``: OLS of the selected columns, the others 0.
+
+    As statsmodels' refit (``fit_elasticnet``), the dropped coefficients have standard
+    error 0 (and NaN t statistics), ``df_model`` counts every selected column (the constant
+    too) and the results are unlabelled (arrays, also for pandas data).
+    """
+
+    @property
+    def df_model(self) -> float:
+        """``len(selected)``: statsmodels' refit counts the constant too."""
+        return float(self.fit_result.rank)
+
+    @property
+    def regularized(self) -> bool:
+        return True
+
+
+class _L1Counts:
+    """What every ``L1*Results`` adds: the trimmed coefficients and their counts."""
+
+    _retvals: dict[str, Any]
+    model: Any
+
+    @property
+    def trimmed(self) -> np.ndarray:
+        """Boolean, one per parameter: the coefficients set to exactly 0."""
+        return np.array(self._retvals["trimmed"], dtype=bool)
+
+    @property
+    def nnz_params(self) -> np.int64:
+        """Number of coefficients not trimmed."""
+        return np.int64((~self.trimmed).sum())
+
+    @property
+    def _df_counted(self) -> tuple[float, float]:
+        """``(df_model, df_resid)`` as statsmodels' ``L1*Results.__init__``."""
+        nnz = int(self.nnz_params)
+        k_extra = int(getattr(self.model, "k_extra", 0))
+        nobs = float(self.model.design.nobs)
+        return float(nnz - 1 - k_extra), nobs - nnz + k_extra
+
+
+class L1BinaryResults(_L1Counts, BinaryResults):
+    """Logit or Probit fitted with an L1 penalty (statsmodels' ``L1BinaryResults``)."""
+
+    @property
+    def df_model(self) -> float:
+        """``nnz_params - 1``."""
+        return self._df_counted[0]
+
+    @property
+    def df_resid(self) -> float:
+        """``nobs - nnz_params``."""
+        return self._df_counted[1]
+
+
+class L1PoissonResults(_L1Counts, CountResults):
+    """Poisson fitted with an L1 penalty (statsmodels' ``L1PoissonResults``)."""
+
+    @property
+    def df_model(self) -> float:
+        """``nnz_params - 1``."""
+        return self._df_counted[0]
+
+    @property
+    def df_resid(self) -> float:
+        """``nobs - nnz_params``."""
+        return self._df_counted[1]
+
+
+class L1NegativeBinomialResults(_L1Counts, NegativeBinomialResults):
+    """NegativeBinomial fitted with an L1 penalty (``L1NegativeBinomialResults``)."""
+
+    @property
+    def df_model(self) -> float:
+        """``nnz_params - 1 - k_extra``."""
+        return self._df_counted[0]
+
+    @property
+    def df_resid(self) -> float:
+        """``nobs - nnz_params + k_extra``."""
+        return self._df_counted[1]
+
+
+class L1MultinomialResults(_L1Counts, MultinomialResults):
+    """MNLogit fitted with an L1 penalty (statsmodels' ``L1MultinomialResults``)."""
+
+    @property
+    def df_model(self) -> float:
+        """``nnz_params - (J - 1)``: one constant per equation."""
+        return float(int(self.nnz_params) - (self.J - 1))
+
+    @property
+    def df_resid(self) -> float:
+        """``nobs - nnz_params``."""
+        return float(self.model.design.nobs) - int(self.nnz_params)
+
+
+L1_RESULTS: dict[type, type] = {
+    BinaryResults: L1BinaryResults,
+    CountResults: L1PoissonResults,
+    NegativeBinomialResults: L1NegativeBinomialResults,
+    MultinomialResults: L1MultinomialResults,
+}
+"""The L1 results class of each discrete results class."""
+
+
+def l1_results(
+    model: Any,
+    fit: SolverResult,
+    covariance: CovarianceResult,
+    *,
+    retvals: dict[str, Any],
+    settings: dict[str, Any],
+) -> Any:
+    """The ``L1*Results`` of ``model`` (by its results class).
+
+    Raises
+    ------
+    NotImplementedError
+        The model's results have no L1 counterpart (statsmodels has none either).
+    """
+    klass = L1_RESULTS.get(model._results_class)
+    if klass is None:
+        raise NotImplementedError(f"{model.model_name} has no fit_regularized(method='l1') results")
+    return klass(model, fit, covariance, retvals=retvals, settings=settings)
