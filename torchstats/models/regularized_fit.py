@@ -292,20 +292,14 @@ def fit_glm_regularized(
     k = model.design.k_exog
     weights = penalty_weights(alpha, like, model.exog_names)
     l1, l2 = weights * l1_wt, weights * (1 - l1_wt)
-    n = model.nobs
-
-    def derivatives(b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        return (
-            -model.loglike(b, scale=1.0) / n,
-            -model.score(b, scale=1.0) / n,
-            -model.hessian(b, scale=1.0) / n,
-        )
-
     start = _start(start_params, like, k)
-    if start_params is None and not bool(torch.isfinite(derivatives(start)[0])):
+    if start_params is None and not bool(torch.isfinite(_glm_derivatives(model, 1.0)(start)[0])):
         # zeros outside the link's domain (an inverse link): start from the unpenalised fit
         start = model.fit().fit_result.params
-    solution = solve_penalized(derivatives, l1, l2, start, maxiter=maxiter)
+    if l1_wt == 0.0:
+        solution = _glm_ridge(model, l2, start, maxiter)
+    else:
+        solution = solve_penalized(_glm_derivatives(model, 1.0), l1, l2, start, maxiter=maxiter)
     if not solution.result.converged:
         _warn_unconverged("GLM", solution)
     if l1_wt == 0.0:  # statsmodels' ridge path: no zero_tol, no converged attribute
@@ -314,6 +308,50 @@ def fit_glm_regularized(
     params = torch.where(params.abs() < zero_tol, torch.zeros_like(params), params)
     fit = replace(solution.result, params=params)
     return RegularizedResults(model, fit, fit.converged)
+
+
+def _glm_derivatives(model: Any, scale: float) -> Derivatives:
+    """``-loglike(b, scale) / n`` with its gradient and (observed) Hessian."""
+    n = model.nobs
+
+    def derivatives(b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        return (
+            -model.loglike(b, scale=scale) / n,
+            -model.score(b, scale=scale) / n,
+            -model.hessian(b, scale=scale) / n,
+        )
+
+    return derivatives
+
+
+def _glm_ridge(
+    model: Any, l2: torch.Tensor, start: torch.Tensor, maxiter: int
+) -> PenalizedSolution:
+    """statsmodels' GLM ridge path (``_fit_ridge``): the stationary point of
+    ``-loglike(b, scale) / n + sum l2 b^2 / 2`` at ``scale = estimate_scale(mu(b))``.
+
+    statsmodels minimises by BFGS with ``loglike(b)`` and ``score(b)`` at the scale
+    estimated at ``b``, so it stops where ``score(b, scale(b)) / n = l2 b``; for a family
+    with an estimated scale (Gaussian, Gamma, inverse Gaussian) that is this fixed point,
+    found here by alternating exact solves with the scale fixed and scale updates (the
+    scale of a family with a fixed scale is 1: one solve).
+    """
+    zeros = torch.zeros_like(l2)
+    scale = 1.0
+    solution = solve_penalized(_glm_derivatives(model, scale), zeros, l2, start, maxiter=maxiter)
+    for _ in range(maxiter):
+        updated = float(model.estimate_scale(model.predict(solution.result.params)))
+        if abs(updated - scale) <= 1e-15 * abs(scale):
+            break
+        scale = updated
+        solution = solve_penalized(
+            _glm_derivatives(model, scale), zeros, l2, solution.result.params, maxiter=maxiter
+        )
+    else:
+        message = f"the scale did not settle in {maxiter} updates"
+        unsettled = replace(solution.result, converged=False, message=message)
+        return replace(solution, result=unsettled)
+    return solution
 
 
 # --- discrete models: L1 ---------------------------------------------------------------------

@@ -118,7 +118,7 @@ def solve_penalized(
     maxiter : int
         Proximal Newton iterations.
     tol : float
-        KKT tolerance relative to ``max(max(l1), |grad f(start)|_inf, 1e-300)``.
+        KKT tolerance relative to the gradient scale (:func:`_gradient_scale`).
 
     Returns
     -------
@@ -129,7 +129,7 @@ def solve_penalized(
     with torch.no_grad():
         b = start.clone()
         value, grad, hess = _penalised(derivatives, b, l2)
-        scale = max(float(l1.max()) if l1.numel() else 0.0, float(grad.abs().max()), 1e-300)
+        scale = _gradient_scale(l1, grad, hess, b)
         residual = kkt_residual(grad, b, l1)
         n_iter, message = 0, "KKT conditions hold at the start values"
         while float(residual.max()) > tol * scale:
@@ -157,6 +157,18 @@ def solve_penalized(
             rank=int(b.shape[0]),
         )
         return PenalizedSolution(result, grad, residual, scale)
+
+
+def _gradient_scale(
+    l1: torch.Tensor, grad: torch.Tensor, hess: torch.Tensor, start: torch.Tensor
+) -> float:
+    """The size of the gradients of the problem, which the KKT tolerance is relative to:
+    ``max(max l1, |G(start)|_inf, |H start|_inf)`` (``H start`` stands for the gradient
+    between 0 and a start near the solution, where ``G`` itself is already small)."""
+    sizes = [float(grad.abs().max()), float((hess @ start).abs().max()), 1e-300]
+    if l1.numel():
+        sizes.append(float(l1.max()))
+    return max(sizes)
 
 
 def _penalised(
