@@ -73,6 +73,13 @@ from torchstats.results.multinomial import MultinomialResults
 from torchstats.results.ordinal import OrderedResults
 from torchstats.results.persistence import load
 from torchstats.results.regression import RegressionResults
+from torchstats.results.regularized import (
+    L1BinaryResults,
+    L1MultinomialResults,
+    L1NegativeBinomialResults,
+    L1PoissonResults,
+    RegularizedResults,
+)
 from torchstats.results.truncated import HurdleCountResults, TruncatedLFResults
 from torchstats.results.zero_inflated import (
     ZeroInflatedGeneralizedPoissonResults,
@@ -155,6 +162,11 @@ __all__ = [
     "ZeroInflatedGeneralizedPoissonResults",
     "TruncatedLFResults",
     "HurdleCountResults",
+    "RegularizedResults",
+    "L1BinaryResults",
+    "L1PoissonResults",
+    "L1NegativeBinomialResults",
+    "L1MultinomialResults",
     "TorchstatsError",
     "TorchstatsWarning",
     "ConvergenceWarning",

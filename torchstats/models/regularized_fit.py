@@ -33,6 +33,7 @@ from torchstats.results.regularized import (
     RegularizedRefitResults,
     RegularizedResults,
     l1_results,
+    l1_results_class,
 )
 from torchstats.solvers.least_squares import solve_least_squares
 from torchstats.solvers.optimizers import print_newton_report
@@ -435,6 +436,7 @@ def fit_l1(
     statsmodels' rules on the exact solution, and the covariance is the inverse negative
     Hessian of the coefficients not trimmed (NaN elsewhere).
     """
+    l1_results_class(model)  # refuse a model without L1 results before solving
     if method not in L1_METHODS:
         raise InvalidOptionError(f"unknown method {method!r}; choose one of {L1_METHODS}")
     if options["trim_mode"] not in ("auto", "size", "off"):

@@ -222,14 +222,22 @@ def l1_results(
     retvals: dict[str, Any],
     settings: dict[str, Any],
 ) -> Any:
-    """The ``L1*Results`` of ``model`` (by its results class).
+    """The ``L1*Results`` of ``model`` (see :func:`l1_results_class`)."""
+    return l1_results_class(model)(model, fit, covariance, retvals=retvals, settings=settings)
+
+
+def l1_results_class(model: Any) -> type:
+    """The ``L1*Results`` class of ``model`` (by its results class).
 
     Raises
     ------
     NotImplementedError
-        The model's results have no L1 counterpart (statsmodels has none either).
+        The model's results have no L1 counterpart here.
     """
     klass = L1_RESULTS.get(model._results_class)
     if klass is None:
-        raise NotImplementedError(f"{model.model_name} has no fit_regularized(method='l1') results")
-    return klass(model, fit, covariance, retvals=retvals, settings=settings)
+        raise NotImplementedError(
+            f"{model.model_name}.fit_regularized(method='l1') is not available in "
+            "torchstats; Logit, Probit, Poisson, NegativeBinomial and MNLogit have it"
+        )
+    return klass
