@@ -17,6 +17,7 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
 import torchstats as ts
+from tests.parity import mask_clock
 from torchstats.errors import ConvergenceWarning, InvalidOptionError
 
 
@@ -196,3 +197,10 @@ def test_statsmodels_accepts_what_we_accept() -> None:
     np.testing.assert_allclose(
         res.params, sm.OLS(y, X).fit_regularized(alpha=0.1).params, atol=1e-7
     )
+
+
+def test_refit_summary_matches_statsmodels() -> None:
+    y, X, _ = _data(14)
+    expected = sm.OLS(y, X).fit_regularized(alpha=0.2, refit=True).summary()
+    res = ts.OLS(y, X).fit_regularized(alpha=0.2, refit=True)
+    assert mask_clock(str(res.summary())) == mask_clock(str(expected))

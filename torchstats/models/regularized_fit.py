@@ -239,8 +239,17 @@ def _refit_least_squares(
     elsewhere; statsmodels' ``fit_elasticnet(refit=True)``)."""
     params = torch.zeros(k, dtype=X.dtype, device=X.device)
     cov = torch.zeros((k, k), dtype=X.dtype, device=X.device)
+    # the full design's (statsmodels' eigenvals and condition number are the model's)
+    singular_values = torch.linalg.svdvals(X)
     if selected.numel() == 0:
-        return SolverResult(params=params, method="refit", rank=0, normalized_cov=cov, resid=y)
+        return SolverResult(
+            params=params,
+            method="refit",
+            rank=0,
+            normalized_cov=cov,
+            resid=y,
+            singular_values=singular_values,
+        )
     sub = solve_least_squares(X[:, selected], y, "auto")
     params[selected] = sub.params
     assert sub.normalized_cov is not None
@@ -252,6 +261,7 @@ def _refit_least_squares(
         rank=int(selected.numel()),
         normalized_cov=cov,
         resid=resid,
+        singular_values=singular_values,
     )
 
 

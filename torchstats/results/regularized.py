@@ -121,7 +121,13 @@ class RegularizedRefitResults(RegressionResults):
 
     @property
     def regularized(self) -> bool:
+        """True: statsmodels marks its refit results so."""
         return True
+
+    def _summary_notes(self) -> list[str]:
+        # the dropped columns are excluded, not aliased: no rank-deficiency note
+        notes = super()._summary_notes()
+        return [note for note in notes if not note.startswith("The design matrix is rank")]
 
 
 class _L1Counts:
