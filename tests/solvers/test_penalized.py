@@ -12,6 +12,8 @@ import pytest
 import torch
 from scipy import optimize
 
+import torchstats as ts
+from tests.conftest import DEVICES
 from torchstats.solvers.penalized import kkt_residual, solve_penalized
 
 DTYPE = torch.float64
@@ -148,3 +150,23 @@ def test_iteration_limit_reports_not_converged() -> None:
     assert solve_penalized(
         curved, l1, torch.zeros(4, dtype=DTYPE), torch.zeros(4, dtype=DTYPE)
     ).result.converged
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_fits_stay_on_the_models_device(device: str) -> None:
+    """Tensors in, tensors out on the same device; the same numbers as on the CPU."""
+    rng = np.random.default_rng(6)
+    X = np.column_stack([np.ones(150), rng.normal(size=(150, 3))])
+    y = X @ np.r_[1.0, 2.0, 0.0, -1.0] + rng.normal(size=150)
+    yb = (y > 1.0).astype(float)
+    fits = {}
+    for where in ("cpu", device):
+        Xt, yt, ybt = (torch.tensor(a, device=where) for a in (X, y, yb))
+        fits[where] = (
+            ts.OLS(yt, Xt).fit_regularized(alpha=0.1, L1_wt=0.5).params,
+            ts.GLM(ybt, Xt, family=ts.families.Binomial()).fit_regularized(alpha=0.02).params,
+            ts.Logit(ybt, Xt).fit_regularized(alpha=3.0, disp=0).bse,
+        )
+    for on_device, on_cpu in zip(fits[device], fits["cpu"]):
+        assert on_device.device.type == device
+        torch.testing.assert_close(on_device.cpu(), on_cpu, rtol=1e-10, atol=1e-12, equal_nan=True)

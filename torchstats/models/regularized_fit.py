@@ -453,7 +453,10 @@ def fit_l1(
         raise InvalidOptionError(
             f"unknown trim_mode {options['trim_mode']!r}; choose one of 'auto', 'size', 'off'"
         )
-    iterations = 1000 if maxiter == "defined_by_method" else int(maxiter)
+    if maxiter == "defined_by_method":  # statsmodels' defaults of its two solvers
+        iterations = 1000 if method == "l1" else 70
+    else:
+        iterations = int(maxiter)
     like = model.design.endog
     weights = _l1_alpha(model, alpha, like)
     n = float(model.design.nobs)

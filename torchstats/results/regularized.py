@@ -54,11 +54,17 @@ class RegularizedResults:
         path) leaves the attribute absent, as there.
     """
 
+    model: Any
+    fit_result: SolverResult
+
     def __init__(self, model: Any, fit: SolverResult, converged: bool | None) -> None:
-        self.model = model
-        self.fit_result = fit
+        object.__setattr__(self, "model", model)
+        object.__setattr__(self, "fit_result", fit)
         if converged is not None:
-            self.converged = converged
+            object.__setattr__(self, "converged", converged)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"results are immutable (cannot set {name!r}); fit again")
 
     @property
     def params(self) -> Any:

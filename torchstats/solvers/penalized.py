@@ -102,7 +102,7 @@ def solve_penalized(
     start: torch.Tensor,
     *,
     maxiter: int = 100,
-    tol: float = KKT_TOL,
+    tol: float | None = None,
 ) -> PenalizedSolution:
     """Minimise ``f(b) + sum l2 b^2 / 2 + sum l1 |b|`` to the KKT conditions.
 
@@ -117,8 +117,9 @@ def solve_penalized(
         Start values (finite ``f``).
     maxiter : int
         Proximal Newton iterations.
-    tol : float
-        KKT tolerance relative to the gradient scale (:func:`_gradient_scale`).
+    tol : float, optional
+        KKT tolerance relative to the gradient scale (:func:`_gradient_scale`); default
+        :data:`KKT_TOL` in float64, ``64 eps`` in a lower precision.
 
     Returns
     -------
@@ -126,6 +127,9 @@ def solve_penalized(
         ``result.converged`` is False when ``maxiter`` ran out before the KKT conditions
         held (the caller warns).
     """
+    if tol is None:
+        eps = torch.finfo(start.dtype).eps
+        tol = KKT_TOL if start.dtype == torch.float64 else 64 * eps
     with torch.no_grad():
         b = start.clone()
         value, grad, hess = _penalised(derivatives, b, l2)
