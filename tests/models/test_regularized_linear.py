@@ -204,3 +204,16 @@ def test_refit_summary_matches_statsmodels() -> None:
     expected = sm.OLS(y, X).fit_regularized(alpha=0.2, refit=True).summary()
     res = ts.OLS(y, X).fit_regularized(alpha=0.2, refit=True)
     assert mask_clock(str(res.summary())) == mask_clock(str(expected))
+
+
+def test_formula_refit_is_unlabelled_as_statsmodels() -> None:
+    """statsmodels builds its refit results unwrapped: arrays for pandas data, with the
+    names in the summary."""
+    y, X, _ = _data(15)
+    df = pd.DataFrame(X[:, 1:], columns=["a", "b", "c", "d"])
+    df["y"] = y
+    expected = smf.ols("y ~ a + b + c + d", df).fit_regularized(alpha=0.2, refit=True)
+    res = ts.ols("y ~ a + b + c + d", df).fit_regularized(alpha=0.2, refit=True)
+    for name in ("params", "bse", "fittedvalues"):
+        assert type(getattr(res, name)) is type(getattr(expected, name)) is np.ndarray
+    assert mask_clock(str(res.summary())) == mask_clock(str(expected.summary()))

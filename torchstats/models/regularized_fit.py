@@ -123,7 +123,10 @@ def _elastic_net_options(
 def _start(start_params: Any, like: torch.Tensor, k: int) -> torch.Tensor:
     if start_params is None:
         return torch.zeros(k, dtype=like.dtype, device=like.device)
-    values = torch.as_tensor(np.asarray(start_params, dtype=float).reshape(-1))
+    if isinstance(start_params, torch.Tensor):
+        values = start_params.detach().reshape(-1)
+    else:
+        values = torch.as_tensor(np.asarray(start_params, dtype=float).reshape(-1))
     if values.shape[0] != k:
         raise InvalidOptionError(f"start_params has {values.shape[0]} values; the model has {k}")
     return values.to(dtype=like.dtype, device=like.device)
