@@ -57,7 +57,7 @@ from torchstats.models.glm_fit import (
 from torchstats.models.regularized_fit import fit_glm_regularized
 from torchstats.models.separation import PERFECT_PREDICTION_TOL, warn_if_separated
 from torchstats.results.glm import GLMResults
-from torchstats.results.regularized import RegularizedResults
+from torchstats.results.regularized import RegularizedGLMRefitResults, RegularizedResults
 from torchstats.solvers.irls import IrlsProblem, fit_irls
 from torchstats.solvers.leverage import hat_diagonal
 from torchstats.solvers.optimizers import OPTIMIZER_METHODS
@@ -698,7 +698,7 @@ class GLM(Model):
         refit: bool = False,
         opt_method: str = "bfgs",
         **kwargs: Any,
-    ) -> RegularizedResults:
+    ) -> RegularizedResults | RegularizedGLMRefitResults:
         """Elastic-net penalised fit (statsmodels' ``GLM.fit_regularized``).
 
         Minimises ``-loglike(b, scale=1) / n + alpha ((1 - L1_wt) |b|^2 / 2 + L1_wt |b|_1)``
@@ -715,7 +715,9 @@ class GLM(Model):
             Start values (default zeros; the unpenalised fit where zeros lie outside the
             link's domain).
         refit : bool
-            Not available (raises NotImplementedError).
+            Refit the GLM on the nonzero coefficients' columns: GLM results with the
+            dropped coefficients 0 (standard error 0) and statsmodels' degrees of freedom
+            (``len(selected)``, ``nobs - len(selected)``).
         opt_method : str
             statsmodels' scipy method of the ridge path; accepted, unused.
         **kwargs
@@ -724,7 +726,7 @@ class GLM(Model):
 
         Returns
         -------
-        RegularizedResults
+        RegularizedResults or RegularizedGLMRefitResults
 
         Warns
         -----

@@ -30,6 +30,7 @@ import torch
 from torchstats.errors import ConvergenceWarning, InvalidOptionError, warn
 from torchstats.models.discrete_fit import inverse_information
 from torchstats.results.regularized import (
+    RegularizedGLMRefitResults,
     RegularizedRefitResults,
     RegularizedResults,
     l1_results,
@@ -279,7 +280,7 @@ def fit_glm_regularized(
     refit: bool,
     opt_method: str,
     kwargs: Mapping[str, Any],
-) -> RegularizedResults:
+) -> RegularizedResults | RegularizedGLMRefitResults:
     """``GLM.fit_regularized``: ``-loglike(b, scale=1) / n + P(b)``.
 
     ``opt_method`` (statsmodels' scipy method of the ridge path) is accepted; the ridge
@@ -288,10 +289,10 @@ def fit_glm_regularized(
     """
     if method not in GLM_METHODS:
         raise InvalidOptionError(f"unknown method {method!r}; choose one of {GLM_METHODS}")
-    if refit:
+    if refit and getattr(model, "_n_trials", None) is not None:
         raise NotImplementedError(
-            "GLM.fit_regularized(refit=True) is not available in torchstats; fit "
-            "GLM(endog, exog[:, selected], ...) on the nonzero coefficients instead"
+            "GLM.fit_regularized(refit=True) of a binomial (successes, failures) response "
+            "is not available; fit the GLM on the nonzero coefficients' columns instead"
         )
     options = dict(kwargs)
     l1_wt = _check_l1_wt(options.pop("L1_wt", 1.0))
@@ -321,7 +322,47 @@ def fit_glm_regularized(
     params = solution.result.params
     params = torch.where(params.abs() < zero_tol, torch.zeros_like(params), params)
     fit = replace(solution.result, params=params)
+    if refit:
+        return _refit_glm(model, fit)
     return RegularizedResults(model, fit, fit.converged)
+
+
+def _refit_glm(model: Any, penalised: SolverResult) -> RegularizedGLMRefitResults:
+    """The GLM of the nonzero coefficients' columns, embedded in every parameter (0 and
+    zero covariance elsewhere), with the same family, offset, exposure and weights."""
+    params = penalised.params
+    k = params.shape[0]
+    selected = torch.nonzero(params)[:, 0]
+    cov = torch.zeros((k, k), dtype=params.dtype, device=params.device)
+    refitted = torch.zeros_like(params)
+    scale = 1.0
+    if selected.numel():
+        data = model._data
+        sub = type(model)(
+            model.design.endog,
+            model.design.exog[:, selected],
+            family=model.family,
+            offset=data.get("offset"),
+            exposure=data.get("exposure"),
+            freq_weights=data.get("freq_weights"),
+            var_weights=data.get("var_weights"),
+        ).fit()
+        refitted[selected] = sub.fit_result.params
+        assert sub.fit_result.normalized_cov is not None
+        cov[selected[:, None], selected[None, :]] = sub.fit_result.normalized_cov
+        scale = sub.fit_result.scale
+    fit = SolverResult(
+        params=refitted,
+        method="elastic_net",
+        converged=penalised.converged,
+        n_iter=penalised.n_iter,
+        rank=int(selected.numel()),
+        normalized_cov=cov,
+        scale=scale,
+    )
+    history = {"method": "elastic_net", "iteration": penalised.n_iter, "settings": {}}
+    covariance = model.classical_covariance(fit, None)
+    return RegularizedGLMRefitResults(model, fit, covariance, scaletype=None, history=history)
 
 
 def _glm_derivatives(model: Any, scale: float) -> Derivatives:

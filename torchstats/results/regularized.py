@@ -25,6 +25,7 @@ import torch
 from torchstats.covariance.result import CovarianceResult
 from torchstats.formula.newdata import exog_for_prediction
 from torchstats.results.discrete import BinaryResults, CountResults, NegativeBinomialResults
+from torchstats.results.glm import GLMResults
 from torchstats.results.multinomial import MultinomialResults
 from torchstats.results.regression import RegressionResults
 from torchstats.solvers.result import SolverResult
@@ -34,6 +35,7 @@ __all__ = [
     "L1MultinomialResults",
     "L1NegativeBinomialResults",
     "L1PoissonResults",
+    "RegularizedGLMRefitResults",
     "RegularizedRefitResults",
     "RegularizedResults",
 ]
@@ -134,6 +136,31 @@ class RegularizedRefitResults(RegressionResults):
         # the dropped columns are excluded, not aliased: no rank-deficiency note
         notes = super()._summary_notes()
         return [note for note in notes if not note.startswith("The design matrix is rank")]
+
+
+class RegularizedGLMRefitResults(GLMResults):
+    """``GLM.fit_regularized(refit=True)``: the GLM of the selected columns, the others 0.
+
+    statsmodels' conventions (``fit_elasticnet``): dropped coefficients have standard
+    error 0, ``df_model = len(selected)``, ``df_resid = nobs - len(selected)`` (rows, not
+    the frequency-weighted count), ``method`` is ``"elastic_net"`` and the iterations are
+    the penalised fit's.
+    """
+
+    @property
+    def df_model(self) -> float:
+        """``len(selected)``."""
+        return float(self.fit_result.rank)
+
+    @property
+    def df_resid(self) -> float:
+        """``nobs - len(selected)``."""
+        return float(self.model.nobs - self.fit_result.rank)
+
+    @property
+    def regularized(self) -> bool:
+        """True: statsmodels marks its refit results so."""
+        return True
 
 
 class _L1Counts:
