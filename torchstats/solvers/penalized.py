@@ -44,9 +44,15 @@ Derivatives = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor, torch.T
 #: units of the gradient scale (1e-9 is what the tests verify; float64 reaches ~1e-13).
 KKT_TOL = 1e-11
 
-# Coordinate-descent sweeps of the quadratic subproblem before its support is tried; the
-# exact solve on the support ends it, so this only bounds the search for the support.
-_SWEEPS = 200
+# The quadratic subproblem: coordinate-descent sweeps between tries of the exact solve on
+# the current support (a try costs one k x k solve, a sweep k updates), and the most sweeps
+# (reached only where the support keeps changing; the outer line search then takes the
+# coordinate-descent point).
+_SWEEPS_PER_TRY = 5
+_MAX_SWEEPS = 10_000
+# Slack of the inactive conditions of the exact subproblem solution, relative to its
+# gradient scale: rounding of an (k, k) solve in float64.
+_SUPPORT_SLACK = 1e-12
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,7 +253,7 @@ def _quadratic_lasso(
     z = start.detach().cpu().numpy().copy()
     diag = np.diag(H)
     Hz = H @ z
-    for sweep in range(1, 50 * _SWEEPS + 1):
+    for sweep in range(1, _MAX_SWEEPS + 1):
         biggest = 0.0
         for j in range(z.shape[0]):
             r = c[j] + Hz[j] - diag[j] * z[j]
@@ -257,10 +263,12 @@ def _quadratic_lasso(
                 Hz += change * H[:, j]
                 z[j] = new
                 biggest = max(biggest, abs(change))
-        if sweep % 5 == 0 or biggest == 0.0:
+        if sweep % _SWEEPS_PER_TRY == 0 or biggest == 0.0:
             exact = _solve_on_support(H, c, lam, z)
             if exact is not None:
                 z = exact
+                break
+            if biggest == 0.0:  # a fixed point of the sweeps: nothing more to find
                 break
             Hz = H @ z
     return torch.as_tensor(z, dtype=hess.dtype, device=hess.device)
@@ -287,6 +295,6 @@ def _solve_on_support(
     gradient = c + H @ exact
     size = max(np.abs(c).max(initial=0.0), lam.max(initial=0.0), 1e-300)
     slack = np.abs(gradient[~support]) - lam[~support]
-    if np.any(slack > 1e-12 * size):
+    if np.any(slack > _SUPPORT_SLACK * size):
         return None
     return exact
