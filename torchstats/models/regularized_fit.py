@@ -30,11 +30,10 @@ import torch
 from torchstats.errors import ConvergenceWarning, InvalidOptionError, warn
 from torchstats.models.discrete_fit import inverse_information
 from torchstats.results.regularized import (
+    L1_RESULTS,
     RegularizedGLMRefitResults,
     RegularizedRefitResults,
     RegularizedResults,
-    l1_results,
-    l1_results_class,
 )
 from torchstats.solvers.least_squares import solve_least_squares
 from torchstats.solvers.optimizers import print_newton_report
@@ -490,7 +489,7 @@ def fit_l1(
     statsmodels' rules on the exact solution, and the covariance is the inverse negative
     Hessian of the coefficients not trimmed (NaN elsewhere).
     """
-    l1_results_class(model)  # refuse a model without L1 results before solving
+    results_class = _l1_results_class(model)  # refuse a model without them before solving
     if method not in L1_METHODS:
         raise InvalidOptionError(f"unknown method {method!r}; choose one of {L1_METHODS}")
     if options["trim_mode"] not in ("auto", "size", "off"):
@@ -550,7 +549,24 @@ def fit_l1(
         **options,
     }
     covariance = model.covariance(fit)
-    return l1_results(model, fit, covariance, retvals=retvals, settings=settings)
+    return results_class(model, fit, covariance, retvals=retvals, settings=settings)
+
+
+def _l1_results_class(model: Any) -> type:
+    """The ``L1*Results`` class of ``model`` (by its results class).
+
+    Raises
+    ------
+    NotImplementedError
+        The model has no L1 results here.
+    """
+    klass = L1_RESULTS.get(model._results_class)
+    if klass is None:
+        raise NotImplementedError(
+            f"{model.model_name}.fit_regularized(method='l1') is not available in "
+            "torchstats; Logit, Probit, Poisson, NegativeBinomial and MNLogit have it"
+        )
+    return klass
 
 
 def _restricted_covariance(model: Any, params: torch.Tensor, trimmed: np.ndarray) -> torch.Tensor:

@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 import torch
 
-from torchstats.covariance.result import CovarianceResult
 from torchstats.formula.newdata import exog_for_prediction
 from torchstats.results.discrete import BinaryResults, CountResults, NegativeBinomialResults
 from torchstats.results.glm import GLMResults
@@ -38,6 +37,7 @@ __all__ = [
     "RegularizedGLMRefitResults",
     "RegularizedRefitResults",
     "RegularizedResults",
+    "L1_RESULTS",
 ]
 
 
@@ -251,32 +251,3 @@ L1_RESULTS: dict[type, type] = {
     MultinomialResults: L1MultinomialResults,
 }
 """The L1 results class of each discrete results class."""
-
-
-def l1_results(
-    model: Any,
-    fit: SolverResult,
-    covariance: CovarianceResult,
-    *,
-    retvals: dict[str, Any],
-    settings: dict[str, Any],
-) -> Any:
-    """The ``L1*Results`` of ``model`` (see :func:`l1_results_class`)."""
-    return l1_results_class(model)(model, fit, covariance, retvals=retvals, settings=settings)
-
-
-def l1_results_class(model: Any) -> type:
-    """The ``L1*Results`` class of ``model`` (by its results class).
-
-    Raises
-    ------
-    NotImplementedError
-        The model's results have no L1 counterpart here.
-    """
-    klass = L1_RESULTS.get(model._results_class)
-    if klass is None:
-        raise NotImplementedError(
-            f"{model.model_name}.fit_regularized(method='l1') is not available in "
-            "torchstats; Logit, Probit, Poisson, NegativeBinomial and MNLogit have it"
-        )
-    return klass
