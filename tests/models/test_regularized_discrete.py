@@ -211,3 +211,17 @@ def test_bad_input(name: str, kwargs: dict, match: str) -> None:
     X, ys = _data()
     with pytest.raises(InvalidOptionError, match=match):
         getattr(ts, name)(ys[MODELS[name]], X).fit_regularized(disp=0, **kwargs)
+
+
+def test_mnlogit_alpha_table_is_read_by_equation() -> None:
+    """A ``(K, J - 1)`` alpha is laid out as the parameters (statsmodels' ``ravel("F")``)."""
+    X, ys = _data(3)
+    alpha = np.zeros((5, 2))
+    alpha[1:, 0] = 2.0  # penalise the slopes of the first equation only
+    alpha[1:, 1] = 20.0
+    sm_model = sm.MNLogit(ys["multinomial"], X)
+    theirs = sm_model.fit_regularized(alpha=alpha, disp=0)
+    ours = ts.MNLogit(ys["multinomial"], X).fit_regularized(alpha=alpha, disp=0)
+    np.testing.assert_allclose(ours.params, theirs.params, atol=1e-4)
+    assert np.array_equal(ours.trimmed, theirs.trimmed)
+    assert ours.trimmed[6:].all() and not ours.trimmed[5]  # second equation's slopes
