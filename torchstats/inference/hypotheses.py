@@ -265,18 +265,19 @@ _UNIDENTIFIED_SD = 1e-7
 
 
 def unidentified_rows(R: np.ndarray, cov: np.ndarray) -> np.ndarray:
-    """Rows of ``R`` whose ``R V R'`` is rounding (see :data:`_UNIDENTIFIED_SD`)."""
+    """Rows of ``R`` whose ``R V R'`` is rounding (see :data:`_UNIDENTIFIED_SD`), or exactly
+    zero (parameters that a constrained fit fixed)."""
     variance = np.einsum("ij,jk,ik->i", R, cov, R)
     uncorrelated = (R * R) @ np.abs(np.diag(cov))
-    return (uncorrelated > 0) & (variance <= _UNIDENTIFIED_SD**2 * uncorrelated)
+    return (R != 0).any(axis=1) & (variance <= _UNIDENTIFIED_SD**2 * uncorrelated)
 
 
 def _warn_unidentified(rows: np.ndarray) -> None:
     listed = ", ".join(str(i) for i in np.flatnonzero(rows))
     warnings.warn(
-        f"constraint row(s) {listed} have no variance in this rank-deficient fit: they "
-        "combine parameters that the design does not identify; their t statistics and "
-        "p-values are NaN",
+        f"constraint row(s) {listed} have no variance in this fit: they combine parameters "
+        "that a rank-deficient design does not identify, or that fit_constrained's "
+        "constraints fix; their t statistics and p-values are NaN",
         CollinearityWarning,
         stacklevel=3,
     )
@@ -331,16 +332,14 @@ def wald_test(
         if unidentified.any():
             rows = ", ".join(str(i) for i in np.flatnonzero(unidentified))
             raise ConstraintError(
-                f"constraint row(s) {rows} have no variance in this rank-deficient fit: they "
-                "combine parameters that the design does not identify, so R b is whatever "
-                "the minimum-norm solution made it; test identified combinations, or drop "
-                "the collinear columns"
+                f"constraint row(s) {rows} have no variance in this fit: they combine "
+                "parameters that a rank-deficient design does not identify (R b is whatever "
+                "the minimum-norm solution made it) or that fit_constrained's constraints "
+                "fix; test identified or free combinations, or drop the collinear columns"
             )
         rank = np.linalg.matrix_rank(constraint_cov)
         if rank == 0:
-            raise ConstraintError(
-                "the constraints have no variance (R V R' = 0): nothing to test"
-            )
+            raise ConstraintError("the constraints have no variance (R V R' = 0): nothing to test")
         if rank < J:
             warnings.warn(
                 f"covariance of constraints does not have full rank. The number of constraints "
