@@ -26,6 +26,7 @@ from torchstats._device import elementwise
 from torchstats.errors import DesignError
 from torchstats.families.links import normal_cdf
 from torchstats.models.base import caller_context
+from torchstats.models.constrained_fit import ConstrainedFitting
 from torchstats.models.discrete import _DiscreteModel
 from torchstats.models.separation import (
     PERFECT_PREDICTION_TOL,
@@ -62,7 +63,7 @@ _MODEL_DOC_PARAMETERS = """
 """
 
 
-class _Binary(_DiscreteModel):
+class _Binary(ConstrainedFitting, _DiscreteModel):
     """Shared parts of Logit and Probit; not public."""
 
     _results_class = BinaryResults

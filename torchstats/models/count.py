@@ -29,6 +29,7 @@ from torchstats.families.gamma_differences import (
     trigamma_difference,
 )
 from torchstats.models.base import caller_context
+from torchstats.models.constrained_fit import ConstrainedFitting
 from torchstats.models.data import plain_array
 from torchstats.models.discrete import _AUXILIARY_MAXITER, _DiscreteModel
 from torchstats.models.discrete_fit import derivatives_in_alpha, solve_newton
@@ -151,7 +152,7 @@ class _Count(_DiscreteModel):
         return start
 
 
-class Poisson(_Count):
+class Poisson(ConstrainedFitting, _Count):
     __doc__ = (
         """Poisson regression, statsmodels' ``Poisson``: ``y ~ Poisson(exp(X b + offset))``."""
         + _COUNT_PARAMETERS

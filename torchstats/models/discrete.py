@@ -185,11 +185,13 @@ class _DiscreteModel(Model):
         *,
         options: Mapping[str, Any] | None = None,
         blocks: Mapping[str, Design] | None = None,
+        extras: Mapping[str, torch.Tensor] | None = None,
     ) -> Any:
         """The same response, offset and exposure with another design (null model, start).
 
         ``options`` are ``cls``'s constructor options (default: this model's when ``cls`` is
-        its class); ``blocks`` replace the further designs (default: this model's).
+        its class); ``blocks`` replace the further designs and ``extras`` the per-row
+        arrays (offset, exposure) (default: this model's).
         """
         output = OutputFormat(self.design.output.kind, names, self.design.output.row_index)
         design = replace(
@@ -200,6 +202,7 @@ class _DiscreteModel(Model):
             terms=(),
             model_spec=None,
             blocks=self.design.blocks if blocks is None else blocks,
+            extras=self.design.extras if extras is None else extras,
         )
         model = cls.__new__(cls)
         if options is not None:
@@ -214,6 +217,13 @@ class _DiscreteModel(Model):
     def _options(self) -> dict[str, Any]:
         """Constructor options besides the data (e.g. ``loglike_method``)."""
         return {}
+
+    def _restricted_model(self, exog: torch.Tensor, offset: torch.Tensor) -> Any:
+        """This model (response, exposure, options) with another design and offset: the
+        model of a constrained fit's free parameters."""
+        names = tuple(f"x{i + 1}" for i in range(exog.shape[1]))
+        extras = {**self.design.extras, "offset": offset}
+        return self._sibling(type(self), exog, names, extras=extras)
 
     # --- data ---------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ number); the covariance of IRLS fits is the inverse expected information times t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
@@ -47,6 +48,7 @@ from torchstats.formula.design_checks import check_finite, row_values
 from torchstats.inference.degrees_of_freedom import per_degree_of_freedom, warn_no_residual_df
 from torchstats.models.base import Model, build_design, caller_context, sized_threads
 from torchstats.models.binomial_counts import binomial_counts, proportions_of_trials
+from torchstats.models.constrained_fit import ConstrainedFitting
 from torchstats.models.data import plain_array
 from torchstats.models.glm_fit import (
     IrlsOptions,
@@ -83,7 +85,7 @@ _EXTRAS = ("offset", "exposure", "freq_weights", "var_weights")
 DIVERGING_STEP = 1e-2
 
 
-class GLM(Model):
+class GLM(ConstrainedFitting, Model):
     """A generalised linear model (statsmodels' ``GLM``).
 
     Parameters
@@ -734,6 +736,28 @@ class GLM(Model):
             ``maxiter`` ran out before the KKT conditions held.
         """
         return fit_glm_regularized(self, method, alpha, start_params, refit, opt_method, kwargs)
+
+    def _restricted_model(self, exog: torch.Tensor, offset: torch.Tensor) -> GLM:
+        """This GLM (response, family, weights, exposure) with another design and offset:
+        the model of a constrained fit's free parameters."""
+        names = tuple(f"x{i + 1}" for i in range(exog.shape[1]))
+        output = replace(self.design.output, param_names=names)
+        model = GLM.__new__(GLM)
+        model.family = self.family
+        model.design = replace(
+            self.design,
+            exog=exog,
+            exog_names=names,
+            output=output,
+            terms=(),
+            model_spec=None,
+            extras={**self.design.extras, "offset": offset},
+        )
+        model._hasconst = None
+        model._response_names = self._response_names
+        model._n_trials = self._n_trials
+        model._data = {**self._data, "offset": offset}
+        return model
 
     # --- covariances ----------------------------------------------------------------------------
 

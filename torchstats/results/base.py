@@ -538,6 +538,13 @@ class LikelihoodResults(NumpyScalars, ThreadScoped):
         :func:`~torchstats.covariance.nonrobust.require_data_units`)."""
         require_data_units(self.fit_result, what)
 
+    @property
+    def fit_record(self) -> dict[str, Any]:
+        """The results class's own fields (a GLM's ``scaletype`` and ``history``, a
+        likelihood fit's ``retvals``...): what results of the same fit in other parameters
+        (``fit_constrained``) or with another covariance are built from. A copy."""
+        return dict(self._record)
+
     def _with_covariance(self: _Results, covariance: CovarianceResult) -> _Results:
         """A results object sharing this fit (and its record), with another covariance."""
         return type(self)(self.model, self.fit_result, covariance, **self._record)

@@ -65,6 +65,8 @@ class _DiscreteResults(LikelihoodResults):
         ``fit_history``, ...
     settings : dict
         statsmodels' ``mle_settings``: ``optimizer``, ``start_params``, ``maxiter``.
+    **record
+        A subclass's own fields (kept for results with another covariance).
     """
 
     _retvals: dict[str, Any]
@@ -78,8 +80,9 @@ class _DiscreteResults(LikelihoodResults):
         *,
         retvals: dict[str, Any],
         settings: dict[str, Any],
+        **record: Any,
     ) -> None:
-        super().__init__(model, fit, covariance, retvals=retvals, settings=settings)
+        super().__init__(model, fit, covariance, retvals=retvals, settings=settings, **record)
         object.__setattr__(self, "_retvals", dict(retvals))
         object.__setattr__(self, "_settings", dict(settings))
 
