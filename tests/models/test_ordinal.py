@@ -152,3 +152,24 @@ def test_device_fit_equals_cpu(frame, logit_fit, device):
     assert fit.llnull == pytest.approx(reference.llnull, rel=1e-12)
     assert_matches(fit.predict(frame.head()), reference.predict(frame.head()), rtol=1e-10)
     assert str(fit.summary()).splitlines()[6:] == str(reference.summary()).splitlines()[6:]
+
+
+def _top_level_dummy(seed: int) -> tuple[np.ndarray, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    x1 = rng.normal(size=800)
+    levels = np.digitize(0.5 * x1 + rng.logistic(size=800), [-0.5, 0.7])
+    top = (x1 > 1.2).astype(float)
+    return np.where(top == 1, 2, levels), pd.DataFrame({"x1": x1, "d": top})
+
+
+@pytest.mark.parametrize("distr", ["logit", "probit"])
+def test_quasi_separation_warns(distr):
+    # a dummy that is 1 only in the top level has no finite estimate: the fit stopped near
+    # 30 with a standard error of 3e5, converged and silent
+    endog, exog = _top_level_dummy(17)
+    with pytest.warns(ts.PerfectSeparationWarning, match="quasi-complete separation"):
+        res = ts.OrderedModel(endog, exog, distr=distr).fit(disp=0)
+    assert res.bse["d"] > 1e3 * res.bse["x1"]
+    with warnings.catch_warnings():  # the same data without the separating dummy: silent
+        warnings.simplefilter("error", ts.PerfectSeparationWarning)
+        ts.OrderedModel(endog, exog[["x1"]], distr=distr).fit(disp=0)

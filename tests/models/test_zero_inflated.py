@@ -685,3 +685,22 @@ def test_tensor_input_gives_tensors():
     res = ts.ZeroInflatedPoisson(y, X, exog_infl=X).fit()
     assert isinstance(res.params, torch.Tensor)
     assert isinstance(res.predict(which="prob-zero"), torch.Tensor)
+
+
+def test_inflation_separation_warns():
+    """An inflation dummy that is 1 only on zero counts has no finite coefficient: the fit
+    stopped near 34 with a standard error of 3e5, converged and silent."""
+    rng = np.random.default_rng(17)
+    n = 1000
+    x1, z = rng.normal(size=n), rng.normal(size=n)
+    y = rng.poisson(np.exp(0.5 + 0.3 * x1))
+    y[z > 1] = 0
+    exog = sm.add_constant(pd.DataFrame({"x1": x1}))
+    inflation = sm.add_constant(pd.DataFrame({"zd": (z > 1).astype(float)}))
+    with pytest.warns(ts.PerfectSeparationWarning, match="quasi-complete separation"):
+        res = ts.ZeroInflatedPoisson(y, exog, exog_infl=inflation).fit(disp=0)
+    assert res.bse["inflate_zd"] > 1e3
+    noisy = inflation.assign(zd=inflation["zd"] + rng.normal(scale=0.5, size=n))
+    with warnings.catch_warnings():  # an inflation regressor that does not separate: silent
+        warnings.simplefilter("error", ts.PerfectSeparationWarning)
+        ts.ZeroInflatedPoisson(y, exog, exog_infl=noisy).fit(disp=0)

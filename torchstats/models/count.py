@@ -13,7 +13,6 @@ error and every public method use ``alpha`` itself, as statsmodels reports them.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -33,7 +32,11 @@ from torchstats.models.constrained_fit import ConstrainedFitting
 from torchstats.models.data import plain_array
 from torchstats.models.discrete import _AUXILIARY_MAXITER, _DiscreteModel
 from torchstats.models.discrete_fit import derivatives_in_alpha, solve_newton
-from torchstats.models.separation import PERFECT_PREDICTION_TOL, nearly_singular, warn_if_separated
+from torchstats.models.separation import (
+    LOG_PERFECT_PREDICTION_TOL,
+    nearly_singular,
+    warn_if_separated,
+)
 from torchstats.results.discrete import CountResults, NegativeBinomialResults
 from torchstats.solvers.result import SolverResult
 from torchstats.structured.blas import gram_matrix, rmatvec
@@ -521,7 +524,6 @@ class NegativeBinomial(LogAlphaParameters, _Count):
 #: ``alpha * max(mu)`` below which the negative binomial's variance is Poisson's to six
 #: digits (``mu (1 + alpha mu)``; NB1: ``mu (1 + alpha)``).
 _NO_OVERDISPERSION = 1e-6
-_LOG_PERFECT = math.log(PERFECT_PREDICTION_TOL)
 
 
 def warn_if_zeros_separated(model: _Count, params: torch.Tensor, found: SolverResult) -> None:
@@ -532,7 +534,9 @@ def warn_if_zeros_separated(model: _Count, params: torch.Tensor, found: SolverRe
     a standard error of 1e6 (statsmodels warns that it did not converge)."""
     k = model.design.k_exog
     # mean < tol as eta < log(tol): no exp pass; the zero counts' mask is the model's
-    perfect = int((model.zero_counts & (model._linear(params[:k]) < _LOG_PERFECT)).sum())
+    perfect = int(
+        (model.zero_counts & (model._linear(params[:k]) < LOG_PERFECT_PREDICTION_TOL)).sum()
+    )
     warn_if_separated(
         model.model_name,
         perfect,

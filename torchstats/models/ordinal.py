@@ -27,7 +27,14 @@ from torchstats.formula.design import Design, drop_columns
 from torchstats.models.base import build_design, caller_context
 from torchstats.models.data import plain_array
 from torchstats.models.discrete import _DiscreteModel
+from torchstats.models.separation import (
+    PERFECT_PREDICTION_TOL,
+    nearly_singular,
+    warn_if_separated,
+)
 from torchstats.results.ordinal import ORDINAL_PREDICT_WHICH, OrderedResults
+from torchstats.solvers.result import SolverResult
+from torchstats.structured.blas import gram_matrix
 
 __all__ = ["OrderedModel"]
 
@@ -113,6 +120,26 @@ class OrderedModel(_DiscreteModel):
 
     def _options(self) -> dict[str, Any]:
         return {"distribution": self.distribution, "labels": self.labels, "_hasconst": False}
+
+    def _check_fit(self, params: torch.Tensor, found: SolverResult) -> None:
+        """The binary models' separation warning: rows whose observed level the fit
+        predicts with probability 1 (within ``PERFECT_PREDICTION_TOL``) while the
+        coefficients diverge (not converged, or an information flat along some direction
+        of the regressors). A dummy that is 1 only in the top level has no finite
+        estimate: the fit stopped near 30 with a standard error of 3e5, silently."""
+        k = self.k_vars
+        if k == 0:
+            return
+        perfect = int((self.loglikeobs(params) > -PERFECT_PREDICTION_TOL).sum())
+        warn_if_separated(
+            self.model_name,
+            perfect,
+            self.design.nobs,
+            lambda: (
+                not found.converged
+                or nearly_singular(self.hessian(params)[:k, :k], gram_matrix(self.design.exog))
+            ),
+        )
 
     def _check_endog(self, y: torch.Tensor) -> None:
         if len(self.labels) < 2:

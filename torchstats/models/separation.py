@@ -11,17 +11,25 @@ predicted exactly at that boundary and the estimates diverge.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
 
 from torchstats.errors import PerfectSeparationWarning, warn
 
-__all__ = ["PERFECT_PREDICTION_TOL", "nearly_singular", "warn_if_separated"]
+__all__ = [
+    "LOG_PERFECT_PREDICTION_TOL",
+    "PERFECT_PREDICTION_TOL",
+    "nearly_singular",
+    "warn_if_separated",
+]
 
 # |y - p| below which an observation counts as perfectly predicted: the ``atol`` of
 # ``np.allclose`` in statsmodels' ``DiscreteModel._check_perfect_pred``.
 PERFECT_PREDICTION_TOL = 1e-8
+#: Its log: a probability or mean compared on the log scale, without an ``exp`` pass.
+LOG_PERFECT_PREDICTION_TOL = math.log(PERFECT_PREDICTION_TOL)
 # Smallest eigenvalue of the information relative to X'X (the mean curvature weight along
 # the flattest direction) below which that direction counts as unidentified, as a power of
 # eps: sqrt(eps) = 1.5e-8 in float64. Weights are at most 1/4 (logit) and 2/pi (probit) and

@@ -51,6 +51,11 @@ from torchstats.models.generalized_count import (
     NegativeBinomialP,
     _check_power,
 )
+from torchstats.models.separation import (
+    LOG_PERFECT_PREDICTION_TOL,
+    nearly_singular,
+    warn_if_separated,
+)
 from torchstats.results.count_probabilities import count_y_values, integer_pmf
 from torchstats.results.zero_inflated import (
     PREDICT_WHICH,
@@ -60,6 +65,7 @@ from torchstats.results.zero_inflated import (
 )
 from torchstats.solvers.optimizers import check_optimizer_options
 from torchstats.solvers.result import SolverResult
+from torchstats.structured.blas import gram_matrix
 
 __all__ = [
     "INFLATIONS",
@@ -227,7 +233,20 @@ class _ZeroInflated(_Count):
         (its supremum, the count model alone, lies on the boundary), and the inflation
         parameters' estimates and standard errors are not meaningful."""
         gamma, _ = self._split(params)
-        log_w, _ = self._inflation_logprobs(self.design.blocks[_INFLATE].exog @ gamma)
+        inflation = self.design.blocks[_INFLATE].exog
+        log_w, log_1mw = self._inflation_logprobs(inflation @ gamma)
+        # zeros the inflation claims with probability 1 while its coefficients diverge (a
+        # dummy that is 1 only on zero counts: near 34 with a standard error of 3e5)
+        k = self.k_inflate
+        warn_if_separated(
+            self.model_name,
+            int(((self.design.endog == 0) & (log_1mw < LOG_PERFECT_PREDICTION_TOL)).sum()),
+            self.design.nobs,
+            lambda: (
+                not found.converged
+                or nearly_singular(self.hessian(params)[:k, :k], gram_matrix(inflation))
+            ),
+        )
         if float(log_w.max()) < math.log(_NO_INFLATION):
             warn(
                 f"{self.model_name}: the zero inflation tends to 0 (largest inflation "
