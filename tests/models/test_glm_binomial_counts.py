@@ -258,3 +258,27 @@ def test_cuda_equals_cpu():
         cpu.get_prediction(new, which="mean").summary_frame(),
         rtol=1e-10,
     )
+
+
+@pytest.mark.parametrize("kind", ["formula", "pandas", "numpy"])
+def test_model_data_shows_the_counts_as_given(kind):
+    # model.data.orig_endog held the fitted proportions under a name "['s', 'f']":
+    # orig_endog.sum(axis=1), the trials, gave numbers below one
+    frame = _counts_frame(5)
+    if kind == "formula":
+        ours = ts.glm("s + f ~ x + z", frame, family=ts.families.Binomial())
+        theirs = smf.glm("s + f ~ x + z", frame, family=sm.families.Binomial())
+    else:
+        endog, exog = frame[["s", "f"]], sm.add_constant(frame[["x", "z"]])
+        if kind == "numpy":
+            endog, exog = endog.to_numpy(), exog.to_numpy()
+        ours = ts.GLM(endog, exog, family=ts.families.Binomial())
+        theirs = sm.GLM(endog, exog, family=sm.families.Binomial())
+    for name in ("orig_endog", "endog"):
+        mine, reference = getattr(ours.data, name), getattr(theirs.data, name)
+        assert type(mine) is type(reference), name
+        np.testing.assert_array_equal(np.asarray(mine), np.asarray(reference))
+    if kind != "numpy":
+        assert list(ours.data.orig_endog.columns) == ["s", "f"]
+        assert list(ours.data.orig_endog.index) == list(theirs.data.orig_endog.index)
+    np.testing.assert_allclose(ours.endog, theirs.endog, rtol=1e-15)

@@ -125,6 +125,9 @@ class Model(ThreadScoped):
     _df_model_assumes_constant: ClassVar[bool] = False
     design: Design
     _hasconst: bool | None = None
+    #: The response's columns as given where the model fits a transform of them (a binomial
+    #: GLM's successes and failures): ``model.data`` shows them, as statsmodels.
+    _response_columns: torch.Tensor | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -213,6 +216,7 @@ class Model(ThreadScoped):
             ynames=self.endog_names,
             xnames=self.exog_names,
             constant=lambda: self._constant,
+            response=self._response_columns,
         )
 
     # --- sizes and degrees of freedom -------------------------------------------------------

@@ -56,6 +56,10 @@ class ModelData:
         negative binomial's ``alpha``), as statsmodels.
     constant : callable
         Returns ``(k_constant, const_idx)``; called when either is read.
+    response : Tensor, optional, shape (n, m)
+        The response's columns as given, where the model fits a transform of them (a
+        binomial GLM's ``(successes, failures)``, fitted as proportions): ``endog`` and
+        ``orig_endog`` show them, as statsmodels' ``model.data`` does.
 
     Notes
     -----
@@ -70,16 +74,20 @@ class ModelData:
         ynames: str | list[str],
         xnames: Sequence[str],
         constant: Callable[[], tuple[int, int | None]],
+        response: torch.Tensor | None = None,
     ) -> None:
         self._design = design
         self.ynames = ynames
         self.xnames = list(xnames)
         self._constant = constant
+        self._response = response
 
     @cached_property
     def endog(self) -> Any:
-        """Response, shape (n,): numpy (a tensor for tensor input)."""
-        return plain_array(self._design, self._design.endog)
+        """Response, shape (n,) (or the given columns, (n, m)): numpy (a tensor for tensor
+        input)."""
+        values = self._design.endog if self._response is None else self._response
+        return plain_array(self._design, values)
 
     @cached_property
     def exog(self) -> Any:
@@ -96,6 +104,8 @@ class ModelData:
         """The response as given: a DataFrame for formulas, a Series for pandas, else an array."""
         if self._design.output.kind != "pandas":
             return self.endog
+        if self._response is not None:
+            return pd.DataFrame(self.endog, index=self.row_labels, columns=list(self.ynames))
         name = self._design.endog_name
         if self._design.formula is not None:
             return pd.DataFrame({name: self.endog}, index=self.row_labels)

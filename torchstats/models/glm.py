@@ -179,6 +179,8 @@ class GLM(ConstrainedFitting, Model):
         self._response_names = None if counts is None else counts.names
         self._n_trials: torch.Tensor | None = None
         if counts is not None:
+            failures = self.design.extras[counts.key].reshape(-1)
+            self._response_columns = torch.stack([self.design.endog, failures], dim=1)
             self.design, self._n_trials = proportions_of_trials(self.design, counts)
             del extras[counts.key]
         self._data = {k: self._per_row(k, v) for k, v in {**extras, **scalars}.items()}
@@ -756,6 +758,7 @@ class GLM(ConstrainedFitting, Model):
         model._hasconst = None
         model._response_names = self._response_names
         model._n_trials = self._n_trials
+        model._response_columns = self._response_columns
         model._data = {**self._data, "offset": offset}
         return model
 
