@@ -173,3 +173,20 @@ def test_quasi_separation_warns(distr):
     with warnings.catch_warnings():  # the same data without the separating dummy: silent
         warnings.simplefilter("error", ts.PerfectSeparationWarning)
         ts.OrderedModel(endog, exog[["x1"]], distr=distr).fit(disp=0)
+
+
+def test_transform_threshold_params_takes_the_last_entries(frame):
+    # statsmodels reads the last k_levels - 1 entries: the thresholds alone work too (they
+    # gave [-inf, inf]); the fit's read-only params convert without torch's warning
+    ours = ts.OrderedModel(frame["rating"], frame[["x1", "x2"]], distr="logit")
+    theirs = SMOrderedModel(frame["rating"], frame[["x1", "x2"]], distr="logit")
+    params = ours.fit(disp=0).params
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        full = ours.transform_threshold_params(params)
+        alone = ours.transform_threshold_params(params[-3:])
+        ours.loglike(params.to_numpy())
+    np.testing.assert_array_equal(alone, full)
+    np.testing.assert_allclose(full, theirs.transform_threshold_params(params), rtol=1e-14)
+    with pytest.raises(DesignError, match="3 threshold parameters"):
+        ours.transform_threshold_params(params[-2:])

@@ -88,7 +88,7 @@ def _numpy_for_numpy(method: Callable[..., Any]) -> Callable[..., Any]:
             return method(self, *args, **kwargs)
         # as a tensor, so that the methods this one calls compute in torch
         endog = self.design.endog
-        tensor = torch.as_tensor(np.asarray(params, dtype=float), dtype=endog.dtype)
+        tensor = torch.as_tensor(np.array(params, dtype=float), dtype=endog.dtype)
         tensor = tensor.to(endog.device)
         if args:
             args = (tensor, *args[1:])

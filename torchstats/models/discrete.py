@@ -257,7 +257,7 @@ class _DiscreteModel(Model):
         X = self.design.exog
         if isinstance(params, torch.Tensor):
             return params.to(device=X.device, dtype=X.dtype)
-        return torch.as_tensor(np.asarray(params, dtype=float), dtype=X.dtype, device=X.device)
+        return torch.as_tensor(np.array(params, dtype=float), dtype=X.dtype, device=X.device)
 
     def _scaled_rows(self, factor: torch.Tensor, what: str) -> torch.Tensor:
         """``factor[:, None] * exog``, shape (n, k): dense, also for sparse dummies (within

@@ -314,7 +314,7 @@ class GLM(ConstrainedFitting, Model):
         X = self.design.exog
         if isinstance(params, torch.Tensor):
             return params.to(device=X.device, dtype=X.dtype).reshape(-1)
-        values = np.asarray(params, dtype=float).reshape(-1)
+        values = np.array(params, dtype=float).reshape(-1)
         return torch.as_tensor(values, dtype=X.dtype, device=X.device)
 
     def _mean(self, params: torch.Tensor) -> torch.Tensor:

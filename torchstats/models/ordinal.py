@@ -207,8 +207,7 @@ class OrderedModel(_DiscreteModel):
 
     def _cutoffs(self, params: torch.Tensor) -> torch.Tensor:
         """The ``k_levels - 1`` thresholds from the parameters (increasing)."""
-        increments = params[self.k_vars :]
-        return torch.cumsum(torch.cat([increments[:1], torch.exp(increments[1:])]), dim=0)
+        return _thresholds(params[self.k_vars :])
 
     def loglikeobs(self, params: Any) -> torch.Tensor:
         """``log P(y_i)`` per observation, shape (n,).
@@ -254,8 +253,16 @@ class OrderedModel(_DiscreteModel):
         return self.output.plain(self._start_params())
 
     def transform_threshold_params(self, params: Any) -> Any:
-        """The thresholds ``[-inf, c_0, ..., c_{J-2}, inf]`` of ``params`` (statsmodels')."""
-        cut = self._cutoffs(self._params_tensor(params))
+        """The thresholds ``[-inf, c_0, ..., c_{J-2}, inf]`` of the last ``k_levels - 1``
+        entries of ``params``: the whole parameter vector or the threshold parameters alone
+        (statsmodels)."""
+        values = self._params_tensor(params).reshape(-1)
+        if values.shape[0] < self.k_extra:
+            raise DesignError(
+                f"transform_threshold_params needs the {self.k_extra} threshold parameters "
+                f"(the last entries of params); got {values.shape[0]} value(s)"
+            )
+        cut = _thresholds(values[values.shape[0] - self.k_extra :])
         infinity = torch.full((1,), torch.inf, dtype=cut.dtype, device=cut.device)
         return self.output.plain(torch.cat([-infinity, cut, infinity]))
 
@@ -396,3 +403,8 @@ def _ordinal_response(design: Design, endog: Any, data: Any) -> list[Any]:
 def _numeric_levels(labels: list[Any]) -> bool:
     """Whether every level is a number (booleans included), which orders them."""
     return all(isinstance(v, (bool, int, float, np.number, np.bool_)) for v in labels)
+
+
+def _thresholds(increments: torch.Tensor) -> torch.Tensor:
+    """Increasing thresholds ``c_0, c_0 + exp(d_1), ...`` of the threshold parameters."""
+    return torch.cumsum(torch.cat([increments[:1], torch.exp(increments[1:])]), dim=0)
