@@ -504,6 +504,20 @@ def test_generic_model_against_statsmodels_numerical_derivatives(seed=2):
     np.testing.assert_allclose(ours.covjhj, theirs.covjhj, rtol=1e-4)
 
 
+def test_nelder_mead_options_of_statsmodels_default_are_dropped_with_a_warning():
+    # code written for statsmodels (whose default method here is Nelder-Mead) passes
+    # maxfun; torchstats' default Newton refused it (InvalidOptionError)
+    y, X = _probit_data(4)
+    with pytest.warns(SpecificationWarning, match="'maxfun' of Nelder-Mead"):
+        dropped = TorchProbit(y, X).fit(disp=0, maxiter=100, maxfun=5000)
+    plain = TorchProbit(y, X).fit(disp=0, maxiter=100)
+    np.testing.assert_array_equal(dropped.params, plain.params)
+    nelder_mead = TorchProbit(y, X).fit(disp=0, method="nm", maxiter=5000, maxfun=5000)
+    assert nelder_mead.mle_settings["optimizer"] == "nm"
+    with pytest.raises(InvalidOptionError, match="maxfun"):  # asked for Newton: refused
+        TorchProbit(y, X).fit(disp=0, method="newton", maxfun=5000)
+
+
 def test_generic_model_summary_text_equals_statsmodels():
     y, X = _probit_data(3)
     ours_class = type("ProbitML", (TorchProbit,), {})  # the same model name in both titles

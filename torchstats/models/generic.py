@@ -446,7 +446,7 @@ class GenericLikelihoodModel(EngineModel):
     def fit(
         self,
         start_params: Any = None,
-        method: str = "newton",
+        method: str | None = None,
         maxiter: int = 500,
         cov_type: str = "nonrobust",
         cov_kwds: Mapping[str, Any] | None = None,
@@ -464,11 +464,13 @@ class GenericLikelihoodModel(EngineModel):
             Default ``self.start_params`` if the subclass sets it, else ``0.1`` for every
             parameter (statsmodels' default). More values than names add ``par0``...
         method : {"newton", "nm", "bfgs", "lbfgs", "powell", "cg", "ncg", "basinhopping", \
-"minimize"}
+"minimize"}, optional
             Newton with the exact Hessian (default; statsmodels' default is ``"nm"``), or
             one of statsmodels' scipy optimizers, called as statsmodels calls them on the
             same objective ``-loglike / nobs`` (with exact derivatives where statsmodels
-            differentiates numerically).
+            differentiates numerically). With the default, the options of statsmodels'
+            default Nelder-Mead (``maxfun``, ``xtol``, ``retall``), which code written for
+            statsmodels passes, are dropped with a ``SpecificationWarning``.
         maxiter : int
         cov_type, cov_kwds, use_t
             As for :meth:`MLE.fit`.
@@ -483,6 +485,8 @@ class GenericLikelihoodModel(EngineModel):
             The method's options, named as statsmodels names them (``gtol``, ``xtol``,
             ``ftol``, ``maxfun``, ``min_method``, ...).
         """
+        if method is None:
+            method, kwargs = "newton", _without_nelder_mead_options(kwargs, type(self).__name__)
         check_fit_options(method, cov_type)
         start = self._start_values(start_params)
         unknown = set(fixed or {}) - set(self.engine.names)
@@ -563,3 +567,21 @@ class GenericLikelihoodModel(EngineModel):
                 f"({self.engine.names})"
             )
         return torch.as_tensor(values, dtype=like.dtype, device=like.device)
+
+
+#: Options of Nelder-Mead, statsmodels' default method of ``GenericLikelihoodModel.fit``,
+#: that Newton (torchstats' default) has no use for.
+_NELDER_MEAD_OPTIONS = ("maxfun", "xtol", "retall")
+
+
+def _without_nelder_mead_options(options: dict[str, Any], model: str) -> dict[str, Any]:
+    """``options`` less statsmodels' default Nelder-Mead's, with a warning naming them."""
+    dropped = [name for name in _NELDER_MEAD_OPTIONS if name in options]
+    if dropped:
+        warn(
+            f"{model}.fit: {', '.join(map(repr, dropped))} of Nelder-Mead (statsmodels' default "
+            "method here) have no effect: torchstats fits by Newton with the exact Hessian by "
+            "default; pass method='nm' for Nelder-Mead",
+            SpecificationWarning,
+        )
+    return {name: value for name, value in options.items() if name not in dropped}
