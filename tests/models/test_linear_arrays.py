@@ -226,3 +226,34 @@ def test_unlabelled_results_arrays_as_statsmodels() -> None:
             found, expected = getattr(ours, name), getattr(theirs, name)
             assert type(found) is type(expected), (name, type(found), type(expected))
             np.testing.assert_allclose(np.asarray(found), np.asarray(expected), rtol=1e-7)
+
+
+@pytest.mark.parametrize("fit", ["ols", "glm", "logit"])
+def test_unwrapped_results_give_arrays(fit):
+    # statsmodels scripts read res._results for arrays (res._results.resid_response**2):
+    # it raised AttributeError
+    longley = sm.datasets.longley.load_pandas()
+    X = sm.add_constant(longley.exog[["GNP", "POP"]])
+    y = longley.endog
+    if fit == "ols":
+        ours, theirs = ts.OLS(y, X).fit(), sm.OLS(y, X).fit()
+        name = "resid"
+    elif fit == "glm":
+        family = (
+            ts.families.Gamma(ts.families.links.Log()),
+            sm.families.Gamma(sm.families.links.Log()),
+        )
+        ours = ts.GLM(y, X, family=family[0]).fit()
+        theirs = sm.GLM(y, X, family=family[1]).fit()
+        name = "resid_response"
+    else:
+        spector = sm.datasets.spector.load_pandas()
+        X, binary = sm.add_constant(spector.exog), spector.endog
+        ours, theirs = ts.Logit(binary, X).fit(disp=0), sm.Logit(binary, X).fit(disp=0)
+        name = "resid_pearson"
+    for attribute in ("params", "bse", name):
+        mine, reference = getattr(ours._results, attribute), getattr(theirs._results, attribute)
+        assert type(mine) is type(reference) is np.ndarray, attribute
+        np.testing.assert_allclose(mine, reference, rtol=1e-7)
+    assert isinstance(ours.params, pd.Series)  # the wrapped results keep their labels
+    assert ours._results.llf == ours.llf

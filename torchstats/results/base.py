@@ -92,6 +92,16 @@ class LikelihoodResults(NumpyScalars, ThreadScoped):
             return replace(output, kind="numpy")
         return output
 
+    @cached_property
+    def _results(self: _Results) -> _Results:
+        """statsmodels' unwrapped results (``res._results``, which scripts read for arrays
+        instead of pandas objects): the same fit, unlabelled."""
+        if self._output.kind != "pandas":
+            return self
+        unwrapped = self._with_covariance(self.covariance)
+        object.__setattr__(unwrapped, "_unlabelled", True)
+        return unwrapped
+
     # --- estimates and covariance -------------------------------------------------------------
 
     @property
