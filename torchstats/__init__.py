@@ -39,7 +39,7 @@ from torchstats.errors import (
     TorchstatsWarning,
 )
 from torchstats.formula.constant import add_constant
-from torchstats.graphics.probability import qqline, qqplot
+from torchstats.graphics.gofplots import qqline, qqplot
 from torchstats.inference.anova import anova_lm
 from torchstats.inference.glm_anova import anova_glm
 from torchstats.models.batched_ols import BatchedOLS

@@ -71,3 +71,15 @@ def test_bad_input(resids):
     ax = ts.qqplot(resids[1]).axes[0]
     with pytest.raises(ValueError, match="x and y cannot be None"):
         ts.graphics.qqline(ax, "s")
+
+
+def test_statsmodels_import_paths():
+    """``sm.graphics.gofplots.qqplot``, ``statsmodels.graphics.regressionplots`` and
+    ``statsmodels.graphics.api`` have torchstats counterparts (scripts import them)."""
+    import torchstats.graphics.api as smg
+    from torchstats.graphics import gofplots, regressionplots
+
+    assert gofplots.qqplot is ts.qqplot is smg.qqplot and gofplots.qqline is ts.qqline
+    for name in regressionplots.__all__:
+        assert getattr(regressionplots, name) is getattr(ts.graphics, name)
+    assert set(smg.__all__) == set(ts.graphics.__all__)
