@@ -8,6 +8,7 @@ matplotlib is optional: it is imported when a plot is drawn, and its absence rai
 """
 
 from torchstats.drawing.axes import annotate_axes, create_mpl_ax, create_mpl_fig, import_pyplot
+from torchstats.drawing.count_probabilities import draw_probs
 from torchstats.drawing.influence import draw_index, draw_influence, draw_leverage_resid2
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "create_mpl_fig",
     "draw_index",
     "draw_influence",
+    "draw_probs",
     "draw_leverage_resid2",
     "import_pyplot",
 ]

@@ -28,6 +28,7 @@ import torch
 from scipy import stats
 
 from torchstats._typing import check_option
+from torchstats.drawing.count_probabilities import draw_probs
 from torchstats.structured.block_matrix import dense_within_limit
 
 __all__ = [
@@ -188,6 +189,29 @@ class CountDiagnostic:
     def probs_predicted(self) -> np.ndarray:
         """``P(y_i = k)`` for ``k = 0..y_max``, shape ``(n, y_max + 1)``."""
         return self._probs(None if self.y_max is None else np.arange(self.y_max + 1))
+
+    def plot_probs(
+        self, label: str | list[str] = "predicted", upp_xlim: int | None = None, fig: Any = None
+    ) -> Any:
+        """Observed count frequencies against the summed predicted probabilities (three
+        panels: both, cumulated, and a PP-plot), as statsmodels' ``plot_probs``.
+
+        Parameters
+        ----------
+        label : str or list of two str
+            Legend label of the predicted frequencies (or of both).
+        upp_xlim : int, optional
+            Upper x limit of the first two panels.
+        fig : matplotlib Figure, optional
+            Receives the (3, 1) grid of axes.
+
+        Returns
+        -------
+        matplotlib Figure
+        """
+        predicted = self.probs_predicted.sum(axis=0)
+        observed = np.bincount(self._endog.astype(int), minlength=len(predicted))
+        return draw_probs(observed[: len(predicted)], predicted, label, upp_xlim, fig)
 
     def test_chisquare_prob(
         self, bin_edges: Any = None, method: str | None = None
