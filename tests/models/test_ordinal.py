@@ -190,3 +190,22 @@ def test_transform_threshold_params_takes_the_last_entries(frame):
     np.testing.assert_allclose(full, theirs.transform_threshold_params(params), rtol=1e-14)
     with pytest.raises(DesignError, match="3 threshold parameters"):
         ours.transform_threshold_params(params[-2:])
+
+
+def test_thresholds_beside_a_full_set_of_dummies_are_not_identified(frame):
+    # hasconst=False lets a full set of dummies beside the thresholds through (statsmodels'
+    # notebook does this on purpose): the information is singular to rounding, and the
+    # standard errors were 5e6 with p = 1 instead of NaN (statsmodels: NaN and a warning)
+    formula = "rating ~ 0 + x1 + C(g)"
+    with pytest.warns(ts.HessianWarning, match="singular to rounding"):
+        res = ts.ordered_model(formula, frame, distr="logit", hasconst=False).fit(disp=0)
+    assert np.isnan(res.bse).all()
+    # not identified indeed: the log-likelihood is flat along "every dummy and the first
+    # threshold up by t" (statsmodels' numerical Hessian gives NaN or 137, by data set)
+    params = res.params.to_numpy()
+    direction = np.zeros_like(params)
+    direction[[0, 1, 2, 4]] = 1.0
+    flat = [float(res.model.loglike(params + t * direction)) for t in (0.0, 0.5, 3.0)]
+    np.testing.assert_allclose(flat, flat[0], rtol=1e-13)
+    identified = ts.ordered_model("rating ~ x1 + C(g)", frame, distr="logit").fit(disp=0)
+    assert np.isfinite(identified.bse).all()

@@ -159,17 +159,27 @@ def inverse_information(hessian: torch.Tensor, name: str, *, singular: bool) -> 
     """``(-H)^{-1}`` by Cholesky; NaN with a :class:`HessianWarning` when not positive definite.
 
     ``singular`` (a rank-deficient design) forces the NaN result: rounding can leave an
-    exactly singular information matrix with a Cholesky factor, whose inverse is noise.
+    exactly singular information matrix with a Cholesky factor, whose inverse is noise. So
+    does a pivot of the factor at rounding level relative to its diagonal entry (the
+    factor of the unit-diagonal information, ``<= k eps``): parameters that the likelihood
+    does not identify although the design has full rank (an ordinal model's thresholds
+    and a full set of dummies: standard errors of 5e6 instead of NaN).
     """
     information = -hessian
     information = (information + information.T) / 2
     factor, info = torch.linalg.cholesky_ex(information)
+    if int(info) == 0 and hessian.shape[0]:
+        pivots = torch.diagonal(factor) ** 2 / torch.diagonal(information)
+        eps = torch.finfo(hessian.dtype).eps
+        singular = singular or bool(pivots.min() <= hessian.shape[0] * eps)
     if singular or int(info) != 0 or not bool(torch.isfinite(hessian).all()):
         warnings.warn(
             f"{name}: the Hessian of the log-likelihood is not negative definite at the "
-            "estimate, so the covariance (bse, pvalues, conf_int) is NaN. Remedies: check "
-            "convergence (mle_retvals), drop collinear or constant columns, rescale the "
-            "regressors, or look for (quasi-)separation",
+            "estimate (or singular to rounding: some parameters are not identified), so "
+            "the covariance (bse, pvalues, conf_int) is NaN. Remedies: check convergence "
+            "(mle_retvals), drop collinear or constant columns (a full set of dummies "
+            "beside an ordinal model's thresholds), rescale the regressors, or look for "
+            "(quasi-)separation",
             HessianWarning,
             stacklevel=4,
         )
