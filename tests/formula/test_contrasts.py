@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import patsy
@@ -104,3 +106,44 @@ def test_patsy_objects_from_the_callers_namespace():
         res, ref = ts.ols(formula, data).fit(), smf.ols(formula, data).fit()
         pd.testing.assert_index_equal(res.params.index, ref.params.index)
         np.testing.assert_allclose(res.params, ref.params, rtol=1e-10)
+
+
+class Simple:
+    """statsmodels' contrast tutorial's own coding, in patsy's protocol (each level against
+    the first, the constant the mean of the levels)."""
+
+    def _matrix(self, levels):
+        n = len(levels)
+        contrast = -np.ones((n, n - 1)) / n
+        contrast[1:][np.diag_indices(n - 1)] = (n - 1) / n
+        return contrast
+
+    def code_with_intercept(self, levels):
+        matrix = np.column_stack((np.ones(len(levels)), self._matrix(levels)))
+        return patsy.ContrastMatrix(matrix, [f"[Simp.{level}]" for level in levels])
+
+    def code_without_intercept(self, levels):
+        return patsy.ContrastMatrix(self._matrix(levels), [f"[Simp.{v}]" for v in levels[:-1]])
+
+
+@pytest.mark.parametrize(
+    "formula",
+    ["y ~ C(g, Simple)", "y ~ C(g, Simple())", "y ~ 0 + C(g, Simple)", "y ~ x1:C(h, Simple)"],
+)
+def test_a_users_coding_in_patsys_protocol(formula):
+    # any class or instance with code_with/without_intercept is a coding to patsy; it
+    # raised IndexError inside formulaic
+    data = _frame(6)
+    res, ref = ts.ols(formula, data).fit(), smf.ols(formula, data).fit()
+    pd.testing.assert_index_equal(res.params.index, ref.params.index)
+    np.testing.assert_allclose(res.params, ref.params, rtol=1e-10)
+    np.testing.assert_allclose(res.predict(data.iloc[:7]), ref.predict(data.iloc[:7]), rtol=1e-12)
+
+
+def test_a_users_coding_of_the_wrong_shape_is_named():
+    class Broken(Simple):
+        def code_without_intercept(self, levels):
+            return SimpleNamespace(matrix=np.ones((len(levels), 1)), column_suffixes=["a", "b"])
+
+    with pytest.raises(DesignError, match=r"Broken.code_without_intercept gave a \(5, 1\)"):
+        ts.ols("y ~ C(g, Broken)", _frame(7)).fit()

@@ -203,18 +203,65 @@ class _Fixed(_PatsyContrasts):
         return self.matrix, self.suffixes
 
 
+class _PatsyProtocol(_PatsyContrasts):
+    """A user's coding in patsy's protocol: an object whose ``code_without_intercept`` and
+    ``code_with_intercept`` methods return ``ContrastMatrix``-like objects (``matrix``,
+    ``column_suffixes``) for the levels, as statsmodels' contrast tutorial writes them."""
+
+    def __init__(self, coding: Any) -> None:
+        self.coding = coding
+
+    @override
+    def _coding(
+        self, levels: Sequence[Hashable], reduced_rank: bool
+    ) -> tuple[np.ndarray, list[str]]:
+        method = "code_without_intercept" if reduced_rank else "code_with_intercept"
+        contrast = getattr(self.coding, method)(list(levels))
+        matrix = np.asarray(contrast.matrix, dtype=float)
+        suffixes = list(contrast.column_suffixes)
+        if matrix.ndim != 2 or matrix.shape[0] != len(levels) or matrix.shape[1] != len(suffixes):
+            raise DesignError(
+                f"{type(self.coding).__name__}.{method} gave a {matrix.shape} matrix with "
+                f"{len(suffixes)} column names for {len(levels)} levels"
+            )
+        return matrix, suffixes
+
+
+def _protocol_class(coding: type) -> type[_PatsyProtocol]:
+    """A contrasts class standing for a user's coding class: its arguments build the
+    coding (``C(g, Simple)`` and ``C(g, Simple(...))`` both work, as in patsy)."""
+
+    def __init__(self: _PatsyProtocol, *args: Any, **kwargs: Any) -> None:
+        _PatsyProtocol.__init__(self, coding(*args, **kwargs))
+
+    return type(coding.__name__, (_PatsyProtocol,), {"__init__": __init__})
+
+
+def _patsy_protocol(value: Any) -> bool:
+    """Whether ``value`` (a class or an instance) codes factors by patsy's protocol."""
+    return all(callable(getattr(value, m, None)) for m in _PATSY_METHODS)
+
+
+_PATSY_METHODS = ("code_with_intercept", "code_without_intercept")
 _PATSY_ARGUMENTS = {"Treatment": "reference", "Sum": "omit", "Poly": "scores"}
 
 
 def from_patsy(value: Any) -> Any:
-    """patsy's contrast classes, instances and ``ContrastMatrix`` as these classes; any other
-    value unchanged.
+    """patsy's contrast classes, instances and ``ContrastMatrix`` as these classes, and any
+    class or instance with patsy's ``code_with_intercept``/``code_without_intercept``
+    methods; any other value unchanged.
 
     statsmodels scripts import them (``from patsy.contrasts import Treatment``) and name
     them in formulas; the caller's namespace would hide this module's classes otherwise.
     """
     cls = value if isinstance(value, type) else type(value)
     if getattr(cls, "__module__", None) != "patsy.contrasts":
+        if isinstance(value, Contrasts) or (
+            isinstance(value, type) and issubclass(value, Contrasts)
+        ):
+            return value
+        if _patsy_protocol(value):  # a user's coding: a class (``Simple``, ``Simple()``)
+            return _protocol_class(value) if isinstance(value, type) else _PatsyProtocol(value)
         return value
     name = cls.__name__
     if name == "ContrastMatrix":  # the class itself is no coding (it needs a matrix)
