@@ -734,9 +734,10 @@ class _DiscreteModel(Model):
     def _warn_if_rank_deficient(self) -> None:
         for what, rank, k in self._deficient_designs:
             warnings.warn(
-                f"{self.model_name}: {what} is rank deficient (rank {rank} < {k} columns, "
-                "e.g. two constant columns), so some parameters are not identified; drop "
-                "redundant columns",
+                f"{self.model_name}: {what} is rank deficient (rank {rank} < {k} columns: "
+                "some column is a linear combination of others, such as x3 = x1 + x2 or two "
+                "constant columns), so some parameters are not identified; drop redundant "
+                "columns",
                 CollinearityWarning,
                 stacklevel=3,
             )
