@@ -30,8 +30,7 @@ from torchstats.models.constrained_fit import ConstrainedFitting
 from torchstats.models.discrete import _DiscreteModel
 from torchstats.models.separation import (
     PERFECT_PREDICTION_TOL,
-    nearly_singular,
-    warn_if_separated,
+    warn_if_diverging,
 )
 from torchstats.models.tensor_key import TensorKey
 from torchstats.results.discrete import BinaryResults
@@ -230,14 +229,13 @@ class _Binary(ConstrainedFitting, _DiscreteModel):
         perfect = int(
             ((y - self.mean_of_linear(self._linear(params))).abs() < PERFECT_PREDICTION_TOL).sum()
         )
-        warn_if_separated(
+        warn_if_diverging(
             self.model_name,
             perfect,
             self.design.nobs,
-            lambda: (
-                not found.converged
-                or nearly_singular(self.hessian(params), gram_matrix(self.design.exog))
-            ),
+            found.converged,
+            lambda: self.hessian(params),
+            self.design.exog,
         )
 
     def generalized_residuals(self, params: torch.Tensor) -> torch.Tensor:

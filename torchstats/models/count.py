@@ -34,8 +34,7 @@ from torchstats.models.discrete import _AUXILIARY_MAXITER, _DiscreteModel
 from torchstats.models.discrete_fit import derivatives_in_alpha, solve_newton
 from torchstats.models.separation import (
     LOG_PERFECT_PREDICTION_TOL,
-    nearly_singular,
-    warn_if_separated,
+    warn_if_diverging,
 )
 from torchstats.results.discrete import CountResults, NegativeBinomialResults
 from torchstats.solvers.result import SolverResult
@@ -537,14 +536,13 @@ def warn_if_zeros_separated(model: _Count, params: torch.Tensor, found: SolverRe
     perfect = int(
         (model.zero_counts & (model._linear(params[:k]) < LOG_PERFECT_PREDICTION_TOL)).sum()
     )
-    warn_if_separated(
+    warn_if_diverging(
         model.model_name,
         perfect,
         model.design.nobs,
-        lambda: (
-            not found.converged
-            or nearly_singular(model.hessian(params)[:k, :k], gram_matrix(model.design.exog))
-        ),
+        found.converged,
+        lambda: model.hessian(params)[:k, :k],
+        model.design.exog,
     )
 
 

@@ -29,12 +29,10 @@ from torchstats.models.data import plain_array
 from torchstats.models.discrete import _DiscreteModel
 from torchstats.models.separation import (
     PERFECT_PREDICTION_TOL,
-    nearly_singular,
-    warn_if_separated,
+    warn_if_diverging,
 )
 from torchstats.results.ordinal import ORDINAL_PREDICT_WHICH, OrderedResults
 from torchstats.solvers.result import SolverResult
-from torchstats.structured.blas import gram_matrix
 
 __all__ = ["OrderedModel"]
 
@@ -131,14 +129,13 @@ class OrderedModel(_DiscreteModel):
         if k == 0:
             return
         perfect = int((self.loglikeobs(params) > -PERFECT_PREDICTION_TOL).sum())
-        warn_if_separated(
+        warn_if_diverging(
             self.model_name,
             perfect,
             self.design.nobs,
-            lambda: (
-                not found.converged
-                or nearly_singular(self.hessian(params)[:k, :k], gram_matrix(self.design.exog))
-            ),
+            found.converged,
+            lambda: self.hessian(params)[:k, :k],
+            self.design.exog,
         )
 
     def _check_endog(self, y: torch.Tensor) -> None:

@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import torch
 
 from torchstats.errors import PerfectSeparationWarning, warn
+from torchstats.structured.blas import gram_matrix
 
 __all__ = [
     "LOG_PERFECT_PREDICTION_TOL",
     "PERFECT_PREDICTION_TOL",
     "nearly_singular",
+    "warn_if_diverging",
     "warn_if_separated",
 ]
 
@@ -80,4 +83,24 @@ def warn_if_separated(
         "estimates and standard errors are meaningless. Remove or combine the regressors "
         "that separate the outcomes, or use penalised (Firth) regression",
         PerfectSeparationWarning,
+    )
+
+
+def warn_if_diverging(
+    model_name: str,
+    perfect: int,
+    nobs: int,
+    converged: bool,
+    hessian: Callable[[], torch.Tensor],
+    exog: Any,
+) -> None:
+    """:func:`warn_if_separated` with the likelihood models' divergence test: not
+    converged, or ``hessian()`` (the block of the coefficients of ``exog``) flat against
+    ``exog'exog`` (:func:`nearly_singular`); both computed only when rows are predicted
+    exactly."""
+    warn_if_separated(
+        model_name,
+        perfect,
+        nobs,
+        lambda: not converged or nearly_singular(hessian(), gram_matrix(exog)),
     )

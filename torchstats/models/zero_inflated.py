@@ -53,8 +53,7 @@ from torchstats.models.generalized_count import (
 )
 from torchstats.models.separation import (
     LOG_PERFECT_PREDICTION_TOL,
-    nearly_singular,
-    warn_if_separated,
+    warn_if_diverging,
 )
 from torchstats.results.count_probabilities import count_y_values, integer_pmf
 from torchstats.results.zero_inflated import (
@@ -65,7 +64,6 @@ from torchstats.results.zero_inflated import (
 )
 from torchstats.solvers.optimizers import check_optimizer_options
 from torchstats.solvers.result import SolverResult
-from torchstats.structured.blas import gram_matrix
 
 __all__ = [
     "INFLATIONS",
@@ -238,14 +236,13 @@ class _ZeroInflated(_Count):
         # zeros the inflation claims with probability 1 while its coefficients diverge (a
         # dummy that is 1 only on zero counts: near 34 with a standard error of 3e5)
         k = self.k_inflate
-        warn_if_separated(
+        warn_if_diverging(
             self.model_name,
             int(((self.design.endog == 0) & (log_1mw < LOG_PERFECT_PREDICTION_TOL)).sum()),
             self.design.nobs,
-            lambda: (
-                not found.converged
-                or nearly_singular(self.hessian(params)[:k, :k], gram_matrix(inflation))
-            ),
+            found.converged,
+            lambda: self.hessian(params)[:k, :k],
+            inflation,
         )
         if float(log_w.max()) < math.log(_NO_INFLATION):
             warn(

@@ -180,54 +180,28 @@ class _L1Counts:
         return np.int64((~self.trimmed).sum())
 
     @property
-    def _df_counted(self) -> tuple[float, float]:
-        """``(df_model, df_resid)`` as statsmodels' ``L1*Results.__init__``."""
-        nnz = int(self.nnz_params)
-        k_extra = int(getattr(self.model, "k_extra", 0))
-        nobs = float(self.model.design.nobs)
-        return float(nnz - 1 - k_extra), nobs - nnz + k_extra
+    def df_model(self) -> float:
+        """``nnz_params - 1 - k_extra`` (statsmodels' ``L1*Results.__init__``; ``k_extra``:
+        the negative binomial's ``alpha``)."""
+        return float(int(self.nnz_params) - 1 - int(getattr(self.model, "k_extra", 0)))
+
+    @property
+    def df_resid(self) -> float:
+        """``nobs - nnz_params + k_extra``."""
+        nnz, k_extra = int(self.nnz_params), int(getattr(self.model, "k_extra", 0))
+        return float(self.model.design.nobs) - nnz + k_extra
 
 
 class L1BinaryResults(_L1Counts, BinaryResults):
     """Logit or Probit fitted with an L1 penalty (statsmodels' ``L1BinaryResults``)."""
 
-    @property
-    def df_model(self) -> float:
-        """``nnz_params - 1``."""
-        return self._df_counted[0]
-
-    @property
-    def df_resid(self) -> float:
-        """``nobs - nnz_params``."""
-        return self._df_counted[1]
-
 
 class L1PoissonResults(_L1Counts, CountResults):
     """Poisson fitted with an L1 penalty (statsmodels' ``L1PoissonResults``)."""
 
-    @property
-    def df_model(self) -> float:
-        """``nnz_params - 1``."""
-        return self._df_counted[0]
-
-    @property
-    def df_resid(self) -> float:
-        """``nobs - nnz_params``."""
-        return self._df_counted[1]
-
 
 class L1NegativeBinomialResults(_L1Counts, NegativeBinomialResults):
     """NegativeBinomial fitted with an L1 penalty (``L1NegativeBinomialResults``)."""
-
-    @property
-    def df_model(self) -> float:
-        """``nnz_params - 1 - k_extra``."""
-        return self._df_counted[0]
-
-    @property
-    def df_resid(self) -> float:
-        """``nobs - nnz_params + k_extra``."""
-        return self._df_counted[1]
 
 
 class L1MultinomialResults(_L1Counts, MultinomialResults):
