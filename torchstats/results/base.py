@@ -306,8 +306,14 @@ class LikelihoodResults(NumpyScalars, ThreadScoped):
         if cov_p is None and covariance.units is not None and covariance.unit_cov is not None:
             # the covariance leaves float64: test R b = q as (R u)(b / u) = q in the units u
             units = self._host(covariance.units)
-            return params / units, self._host(covariance.unit_cov), R * units, q
-        cov = self._host(covariance.cov) if cov_p is None else np.asarray(cov_p, float)
+            params, cov, R = params / units, self._host(covariance.unit_cov), R * units
+        else:
+            cov = self._host(covariance.cov) if cov_p is None else np.asarray(cov_p, float)
+        # only the parameters the hypotheses involve: NaN rows of others (coefficients an L1
+        # fit trimmed) would spread through R V R' (0 * NaN)
+        involved = (R != 0).any(axis=0)
+        if not involved.all():
+            params, cov, R = params[involved], cov[np.ix_(involved, involved)], R[:, involved]
         return params, cov, R, q
 
     def t_test(
