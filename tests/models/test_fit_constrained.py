@@ -233,3 +233,23 @@ def test_device(device):
     assert res.params.device.type == device
     np.testing.assert_allclose(res.params.cpu().numpy(), cpu.params, rtol=1e-10)
     np.testing.assert_allclose(res.bse.cpu().numpy(), cpu.bse, rtol=1e-9)
+
+
+def test_constraint_objects_patsy_and_a_fits_own():
+    """patsy's LinearConstraint (statsmodels accepts it) and a constrained fit's own
+    ``constraints`` are read as (R, q); names that are not the model's are refused."""
+    import patsy
+
+    y, X, _ = _count_data(10)
+    lc = patsy.DesignInfo(list(X.columns)).linear_constraint("x1 + x2 = 0.2, x3 = 0")
+    model = ts.GLM(y, X, family=ts.families.Poisson())
+    ours = model.fit_constrained(lc)
+    theirs = sm.GLM(y, X, family=sm.families.Poisson()).fit_constrained(lc)
+    assert_matches(ours.params, theirs.params, rtol=1e-9)
+    again = model.fit_constrained(ours.constraints)  # statsmodels fails on this round trip
+    assert_matches(again.params, ours.params, rtol=1e-14)
+    with pytest.warns(ts.CollinearityWarning, match="no variance"):  # the constraints hold
+        np.testing.assert_allclose(ours.t_test(lc).effect, [0.2, 0.0], atol=1e-14)
+    other = patsy.DesignInfo(["a", "b", "c", "d"]).linear_constraint("a = 0")
+    with pytest.raises(ConstraintError, match=r"names the parameters \['a', 'b', 'c', 'd'\]"):
+        model.fit_constrained(other)

@@ -298,14 +298,31 @@ def _from_arrays(matrix: object, values: object, k: int) -> tuple[np.ndarray, np
     return R, q
 
 
+def _constraint_object(spec: object, names: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(R, q)`` of a constraint object: patsy's ``LinearConstraint`` (``coefs``,
+    ``constants``, ``variable_names``) or a fit's ``constraints``
+    (``constraint_matrix``, ``constraint_values``); None for anything else."""
+    for matrix, values in (("coefs", "constants"), ("constraint_matrix", "constraint_values")):
+        if hasattr(spec, matrix) and hasattr(spec, values):
+            given = getattr(spec, "variable_names", None)
+            if given is not None and list(given) != names:
+                raise ConstraintError(
+                    f"the constraint object names the parameters {list(given)}; these are "
+                    f"{names}"
+                )
+            return _from_arrays(getattr(spec, matrix), getattr(spec, values), len(names))
+    return None
+
+
 def linear_constraint(spec: object, names: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """``(R, q)`` of the hypotheses ``R b = q``, from any form statsmodels accepts.
 
     Parameters
     ----------
-    spec : str, list of str, dict, (R, q) or array-like (m, k)
+    spec : str, list of str, dict, (R, q), array-like (m, k) or a constraint object
         ``"x1 = x2 = 0, 2*x3 + x4 = 1"``; ``["x1 = 0", "x2 = 0"]``; ``{"x1": 0}``;
-        a matrix, or a matrix with its right-hand side.
+        a matrix, or a matrix with its right-hand side; patsy's ``LinearConstraint`` or a
+        constrained fit's ``constraints``.
     names : sequence of str
         The parameter names, in order.
 
@@ -328,6 +345,9 @@ def linear_constraint(spec: object, names: Sequence[str]) -> tuple[np.ndarray, n
     names = list(names)
     if isinstance(spec, str):
         spec = [spec]
+    constraint_object = _constraint_object(spec, names)
+    if constraint_object is not None:
+        return constraint_object
     if isinstance(spec, Mapping):
         if not spec:
             raise ConstraintError("the constraint dict is empty")
