@@ -53,3 +53,4 @@ def test_plot_probs_into_a_given_figure():
         assert len(fig.axes[0].lines[0].get_ydata()) == 5  # counts 0..y_max
     finally:
         plt.close("all")
+

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 from typing import Any, ClassVar
 
@@ -45,6 +45,16 @@ class _StatisticPvalue:
     """Unpacks as ``statistic, pvalue`` (statsmodels' ``LimitedIterationMixin``)."""
 
     _iter_fields: ClassVar[tuple[str, ...]] = ("statistic", "pvalue")
+
+    def __post_init__(self) -> None:
+        """Numbers as numpy scalars, as statsmodels returns them (``res.pvalue.round(3)``
+        fails on a Python float)."""
+        for field in fields(self):  # type: ignore[arg-type]
+            value = getattr(self, field.name)
+            if isinstance(value, float) and not isinstance(value, np.floating):
+                object.__setattr__(self, field.name, np.float64(value))
+            elif isinstance(value, int) and not isinstance(value, (bool, np.integer)):
+                object.__setattr__(self, field.name, np.int64(value))
 
     def __iter__(self) -> Iterator[Any]:
         return iter(getattr(self, name) for name in self._iter_fields)
