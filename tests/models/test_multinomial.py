@@ -641,7 +641,7 @@ def test_robust_score_test_restricts_the_extra_columns_of_every_equation():
 
 
 def test_flat_directions_of_a_multi_equation_information():
-    from torchstats.models.binary import nearly_singular
+    from torchstats.models.separation import nearly_singular
 
     model = _anes_numpy()[0]
     fit = model.fit()
