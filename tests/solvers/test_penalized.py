@@ -170,3 +170,51 @@ def test_fits_stay_on_the_models_device(device: str) -> None:
     for on_device, on_cpu in zip(fits[device], fits["cpu"]):
         assert on_device.device.type == device
         torch.testing.assert_close(on_device.cpu(), on_cpu, rtol=1e-10, atol=1e-12, equal_nan=True)
+
+
+def test_shifted_curvature_still_converges_to_the_kkt_point() -> None:
+    """A duplicated column makes the Hessian singular, so the quadratic model is shifted;
+    the subproblem must be centred at the current estimate with the *shifted* curvature,
+    else its fixed point misses the KKT conditions by ``shift * |b|`` (about 1e-8, and
+    ``maxiter`` ran out)."""
+    rng = np.random.default_rng(2)
+    n = 150
+    X = np.column_stack([np.ones(n), rng.normal(size=(n, 4))])
+    y = X @ np.r_[1.0, 2.0, 0.0, 0.0, -1.0] + rng.normal(size=n)
+    Xt, yt = torch.tensor(np.column_stack([X, X[:, 1]])), torch.tensor(y)
+
+    def derivatives(b: torch.Tensor):
+        e = yt - Xt @ b
+        return e @ e / (2 * n), -Xt.T @ e / n, Xt.T @ Xt / n
+
+    l1 = torch.full((6,), 0.05, dtype=DTYPE)
+    solution = solve_penalized(derivatives, l1, torch.zeros_like(l1), torch.zeros_like(l1))
+    assert solution.result.converged, solution.result.message
+    assert float(solution.kkt.max()) < 1e-10
+    b = solution.result.params.numpy()
+    assert b[1] * b[5] > 0  # the tie is split, with one sign
+
+
+def test_non_finite_start_raises_a_clear_error() -> None:
+    """A NaN gradient at the start used to read as 'KKT conditions hold' (NaN compares
+    false) with ``converged=False`` and the start values returned."""
+
+    def derivatives(b: torch.Tensor):
+        nan = torch.full_like(b, float("nan"))
+        return b.sum() * 0 + 1.0, nan, torch.diag(nan)
+
+    l1 = torch.full((2,), 0.1, dtype=DTYPE)
+    with pytest.raises(ts.errors.NumericalError, match="not finite at the start values"):
+        solve_penalized(derivatives, l1, torch.zeros_like(l1), torch.zeros_like(l1))
+
+
+def test_non_finite_hessian_raises_a_clear_error() -> None:
+    """A NaN Hessian where a step is needed is a torchstats error, not torch's
+    ``linalg.eigh failed to converge``."""
+
+    def derivatives(b: torch.Tensor):
+        return (b - 1) @ (b - 1) / 2, b - 1, torch.full((2, 2), float("nan"), dtype=DTYPE)
+
+    l1 = torch.full((2,), 0.1, dtype=DTYPE)
+    with pytest.raises(ts.errors.NumericalError, match="Hessian .* is not finite"):
+        solve_penalized(derivatives, l1, torch.zeros_like(l1), torch.zeros_like(l1))

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from torchstats.errors import NumericalError
 from torchstats.solvers.result import SolverResult
 
 __all__ = ["PenalizedSolution", "kkt_residual", "solve_penalized"]
@@ -130,8 +131,15 @@ def solve_penalized(
     Returns
     -------
     PenalizedSolution
-        ``result.converged`` is False when ``maxiter`` ran out before the KKT conditions
-        held (the caller warns).
+        ``result.converged`` is False when ``maxiter`` ran out or the line search stalled
+        before the KKT conditions held (the caller warns).
+
+    Raises
+    ------
+    NumericalError
+        The objective or its gradient is not finite at ``start``, or the Hessian is not
+        finite where a step is needed. (Steps are only accepted where the objective and
+        the gradient are finite.)
     """
     if tol is None:
         eps = torch.finfo(start.dtype).eps
@@ -139,15 +147,25 @@ def solve_penalized(
     with torch.no_grad():
         b = start.clone()
         value, grad, hess = _penalised(derivatives, b, l2)
+        if not (bool(torch.isfinite(value)) and bool(torch.isfinite(grad).all())):
+            raise NumericalError(
+                "the penalised objective or its gradient is not finite at the start values "
+                f"(objective {float(value):.3g}); they lie outside the model's domain: give "
+                "start_params where the mean is finite (for example the unpenalised fit)"
+            )
         scale = _gradient_scale(l1, grad, hess, b)
         residual = kkt_residual(grad, b, l1)
         n_iter, message = 0, "KKT conditions hold at the start values"
-        while float(residual.max()) > tol * scale:
+        # written so that a NaN residual keeps iterating (and never reads as converged)
+        while not float(residual.max()) <= tol * scale:
             if n_iter >= maxiter:
                 message = f"maximum number of iterations ({maxiter}) reached"
                 break
             n_iter += 1
-            target = _quadratic_lasso(_positive_definite(hess), grad - hess @ b, l1, b)
+            # the quadratic model around b: curvature C (the Hessian, or shifted), so the
+            # subproblem's linear term is grad - C b and its fixed point is a KKT point
+            curvature = _positive_definite(hess)
+            target = _quadratic_lasso(curvature, grad - curvature @ b, l1, b)
             moved = _line_search(derivatives, b, target - b, value, grad, l1, l2)
             if moved is None:
                 message = "the line search found no decrease: at the precision limit"
@@ -195,7 +213,19 @@ def _penalised(
 
 def _positive_definite(hess: torch.Tensor) -> torch.Tensor:
     """``hess``, or shifted by a multiple of the identity to be positive definite (a
-    non-convex smooth part, such as statsmodels' profile likelihood of OLS)."""
+    non-convex smooth part, such as statsmodels' profile likelihood of OLS).
+
+    Raises
+    ------
+    NumericalError
+        ``hess`` has non-finite entries (the model's curvature overflowed).
+    """
+    if not bool(torch.isfinite(hess).all()):
+        raise NumericalError(
+            "the Hessian of the penalised objective is not finite at the current estimate "
+            "(the model's curvature overflowed, e.g. fitted means at the edge of their "
+            "range); rescale the regressors or increase alpha"
+        )
     sym = 0.5 * (hess + hess.T)
     _, info = torch.linalg.cholesky_ex(sym)
     if int(info) == 0:
@@ -231,7 +261,8 @@ def _line_search(
         new_value, new_grad, new_hess = _penalised(derivatives, trial, l2)
         new_total = float(new_value + torch.sum(l1 * torch.abs(trial)))
         allowed = total + 1e-4 * step * min(predicted, 0.0) + rounding
-        if np.isfinite(new_total) and new_total <= allowed:
+        finite = np.isfinite(new_total) and bool(torch.isfinite(new_grad).all())
+        if finite and new_total <= allowed:
             return trial, new_value, new_grad, new_hess
         step /= 2
     return None
