@@ -10,11 +10,14 @@ statsmodels' own ``score`` (an independent implementation of the gradient).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
+from scipy import optimize
 
 import torchstats as ts
 from torchstats.errors import InvalidOptionError
@@ -193,3 +196,70 @@ def test_refit_with_exposure_uses_the_exposure() -> None:
     ).fit()
     np.testing.assert_allclose(res.params[keep], sub.params, rtol=1e-8)
     np.testing.assert_allclose(res.bse[keep], sub.bse, rtol=1e-7)
+
+
+def _separated() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(21)
+    X = sm.add_constant(rng.uniform(0.5, 2, size=(300, 3)))
+    return (X[:, 1] > 1.2).astype(float), X
+
+
+@pytest.mark.parametrize("alpha", [1e-3, 1e-4, 3e-5])
+def test_separated_binomial_lasso_is_the_logit_l1_optimum(alpha: float) -> None:
+    """Separated data: fitted probabilities round to 0 or 1, where the observed Hessian is
+    NaN (torch's ``linalg.eigh failed to converge`` before). The steps use the expected
+    information; the solution is ``Logit.fit_regularized(alpha=n * alpha)`` (the same
+    problem) and scipy's minimum of the smooth reformulation ``b = p - q``, ``p, q >= 0``."""
+    y, X = _separated()
+    n = len(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ts.errors.ConvergenceWarning)
+        res = ts.GLM(y, X, family=ts.families.Binomial()).fit_regularized(alpha=alpha, L1_wt=1)
+    assert res.converged
+    logit = ts.Logit(y, X).fit_regularized(alpha=n * alpha, disp=0)
+    np.testing.assert_allclose(res.params, logit.params, rtol=1e-7, atol=1e-7)
+
+    def objective(z: np.ndarray) -> float:
+        eta = X @ (z[:4] - z[4:])
+        return float(np.sum(np.logaddexp(0, eta) - y * eta) / n + alpha * z.sum())
+
+    def gradient(z: np.ndarray) -> np.ndarray:
+        mu = 1 / (1 + np.exp(-(X @ (z[:4] - z[4:]))))
+        g = X.T @ (mu - y) / n
+        return np.r_[g + alpha, -g + alpha]
+
+    found = optimize.minimize(
+        objective,
+        np.zeros(8),
+        jac=gradient,
+        method="L-BFGS-B",
+        bounds=[(0, None)] * 8,
+        options={"maxiter": 100_000, "ftol": 1e-15, "gtol": 1e-12},
+    )
+    b = np.asarray(res.params)
+    ours = objective(np.r_[np.maximum(b, 0), np.maximum(-b, 0)])
+    assert ours <= found.fun + 1e-12
+    np.testing.assert_allclose(b, found.x[:4] - found.x[4:], rtol=1e-3)
+
+
+def test_gamma_inverse_link_starts_inside_its_domain() -> None:
+    """Zeros give ``mu = inf`` for the inverse link (the log-likelihood stays finite, the
+    gradient is NaN): the default start is the unpenalised fit, as documented. Before,
+    the result was zeros, ``fittedvalues`` inf, and a warning 'KKT conditions hold;
+    largest KKT residual nan'."""
+    rng = np.random.default_rng(21)
+    X = sm.add_constant(rng.uniform(0.5, 2, size=(300, 3)))
+    y = rng.gamma(3.0, (1 / (X @ np.r_[0.3, 0.2, 0.1, 0.0])) / 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ts.errors.DomainWarning)
+        warnings.simplefilter("error", ts.errors.ConvergenceWarning)
+        model = ts.GLM(y, X, family=ts.families.Gamma())
+        res = model.fit_regularized(alpha=0.01)
+        start = np.asarray(model.fit().params)
+        from_fit = model.fit_regularized(alpha=0.01, start_params=start)
+    assert res.converged
+    assert np.isfinite(np.asarray(res.fittedvalues)).all()
+    np.testing.assert_allclose(res.params, from_fit.params, rtol=1e-9, atol=1e-12)
+    b = np.asarray(res.params)  # KKT with statsmodels' score, relative to alpha
+    g = -sm.GLM(y, X, family=sm.families.Gamma()).score(b, scale=1.0) / len(y)
+    assert (b != 0).all() and np.abs(g + 0.01 * np.sign(b)).max() < 1e-9 * 0.01

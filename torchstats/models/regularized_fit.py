@@ -308,7 +308,7 @@ def fit_glm_regularized(
     weights = penalty_weights(alpha, like, model.exog_names)
     l1, l2 = weights * l1_wt, weights * (1 - l1_wt)
     start = _start(start_params, like, k)
-    if start_params is None and not bool(torch.isfinite(_glm_derivatives(model, 1.0)(start)[0])):
+    if start_params is None and not _inside_domain(model, start):
         # zeros outside the link's domain (an inverse link): start from the unpenalised fit
         start = model.fit().fit_result.params
     if l1_wt == 0.0:
@@ -325,6 +325,15 @@ def fit_glm_regularized(
     if refit:
         return _refit_glm(model, fit)
     return RegularizedResults(model, fit, fit.converged)
+
+
+def _inside_domain(model: Any, params: torch.Tensor) -> bool:
+    """Whether the fitted means, the objective and its gradient are finite at ``params``
+    (zeros give ``mu = inf`` for an inverse link, where the family's log-likelihood may
+    still be finite but the gradient is NaN)."""
+    value, gradient, _ = _glm_derivatives(model, 1.0)(params)
+    finite = torch.isfinite(model.predict(params)).all() & torch.isfinite(gradient).all()
+    return bool(finite & torch.isfinite(value))
 
 
 def _refit_glm(model: Any, penalised: SolverResult) -> RegularizedGLMRefitResults:
@@ -366,17 +375,30 @@ def _refit_glm(model: Any, penalised: SolverResult) -> RegularizedGLMRefitResult
 
 
 def _glm_derivatives(model: Any, scale: float) -> Derivatives:
-    """``-loglike(b, scale) / n`` with its gradient and (observed) Hessian."""
+    """``-loglike(b, scale) / n`` with its gradient and a curvature for the Newton steps.
+
+    The curvature is the observed Hessian where it is finite and positive definite, else
+    the expected information ``X' W X / n`` (glmnet's IRLS weights), which is finite and
+    positive semi-definite wherever the mean is finite. For a canonical link the two are
+    equal, but the observed one is formed with ``(y - mu) / V(mu)`` terms that are NaN once
+    fitted probabilities round to 0 or 1 (separated data). The curvature only shapes the
+    steps: the KKT conditions, hence the solution, use the gradient alone.
+    """
     n = model.nobs
 
     def derivatives(b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        return (
-            -model.loglike(b, scale=scale) / n,
-            -model.score(b, scale=scale) / n,
-            -model.hessian(b, scale=scale) / n,
-        )
+        observed = -model.hessian(b, scale=scale) / n
+        curvature = observed
+        if not bool(torch.isfinite(observed).all()) or int(_cholesky_info(observed)) != 0:
+            curvature = -model.hessian(b, scale=scale, observed=False) / n
+        return -model.loglike(b, scale=scale) / n, -model.score(b, scale=scale) / n, curvature
 
     return derivatives
+
+
+def _cholesky_info(matrix: torch.Tensor) -> torch.Tensor:
+    """``info`` of the Cholesky factorisation of the symmetric part (0: positive definite)."""
+    return torch.linalg.cholesky_ex(0.5 * (matrix + matrix.T))[1]
 
 
 def _glm_ridge(
