@@ -263,3 +263,69 @@ def test_gamma_inverse_link_starts_inside_its_domain() -> None:
     b = np.asarray(res.params)  # KKT with statsmodels' score, relative to alpha
     g = -sm.GLM(y, X, family=sm.families.Gamma()).score(b, scale=1.0) / len(y)
     assert (b != 0).all() and np.abs(g + 0.01 * np.sign(b)).max() < 1e-9 * 0.01
+
+
+def test_predict_takes_exposure_offset_and_which_as_statsmodels() -> None:
+    """statsmodels passes ``exposure``, ``offset`` and ``which`` on to ``GLM.predict``;
+    they raised ``TypeError`` here."""
+    rng = np.random.default_rng(11)
+    X = sm.add_constant(rng.normal(size=(200, 3)))
+    ex = rng.uniform(1, 3, 200)
+    y = rng.poisson(np.exp(0.2 + 0.5 * X[:, 1]) * ex)
+    ours = ts.GLM(y, X, family=ts.families.Poisson(), exposure=ex).fit_regularized(alpha=0.01)
+    theirs = sm.GLM(y, X, family=sm.families.Poisson(), exposure=ex).fit_regularized(alpha=0.01)
+    new, off = X[:5], rng.normal(size=5)
+    for kwargs in (
+        {"exposure": ex[:5]},
+        {"offset": off},
+        {"which": "linear"},
+        {"which": "var_unscaled", "offset": off},
+    ):
+        np.testing.assert_allclose(
+            ours.predict(new, **kwargs), theirs.predict(new, **kwargs), rtol=1e-6
+        )
+    # in sample: the model's exposure unless given
+    np.testing.assert_allclose(ours.predict(), theirs.predict(), rtol=1e-6)
+    np.testing.assert_allclose(
+        ours.predict(which="linear"), theirs.predict(which="linear"), rtol=1e-6, atol=1e-8
+    )
+
+
+def test_least_squares_predict_refuses_glm_options() -> None:
+    rng = np.random.default_rng(0)
+    X = sm.add_constant(rng.normal(size=(50, 2)))
+    res = ts.OLS(X @ np.r_[1.0, 2.0, 0.0], X).fit_regularized(alpha=0.01)
+    with pytest.raises(InvalidOptionError, match="GLM options"):
+        res.predict(X[:2], offset=np.zeros(2))
+
+
+def test_save_and_load_keep_params_and_formula_predictions(tmp_path) -> None:
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame(rng.normal(size=(120, 2)), columns=["a", "b"])
+    df["y"] = rng.poisson(np.exp(0.2 + 0.4 * df.a))
+    res = ts.glm("y ~ a + b", df, family=ts.families.Poisson()).fit_regularized(alpha=0.02)
+    path = tmp_path / "regularized.pkl"
+    res.save(path)
+    loaded = ts.load(path)
+    pd.testing.assert_series_equal(loaded.params, res.params)
+    pd.testing.assert_series_equal(loaded.predict(df.iloc[:4]), res.predict(df.iloc[:4]))
+    assert loaded.converged == res.converged
+    with pytest.raises(InvalidOptionError, match="remove_data"):
+        res.save(tmp_path / "other.pkl", remove_data=True)
+
+
+def test_formula_refit_is_unlabelled_as_statsmodels() -> None:
+    """statsmodels builds its GLM refit results unwrapped (as the OLS refit): arrays for
+    pandas data; the params were a Series here."""
+    rng = np.random.default_rng(24)
+    df = pd.DataFrame(rng.normal(size=(300, 3)), columns=["a", "b", "c"])
+    df["y"] = rng.poisson(np.exp(0.3 + 0.5 * df.a))
+    expected = smf.glm("y ~ a + b + c", df, family=sm.families.Poisson()).fit_regularized(
+        alpha=0.02, refit=True
+    )
+    res = ts.glm("y ~ a + b + c", df, family=ts.families.Poisson()).fit_regularized(
+        alpha=0.02, refit=True
+    )
+    for name in ("params", "bse", "tvalues", "fittedvalues", "resid_response"):
+        assert type(getattr(res, name)) is type(getattr(expected, name)), name
+    np.testing.assert_allclose(res.params, expected.params, rtol=1e-8)

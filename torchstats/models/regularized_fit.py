@@ -371,7 +371,9 @@ def _refit_glm(model: Any, penalised: SolverResult) -> RegularizedGLMRefitResult
     )
     history = {"method": "elastic_net", "iteration": penalised.n_iter, "settings": {}}
     covariance = model.classical_covariance(fit, None)
-    return RegularizedGLMRefitResults(model, fit, covariance, scaletype=None, history=history)
+    results = RegularizedGLMRefitResults(model, fit, covariance, scaletype=None, history=history)
+    object.__setattr__(results, "_unlabelled", True)  # statsmodels' refit is unwrapped
+    return results
 
 
 def _glm_derivatives(model: Any, scale: float) -> Derivatives:

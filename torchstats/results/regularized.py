@@ -22,10 +22,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from torchstats.errors import InvalidOptionError
 from torchstats.formula.newdata import exog_for_prediction
 from torchstats.results.discrete import BinaryResults, CountResults, NegativeBinomialResults
 from torchstats.results.glm import GLMResults
 from torchstats.results.multinomial import MultinomialResults
+from torchstats.results.persistence import save
 from torchstats.results.regression import RegressionResults
 from torchstats.solvers.result import SolverResult
 
@@ -88,19 +90,67 @@ class RegularizedResults:
         labelled by row."""
         return self.model.output.observations(self._fitted)
 
-    def predict(self, exog: Any = None, transform: bool = True) -> Any:
-        """Predictions at ``exog`` (new data go through the formula; ``transform=False``
-        takes them as a design matrix); the in-sample predictions, unlabelled, when
-        ``exog`` is None (statsmodels' ``Results.predict``)."""
-        output = self.model.output
-        if exog is None:
-            return output.plain(self._fitted)
-        design = self.model.design
+    def predict(
+        self,
+        exog: Any = None,
+        transform: bool = True,
+        *,
+        exposure: Any = None,
+        offset: Any = None,
+        which: str | None = None,
+    ) -> Any:
+        """Predictions at ``exog`` (statsmodels' ``Results.predict``, which passes the
+        keywords on to ``model.predict``).
+
+        Parameters
+        ----------
+        exog : DataFrame or array-like, optional
+            New data (through the formula unless ``transform=False``); the in-sample
+            predictions, unlabelled, when None.
+        transform : bool
+            Pass ``exog`` through the formula.
+        exposure, offset : array-like, optional
+            GLM only: for the predictions (in sample, the model's unless given; none for
+            new data, as ``GLM.predict``).
+        which : {"mean", "linear", "var_unscaled"}, optional
+            GLM only (default ``"mean"``).
+
+        Raises
+        ------
+        InvalidOptionError
+            ``exposure``, ``offset`` or ``which`` for a least-squares model (whose
+            ``predict`` has none, as statsmodels' ``OLS.predict``).
+        """
+        glm_options = {"exposure": exposure, "offset": offset, "which": which}
+        given = [name for name, value in glm_options.items() if value is not None]
+        if given and not self._is_glm:
+            raise InvalidOptionError(
+                f"{self.model.model_name}.predict takes no {given}; they are GLM options"
+            )
+        options = {"exposure": exposure, "offset": offset, "which": which or "mean"}
         params = self.fit_result.params
+        if exog is None:
+            values = self.model.predict(params, None, **options) if self._is_glm else self._fitted
+            return self.model.output.plain(values)
+        design = self.model.design
         source = design if transform else replace(design, model_spec=None)
         X, index = exog_for_prediction(source, exog, device=params.device, dtype=params.dtype)
-        values = self.model.predict(params, X)
+        if self._is_glm:
+            values = self.model.predict(params, X, **options)
+        else:
+            values = self.model.predict(params, X)
+        output = self.model.output
         return output.plain(values) if index is None else output.observations(values, index)
+
+    @property
+    def _is_glm(self) -> bool:
+        return hasattr(self.model, "family")
+
+    def save(self, fname: Any, remove_data: bool = False) -> None:
+        """Pickle these results to a path or binary file (statsmodels' ``save``); load
+        them with ``ts.load``. ``remove_data=True`` is refused (see
+        :func:`~torchstats.results.persistence.save`)."""
+        save(self, fname, remove_data=remove_data)
 
     def summary(self) -> Any:
         """statsmodels has no summary of a penalised fit (no covariance to report)."""
