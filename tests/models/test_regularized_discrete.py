@@ -17,9 +17,11 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
+import torch
 
 import torchstats as ts
 from torchstats.errors import ConvergenceWarning, InvalidOptionError
+from torchstats.models.regularized_fit import penalty_weights
 
 N = 300
 
@@ -225,3 +227,27 @@ def test_mnlogit_alpha_table_is_read_by_equation() -> None:
     np.testing.assert_allclose(ours.params, theirs.params, atol=1e-4)
     assert np.array_equal(ours.trimmed, theirs.trimmed)
     assert ours.trimmed[6:].all() and not ours.trimmed[5]  # second equation's slopes
+
+
+def test_alpha_series_is_matched_by_label() -> None:
+    """A Series of alpha labelled by the parameter names is read by label (statsmodels
+    reads it by position; docs/differences.md)."""
+    rng = np.random.default_rng(34)
+    df = pd.DataFrame(rng.normal(size=(300, 3)), columns=list("abc"))
+    X = sm.add_constant(df)
+    y = rng.binomial(1, 1 / (1 + np.exp(-(0.3 + df.a - 0.5 * df.c))))
+    shuffled = pd.Series([10.0, 0.0, 0.0, 10.0], index=["a", "const", "b", "c"])
+    by_label = ts.Logit(y, X).fit_regularized(alpha=shuffled, disp=0)
+    in_order = ts.Logit(y, X).fit_regularized(alpha=shuffled[X.columns].to_numpy(), disp=0)
+    np.testing.assert_array_equal(by_label.params, in_order.params)
+
+
+def test_alpha_weights_do_not_share_memory_with_the_callers_array() -> None:
+    """pandas hands out read-only arrays: a tensor sharing their memory made torch warn
+    "The given NumPy array is not writable" (and the weights are written to)."""
+    alpha = np.r_[0.0, 1.0, 2.0]
+    alpha.flags.writeable = False
+    weights = penalty_weights(alpha, torch.zeros(1, dtype=torch.float64), ["x0", "x1", "x2"])
+    assert not np.shares_memory(weights.numpy(), alpha)
+    weights[0] = 5.0
+    assert alpha[0] == 0.0

@@ -69,8 +69,8 @@ def penalty_weights(alpha: Any, like: torch.Tensor, names: list[str]) -> torch.T
     ----------
     alpha : float or array-like
         A scalar for every parameter, or one value per parameter (a Series is read in the
-        parameters' order when it is labelled by their names; a ``(K, J - 1)`` table of
-        MNLogit column by column, as its parameters).
+        parameters' order when it is labelled by their names, where statsmodels reads it by
+        position; a ``(K, J - 1)`` table of MNLogit column by column, as its parameters).
     like : Tensor
         Gives the dtype and device.
     names : list of str
@@ -85,7 +85,9 @@ def penalty_weights(alpha: Any, like: torch.Tensor, names: list[str]) -> torch.T
         alpha = alpha.reindex(names)
     if isinstance(alpha, torch.Tensor):
         alpha = alpha.detach().cpu().numpy()
-    values = np.asarray(alpha, dtype=float).reshape(-1, order="F")  # (K, J - 1): by column
+    # a copy: pandas hands out read-only views (torch warns on them), and the weights are
+    # written to below (the negative binomial's dispersion)
+    values = np.array(alpha, dtype=float).reshape(-1, order="F")  # (K, J - 1): by column
     k = len(names)
     if values.size == 1:
         values = np.full(k, values[0])
