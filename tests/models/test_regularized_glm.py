@@ -329,3 +329,23 @@ def test_formula_refit_is_unlabelled_as_statsmodels() -> None:
     for name in ("params", "bse", "tvalues", "fittedvalues", "resid_response"):
         assert type(getattr(res, name)) is type(getattr(expected, name)), name
     np.testing.assert_allclose(res.params, expected.params, rtol=1e-8)
+
+
+def test_zero_tol_reoptimises_the_other_coefficients() -> None:
+    """As statsmodels: the coefficients below ``zero_tol`` are held at zero and the others
+    re-optimised (the GLM elastic net without those columns)."""
+    sm_model, model = _case("poisson", seed=1)
+    exact = np.asarray(model.fit_regularized(alpha=0.01, L1_wt=0.5).params)
+    zero_tol = 0.05
+    small = (exact != 0) & (np.abs(exact) < zero_tol)
+    assert small.any()
+    res = model.fit_regularized(alpha=0.01, L1_wt=0.5, zero_tol=zero_tol)
+    keep = ~small
+    sub = ts.GLM(
+        sm_model.endog, sm_model.exog[:, keep], family=ts.families.Poisson(), offset=sm_model.offset
+    ).fit_regularized(alpha=0.01, L1_wt=0.5, zero_tol=zero_tol)
+    expected = np.zeros_like(exact)
+    expected[keep] = np.asarray(sub.params)
+    np.testing.assert_allclose(res.params, expected, rtol=1e-10, atol=1e-14)
+    theirs = sm_model.fit_regularized(alpha=0.01, L1_wt=0.5, zero_tol=zero_tol)
+    np.testing.assert_allclose(res.params, theirs.params, atol=1e-7)
