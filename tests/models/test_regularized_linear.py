@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
+from scipy import optimize
 
 import torchstats as ts
 from tests.parity import mask_clock
@@ -236,3 +237,86 @@ def test_zero_tol_reoptimises_the_other_coefficients() -> None:
     expected = sm.OLS(y, X).fit_regularized(alpha=0.05, L1_wt=0.5, zero_tol=0.2)
     np.testing.assert_allclose(res.params, expected.params, atol=1e-7)
     assert res.converged
+
+
+def test_duplicated_column_lasso_converges() -> None:
+    """A duplicated column (a non-unique minimiser, a singular Hessian) warned 'did not
+    converge' with ``maxiter=500`` at a KKT residual of 1.1e-8, though its objective
+    equalled statsmodels' (converged) to 1e-16."""
+    rng = np.random.default_rng(2)
+    n = 150
+    X = np.column_stack([np.ones(n), rng.normal(size=(n, 4))])
+    y = X @ np.r_[1.0, 2.0, 0.0, 0.0, -1.0] + rng.normal(size=n)
+    Xd = np.column_stack([X, X[:, 1]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        res = ts.OLS(y, Xd).fit_regularized(alpha=0.05, L1_wt=1)
+    assert res.converged
+    assert _kkt(Xd, y, np.asarray(res.params), np.full(6, 0.05), 1.0) < 1e-9
+    theirs = sm.OLS(y, Xd).fit_regularized(alpha=0.05, L1_wt=1).params
+
+    def objective(b: np.ndarray) -> float:
+        return float(((y - Xd @ b) ** 2).sum() / (2 * n) + 0.05 * np.abs(b).sum())
+
+    assert objective(np.asarray(res.params)) <= objective(theirs) + 1e-15
+
+
+def _sqrt_lasso_case(noise: float) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(27)
+    X = sm.add_constant(rng.normal(size=(100, 4)))
+    rng.normal(size=100)  # the probe's draws
+    return X @ np.r_[1.0, 2.0, 0.0, 0.0, -1.0] + noise * rng.normal(size=100), X
+
+
+@pytest.mark.parametrize("alpha", [0.5, 5.0])
+def test_sqrt_lasso_of_an_exact_fit_is_the_exact_fit(alpha: float) -> None:
+    """``y = X b0`` exactly: the minimiser is ``b0`` (zero residuals, where the square-root
+    loss is not differentiable: the subgradient certificate ``u = sqrt(n) X_A (X_A'X_A)^-1
+    (alpha / n) sign(b_A)`` has ``|u| <= 1`` and ``|X_j'u| / sqrt(n) <= alpha / n`` off the
+    support). It warned 'did not converge' before, once with 'KKT conditions hold;
+    residual nan'."""
+    y, X = _sqrt_lasso_case(0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        res = ts.OLS(y, X).fit_regularized(method="sqrt_lasso", alpha=alpha)
+    assert res.fit_result.converged
+    np.testing.assert_allclose(res.params, np.r_[1.0, 2.0, 0.0, 0.0, -1.0], atol=1e-13)
+    assert res.params[2] == 0 and res.params[3] == 0
+    n, lam = len(y), alpha / len(y)  # the certificate, independently
+    u = (
+        np.sqrt(n)
+        * X[:, [0, 1, 4]]
+        @ np.linalg.solve(X[:, [0, 1, 4]].T @ X[:, [0, 1, 4]], lam * np.r_[1.0, 1.0, -1.0])
+    )
+    assert np.linalg.norm(u) <= 1 and np.all(np.abs(X[:, [2, 3]].T @ u) / np.sqrt(n) <= lam)
+
+
+@pytest.mark.parametrize("alpha", [0.5, 5.0])
+def test_sqrt_lasso_of_a_near_exact_fit_converges(alpha: float) -> None:
+    """Residuals of about 1e-8: the gradient ``X'e / |e|`` is known to about
+    ``eps |y| / |e|`` (1e-7 relative), so the KKT conditions are tested to its rounding;
+    the objective is scipy's minimum (Powell) to 1e-15."""
+    y, X = _sqrt_lasso_case(1e-8)
+    n = len(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        res = ts.OLS(y, X).fit_regularized(method="sqrt_lasso", alpha=alpha)
+    b = np.asarray(res.params)
+
+    def objective(v: np.ndarray) -> float:
+        return float(np.sqrt(((y - X @ v) ** 2).sum() / n) + alpha * np.abs(v).sum() / n)
+
+    found = optimize.minimize(
+        objective,
+        b,
+        method="Powell",
+        options={"xtol": 1e-10, "ftol": 1e-16},
+    )
+    assert objective(b) <= found.fun + 1e-15
+
+
+def test_sqrt_lasso_iteration_limit_still_warns() -> None:
+    y, X = _sqrt_lasso_case(1.0)
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        res = ts.OLS(y, X).fit_regularized(method="sqrt_lasso", alpha=0.5, maxiter=1)
+    assert not res.fit_result.converged

@@ -37,7 +37,7 @@ from torchstats.results.regularized import (
 )
 from torchstats.solvers.least_squares import solve_least_squares
 from torchstats.solvers.optimizers import print_newton_report
-from torchstats.solvers.penalized import PenalizedSolution, solve_penalized
+from torchstats.solvers.penalized import KKT_TOL, PenalizedSolution, solve_penalized
 from torchstats.solvers.result import SolverResult
 from torchstats.structured.block_matrix import densify
 
@@ -231,6 +231,84 @@ def _least_squares_derivatives(X: torch.Tensor, y: torch.Tensor, kind: str) -> D
     return derivatives
 
 
+def _residual_rounding(X: torch.Tensor, y: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Bound on the rounding error of ``e = y - X b`` per row: ``(k + 1) eps (|y| + |X||b|)``
+    (the error bound of a length-``k + 1`` dot product)."""
+    eps = torch.finfo(X.dtype).eps
+    return (X.shape[1] + 1) * eps * (y.abs() + X.abs() @ b.abs())
+
+
+def _sqrt_lasso_gradient_error(
+    X: torch.Tensor, y: torch.Tensor
+) -> Callable[[torch.Tensor], torch.Tensor]:
+    """Rounding bound of the sqrt-lasso gradient ``-X'e / (sqrt(n) |e|)``: the error ``d``
+    of ``e`` (:func:`_residual_rounding`) gives ``|X|'d / (sqrt(n) |e|) + |G| |d| / |e|``.
+
+    At a near-exact fit ``|e|`` is a few orders above ``eps |y|``, and the gradient is no
+    more precise than ``eps |y| / |e|`` relative: the KKT conditions can hold only to that.
+    """
+    n = X.shape[0]
+
+    def error(b: torch.Tensor) -> torch.Tensor:
+        e = y - X @ b
+        norm = torch.linalg.vector_norm(e)
+        rounding = _residual_rounding(X, y, b)
+        gradient = (X.T @ e).abs() / (norm * math.sqrt(n))
+        spread = X.abs().T @ rounding / (norm * math.sqrt(n))
+        return spread + gradient * torch.linalg.vector_norm(rounding) / norm
+
+    return error
+
+
+def _sqrt_lasso_exact_fit(
+    X: torch.Tensor, y: torch.Tensor, l1: torch.Tensor
+) -> PenalizedSolution | None:
+    """The exact fit ``b = X^+ y`` where it is the sqrt-lasso's minimiser, else None.
+
+    ``sqrt(SSR / n)`` is not differentiable at a zero residual, where Newton steps cannot
+    settle (the Hessian grows as ``1 / |e|``). When ``y`` lies in the column space of a
+    full-rank ``X`` to rounding, ``b`` is the only exact fit (coefficients within their
+    rounding of zero set to zero), and it is a minimiser iff some ``u`` with ``|u| <= 1``
+    has ``X_j'u / sqrt(n) = l1_j sign(b_j)`` on the support and ``|X_j'u| / sqrt(n) <=
+    l1_j`` off it (the subgradient of ``|e| / sqrt(n)`` at ``e = 0``). The certificate is
+    the smallest ``u`` of the support's equations; where it fails, the iterations decide
+    (and warn if they cannot settle).
+    """
+    fit = solve_least_squares(X, y, "auto")
+    if fit.rank < X.shape[1] or fit.normalized_cov is None:
+        return None
+    b = fit.params
+    rounding = torch.linalg.vector_norm(_residual_rounding(X, y, b))
+    if float(torch.linalg.vector_norm(y - X @ b)) > float(rounding):
+        return None  # not an exact fit
+    spread = torch.sqrt(torch.diagonal(fit.normalized_cov)) * rounding  # |X^+ d|_j
+    b = torch.where(b.abs() <= spread, torch.zeros_like(b), b)
+    n = X.shape[0]
+    support = b != 0
+    u = torch.zeros_like(y)
+    if bool(support.any()):
+        X_a = X[:, support]
+        target = math.sqrt(n) * l1[support] * torch.sign(b[support])
+        u = X_a @ torch.linalg.solve(X_a.T @ X_a, target)
+    subgradient = X.T @ u / math.sqrt(n)
+    kkt = torch.where(support, torch.zeros_like(l1), torch.clamp(subgradient.abs() - l1, min=0.0))
+    scale = max(float(l1.max()), float(subgradient.abs().max()), 1e-300)
+    violation = float(kkt.max())
+    if float(torch.linalg.vector_norm(u)) > 1.0 + KKT_TOL or violation > KKT_TOL * scale:
+        return None
+    result = SolverResult(
+        params=b,
+        method="proximal-newton",
+        converged=True,
+        n_iter=0,
+        grad_norm=violation,
+        message="KKT conditions hold at the exact fit (zero residuals: the subgradient of "
+        "the square-root loss)",
+        rank=int(b.shape[0]),
+    )
+    return PenalizedSolution(result, -subgradient, kkt, scale)
+
+
 def fit_least_squares_regularized(
     model: Any,
     method: str,
@@ -269,7 +347,16 @@ def fit_least_squares_regularized(
         kind = "profile" if profile_scale else "ssr"
     derivatives = _least_squares_derivatives(X, y, kind)
     start = _start(start_params, y, k)
-    if method == "sqrt_lasso" or l1_wt == 0.0:  # zero_tol: the refit's selection only / none
+    if method == "sqrt_lasso":  # zero_tol selects the refit only
+        exact = _sqrt_lasso_exact_fit(X, y, l1)
+        if exact is not None:
+            solution = exact
+        else:
+            error = _sqrt_lasso_gradient_error(X, y)
+            solution = solve_penalized(
+                derivatives, l1, l2, start, maxiter=maxiter, gradient_error=error
+            )
+    elif l1_wt == 0.0:  # ridge: no zero_tol
         solution = solve_penalized(derivatives, l1, l2, start, maxiter=maxiter)
     else:
         solution = _solve_elastic_net(derivatives, l1, l2, start, maxiter, zero_tol)
