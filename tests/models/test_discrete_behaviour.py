@@ -608,7 +608,9 @@ def test_negative_binomial_derivatives_in_alpha_from_those_in_log_alpha(frame, m
     model = NegativeBinomial(y, X, loglike_method=method)
     theta = torch.tensor([0.4, 0.3, -0.2, np.log(alpha)], dtype=torch.float64)
     params = model._from_internal(theta)  # as the fit reports its estimate
-    loglike, score, hessian = model._reported_derivatives(theta, model._internal_derivatives(theta))
+    loglike, score, hessian = model._reported_derivatives(
+        theta, model._internal_derivatives(theta)
+    )
     torch.testing.assert_close(loglike, model.loglike(params), rtol=1e-15, atol=0)
     torch.testing.assert_close(score, model.score(params), rtol=1e-13, atol=1e-12)
     torch.testing.assert_close(hessian, model.hessian(params), rtol=1e-13, atol=0)
