@@ -253,3 +253,13 @@ def test_constraint_objects_patsy_and_a_fits_own():
     other = patsy.DesignInfo(["a", "b", "c", "d"]).linear_constraint("a = 0")
     with pytest.raises(ConstraintError, match=r"names the parameters \['a', 'b', 'c', 'd'\]"):
         model.fit_constrained(other)
+
+
+def test_a_scalar_offset_is_kept():
+    # a GLM keeps a scalar offset per row, outside the design's extras: the restricted
+    # model must add it to X c (it was dropped, shifting the constant by the offset)
+    y, X, _ = _count_data(11)
+    ours = ts.GLM(y, X, family=ts.families.Poisson(), offset=0.3).fit_constrained("x3 = 0")
+    full = np.full(len(y), 0.3)
+    theirs = sm.GLM(y, X, family=sm.families.Poisson(), offset=full).fit_constrained("x3 = 0")
+    assert_matches(ours.params, theirs.params, rtol=1e-9)

@@ -34,8 +34,8 @@ def fit_constrained(
     Parameters
     ----------
     model : GLM, Logit, Probit or Poisson
-        With ``_restricted_model(exog, offset)``: the same model on another design and
-        offset.
+        With ``_restricted_model(exog, shift)``: the same model on another design, with
+        ``shift`` added to its offset.
     constraints : str, list of str, dict or (R, q)
         As ``t_test`` takes them (``"x1 + x2 = 1, x3 = 0"``).
     start_params : array-like, optional
@@ -60,10 +60,8 @@ def fit_constrained(
     X = dense_within_limit(model.design.exog, f"{model.model_name}.fit_constrained")
     R, q = linear_constraint(constraints, names)
     restriction = AffineRestriction.build(R, q, names, like=X)
-    offset = matvec(X, restriction.constant)
-    if model.design.extras.get("offset") is not None:
-        offset = offset + model.design.extras["offset"].reshape(-1)
-    restricted = model._restricted_model(product(X, restriction.transform), offset)
+    shift = matvec(X, restriction.constant)
+    restricted = model._restricted_model(product(X, restriction.transform), shift)
     start = None
     if start_params is not None:
         start = restriction.reduce(model._params_tensor(start_params))
@@ -101,7 +99,7 @@ def _expanded_fit(found: SolverResult, restriction: AffineRestriction) -> Solver
 
 class ConstrainedFitting:
     """``fit_constrained`` of the models statsmodels constrains (GLM, Logit, Probit,
-    Poisson); each supplies ``_restricted_model(exog, offset)``."""
+    Poisson); each supplies ``_restricted_model(exog, shift)``."""
 
     @sized_threads
     def fit_constrained(self, constraints: Any, start_params: Any = None, **fit_kwds: Any) -> Any:

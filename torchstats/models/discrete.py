@@ -218,9 +218,10 @@ class _DiscreteModel(Model):
         """Constructor options besides the data (e.g. ``loglike_method``)."""
         return {}
 
-    def _restricted_model(self, exog: torch.Tensor, offset: torch.Tensor) -> Any:
-        """This model (response, exposure, options) with another design and offset: the
-        model of a constrained fit's free parameters."""
+    def _restricted_model(self, exog: torch.Tensor, shift: torch.Tensor) -> Any:
+        """This model (response, exposure, options) with another design and ``shift``
+        added to its offset: the model of a constrained fit's free parameters."""
+        offset = shift if self._offset is None else shift + self._offset.reshape(-1)
         names = tuple(f"x{i + 1}" for i in range(exog.shape[1]))
         extras = {**self.design.extras, "offset": offset}
         return self._sibling(type(self), exog, names, extras=extras)

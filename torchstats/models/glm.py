@@ -739,9 +739,11 @@ class GLM(ConstrainedFitting, Model):
         """
         return fit_glm_regularized(self, method, alpha, start_params, refit, opt_method, kwargs)
 
-    def _restricted_model(self, exog: torch.Tensor, offset: torch.Tensor) -> GLM:
-        """This GLM (response, family, weights, exposure) with another design and offset:
-        the model of a constrained fit's free parameters."""
+    def _restricted_model(self, exog: torch.Tensor, shift: torch.Tensor) -> GLM:
+        """This GLM (response, family, weights, exposure) with another design and ``shift``
+        added to its offset: the model of a constrained fit's free parameters."""
+        given = self._data.get("offset")  # a scalar offset lives here only, per row
+        offset = shift if given is None else shift + given
         names = tuple(f"x{i + 1}" for i in range(exog.shape[1]))
         output = replace(self.design.output, param_names=names)
         model = GLM.__new__(GLM)
