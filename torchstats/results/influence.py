@@ -148,6 +148,8 @@ class OLSInfluence(InfluencePlots, ModelViews, ThreadScoped):
         self.nobs, self.k_vars = (int(v) for v in results.model.design.exog.shape)
         self.scale = results.mse_resid
         self._output = results._output
+        #: The numbers of the last :meth:`summary_table` (None before), as statsmodels.
+        self.table_data: np.ndarray | None = None
 
     def _thread_numbers(self) -> int:
         return self.results._thread_numbers()
