@@ -739,11 +739,12 @@ class GLM(ConstrainedFitting, Model):
         """
         return fit_glm_regularized(self, method, alpha, start_params, refit, opt_method, kwargs)
 
-    def _restricted_model(self, exog: torch.Tensor, shift: torch.Tensor) -> GLM:
-        """This GLM (response, family, weights, exposure) with another design and ``shift``
-        added to its offset: the model of a constrained fit's free parameters."""
+    def _restricted_model(self, exog: torch.Tensor, shift: torch.Tensor | None = None) -> GLM:
+        """This GLM (response, family, weights, offset, exposure) with another design and
+        ``shift`` added to its offset: the model of a constrained fit's free parameters, or
+        of a penalised fit's selected columns (no shift)."""
         given = self._data.get("offset")  # a scalar offset lives here only, per row
-        offset = shift if given is None else shift + given
+        offset = given if shift is None else shift if given is None else shift + given
         names = tuple(f"x{i + 1}" for i in range(exog.shape[1]))
         output = replace(self.design.output, param_names=names)
         model = GLM.__new__(GLM)
@@ -755,13 +756,15 @@ class GLM(ConstrainedFitting, Model):
             output=output,
             terms=(),
             model_spec=None,
-            extras={**self.design.extras, "offset": offset},
+            extras=self.design.extras
+            if offset is None
+            else {**self.design.extras, "offset": offset},
         )
         model._hasconst = None
         model._response_names = self._response_names
         model._n_trials = self._n_trials
         model._response_columns = self._response_columns
-        model._data = {**self._data, "offset": offset}
+        model._data = self._data if offset is None else {**self._data, "offset": offset}
         return model
 
     # --- covariances ----------------------------------------------------------------------------

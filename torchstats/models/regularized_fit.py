@@ -492,16 +492,7 @@ def _refit_glm(model: Any, penalised: SolverResult) -> RegularizedGLMRefitResult
     refitted = torch.zeros_like(params)
     scale = 1.0
     if selected.numel():
-        data = model._data
-        sub = type(model)(
-            model.design.endog,
-            model.design.exog[:, selected],
-            family=model.family,
-            offset=data.get("offset"),
-            exposure=data.get("exposure"),
-            freq_weights=data.get("freq_weights"),
-            var_weights=data.get("var_weights"),
-        ).fit()
+        sub = model._restricted_model(model.design.exog[:, selected]).fit()
         refitted[selected] = sub.fit_result.params
         assert sub.fit_result.normalized_cov is not None
         cov[selected[:, None], selected[None, :]] = sub.fit_result.normalized_cov
