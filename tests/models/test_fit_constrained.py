@@ -263,3 +263,16 @@ def test_a_scalar_offset_is_kept():
     full = np.full(len(y), 0.3)
     theirs = sm.GLM(y, X, family=sm.families.Poisson(), offset=full).fit_constrained("x3 = 0")
     assert_matches(ours.params, theirs.params, rtol=1e-9)
+
+
+def test_a_covariance_beyond_float64_is_refused():
+    # a regressor in units of 1e160: the free parameters' covariance holds variances near
+    # 4e-323, subnormal numbers with a few bits left; mapped back, they gave a standard error
+    # of 6.7e-162 with one significant digit, silently
+    from torchstats.errors import NumericalRangeError
+
+    rng = np.random.default_rng(0)
+    X = np.column_stack([np.ones(200), rng.normal(size=200) * 1e160, rng.normal(size=200)])
+    y = rng.poisson(np.exp(0.2 + 0.3 * X[:, 2])).astype(float)
+    with pytest.raises(NumericalRangeError, match="beyond float64's range"):
+        ts.GLM(y, X, family=ts.families.Poisson()).fit_constrained("x2 = 0")

@@ -52,6 +52,8 @@ def fit_constrained(
     ConstraintError
         Unknown names, malformed, dependent or contradictory constraints, or constraints
         that fix every parameter.
+    NumericalRangeError
+        The covariance of the free parameters leaves float64's range.
     """
     results_class = CONSTRAINED_RESULTS.get(model._results_class)
     if results_class is None:
@@ -68,6 +70,9 @@ def fit_constrained(
     found = restricted.fit(start_params=start, **fit_kwds)
     fit = _expanded_fit(found.fit_result, restriction)
     cov = found.covariance
+    # the restricted fit's covariance in its scaled form does not map back: refuse one that
+    # left float64's range (data scaled by ~1e+-150) rather than return inf or 0
+    cov.checked_cov()
     covariance = replace(cov, cov=restriction.expand_cov(cov.cov), units=None, unit_cov=None)
     return results_class(
         model,
